@@ -1,0 +1,89 @@
+/*
+ * procwatch/monitor.h: the embedding API.  A monitor owns a store and the
+ * sampler thread that fills it on a drift-free schedule.
+ */
+#ifndef PROCWATCH_MONITOR_H
+#define PROCWATCH_MONITOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <procwatch/store.h>
+#include <procwatch/target.h>
+
+#define PW_DEFAULT_INTERVAL_MS	1000
+#define PW_DEFAULT_HISTORY	1000
+#define PW_DEFAULT_RETENTION_MS	300000
+#define PW_DEFAULT_LIMITS_MS	60000
+
+struct pw_monitor_config {
+	unsigned		 interval_ms;	/* 10 .. 3600000 */
+	size_t			 history;	/* samples per process, >= 2 */
+	unsigned		 retention_ms;	/* keep gone processes this long */
+	unsigned		 limits_every_ms; /* re-read fd limits this often */
+	const char		*proc_root;	/* NULL: "/proc" */
+	bool			 use_libproc2;	/* describe processes via libproc2 */
+	bool			 keep_open;	/* keep /proc descriptors open */
+	const struct pw_target	*targets;	/* borrowed for the monitor's life */
+	size_t			 ntargets;	/* 0: every process ("all") */
+};
+
+/* Fill `c` with the built-in defaults (all processes, 1 s, 1000 samples). */
+void	pw_monitor_config_defaults(struct pw_monitor_config *c);
+
+/* Figures about the monitor itself, for /metrics and /healthz. */
+struct pw_monitor_stats {
+	uint64_t	cycles;
+	uint64_t	samples;		/* process samples stored */
+	uint64_t	sample_errors;		/* reads that failed, not ESRCH */
+	uint64_t	vanished;		/* processes gone mid-read */
+	uint64_t	cycle_ns_total;		/* wall time spent in cycles */
+	uint64_t	cycle_ns_last;
+	uint64_t	cycle_ns_p50;		/* over the last 1024 cycles */
+	uint64_t	cycle_ns_p99;
+	uint64_t	jitter_ns_p99;		/* start lateness, last 1024 */
+	uint64_t	jitter_ns_max;
+	size_t		targets;		/* configured targets */
+	size_t		procs_alive;
+	size_t		procs_gone;
+	unsigned	interval_ms;
+	int64_t		started_ms;
+};
+
+struct pw_monitor;
+
+/*
+ * Called by the sampler thread after each committed cycle.  It must be
+ * quick: it delays the next cycle.
+ */
+typedef void pw_cycle_fn(struct pw_monitor *, int64_t now_ms, void *arg);
+
+/*
+ * Create a monitor (no thread yet).  Returns NULL and sets *err to a
+ * negative errno on failure.  Free with pw_monitor_free() (stops it first).
+ */
+struct pw_monitor	*pw_monitor_new(const struct pw_monitor_config *,
+			    int *err);
+void			 pw_monitor_free(struct pw_monitor *);
+
+/* Run one sampling cycle now at wall time `now_ms` (tests, the thread). */
+int	pw_monitor_cycle(struct pw_monitor *, int64_t now_ms);
+
+/* Start / stop the sampler thread.  Stop wakes it at once and joins it. */
+int	pw_monitor_start(struct pw_monitor *);
+void	pw_monitor_stop(struct pw_monitor *);
+void	pw_monitor_set_cycle_hook(struct pw_monitor *, pw_cycle_fn *, void *);
+
+/*
+ * Monotonic time (ns) of the sampler's last completed cycle: a watchdog
+ * tells a stuck sampler by it.  0 before the first cycle.
+ */
+uint64_t	pw_monitor_last_cycle_ns(struct pw_monitor *);
+
+struct pw_store	*pw_monitor_store(struct pw_monitor *);
+void		 pw_monitor_get_stats(struct pw_monitor *,
+		    struct pw_monitor_stats *);
+const struct pw_monitor_config *pw_monitor_config(const struct pw_monitor *);
+
+#endif

@@ -1,0 +1,144 @@
+/*
+ * procwatch/procfs.h: reading and parsing /proc, the sampling hot path.
+ *
+ * DESIGN: a sample needs /proc/PID/stat, status and io plus the descriptor
+ * count.  Opening each file every cycle costs about twice what a pread() at
+ * offset 0 on a descriptor kept open across cycles costs, so a
+ * pw_prochandle keeps those three open while the process is monitored.  A
+ * kept descriptor also pins the process: after it exits (or its PID is
+ * reused) reads fail with ESRCH instead of reading a stranger.  The
+ * descriptor count is st_size of /proc/PID/fd (Linux >= 6.2), falling back
+ * to counting entries.  Parsers take a buffer so they can be tested and
+ * fuzzed without a /proc; readers take a procfs root so tests can point them
+ * at a fake tree (tests/fixtures/proc/).
+ */
+#ifndef PROCWATCH_PROCFS_H
+#define PROCWATCH_PROCFS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <procwatch/sample.h>
+
+/* Fields of /proc/PID/stat that we use (proc(5) numbering in comments). */
+struct pw_procstat {
+	pid_t		pid;		/* (1) */
+	char		comm[17];	/* (2) without the parentheses */
+	enum pw_state	state;		/* (3) */
+	pid_t		ppid;		/* (4) */
+	uint64_t	minflt;		/* (10) */
+	uint64_t	majflt;		/* (12) */
+	uint64_t	utime;		/* (14) ticks */
+	uint64_t	stime;		/* (15) ticks */
+	uint32_t	threads;	/* (20) */
+	uint64_t	starttime;	/* (22) ticks after boot */
+	uint64_t	vsize;		/* (23) bytes */
+	uint64_t	rss_pages;	/* (24) */
+};
+
+/* Fields of /proc/PID/status that we use; absent lines leave zeros. */
+struct pw_procstatus {
+	uint64_t	vmrss_kb;
+	uint64_t	vmswap_kb;
+	uint64_t	nvcsw;		/* voluntary_ctxt_switches */
+	uint64_t	nivcsw;		/* nonvoluntary_ctxt_switches */
+	uid_t		ruid;		/* first field of Uid: */
+	uid_t		euid;		/* second field of Uid: */
+	bool		has_vm;		/* kernel threads have no Vm* lines */
+};
+
+struct pw_procio {
+	uint64_t	read_bytes;
+	uint64_t	write_bytes;
+};
+
+/*
+ * Parsers.  `buf` need not be NUL-terminated; `len` bytes are read.  Return
+ * 0, or -EINVAL when a required field is missing or malformed.  They never
+ * read past len and never allocate.
+ */
+int	pw_procfs_parse_stat(const char *buf, size_t len, struct pw_procstat *);
+int	pw_procfs_parse_status(const char *buf, size_t len,
+	    struct pw_procstatus *);
+int	pw_procfs_parse_io(const char *buf, size_t len, struct pw_procio *);
+/* Soft "Max open files" limit; UINT64_MAX for "unlimited". */
+int	pw_procfs_parse_limits_nofile(const char *buf, size_t len,
+	    uint64_t *soft);
+/* MemTotal in bytes from /proc/meminfo. */
+int	pw_procfs_parse_meminfo_total(const char *buf, size_t len,
+	    uint64_t *bytes);
+/* btime (boot time, seconds since the epoch) from /proc/stat. */
+int	pw_procfs_parse_btime(const char *buf, size_t len, int64_t *btime_s);
+
+struct pw_procfs;
+
+/*
+ * A procfs root: "/proc", or a fake tree for tests.  Returns NULL when out
+ * of memory.  Free with pw_procfs_free(); NULL is accepted.
+ * Thread: any, but one handle is used by one thread at a time.
+ */
+struct pw_procfs	*pw_procfs_new(const char *root);
+void			 pw_procfs_free(struct pw_procfs *);
+const char		*pw_procfs_root(const struct pw_procfs *);
+
+/*
+ * Descriptors kept open for one process.  Caller storage: initialise with
+ * pw_prochandle_init(), release with pw_prochandle_close().
+ */
+struct pw_prochandle {
+	pid_t	pid;
+	int	stat_fd;
+	int	status_fd;
+	int	io_fd;		/* -1, or -2 when io is not readable (EACCES) */
+};
+
+void	pw_prochandle_init(struct pw_prochandle *, pid_t);
+void	pw_prochandle_close(struct pw_prochandle *);
+
+/*
+ * Read one sample of h->pid into *out (ts_ms left 0 for the caller) and the
+ * parsed stat into *st (may be NULL).  When `keep_open` is set the
+ * descriptors stay open in *h for the next call; otherwise they are closed
+ * before returning.  When `start_ticks` is not 0 and differs from the
+ * process's start time, the PID was reused: -ESRCH.
+ * Returns 0, -ESRCH when the process is gone (a normal event), -EMFILE or
+ * -ENFILE when out of descriptors, -EINVAL on unparsable content.
+ */
+int	pw_procfs_sample(const struct pw_procfs *, struct pw_prochandle *h,
+	    bool keep_open, uint64_t start_ticks, struct pw_sample *out,
+	    struct pw_procstat *st);
+
+/* Whole-file readers (open, read, close): not for the hot path. */
+int	pw_procfs_read_stat(const struct pw_procfs *, pid_t,
+	    struct pw_procstat *);
+/* The command line with NULs turned into spaces; *out is malloc'd. */
+int	pw_procfs_read_cmdline(const struct pw_procfs *, pid_t, char **out);
+int	pw_procfs_read_uid(const struct pw_procfs *, pid_t, uid_t *euid);
+int	pw_procfs_read_fd_limit(const struct pw_procfs *, pid_t,
+	    uint64_t *soft);
+int	pw_procfs_count_fds(const struct pw_procfs *, pid_t, uint32_t *n);
+int	pw_procfs_mem_total(const struct pw_procfs *, uint64_t *bytes);
+int	pw_procfs_boot_time(const struct pw_procfs *, int64_t *btime_s);
+
+/*
+ * List the numeric entries of the root (processes, not threads), sorted
+ * ascending.  *pids is malloc'd (free it); *n receives the count.
+ */
+int	pw_procfs_list_pids(const struct pw_procfs *, pid_t **pids, size_t *n);
+
+/*
+ * Threads of one process from ROOT/PID/task/: tid, comm and CPU ticks.
+ * *out is malloc'd; *n receives the count.
+ */
+struct pw_thread_stat {
+	pid_t		tid;
+	char		comm[17];
+	uint64_t	utime;
+	uint64_t	stime;
+};
+int	pw_procfs_list_threads(const struct pw_procfs *, pid_t,
+	    struct pw_thread_stat **out, size_t *n);
+
+#endif

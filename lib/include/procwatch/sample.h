@@ -1,0 +1,64 @@
+/*
+ * procwatch/sample.h: one decoded sample of one process.
+ *
+ * This is the wide form that readers fill and renderers consume.  The ring
+ * (procwatch/ring.h) stores a packed 48-byte form of it; see lib/ring.c.
+ */
+#ifndef PROCWATCH_SAMPLE_H
+#define PROCWATCH_SAMPLE_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Process state from the third field of /proc/PID/stat (proc(5)). */
+enum pw_state {
+	PW_STATE_UNKNOWN = 0,
+	PW_STATE_RUNNING,	/* R */
+	PW_STATE_SLEEPING,	/* S */
+	PW_STATE_DISK,		/* D */
+	PW_STATE_ZOMBIE,	/* Z */
+	PW_STATE_STOPPED,	/* T */
+	PW_STATE_TRACED,	/* t */
+	PW_STATE_DEAD,		/* X */
+	PW_STATE_IDLE,		/* I */
+	PW_STATE_PARKED,	/* P */
+	PW_STATE_WAKEKILL,	/* K, W, x: rare, old kernels */
+};
+
+/* Flags of one sample. */
+#define PW_SAMPLE_NO_IO		0x01	/* /proc/PID/io was not readable */
+#define PW_SAMPLE_NO_FDS	0x02	/* /proc/PID/fd was not readable */
+#define PW_SAMPLE_FIRST		0x04	/* no previous sample: rates unknown */
+
+/*
+ * Absolute values as read, plus rates derived from the previous sample.
+ * Cumulative counters (cpu ticks, context switches, faults, io bytes) are the
+ * kernel's totals since the process started.
+ */
+struct pw_sample {
+	int64_t		ts_ms;		/* wall clock, ms since the epoch */
+	uint64_t	utime_ticks;	/* user CPU, clock ticks */
+	uint64_t	stime_ticks;	/* system CPU, clock ticks */
+	double		cpu_user_pct;	/* % of one core since the previous sample */
+	double		cpu_system_pct;
+	uint64_t	rss_bytes;
+	uint64_t	vms_bytes;
+	uint64_t	swap_bytes;
+	uint64_t	ctx_voluntary;
+	uint64_t	ctx_involuntary;
+	uint64_t	minor_faults;
+	uint64_t	major_faults;
+	uint64_t	read_bytes;	/* storage I/O, /proc/PID/io */
+	uint64_t	write_bytes;
+	uint32_t	open_fds;
+	uint32_t	threads;
+	enum pw_state	state;
+	unsigned	flags;		/* PW_SAMPLE_* */
+};
+
+/* The letter ps(1) shows for a state, '?' if unknown. */
+char		 pw_state_char(enum pw_state);
+/* Map a /proc/PID/stat state letter to the enum. */
+enum pw_state	 pw_state_from_char(char);
+
+#endif

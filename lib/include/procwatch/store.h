@@ -1,0 +1,89 @@
+/*
+ * procwatch/store.h: every monitored process, its metadata and its ring.
+ *
+ * DESIGN: the sampler thread is the only writer.  It reads /proc without
+ * the store lock and then commits a whole cycle under the write lock in one
+ * short pass (pushes only, no I/O, no allocation in steady state).  Readers
+ * (HTTP threads) take the read lock just long enough to copy what they need
+ * into a snapshot they own, then render without any lock.  The lock prefers
+ * the writer, so a stream of readers cannot hold the sampler back longer
+ * than one reader's copy.
+ */
+#ifndef PROCWATCH_STORE_H
+#define PROCWATCH_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <procwatch/sample.h>
+
+struct pw_store;
+
+/* One process as copied out for a reader. */
+struct pw_proc_view {
+	uint64_t	 id;		/* unique per process in this daemon */
+	pid_t		 pid;
+	pid_t		 ppid;
+	uid_t		 uid;
+	char		 name[17];	/* comm */
+	const char	*target;	/* into the snapshot; "" if none */
+	const char	*cmdline;	/* into the snapshot */
+	const char	*user;		/* into the snapshot */
+	int64_t		 start_time_ms;	/* wall clock */
+	bool		 alive;
+	int64_t		 gone_ms;	/* when it was seen gone, else 0 */
+	uint64_t	 fd_limit;	/* soft RLIMIT_NOFILE; 0 if unknown */
+	size_t		 nsamples;	/* in its ring */
+	size_t		 capacity;
+	bool		 has_sample;
+	struct pw_sample latest;
+};
+
+struct pw_snapshot {
+	int64_t			 taken_ms;	/* time of the last commit */
+	uint64_t		 mem_total;	/* bytes, for memory % */
+	size_t			 n;
+	struct pw_proc_view	*procs;		/* ordered by pid, then id */
+};
+
+/*
+ * Create an empty store whose rings hold `history` samples each.  `hz` is
+ * the clock tick rate.  Returns NULL when out of memory.  Free with
+ * pw_store_free(); NULL is accepted.
+ */
+struct pw_store	*pw_store_new(size_t history, long hz);
+void		 pw_store_free(struct pw_store *);
+
+/*
+ * Copy every process (and, with `include_gone`, those kept after exit) into
+ * a new snapshot.  Returns 0 or -ENOMEM.  Free with pw_snapshot_free().
+ * Thread: any.
+ */
+int	pw_store_snapshot(struct pw_store *, bool include_gone,
+	    struct pw_snapshot **out);
+/*
+ * Snapshot of the process with this pid: the live one if any, else the
+ * most recently gone one.  Returns 0, -ENOENT or -ENOMEM.
+ */
+int	pw_store_snapshot_pid(struct pw_store *, pid_t,
+	    struct pw_snapshot **out);
+void	pw_snapshot_free(struct pw_snapshot *);
+
+/*
+ * Copy the samples of process `pid` (chosen as in pw_store_snapshot_pid)
+ * newer than `since_ms` (INT64_MIN for all), at most `limit` (the newest
+ * ones), oldest first.  *out is malloc'd; *n gets the count and *cap the
+ * ring capacity.  Returns 0, -ENOENT or -ENOMEM.
+ */
+int	pw_store_samples(struct pw_store *, pid_t, int64_t since_ms,
+	    size_t limit, struct pw_sample **out, size_t *n, size_t *cap);
+
+/* Number of live processes and of gone ones still kept. */
+void	pw_store_counts(struct pw_store *, size_t *alive, size_t *gone);
+
+/* Memory % of one sample, given MemTotal in bytes. */
+double	pw_sample_memory_pct(const struct pw_sample *, uint64_t mem_total);
+
+#endif

@@ -1,0 +1,68 @@
+/*
+ * procwatch/target.h: which processes a target selects.
+ *
+ * A target is a named selector (all, pid, pidfile, comm name, command-line
+ * regex, user), optionally widened to the descendants of what it matches.
+ * Matching is pure: it looks only at a pw_procinfo and, for descendants, at
+ * the parent chain the caller provides.
+ */
+#ifndef PROCWATCH_TARGET_H
+#define PROCWATCH_TARGET_H
+
+#include <regex.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include <procwatch/source.h>
+
+enum pw_selector {
+	PW_SEL_ALL = 0,
+	PW_SEL_PID,
+	PW_SEL_PIDFILE,
+	PW_SEL_NAME,		/* comm, exact */
+	PW_SEL_CMDLINE,		/* POSIX extended regex on the command line */
+	PW_SEL_USER,		/* effective user, by name or uid */
+};
+
+/*
+ * A target.  Fill it with pw_target_init_*(); release it with
+ * pw_target_fini().  Fields are read-only for callers after init.
+ */
+struct pw_target {
+	char		*name;		/* owned; unique among targets */
+	enum pw_selector sel;
+	bool		 children;	/* also select descendants */
+	pid_t		 pid;		/* PW_SEL_PID */
+	char		*pidfile;	/* owned, PW_SEL_PIDFILE */
+	char		*comm;		/* owned, PW_SEL_NAME */
+	char		*pattern;	/* owned, PW_SEL_CMDLINE: the source */
+	regex_t		 re;		/* PW_SEL_CMDLINE, compiled */
+	bool		 has_re;
+	uid_t		 uid;		/* PW_SEL_USER */
+	char		*user;		/* owned, PW_SEL_USER: as configured */
+};
+
+/*
+ * Initialise `t` for selector `sel` with its argument (NULL for ALL, the
+ * decimal pid for PID, a path, a name, a regex, a user name or uid).  On
+ * error `t` is left zeroed and, for a bad regex, `err` (if not NULL)
+ * receives regerror()'s text.  Returns 0, -EINVAL or -ENOMEM.
+ */
+int	pw_target_init(struct pw_target *t, const char *name,
+	    enum pw_selector sel, const char *arg, bool children,
+	    char *err, size_t errlen);
+void	pw_target_fini(struct pw_target *);
+
+/*
+ * Does `t` select the process `pi` by itself (not through an ancestor)?
+ * `pidfile_pid` is the pid read from t->pidfile this cycle (0 if none).
+ */
+bool	pw_target_match(const struct pw_target *t,
+	    const struct pw_procinfo *pi, pid_t pidfile_pid);
+
+/* Read a pidfile: the first decimal number in it.  0, -ENOENT, -EINVAL. */
+int	pw_pidfile_read(const char *path, pid_t *pid);
+
+const char	*pw_selector_name(enum pw_selector);
+
+#endif

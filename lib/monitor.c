@@ -1,0 +1,737 @@
+/*
+ * monitor.c: the sampling cycle and the sampler thread.
+ *
+ * DESIGN: every cycle lists the pids of the procfs root (one readdir) and
+ * merges that sorted list with the sorted table of pids seen before.  Only
+ * pids new to the table are described (name, command line, user: through
+ * libproc2) and matched against the targets; a pid that matched nothing is
+ * looked at again after 1, 2, 4 ... 32 s, since a fork is often followed by
+ * an exec that changes its name.  Matched processes are read through
+ * descriptors kept open across cycles (procwatch/procfs.h) without any lock,
+ * then the whole cycle is committed to the store under its write lock in
+ * one pass.  The thread sleeps on absolute CLOCK_MONOTONIC deadlines, so
+ * the schedule does not drift, and a stop request wakes it at once.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <procwatch/monitor.h>
+#include <procwatch/source.h>
+
+#include "internal.h"
+
+#define STATS_WINDOW	1024	/* cycles kept for p50/p99 */
+#define RECHECK_MAX_MS	32000
+
+/* A pid present in the procfs root, matched or not. */
+struct known {
+	pid_t		 pid;
+	pid_t		 ppid;
+	uint64_t	 start_ticks;
+	int		 target;	/* index of the matching target, or -1 */
+	bool		 direct;	/* matched by itself, not as a child */
+	bool		 seen;		/* listed this cycle */
+	int64_t		 recheck_ms;	/* when to describe an unmatched pid again */
+	unsigned	 recheck_step_ms;
+	struct pw_proc	*proc;		/* when monitored */
+};
+
+struct pw_monitor {
+	struct pw_monitor_config cfg;
+	struct pw_procfs	*fs;
+	struct pw_source	*src;
+	struct pw_store		*store;
+	long			 hz;
+	int64_t			 btime_ms;
+	int64_t			 mem_due_ms;
+
+	struct known		*known;		/* sorted by pid */
+	size_t			 nknown, capknown;
+	pid_t			*pidfile_pids;	/* per target, this cycle */
+
+	pw_cycle_fn		*hook;
+	void			*hook_arg;
+
+	/* thread */
+	pthread_t		 thread;
+	bool			 running;
+	pthread_mutex_t		 mtx;		/* guards stop and stats */
+	pthread_cond_t		 cond;
+	bool			 stop;
+	_Atomic uint64_t	 last_cycle_ns;
+
+	/* stats, under mtx */
+	struct pw_monitor_stats	 st;
+	uint64_t		 cycle_ns[STATS_WINDOW];
+	uint64_t		 jitter_ns[STATS_WINDOW];
+	size_t			 nwin, winpos;
+};
+
+void
+pw_monitor_config_defaults(struct pw_monitor_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->interval_ms = PW_DEFAULT_INTERVAL_MS;
+	c->history = PW_DEFAULT_HISTORY;
+	c->retention_ms = PW_DEFAULT_RETENTION_MS;
+	c->limits_every_ms = PW_DEFAULT_LIMITS_MS;
+	c->use_libproc2 = true;
+	c->keep_open = true;
+}
+
+static uint64_t
+mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+struct pw_monitor *
+pw_monitor_new(const struct pw_monitor_config *cfg, int *err)
+{
+	struct pw_monitor *m;
+	int64_t btime_s = 0;
+	int rc = -ENOMEM;
+
+	if (cfg->interval_ms == 0 || cfg->history == 0) {
+		*err = -EINVAL;
+		return NULL;
+	}
+	if ((m = calloc(1, sizeof(*m))) == NULL)
+		goto out;
+	m->cfg = *cfg;
+	if (m->cfg.proc_root == NULL)
+		m->cfg.proc_root = "/proc";
+	m->hz = sysconf(_SC_CLK_TCK);
+	if (m->hz <= 0)
+		m->hz = 100;
+	if ((m->fs = pw_procfs_new(m->cfg.proc_root)) == NULL)
+		goto out_free;
+	/* libproc2 reads only the real /proc; fake roots use our readers. */
+	if (cfg->use_libproc2 && strcmp(m->cfg.proc_root, "/proc") == 0)
+		m->src = pw_source_new_libproc2();
+	else
+		m->src = pw_source_new_procfs(m->fs);
+	if (m->src == NULL)
+		goto out_fs;
+	if ((m->store = pw_store_new(cfg->history, m->hz)) == NULL)
+		goto out_src;
+	m->pidfile_pids = calloc(cfg->ntargets ? cfg->ntargets : 1,
+	    sizeof(*m->pidfile_pids));
+	if (m->pidfile_pids == NULL)
+		goto out_store;
+	if (pthread_mutex_init(&m->mtx, NULL) != 0)
+		goto out_pidfile;
+	if (pthread_cond_init(&m->cond, NULL) != 0)
+		goto out_mtx;
+	if ((rc = pw_procfs_boot_time(m->fs, &btime_s)) < 0)
+		goto out_cond;
+	m->btime_ms = btime_s * 1000;
+	m->st.targets = cfg->ntargets ? cfg->ntargets : 1;
+	m->st.interval_ms = cfg->interval_ms;
+	return m;
+out_cond:
+	pthread_cond_destroy(&m->cond);
+out_mtx:
+	pthread_mutex_destroy(&m->mtx);
+out_pidfile:
+	free(m->pidfile_pids);
+out_store:
+	pw_store_free(m->store);
+out_src:
+	pw_source_free(m->src);
+out_fs:
+	pw_procfs_free(m->fs);
+out_free:
+	free(m);
+out:
+	*err = rc;
+	return NULL;
+}
+
+void
+pw_monitor_free(struct pw_monitor *m)
+{
+	if (m == NULL)
+		return;
+	pw_monitor_stop(m);
+	pw_store_free(m->store);	/* closes the kept descriptors */
+	free(m->known);
+	free(m->pidfile_pids);
+	pw_source_free(m->src);
+	pw_procfs_free(m->fs);
+	pthread_cond_destroy(&m->cond);
+	pthread_mutex_destroy(&m->mtx);
+	free(m);
+}
+
+struct pw_store *
+pw_monitor_store(struct pw_monitor *m)
+{
+	return m->store;
+}
+
+const struct pw_monitor_config *
+pw_monitor_config(const struct pw_monitor *m)
+{
+	return &m->cfg;
+}
+
+void
+pw_monitor_set_cycle_hook(struct pw_monitor *m, pw_cycle_fn *fn, void *arg)
+{
+	m->hook = fn;
+	m->hook_arg = arg;
+}
+
+uint64_t
+pw_monitor_last_cycle_ns(struct pw_monitor *m)
+{
+	return m->last_cycle_ns;
+}
+
+/* --- target resolution ----------------------------------------------------- */
+
+static struct known *
+known_find(struct pw_monitor *m, pid_t pid)
+{
+	size_t lo = 0, hi = m->nknown, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (m->known[mid].pid < pid)
+			lo = mid + 1;
+		else if (m->known[mid].pid > pid)
+			hi = mid;
+		else
+			return &m->known[mid];
+	}
+	return NULL;
+}
+
+static int
+direct_match(struct pw_monitor *m, const struct pw_procinfo *pi)
+{
+	size_t i;
+
+	if (m->cfg.ntargets == 0)
+		return 0;
+	for (i = 0; i < m->cfg.ntargets; i++)
+		if (pw_target_match(&m->cfg.targets[i], pi,
+		    m->pidfile_pids[i]))
+			return (int)i;
+	return -1;
+}
+
+/* A target that selects descendants and matches an ancestor of `k`. */
+static int
+ancestor_match(struct pw_monitor *m, const struct known *k)
+{
+	const struct known *a = k;
+	int depth;
+
+	for (depth = 0; depth < 256 && a->ppid > 0; depth++) {
+		if ((a = known_find(m, a->ppid)) == NULL)
+			return -1;
+		if (a->direct && a->target >= 0 &&
+		    m->cfg.targets[a->target].children)
+			return a->target;
+	}
+	return -1;
+}
+
+static const char *
+target_name(const struct pw_monitor *m, int t)
+{
+	if (m->cfg.ntargets == 0)
+		return "all";
+	return m->cfg.targets[t].name;
+}
+
+static struct pw_proc *
+proc_new(struct pw_monitor *m, struct pw_procinfo *pi, int target,
+    int64_t now_ms)
+{
+	struct pw_proc *p;
+
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return NULL;
+	if ((p->ring = pw_ring_new(m->cfg.history, m->hz)) == NULL ||
+	    (p->target = strdup(target_name(m, target))) == NULL) {
+		pw__proc_free(p);
+		return NULL;
+	}
+	p->pid = pi->pid;
+	p->ppid = pi->ppid;
+	p->uid = pi->uid;
+	p->start_ticks = pi->start_ticks;
+	p->start_time_ms = m->btime_ms +
+	    (int64_t)(pi->start_ticks * 1000 / (uint64_t)m->hz);
+	memcpy(p->comm, pi->comm, sizeof(p->comm));
+	p->cmdline = pi->cmdline;	/* ownership moves to the proc */
+	p->user = pi->user;
+	pi->cmdline = pi->user = NULL;
+	p->alive = true;
+	p->keep_open = m->cfg.keep_open;
+	p->limits_due_ms = now_ms;
+	pw_prochandle_init(&p->h, p->pid);
+	return p;
+}
+
+/* Mark a monitored process gone; the commit publishes it. */
+static void
+proc_gone(struct known *k)
+{
+	if (k->proc != NULL) {
+		pw_prochandle_close(&k->proc->h);
+		k->proc->has_pending = false;
+		k->proc->vanished = true;
+	}
+	k->proc = NULL;
+}
+
+/*
+ * Merge this cycle's pid list into the known table: drop the pids that are
+ * gone, add the new ones (unmatched, due for a describe at once).
+ */
+static int
+merge_pids(struct pw_monitor *m, const pid_t *pids, size_t n)
+{
+	struct known *old = m->known, *nk;
+	size_t i = 0, j = 0, k = 0, cap = m->nknown + n;
+
+	if ((nk = calloc(cap ? cap : 1, sizeof(*nk))) == NULL)
+		return -ENOMEM;
+	while (i < m->nknown || j < n) {
+		if (j == n || (i < m->nknown && old[i].pid < pids[j])) {
+			proc_gone(&old[i]);
+			i++;
+		} else if (i == m->nknown || pids[j] < old[i].pid) {
+			nk[k].pid = pids[j++];
+			nk[k].target = -1;
+			nk[k].recheck_ms = INT64_MIN;
+			k++;
+		} else {
+			nk[k++] = old[i++];
+			j++;
+		}
+	}
+	free(old);
+	m->known = nk;
+	m->nknown = k;
+	m->capknown = cap ? cap : 1;
+	return 0;
+}
+
+static void
+read_pidfiles(struct pw_monitor *m)
+{
+	size_t i;
+	pid_t pid;
+
+	for (i = 0; i < m->cfg.ntargets; i++) {
+		m->pidfile_pids[i] = 0;
+		if (m->cfg.targets[i].sel == PW_SEL_PIDFILE &&
+		    pw_pidfile_read(m->cfg.targets[i].pidfile, &pid) == 0)
+			m->pidfile_pids[i] = pid;
+	}
+}
+
+/*
+ * Is an unmonitored pid to be described this cycle?  Those of pid and
+ * pidfile targets are, every cycle; the others when their recheck is due.
+ */
+static bool
+is_due(const struct pw_monitor *m, const struct known *k, int64_t now_ms)
+{
+	size_t ti;
+
+	if (k->proc != NULL)
+		return false;
+	if (k->recheck_ms <= now_ms)
+		return true;
+	for (ti = 0; ti < m->cfg.ntargets; ti++)
+		if ((m->cfg.targets[ti].sel == PW_SEL_PID &&
+		    m->cfg.targets[ti].pid == k->pid) ||
+		    (m->cfg.targets[ti].sel == PW_SEL_PIDFILE &&
+		    m->pidfile_pids[ti] == k->pid))
+			return true;
+	return false;
+}
+
+/*
+ * Describe and match the pids that are due.  New monitored processes are
+ * appended to *fresh for the commit to insert.
+ */
+static int
+resolve(struct pw_monitor *m, int64_t now_ms, struct pw_proc ***fresh,
+    size_t *nfresh)
+{
+	pid_t *due = NULL;
+	size_t *idx = NULL;
+	struct pw_procinfo *info = NULL;
+	struct pw_proc **fr = NULL;
+	size_t i, ndue = 0, nfr = 0;
+	int rc = 0, t;
+
+	*fresh = NULL;
+	*nfresh = 0;
+	for (i = 0; i < m->nknown; i++) {
+		struct known *k = &m->known[i];
+
+		if (is_due(m, k, now_ms))
+			ndue++;
+	}
+	if (ndue == 0)
+		return 0;
+	due = calloc(ndue, sizeof(*due));
+	idx = calloc(ndue, sizeof(*idx));
+	info = calloc(ndue, sizeof(*info));
+	fr = calloc(ndue, sizeof(*fr));
+	if (due == NULL || idx == NULL || info == NULL || fr == NULL) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	ndue = 0;
+	for (i = 0; i < m->nknown; i++) {
+		struct known *k = &m->known[i];
+
+		if (is_due(m, k, now_ms)) {
+			idx[ndue] = i;
+			due[ndue++] = k->pid;
+		}
+	}
+	if ((rc = pw_source_describe(m->src, due, ndue, info)) < 0)
+		goto out;
+	rc = 0;
+	/* First the direct matches, so children can find their parents. */
+	for (i = 0; i < ndue; i++) {
+		struct known *k = &m->known[idx[i]];
+
+		if (info[i].pid == 0)
+			continue;	/* gone before we looked */
+		k->ppid = info[i].ppid;
+		k->start_ticks = info[i].start_ticks;
+		k->target = direct_match(m, &info[i]);
+		k->direct = k->target >= 0;
+	}
+	for (i = 0; i < ndue; i++) {
+		struct known *k = &m->known[idx[i]];
+
+		if (info[i].pid == 0)
+			continue;
+		if ((t = k->target) < 0)
+			t = ancestor_match(m, k);
+		if (t < 0) {
+			k->recheck_step_ms = k->recheck_step_ms == 0 ? 1000 :
+			    k->recheck_step_ms * 2;
+			if (k->recheck_step_ms > RECHECK_MAX_MS)
+				k->recheck_step_ms = RECHECK_MAX_MS;
+			k->recheck_ms = now_ms + k->recheck_step_ms;
+			continue;
+		}
+		k->target = t;
+		if ((k->proc = proc_new(m, &info[i], t, now_ms)) == NULL) {
+			rc = -ENOMEM;
+			break;
+		}
+		fr[nfr++] = k->proc;
+	}
+out:
+	if (info != NULL)
+		for (i = 0; i < ndue; i++)
+			pw_procinfo_fini(&info[i]);
+	free(info);
+	free(idx);
+	free(due);
+	if (rc < 0 || nfr == 0) {
+		for (i = 0; i < nfr; i++)
+			pw__proc_free(fr[i]);
+		free(fr);
+		return rc;
+	}
+	*fresh = fr;
+	*nfresh = nfr;
+	return 0;
+}
+
+/* --- sampling -------------------------------------------------------------- */
+
+static void
+sample_proc(struct pw_monitor *m, struct known *k, int64_t now_ms,
+    uint64_t *errors, uint64_t *vanished)
+{
+	struct pw_proc *p = k->proc;
+	struct pw_procstat st;
+	int rc;
+
+	rc = pw_procfs_sample(m->fs, &p->h, p->keep_open, p->start_ticks,
+	    &p->pending, &st);
+	if (rc == -EMFILE || rc == -ENFILE) {
+		/* Out of descriptors: read this one the slow way from now on. */
+		p->keep_open = false;
+		pw_prochandle_close(&p->h);
+		rc = pw_procfs_sample(m->fs, &p->h, false, p->start_ticks,
+		    &p->pending, &st);
+	}
+	if (rc == -ESRCH) {
+		(*vanished)++;
+		proc_gone(k);
+		k->target = -1;
+		k->recheck_ms = INT64_MIN;	/* the pid may be reused */
+		return;
+	}
+	if (rc < 0) {
+		(*errors)++;
+		p->has_pending = false;
+		return;
+	}
+	p->pending.ts_ms = now_ms;
+	memcpy(p->pending_comm, st.comm, sizeof(p->pending_comm));
+	p->has_pending = true;
+	if (now_ms >= p->limits_due_ms) {
+		uint64_t lim;
+
+		if (pw_procfs_read_fd_limit(m->fs, p->pid, &lim) == 0)
+			p->fd_limit = lim;
+		/* Spread the re-reads so they do not all land in one cycle. */
+		p->limits_due_ms = now_ms + m->cfg.limits_every_ms / 2 +
+		    (int64_t)(p->id % 1000) * m->cfg.limits_every_ms / 2000;
+	}
+}
+
+/* Publish the cycle: one pass under the write lock, no I/O. */
+static uint64_t
+commit(struct pw_monitor *m, int64_t now_ms, struct pw_proc **fresh,
+    size_t nfresh, uint64_t mem_total)
+{
+	struct pw_store *st = m->store;
+	uint64_t pushed = 0;
+	size_t i;
+
+	pw__store_wrlock(st);
+	for (i = 0; i < nfresh; i++)
+		if (pw__store_insert(st, fresh[i]) < 0) {
+			/* Not in the store: forget it, it is found again later. */
+			struct known *k = known_find(m, fresh[i]->pid);
+
+			if (k != NULL) {
+				k->proc = NULL;
+				k->recheck_ms = INT64_MIN;
+			}
+			pw__proc_free(fresh[i]);
+			fresh[i] = NULL;
+		}
+	for (i = 0; i < st->nprocs; i++) {
+		struct pw_proc *p = st->procs[i];
+
+		if (p->alive && p->vanished) {
+			p->alive = false;
+			p->gone_ms = now_ms;
+		}
+		if (!p->has_pending)
+			continue;
+		pw_ring_push(p->ring, &p->pending);
+		memcpy(p->comm, p->pending_comm, sizeof(p->comm));
+		p->has_pending = false;
+		pushed++;
+	}
+	if (mem_total != 0)
+		st->mem_total = mem_total;
+	st->taken_ms = now_ms;
+	pw__store_expire(st, now_ms - (int64_t)m->cfg.retention_ms);
+	pw__store_unlock(st);
+	return pushed;
+}
+
+int
+pw_monitor_cycle(struct pw_monitor *m, int64_t now_ms)
+{
+	struct pw_proc **fresh = NULL;
+	size_t npids = 0, nfresh = 0, i;
+	uint64_t errors = 0, vanished = 0, mem_total = 0, pushed;
+	pid_t *pids = NULL;
+	int rc;
+
+	if ((rc = pw_procfs_list_pids(m->fs, &pids, &npids)) < 0)
+		return rc;
+	rc = merge_pids(m, pids, npids);
+	free(pids);
+	if (rc < 0)
+		return rc;
+	read_pidfiles(m);
+	if ((rc = resolve(m, now_ms, &fresh, &nfresh)) < 0)
+		goto out;
+	for (i = 0; i < m->nknown; i++)
+		if (m->known[i].proc != NULL)
+			sample_proc(m, &m->known[i], now_ms, &errors,
+			    &vanished);
+	if (now_ms >= m->mem_due_ms) {
+		if (pw_procfs_mem_total(m->fs, &mem_total) < 0)
+			mem_total = 0;
+		m->mem_due_ms = now_ms + m->cfg.limits_every_ms;
+	}
+	pushed = commit(m, now_ms, fresh, nfresh, mem_total);
+	pthread_mutex_lock(&m->mtx);
+	m->st.cycles++;
+	m->st.samples += pushed;
+	m->st.sample_errors += errors;
+	m->st.vanished += vanished;
+	pthread_mutex_unlock(&m->mtx);
+out:
+	free(fresh);
+	return rc;
+}
+
+/* --- statistics ------------------------------------------------------------ */
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static uint64_t
+quantile(const uint64_t *v, size_t n, double q)
+{
+	uint64_t tmp[STATS_WINDOW];
+	size_t at;
+
+	if (n == 0)
+		return 0;
+	memcpy(tmp, v, n * sizeof(*v));
+	qsort(tmp, n, sizeof(*tmp), cmp_u64);
+	at = (size_t)(q * (double)(n - 1) + 0.5);
+	return tmp[at];
+}
+
+static void
+record_cycle(struct pw_monitor *m, uint64_t dur_ns, uint64_t late_ns)
+{
+	pthread_mutex_lock(&m->mtx);
+	m->cycle_ns[m->winpos] = dur_ns;
+	m->jitter_ns[m->winpos] = late_ns;
+	m->winpos = (m->winpos + 1) % STATS_WINDOW;
+	if (m->nwin < STATS_WINDOW)
+		m->nwin++;
+	m->st.cycle_ns_total += dur_ns;
+	m->st.cycle_ns_last = dur_ns;
+	if (late_ns > m->st.jitter_ns_max)
+		m->st.jitter_ns_max = late_ns;
+	pthread_mutex_unlock(&m->mtx);
+}
+
+void
+pw_monitor_get_stats(struct pw_monitor *m, struct pw_monitor_stats *out)
+{
+	uint64_t cyc[STATS_WINDOW], jit[STATS_WINDOW];
+	size_t n;
+
+	pthread_mutex_lock(&m->mtx);
+	*out = m->st;
+	n = m->nwin;
+	memcpy(cyc, m->cycle_ns, n * sizeof(*cyc));
+	memcpy(jit, m->jitter_ns, n * sizeof(*jit));
+	pthread_mutex_unlock(&m->mtx);
+	out->cycle_ns_p50 = quantile(cyc, n, 0.50);
+	out->cycle_ns_p99 = quantile(cyc, n, 0.99);
+	out->jitter_ns_p99 = quantile(jit, n, 0.99);
+	pw_store_counts(m->store, &out->procs_alive, &out->procs_gone);
+}
+
+/* --- thread ---------------------------------------------------------------- */
+
+static int64_t
+wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void *
+sampler_main(void *arg)
+{
+	struct pw_monitor *m = arg;
+	uint64_t period = (uint64_t)m->cfg.interval_ms * 1000000u;
+	uint64_t deadline = mono_ns(), t0, t1;
+	/* Sample times follow the monotonic clock from one wall anchor, so
+	 * a wall clock step cannot reorder a ring. */
+	int64_t anchor_wall = wall_ms();
+	uint64_t anchor_mono = deadline;
+	struct timespec ts;
+
+	pthread_mutex_lock(&m->mtx);
+	while (!m->stop) {
+		pthread_mutex_unlock(&m->mtx);
+		t0 = mono_ns();
+		pw_monitor_cycle(m, anchor_wall +
+		    (int64_t)((t0 - anchor_mono) / 1000000u));
+		t1 = mono_ns();
+		m->last_cycle_ns = t1;
+		record_cycle(m, t1 - t0, t0 > deadline ? t0 - deadline : 0);
+		if (m->hook != NULL)
+			m->hook(m, anchor_wall +
+			    (int64_t)((t0 - anchor_mono) / 1000000u),
+			    m->hook_arg);
+		/* Next deadline; skip the ones already missed. */
+		deadline += period;
+		t1 = mono_ns();
+		if (deadline < t1)
+			deadline += ((t1 - deadline) / period + 1) * period;
+		ts.tv_sec = (time_t)(deadline / 1000000000u);
+		ts.tv_nsec = (long)(deadline % 1000000000u);
+		pthread_mutex_lock(&m->mtx);
+		while (!m->stop &&
+		    pthread_cond_timedwait(&m->cond, &m->mtx, &ts) != ETIMEDOUT)
+			;
+	}
+	pthread_mutex_unlock(&m->mtx);
+	return NULL;
+}
+
+int
+pw_monitor_start(struct pw_monitor *m)
+{
+	pthread_condattr_t ca;
+	int rc;
+
+	if (m->running)
+		return -EALREADY;
+	/* The deadline is on CLOCK_MONOTONIC: rebuild the cond for it. */
+	pthread_cond_destroy(&m->cond);
+	if (pthread_condattr_init(&ca) != 0)
+		return -ENOMEM;
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	rc = pthread_cond_init(&m->cond, &ca);
+	pthread_condattr_destroy(&ca);
+	if (rc != 0)
+		return -rc;
+	m->stop = false;
+	m->st.started_ms = wall_ms();
+	if ((rc = pthread_create(&m->thread, NULL, sampler_main, m)) != 0)
+		return -rc;
+	m->running = true;
+	return 0;
+}
+
+void
+pw_monitor_stop(struct pw_monitor *m)
+{
+	if (!m->running)
+		return;
+	pthread_mutex_lock(&m->mtx);
+	m->stop = true;
+	pthread_cond_signal(&m->cond);
+	pthread_mutex_unlock(&m->mtx);
+	pthread_join(m->thread, NULL);
+	m->running = false;
+}

@@ -1,0 +1,332 @@
+/*
+ * store.c: the set of monitored processes and their rings, shared between
+ * the sampler (the only writer) and readers that copy out snapshots.
+ *
+ * DESIGN: see procwatch/store.h.  Processes are kept in an array sorted by
+ * (pid, id) so a reader finds a pid by binary search and a snapshot comes
+ * out in pid order without sorting.  Snapshots copy strings into one arena
+ * so a reader frees one block.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+struct snapshot_priv {
+	struct pw_snapshot	 pub;
+	char			*arena;
+};
+
+struct pw_store *
+pw_store_new(size_t history, long hz)
+{
+	struct pw_store *st;
+	pthread_rwlockattr_t attr;
+
+	if (history == 0 || (st = calloc(1, sizeof(*st))) == NULL)
+		return NULL;
+	st->history = history;
+	st->hz = hz > 0 ? hz : 100;
+	st->next_id = 1;
+	/* Prefer the writer: readers must not starve the sampler. */
+	if (pthread_rwlockattr_init(&attr) != 0)
+		goto out_free;
+	pthread_rwlockattr_setkind_np(&attr,
+	    PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	if (pthread_rwlock_init(&st->lock, &attr) != 0) {
+		pthread_rwlockattr_destroy(&attr);
+		goto out_free;
+	}
+	pthread_rwlockattr_destroy(&attr);
+	return st;
+out_free:
+	free(st);
+	return NULL;
+}
+
+void
+pw__proc_free(struct pw_proc *p)
+{
+	if (p == NULL)
+		return;
+	pw_prochandle_close(&p->h);
+	pw_ring_free(p->ring);
+	free(p->cmdline);
+	free(p->user);
+	free(p->target);
+	free(p);
+}
+
+void
+pw_store_free(struct pw_store *st)
+{
+	size_t i;
+
+	if (st == NULL)
+		return;
+	for (i = 0; i < st->nprocs; i++)
+		pw__proc_free(st->procs[i]);
+	free(st->procs);
+	pthread_rwlock_destroy(&st->lock);
+	free(st);
+}
+
+void
+pw__store_wrlock(struct pw_store *st)
+{
+	pthread_rwlock_wrlock(&st->lock);
+}
+
+void
+pw__store_unlock(struct pw_store *st)
+{
+	pthread_rwlock_unlock(&st->lock);
+}
+
+static int
+proc_cmp(const struct pw_proc *a, pid_t pid, uint64_t id)
+{
+	if (a->pid != pid)
+		return a->pid < pid ? -1 : 1;
+	if (a->id != id)
+		return a->id < id ? -1 : 1;
+	return 0;
+}
+
+/* Index of the first process with pid >= `pid` (and id >= `id`). */
+static size_t
+lower_bound(const struct pw_store *st, pid_t pid, uint64_t id)
+{
+	size_t lo = 0, hi = st->nprocs, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (proc_cmp(st->procs[mid], pid, id) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+int
+pw__store_insert(struct pw_store *st, struct pw_proc *p)
+{
+	struct pw_proc **np;
+	size_t at, ncap;
+
+	if (st->nprocs == st->cap) {
+		ncap = st->cap ? st->cap * 2 : 64;
+		if ((np = realloc(st->procs, ncap * sizeof(*np))) == NULL)
+			return -ENOMEM;
+		st->procs = np;
+		st->cap = ncap;
+	}
+	p->id = st->next_id++;
+	at = lower_bound(st, p->pid, p->id);
+	memmove(&st->procs[at + 1], &st->procs[at],
+	    (st->nprocs - at) * sizeof(*st->procs));
+	st->procs[at] = p;
+	st->nprocs++;
+	return 0;
+}
+
+void
+pw__store_expire(struct pw_store *st, int64_t cutoff_ms)
+{
+	size_t i, j;
+
+	for (i = j = 0; i < st->nprocs; i++) {
+		struct pw_proc *p = st->procs[i];
+
+		if (!p->alive && p->gone_ms <= cutoff_ms)
+			pw__proc_free(p);
+		else
+			st->procs[j++] = p;
+	}
+	st->nprocs = j;
+}
+
+/* The live process with this pid, else the newest gone one, else NULL. */
+static struct pw_proc *
+find_pid(const struct pw_store *st, pid_t pid)
+{
+	struct pw_proc *best = NULL;
+	size_t i;
+
+	for (i = lower_bound(st, pid, 0); i < st->nprocs &&
+	    st->procs[i]->pid == pid; i++) {
+		if (st->procs[i]->alive)
+			return st->procs[i];
+		best = st->procs[i];	/* ids ascend: the last is newest */
+	}
+	return best;
+}
+
+static size_t
+strsize(const char *s)
+{
+	return s != NULL ? strlen(s) + 1 : 1;
+}
+
+static const char *
+arena_put(char **cur, const char *s)
+{
+	char *at = *cur;
+	size_t n = strsize(s);
+
+	if (s != NULL)
+		memcpy(at, s, n);
+	else
+		*at = '\0';
+	*cur += n;
+	return at;
+}
+
+static void
+fill_view(const struct pw_proc *p, struct pw_proc_view *v, char **arena)
+{
+	memset(v, 0, sizeof(*v));
+	v->id = p->id;
+	v->pid = p->pid;
+	v->ppid = p->ppid;
+	v->uid = p->uid;
+	memcpy(v->name, p->comm, sizeof(v->name));
+	v->target = arena_put(arena, p->target);
+	v->cmdline = arena_put(arena, p->cmdline);
+	v->user = arena_put(arena, p->user);
+	v->start_time_ms = p->start_time_ms;
+	v->alive = p->alive;
+	v->gone_ms = p->gone_ms;
+	v->fd_limit = p->fd_limit;
+	v->nsamples = pw_ring_len(p->ring);
+	v->capacity = pw_ring_cap(p->ring);
+	v->has_sample = pw_ring_latest(p->ring, &v->latest) == 0;
+}
+
+static size_t
+proc_strings(const struct pw_proc *p)
+{
+	return strsize(p->target) + strsize(p->cmdline) + strsize(p->user);
+}
+
+/* Copy `n` processes into a new snapshot.  Caller holds the read lock. */
+static int
+snapshot_of(const struct pw_store *st, struct pw_proc *const *procs,
+    size_t n, bool include_gone, struct pw_snapshot **out)
+{
+	struct snapshot_priv *sp;
+	size_t i, k, bytes = 0, count = 0;
+	char *cur;
+
+	for (i = 0; i < n; i++) {
+		if (!include_gone && !procs[i]->alive)
+			continue;
+		bytes += proc_strings(procs[i]);
+		count++;
+	}
+	if ((sp = calloc(1, sizeof(*sp))) == NULL)
+		return -ENOMEM;
+	sp->pub.procs = calloc(count ? count : 1, sizeof(*sp->pub.procs));
+	sp->arena = malloc(bytes ? bytes : 1);
+	if (sp->pub.procs == NULL || sp->arena == NULL) {
+		free(sp->pub.procs);
+		free(sp->arena);
+		free(sp);
+		return -ENOMEM;
+	}
+	cur = sp->arena;
+	for (i = k = 0; i < n; i++) {
+		if (!include_gone && !procs[i]->alive)
+			continue;
+		fill_view(procs[i], &sp->pub.procs[k++], &cur);
+	}
+	sp->pub.n = count;
+	sp->pub.taken_ms = st->taken_ms;
+	sp->pub.mem_total = st->mem_total;
+	*out = &sp->pub;
+	return 0;
+}
+
+int
+pw_store_snapshot(struct pw_store *st, bool include_gone,
+    struct pw_snapshot **out)
+{
+	int rc;
+
+	pthread_rwlock_rdlock(&st->lock);
+	rc = snapshot_of(st, st->procs, st->nprocs, include_gone, out);
+	pthread_rwlock_unlock(&st->lock);
+	return rc;
+}
+
+int
+pw_store_snapshot_pid(struct pw_store *st, pid_t pid,
+    struct pw_snapshot **out)
+{
+	struct pw_proc *p;
+	int rc;
+
+	pthread_rwlock_rdlock(&st->lock);
+	if ((p = find_pid(st, pid)) == NULL)
+		rc = -ENOENT;
+	else
+		rc = snapshot_of(st, &p, 1, true, out);
+	pthread_rwlock_unlock(&st->lock);
+	return rc;
+}
+
+void
+pw_snapshot_free(struct pw_snapshot *s)
+{
+	struct snapshot_priv *sp = (struct snapshot_priv *)s;
+
+	if (s == NULL)
+		return;
+	free(sp->pub.procs);
+	free(sp->arena);
+	free(sp);
+}
+
+int
+pw_store_samples(struct pw_store *st, pid_t pid, int64_t since_ms,
+    size_t limit, struct pw_sample **out, size_t *n, size_t *cap)
+{
+	struct pw_sample *buf;
+	struct pw_proc *p;
+	size_t want;
+	int rc = 0;
+
+	pthread_rwlock_rdlock(&st->lock);
+	if ((p = find_pid(st, pid)) == NULL) {
+		rc = -ENOENT;
+		goto out_unlock;
+	}
+	want = pw_ring_len(p->ring);
+	if (limit < want)
+		want = limit;
+	if ((buf = malloc((want ? want : 1) * sizeof(*buf))) == NULL) {
+		rc = -ENOMEM;
+		goto out_unlock;
+	}
+	*n = pw_ring_copy(p->ring, since_ms, buf, want);
+	*cap = pw_ring_cap(p->ring);
+	*out = buf;
+out_unlock:
+	pthread_rwlock_unlock(&st->lock);
+	return rc;
+}
+
+void
+pw_store_counts(struct pw_store *st, size_t *alive, size_t *gone)
+{
+	size_t i, a = 0;
+
+	pthread_rwlock_rdlock(&st->lock);
+	for (i = 0; i < st->nprocs; i++)
+		a += st->procs[i]->alive;
+	*alive = a;
+	*gone = st->nprocs - a;
+	pthread_rwlock_unlock(&st->lock);
+}

@@ -1,0 +1,221 @@
+/*
+ * target.c: selectors that decide which processes a target watches.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <procwatch/target.h>
+
+static const char *const selector_names[] = {
+	[PW_SEL_ALL] = "all",
+	[PW_SEL_PID] = "pid",
+	[PW_SEL_PIDFILE] = "pidfile",
+	[PW_SEL_NAME] = "comm",
+	[PW_SEL_CMDLINE] = "cmdline",
+	[PW_SEL_USER] = "user",
+};
+
+const char *
+pw_selector_name(enum pw_selector sel)
+{
+	if ((unsigned)sel >= sizeof(selector_names) / sizeof(*selector_names))
+		return "?";
+	return selector_names[sel];
+}
+
+/* A decimal number, whole string, no sign, fitting in `max`. */
+static int
+parse_uint(const char *s, unsigned long max, unsigned long *out)
+{
+	unsigned long v = 0;
+
+	if (s == NULL || *s == '\0')
+		return -EINVAL;
+	for (; *s != '\0'; s++) {
+		if (!isdigit((unsigned char)*s))
+			return -EINVAL;
+		if (v > (max - (unsigned long)(*s - '0')) / 10)
+			return -EINVAL;
+		v = v * 10 + (unsigned long)(*s - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+static int
+lookup_user(const char *name, uid_t *uid)
+{
+	struct passwd pw, *res = NULL;
+	unsigned long v;
+	char buf[4096];
+
+	if (parse_uint(name, (uid_t)-2, &v) == 0) {
+		*uid = (uid_t)v;
+		return 0;
+	}
+	if (getpwnam_r(name, &pw, buf, sizeof(buf), &res) != 0 || res == NULL)
+		return -ENOENT;
+	*uid = pw.pw_uid;
+	return 0;
+}
+
+static void
+seterr(char *err, size_t errlen, const char *msg)
+{
+	if (err != NULL && errlen > 0)
+		snprintf(err, errlen, "%s", msg);
+}
+
+int
+pw_target_init(struct pw_target *t, const char *name, enum pw_selector sel,
+    const char *arg, bool children, char *err, size_t errlen)
+{
+	struct pw_target n = { 0 };
+	unsigned long v;
+	char **slot = NULL;
+	int rc;
+
+	memset(t, 0, sizeof(*t));
+	if (name == NULL || *name == '\0') {
+		seterr(err, errlen, "empty target name");
+		return -EINVAL;
+	}
+	n.sel = sel;
+	n.children = children;
+	switch (sel) {
+	case PW_SEL_ALL:
+		break;
+	case PW_SEL_PID:
+		if (parse_uint(arg, 0x3fffffff, &v) != 0 || v == 0) {
+			seterr(err, errlen, "not a positive pid");
+			return -EINVAL;
+		}
+		n.pid = (pid_t)v;
+		break;
+	case PW_SEL_PIDFILE:
+		if (arg == NULL || arg[0] != '/') {
+			seterr(err, errlen, "pidfile must be an absolute path");
+			return -EINVAL;
+		}
+		slot = &n.pidfile;
+		break;
+	case PW_SEL_NAME:
+		if (arg == NULL || *arg == '\0' || strlen(arg) > 15) {
+			seterr(err, errlen, "comm must be 1 to 15 characters");
+			return -EINVAL;
+		}
+		slot = &n.comm;
+		break;
+	case PW_SEL_CMDLINE:
+		if (arg == NULL) {
+			seterr(err, errlen, "missing regex");
+			return -EINVAL;
+		}
+		if ((rc = regcomp(&n.re, arg, REG_EXTENDED | REG_NOSUB)) != 0) {
+			char msg[256];
+
+			regerror(rc, &n.re, msg, sizeof(msg));
+			if (err != NULL && errlen > 0)
+				snprintf(err, errlen, "bad regex: %s", msg);
+			regfree(&n.re);
+			return -EINVAL;
+		}
+		n.has_re = true;
+		slot = &n.pattern;
+		break;
+	case PW_SEL_USER:
+		if (arg == NULL || lookup_user(arg, &n.uid) != 0) {
+			seterr(err, errlen, "unknown user");
+			return -EINVAL;
+		}
+		slot = &n.user;
+		break;
+	default:
+		seterr(err, errlen, "unknown selector");
+		return -EINVAL;
+	}
+	if ((n.name = strdup(name)) == NULL)
+		goto out_nomem;
+	if (slot != NULL && (*slot = strdup(arg)) == NULL)
+		goto out_nomem;
+	*t = n;
+	return 0;
+out_nomem:
+	pw_target_fini(&n);
+	seterr(err, errlen, "out of memory");
+	return -ENOMEM;
+}
+
+void
+pw_target_fini(struct pw_target *t)
+{
+	if (t == NULL)
+		return;
+	if (t->has_re)
+		regfree(&t->re);
+	free(t->name);
+	free(t->pidfile);
+	free(t->comm);
+	free(t->pattern);
+	free(t->user);
+	memset(t, 0, sizeof(*t));
+}
+
+bool
+pw_target_match(const struct pw_target *t, const struct pw_procinfo *pi,
+    pid_t pidfile_pid)
+{
+	switch (t->sel) {
+	case PW_SEL_ALL:
+		return true;
+	case PW_SEL_PID:
+		return pi->pid == t->pid;
+	case PW_SEL_PIDFILE:
+		return pidfile_pid > 0 && pi->pid == pidfile_pid;
+	case PW_SEL_NAME:
+		return strcmp(pi->comm, t->comm) == 0;
+	case PW_SEL_CMDLINE:
+		return pi->cmdline != NULL &&
+		    regexec(&t->re, pi->cmdline, 0, NULL, 0) == 0;
+	case PW_SEL_USER:
+		return pi->uid == t->uid;
+	}
+	return false;
+}
+
+int
+pw_pidfile_read(const char *path, pid_t *pid)
+{
+	char buf[64];
+	unsigned long v = 0;
+	ssize_t n;
+	size_t i = 0;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return errno == ENOENT ? -ENOENT : -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -EINVAL;
+	buf[n] = '\0';
+	while (isspace((unsigned char)buf[i]))
+		i++;
+	if (!isdigit((unsigned char)buf[i]))
+		return -EINVAL;
+	for (; isdigit((unsigned char)buf[i]); i++) {
+		v = v * 10 + (unsigned long)(buf[i] - '0');
+		if (v > 0x3fffffff)
+			return -EINVAL;
+	}
+	if (v == 0)
+		return -EINVAL;
+	*pid = (pid_t)v;
+	return 0;
+}

@@ -1,0 +1,24 @@
+#!/bin/sh
+# deps.sh: install the Debian 12 packages procwatch builds, runs and tests
+# with.  Each one is there on purpose:
+#   build-essential autoconf automake libtool pkg-config  the Autotools build
+#   libmicrohttpd-dev   the embedded HTTP server (api/)
+#   libcjson-dev        JSON for the config and the API
+#   libproc2-dev        procps-ng 4: naming and describing processes (lib/)
+#   libcurl4-openssl-dev  webhook delivery and procwatchctl
+#   libcmocka-dev       unit tests
+#   curl jq             the end-to-end tests talk to the daemon with curl
+#   prometheus          promtool, to check /metrics in the tests
+#   valgrind            the daemon's end-to-end tests run under it too
+set -e
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps.sh: run as root (it calls apt-get)" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends \
+	build-essential autoconf automake libtool pkg-config \
+	libmicrohttpd-dev libcjson-dev libproc2-dev libcurl4-openssl-dev \
+	libcmocka-dev curl jq ca-certificates prometheus valgrind procps \
+	>/dev/null

@@ -1,0 +1,95 @@
+# lib.sh: helpers for the end-to-end tests, sourced by each script.
+#
+# Every process a test starts is recorded and stopped by its PID on exit.
+# Files go under a mktemp directory (distcheck makes the source read-only).
+set -u
+
+: "${PW_BUILDDIR:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${PW_SRCDIR:=$PW_BUILDDIR}"
+PROCWATCHD="$PW_BUILDDIR/daemon/procwatchd"
+PW_TARGET="$PW_BUILDDIR/tests/e2e/pw_target"
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/pw-e2e.XXXXXX")
+PIDS=""
+PASSED=0
+FAILED=0
+DAEMON_PID=""
+PORT=""
+
+cleanup() {
+	local p
+	for p in $PIDS; do
+		kill -KILL "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+ok() { PASSED=$((PASSED + 1)); echo "ok - $*"; }
+not_ok() { FAILED=$((FAILED + 1)); echo "not ok - $*"; }
+check() {	# check DESCRIPTION COMMAND...
+	local d=$1; shift
+	if "$@"; then ok "$d"; else not_ok "$d"; fi
+}
+
+# spawn VAR CMD...: start a process in the background, its pid in VAR.
+spawn() {
+	local var=$1; shift
+	"$@" >"$WORK/spawn.$$.$RANDOM" 2>&1 &
+	PIDS="$PIDS $!"
+	eval "$var=$!"
+}
+
+# start_daemon CONFIG [extra args]: start procwatchd on 127.0.0.1 with a
+# port chosen by the kernel; sets DAEMON_PID and PORT.
+start_daemon() {
+	local cfg=$1 i; shift
+	: >"$WORK/daemon.log"
+	${PW_WRAPPER:-} "$PROCWATCHD" --config "$cfg" "$@" 2>"$WORK/daemon.log" &
+	DAEMON_PID=$!
+	PIDS="$PIDS $DAEMON_PID"
+	for i in $(seq 1 300); do
+		PORT=$(sed -n 's|.*listening on http://127\.0\.0\.1:\([0-9]*\)/.*|\1|p' \
+		    "$WORK/daemon.log" | head -1)
+		[ -n "$PORT" ] && return 0
+		kill -0 "$DAEMON_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "procwatchd did not start:"; cat "$WORK/daemon.log"
+	return 1
+}
+
+# stop_daemon: SIGTERM, wait, and return the daemon's exit status.
+stop_daemon() {
+	local rc
+	kill -TERM "$DAEMON_PID"
+	wait "$DAEMON_PID"
+	rc=$?
+	PIDS=$(echo "$PIDS" | sed "s/ $DAEMON_PID\b//")
+	return $rc
+}
+
+url() { echo "http://127.0.0.1:$PORT$1"; }
+
+# get PATH: body to stdout; HTTP status in $WORK/status.
+get() {
+	curl -s -o "$WORK/body" -w '%{http_code}' "$@" >"$WORK/status" 2>/dev/null
+	cat "$WORK/body"
+}
+status() { cat "$WORK/status"; }
+
+# wait_for DESCRIPTION TRIES COMMAND...: poll until COMMAND succeeds.
+wait_for() {
+	local d=$1 n=$2 i; shift 2
+	for i in $(seq 1 "$n"); do
+		if "$@"; then return 0; fi
+		sleep 0.2
+	done
+	echo "# timed out waiting for: $d"
+	return 1
+}
+
+finish() {
+	echo "$PASSED passed, $FAILED failed"
+	[ "$FAILED" -eq 0 ]
+}

@@ -1,0 +1,468 @@
+/*
+ * test_monitor.c: sampling cycles against a fake /proc tree built by the
+ * test, with a fake clock (the cycle takes the time as an argument).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <procwatch/monitor.h>
+
+#define T0	1800000000000LL		/* fake wall clock, ms */
+
+struct fake {
+	char	root[64];
+};
+
+struct fproc {
+	pid_t		pid;
+	pid_t		ppid;
+	const char	*comm;
+	const char	*cmdline;
+	uint64_t	utime, stime, starttime;
+	uint64_t	rss_kb;
+	unsigned	nfds;
+	unsigned	threads;
+	uid_t		uid;
+};
+
+static void
+put(const char *root, pid_t pid, const char *file, const char *fmt, ...)
+{
+	char path[512];
+	va_list ap;
+	FILE *f;
+
+	if (pid > 0)
+		snprintf(path, sizeof(path), "%s/%d/%s", root, (int)pid, file);
+	else
+		snprintf(path, sizeof(path), "%s/%s", root, file);
+	/* Rewrite in place: a descriptor kept open sees the new content. */
+	f = fopen(path, "w");
+	assert_non_null(f);
+	va_start(ap, fmt);
+	vfprintf(f, fmt, ap);
+	va_end(ap);
+	fclose(f);
+}
+
+static void
+fake_proc(struct fake *fk, const struct fproc *p)
+{
+	char path[512];
+	unsigned i;
+
+	snprintf(path, sizeof(path), "%s/%d", fk->root, (int)p->pid);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/%d/fd", fk->root, (int)p->pid);
+	mkdir(path, 0755);
+	for (i = 0; i < p->nfds; i++) {
+		char fd[600];
+
+		snprintf(fd, sizeof(fd), "%s/%u", path, i);
+		fclose(fopen(fd, "w"));
+	}
+	put(fk->root, p->pid, "stat",
+	    "%d (%s) S %d %d %d 0 -1 4194304 %d 0 3 0 %llu %llu 0 0 20 0 %u 0 "
+	    "%llu %llu %llu 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 "
+	    "0 0 0 0 0 0 0 0 0 0 0 0 0\n",
+	    (int)p->pid, p->comm, (int)p->ppid, (int)p->pid, (int)p->pid,
+	    1000, (unsigned long long)p->utime, (unsigned long long)p->stime,
+	    p->threads, (unsigned long long)p->starttime,
+	    (unsigned long long)p->rss_kb * 4 * 1024,
+	    (unsigned long long)p->rss_kb / 4);
+	put(fk->root, p->pid, "status",
+	    "Name:\t%s\nState:\tS (sleeping)\nPid:\t%d\nPPid:\t%d\n"
+	    "Uid:\t%u\t%u\t%u\t%u\nGid:\t0\t0\t0\t0\n"
+	    "VmSize:\t%llu kB\nVmRSS:\t%llu kB\nVmSwap:\t0 kB\n"
+	    "Threads:\t%u\nvoluntary_ctxt_switches:\t10\n"
+	    "nonvoluntary_ctxt_switches:\t2\n",
+	    p->comm, (int)p->pid, (int)p->ppid, p->uid, p->uid, p->uid, p->uid,
+	    (unsigned long long)p->rss_kb * 4, (unsigned long long)p->rss_kb,
+	    p->threads);
+	put(fk->root, p->pid, "io",
+	    "rchar: 100\nwchar: 200\nsyscr: 1\nsyscw: 1\nread_bytes: 4096\n"
+	    "write_bytes: 8192\ncancelled_write_bytes: 0\n");
+	put(fk->root, p->pid, "limits",
+	    "Limit                     Soft Limit           Hard Limit           Units     \n"
+	    "Max open files            1024                 4096                 files     \n");
+	snprintf(path, sizeof(path), "%s/%d/cmdline", fk->root, (int)p->pid);
+	{
+		FILE *f = fopen(path, "w");
+		const char *c;
+
+		assert_non_null(f);
+		/* Arguments are NUL-separated in /proc/PID/cmdline. */
+		for (c = p->cmdline; *c != '\0'; c++)
+			fputc(*c == ' ' ? '\0' : *c, f);
+		fputc('\0', f);
+		fclose(f);
+	}
+}
+
+static int
+rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static void
+fake_kill(struct fake *fk, pid_t pid)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/%d", fk->root, (int)pid);
+	nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static int
+setup(void **state)
+{
+	struct fake *fk = calloc(1, sizeof(*fk));
+
+	snprintf(fk->root, sizeof(fk->root), "/tmp/pw_fakeproc_XXXXXX");
+	if (mkdtemp(fk->root) == NULL)
+		return -1;
+	put(fk->root, 0, "stat", "cpu  1 2 3 4\nbtime 1700000000\n");
+	put(fk->root, 0, "meminfo", "MemTotal:       16000000 kB\n"
+	    "MemFree:         8000000 kB\n");
+	*state = fk;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fake *fk = *state;
+
+	nftw(fk->root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	free(fk);
+	return 0;
+}
+
+static struct pw_monitor *
+mk_monitor(struct fake *fk, const struct pw_target *t, size_t nt,
+    bool keep_open)
+{
+	struct pw_monitor_config c;
+	struct pw_monitor *m;
+	int err = 0;
+
+	pw_monitor_config_defaults(&c);
+	c.proc_root = fk->root;
+	c.history = 5;
+	c.retention_ms = 10000;
+	c.targets = t;
+	c.ntargets = nt;
+	c.keep_open = keep_open;
+	m = pw_monitor_new(&c, &err);
+	assert_non_null(m);
+	return m;
+}
+
+static struct fproc
+std_proc(pid_t pid, const char *comm)
+{
+	struct fproc p = {
+		.pid = pid, .ppid = 1, .comm = comm, .cmdline = comm,
+		.utime = 100, .stime = 50, .starttime = 5000 + (uint64_t)pid,
+		.rss_kb = 2048, .nfds = 4, .threads = 2, .uid = 0,
+	};
+	return p;
+}
+
+static size_t
+count_alive(struct pw_monitor *m)
+{
+	size_t alive, gone;
+
+	pw_store_counts(pw_monitor_store(m), &alive, &gone);
+	return alive;
+}
+
+static void
+test_monitor_all_samples_every_process(void **state)
+{
+	struct fake *fk = *state;
+	struct fproc a = std_proc(100, "alpha"), b = std_proc(200, "beta");
+	struct pw_monitor *m;
+	struct pw_snapshot *snap;
+	struct pw_sample *s;
+	size_t n, cap;
+
+	fake_proc(fk, &a);
+	fake_proc(fk, &b);
+	m = mk_monitor(fk, NULL, 0, true);
+	assert_int_equal(pw_monitor_cycle(m, T0), 0);
+	/* One second later alpha used 50 user and 25 system ticks. */
+	a.utime += 50;
+	a.stime += 25;
+	a.rss_kb = 4096;
+	fake_proc(fk, &a);
+	assert_int_equal(pw_monitor_cycle(m, T0 + 1000), 0);
+
+	assert_int_equal(pw_store_snapshot(pw_monitor_store(m), false, &snap), 0);
+	assert_int_equal(snap->n, 2);
+	assert_int_equal(snap->procs[0].pid, 100);
+	assert_string_equal(snap->procs[0].name, "alpha");
+	assert_string_equal(snap->procs[0].target, "all");
+	assert_string_equal(snap->procs[0].cmdline, "alpha");
+	assert_int_equal(snap->procs[0].fd_limit, 1024);
+	assert_int_equal(snap->mem_total, 16000000ull * 1024);
+	/* btime + starttime / HZ */
+	assert_int_equal(snap->procs[0].start_time_ms,
+	    1700000000000LL + 5100 * 1000 / sysconf(_SC_CLK_TCK));
+	assert_true(snap->procs[0].has_sample);
+	assert_int_equal(snap->procs[0].latest.rss_bytes, 4096 * 1024);
+	assert_int_equal(snap->procs[0].latest.open_fds, 4);
+	assert_int_equal(snap->procs[0].latest.threads, 2);
+	assert_float_equal(snap->procs[0].latest.cpu_user_pct,
+	    5000.0 / sysconf(_SC_CLK_TCK), 1e-6);
+	assert_float_equal(snap->procs[0].latest.cpu_system_pct,
+	    2500.0 / sysconf(_SC_CLK_TCK), 1e-6);
+	assert_int_equal(snap->procs[0].latest.read_bytes, 4096);
+	pw_snapshot_free(snap);
+
+	assert_int_equal(pw_store_samples(pw_monitor_store(m), 100, INT64_MIN,
+	    100, &s, &n, &cap), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(cap, 5);
+	assert_int_equal(s[0].ts_ms, T0);
+	assert_int_equal(s[1].ts_ms, T0 + 1000);
+	assert_true(s[0].flags & PW_SAMPLE_FIRST);
+	free(s);
+	assert_int_equal(pw_store_samples(pw_monitor_store(m), 999, INT64_MIN,
+	    100, &s, &n, &cap), -ENOENT);
+	pw_monitor_free(m);
+}
+
+static void
+test_monitor_exit_marks_gone_then_expires(void **state)
+{
+	struct fake *fk = *state;
+	struct fproc a = std_proc(100, "alpha");
+	struct pw_monitor *m;
+	struct pw_snapshot *snap;
+	size_t alive, gone;
+
+	fake_proc(fk, &a);
+	m = mk_monitor(fk, NULL, 0, true);
+	pw_monitor_cycle(m, T0);
+	assert_int_equal(count_alive(m), 1);
+	fake_kill(fk, 100);
+	pw_monitor_cycle(m, T0 + 1000);
+	pw_store_counts(pw_monitor_store(m), &alive, &gone);
+	assert_int_equal(alive, 0);
+	assert_int_equal(gone, 1);
+	/* Still readable by pid, marked gone, history kept. */
+	assert_int_equal(pw_store_snapshot_pid(pw_monitor_store(m), 100, &snap), 0);
+	assert_false(snap->procs[0].alive);
+	assert_int_equal(snap->procs[0].gone_ms, T0 + 1000);
+	assert_int_equal(snap->procs[0].nsamples, 1);
+	pw_snapshot_free(snap);
+	/* Retention is 10 s. */
+	pw_monitor_cycle(m, T0 + 11000);
+	pw_store_counts(pw_monitor_store(m), &alive, &gone);
+	assert_int_equal(gone, 0);
+	assert_int_equal(pw_store_snapshot_pid(pw_monitor_store(m), 100, &snap),
+	    -ENOENT);
+	pw_monitor_free(m);
+}
+
+static void
+test_monitor_pid_reuse_is_a_new_process(void **state)
+{
+	struct fake *fk = *state;
+	struct fproc a = std_proc(100, "alpha");
+	struct pw_monitor *m;
+	struct pw_snapshot *snap;
+	uint64_t first_id;
+
+	fake_proc(fk, &a);
+	m = mk_monitor(fk, NULL, 0, true);
+	pw_monitor_cycle(m, T0);
+	pw_store_snapshot_pid(pw_monitor_store(m), 100, &snap);
+	first_id = snap->procs[0].id;
+	pw_snapshot_free(snap);
+
+	/* Same pid, another start time: another process. */
+	a.starttime += 777;
+	a.comm = "reused";
+	fake_proc(fk, &a);
+	pw_monitor_cycle(m, T0 + 1000);	/* sees the old one gone */
+	pw_monitor_cycle(m, T0 + 2000);	/* describes the new one */
+	assert_int_equal(pw_store_snapshot(pw_monitor_store(m), true, &snap), 0);
+	assert_int_equal(snap->n, 2);
+	assert_int_equal(snap->procs[0].id, first_id);
+	assert_false(snap->procs[0].alive);
+	assert_true(snap->procs[1].alive);
+	assert_string_equal(snap->procs[1].name, "reused");
+	assert_int_equal(snap->procs[1].nsamples, 1);
+	pw_snapshot_free(snap);
+	/* By pid the live one wins. */
+	pw_store_snapshot_pid(pw_monitor_store(m), 100, &snap);
+	assert_true(snap->procs[0].alive);
+	assert_string_equal(snap->procs[0].name, "reused");
+	pw_snapshot_free(snap);
+	pw_monitor_free(m);
+}
+
+static void
+test_monitor_comm_target_with_children(void **state)
+{
+	struct fake *fk = *state;
+	struct fproc parent = std_proc(100, "server");
+	struct fproc child = std_proc(150, "worker");
+	struct fproc grandchild = std_proc(160, "helper");
+	struct fproc other = std_proc(300, "other");
+	struct pw_target t[2];
+	struct pw_monitor *m;
+	struct pw_snapshot *snap;
+
+	child.ppid = 100;
+	grandchild.ppid = 150;
+	fake_proc(fk, &parent);
+	fake_proc(fk, &child);
+	fake_proc(fk, &grandchild);
+	fake_proc(fk, &other);
+	assert_int_equal(pw_target_init(&t[0], "svc", PW_SEL_NAME, "server",
+	    true, NULL, 0), 0);
+	assert_int_equal(pw_target_init(&t[1], "oth", PW_SEL_CMDLINE, "^oth",
+	    false, NULL, 0), 0);
+	m = mk_monitor(fk, t, 2, false);
+	pw_monitor_cycle(m, T0);
+	assert_int_equal(pw_store_snapshot(pw_monitor_store(m), false, &snap), 0);
+	assert_int_equal(snap->n, 4);
+	assert_string_equal(snap->procs[0].target, "svc");
+	assert_string_equal(snap->procs[1].target, "svc");
+	assert_string_equal(snap->procs[2].target, "svc");
+	assert_string_equal(snap->procs[3].target, "oth");
+	pw_snapshot_free(snap);
+	pw_monitor_free(m);
+	pw_target_fini(&t[0]);
+	pw_target_fini(&t[1]);
+}
+
+static void
+test_monitor_exec_is_noticed_on_recheck(void **state)
+{
+	struct fake *fk = *state;
+	struct fproc a = std_proc(100, "sh");
+	struct pw_target t;
+	struct pw_monitor *m;
+
+	fake_proc(fk, &a);
+	pw_target_init(&t, "db", PW_SEL_NAME, "postgres", false, NULL, 0);
+	m = mk_monitor(fk, &t, 1, true);
+	pw_monitor_cycle(m, T0);
+	assert_int_equal(count_alive(m), 0);
+	a.comm = "postgres";
+	a.cmdline = "postgres -D /var/lib/pg";
+	fake_proc(fk, &a);
+	pw_monitor_cycle(m, T0 + 500);	/* not due yet */
+	assert_int_equal(count_alive(m), 0);
+	pw_monitor_cycle(m, T0 + 1000);	/* rechecked after 1 s */
+	assert_int_equal(count_alive(m), 1);
+	pw_monitor_free(m);
+	pw_target_fini(&t);
+}
+
+static void
+test_monitor_pidfile_follows_the_file(void **state)
+{
+	struct fake *fk = *state;
+	struct fproc a = std_proc(100, "d1"), b = std_proc(200, "d2");
+	struct pw_target t;
+	struct pw_monitor *m;
+	struct pw_snapshot *snap;
+	char pidfile[128];
+
+	fake_proc(fk, &a);
+	fake_proc(fk, &b);
+	snprintf(pidfile, sizeof(pidfile), "%s/daemon.pid", fk->root);
+	put(fk->root, 0, "daemon.pid", "100\n");
+	pw_target_init(&t, "d", PW_SEL_PIDFILE, pidfile, false, NULL, 0);
+	m = mk_monitor(fk, &t, 1, true);
+	pw_monitor_cycle(m, T0);
+	assert_int_equal(count_alive(m), 1);
+	/* The service restarted as pid 200: the old process is gone. */
+	fake_kill(fk, 100);
+	put(fk->root, 0, "daemon.pid", "200\n");
+	pw_monitor_cycle(m, T0 + 100);
+	assert_int_equal(pw_store_snapshot(pw_monitor_store(m), false, &snap), 0);
+	assert_int_equal(snap->n, 1);
+	assert_int_equal(snap->procs[0].pid, 200);
+	pw_snapshot_free(snap);
+	pw_monitor_free(m);
+	pw_target_fini(&t);
+}
+
+static void
+test_monitor_thread_runs_and_stops(void **state)
+{
+	struct fake *fk = *state;
+	struct fproc a = std_proc(100, "alpha");
+	struct pw_monitor_config c;
+	struct pw_monitor_stats st;
+	struct pw_monitor *m;
+	struct timespec nap = { 0, 5000000 };
+	int err, i;
+
+	fake_proc(fk, &a);
+	pw_monitor_config_defaults(&c);
+	c.proc_root = fk->root;
+	c.interval_ms = 10;
+	m = pw_monitor_new(&c, &err);
+	assert_non_null(m);
+	assert_int_equal(pw_monitor_start(m), 0);
+	for (i = 0; i < 2000; i++) {
+		pw_monitor_get_stats(m, &st);
+		if (st.cycles >= 3)
+			break;
+		nanosleep(&nap, NULL);
+	}
+	assert_true(st.cycles >= 3);
+	assert_true(st.samples >= 3);
+	assert_true(pw_monitor_last_cycle_ns(m) > 0);
+	pw_monitor_stop(m);
+	pw_monitor_get_stats(m, &st);
+	assert_int_equal(st.procs_alive, 1);
+	pw_monitor_free(m);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(
+		    test_monitor_all_samples_every_process, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_monitor_exit_marks_gone_then_expires, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_monitor_pid_reuse_is_a_new_process, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_monitor_comm_target_with_children, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_monitor_exec_is_noticed_on_recheck, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_monitor_pidfile_follows_the_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_monitor_thread_runs_and_stops, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
