@@ -1,0 +1,82 @@
+/*
+ * daemon/config.h: the JSON configuration of procwatchd.
+ *
+ * A config is parsed and validated completely before anyone uses it, and
+ * is immutable afterwards: a reload parses a new one and swaps it in, so a
+ * bad file never replaces a good config (see STYLE.md, section 7).
+ *
+ * Include it as "daemon/config.h": plain "config.h" is autoconf's.
+ */
+#ifndef PW_DAEMON_CONFIG_H
+#define PW_DAEMON_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <procwatch/monitor.h>
+#include <procwatch/target.h>
+
+#define CONFIG_DEFAULT_HOST		"127.0.0.1"
+#define CONFIG_DEFAULT_PORT		9717
+#define CONFIG_DEFAULT_MAX_CONN		256
+#define CONFIG_DEFAULT_CONN_TIMEOUT_S	10
+#define CONFIG_FILE_MAX			(1024 * 1024)	/* config_load() cap */
+
+/*
+ * A loaded config.  Read-only once returned; config_free() releases it
+ * and everything it owns.
+ */
+struct config {
+	char		*path;		/* file it came from; NULL: defaults */
+	char		*listen_host;	/* numeric, no brackets: "::1" */
+	uint16_t	 listen_port;	/* 9717; 0: any free port */
+	unsigned	 max_connections; /* default 256 */
+	unsigned	 conn_timeout_s; /* default 10 */
+	bool		 debug;		/* "log_level": "debug" */
+	struct pw_target *targets;	/* owned; at least one */
+	size_t		 ntargets;
+	char		*proc_root;	/* owned; NULL: "/proc" */
+	/* mon.targets points at targets, mon.proc_root at proc_root. */
+	struct pw_monitor_config mon;
+};
+
+/*
+ * The built-in configuration: every process (one target "all" of
+ * PW_SEL_ALL), 1000 ms, 1000 samples, 127.0.0.1:9717.  Returns 0 or
+ * -ENOMEM; *out is set only on success.  Free with config_free().
+ * Thread: main.
+ */
+int	config_defaults(struct config **out);
+
+/*
+ * Parse and validate the JSON config in text[0..len) (need not be NUL
+ * terminated).  `path` (may be NULL) names it in messages and is copied
+ * into the result.  Returns 0, -EINVAL for a bad config or -ENOMEM; on
+ * error *out is untouched and `err` (if errlen > 0) holds one line naming
+ * the file, the field and the problem, e.g.
+ * "x.json: targets[1].cmdline: bad regex: Unmatched ( or \(".
+ * Free the result with config_free().  Thread: main.
+ */
+int	config_parse(const char *text, size_t len, const char *path,
+	    struct config **out, char *err, size_t errlen);
+
+/*
+ * Read the file at `path` (at most CONFIG_FILE_MAX bytes) and
+ * config_parse() it.  Returns as config_parse(), or the negative errno of
+ * open/read, or -EFBIG; `err` then names the file.  Thread: main.
+ */
+int	config_load(const char *path, struct config **out, char *err,
+	    size_t errlen);
+
+/* Release a config from config_defaults/parse/load.  NULL is accepted. */
+void	config_free(struct config *);
+
+/*
+ * Write a human summary (listen address, interval, history, each target
+ * with its selector) to `fp`, for procwatchd --check-config.
+ */
+void	config_describe(const struct config *, FILE *fp);
+
+#endif

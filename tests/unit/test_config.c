@@ -1,0 +1,776 @@
+/*
+ * test_config.c: daemon/config.c, the JSON config of procwatchd.
+ *
+ * Every error test checks both the return code and that the one-line
+ * message names the file and the field at fault.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "daemon/config.h"
+
+#define EXAMPLE		PW_FIXTURES "/../../etc/procwatchd.json"
+#define CFGDIR		PW_FIXTURES "/config"
+
+/* Parse `json` as "x.json"; return the code, keep the message. */
+static int
+parse(const char *json, struct config **out, char *err, size_t errlen)
+{
+	return config_parse(json, strlen(json), "x.json", out, err, errlen);
+}
+
+/*
+ * Expect `json` to be rejected with -EINVAL and a message that starts
+ * with "x.json: " and contains `want`.
+ */
+static void
+expect_error(const char *json, const char *want)
+{
+	struct config *c = (struct config *)0x1;	/* must stay untouched */
+	char err[512] = "";
+	int rc;
+
+	rc = parse(json, &c, err, sizeof(err));
+	if (rc != -EINVAL || strstr(err, want) == NULL ||
+	    strncmp(err, "x.json: ", 8) != 0)
+		print_error("json: %s\nwant: %s\ngot:  %d \"%s\"\n", json,
+		    want, rc, err);
+	assert_int_equal(rc, -EINVAL);
+	assert_non_null(strstr(err, want));
+	assert_int_equal(strncmp(err, "x.json: ", 8), 0);
+	assert_null(strchr(err, '\n'));
+	assert_ptr_equal(c, (struct config *)0x1);
+}
+
+static struct config *
+parse_ok(const char *json)
+{
+	struct config *c = NULL;
+	char err[512] = "";
+	int rc;
+
+	rc = parse(json, &c, err, sizeof(err));
+	if (rc != 0)
+		print_error("json: %s\nerr: %s\n", json, err);
+	assert_int_equal(rc, 0);
+	assert_non_null(c);
+	return c;
+}
+
+static void
+test_config_defaults(void **state)
+{
+	struct config *c = NULL;
+
+	(void)state;
+	assert_int_equal(config_defaults(&c), 0);
+	assert_null(c->path);
+	assert_string_equal(c->listen_host, "127.0.0.1");
+	assert_int_equal(c->listen_port, 9717);
+	assert_int_equal(c->max_connections, 256);
+	assert_int_equal(c->conn_timeout_s, 10);
+	assert_false(c->debug);
+	assert_int_equal(c->mon.interval_ms, 1000);
+	assert_int_equal(c->mon.history, 1000);
+	assert_int_equal(c->mon.retention_ms, PW_DEFAULT_RETENTION_MS);
+	assert_int_equal(c->mon.limits_every_ms, PW_DEFAULT_LIMITS_MS);
+	assert_true(c->mon.use_libproc2);
+	assert_null(c->mon.proc_root);
+	assert_int_equal(c->ntargets, 1);
+	assert_string_equal(c->targets[0].name, "all");
+	assert_int_equal(c->targets[0].sel, PW_SEL_ALL);
+	assert_ptr_equal(c->mon.targets, c->targets);
+	assert_int_equal(c->mon.ntargets, 1);
+	config_free(c);
+}
+
+static void
+test_config_empty_object_is_defaults(void **state)
+{
+	struct config *c = parse_ok("{}");
+
+	(void)state;
+	assert_string_equal(c->path, "x.json");
+	assert_int_equal(c->listen_port, 9717);
+	assert_int_equal(c->mon.interval_ms, 1000);
+	assert_int_equal(c->ntargets, 1);
+	assert_int_equal(c->targets[0].sel, PW_SEL_ALL);
+	assert_string_equal(c->targets[0].name, "all");
+	config_free(c);
+}
+
+static void
+test_config_full_good(void **state)
+{
+	static const char json[] =
+	    "{\n"
+	    "  \"listen\": \"[::1]:0\",\n"
+	    "  \"interval_ms\": 250,\n"
+	    "  \"history\": 500,\n"
+	    "  \"retention_ms\": 0,\n"
+	    "  \"limits_every_ms\": 5000,\n"
+	    "  \"keep_open\": false,\n"
+	    "  \"proc_root\": \"/tmp/fakeproc\",\n"
+	    "  \"use_libproc2\": false,\n"
+	    "  \"max_connections\": 100000,\n"
+	    "  \"conn_timeout_s\": 3600,\n"
+	    "  \"log_level\": \"debug\",\n"
+	    "  \"targets\": [\n"
+	    "    { \"name\": \"everything\", \"all\": true },\n"
+	    "    { \"name\": \"init\", \"pid\": 1, \"children\": true },\n"
+	    "    { \"name\": \"sshd\", \"pidfile\": \"/run/sshd.pid\" },\n"
+	    "    { \"name\": \"cron\", \"comm\": \"cron\","
+	    " \"children\": false },\n"
+	    "    { \"name\": \"py\", \"cmdline\": \"^/usr/bin/python3 .*\" },\n"
+	    "    { \"name\": \"root-procs\", \"user\": \"root\" },\n"
+	    "    { \"name\": \"uid1000\", \"user\": 1000 }\n"
+	    "  ]\n"
+	    "}\n";
+	struct config *c = parse_ok(json);
+
+	(void)state;
+	assert_string_equal(c->listen_host, "::1");
+	assert_int_equal(c->listen_port, 0);
+	assert_int_equal(c->mon.interval_ms, 250);
+	assert_int_equal(c->mon.history, 500);
+	assert_int_equal(c->mon.retention_ms, 0);
+	assert_int_equal(c->mon.limits_every_ms, 5000);
+	assert_false(c->mon.keep_open);
+	assert_string_equal(c->mon.proc_root, "/tmp/fakeproc");
+	assert_ptr_equal(c->mon.proc_root, c->proc_root);
+	assert_false(c->mon.use_libproc2);
+	assert_int_equal(c->max_connections, 100000);
+	assert_int_equal(c->conn_timeout_s, 3600);
+	assert_true(c->debug);
+
+	assert_int_equal(c->ntargets, 7);
+	assert_ptr_equal(c->mon.targets, c->targets);
+	assert_int_equal(c->mon.ntargets, 7);
+	assert_string_equal(c->targets[0].name, "everything");
+	assert_int_equal(c->targets[0].sel, PW_SEL_ALL);
+	assert_string_equal(c->targets[1].name, "init");
+	assert_int_equal(c->targets[1].sel, PW_SEL_PID);
+	assert_int_equal(c->targets[1].pid, 1);
+	assert_true(c->targets[1].children);
+	assert_int_equal(c->targets[2].sel, PW_SEL_PIDFILE);
+	assert_string_equal(c->targets[2].pidfile, "/run/sshd.pid");
+	assert_false(c->targets[2].children);
+	assert_int_equal(c->targets[3].sel, PW_SEL_NAME);
+	assert_string_equal(c->targets[3].comm, "cron");
+	assert_int_equal(c->targets[4].sel, PW_SEL_CMDLINE);
+	assert_string_equal(c->targets[4].pattern, "^/usr/bin/python3 .*");
+	assert_true(c->targets[4].has_re);
+	assert_int_equal(c->targets[5].sel, PW_SEL_USER);
+	assert_int_equal(c->targets[5].uid, 0);
+	assert_int_equal(c->targets[6].sel, PW_SEL_USER);
+	assert_int_equal(c->targets[6].uid, 1000);
+	config_free(c);
+}
+
+static void
+test_config_targets_all_string(void **state)
+{
+	struct config *c = parse_ok("{\"targets\": \"all\"}");
+
+	(void)state;
+	assert_int_equal(c->ntargets, 1);
+	assert_string_equal(c->targets[0].name, "all");
+	assert_int_equal(c->targets[0].sel, PW_SEL_ALL);
+	config_free(c);
+}
+
+static void
+test_config_invalid_json_names_line(void **state)
+{
+	(void)state;
+	expect_error("{\n  \"interval_ms\": 100,\n  \"history\": ,\n}\n",
+	    "invalid JSON near line 3");
+	expect_error("{\"interval_ms\": 100", "invalid JSON near line 1");
+}
+
+static void
+test_config_comments_are_not_json(void **state)
+{
+	(void)state;
+	expect_error("{\n// the interval\n\"interval_ms\": 100}",
+	    "invalid JSON near line 2");
+}
+
+static void
+test_config_trailing_data_rejected(void **state)
+{
+	(void)state;
+	expect_error("{}\n\n{}", "invalid JSON near line 3, column 1");
+}
+
+static void
+test_config_empty_text_rejected(void **state)
+{
+	(void)state;
+	expect_error("", "empty");
+	expect_error("  \n\t", "empty");
+}
+
+static void
+test_config_top_level_must_be_object(void **state)
+{
+	(void)state;
+	expect_error("[1, 2]", "expected a JSON object");
+	expect_error("\"all\"", "expected a JSON object");
+}
+
+static void
+test_config_text_need_not_be_nul_terminated(void **state)
+{
+	static const char buf[] = "{\"history\": 7}garbage";
+	struct config *c = NULL;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(config_parse(buf, 14, NULL, &c, err, sizeof(err)),
+	    0);
+	assert_int_equal(c->mon.history, 7);
+	assert_null(c->path);
+	config_free(c);
+}
+
+static void
+test_config_unknown_key(void **state)
+{
+	(void)state;
+	expect_error("{\"intervall_ms\": 100}", "unknown key \"intervall_ms\"");
+	expect_error("{\"targets\": [{\"comm\": \"a\", \"child\": true}]}",
+	    "targets[0]: unknown key \"child\"");
+	/* "name_match" is deliberately not an alias of "comm". */
+	expect_error("{\"targets\": [{\"name_match\": \"a\"}]}",
+	    "targets[0]: unknown key \"name_match\"");
+}
+
+static void
+test_config_duplicate_key(void **state)
+{
+	(void)state;
+	expect_error("{\"history\": 10, \"history\": 20}",
+	    "history: key given more than once");
+	expect_error("{\"targets\": [{\"comm\": \"a\", \"comm\": \"b\"}]}",
+	    "targets[0].comm: key given more than once");
+}
+
+static void
+test_config_wrong_type_each_key(void **state)
+{
+	static const struct {
+		const char	*json;
+		const char	*want;
+	} cases[] = {
+		{ "{\"listen\": 9717}", "listen: expected a string" },
+		{ "{\"interval_ms\": \"1000\"}",
+		    "interval_ms: expected an integer, got a string" },
+		{ "{\"history\": true}", "history: expected an integer" },
+		{ "{\"retention_ms\": null}", "retention_ms: expected an "
+		    "integer, got null" },
+		{ "{\"limits_every_ms\": [1]}", "limits_every_ms: expected" },
+		{ "{\"keep_open\": 1}", "keep_open: expected a boolean" },
+		{ "{\"proc_root\": false}", "proc_root: expected a string" },
+		{ "{\"use_libproc2\": \"yes\"}", "use_libproc2: expected a "
+		    "boolean" },
+		{ "{\"max_connections\": {}}", "max_connections: expected" },
+		{ "{\"conn_timeout_s\": \"10\"}", "conn_timeout_s: expected" },
+		{ "{\"log_level\": 7}", "log_level: expected a string" },
+		{ "{\"targets\": {\"comm\": \"a\"}}", "targets: expected a "
+		    "string or an array, got an object" },
+		{ "{\"targets\": [\"sshd\"]}", "targets[0]: expected an "
+		    "object, got a string" },
+		{ "{\"targets\": [{\"name\": 1, \"comm\": \"a\"}]}",
+		    "targets[0].name: expected a string" },
+		{ "{\"targets\": [{\"all\": \"true\"}]}",
+		    "targets[0].all: expected a boolean" },
+		{ "{\"targets\": [{\"pid\": true}]}",
+		    "targets[0].pid: expected an integer or a string" },
+		{ "{\"targets\": [{\"pidfile\": 1}]}",
+		    "targets[0].pidfile: expected a string" },
+		{ "{\"targets\": [{\"comm\": [\"a\"]}]}",
+		    "targets[0].comm: expected a string" },
+		{ "{\"targets\": [{\"cmdline\": null}]}",
+		    "targets[0].cmdline: expected a string" },
+		{ "{\"targets\": [{\"user\": false}]}",
+		    "targets[0].user: expected an integer or a string" },
+		{ "{\"targets\": [{\"comm\": \"a\", \"children\": 1}]}",
+		    "targets[0].children: expected a boolean" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		expect_error(cases[i].json, cases[i].want);
+}
+
+static void
+test_config_out_of_range_ints(void **state)
+{
+	static const struct {
+		const char	*json;
+		const char	*want;
+	} cases[] = {
+		{ "{\"interval_ms\": 9}", "interval_ms: must be an integer "
+		    "between 10 and 3600000" },
+		{ "{\"interval_ms\": 3600001}", "interval_ms: must be" },
+		{ "{\"interval_ms\": 100.5}", "interval_ms: must be" },
+		{ "{\"interval_ms\": 1e400}", "interval_ms: must be" },
+		{ "{\"history\": 1}", "history: must be an integer between 2 "
+		    "and 1000000" },
+		{ "{\"history\": 1000001}", "history: must be" },
+		{ "{\"retention_ms\": -1}", "retention_ms: must be" },
+		{ "{\"retention_ms\": 86400001}", "retention_ms: must be" },
+		{ "{\"limits_every_ms\": 999}", "limits_every_ms: must be" },
+		{ "{\"limits_every_ms\": 86400001}",
+		    "limits_every_ms: must be" },
+		{ "{\"max_connections\": 0}", "max_connections: must be" },
+		{ "{\"max_connections\": 100001}", "max_connections: must be" },
+		{ "{\"conn_timeout_s\": 0}", "conn_timeout_s: must be" },
+		{ "{\"conn_timeout_s\": 3601}", "conn_timeout_s: must be" },
+		{ "{\"targets\": [{\"pid\": 0}]}", "targets[0].pid: must be" },
+		{ "{\"targets\": [{\"pid\": -5}]}", "targets[0].pid: must be" },
+		{ "{\"targets\": [{\"pid\": 1.5}]}", "targets[0].pid: must be" },
+		{ "{\"targets\": [{\"user\": -1}]}",
+		    "targets[0].user: must be" },
+		{ "{\"targets\": [{\"user\": 4294967295}]}",
+		    "targets[0].user: must be" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		expect_error(cases[i].json, cases[i].want);
+}
+
+static void
+test_config_range_edges_accepted(void **state)
+{
+	struct config *c;
+
+	(void)state;
+	c = parse_ok("{\"interval_ms\": 10, \"history\": 2, "
+	    "\"retention_ms\": 86400000, \"limits_every_ms\": 1000, "
+	    "\"max_connections\": 1, \"conn_timeout_s\": 1}");
+	assert_int_equal(c->mon.interval_ms, 10);
+	assert_int_equal(c->mon.history, 2);
+	assert_int_equal(c->mon.retention_ms, 86400000);
+	assert_int_equal(c->mon.limits_every_ms, 1000);
+	assert_int_equal(c->max_connections, 1);
+	assert_int_equal(c->conn_timeout_s, 1);
+	config_free(c);
+	c = parse_ok("{\"interval_ms\": 3600000, \"history\": 1e6}");
+	assert_int_equal(c->mon.interval_ms, 3600000);
+	assert_int_equal(c->mon.history, 1000000);
+	config_free(c);
+}
+
+static void
+test_config_bad_regex(void **state)
+{
+	(void)state;
+	expect_error("{\"targets\": [{\"comm\": \"a\"}, "
+	    "{\"cmdline\": \"^(python\"}]}", "targets[1].cmdline: bad regex: ");
+	expect_error("{\"targets\": [{\"cmdline\": \"\"}]}",
+	    "targets[0].cmdline: must not be empty");
+}
+
+static void
+test_config_bad_regex_not_prefixed_twice(void **state)
+{
+	struct config *c = NULL;
+	char err[512];
+
+	(void)state;
+	assert_int_equal(parse("{\"targets\": [{\"cmdline\": \"a(\"}]}", &c,
+	    err, sizeof(err)), -EINVAL);
+	assert_null(strstr(err, "bad regex: bad regex"));
+}
+
+static void
+test_config_bad_listen(void **state)
+{
+	static const char *const bad[] = {
+		"1.2.3.4", "example.com:80", "1.2.3.4:65536", "::1:80",
+		"[::1]80", "[::1:80", "1.2.3.256:80", ":80", "1.2.3.4:",
+		"1.2.3.4:-1", "1.2.3.4:+80", "1.2.3.4:80x", "[]:80",
+		"[127.0.0.1]:80", "localhost:123456", "",
+	};
+	char json[128];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(json, sizeof(json), "{\"listen\": \"%s\"}", bad[i]);
+		expect_error(json, "listen: ");
+	}
+}
+
+static void
+test_config_listen_forms(void **state)
+{
+	struct config *c;
+
+	(void)state;
+	c = parse_ok("{\"listen\": \"localhost:8080\"}");
+	assert_string_equal(c->listen_host, "127.0.0.1");
+	assert_int_equal(c->listen_port, 8080);
+	config_free(c);
+	c = parse_ok("{\"listen\": \"0.0.0.0:0\"}");
+	assert_string_equal(c->listen_host, "0.0.0.0");
+	assert_int_equal(c->listen_port, 0);
+	config_free(c);
+	c = parse_ok("{\"listen\": \"[::]:65535\"}");
+	assert_string_equal(c->listen_host, "::");
+	assert_int_equal(c->listen_port, 65535);
+	config_free(c);
+}
+
+static void
+test_config_zero_selectors(void **state)
+{
+	(void)state;
+	expect_error("{\"targets\": [{\"comm\": \"a\"}, {\"name\": \"x\"}]}",
+	    "targets[1]: no selector");
+	expect_error("{\"targets\": [{\"children\": true}]}",
+	    "targets[0]: no selector");
+}
+
+static void
+test_config_two_selectors(void **state)
+{
+	(void)state;
+	expect_error("{\"targets\": [{\"comm\": \"a\", \"pid\": 1}]}",
+	    "targets[0]: more than one selector (\"comm\" and \"pid\")");
+	expect_error("{\"targets\": [{\"all\": true}, "
+	    "{\"user\": \"root\", \"cmdline\": \"x\"}]}",
+	    "targets[1]: more than one selector");
+}
+
+static void
+test_config_empty_targets(void **state)
+{
+	(void)state;
+	expect_error("{\"targets\": []}", "targets: must not be empty; use "
+	    "\"all\"");
+	expect_error("{\"targets\": \"some\"}", "targets: must be \"all\"");
+}
+
+static void
+test_config_duplicate_target_names(void **state)
+{
+	(void)state;
+	expect_error("{\"targets\": [{\"name\": \"web\", \"comm\": \"nginx\"},"
+	    " {\"name\": \"db\", \"comm\": \"postgres\"},"
+	    " {\"name\": \"web\", \"comm\": \"apache2\"}]}",
+	    "targets[2].name: duplicate target name \"web\" (also targets[0])");
+}
+
+static void
+test_config_bad_target_values(void **state)
+{
+	static const struct {
+		const char	*json;
+		const char	*want;
+	} cases[] = {
+		{ "{\"targets\": [{\"name\": \"a b\", \"comm\": \"a\"}]}",
+		    "targets[0].name: must be 1 to 64 characters" },
+		{ "{\"targets\": [{\"name\": \"\", \"comm\": \"a\"}]}",
+		    "targets[0].name: must be" },
+		{ "{\"targets\": [{\"name\": \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\", \"comm\": \"a\"}]}",
+		    "targets[0].name: must be" },
+		{ "{\"targets\": [{\"comm\": \"0123456789abcdef\"}]}",
+		    "targets[0].comm: must be 1 to 15 characters" },
+		{ "{\"targets\": [{\"comm\": \"\"}]}",
+		    "targets[0].comm: must be" },
+		{ "{\"targets\": [{\"pidfile\": \"run/x.pid\"}]}",
+		    "targets[0].pidfile: must be an absolute path" },
+		{ "{\"targets\": [{\"all\": false}]}",
+		    "targets[0].all: must be true" },
+		{ "{\"targets\": [{\"pid\": \"me\"}]}",
+		    "targets[0].pid: must be a positive integer or \"self\"" },
+		{ "{\"targets\": [{\"user\": \"\"}]}",
+		    "targets[0].user: must be" },
+		{ "{\"log_level\": \"trace\"}",
+		    "log_level: must be \"info\" or \"debug\"" },
+		{ "{\"proc_root\": \"proc\"}",
+		    "proc_root: must be an absolute path" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		expect_error(cases[i].json, cases[i].want);
+}
+
+static void
+test_config_unknown_user(void **state)
+{
+	(void)state;
+	expect_error("{\"targets\": [{\"comm\": \"a\"}, "
+	    "{\"user\": \"pw-no-such-user-xq\"}]}",
+	    "targets[1].user: unknown user \"pw-no-such-user-xq\"");
+}
+
+static void
+test_config_numeric_user_need_not_exist(void **state)
+{
+	struct config *c = parse_ok("{\"targets\": [{\"user\": \"54321\"}]}");
+
+	(void)state;
+	assert_int_equal(c->targets[0].sel, PW_SEL_USER);
+	assert_int_equal(c->targets[0].uid, 54321);
+	config_free(c);
+}
+
+static void
+test_config_pid_self(void **state)
+{
+	struct config *c = parse_ok("{\"targets\": [{\"pid\": \"self\"}]}");
+
+	(void)state;
+	assert_int_equal(c->targets[0].sel, PW_SEL_PID);
+	assert_int_equal(c->targets[0].pid, getpid());
+	assert_string_equal(c->targets[0].name, "self");
+	config_free(c);
+}
+
+static void
+test_config_derived_names_are_unique(void **state)
+{
+	struct config *c = parse_ok("{\"targets\": ["
+	    "{\"comm\": \"sshd\"},"
+	    "{\"comm\": \"sshd\", \"children\": true},"
+	    "{\"name\": \"sshd-3\", \"pid\": 1},"
+	    "{\"comm\": \"sshd\"},"
+	    "{\"cmdline\": \"^/usr/bin/python3 .*worker\"},"
+	    "{\"cmdline\": \"[$@]+\"},"
+	    "{\"pidfile\": \"/run/nginx.pid\"},"
+	    "{\"pid\": 42},"
+	    "{\"user\": \"root\"},"
+	    "{\"all\": true}"
+	    "]}");
+
+	(void)state;
+	assert_int_equal(c->ntargets, 10);
+	assert_string_equal(c->targets[0].name, "sshd");
+	assert_string_equal(c->targets[1].name, "sshd-2");
+	assert_string_equal(c->targets[2].name, "sshd-3");
+	assert_string_equal(c->targets[3].name, "sshd-4");
+	assert_string_equal(c->targets[4].name, "usr_bin_python3_._worker");
+	assert_string_equal(c->targets[5].name, "cmdline");
+	assert_string_equal(c->targets[6].name, "nginx");
+	assert_string_equal(c->targets[7].name, "pid-42");
+	assert_string_equal(c->targets[8].name, "user-root");
+	assert_string_equal(c->targets[9].name, "all");
+	config_free(c);
+}
+
+static void
+test_config_long_derived_name_is_capped(void **state)
+{
+	char json[512], want[65];
+	struct config *c;
+
+	(void)state;
+	memset(want, 'a', 64);
+	want[64] = '\0';
+	snprintf(json, sizeof(json), "{\"targets\": [{\"cmdline\": \"%s%s\"},"
+	    "{\"cmdline\": \"%s%s\"}]}", want, "bbbb", want, "cccc");
+	c = parse_ok(json);
+	assert_string_equal(c->targets[0].name, want);
+	assert_int_equal(strlen(c->targets[1].name), 64);
+	assert_string_equal(c->targets[1].name + 62, "-2");
+	config_free(c);
+}
+
+static void
+test_config_load_example(void **state)
+{
+	struct config *c = NULL;
+	char err[512] = "";
+	int rc;
+
+	(void)state;
+	rc = config_load(EXAMPLE, &c, err, sizeof(err));
+	if (rc != 0)
+		print_error("%s\n", err);
+	assert_int_equal(rc, 0);
+	assert_string_equal(c->path, EXAMPLE);
+	assert_true(c->ntargets >= 1);
+	config_free(c);
+}
+
+static void
+test_config_load_missing_file(void **state)
+{
+	struct config *c = NULL;
+	char err[512] = "";
+
+	(void)state;
+	assert_int_equal(config_load(CFGDIR "/no-such.json", &c, err,
+	    sizeof(err)), -ENOENT);
+	assert_null(c);
+	assert_non_null(strstr(err, CFGDIR "/no-such.json: "));
+	assert_non_null(strstr(err, "No such file"));
+}
+
+static void
+expect_load_error(const char *path, const char *want)
+{
+	struct config *c = NULL;
+	char err[512] = "";
+	int rc;
+
+	rc = config_load(path, &c, err, sizeof(err));
+	if (rc != -EINVAL || strstr(err, want) == NULL)
+		print_error("%s: got %d \"%s\"\n", path, rc, err);
+	assert_int_equal(rc, -EINVAL);
+	assert_null(c);
+	assert_int_equal(strncmp(err, path, strlen(path)), 0);
+	assert_non_null(strstr(err, want));
+}
+
+static void
+test_config_load_bad_fixtures(void **state)
+{
+	(void)state;
+	expect_load_error(CFGDIR "/bad_regex.json",
+	    ": targets[1].cmdline: bad regex: ");
+	expect_load_error(CFGDIR "/unknown_key.json",
+	    ": unknown key \"intervall_ms\"");
+	expect_load_error(CFGDIR "/bad_json.json",
+	    ": invalid JSON near line 3");
+}
+
+static void
+test_config_load_too_big(void **state)
+{
+	char path[] = "/tmp/pw_test_config_XXXXXX", err[512] = "";
+	struct config *c = NULL;
+	char *big;
+	size_t len = CONFIG_FILE_MAX + 16;
+	FILE *fp;
+	int fd;
+
+	(void)state;
+	assert_true((fd = mkstemp(path)) >= 0);
+	assert_non_null(fp = fdopen(fd, "w"));
+	assert_non_null(big = malloc(len));
+	memset(big, ' ', len);
+	big[0] = '{';
+	big[len - 1] = '}';
+	assert_int_equal(fwrite(big, 1, len, fp), len);
+	fclose(fp);
+	free(big);
+	assert_int_equal(config_load(path, &c, err, sizeof(err)), -EFBIG);
+	unlink(path);
+	assert_null(c);
+	assert_non_null(strstr(err, path));
+	assert_non_null(strstr(err, "too large"));
+}
+
+static void
+test_config_describe_lists_targets(void **state)
+{
+	struct config *c = parse_ok("{\"listen\": \"[::1]:9000\", "
+	    "\"interval_ms\": 500, \"history\": 60, \"targets\": ["
+	    "{\"name\": \"sshd\", \"comm\": \"sshd\", \"children\": true},"
+	    "{\"name\": \"py\", \"cmdline\": \"python\"},"
+	    "{\"name\": \"me\", \"pid\": 7}]}");
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *fp;
+
+	(void)state;
+	assert_non_null(fp = open_memstream(&buf, &len));
+	config_describe(c, fp);
+	fclose(fp);
+	assert_non_null(strstr(buf, "config: x.json\n"));
+	assert_non_null(strstr(buf, "listen: [::1]:9000\n"));
+	assert_non_null(strstr(buf, "interval: 500 ms\n"));
+	assert_non_null(strstr(buf, "history: 60 samples"));
+	assert_non_null(strstr(buf, "  sshd: comm \"sshd\", with children\n"));
+	assert_non_null(strstr(buf, "  py: cmdline matching \"python\"\n"));
+	assert_non_null(strstr(buf, "  me: pid 7\n"));
+	free(buf);
+	config_free(c);
+}
+
+static void
+test_config_error_fits_small_buffer(void **state)
+{
+	struct config *c = NULL;
+	char err[16];
+
+	(void)state;
+	memset(err, 'z', sizeof(err));
+	assert_int_equal(parse("{\"bogus\": 1}", &c, err, sizeof(err)),
+	    -EINVAL);
+	assert_int_equal(strlen(err), sizeof(err) - 1);
+	assert_int_equal(parse("{\"bogus\": 1}", &c, NULL, 0), -EINVAL);
+	assert_null(c);
+}
+
+static void
+test_config_free_null(void **state)
+{
+	(void)state;
+	config_free(NULL);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_config_defaults),
+		cmocka_unit_test(test_config_empty_object_is_defaults),
+		cmocka_unit_test(test_config_full_good),
+		cmocka_unit_test(test_config_targets_all_string),
+		cmocka_unit_test(test_config_invalid_json_names_line),
+		cmocka_unit_test(test_config_comments_are_not_json),
+		cmocka_unit_test(test_config_trailing_data_rejected),
+		cmocka_unit_test(test_config_empty_text_rejected),
+		cmocka_unit_test(test_config_top_level_must_be_object),
+		cmocka_unit_test(test_config_text_need_not_be_nul_terminated),
+		cmocka_unit_test(test_config_unknown_key),
+		cmocka_unit_test(test_config_duplicate_key),
+		cmocka_unit_test(test_config_wrong_type_each_key),
+		cmocka_unit_test(test_config_out_of_range_ints),
+		cmocka_unit_test(test_config_range_edges_accepted),
+		cmocka_unit_test(test_config_bad_regex),
+		cmocka_unit_test(test_config_bad_regex_not_prefixed_twice),
+		cmocka_unit_test(test_config_bad_listen),
+		cmocka_unit_test(test_config_listen_forms),
+		cmocka_unit_test(test_config_zero_selectors),
+		cmocka_unit_test(test_config_two_selectors),
+		cmocka_unit_test(test_config_empty_targets),
+		cmocka_unit_test(test_config_duplicate_target_names),
+		cmocka_unit_test(test_config_bad_target_values),
+		cmocka_unit_test(test_config_unknown_user),
+		cmocka_unit_test(test_config_numeric_user_need_not_exist),
+		cmocka_unit_test(test_config_pid_self),
+		cmocka_unit_test(test_config_derived_names_are_unique),
+		cmocka_unit_test(test_config_long_derived_name_is_capped),
+		cmocka_unit_test(test_config_load_example),
+		cmocka_unit_test(test_config_load_missing_file),
+		cmocka_unit_test(test_config_load_bad_fixtures),
+		cmocka_unit_test(test_config_load_too_big),
+		cmocka_unit_test(test_config_describe_lists_targets),
+		cmocka_unit_test(test_config_error_fits_small_buffer),
+		cmocka_unit_test(test_config_free_null),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
