@@ -6,7 +6,7 @@
  * OpenNTPD habit).  Threads: main (signals, shutdown), the sampler (owned
  * by the monitor) and libmicrohttpd's workers (read-only on the store).
  */
-#include "config.h"
+#include <config.h>	/* autoconf's, not daemon/config.h */
 
 #include <errno.h>
 #include <getopt.h>

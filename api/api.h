@@ -1,0 +1,105 @@
+/*
+ * api/api.h: the HTTP API of procwatchd, and the renderers behind it.
+ *
+ * The api/ layer only translates: HTTP requests into store queries, and
+ * store snapshots into JSON (cJSON) or the Prometheus text format.  It
+ * never reads /proc and never prints; MHD's messages go to the optional
+ * log callback in api_options.
+ */
+#ifndef API_API_H
+#define API_API_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct cJSON;
+struct pw_monitor;
+struct pw_monitor_stats;
+struct pw_proc_view;
+struct pw_sample;
+struct pw_snapshot;
+
+/*
+ * Receives one message (no trailing newline) from the HTTP library.
+ * Thread: main during api_start(), HTTP afterwards.
+ */
+typedef void api_log_fn(void *arg, const char *msg);
+
+struct api_options {
+	const char	*host;		/* numeric, v4 or v6; NULL: 127.0.0.1 */
+	uint16_t	 port;		/* 0: any free port */
+	unsigned	 max_connections; /* 0: API_DEFAULT_MAX_CONNECTIONS */
+	unsigned	 conn_timeout_s;  /* 0: API_DEFAULT_CONN_TIMEOUT_S */
+	const char	*version;	/* PACKAGE_VERSION; NULL: "unknown" */
+	api_log_fn	*log;		/* NULL: drop messages */
+	void		*log_arg;
+};
+
+#define API_DEFAULT_MAX_CONNECTIONS	64
+#define API_DEFAULT_CONN_TIMEOUT_S	30
+#define API_MAX_SAMPLES_LIMIT		1000000	/* ?limit= upper bound */
+
+struct api_server;
+
+/*
+ * Start serving the monitor's store on host:port with MHD's own threads.
+ * `opts` (and the strings in it) may be freed after the call; `mon` is
+ * borrowed and must outlive the server.  Returns NULL on failure (bad
+ * host, address in use, out of memory) with a message in err (if not
+ * NULL).  Stop and free with api_stop().
+ * Thread: main.
+ */
+struct api_server	*api_start(const struct api_options *opts,
+			    struct pw_monitor *mon, char *err, size_t errlen);
+/* The port actually bound (useful after asking for port 0). */
+uint16_t		 api_port(const struct api_server *);
+/* Stop listening, finish the running requests, free.  NULL is accepted. */
+void			 api_stop(struct api_server *);
+
+/*
+ * JSON renderers (api/json.c).  Each returns a new cJSON object the caller
+ * frees with cJSON_Delete(), or NULL when out of memory.  The layout is
+ * documented at the top of api/json.c.  Thread: any.
+ */
+struct cJSON	*api_json_proc(const struct pw_proc_view *, uint64_t mem_total);
+/* `fd_limit` 0 means unknown and renders as null. */
+struct cJSON	*api_json_sample(const struct pw_sample *, uint64_t mem_total,
+		    uint64_t fd_limit);
+/* A JSON {"error": msg} object; NULL when out of memory. */
+struct cJSON	*api_json_error(const char *msg);
+
+/* Enough for "YYYY-MM-DDTHH:MM:SS.mmmZ" and its NUL. */
+#define API_RFC3339_LEN	25
+
+/*
+ * Write `ms` since the epoch as RFC 3339 UTC with milliseconds,
+ * "2026-11-26T02:11:35.123Z".  Returns 0, -ENOSPC if len <
+ * API_RFC3339_LEN, or -EINVAL for a year outside 0000 .. 9999.
+ */
+int	api_fmt_rfc3339(int64_t ms, char *buf, size_t len);
+
+/*
+ * Length of the well-formed UTF-8 sequence starting at s (n bytes
+ * available), or 0 if it is not one (overlong forms, surrogates and
+ * values past U+10FFFF are not).  Renderers replace bad bytes with U+FFFD:
+ * process names and command lines are arbitrary bytes.
+ */
+size_t	api_utf8_seq(const unsigned char *s, size_t n);
+
+/* Upper bound of a rendered /metrics page; past it rendering fails. */
+#define API_PROM_MAX	(64u * 1024 * 1024)
+
+/*
+ * Render the live processes of `snap` and the monitor figures `st` in the
+ * Prometheus text exposition format 0.0.4.  `hz` is the clock tick rate
+ * for CPU seconds.  On success *out is a malloc'd, NUL-terminated page of
+ * *len bytes that the caller frees with free().  Returns 0, -ENOMEM, or
+ * -E2BIG past API_PROM_MAX; on failure *out and *len are untouched.
+ * Thread: any.
+ */
+int	api_prom_render(const struct pw_snapshot *snap,
+	    const struct pw_monitor_stats *st, long hz, const char *version,
+	    char **out, size_t *len);
+
+#endif

@@ -1,0 +1,342 @@
+/*
+ * api/json.c: processes and samples as cJSON objects.
+ *
+ * PROC:   {"pid", "ppid", "name", "target" (null if none), "cmdline",
+ *          "user", "uid", "start_time", "alive", "gone_at" (null while
+ *          alive), "fd_limit" (null if unknown), "samples_stored",
+ *          "capacity", "sample": SAMPLE or null}
+ * SAMPLE: {"ts", "cpu_percent", "cpu_user_percent", "cpu_system_percent"
+ *          (null on a process's first sample), "rss_bytes", "vms_bytes",
+ *          "swap_bytes", "memory_percent", "open_fds" (null if unreadable),
+ *          "fd_limit", "threads", "ctx_switches_voluntary",
+ *          "ctx_switches_involuntary", "minor_faults", "major_faults",
+ *          "read_bytes", "write_bytes" (null if unreadable), "state"}
+ * Times are RFC 3339 UTC strings with milliseconds; percentages are rounded
+ * to two decimals.
+ *
+ * DESIGN: cJSON keeps numbers as doubles, which are exact only up to 2^53;
+ * byte and event counters are uint64_t, so they are added as raw number
+ * text instead.  Strings from the kernel (comm, cmdline) are arbitrary
+ * bytes and are made valid UTF-8 before they reach cJSON, which would copy
+ * invalid sequences through into the output.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include <procwatch/sample.h>
+#include <procwatch/store.h>
+
+#include "api/api.h"
+
+#define MS_PER_DAY	INT64_C(86400000)
+
+size_t
+api_utf8_seq(const unsigned char *s, size_t n)
+{
+	unsigned char c;
+	size_t len, i;
+	uint32_t cp;
+
+	if (n == 0)
+		return 0;
+	c = s[0];
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf) {
+		len = 2;
+		cp = c & 0x1f;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		len = 3;
+		cp = c & 0x0f;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		len = 4;
+		cp = c & 0x07;
+	} else
+		return 0;	/* continuation byte, 0xc0, 0xc1, > 0xf4 */
+	if (n < len)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	return len;
+}
+
+/*
+ * A copy of s with each byte that does not start a well-formed UTF-8
+ * sequence replaced by U+FFFD, or NULL with *same set when s is fine.
+ */
+static char *
+utf8_fix(const char *s, bool *same)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s), i, k, o = 0;
+	char *out;
+
+	*same = false;
+	for (i = 0; i < n; i += k)
+		if ((k = api_utf8_seq(p + i, n - i)) == 0)
+			break;
+	if (i == n) {
+		*same = true;
+		return NULL;
+	}
+	if ((out = malloc(n * 3 + 1)) == NULL)
+		return NULL;
+	for (i = 0; i < n; i += k) {
+		if ((k = api_utf8_seq(p + i, n - i)) == 0) {
+			memcpy(out + o, "\xef\xbf\xbd", 3);
+			o += 3;
+			k = 1;
+		} else {
+			memcpy(out + o, p + i, k);
+			o += k;
+		}
+	}
+	out[o] = '\0';
+	return out;
+}
+
+static bool
+add_str(cJSON *obj, const char *key, const char *s)
+{
+	cJSON *item;
+	char *fixed;
+	bool same;
+
+	if (s == NULL)
+		return cJSON_AddNullToObject(obj, key) != NULL;
+	fixed = utf8_fix(s, &same);
+	if (!same && fixed == NULL)
+		return false;
+	item = cJSON_AddStringToObject(obj, key, same ? s : fixed);
+	free(fixed);
+	return item != NULL;
+}
+
+static bool
+add_u64(cJSON *obj, const char *key, uint64_t v)
+{
+	char num[24];
+
+	snprintf(num, sizeof(num), "%" PRIu64, v);
+	return cJSON_AddRawToObject(obj, key, num) != NULL;
+}
+
+/* Non-finite values become null (cJSON prints them so). */
+static bool
+add_pct(cJSON *obj, const char *key, double v)
+{
+	if (isfinite(v))
+		v = round(v * 100.0) / 100.0;
+	return cJSON_AddNumberToObject(obj, key, v) != NULL;
+}
+
+static bool
+add_null(cJSON *obj, const char *key)
+{
+	return cJSON_AddNullToObject(obj, key) != NULL;
+}
+
+/* An RFC 3339 string, or null if ms is out of range. */
+static bool
+add_time(cJSON *obj, const char *key, int64_t ms)
+{
+	char buf[API_RFC3339_LEN];
+
+	if (api_fmt_rfc3339(ms, buf, sizeof(buf)) < 0)
+		return add_null(obj, key);
+	return cJSON_AddStringToObject(obj, key, buf) != NULL;
+}
+
+/* Inverse of days_from_civil() in api/params.c (Howard Hinnant's). */
+static void
+civil_from_days(int64_t z, int *y, int *m, int *d)
+{
+	int64_t era, doe, yoe, doy, mp;
+
+	z += 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	*y = (int)(yoe + era * 400 + (*m <= 2));
+}
+
+static char *
+put_digits(char *p, int v, int n)
+{
+	int i;
+
+	for (i = n - 1; i >= 0; i--) {
+		p[i] = (char)('0' + v % 10);
+		v /= 10;
+	}
+	return p + n;
+}
+
+int
+api_fmt_rfc3339(int64_t ms, char *buf, size_t len)
+{
+	/* Years 0000 .. 9999, days relative to 1970-01-01. */
+	static const int64_t min_days = -719528, max_days = 2932896;
+	int64_t days, rem;
+	int y, mo, d;
+	char *p = buf;
+
+	if (len < API_RFC3339_LEN)
+		return -ENOSPC;
+	days = ms / MS_PER_DAY;
+	rem = ms % MS_PER_DAY;
+	if (rem < 0) {			/* floor, for times before 1970 */
+		rem += MS_PER_DAY;
+		days--;
+	}
+	if (days < min_days || days > max_days)
+		return -EINVAL;
+	civil_from_days(days, &y, &mo, &d);
+
+	p = put_digits(p, y, 4);
+	*p++ = '-';
+	p = put_digits(p, mo, 2);
+	*p++ = '-';
+	p = put_digits(p, d, 2);
+	*p++ = 'T';
+	p = put_digits(p, (int)(rem / 3600000), 2);
+	*p++ = ':';
+	p = put_digits(p, (int)(rem / 60000 % 60), 2);
+	*p++ = ':';
+	p = put_digits(p, (int)(rem / 1000 % 60), 2);
+	*p++ = '.';
+	p = put_digits(p, (int)(rem % 1000), 3);
+	*p++ = 'Z';
+	*p = '\0';
+	return 0;
+}
+
+cJSON *
+api_json_sample(const struct pw_sample *s, uint64_t mem_total,
+    uint64_t fd_limit)
+{
+	bool first = (s->flags & PW_SAMPLE_FIRST) != 0;
+	bool no_io = (s->flags & PW_SAMPLE_NO_IO) != 0;
+	char state[2] = { pw_state_char(s->state), '\0' };
+	cJSON *o;
+	bool ok;
+
+	if ((o = cJSON_CreateObject()) == NULL)
+		return NULL;
+	ok = add_time(o, "ts", s->ts_ms);
+	if (first)
+		ok = ok && add_null(o, "cpu_percent") &&
+		    add_null(o, "cpu_user_percent") &&
+		    add_null(o, "cpu_system_percent");
+	else
+		ok = ok && add_pct(o, "cpu_percent",
+		    s->cpu_user_pct + s->cpu_system_pct) &&
+		    add_pct(o, "cpu_user_percent", s->cpu_user_pct) &&
+		    add_pct(o, "cpu_system_percent", s->cpu_system_pct);
+	ok = ok && add_u64(o, "rss_bytes", s->rss_bytes) &&
+	    add_u64(o, "vms_bytes", s->vms_bytes) &&
+	    add_u64(o, "swap_bytes", s->swap_bytes) &&
+	    add_pct(o, "memory_percent", pw_sample_memory_pct(s, mem_total));
+	if (s->flags & PW_SAMPLE_NO_FDS)
+		ok = ok && add_null(o, "open_fds");
+	else
+		ok = ok && add_u64(o, "open_fds", s->open_fds);
+	if (fd_limit == 0)
+		ok = ok && add_null(o, "fd_limit");
+	else
+		ok = ok && add_u64(o, "fd_limit", fd_limit);
+	ok = ok && add_u64(o, "threads", s->threads) &&
+	    add_u64(o, "ctx_switches_voluntary", s->ctx_voluntary) &&
+	    add_u64(o, "ctx_switches_involuntary", s->ctx_involuntary) &&
+	    add_u64(o, "minor_faults", s->minor_faults) &&
+	    add_u64(o, "major_faults", s->major_faults);
+	if (no_io)
+		ok = ok && add_null(o, "read_bytes") &&
+		    add_null(o, "write_bytes");
+	else
+		ok = ok && add_u64(o, "read_bytes", s->read_bytes) &&
+		    add_u64(o, "write_bytes", s->write_bytes);
+	ok = ok && add_str(o, "state", state);
+	if (!ok) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}
+
+cJSON *
+api_json_proc(const struct pw_proc_view *v, uint64_t mem_total)
+{
+	cJSON *o, *sample;
+	bool ok;
+
+	if ((o = cJSON_CreateObject()) == NULL)
+		return NULL;
+	ok = add_u64(o, "pid", (uint64_t)v->pid) &&
+	    add_u64(o, "ppid", (uint64_t)v->ppid) &&
+	    add_str(o, "name", v->name) &&
+	    add_str(o, "target", v->target != NULL && v->target[0] != '\0' ?
+	    v->target : NULL) &&
+	    add_str(o, "cmdline", v->cmdline != NULL ? v->cmdline : "") &&
+	    add_str(o, "user", v->user) &&
+	    add_u64(o, "uid", (uint64_t)v->uid) &&
+	    add_time(o, "start_time", v->start_time_ms) &&
+	    cJSON_AddBoolToObject(o, "alive", v->alive) != NULL;
+	if (v->alive || v->gone_ms == 0)
+		ok = ok && add_null(o, "gone_at");
+	else
+		ok = ok && add_time(o, "gone_at", v->gone_ms);
+	if (v->fd_limit == 0)
+		ok = ok && add_null(o, "fd_limit");
+	else
+		ok = ok && add_u64(o, "fd_limit", v->fd_limit);
+	ok = ok && add_u64(o, "samples_stored", v->nsamples) &&
+	    add_u64(o, "capacity", v->capacity);
+	if (ok && v->has_sample) {
+		if ((sample = api_json_sample(&v->latest, mem_total,
+		    v->fd_limit)) == NULL)
+			ok = false;
+		else if (!cJSON_AddItemToObject(o, "sample", sample)) {
+			cJSON_Delete(sample);
+			ok = false;
+		}
+	} else
+		ok = ok && add_null(o, "sample");
+	if (!ok) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}
+
+cJSON *
+api_json_error(const char *msg)
+{
+	cJSON *o;
+
+	if ((o = cJSON_CreateObject()) == NULL)
+		return NULL;
+	if (!add_str(o, "error", msg)) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}

@@ -1,0 +1,716 @@
+/*
+ * api/prom.c: the /metrics page, Prometheus text exposition format 0.0.4.
+ *
+ * DESIGN: a scrape of 1000 processes writes some 20000 lines, so this file
+ * avoids cJSON and printf.  Each process's label set (pid, name, target) is
+ * escaped once into a scratch buffer; then every family is written in one
+ * pass over the processes (a family's samples must be contiguous), each
+ * line assembled with memcpy and a hand-rolled number formatter into one
+ * growing buffer with a hard cap.  Values are exact decimals: counters are
+ * integers, and fractions (CPU seconds, percentages, nanoseconds) are kept
+ * as scaled integers rather than going through a double.  A series whose
+ * value is unknown (no /proc/PID/io, a first sample's CPU %) is left out
+ * rather than reported as 0.  A family with no series gets no HELP/TYPE.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <procwatch/monitor.h>
+#include <procwatch/sample.h>
+#include <procwatch/store.h>
+
+#include "api/api.h"
+
+/* A growing output buffer; after a failure every append is a no-op. */
+struct api_buf {
+	char	*p;
+	size_t	 len;
+	size_t	 cap;
+	size_t	 max;
+	int	 err;		/* 0, -ENOMEM or -E2BIG */
+};
+
+/*
+ * A decimal number: (neg ? -1 : 1) * mag / 10^dec.  Keeping values scaled
+ * makes output exact and cheap (no floating point formatting).
+ */
+struct num {
+	uint64_t	mag;
+	unsigned	dec;		/* 0 .. 9 */
+	bool		neg;
+};
+
+static const uint64_t pow10_tab[] = {
+	1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000,
+	1000000000
+};
+
+static const char digits2[201] =
+	"00010203040506070809101112131415161718192021222324252627282930313233"
+	"34353637383940414243444546474849505152535455565758596061626364656667"
+	"6869707172737475767778798081828384858687888990919293949596979899";
+
+static void
+buf_init(struct api_buf *b, size_t max)
+{
+	b->p = NULL;
+	b->len = b->cap = 0;
+	b->max = max;
+	b->err = 0;
+}
+
+/*
+ * Make room for n more bytes plus a NUL; return where to write them, or
+ * NULL (and latch b->err).
+ */
+static char *
+buf_room(struct api_buf *b, size_t n)
+{
+	size_t want, cap;
+	char *np;
+
+	if (b->err != 0)
+		return NULL;
+	if (n >= b->max || b->len >= b->max - n) {
+		b->err = -E2BIG;
+		return NULL;
+	}
+	want = b->len + n + 1;
+	if (want > b->cap) {
+		cap = b->cap != 0 ? b->cap : 4096;
+		while (cap < want)
+			cap = cap > b->max / 2 ? b->max : cap * 2;
+		if ((np = realloc(b->p, cap)) == NULL) {
+			b->err = -ENOMEM;
+			return NULL;
+		}
+		b->p = np;
+		b->cap = cap;
+	}
+	return b->p + b->len;
+}
+
+/* Record that the bytes up to `end` (from buf_room()) are written. */
+static void
+buf_commit(struct api_buf *b, char *end)
+{
+	b->len = (size_t)(end - b->p);
+	b->p[b->len] = '\0';
+}
+
+static void
+buf_put(struct api_buf *b, const char *s, size_t n)
+{
+	char *p;
+
+	if ((p = buf_room(b, n)) == NULL)
+		return;
+	memcpy(p, s, n);
+	buf_commit(b, p + n);
+}
+
+static void
+buf_puts(struct api_buf *b, const char *s)
+{
+	buf_put(b, s, strlen(s));
+}
+
+static char *
+put_u64(char *p, uint64_t v)
+{
+	char tmp[20], *t = tmp + sizeof(tmp);
+	size_t n;
+	unsigned r;
+
+	while (v >= 100) {
+		r = (unsigned)(v % 100);
+		v /= 100;
+		t -= 2;
+		memcpy(t, digits2 + r * 2, 2);
+	}
+	if (v >= 10) {
+		t -= 2;
+		memcpy(t, digits2 + v * 2, 2);
+	} else
+		*--t = (char)('0' + v);
+	n = (size_t)(tmp + sizeof(tmp) - t);
+	memcpy(p, t, n);
+	return p + n;
+}
+
+/* At most 1 + 20 + 1 + 9 bytes. */
+#define NUM_MAX	32
+
+static char *
+put_num(char *p, const struct num *v)
+{
+	uint64_t scale, frac;
+	unsigned i, n;
+
+	if (v->neg && v->mag != 0)
+		*p++ = '-';
+	if (v->dec == 0)
+		return put_u64(p, v->mag);
+	scale = pow10_tab[v->dec];
+	p = put_u64(p, v->mag / scale);
+	if ((frac = v->mag % scale) == 0)
+		return p;
+	for (n = v->dec; frac % 10 == 0; n--)	/* drop trailing zeros */
+		frac /= 10;
+	*p++ = '.';
+	for (i = n; i > 0; i--) {
+		p[i - 1] = (char)('0' + frac % 10);
+		frac /= 10;
+	}
+	return p + n;
+}
+
+static struct num
+num_u64(uint64_t v)
+{
+	struct num n = { v, 0, false };
+
+	return n;
+}
+
+/* Nanoseconds as seconds. */
+static struct num
+num_ns(uint64_t ns)
+{
+	struct num n = { ns, 9, false };
+
+	return n;
+}
+
+/* Signed milliseconds as seconds. */
+static struct num
+num_ms(int64_t ms)
+{
+	struct num n;
+
+	n.neg = ms < 0;
+	n.mag = ms < 0 ? (uint64_t)0 - (uint64_t)ms : (uint64_t)ms;
+	n.dec = 3;
+	return n;
+}
+
+/* A percentage rounded to 2 decimals; false if not a finite number. */
+static bool
+num_pct(double pct, struct num *out)
+{
+	double r;
+
+	if (!isfinite(pct))
+		return false;
+	r = round(fabs(pct) * 100.0);
+	if (r >= 1e18)
+		return false;
+	out->mag = (uint64_t)r;
+	out->dec = 2;
+	out->neg = pct < 0;
+	return true;
+}
+
+/*
+ * Append s as a label value: '\', '"' and newline escaped, bytes that are
+ * not UTF-8 (label values must be) replaced by U+FFFD.
+ */
+static void
+put_label_value(struct api_buf *b, const char *s)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t n = strlen(s), i, k;
+	char *p;
+
+	if ((p = buf_room(b, n * 3)) == NULL)
+		return;
+	for (i = 0; i < n; i += k) {
+		if (u[i] == '\\' || u[i] == '"' || u[i] == '\n') {
+			*p++ = '\\';
+			*p++ = u[i] == '\n' ? 'n' : (char)u[i];
+			k = 1;
+		} else if (u[i] < 0x80) {
+			*p++ = (char)u[i];
+			k = 1;
+		} else if ((k = api_utf8_seq(u + i, n - i)) != 0) {
+			memcpy(p, u + i, k);
+			p += k;
+		} else {
+			memcpy(p, "\xef\xbf\xbd", 3);
+			p += 3;
+			k = 1;
+		}
+	}
+	buf_commit(b, p);
+}
+
+/*
+ * One sample line: name{labels,extra} value.  `labels` (already escaped)
+ * and `extra` (a constant like mode="user") may be empty / NULL.
+ */
+static void
+put_series(struct api_buf *b, const char *name, size_t namelen,
+    const char *labels, size_t lablen, const char *extra,
+    const struct num *v)
+{
+	size_t extralen = extra != NULL ? strlen(extra) : 0;
+	char *p;
+
+	if ((p = buf_room(b, namelen + lablen + extralen + 4 +
+	    NUM_MAX)) == NULL)
+		return;
+	memcpy(p, name, namelen);
+	p += namelen;
+	if (lablen != 0 || extralen != 0) {
+		*p++ = '{';
+		if (lablen != 0) {
+			memcpy(p, labels, lablen);
+			p += lablen;
+		}
+		if (extralen != 0) {
+			if (lablen != 0)
+				*p++ = ',';
+			memcpy(p, extra, extralen);
+			p += extralen;
+		}
+		*p++ = '}';
+	}
+	*p++ = ' ';
+	p = put_num(p, v);
+	*p++ = '\n';
+	buf_commit(b, p);
+}
+
+static void
+put_header(struct api_buf *b, const char *name, const char *type,
+    const char *help)
+{
+	buf_puts(b, "# HELP ");
+	buf_puts(b, name);
+	buf_put(b, " ", 1);
+	buf_puts(b, help);
+	buf_puts(b, "\n# TYPE ");
+	buf_puts(b, name);
+	buf_put(b, " ", 1);
+	buf_puts(b, type);
+	buf_put(b, "\n", 1);
+}
+
+/* What the per-process getters need besides the view. */
+struct pctx {
+	long		hz;
+	uint64_t	mem_total;
+};
+
+/* Series `which` (0 or 1) of a family for one process; false: none. */
+typedef bool pgetter_fn(const struct pctx *, const struct pw_proc_view *,
+    int which, struct num *);
+
+struct pfam {
+	const char	*name;
+	const char	*type;
+	const char	*help;
+	const char	*extra[2];	/* extra label of each series; NULL */
+	bool		 needs_sample;
+	pgetter_fn	*get;
+};
+
+static bool
+get_cpu_seconds(const struct pctx *c, const struct pw_proc_view *v,
+    int which, struct num *out)
+{
+	uint64_t t = which == 0 ? v->latest.utime_ticks : v->latest.stime_ticks;
+	uint64_t hz = (uint64_t)c->hz;
+
+	if (c->hz <= 0)
+		return false;
+	/* Microseconds, without overflowing on ticks * 10^6. */
+	out->mag = t / hz * 1000000 + t % hz * 1000000 / hz;
+	out->dec = 6;
+	out->neg = false;
+	return true;
+}
+
+static bool
+get_cpu_pct(const struct pctx *c, const struct pw_proc_view *v, int which,
+    struct num *out)
+{
+	(void)c;
+	(void)which;
+	if (v->latest.flags & PW_SAMPLE_FIRST)
+		return false;
+	return num_pct(v->latest.cpu_user_pct + v->latest.cpu_system_pct, out);
+}
+
+static bool
+get_rss(const struct pctx *c, const struct pw_proc_view *v, int which,
+    struct num *out)
+{
+	(void)c;
+	(void)which;
+	*out = num_u64(v->latest.rss_bytes);
+	return true;
+}
+
+static bool
+get_vms(const struct pctx *c, const struct pw_proc_view *v, int which,
+    struct num *out)
+{
+	(void)c;
+	(void)which;
+	*out = num_u64(v->latest.vms_bytes);
+	return true;
+}
+
+static bool
+get_swap(const struct pctx *c, const struct pw_proc_view *v, int which,
+    struct num *out)
+{
+	(void)c;
+	(void)which;
+	*out = num_u64(v->latest.swap_bytes);
+	return true;
+}
+
+static bool
+get_mem_pct(const struct pctx *c, const struct pw_proc_view *v, int which,
+    struct num *out)
+{
+	(void)which;
+	if (c->mem_total == 0)
+		return false;
+	return num_pct(pw_sample_memory_pct(&v->latest, c->mem_total), out);
+}
+
+static bool
+get_open_fds(const struct pctx *c, const struct pw_proc_view *v, int which,
+    struct num *out)
+{
+	(void)c;
+	(void)which;
+	if (v->latest.flags & PW_SAMPLE_NO_FDS)
+		return false;
+	*out = num_u64(v->latest.open_fds);
+	return true;
+}
+
+static bool
+get_max_fds(const struct pctx *c, const struct pw_proc_view *v, int which,
+    struct num *out)
+{
+	(void)c;
+	(void)which;
+	if (v->fd_limit == 0)
+		return false;
+	*out = num_u64(v->fd_limit);
+	return true;
+}
+
+static bool
+get_threads(const struct pctx *c, const struct pw_proc_view *v, int which,
+    struct num *out)
+{
+	(void)c;
+	(void)which;
+	*out = num_u64(v->latest.threads);
+	return true;
+}
+
+static bool
+get_ctx(const struct pctx *c, const struct pw_proc_view *v, int which,
+    struct num *out)
+{
+	(void)c;
+	*out = num_u64(which == 0 ? v->latest.ctx_voluntary :
+	    v->latest.ctx_involuntary);
+	return true;
+}
+
+static bool
+get_faults(const struct pctx *c, const struct pw_proc_view *v, int which,
+    struct num *out)
+{
+	(void)c;
+	*out = num_u64(which == 0 ? v->latest.minor_faults :
+	    v->latest.major_faults);
+	return true;
+}
+
+static bool
+get_io_read(const struct pctx *c, const struct pw_proc_view *v, int which,
+    struct num *out)
+{
+	(void)c;
+	(void)which;
+	if (v->latest.flags & PW_SAMPLE_NO_IO)
+		return false;
+	*out = num_u64(v->latest.read_bytes);
+	return true;
+}
+
+static bool
+get_io_write(const struct pctx *c, const struct pw_proc_view *v, int which,
+    struct num *out)
+{
+	(void)c;
+	(void)which;
+	if (v->latest.flags & PW_SAMPLE_NO_IO)
+		return false;
+	*out = num_u64(v->latest.write_bytes);
+	return true;
+}
+
+static bool
+get_start_time(const struct pctx *c, const struct pw_proc_view *v,
+    int which, struct num *out)
+{
+	(void)c;
+	(void)which;
+	if (v->start_time_ms == 0)
+		return false;
+	*out = num_ms(v->start_time_ms);
+	return true;
+}
+
+static const struct pfam pfams[] = {
+	{ "procwatch_process_cpu_seconds_total", "counter",
+	    "CPU time consumed by the process, by mode.",
+	    { "mode=\"user\"", "mode=\"system\"" }, true, get_cpu_seconds },
+	{ "procwatch_process_cpu_percent", "gauge",
+	    "CPU use over the last interval, percent of one core.",
+	    { NULL, NULL }, true, get_cpu_pct },
+	{ "procwatch_process_resident_memory_bytes", "gauge",
+	    "Resident set size.", { NULL, NULL }, true, get_rss },
+	{ "procwatch_process_virtual_memory_bytes", "gauge",
+	    "Virtual memory size.", { NULL, NULL }, true, get_vms },
+	{ "procwatch_process_swap_bytes", "gauge",
+	    "Swapped-out memory.", { NULL, NULL }, true, get_swap },
+	{ "procwatch_process_memory_percent", "gauge",
+	    "Resident set size, percent of total memory.",
+	    { NULL, NULL }, true, get_mem_pct },
+	{ "procwatch_process_open_fds", "gauge",
+	    "Open file descriptors.", { NULL, NULL }, true, get_open_fds },
+	{ "procwatch_process_max_fds", "gauge",
+	    "Soft limit on open file descriptors.",
+	    { NULL, NULL }, false, get_max_fds },
+	{ "procwatch_process_threads", "gauge",
+	    "Threads in the process.", { NULL, NULL }, true, get_threads },
+	{ "procwatch_process_context_switches_total", "counter",
+	    "Context switches, by type.",
+	    { "type=\"voluntary\"", "type=\"involuntary\"" }, true, get_ctx },
+	{ "procwatch_process_page_faults_total", "counter",
+	    "Page faults, by type.",
+	    { "type=\"minor\"", "type=\"major\"" }, true, get_faults },
+	{ "procwatch_process_io_read_bytes_total", "counter",
+	    "Bytes read from storage.", { NULL, NULL }, true, get_io_read },
+	{ "procwatch_process_io_write_bytes_total", "counter",
+	    "Bytes written to storage.", { NULL, NULL }, true, get_io_write },
+	{ "procwatch_process_start_time_seconds", "gauge",
+	    "Start time of the process since the Unix epoch.",
+	    { NULL, NULL }, false, get_start_time },
+};
+
+/* One rendered process: its view and its escaped label set in `lbl`. */
+struct pitem {
+	const struct pw_proc_view	*v;
+	size_t				 off;
+	size_t				 len;
+};
+
+/*
+ * The live processes of snap, one per pid (the newest if the snapshot
+ * has two: a pid reused within a cycle), with their labels escaped.
+ */
+static int
+collect(const struct pw_snapshot *snap, struct api_buf *lbl,
+    struct pitem **itemsp, size_t *np)
+{
+	struct pitem *items, *it;
+	const struct pw_proc_view *v;
+	size_t i, n = 0;
+	char *p;
+
+	*itemsp = NULL;
+	*np = 0;
+	if (snap == NULL || snap->n == 0)
+		return 0;
+	if ((items = calloc(snap->n, sizeof(*items))) == NULL)
+		return -ENOMEM;
+	for (i = 0; i < snap->n; i++) {
+		v = &snap->procs[i];
+		if (!v->alive)
+			continue;
+		if (n > 0 && items[n - 1].v->pid == v->pid)
+			it = &items[n - 1];	/* ordered by pid, then id */
+		else
+			it = &items[n++];
+		it->v = v;
+		it->off = lbl->len;
+		buf_puts(lbl, "pid=\"");
+		if ((p = buf_room(lbl, 24)) != NULL)
+			buf_commit(lbl, put_u64(p, (uint64_t)v->pid));
+		buf_puts(lbl, "\",name=\"");
+		put_label_value(lbl, v->name);
+		buf_puts(lbl, "\",target=\"");
+		put_label_value(lbl, v->target != NULL ? v->target : "");
+		buf_put(lbl, "\"", 1);
+		it->len = lbl->len - it->off;
+	}
+	if (lbl->err != 0) {
+		free(items);
+		return lbl->err;
+	}
+	*itemsp = items;
+	*np = n;
+	return 0;
+}
+
+static void
+render_procs(struct api_buf *b, const struct pctx *c,
+    const struct pitem *items, size_t n, const char *lbl)
+{
+	const struct pfam *f;
+	size_t fi, i, namelen;
+	struct num v;
+	bool header;
+	int w, nw;
+
+	for (fi = 0; fi < sizeof(pfams) / sizeof(pfams[0]); fi++) {
+		f = &pfams[fi];
+		namelen = strlen(f->name);
+		nw = f->extra[1] != NULL ? 2 : 1;
+		header = false;
+		for (i = 0; i < n; i++) {
+			if (f->needs_sample && !items[i].v->has_sample)
+				continue;
+			for (w = 0; w < nw; w++) {
+				if (!f->get(c, items[i].v, w, &v))
+					continue;
+				if (!header) {
+					put_header(b, f->name, f->type,
+					    f->help);
+					header = true;
+				}
+				put_series(b, f->name, namelen,
+				    lbl + items[i].off, items[i].len,
+				    f->extra[w], &v);
+			}
+		}
+	}
+}
+
+/* A family with a single unlabelled series. */
+static void
+put_single(struct api_buf *b, const char *name, const char *type,
+    const char *help, struct num v)
+{
+	put_header(b, name, type, help);
+	put_series(b, name, strlen(name), NULL, 0, NULL, &v);
+}
+
+static void
+render_daemon(struct api_buf *b, const struct pw_monitor_stats *st)
+{
+	static const char cyc[] = "procwatch_sampling_cycle_duration_seconds";
+	static const char cyc_sum[] =
+	    "procwatch_sampling_cycle_duration_seconds_sum";
+	static const char cyc_count[] =
+	    "procwatch_sampling_cycle_duration_seconds_count";
+	static const char procs[] = "procwatch_processes";
+	struct num v;
+
+	put_single(b, "procwatch_samples_total", "counter",
+	    "Process samples stored.", num_u64(st->samples));
+	put_single(b, "procwatch_sample_errors_total", "counter",
+	    "Process reads that failed for a reason other than the process "
+	    "exiting.", num_u64(st->sample_errors));
+	put_single(b, "procwatch_processes_vanished_total", "counter",
+	    "Processes that exited while being read.",
+	    num_u64(st->vanished));
+	put_single(b, "procwatch_sampling_cycles_total", "counter",
+	    "Sampling cycles completed.", num_u64(st->cycles));
+	put_single(b, "procwatch_sampling_seconds_total", "counter",
+	    "Wall time spent in sampling cycles.",
+	    num_ns(st->cycle_ns_total));
+
+	put_header(b, cyc, "summary",
+	    "Duration of a sampling cycle (quantiles over the last 1024).");
+	v = num_ns(st->cycle_ns_p50);
+	put_series(b, cyc, sizeof(cyc) - 1, NULL, 0, "quantile=\"0.5\"", &v);
+	v = num_ns(st->cycle_ns_p99);
+	put_series(b, cyc, sizeof(cyc) - 1, NULL, 0, "quantile=\"0.99\"", &v);
+	v = num_ns(st->cycle_ns_total);
+	put_series(b, cyc_sum, sizeof(cyc_sum) - 1, NULL, 0, NULL, &v);
+	v = num_u64(st->cycles);
+	put_series(b, cyc_count, sizeof(cyc_count) - 1, NULL, 0, NULL, &v);
+
+	put_single(b, "procwatch_sampling_jitter_seconds", "gauge",
+	    "Lateness of cycle starts, 99th percentile over the last 1024.",
+	    num_ns(st->jitter_ns_p99));
+	put_single(b, "procwatch_targets", "gauge", "Configured targets.",
+	    num_u64(st->targets));
+
+	put_header(b, procs, "gauge",
+	    "Monitored processes, alive or gone but still kept.");
+	v = num_u64(st->procs_alive);
+	put_series(b, procs, sizeof(procs) - 1, NULL, 0, "state=\"alive\"", &v);
+	v = num_u64(st->procs_gone);
+	put_series(b, procs, sizeof(procs) - 1, NULL, 0, "state=\"gone\"", &v);
+}
+
+static void
+render_build_info(struct api_buf *b, const char *version)
+{
+	put_header(b, "procwatch_build_info", "gauge",
+	    "Build information; the value is always 1.");
+	buf_puts(b, "procwatch_build_info{version=\"");
+	put_label_value(b, version != NULL ? version : "unknown");
+	buf_puts(b, "\"} 1\n");
+}
+
+int
+api_prom_render(const struct pw_snapshot *snap,
+    const struct pw_monitor_stats *st, long hz, const char *version,
+    char **out, size_t *len)
+{
+	struct api_buf b, lbl;
+	struct pitem *items;
+	struct pctx c;
+	size_t n;
+	int rc;
+
+	buf_init(&b, API_PROM_MAX);
+	buf_init(&lbl, API_PROM_MAX);
+	if ((rc = collect(snap, &lbl, &items, &n)) < 0)
+		goto out_lbl;
+	/* About 1.6 KiB of output per process: grow rarely. */
+	if (buf_room(&b, 4096 + n * 2048) == NULL) {
+		rc = b.err;
+		goto out_items;
+	}
+	buf_commit(&b, b.p);
+
+	c.hz = hz;
+	c.mem_total = snap != NULL ? snap->mem_total : 0;
+	render_procs(&b, &c, items, n, lbl.p);
+	if (st != NULL)
+		render_daemon(&b, st);
+	render_build_info(&b, version);
+	if ((rc = b.err) < 0)
+		goto out_items;
+
+	*out = b.p;
+	*len = b.len;
+	b.p = NULL;
+out_items:
+	free(items);
+out_lbl:
+	free(lbl.p);
+	free(b.p);
+	return rc;
+}

@@ -1,0 +1,783 @@
+/*
+ * api/server.c: the HTTP server (libmicrohttpd) and its routes.
+ *
+ * DESIGN: routing is a table of {methods, path pattern, handler}; a
+ * pattern is literal segments and "{name}" segments that capture one
+ * non-empty path segment.  A path that matches some route but not with
+ * this method gets 405 and an Allow header listing the methods that would
+ * work; a path that matches nothing gets 404.  Every route so far is GET
+ * (HEAD is answered by MHD from the GET response) and takes no body; see
+ * on_request().  Routes that take a body (POST) will need a per-request
+ * context to collect it under a cap.
+ *
+ * Handlers take a snapshot from the store (a copy made under the store's
+ * read lock), release it, and only then render, so no lock is held across
+ * cJSON or the network.  MHD runs two worker threads (one if the
+ * connection limit is 1), so one slow client does not stall the rest.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+#include <microhttpd.h>
+
+#include <procwatch/monitor.h>
+#include <procwatch/store.h>
+
+#include "api/api.h"
+#include "api/params.h"
+
+/* Per-connection memory for the request line and headers. */
+#define API_CONN_MEMORY		(32 * 1024)
+#define API_ERRMSG_MAX		256
+#define API_MAX_CAPTURES	4
+
+#define CT_JSON		"application/json"
+#define CT_PROM		"text/plain; version=0.0.4; charset=utf-8"
+
+struct api_server {
+	struct MHD_Daemon	*mhd;
+	struct pw_monitor	*mon;
+	long			 hz;
+	char			*version;
+	uint16_t		 port;
+	api_log_fn		*log;
+	void			*log_arg;
+
+	/* MHD's first error while starting, for api_start()'s message. */
+	pthread_mutex_t		 start_mu;
+	bool			 capturing;
+	char			 start_err[API_ERRMSG_MAX];
+};
+
+/* Path segments captured by "{name}" pattern segments, in order. */
+struct captures {
+	const char	*s[API_MAX_CAPTURES];
+	size_t		 len[API_MAX_CAPTURES];
+	int		 n;
+};
+
+struct request {
+	struct api_server	*srv;
+	struct MHD_Connection	*conn;
+	struct captures		 cap;
+};
+
+typedef enum MHD_Result route_fn(struct request *);
+
+enum {
+	M_GET = 1 << 0,
+	M_HEAD = 1 << 1,
+	M_POST = 1 << 2,
+	M_PUT = 1 << 3,
+	M_DELETE = 1 << 4,
+	M_PATCH = 1 << 5,
+	M_OPTIONS = 1 << 6,
+};
+
+static const struct {
+	const char	*name;
+	unsigned	 bit;
+} methods[] = {
+	{ "GET", M_GET },
+	{ "HEAD", M_HEAD },
+	{ "POST", M_POST },
+	{ "PUT", M_PUT },
+	{ "DELETE", M_DELETE },
+	{ "PATCH", M_PATCH },
+	{ "OPTIONS", M_OPTIONS },
+};
+
+struct route {
+	unsigned	 methods;	/* M_* */
+	const char	*pattern;
+	route_fn	*fn;
+};
+
+static route_fn h_healthz, h_processes, h_process, h_samples, h_metrics;
+
+static const struct route routes[] = {
+	{ M_GET | M_HEAD, "/healthz", h_healthz },
+	{ M_GET | M_HEAD, "/api/v1/processes", h_processes },
+	{ M_GET | M_HEAD, "/api/v1/processes/{pid}", h_process },
+	{ M_GET | M_HEAD, "/api/v1/processes/{pid}/samples", h_samples },
+	{ M_GET | M_HEAD, "/metrics", h_metrics },
+};
+
+/* The body used when there is no memory to build one; MHD never frees it. */
+static char oom_body[] = "{\"error\":\"out of memory\"}";
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Add the common headers to resp, queue it, and drop our reference.
+ * `allow` (for 405) may be NULL.
+ */
+static enum MHD_Result
+queue(struct MHD_Connection *conn, unsigned status, struct MHD_Response *resp,
+    const char *ctype, const char *allow)
+{
+	enum MHD_Result rc = MHD_NO;
+
+	if (MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+	    ctype) != MHD_YES ||
+	    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
+	    "no-store") != MHD_YES)
+		goto out_destroy;
+	if (allow != NULL && MHD_add_response_header(resp,
+	    MHD_HTTP_HEADER_ALLOW, allow) != MHD_YES)
+		goto out_destroy;
+	rc = MHD_queue_response(conn, status, resp);
+out_destroy:
+	MHD_destroy_response(resp);
+	return rc;
+}
+
+static enum MHD_Result
+reply_oom(struct MHD_Connection *conn)
+{
+	struct MHD_Response *resp;
+
+	resp = MHD_create_response_from_buffer(sizeof(oom_body) - 1,
+	    oom_body, MHD_RESPMEM_PERSISTENT);
+	if (resp == NULL)
+		return MHD_NO;
+	return queue(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, resp, CT_JSON,
+	    NULL);
+}
+
+/* Reply with root (which this frees) as the JSON body. */
+static enum MHD_Result
+reply_json(struct MHD_Connection *conn, unsigned status, cJSON *root,
+    const char *allow)
+{
+	struct MHD_Response *resp;
+	char *body;
+
+	if (root == NULL)
+		return reply_oom(conn);
+	body = cJSON_PrintUnformatted(root);	/* we own body */
+	cJSON_Delete(root);
+	if (body == NULL)
+		return reply_oom(conn);
+	resp = MHD_create_response_from_buffer_with_free_callback(strlen(body),
+	    body, cJSON_free);			/* MHD owns body from here on */
+	if (resp == NULL) {
+		cJSON_free(body);
+		return reply_oom(conn);
+	}
+	return queue(conn, status, resp, CT_JSON, allow);
+}
+
+static enum MHD_Result reply_error(struct MHD_Connection *, unsigned,
+    const char *, const char *, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static enum MHD_Result
+reply_error(struct MHD_Connection *conn, unsigned status, const char *allow,
+    const char *fmt, ...)
+{
+	char msg[API_ERRMSG_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return reply_json(conn, status, api_json_error(msg), allow);
+}
+
+/* The reply for a store call that failed with rc. */
+static enum MHD_Result
+reply_store_error(struct MHD_Connection *conn, int rc, pid_t pid)
+{
+	if (rc == -ENOENT)
+		return reply_error(conn, MHD_HTTP_NOT_FOUND, NULL,
+		    "no process with pid %ld", (long)pid);
+	if (rc == -ENOMEM)
+		return reply_oom(conn);
+	return reply_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL,
+	    "store error %d", rc);
+}
+
+/*
+ * Look up query argument key.  Returns false if absent; else *val is its
+ * value, NULL for a bare "?key" without '='.
+ */
+static bool
+query_arg(struct MHD_Connection *conn, const char *key, const char **val)
+{
+	*val = NULL;
+	return MHD_lookup_connection_value_n(conn, MHD_GET_ARGUMENT_KIND, key,
+	    strlen(key), val, NULL) == MHD_YES;
+}
+
+/*
+ * A boolean query flag: absent is false, a bare "?key" true.  Returns 0
+ * or -EINVAL.
+ */
+static int
+query_flag(struct MHD_Connection *conn, const char *key, bool *out)
+{
+	const char *val;
+
+	*out = false;
+	if (!query_arg(conn, key, &val))
+		return 0;
+	if (val == NULL) {
+		*out = true;
+		return 0;
+	}
+	return api_parse_bool(val, out);
+}
+
+/* The {pid} capture, or a 400 reply (rc set) if it is not one. */
+static bool
+capture_pid(struct request *r, int i, pid_t *pid, enum MHD_Result *rc)
+{
+	char buf[32];
+
+	if (i < r->cap.n && r->cap.len[i] < sizeof(buf)) {
+		memcpy(buf, r->cap.s[i], r->cap.len[i]);
+		buf[r->cap.len[i]] = '\0';
+		if (api_parse_pid(buf, pid) == 0)
+			return true;
+	}
+	*rc = reply_error(r->conn, MHD_HTTP_BAD_REQUEST, NULL,
+	    "pid: expected a positive decimal integer that fits pid_t");
+	return false;
+}
+
+/*
+ * An RFC 3339 query value.  A '+' sent unencoded in a query decodes to a
+ * space; past the seconds (offset 19) a space can only be that, so it is
+ * put back and "since=...T03:11:45+01:00" works as typed.
+ */
+static bool
+query_time(const char *val, int64_t *ms)
+{
+	char buf[64];
+	size_t n, i;
+
+	if (val == NULL || (n = strlen(val)) >= sizeof(buf))
+		return false;
+	memcpy(buf, val, n + 1);
+	for (i = 19; i < n; i++)
+		if (buf[i] == ' ')
+			buf[i] = '+';
+	return api_parse_rfc3339(buf, ms) == 0;
+}
+
+static enum MHD_Result
+h_healthz(struct request *r)
+{
+	struct pw_monitor_stats st;
+	int64_t up = 0, now;
+	cJSON *o;
+	bool ok;
+
+	pw_monitor_get_stats(r->srv->mon, &st);
+	now = now_ms();
+	if (st.started_ms > 0 && now > st.started_ms)
+		up = (now - st.started_ms) / 1000;
+	if ((o = cJSON_CreateObject()) == NULL)
+		return reply_oom(r->conn);
+	ok = cJSON_AddStringToObject(o, "status", "ok") != NULL &&
+	    cJSON_AddStringToObject(o, "version", r->srv->version) != NULL &&
+	    cJSON_AddNumberToObject(o, "uptime_s", (double)up) != NULL &&
+	    cJSON_AddNumberToObject(o, "targets", (double)st.targets) != NULL &&
+	    cJSON_AddNumberToObject(o, "processes",
+	    (double)st.procs_alive) != NULL &&
+	    cJSON_AddNumberToObject(o, "interval_ms",
+	    (double)st.interval_ms) != NULL &&
+	    cJSON_AddNumberToObject(o, "cycles", (double)st.cycles) != NULL;
+	if (!ok) {
+		cJSON_Delete(o);
+		return reply_oom(r->conn);
+	}
+	return reply_json(r->conn, MHD_HTTP_OK, o, NULL);
+}
+
+static enum MHD_Result
+h_processes(struct request *r)
+{
+	const struct pw_monitor_config *cfg;
+	struct pw_snapshot *snap;
+	bool all, gone;
+	cJSON *o = NULL, *arr, *p;
+	size_t i;
+	int rc;
+
+	if (query_flag(r->conn, "all", &all) < 0)
+		return reply_error(r->conn, MHD_HTTP_BAD_REQUEST, NULL,
+		    "all: expected a boolean (1, true, yes, on, 0, false, "
+		    "no, off)");
+	if (query_flag(r->conn, "include_gone", &gone) < 0)
+		return reply_error(r->conn, MHD_HTTP_BAD_REQUEST, NULL,
+		    "include_gone: expected a boolean (1, true, yes, on, 0, "
+		    "false, no, off)");
+	if ((rc = pw_store_snapshot(pw_monitor_store(r->srv->mon),
+	    all || gone, &snap)) < 0)
+		return reply_store_error(r->conn, rc, 0);
+
+	cfg = pw_monitor_config(r->srv->mon);
+	if ((o = cJSON_CreateObject()) == NULL ||
+	    cJSON_AddNumberToObject(o, "interval_ms",
+	    (double)cfg->interval_ms) == NULL ||
+	    cJSON_AddNumberToObject(o, "mem_total_bytes",
+	    (double)snap->mem_total) == NULL ||
+	    (arr = cJSON_AddArrayToObject(o, "processes")) == NULL)
+		goto out_oom;
+	for (i = 0; i < snap->n; i++) {
+		if ((p = api_json_proc(&snap->procs[i], snap->mem_total)) ==
+		    NULL)
+			goto out_oom;
+		if (!cJSON_AddItemToArray(arr, p)) {
+			cJSON_Delete(p);
+			goto out_oom;
+		}
+	}
+	pw_snapshot_free(snap);
+	return reply_json(r->conn, MHD_HTTP_OK, o, NULL);
+out_oom:
+	cJSON_Delete(o);
+	pw_snapshot_free(snap);
+	return reply_oom(r->conn);
+}
+
+static enum MHD_Result
+h_process(struct request *r)
+{
+	struct pw_snapshot *snap;
+	enum MHD_Result mrc;
+	cJSON *o;
+	pid_t pid;
+	int rc;
+
+	if (!capture_pid(r, 0, &pid, &mrc))
+		return mrc;
+	if ((rc = pw_store_snapshot_pid(pw_monitor_store(r->srv->mon), pid,
+	    &snap)) < 0)
+		return reply_store_error(r->conn, rc, pid);
+	if (snap->n == 0) {
+		pw_snapshot_free(snap);
+		return reply_store_error(r->conn, -ENOENT, pid);
+	}
+	o = api_json_proc(&snap->procs[0], snap->mem_total);
+	pw_snapshot_free(snap);
+	return reply_json(r->conn, MHD_HTTP_OK, o, NULL);
+}
+
+static enum MHD_Result
+h_samples(struct request *r)
+{
+	struct pw_store *store = pw_monitor_store(r->srv->mon);
+	struct pw_sample *samples = NULL;
+	struct pw_snapshot *snap;
+	enum MHD_Result mrc;
+	uint64_t mem_total, fd_limit;
+	int64_t since = INT64_MIN;
+	size_t limit = SIZE_MAX, n, cap, i;
+	const char *val;
+	cJSON *o = NULL, *arr, *s;
+	pid_t pid;
+	int rc;
+
+	if (!capture_pid(r, 0, &pid, &mrc))
+		return mrc;
+	if (query_arg(r->conn, "limit", &val) &&
+	    api_parse_limit(val, API_MAX_SAMPLES_LIMIT, &limit) < 0)
+		return reply_error(r->conn, MHD_HTTP_BAD_REQUEST, NULL,
+		    "limit: expected an integer from 1 to %d",
+		    API_MAX_SAMPLES_LIMIT);
+	if (query_arg(r->conn, "since", &val) && !query_time(val, &since))
+		return reply_error(r->conn, MHD_HTTP_BAD_REQUEST, NULL,
+		    "since: expected an RFC 3339 time such as "
+		    "2026-11-26T02:11:35Z");
+
+	/* The view gives memory and fd figures the samples are read with. */
+	if ((rc = pw_store_snapshot_pid(store, pid, &snap)) < 0)
+		return reply_store_error(r->conn, rc, pid);
+	if (snap->n == 0) {
+		pw_snapshot_free(snap);
+		return reply_store_error(r->conn, -ENOENT, pid);
+	}
+	pid = snap->procs[0].pid;
+	mem_total = snap->mem_total;
+	fd_limit = snap->procs[0].fd_limit;
+	pw_snapshot_free(snap);
+	if ((rc = pw_store_samples(store, pid, since, limit, &samples, &n,
+	    &cap)) < 0)
+		return reply_store_error(r->conn, rc, pid);
+
+	if ((o = cJSON_CreateObject()) == NULL ||
+	    cJSON_AddNumberToObject(o, "pid", (double)pid) == NULL ||
+	    cJSON_AddNumberToObject(o, "capacity", (double)cap) == NULL ||
+	    cJSON_AddNumberToObject(o, "count", (double)n) == NULL ||
+	    (arr = cJSON_AddArrayToObject(o, "samples")) == NULL)
+		goto out_oom;
+	for (i = 0; i < n; i++) {
+		if ((s = api_json_sample(&samples[i], mem_total, fd_limit)) ==
+		    NULL)
+			goto out_oom;
+		if (!cJSON_AddItemToArray(arr, s)) {
+			cJSON_Delete(s);
+			goto out_oom;
+		}
+	}
+	free(samples);
+	return reply_json(r->conn, MHD_HTTP_OK, o, NULL);
+out_oom:
+	cJSON_Delete(o);
+	free(samples);
+	return reply_oom(r->conn);
+}
+
+static enum MHD_Result
+h_metrics(struct request *r)
+{
+	struct pw_monitor_stats st;
+	struct pw_snapshot *snap;
+	struct MHD_Response *resp;
+	char *page;
+	size_t len;
+	int rc;
+
+	pw_monitor_get_stats(r->srv->mon, &st);
+	if ((rc = pw_store_snapshot(pw_monitor_store(r->srv->mon), false,
+	    &snap)) < 0)
+		return reply_store_error(r->conn, rc, 0);
+	rc = api_prom_render(snap, &st, r->srv->hz, r->srv->version, &page,
+	    &len);
+	pw_snapshot_free(snap);
+	if (rc == -ENOMEM)
+		return reply_oom(r->conn);
+	if (rc < 0)
+		return reply_error(r->conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		    NULL, "metrics page too large");
+	resp = MHD_create_response_from_buffer_with_free_callback(len, page,
+	    free);				/* MHD owns page from here on */
+	if (resp == NULL) {
+		free(page);
+		return reply_oom(r->conn);
+	}
+	return queue(r->conn, MHD_HTTP_OK, resp, CT_PROM, NULL);
+}
+
+/*
+ * Does url match pattern?  Literal segments must be equal; a "{...}"
+ * segment takes any non-empty segment into c.
+ */
+static bool
+route_match(const char *pat, const char *url, struct captures *c)
+{
+	size_t pl, ul;
+
+	c->n = 0;
+	for (;;) {
+		if (*pat != *url)	/* both '/' or both at the end */
+			return false;
+		if (*pat == '\0')
+			return true;
+		pat++;
+		url++;
+		pl = strcspn(pat, "/");
+		ul = strcspn(url, "/");
+		if (pat[0] == '{') {
+			if (ul == 0 || c->n == API_MAX_CAPTURES)
+				return false;
+			c->s[c->n] = url;
+			c->len[c->n++] = ul;
+		} else if (pl != ul || memcmp(pat, url, pl) != 0)
+			return false;
+		pat += pl;
+		url += ul;
+	}
+}
+
+static unsigned
+method_bit(const char *method)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
+		if (strcmp(method, methods[i].name) == 0)
+			return methods[i].bit;
+	return 0;
+}
+
+static enum MHD_Result
+reply_not_allowed(struct MHD_Connection *conn, unsigned allowed)
+{
+	char allow[64] = "";
+	size_t i;
+
+	for (i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
+		if ((allowed & methods[i].bit) == 0)
+			continue;
+		if (allow[0] != '\0')
+			strcat(allow, ", ");
+		strcat(allow, methods[i].name);
+	}
+	return reply_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED, allow,
+	    "method not allowed");
+}
+
+/* Does the request announce a body? */
+static bool
+has_body(struct MHD_Connection *conn)
+{
+	const char *cl;
+
+	if (MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_TRANSFER_ENCODING) != NULL)
+		return true;
+	cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_CONTENT_LENGTH);
+	return cl != NULL && strcmp(cl, "0") != 0;
+}
+
+static enum MHD_Result
+dispatch(struct api_server *srv, struct MHD_Connection *conn,
+    const char *url, const char *method)
+{
+	struct request r = { .srv = srv, .conn = conn };
+	unsigned m = method_bit(method), allowed = 0;
+	size_t i;
+
+	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+		if (!route_match(routes[i].pattern, url, &r.cap))
+			continue;
+		if (routes[i].methods & m)
+			return routes[i].fn(&r);
+		allowed |= routes[i].methods;
+	}
+	if (allowed != 0)
+		return reply_not_allowed(conn, allowed);
+	return reply_error(conn, MHD_HTTP_NOT_FOUND, NULL, "not found");
+}
+
+/*
+ * MHD calls this first with the headers only, then with any body, then
+ * once more with none.  A response queued on the first call makes MHD
+ * close the connection, so requests without a body are answered on the
+ * second call and keep-alive works (a scraper reuses its connection).  No
+ * route takes a body yet, so one that comes with a body is answered at
+ * once, which leaves the body unread.
+ */
+static enum MHD_Result
+on_request(void *cls, struct MHD_Connection *conn, const char *url,
+    const char *method, const char *version, const char *upload_data,
+    size_t *upload_data_size, void **req_cls)
+{
+	static int seen;	/* marks a request past its first call */
+
+	(void)version;
+	(void)upload_data;
+	if (*req_cls == NULL) {
+		if (has_body(conn))
+			return dispatch(cls, conn, url, method);
+		*req_cls = &seen;
+		return MHD_YES;
+	}
+	if (*upload_data_size != 0) {	/* not announced: drop it */
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	return dispatch(cls, conn, url, method);
+}
+
+static void on_log(void *, const char *, va_list)
+    __attribute__((format(printf, 2, 0)));
+
+static void
+on_log(void *cls, const char *fmt, va_list ap)
+{
+	struct api_server *srv = cls;
+	char msg[API_ERRMSG_MAX];
+	size_t n;
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = strlen(msg);
+	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
+		msg[--n] = '\0';
+	if (pthread_mutex_lock(&srv->start_mu) == 0) {
+		if (srv->capturing && srv->start_err[0] == '\0')
+			memcpy(srv->start_err, msg, n + 1);
+		pthread_mutex_unlock(&srv->start_mu);
+	}
+	if (srv->log != NULL)
+		srv->log(srv->log_arg, msg);
+}
+
+/*
+ * Parse a numeric host ("127.0.0.1", "::1", "[::1]") and port into sa.
+ * Returns 0 or -EINVAL.
+ */
+static int
+make_addr(const char *host, uint16_t port, struct sockaddr_storage *sa,
+    bool *is_v6)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)sa;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)sa;
+	char buf[INET6_ADDRSTRLEN + 2];
+	size_t n = strlen(host);
+
+	memset(sa, 0, sizeof(*sa));
+	if (inet_pton(AF_INET, host, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+		*is_v6 = false;
+		return 0;
+	}
+	if (n >= 2 && host[0] == '[' && host[n - 1] == ']' &&
+	    n - 2 < sizeof(buf)) {
+		memcpy(buf, host + 1, n - 2);
+		buf[n - 2] = '\0';
+		host = buf;
+	}
+	if (inet_pton(AF_INET6, host, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(port);
+		*is_v6 = true;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static void set_err(char *, size_t, const char *, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+struct api_server *
+api_start(const struct api_options *opts, struct pw_monitor *mon, char *err,
+    size_t errlen)
+{
+	const union MHD_DaemonInfo *info;
+	struct sockaddr_storage sa;
+	struct api_server *srv;
+	const char *host;
+	unsigned maxconn, timeout, pool, flags;
+	bool is_v6;
+
+	set_err(err, errlen, "%s", "");
+	if (opts == NULL || mon == NULL) {
+		set_err(err, errlen, "api: no options or no monitor");
+		return NULL;
+	}
+	host = opts->host != NULL ? opts->host : "127.0.0.1";
+	if (make_addr(host, opts->port, &sa, &is_v6) < 0) {
+		set_err(err, errlen, "invalid listen host \"%s\": expected a "
+		    "numeric IPv4 or IPv6 address", host);
+		return NULL;
+	}
+	if ((srv = calloc(1, sizeof(*srv))) == NULL) {
+		set_err(err, errlen, "api: out of memory");
+		return NULL;
+	}
+	if ((srv->version = strdup(opts->version != NULL ? opts->version :
+	    "unknown")) == NULL) {
+		set_err(err, errlen, "api: out of memory");
+		goto out_free;
+	}
+	if (pthread_mutex_init(&srv->start_mu, NULL) != 0) {
+		set_err(err, errlen, "api: cannot create a mutex");
+		goto out_version;
+	}
+	srv->mon = mon;
+	srv->log = opts->log;
+	srv->log_arg = opts->log_arg;
+	if ((srv->hz = sysconf(_SC_CLK_TCK)) <= 0)
+		srv->hz = 100;
+	srv->capturing = true;
+
+	maxconn = opts->max_connections != 0 ? opts->max_connections :
+	    API_DEFAULT_MAX_CONNECTIONS;
+	timeout = opts->conn_timeout_s != 0 ? opts->conn_timeout_s :
+	    API_DEFAULT_CONN_TIMEOUT_S;
+	pool = maxconn >= 2 ? 2 : 1;	/* MHD splits the limit per worker */
+	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+	flags |= MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES ?
+	    MHD_USE_EPOLL : MHD_USE_POLL;
+	if (is_v6)
+		flags |= MHD_USE_IPv6;
+
+	srv->mhd = MHD_start_daemon(flags, opts->port, NULL, NULL, on_request,
+	    srv,
+	    MHD_OPTION_EXTERNAL_LOGGER, on_log, srv,
+	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+	    MHD_OPTION_THREAD_POOL_SIZE, pool,
+	    MHD_OPTION_CONNECTION_LIMIT, maxconn,
+	    MHD_OPTION_CONNECTION_TIMEOUT, timeout,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)API_CONN_MEMORY,
+	    MHD_OPTION_END);
+
+	if (pthread_mutex_lock(&srv->start_mu) == 0) {
+		srv->capturing = false;
+		pthread_mutex_unlock(&srv->start_mu);
+	}
+	if (srv->mhd == NULL) {
+		/* The caller names the address; say what went wrong. */
+		set_err(err, errlen, "%s", srv->start_err[0] != '\0' ?
+		    srv->start_err : "the HTTP server failed to start");
+		goto out_mutex;
+	}
+	info = MHD_get_daemon_info(srv->mhd, MHD_DAEMON_INFO_BIND_PORT);
+	srv->port = info != NULL ? info->port : opts->port;
+	return srv;
+
+out_mutex:
+	pthread_mutex_destroy(&srv->start_mu);
+out_version:
+	free(srv->version);
+out_free:
+	free(srv);
+	return NULL;
+}
+
+uint16_t
+api_port(const struct api_server *srv)
+{
+	return srv != NULL ? srv->port : 0;
+}
+
+void
+api_stop(struct api_server *srv)
+{
+	if (srv == NULL)
+		return;
+	MHD_stop_daemon(srv->mhd);
+	pthread_mutex_destroy(&srv->start_mu);
+	free(srv->version);
+	free(srv);
+}

@@ -1,0 +1,491 @@
+/*
+ * tests/unit/test_prom.c: the /metrics renderer, api_prom_render(), on
+ * hand-built snapshots: values, label escaping, what is left out, family
+ * layout, and (when $PROMTOOL names promtool) `promtool check metrics`.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <procwatch/monitor.h>
+#include <procwatch/sample.h>
+#include <procwatch/store.h>
+
+#include "api/api.h"
+
+#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+#define HZ		100
+#define GIB		(UINT64_C(1) << 30)
+
+/* A snapshot built by hand: the views live in it. */
+struct fixture {
+	struct pw_snapshot	snap;
+	struct pw_proc_view	procs[6];
+	struct pw_monitor_stats	st;
+	char			*out;
+	size_t			 len;
+};
+
+static void
+set_view(struct pw_proc_view *v, uint64_t id, pid_t pid, const char *name,
+    const char *target)
+{
+	memset(v, 0, sizeof(*v));
+	v->id = id;
+	v->pid = pid;
+	v->ppid = 1;
+	v->uid = 1000;
+	snprintf(v->name, sizeof(v->name), "%s", name);
+	v->target = target;
+	v->cmdline = "/usr/bin/x";
+	v->user = "alice";
+	v->start_time_ms = INT64_C(1795659095123);
+	v->alive = true;
+	v->fd_limit = 1024;
+	v->nsamples = 2;
+	v->capacity = 1000;
+	v->has_sample = true;
+	v->latest.ts_ms = INT64_C(1795659100000);
+	v->latest.utime_ticks = 12345;		/* 123.45 s at 100 Hz */
+	v->latest.stime_ticks = 678;
+	v->latest.cpu_user_pct = 12.3456;
+	v->latest.cpu_system_pct = 1.0;
+	v->latest.rss_bytes = GIB;		/* 6.25 % of 16 GiB */
+	v->latest.vms_bytes = UINT64_C(1) << 40;
+	v->latest.swap_bytes = 8192;
+	v->latest.ctx_voluntary = 10;
+	v->latest.ctx_involuntary = 2;
+	v->latest.minor_faults = 1000;
+	v->latest.major_faults = 3;
+	v->latest.read_bytes = UINT64_MAX;
+	v->latest.write_bytes = 4096;
+	v->latest.open_fds = 7;
+	v->latest.threads = 4;
+	v->latest.state = PW_STATE_SLEEPING;
+}
+
+static int
+setup(void **state)
+{
+	struct fixture *f;
+
+	if ((f = calloc(1, sizeof(*f))) == NULL)
+		return -1;
+	/* The name the brief asks for: a quote, and "\n" is a newline. */
+	set_view(&f->procs[0], 1, 42, "we\"ird\name", "t\\x");
+	/* Gone: must not be rendered. */
+	set_view(&f->procs[1], 2, 43, "gone", "web");
+	f->procs[1].alive = false;
+	f->procs[1].gone_ms = INT64_C(1795659099000);
+	/* First sample, no /proc/PID/io, no fd count. */
+	set_view(&f->procs[2], 3, 44, "first", "web");
+	f->procs[2].latest.flags = PW_SAMPLE_FIRST | PW_SAMPLE_NO_IO |
+	    PW_SAMPLE_NO_FDS;
+	f->procs[2].fd_limit = 0;
+	/* No sample yet. */
+	set_view(&f->procs[3], 4, 45, "nosample", "");
+	f->procs[3].has_sample = false;
+	/* Not UTF-8. */
+	set_view(&f->procs[4], 5, 46, "bad\xff" "byte", "");
+	/* Same pid as the previous one, newer: only this one is shown. */
+	set_view(&f->procs[5], 6, 46, "reused", "");
+	f->snap.taken_ms = INT64_C(1795659100000);
+	f->snap.mem_total = 16 * GIB;
+	f->snap.n = NELEM(f->procs);
+	f->snap.procs = f->procs;
+
+	f->st.cycles = 42;
+	f->st.samples = 168;
+	f->st.sample_errors = 1;
+	f->st.vanished = 2;
+	f->st.cycle_ns_total = 1234567890;
+	f->st.cycle_ns_p50 = 250000;
+	f->st.cycle_ns_p99 = 1500000;
+	f->st.jitter_ns_p99 = 120000;
+	f->st.targets = 2;
+	f->st.procs_alive = 5;
+	f->st.procs_gone = 1;
+	f->st.interval_ms = 1000;
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	free(f->out);
+	free(f);
+	return 0;
+}
+
+static void
+render(struct fixture *f)
+{
+	free(f->out);
+	f->out = NULL;
+	assert_int_equal(api_prom_render(&f->snap, &f->st, HZ, "1.2.3",
+	    &f->out, &f->len), 0);
+	assert_non_null(f->out);
+	assert_int_equal(strlen(f->out), f->len);
+}
+
+/* Is `line` one whole line of `out`? */
+static bool
+has_line(const char *out, const char *line)
+{
+	size_t n = strlen(line);
+	const char *p;
+
+	for (p = out; (p = strstr(p, line)) != NULL; p++)
+		if ((p == out || p[-1] == '\n') && p[n] == '\n')
+			return true;
+	return false;
+}
+
+static void
+assert_line(const char *out, const char *line)
+{
+	if (!has_line(out, line))
+		fail_msg("missing line: %s\n--- output:\n%s", line, out);
+}
+
+static size_t
+count_substr(const char *out, const char *s)
+{
+	size_t n = 0;
+
+	for (; (out = strstr(out, s)) != NULL; out++)
+		n++;
+	return n;
+}
+
+#define L42	"pid=\"42\",name=\"we\\\"ird\\name\",target=\"t\\\\x\""
+
+static void
+test_prom_escapes_label_values(void **state)
+{
+	struct fixture *f = *state;
+
+	render(f);
+	assert_line(f->out, "procwatch_process_threads{" L42 "} 4");
+	/* Bytes that are not UTF-8 become U+FFFD. */
+	assert_line(f->out, "procwatch_process_threads{pid=\"46\","
+	    "name=\"reused\",target=\"\"} 4");
+	f->procs[5].pid = 47;
+	render(f);
+	assert_line(f->out, "procwatch_process_threads{pid=\"46\","
+	    "name=\"bad\xef\xbf\xbd" "byte\",target=\"\"} 4");
+	assert_null(strstr(f->out, "\xff"));
+}
+
+static void
+test_prom_renders_process_values(void **state)
+{
+	struct fixture *f = *state;
+
+	render(f);
+	assert_line(f->out, "procwatch_process_cpu_seconds_total{" L42
+	    ",mode=\"user\"} 123.45");
+	assert_line(f->out, "procwatch_process_cpu_seconds_total{" L42
+	    ",mode=\"system\"} 6.78");
+	assert_line(f->out, "procwatch_process_cpu_percent{" L42 "} 13.35");
+	assert_line(f->out, "procwatch_process_resident_memory_bytes{" L42
+	    "} 1073741824");
+	assert_line(f->out, "procwatch_process_virtual_memory_bytes{" L42
+	    "} 1099511627776");
+	assert_line(f->out, "procwatch_process_swap_bytes{" L42 "} 8192");
+	assert_line(f->out, "procwatch_process_memory_percent{" L42 "} 6.25");
+	assert_line(f->out, "procwatch_process_open_fds{" L42 "} 7");
+	assert_line(f->out, "procwatch_process_max_fds{" L42 "} 1024");
+	assert_line(f->out, "procwatch_process_context_switches_total{" L42
+	    ",type=\"voluntary\"} 10");
+	assert_line(f->out, "procwatch_process_context_switches_total{" L42
+	    ",type=\"involuntary\"} 2");
+	assert_line(f->out, "procwatch_process_page_faults_total{" L42
+	    ",type=\"minor\"} 1000");
+	assert_line(f->out, "procwatch_process_page_faults_total{" L42
+	    ",type=\"major\"} 3");
+	assert_line(f->out, "procwatch_process_io_read_bytes_total{" L42
+	    "} 18446744073709551615");
+	assert_line(f->out, "procwatch_process_io_write_bytes_total{" L42
+	    "} 4096");
+	assert_line(f->out, "procwatch_process_start_time_seconds{" L42
+	    "} 1795659095.123");
+}
+
+static void
+test_prom_cpu_seconds_use_hz(void **state)
+{
+	struct fixture *f = *state;
+
+	free(f->out);
+	f->out = NULL;
+	f->procs[0].latest.utime_ticks = 1001;
+	assert_int_equal(api_prom_render(&f->snap, &f->st, 1000, "1.2.3",
+	    &f->out, &f->len), 0);
+	assert_line(f->out, "procwatch_process_cpu_seconds_total{" L42
+	    ",mode=\"user\"} 1.001");
+	free(f->out);
+	f->out = NULL;
+	f->procs[0].latest.utime_ticks = 1;
+	assert_int_equal(api_prom_render(&f->snap, &f->st, 3, "1.2.3",
+	    &f->out, &f->len), 0);
+	assert_line(f->out, "procwatch_process_cpu_seconds_total{" L42
+	    ",mode=\"user\"} 0.333333");
+}
+
+static void
+test_prom_skips_gone_and_unknown(void **state)
+{
+	struct fixture *f = *state;
+
+	render(f);
+	/* Gone processes are not on the page. */
+	assert_null(strstr(f->out, "pid=\"43\""));
+	/* A first sample has CPU seconds but no CPU %. */
+	assert_line(f->out, "procwatch_process_cpu_seconds_total{pid=\"44\","
+	    "name=\"first\",target=\"web\",mode=\"user\"} 123.45");
+	assert_null(strstr(f->out, "procwatch_process_cpu_percent{pid=\"44\""));
+	assert_null(strstr(f->out, "procwatch_process_io_read_bytes_total{"
+	    "pid=\"44\""));
+	assert_null(strstr(f->out, "procwatch_process_io_write_bytes_total{"
+	    "pid=\"44\""));
+	assert_null(strstr(f->out, "procwatch_process_open_fds{pid=\"44\""));
+	assert_null(strstr(f->out, "procwatch_process_max_fds{pid=\"44\""));
+	/* Without a sample only the view's own figures are shown. */
+	assert_line(f->out, "procwatch_process_max_fds{pid=\"45\","
+	    "name=\"nosample\",target=\"\"} 1024");
+	assert_line(f->out, "procwatch_process_start_time_seconds{pid=\"45\","
+	    "name=\"nosample\",target=\"\"} 1795659095.123");
+	assert_int_equal(count_substr(f->out, "pid=\"45\""), 2);
+	/* One series per pid. */
+	assert_int_equal(count_substr(f->out,
+	    "procwatch_process_threads{pid=\"46\""), 1);
+}
+
+static void
+test_prom_renders_daemon_figures(void **state)
+{
+	struct fixture *f = *state;
+
+	render(f);
+	assert_line(f->out, "procwatch_samples_total 168");
+	assert_line(f->out, "procwatch_sample_errors_total 1");
+	assert_line(f->out, "procwatch_sampling_cycles_total 42");
+	assert_line(f->out, "procwatch_sampling_seconds_total 1.23456789");
+	assert_line(f->out, "# TYPE procwatch_sampling_cycle_duration_seconds "
+	    "summary");
+	assert_line(f->out, "procwatch_sampling_cycle_duration_seconds"
+	    "{quantile=\"0.5\"} 0.00025");
+	assert_line(f->out, "procwatch_sampling_cycle_duration_seconds"
+	    "{quantile=\"0.99\"} 0.0015");
+	assert_line(f->out, "procwatch_sampling_cycle_duration_seconds_sum "
+	    "1.23456789");
+	assert_line(f->out, "procwatch_sampling_cycle_duration_seconds_count "
+	    "42");
+	assert_line(f->out, "procwatch_sampling_jitter_seconds 0.00012");
+	assert_line(f->out, "procwatch_targets 2");
+	assert_line(f->out, "procwatch_processes{state=\"alive\"} 5");
+	assert_line(f->out, "procwatch_processes{state=\"gone\"} 1");
+	assert_line(f->out, "procwatch_build_info{version=\"1.2.3\"} 1");
+	assert_true(f->out[f->len - 1] == '\n');
+}
+
+/* The family a sample line belongs to: its name less the summary suffixes. */
+static void
+family_of(const char *line, char *fam, size_t famlen)
+{
+	size_t n = strcspn(line, "{ ");
+
+	if (n >= famlen)
+		n = famlen - 1;
+	memcpy(fam, line, n);
+	fam[n] = '\0';
+	if (n > 4 && strcmp(fam + n - 4, "_sum") == 0)
+		fam[n - 4] = '\0';
+	else if (n > 6 && strcmp(fam + n - 6, "_count") == 0)
+		fam[n - 6] = '\0';
+}
+
+static void
+test_prom_families_are_contiguous(void **state)
+{
+	struct fixture *f = *state;
+	char fam[128], cur[128] = "", seen[64][128], type[160];
+	size_t nseen = 0, i;
+	char *copy, *line, *save;
+
+	render(f);
+	assert_non_null(copy = strdup(f->out));
+	for (line = strtok_r(copy, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save)) {
+		if (line[0] == '#')
+			continue;
+		family_of(line, fam, sizeof(fam));
+		if (strcmp(fam, cur) == 0)
+			continue;
+		for (i = 0; i < nseen; i++)
+			if (strcmp(seen[i], fam) == 0)
+				fail_msg("family %s is interleaved", fam);
+		assert_true(nseen < NELEM(seen));
+		snprintf(seen[nseen++], sizeof(seen[0]), "%s", fam);
+		snprintf(cur, sizeof(cur), "%s", fam);
+	}
+	free(copy);
+	assert_true(nseen >= 20);
+	for (i = 0; i < nseen; i++) {
+		snprintf(type, sizeof(type), "# TYPE %s ", seen[i]);
+		assert_int_equal(count_substr(f->out, type), 1);
+		snprintf(type, sizeof(type), "# HELP %s ", seen[i]);
+		assert_int_equal(count_substr(f->out, type), 1);
+	}
+}
+
+static void
+test_prom_empty_snapshot(void **state)
+{
+	struct fixture *f = *state;
+
+	f->snap.n = 0;
+	render(f);
+	assert_null(strstr(f->out, "procwatch_process_"));
+	assert_line(f->out, "procwatch_build_info{version=\"1.2.3\"} 1");
+	free(f->out);
+	f->out = NULL;
+	assert_int_equal(api_prom_render(NULL, NULL, HZ, NULL, &f->out,
+	    &f->len), 0);
+	assert_string_equal(f->out,
+	    "# HELP procwatch_build_info Build information; the value is "
+	    "always 1.\n"
+	    "# TYPE procwatch_build_info gauge\n"
+	    "procwatch_build_info{version=\"unknown\"} 1\n");
+}
+
+static void
+test_prom_renders_many_processes(void **state)
+{
+	struct fixture *f = *state;
+	struct pw_proc_view *many;
+	struct pw_snapshot snap;
+	size_t i;
+
+	assert_non_null(many = calloc(1000, sizeof(*many)));
+	for (i = 0; i < 1000; i++)
+		set_view(&many[i], i + 1, (pid_t)(i + 100), "worker",
+		    "pool");
+	snap = f->snap;
+	snap.procs = many;
+	snap.n = 1000;
+	free(f->out);
+	f->out = NULL;
+	assert_int_equal(api_prom_render(&snap, &f->st, HZ, "1.2.3", &f->out,
+	    &f->len), 0);
+	assert_int_equal(count_substr(f->out, "procwatch_process_threads{"),
+	    1000);
+	assert_line(f->out, "procwatch_process_threads{pid=\"1099\","
+	    "name=\"worker\",target=\"pool\"} 4");
+	free(many);
+}
+
+/*
+ * Run "$PROMTOOL check metrics" with `path` as stdin; return its exit
+ * status and its output (stdout and stderr) in out.
+ */
+static int
+run_promtool(const char *promtool, const char *path, char *out,
+    size_t outlen)
+{
+	int pfd[2], fd, status;
+	size_t n = 0;
+	ssize_t r;
+	pid_t pid;
+
+	assert_int_equal(pipe(pfd), 0);
+	assert_true((pid = fork()) >= 0);
+	if (pid == 0) {
+		if ((fd = open(path, O_RDONLY)) < 0 || dup2(fd, 0) < 0 ||
+		    dup2(pfd[1], 1) < 0 || dup2(pfd[1], 2) < 0)
+			_exit(126);
+		close(pfd[0]);
+		execlp(promtool, promtool, "check", "metrics", (char *)NULL);
+		_exit(127);
+	}
+	close(pfd[1]);
+	while (n < outlen - 1 &&
+	    (r = read(pfd[0], out + n, outlen - 1 - n)) != 0) {
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			break;
+		n += (size_t)r;
+	}
+	out[n] = '\0';
+	close(pfd[0]);
+	while (waitpid(pid, &status, 0) < 0)
+		assert_int_equal(errno, EINTR);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+static void
+test_prom_passes_promtool(void **state)
+{
+	struct fixture *f = *state;
+	const char *promtool = getenv("PROMTOOL"), *tmp;
+	char path[4096], out[8192];
+	int fd, rc;
+
+	if (promtool == NULL || promtool[0] == '\0')
+		skip();
+	render(f);
+	tmp = getenv("TMPDIR");
+	snprintf(path, sizeof(path), "%s/test_prom.XXXXXX",
+	    tmp != NULL && tmp[0] != '\0' ? tmp : "/tmp");
+	assert_true((fd = mkstemp(path)) >= 0);
+	assert_int_equal(write(fd, f->out, f->len), (ssize_t)f->len);
+	assert_int_equal(close(fd), 0);
+	rc = run_promtool(promtool, path, out, sizeof(out));
+	unlink(path);
+	if (rc != 0 || out[0] != '\0')
+		fail_msg("promtool check metrics: exit %d\n%s", rc, out);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_prom_escapes_label_values,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_prom_renders_process_values, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_prom_cpu_seconds_use_hz,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_prom_skips_gone_and_unknown, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_prom_renders_daemon_figures, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_prom_families_are_contiguous, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_prom_empty_snapshot,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_prom_renders_many_processes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_prom_passes_promtool,
+		    setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
