@@ -29,7 +29,7 @@ ok() { PASSED=$((PASSED + 1)); echo "ok - $*"; }
 not_ok() { FAILED=$((FAILED + 1)); echo "not ok - $*"; }
 check() {	# check DESCRIPTION COMMAND...
 	local d=$1; shift
-	if "$@"; then ok "$d"; else not_ok "$d"; fi
+	if "$@" >/dev/null; then ok "$d"; else not_ok "$d"; fi
 }
 
 # spawn VAR CMD...: start a process in the background, its pid in VAR.
