@@ -1004,7 +1004,8 @@ pw_procfs_list_pids(const struct pw_procfs *fs, pid_t **pids, size_t *n)
 		free(v);
 		return rc;
 	}
-	qsort(v, len, sizeof(*v), cmp_pid);
+	if (len > 1)
+		qsort(v, len, sizeof(*v), cmp_pid);
 	*pids = v;
 	*n = len;
 	return 0;
