@@ -21,7 +21,7 @@ cleanup() {
 		kill -KILL "$p" 2>/dev/null
 		wait "$p" 2>/dev/null
 	done
-	rm -rf "$WORK"
+	[ -n "${PW_KEEP:-}" ] || rm -rf "$WORK"
 }
 trap cleanup EXIT
 
