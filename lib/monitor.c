@@ -716,7 +716,8 @@ pw_monitor_start(struct pw_monitor *m)
 	if (rc != 0)
 		return -rc;
 	m->stop = false;
-	m->st.started_ms = wall_ms();
+	if (m->st.started_ms == 0)
+		m->st.started_ms = wall_ms();	/* kept across reloads */
 	if ((rc = pthread_create(&m->thread, NULL, sampler_main, m)) != 0)
 		return -rc;
 	m->running = true;
@@ -734,4 +735,98 @@ pw_monitor_stop(struct pw_monitor *m)
 	pthread_mutex_unlock(&m->mtx);
 	pthread_join(m->thread, NULL);
 	m->running = false;
+}
+
+/* --- reload ---------------------------------------------------------------- */
+
+/* What selectors need to know of a monitored process, from the store. */
+static void
+proc_info(const struct pw_proc *p, struct pw_procinfo *pi)
+{
+	memset(pi, 0, sizeof(*pi));
+	pi->pid = p->pid;
+	pi->ppid = p->ppid;
+	pi->uid = p->uid;
+	pi->start_ticks = p->start_ticks;
+	memcpy(pi->comm, p->comm, sizeof(pi->comm));
+	pi->cmdline = p->cmdline;	/* borrowed: never fini'd here */
+	pi->user = p->user;
+}
+
+int
+pw_monitor_reload(struct pw_monitor *m, const struct pw_monitor_config *cfg)
+{
+	struct pw_monitor_config nc = *cfg;
+	bool was_running = m->running;
+	struct pw_procinfo pi;
+	pid_t *pidfile_pids;
+	size_t i;
+	int rc = 0, t;
+
+	if (cfg->interval_ms == 0 || cfg->history == 0)
+		return -EINVAL;
+	pidfile_pids = calloc(cfg->ntargets ? cfg->ntargets : 1,
+	    sizeof(*pidfile_pids));
+	if (pidfile_pids == NULL)
+		return -ENOMEM;
+	pw_monitor_stop(m);
+	nc.proc_root = m->cfg.proc_root;
+	nc.use_libproc2 = m->cfg.use_libproc2;
+	m->cfg = nc;
+	free(m->pidfile_pids);
+	m->pidfile_pids = pidfile_pids;
+	read_pidfiles(m);
+
+	/* Which target selects each monitored process now. */
+	for (i = 0; i < m->nknown; i++) {
+		struct known *k = &m->known[i];
+
+		k->recheck_ms = INT64_MIN;	/* unmatched: look again */
+		k->recheck_step_ms = 0;
+		k->target = -1;
+		k->direct = false;
+		if (k->proc == NULL)
+			continue;
+		proc_info(k->proc, &pi);
+		k->target = direct_match(m, &pi);
+		k->direct = k->target >= 0;
+	}
+	pw__store_wrlock(m->store);
+	for (i = 0; i < m->nknown; i++) {
+		struct known *k = &m->known[i];
+		struct pw_proc *p = k->proc;
+		char *name;
+
+		if (p == NULL)
+			continue;
+		if ((t = k->target) < 0)
+			t = ancestor_match(m, k);
+		if (t < 0) {
+			proc_gone(k);		/* no longer selected */
+			continue;
+		}
+		k->target = t;
+		if (strcmp(p->target, target_name(m, t)) != 0 &&
+		    (name = strdup(target_name(m, t))) != NULL) {
+			free(p->target);
+			p->target = name;
+		}
+		/* Out of memory: that ring keeps its old size. */
+		(void)pw_ring_resize(p->ring, m->cfg.history);
+	}
+	/* Processes kept after exit get the new history too. */
+	for (i = 0; i < m->store->nprocs; i++)
+		if (!m->store->procs[i]->alive)
+			(void)pw_ring_resize(m->store->procs[i]->ring,
+			    m->cfg.history);
+	m->store->history = m->cfg.history;
+	pw__store_unlock(m->store);
+
+	pthread_mutex_lock(&m->mtx);
+	m->st.targets = m->cfg.ntargets ? m->cfg.ntargets : 1;
+	m->st.interval_ms = m->cfg.interval_ms;
+	pthread_mutex_unlock(&m->mtx);
+	if (was_running)
+		rc = pw_monitor_start(m);
+	return rc;
 }

@@ -169,6 +169,36 @@ pw_ring_push(struct pw_ring *r, const struct pw_sample *s)
 	r->pushed++;
 }
 
+/* Record i counted back from the newest (0 = newest). */
+static const struct rec *
+nth_newest(const struct pw_ring *r, size_t i)
+{
+	return &r->recs[(r->head + r->cap - 1 - i) % r->cap];
+}
+
+int
+pw_ring_resize(struct pw_ring *r, size_t cap)
+{
+	struct rec *nr;
+	size_t keep, i;
+
+	if (cap == 0 || cap > SIZE_MAX / sizeof(struct rec))
+		return -EINVAL;
+	if (cap == r->cap)
+		return 0;
+	if ((nr = calloc(cap, sizeof(*nr))) == NULL)
+		return -ENOMEM;
+	keep = r->count < cap ? r->count : cap;
+	for (i = 0; i < keep; i++)
+		nr[keep - 1 - i] = *nth_newest(r, i);
+	free(r->recs);
+	r->recs = nr;
+	r->cap = cap;
+	r->count = keep;
+	r->head = keep % cap;
+	return 0;
+}
+
 size_t
 pw_ring_len(const struct pw_ring *r)
 {
@@ -185,13 +215,6 @@ uint64_t
 pw_ring_pushed(const struct pw_ring *r)
 {
 	return r->pushed;
-}
-
-/* Record i counted back from the newest (0 = newest). */
-static const struct rec *
-nth_newest(const struct pw_ring *r, size_t i)
-{
-	return &r->recs[(r->head + r->cap - 1 - i) % r->cap];
 }
 
 static unsigned

@@ -444,6 +444,60 @@ test_monitor_thread_runs_and_stops(void **state)
 	pw_monitor_free(m);
 }
 
+static void
+test_monitor_reload_keeps_history_of_still_selected(void **state)
+{
+	struct fake *fk = *state;
+	struct fproc a = std_proc(100, "alpha"), b = std_proc(200, "beta");
+	struct fproc c = std_proc(300, "gamma");
+	struct pw_target t1[2], t2[2];
+	struct pw_monitor_config nc;
+	struct pw_monitor *m;
+	struct pw_snapshot *snap;
+
+	fake_proc(fk, &a);
+	fake_proc(fk, &b);
+	fake_proc(fk, &c);
+	pw_target_init(&t1[0], "A", PW_SEL_NAME, "alpha", false, NULL, 0);
+	pw_target_init(&t1[1], "B", PW_SEL_NAME, "beta", false, NULL, 0);
+	m = mk_monitor(fk, t1, 2, true);
+	pw_monitor_cycle(m, T0);
+	pw_monitor_cycle(m, T0 + 1000);
+	pw_monitor_cycle(m, T0 + 2000);
+	assert_int_equal(count_alive(m), 2);
+
+	/* alpha moves to target "first", beta is dropped, gamma is added. */
+	pw_target_init(&t2[0], "first", PW_SEL_CMDLINE, "^alpha$", false, NULL, 0);
+	pw_target_init(&t2[1], "G", PW_SEL_NAME, "gamma", false, NULL, 0);
+	nc = *pw_monitor_config(m);
+	nc.targets = t2;
+	nc.ntargets = 2;
+	nc.history = 2;
+	assert_int_equal(pw_monitor_reload(m, &nc), 0);
+	pw_monitor_cycle(m, T0 + 3000);
+
+	assert_int_equal(pw_store_snapshot(pw_monitor_store(m), true, &snap), 0);
+	assert_int_equal(snap->n, 3);
+	assert_int_equal(snap->procs[0].pid, 100);
+	assert_string_equal(snap->procs[0].target, "first");
+	assert_true(snap->procs[0].alive);
+	/* 4 samples taken, the ring now holds the newest 2. */
+	assert_int_equal(snap->procs[0].capacity, 2);
+	assert_int_equal(snap->procs[0].nsamples, 2);
+	assert_int_equal(snap->procs[0].latest.ts_ms, T0 + 3000);
+	assert_int_equal(snap->procs[1].pid, 200);
+	assert_false(snap->procs[1].alive);
+	assert_int_equal(snap->procs[2].pid, 300);
+	assert_true(snap->procs[2].alive);
+	assert_string_equal(snap->procs[2].target, "G");
+	pw_snapshot_free(snap);
+	pw_monitor_free(m);
+	pw_target_fini(&t1[0]);
+	pw_target_fini(&t1[1]);
+	pw_target_fini(&t2[0]);
+	pw_target_fini(&t2[1]);
+}
+
 int
 main(void)
 {
@@ -462,6 +516,9 @@ main(void)
 		    test_monitor_pidfile_follows_the_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_monitor_thread_runs_and_stops, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_monitor_reload_keeps_history_of_still_selected, setup,
+		    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

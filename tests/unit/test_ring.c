@@ -245,6 +245,38 @@ test_ring_flags_survive(void **state)
 	pw_ring_free(r);
 }
 
+static void
+test_ring_resize_keeps_newest(void **state)
+{
+	struct pw_ring *r = pw_ring_new(5, HZ);
+	struct pw_sample s, out[8];
+	int i;
+
+	(void)state;
+	for (i = 1; i <= 7; i++) {
+		s = mk(i * 1000, (uint64_t)i * 10, 0, 4096);
+		pw_ring_push(r, &s);
+	}
+	/* Shrink: the newest three stay, with their rates and counters. */
+	assert_int_equal(pw_ring_resize(r, 3), 0);
+	assert_int_equal(pw_ring_len(r), 3);
+	assert_int_equal(pw_ring_copy(r, INT64_MIN, out, 8), 3);
+	assert_int_equal(out[0].ts_ms, 5000);
+	assert_int_equal(out[2].ts_ms, 7000);
+	assert_int_equal(out[0].utime_ticks, 50);
+	assert_float_equal(out[0].cpu_user_pct, 10.0, 1e-9);
+	/* Grow: history stays, new pushes go after it. */
+	assert_int_equal(pw_ring_resize(r, 6), 0);
+	s = mk(8000, 80, 0, 4096);
+	pw_ring_push(r, &s);
+	assert_int_equal(pw_ring_copy(r, INT64_MIN, out, 8), 4);
+	assert_int_equal(out[0].ts_ms, 5000);
+	assert_int_equal(out[3].ts_ms, 8000);
+	assert_int_equal(out[3].utime_ticks, 80);
+	assert_int_equal(pw_ring_resize(r, 0), -EINVAL);
+	pw_ring_free(r);
+}
+
 int
 main(void)
 {
@@ -260,6 +292,7 @@ main(void)
 		cmocka_unit_test(test_ring_huge_sizes_saturate),
 		cmocka_unit_test(test_ring_clock_going_back_keeps_order),
 		cmocka_unit_test(test_ring_flags_survive),
+		cmocka_unit_test(test_ring_resize_keeps_newest),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -70,6 +70,18 @@ void			 pw_monitor_free(struct pw_monitor *);
 /* Run one sampling cycle now at wall time `now_ms` (tests, the thread). */
 int	pw_monitor_cycle(struct pw_monitor *, int64_t now_ms);
 
+/*
+ * Apply a new configuration without losing history.  Processes still
+ * selected keep their rings (resized to the new history) and move to the
+ * target that now selects them; those no longer selected are marked gone;
+ * every other pid is looked at again in the next cycle.  proc_root and
+ * use_libproc2 keep their old values.  The sampler thread, if running, is
+ * paused for the swap and restarted.  `cfg->targets` is borrowed from now
+ * on.  Returns 0 or a negative errno, with the old configuration in force.
+ * Thread: main, never the sampler (not from the cycle hook).
+ */
+int	pw_monitor_reload(struct pw_monitor *, const struct pw_monitor_config *);
+
 /* Start / stop the sampler thread.  Stop wakes it at once and joins it. */
 int	pw_monitor_start(struct pw_monitor *);
 void	pw_monitor_stop(struct pw_monitor *);

@@ -37,6 +37,12 @@ void		 pw_ring_free(struct pw_ring *);
  */
 void		 pw_ring_push(struct pw_ring *, const struct pw_sample *);
 
+/*
+ * Change the capacity to `cap` (>= 1), keeping the newest samples that fit.
+ * Returns 0, or -EINVAL / -ENOMEM with the ring unchanged.
+ */
+int		 pw_ring_resize(struct pw_ring *, size_t cap);
+
 size_t		 pw_ring_len(const struct pw_ring *);
 size_t		 pw_ring_cap(const struct pw_ring *);
 /* Total pushes since creation: a reader can tell how many it missed. */
