@@ -53,7 +53,8 @@ JSON
 		us = dc / hz * 1e6 / ds;
 		printf "%6d %10.2f %10.2f %8.2f %10.2f %8.1f %8.0f %9.2fms %9.2fms\n",
 		    n, us, fl, us / fl, dc / hz / d * 100, r1 / 1024, (r1 - r0) * 1024 / (n + 1), p50, p99 }'
-	echo "#        floor with open/read/close each time: $floor_o us"
+	l2=$("$B/bench/libproc2_cost" -n 10 $(grep -v ready "$WORK/farm.out") | sed -n 's/.*: \([0-9.]*\) us CPU.*/\1/p')
+	echo "#        floor with open/read/close each time: $floor_o us; libproc2 reading the same fields (no fd count): $l2 us"
 	if [ "$N" = 1000 ] && command -v wrk >/dev/null; then
 		PID1=$(sed -n 5p "$WORK/farm.out")
 		for p in /metrics /api/v1/processes; do
