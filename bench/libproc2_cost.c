@@ -6,8 +6,9 @@
  *
  * Each round asks libproc2 for the stat, status and io fields of every pid
  * (procps_pids_select in chunks, as a sampler would) and prints the CPU
- * time per process-sample.  The descriptor count is not included: libproc2
- * has no item for it, so this is a lower bound of a libproc2 sampler.
+ * time per process-sample.  The descriptor count and the context switches
+ * are not included: libproc2 4.0.2 has no items for them, so this is a
+ * lower bound of a libproc2 sampler.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,7 +33,7 @@ main(int argc, char **argv)
 	enum pids_item items[] = {
 		PIDS_TICS_USER, PIDS_TICS_SYSTEM, PIDS_VM_RSS, PIDS_VM_SIZE,
 		PIDS_VM_SWAP, PIDS_NLWP, PIDS_STATE, PIDS_FLT_MIN, PIDS_FLT_MAJ,
-		PIDS_NVCSW, PIDS_NIVCSW, PIDS_IO_READ_BYTES, PIDS_IO_WRITE_BYTES,
+		PIDS_IO_READ_BYTES, PIDS_IO_WRITE_BYTES,
 		PIDS_TICS_BEGAN,
 	};
 	struct pids_info *info = NULL;
