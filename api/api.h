@@ -14,6 +14,8 @@
 #include <stdint.h>
 
 struct cJSON;
+struct pw_alert;
+struct pw_alerts;
 struct pw_monitor;
 struct pw_monitor_stats;
 struct pw_proc_view;
@@ -26,6 +28,22 @@ struct pw_snapshot;
  */
 typedef void api_log_fn(void *arg, const char *msg);
 
+/* Delivery figures of one notification receiver, for /metrics. */
+struct api_receiver_stats {
+	char		name[65];
+	uint64_t	delivered;	/* notifications accepted (2xx, exit 0) */
+	uint64_t	failed;		/* attempts that failed (then retried) */
+	uint64_t	dropped;	/* given up: too old, or queue full */
+	uint64_t	queued;		/* waiting now */
+};
+
+/*
+ * Fill out[0..max) with the receivers' figures; returns how many.
+ * Thread: HTTP.
+ */
+typedef size_t api_notify_stats_fn(void *arg, struct api_receiver_stats *out,
+    size_t max);
+
 struct api_options {
 	const char	*host;		/* numeric, v4 or v6; NULL: 127.0.0.1 */
 	uint16_t	 port;		/* 0: any free port */
@@ -34,6 +52,10 @@ struct api_options {
 	const char	*version;	/* PACKAGE_VERSION; NULL: "unknown" */
 	api_log_fn	*log;		/* NULL: drop messages */
 	void		*log_arg;
+	struct pw_alerts *alerts;	/* borrowed; NULL: no /alerts */
+	api_notify_stats_fn *notify_stats; /* NULL: no receivers */
+	void		*notify_arg;
+	const char	*dygraphs_dir;	/* NULL: API_DEFAULT_DYGRAPHS_DIR */
 };
 
 #define API_DEFAULT_MAX_CONNECTIONS	64
@@ -86,6 +108,62 @@ int	api_fmt_rfc3339(int64_t ms, char *buf, size_t len);
  * process names and command lines are arbitrary bytes.
  */
 size_t	api_utf8_seq(const unsigned char *s, size_t n);
+
+/*
+ * Alerts and rules (api/alerts.c); layouts at the top of that file.
+ * api_json_alert() returns a new object (cJSON_Delete() it) or NULL when
+ * out of memory.  api_json_alerts() puts {"alerts": [...], "count"} of the
+ * alerts in the states of `mask` (PW_ALERTS_*), filtered by severity and
+ * target name when they are not NULL, into *out; 0 or -ENOMEM.
+ * api_json_rules() returns {"rules": [...], "count"} or NULL.  Thread: any.
+ */
+struct cJSON	*api_json_alert(const struct pw_alert *);
+int		 api_json_alerts(struct pw_alerts *, unsigned mask,
+		    const char *severity, const char *target,
+		    struct cJSON **out);
+struct cJSON	*api_json_rules(struct pw_alerts *);
+
+/*
+ * The alert and notification families of /metrics: procwatch_alerts
+ * {rule,severity,state}, procwatch_notifications_total{receiver,result}
+ * and procwatch_notifications_queued{receiver}.  `e` may be NULL.  *out
+ * is malloc'd (free()), *len its length; 0 or -ENOMEM.  Thread: any.
+ */
+int	api_prom_alerts(struct pw_alerts *e,
+	    const struct api_receiver_stats *rs, size_t nrs, char **out,
+	    size_t *len);
+
+/*
+ * The web dashboard (api/static.c).  Our own files are embedded at build
+ * time from web/ (scripts/embed.sh writes api_web_files[]); Dygraphs is
+ * read from Debian's libjs-dygraphs directory on each request.
+ */
+struct MHD_Response;
+
+struct api_embedded {
+	const char		*name;		/* base name: "app.js" */
+	const unsigned char	*data;
+	size_t			 len;
+};
+extern const struct api_embedded	api_web_files[];
+extern const size_t			api_web_nfiles;
+
+#define API_DEFAULT_DYGRAPHS_DIR	"/usr/share/javascript/dygraphs"
+#define API_STATIC_MAX			(4u * 1024 * 1024)	/* per file */
+
+/*
+ * The response for dashboard file `name`: "index.html", "app.js",
+ * "app.css", or "dygraphs/FILE" for one of the Dygraphs files read from
+ * `dygraphs_dir` (NULL: API_DEFAULT_DYGRAPHS_DIR).  Any other name is
+ * -ENOENT.  The response carries Content-Type, Cache-Control: no-cache,
+ * X-Content-Type-Options: nosniff and the Content-Security-Policy; the
+ * caller queues it with status 200 and releases it with
+ * MHD_destroy_response().  Returns NULL with *err set to a negative errno
+ * (-ENOENT for an unknown or missing file, -ENOMEM, -EFBIG past
+ * API_STATIC_MAX).  Thread: HTTP.
+ */
+struct MHD_Response	*api_static_response(const char *dygraphs_dir,
+			    const char *name, int *err);
 
 /* Upper bound of a rendered /metrics page; past it rendering fails. */
 #define API_PROM_MAX	(64u * 1024 * 1024)

@@ -35,15 +35,18 @@
 #include <microhttpd.h>
 
 #include <procwatch/monitor.h>
+#include <procwatch/rules.h>
 #include <procwatch/store.h>
 
 #include "api/api.h"
 #include "api/params.h"
+#include "api/stats.h"
 
 /* Per-connection memory for the request line and headers. */
 #define API_CONN_MEMORY		(32 * 1024)
 #define API_ERRMSG_MAX		256
 #define API_MAX_CAPTURES	4
+#define API_DIR_MAX		1024	/* the "dygraphs_dir" path */
 
 #define CT_JSON		"application/json"
 #define CT_PROM		"text/plain; version=0.0.4; charset=utf-8"
@@ -56,6 +59,11 @@ struct api_server {
 	uint16_t		 port;
 	api_log_fn		*log;
 	void			*log_arg;
+	struct pw_alerts	*alerts;	/* borrowed; may be NULL */
+	api_notify_stats_fn	*notify_stats;
+	void			*notify_arg;
+	char			 dygraphs_dir[API_DIR_MAX];
+	struct api_stats	*stats;		/* windowed views' state */
 
 	/* MHD's first error while starting, for api_start()'s message. */
 	pthread_mutex_t		 start_mu;
@@ -74,6 +82,22 @@ struct request {
 	struct api_server	*srv;
 	struct MHD_Connection	*conn;
 	struct captures		 cap;
+	const char		*body;		/* NULL without one; not NUL-ended */
+	size_t			 body_len;
+};
+
+/* Upper bound of a request body; past it the answer is 413. */
+#define API_BODY_MAX		(64 * 1024)
+
+/*
+ * Per-request context of a request that announced a body: the body is
+ * collected here (under API_BODY_MAX) across MHD's calls and freed by
+ * on_completed().
+ */
+struct body_ctx {
+	char	*buf;
+	size_t	 len;
+	bool	 too_big;
 };
 
 typedef enum MHD_Result route_fn(struct request *);
@@ -107,14 +131,29 @@ struct route {
 	route_fn	*fn;
 };
 
+static route_fn h_alerts, h_rules;
 static route_fn h_healthz, h_processes, h_process, h_samples, h_metrics;
+static route_fn h_stats, h_threads, h_averages, h_bottlenecks, h_baselines;
+static route_fn h_index, h_app_js, h_app_css, h_dygraphs;
 
 static const struct route routes[] = {
 	{ M_GET | M_HEAD, "/healthz", h_healthz },
 	{ M_GET | M_HEAD, "/api/v1/processes", h_processes },
 	{ M_GET | M_HEAD, "/api/v1/processes/{pid}", h_process },
 	{ M_GET | M_HEAD, "/api/v1/processes/{pid}/samples", h_samples },
+	{ M_GET | M_HEAD, "/api/v1/processes/{pid}/stats", h_stats },
+	{ M_GET | M_HEAD, "/api/v1/processes/{pid}/threads", h_threads },
+	{ M_GET | M_HEAD, "/api/v1/averages", h_averages },
+	{ M_GET | M_HEAD, "/api/v1/bottlenecks", h_bottlenecks },
+	{ M_POST, "/api/v1/baselines", h_baselines },
 	{ M_GET | M_HEAD, "/metrics", h_metrics },
+	{ M_GET | M_HEAD, "/alerts", h_alerts },
+	{ M_GET | M_HEAD, "/api/v1/alerts", h_alerts },
+	{ M_GET | M_HEAD, "/api/v1/rules", h_rules },
+	{ M_GET | M_HEAD, "/", h_index },
+	{ M_GET | M_HEAD, "/app.js", h_app_js },
+	{ M_GET | M_HEAD, "/app.css", h_app_css },
+	{ M_GET | M_HEAD, "/static/dygraphs/{file}", h_dygraphs },
 };
 
 /* The body used when there is no memory to build one; MHD never frees it. */
@@ -452,6 +491,139 @@ out_oom:
 	return reply_oom(r->conn);
 }
 
+/* ?state=firing|pending|resolved|all (default firing and pending). */
+static enum MHD_Result
+h_alerts(struct request *r)
+{
+	unsigned mask = PW_ALERTS_FIRING | PW_ALERTS_PENDING;
+	enum pw_alert_severity sev;
+	const char *state = NULL, *severity = NULL, *target = NULL;
+	cJSON *o;
+	int rc;
+
+	if (query_arg(r->conn, "state", &state)) {
+		if (state == NULL)
+			state = "";
+		if (strcmp(state, "firing") == 0)
+			mask = PW_ALERTS_FIRING;
+		else if (strcmp(state, "pending") == 0)
+			mask = PW_ALERTS_PENDING;
+		else if (strcmp(state, "resolved") == 0)
+			mask = PW_ALERTS_RESOLVED;
+		else if (strcmp(state, "all") == 0)
+			mask = PW_ALERTS_FIRING | PW_ALERTS_PENDING |
+			    PW_ALERTS_RESOLVED;
+		else
+			return reply_error(r->conn, MHD_HTTP_BAD_REQUEST, NULL,
+			    "state: expected firing, pending, resolved or all");
+	}
+	if (query_arg(r->conn, "severity", &severity) &&
+	    (severity == NULL || pw_alert_severity_parse(severity, &sev) < 0))
+		return reply_error(r->conn, MHD_HTTP_BAD_REQUEST, NULL,
+		    "severity: expected info, warning or critical");
+	if (query_arg(r->conn, "target", &target) && target == NULL)
+		return reply_error(r->conn, MHD_HTTP_BAD_REQUEST, NULL,
+		    "target: expected a target name");
+	if (r->srv->alerts == NULL)
+		return reply_json(r->conn, MHD_HTTP_OK,
+		    cJSON_Parse("{\"alerts\":[],\"count\":0}"), NULL);
+	if ((rc = api_json_alerts(r->srv->alerts, mask, severity, target,
+	    &o)) < 0)
+		return reply_oom(r->conn);
+	return reply_json(r->conn, MHD_HTTP_OK, o, NULL);
+}
+
+static enum MHD_Result
+h_rules(struct request *r)
+{
+	return reply_json(r->conn, MHD_HTTP_OK, api_json_rules(r->srv->alerts),
+	    NULL);
+}
+
+/*
+ * Append the alert and notification families to a rendered page.  On
+ * failure the page is left as it was.
+ */
+static int
+append_alert_metrics(struct api_server *srv, char **page, size_t *len)
+{
+	struct api_receiver_stats rs[64];
+	size_t nrs = 0, alen;
+	char *extra, *np;
+	int rc;
+
+	if (srv->notify_stats != NULL)
+		nrs = srv->notify_stats(srv->notify_arg, rs,
+		    sizeof(rs) / sizeof(rs[0]));
+	if ((rc = api_prom_alerts(srv->alerts, rs, nrs, &extra, &alen)) < 0)
+		return rc;
+	if (alen == 0) {
+		free(extra);
+		return 0;
+	}
+	if ((np = realloc(*page, *len + alen + 1)) == NULL) {
+		free(extra);
+		return -ENOMEM;
+	}
+	memcpy(np + *len, extra, alen + 1);
+	free(extra);
+	*page = np;
+	*len += alen;
+	return 0;
+}
+
+/* A file of the web dashboard (api/static.c sets its headers). */
+static enum MHD_Result
+reply_static(struct request *r, const char *name)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result mrc;
+	int rc;
+
+	if ((resp = api_static_response(r->srv->dygraphs_dir, name, &rc)) ==
+	    NULL) {
+		if (rc == -ENOMEM)
+			return reply_oom(r->conn);
+		return reply_error(r->conn, MHD_HTTP_NOT_FOUND, NULL,
+		    "not found");
+	}
+	mrc = MHD_queue_response(r->conn, MHD_HTTP_OK, resp);
+	MHD_destroy_response(resp);
+	return mrc;
+}
+
+static enum MHD_Result
+h_index(struct request *r)
+{
+	return reply_static(r, "index.html");
+}
+
+static enum MHD_Result
+h_app_js(struct request *r)
+{
+	return reply_static(r, "app.js");
+}
+
+static enum MHD_Result
+h_app_css(struct request *r)
+{
+	return reply_static(r, "app.css");
+}
+
+/* Only names on api/static.c's list are served: no path reaches past it. */
+static enum MHD_Result
+h_dygraphs(struct request *r)
+{
+	char name[64];
+
+	if (r->cap.n < 1 || r->cap.len[0] > 32)
+		return reply_error(r->conn, MHD_HTTP_NOT_FOUND, NULL,
+		    "not found");
+	snprintf(name, sizeof(name), "dygraphs/%.*s", (int)r->cap.len[0],
+	    r->cap.s[0]);
+	return reply_static(r, name);
+}
+
 static enum MHD_Result
 h_metrics(struct request *r)
 {
@@ -469,6 +641,8 @@ h_metrics(struct request *r)
 	rc = api_prom_render(snap, &st, r->srv->hz, r->srv->version, &page,
 	    &len);
 	pw_snapshot_free(snap);
+	if (rc == 0 && (rc = append_alert_metrics(r->srv, &page, &len)) < 0)
+		free(page);
 	if (rc == -ENOMEM)
 		return reply_oom(r->conn);
 	if (rc < 0)
@@ -481,6 +655,103 @@ h_metrics(struct request *r)
 		return reply_oom(r->conn);
 	}
 	return queue(r->conn, MHD_HTTP_OK, resp, CT_PROM, NULL);
+}
+
+/* --- windowed views: parameters here, the work in api/stats.c ------------ */
+
+/* A query value; "" for a bare "?key", NULL when absent. */
+static const char *
+query_val(struct MHD_Connection *conn, const char *key)
+{
+	const char *val;
+
+	if (!query_arg(conn, key, &val))
+		return NULL;
+	return val != NULL ? val : "";
+}
+
+/* Reply with what an api_stats_*() call produced (o is consumed). */
+static enum MHD_Result
+reply_stats(struct MHD_Connection *conn, unsigned status, cJSON *o,
+    const char *err)
+{
+	if (status >= 200 && status < 300)
+		return reply_json(conn, status, o, NULL);
+	cJSON_Delete(o);
+	if (err[0] == '\0')
+		return reply_oom(conn);
+	return reply_error(conn, status, NULL, "%s", err);
+}
+
+static enum MHD_Result
+h_stats(struct request *r)
+{
+	char err[API_ERRMSG_MAX] = "";
+	enum MHD_Result mrc;
+	unsigned status;
+	cJSON *o;
+	pid_t pid;
+
+	if (!capture_pid(r, 0, &pid, &mrc))
+		return mrc;
+	status = api_stats_process(r->srv->stats, pid,
+	    query_val(r->conn, "window"), query_val(r->conn, "metrics"),
+	    query_val(r->conn, "baseline"), &o, err, sizeof(err));
+	return reply_stats(r->conn, status, o, err);
+}
+
+static enum MHD_Result
+h_threads(struct request *r)
+{
+	char err[API_ERRMSG_MAX] = "";
+	enum MHD_Result mrc;
+	unsigned status;
+	cJSON *o;
+	pid_t pid;
+
+	if (!capture_pid(r, 0, &pid, &mrc))
+		return mrc;
+	status = api_stats_threads(r->srv->stats, pid,
+	    query_val(r->conn, "window"), &o, err, sizeof(err));
+	return reply_stats(r->conn, status, o, err);
+}
+
+static enum MHD_Result
+h_averages(struct request *r)
+{
+	char err[API_ERRMSG_MAX] = "";
+	unsigned status;
+	cJSON *o;
+
+	status = api_stats_averages(r->srv->stats,
+	    query_val(r->conn, "window"), query_val(r->conn, "target"), &o,
+	    err, sizeof(err));
+	return reply_stats(r->conn, status, o, err);
+}
+
+static enum MHD_Result
+h_bottlenecks(struct request *r)
+{
+	char err[API_ERRMSG_MAX] = "";
+	unsigned status;
+	cJSON *o;
+
+	status = api_stats_bottlenecks(r->srv->stats,
+	    query_val(r->conn, "window"), query_val(r->conn, "limit"), &o,
+	    err, sizeof(err));
+	return reply_stats(r->conn, status, o, err);
+}
+
+static enum MHD_Result
+h_baselines(struct request *r)
+{
+	char err[API_ERRMSG_MAX] = "";
+	unsigned status;
+	cJSON *o;
+
+	status = api_stats_baseline_create(r->srv->stats, r->body,
+	    r->body_len, &o, err, sizeof(err));
+	return reply_stats(r->conn, status, o, err);
 }
 
 /*
@@ -558,12 +829,16 @@ has_body(struct MHD_Connection *conn)
 
 static enum MHD_Result
 dispatch(struct api_server *srv, struct MHD_Connection *conn,
-    const char *url, const char *method)
+    const char *url, const char *method, const struct body_ctx *body)
 {
 	struct request r = { .srv = srv, .conn = conn };
 	unsigned m = method_bit(method), allowed = 0;
 	size_t i;
 
+	if (body != NULL) {
+		r.body = body->buf;
+		r.body_len = body->len;
+	}
 	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
 		if (!route_match(routes[i].pattern, url, &r.cap))
 			continue;
@@ -579,31 +854,81 @@ dispatch(struct api_server *srv, struct MHD_Connection *conn,
 /*
  * MHD calls this first with the headers only, then with any body, then
  * once more with none.  A response queued on the first call makes MHD
- * close the connection, so requests without a body are answered on the
- * second call and keep-alive works (a scraper reuses its connection).  No
- * route takes a body yet, so one that comes with a body is answered at
- * once, which leaves the body unread.
+ * close the connection, so requests are answered on the last call and
+ * keep-alive works (a scraper reuses its connection).  A request that
+ * announces a body gets a body_ctx that collects it up to API_BODY_MAX;
+ * one whose Content-Length is already over the cap is answered 413 at
+ * once (leaving the body unread, so MHD closes the connection), and a
+ * chunked one that grows past it is drained and answered 413 at the end.
+ * Handlers see the body as r->body, r->body_len.
  */
+static int request_seen;	/* marks a bodiless request past its first call */
+
 static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *conn, const char *url,
     const char *method, const char *version, const char *upload_data,
     size_t *upload_data_size, void **req_cls)
 {
-	static int seen;	/* marks a request past its first call */
+	struct body_ctx *b;
+	const char *cl;
+	char *nb;
 
 	(void)version;
-	(void)upload_data;
 	if (*req_cls == NULL) {
-		if (has_body(conn))
-			return dispatch(cls, conn, url, method);
-		*req_cls = &seen;
+		if (!has_body(conn)) {
+			*req_cls = &request_seen;
+			return MHD_YES;
+		}
+		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+		    MHD_HTTP_HEADER_CONTENT_LENGTH);
+		if (cl != NULL && strtoull(cl, NULL, 10) > API_BODY_MAX)
+			return reply_error(conn, MHD_HTTP_CONTENT_TOO_LARGE,
+			    NULL, "body: larger than %d bytes", API_BODY_MAX);
+		if ((b = calloc(1, sizeof(*b))) == NULL)
+			return reply_oom(conn);
+		*req_cls = b;
 		return MHD_YES;
 	}
-	if (*upload_data_size != 0) {	/* not announced: drop it */
-		*upload_data_size = 0;
+	b = *req_cls == &request_seen ? NULL : *req_cls;
+	if (*upload_data_size != 0) {
+		if (b != NULL && !b->too_big) {
+			if (b->len + *upload_data_size > API_BODY_MAX) {
+				b->too_big = true;
+			} else if ((nb = realloc(b->buf, b->len +
+			    *upload_data_size + 1)) == NULL) {
+				b->too_big = true;	/* answered as 413 */
+			} else {
+				memcpy(nb + b->len, upload_data,
+				    *upload_data_size);
+				b->len += *upload_data_size;
+				nb[b->len] = '\0';
+				b->buf = nb;
+			}
+		}
+		*upload_data_size = 0;	/* not announced: dropped */
 		return MHD_YES;
 	}
-	return dispatch(cls, conn, url, method);
+	if (b != NULL && b->too_big)
+		return reply_error(conn, MHD_HTTP_CONTENT_TOO_LARGE, NULL,
+		    "body: larger than %d bytes", API_BODY_MAX);
+	return dispatch(cls, conn, url, method, b);
+}
+
+/* Free a request's body_ctx, if it has one. */
+static void
+on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct body_ctx *b = *req_cls;
+
+	(void)cls;
+	(void)conn;
+	(void)toe;
+	if (b != NULL && *req_cls != (void *)&request_seen) {
+		free(b->buf);
+		free(b);
+	}
+	*req_cls = NULL;
 }
 
 static void on_log(void *, const char *, va_list)
@@ -701,6 +1026,12 @@ api_start(const struct api_options *opts, struct pw_monitor *mon, char *err,
 		    "numeric IPv4 or IPv6 address", host);
 		return NULL;
 	}
+	if (opts->dygraphs_dir != NULL &&
+	    strlen(opts->dygraphs_dir) >= API_DIR_MAX) {
+		set_err(err, errlen, "dygraphs_dir: longer than %d bytes",
+		    API_DIR_MAX - 1);
+		return NULL;
+	}
 	if ((srv = calloc(1, sizeof(*srv))) == NULL) {
 		set_err(err, errlen, "api: out of memory");
 		return NULL;
@@ -715,8 +1046,18 @@ api_start(const struct api_options *opts, struct pw_monitor *mon, char *err,
 		goto out_version;
 	}
 	srv->mon = mon;
+	if ((srv->stats = api_stats_new(mon)) == NULL) {
+		set_err(err, errlen, "api: out of memory");
+		goto out_mutex;
+	}
 	srv->log = opts->log;
 	srv->log_arg = opts->log_arg;
+	srv->alerts = opts->alerts;
+	srv->notify_stats = opts->notify_stats;
+	srv->notify_arg = opts->notify_arg;
+	snprintf(srv->dygraphs_dir, sizeof(srv->dygraphs_dir), "%s",
+	    opts->dygraphs_dir != NULL ? opts->dygraphs_dir :
+	    API_DEFAULT_DYGRAPHS_DIR);
 	if ((srv->hz = sysconf(_SC_CLK_TCK)) <= 0)
 		srv->hz = 100;
 	srv->capturing = true;
@@ -740,6 +1081,7 @@ api_start(const struct api_options *opts, struct pw_monitor *mon, char *err,
 	    MHD_OPTION_CONNECTION_LIMIT, maxconn,
 	    MHD_OPTION_CONNECTION_TIMEOUT, timeout,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)API_CONN_MEMORY,
+	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
 	    MHD_OPTION_END);
 
 	if (pthread_mutex_lock(&srv->start_mu) == 0) {
@@ -757,6 +1099,7 @@ api_start(const struct api_options *opts, struct pw_monitor *mon, char *err,
 	return srv;
 
 out_mutex:
+	api_stats_free(srv->stats);
 	pthread_mutex_destroy(&srv->start_mu);
 out_version:
 	free(srv->version);
@@ -777,6 +1120,7 @@ api_stop(struct api_server *srv)
 	if (srv == NULL)
 		return;
 	MHD_stop_daemon(srv->mhd);
+	api_stats_free(srv->stats);
 	pthread_mutex_destroy(&srv->start_mu);
 	free(srv->version);
 	free(srv);

@@ -42,6 +42,7 @@
 #define T_STRING	0x04
 #define T_ARRAY		0x08
 #define T_OBJECT	0x10
+#define T_NUM		(T_INT | 0x20)	/* any finite number, not just integers */
 
 struct parse {
 	const char	*file;		/* for messages */
@@ -82,7 +83,8 @@ struct tspec {
 #define TSP(f)		FIELD(struct tspec, f)
 
 static key_fn	parse_listen, parse_log_level, parse_proc_root,
-		parse_targets;
+		parse_targets, parse_rules, parse_receivers, parse_state_dir,
+		parse_dygraphs_dir;
 static key_fn	t_name, t_all, t_pid, t_pidfile, t_comm, t_cmdline, t_user;
 
 /* Rows: key, JSON types, integer range, where to store / handler. */
@@ -103,6 +105,11 @@ static const struct key top_keys[] = {
 	{ "conn_timeout_s",	INT(1, 3600, conn_timeout_s) },
 	{ "log_level",		FN(T_STRING, parse_log_level) },
 	{ "targets",		FN(T_STRING | T_ARRAY, parse_targets) },
+	{ "rules",		FN(T_OBJECT | T_ARRAY, parse_rules) },
+	{ "alert_history",	INT(0, 100000, alert_history) },
+	{ "state_dir",		FN(T_STRING, parse_state_dir) },
+	{ "receivers",		FN(T_ARRAY, parse_receivers) },
+	{ "dygraphs_dir",	FN(T_STRING, parse_dygraphs_dir) },
 };
 
 /* A pid above PID_MAX_LIMIT (4M) cannot exist; uid -1 means "none". */
@@ -148,7 +155,7 @@ static int	perr(struct parse *, const char *field, const char *fmt, ...)
 static int
 perr(struct parse *p, const char *field, const char *fmt, ...)
 {
-	char msg[512];
+	char msg[512], *c;
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -160,6 +167,10 @@ perr(struct parse *p, const char *field, const char *fmt, ...)
 		snprintf(p->err, p->errlen, "%s: %s: %s", p->file, field, msg);
 	else
 		snprintf(p->err, p->errlen, "%s: %s", p->file, msg);
+	/* Quoted input may hold control characters: keep it one line. */
+	for (c = p->err; *c != '\0'; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
 	return -EINVAL;
 }
 
@@ -280,7 +291,7 @@ parse_object(struct parse *p, const char *where, const cJSON *obj,
 			return perr(p, field, "expected %s, got %s", want,
 			    jtype_name(v));
 		}
-		if (jtype(v) == T_INT) {
+		if (jtype(v) == T_INT && (k->types & T_NUM) != T_NUM) {
 			/* Range first: converting a huge double is UB. */
 			d = v->valuedouble;
 			if (!(d >= (double)k->min && d <= (double)k->max) ||
@@ -802,6 +813,781 @@ out_specs:
 	return rc;
 }
 
+/* --- alert rules and receivers -------------------------------------------- */
+
+#define RULES_MAX	256
+#define RECEIVERS_MAX	32
+#define HEADERS_MAX	32
+
+/* One entry of "rules.custom" while it is parsed. */
+struct rspec {
+	struct pw_rule	 r;		/* strings owned */
+	bool		 has_op, has_threshold, has_window;
+	const cJSON	*targets;	/* checked once targets are known */
+};
+
+/* "rules" while it is parsed. */
+struct rulesspec {
+	int		 all;		/* "builtin": true/false; -1 unset */
+	int		 on[8];		/* per built-in; -1 unset */
+	struct rspec	*custom;
+	size_t		 ncustom;
+};
+
+static key_fn	r_name, r_metric, r_op, r_number, r_for, r_agg, r_window,
+		r_severity, r_targets, r_message, rules_builtin, rules_custom;
+static key_fn	rc_name, rc_url, rc_exec, rc_format, rc_headers, rc_secret,
+		rc_severity;
+
+#define RSP(f)		FIELD(struct rspec, f)
+#define RCV(f)		FIELD(struct config_receiver, f)
+
+static const struct key rule_keys[] = {
+	{ "name",	FN(T_STRING, r_name) },
+	{ "metric",	FN(T_STRING, r_metric) },
+	{ "op",		FN(T_STRING, r_op) },
+	{ "threshold",	FN(T_NUM, r_number) },
+	{ "clear",	FN(T_NUM, r_number) },
+	{ "for",	FN(T_NUM | T_STRING, r_for) },
+	{ "aggregate",	FN(T_STRING, r_agg) },
+	{ "window",	FN(T_NUM | T_STRING, r_window) },
+	{ "severity",	FN(T_STRING, r_severity) },
+	{ "targets",	FN(T_ARRAY, r_targets) },
+	{ "message",	FN(T_STRING, r_message) },
+};
+
+static const struct key rules_keys[] = {
+	{ "builtin",	FN(T_BOOL | T_OBJECT, rules_builtin) },
+	{ "custom",	FN(T_ARRAY, rules_custom) },
+};
+
+static const struct key receiver_keys[] = {
+	{ "name",		FN(T_STRING, rc_name) },
+	{ "url",		FN(T_STRING, rc_url) },
+	{ "exec",		FN(T_ARRAY, rc_exec) },
+	{ "format",		FN(T_STRING, rc_format) },
+	{ "headers",		FN(T_OBJECT, rc_headers) },
+	{ "secret",		FN(T_STRING, rc_secret) },
+	{ "min_severity",	FN(T_STRING, rc_severity) },
+	{ "send_resolved",	T_BOOL, 0, 0, RCV(send_resolved), NULL },
+	{ "timeout_ms",		T_INT, 10, 600000, RCV(timeout_ms), NULL },
+	{ "resend_ms",		T_INT, 1000, 86400000, RCV(resend_ms), NULL },
+	{ "max_age_ms",		T_INT, 0, 604800000, RCV(max_age_ms), NULL },
+	{ "backoff_ms",		T_INT, 10, 3600000, RCV(backoff_ms), NULL },
+	{ "backoff_max_ms",	T_INT, 10, 86400000, RCV(backoff_max_ms),
+	    NULL },
+	{ "queue_max",		T_INT, 1, 1000000, RCV(queue_max), NULL },
+};
+
+static int
+dup_str(char **dst, const char *s)
+{
+	char *d;
+
+	if ((d = strdup(s)) == NULL)
+		return -ENOMEM;
+	free(*dst);
+	*dst = d;
+	return 0;
+}
+
+static int
+r_name(struct parse *p, const struct key *k, const char *field,
+    const cJSON *v, void *dst)
+{
+	(void)k;
+	if (!name_ok(v->valuestring))
+		return perr(p, field, "must be 1 to %d characters of "
+		    "A-Z a-z 0-9 _ . -", TNAME_MAX);
+	return dup_str(&((struct rspec *)dst)->r.name, v->valuestring);
+}
+
+static int
+r_metric(struct parse *p, const struct key *k, const char *field,
+    const cJSON *v, void *dst)
+{
+	(void)k;
+	if (!pw_rule_metric_valid(v->valuestring))
+		return perr(p, field, "unknown metric \"%.*s\" (a sample key "
+		    "such as cpu_percent, memory_percent, rss_bytes, "
+		    "open_fds, threads; fd_usage; or <counter>_rate)",
+		    ERR_SNIP, v->valuestring);
+	return dup_str(&((struct rspec *)dst)->r.metric, v->valuestring);
+}
+
+static int
+r_op(struct parse *p, const struct key *k, const char *field,
+    const cJSON *v, void *dst)
+{
+	struct rspec *rs = dst;
+
+	(void)k;
+	if (pw_rule_op_parse(v->valuestring, &rs->r.op) < 0)
+		return perr(p, field, "must be one of > >= < <=");
+	rs->has_op = true;
+	return 0;
+}
+
+static int
+r_number(struct parse *p, const struct key *k, const char *field,
+    const cJSON *v, void *dst)
+{
+	struct rspec *rs = dst;
+	double d = v->valuedouble;
+
+	if (!(d > -1e300 && d < 1e300))
+		return perr(p, field, "must be a finite number");
+	if (strcmp(k->name, "threshold") == 0) {
+		rs->r.threshold = d;
+		rs->has_threshold = true;
+	} else {
+		rs->r.clear = d;
+		rs->r.has_clear = true;
+	}
+	return 0;
+}
+
+/*
+ * A duration: an integer number of milliseconds, or a string of digits
+ * with a unit, "500ms", "30s", "5m", "1h".  0 or -EINVAL.
+ */
+static int
+parse_duration(const cJSON *v, int64_t *ms)
+{
+	const char *s;
+	char *end;
+	unsigned long long n;
+	int64_t mul;
+
+	if (cJSON_IsNumber(v)) {
+		if (!(v->valuedouble >= 0 && v->valuedouble <= 1e12))
+			return -EINVAL;	/* converting a huge double is UB */
+		*ms = (int64_t)v->valuedouble;
+		return 0;
+	}
+	s = v->valuestring;
+	if (s[0] < '0' || s[0] > '9')
+		return -EINVAL;
+	errno = 0;
+	n = strtoull(s, &end, 10);
+	if (errno != 0 || n > 1000000000ULL)
+		return -EINVAL;
+	if (strcmp(end, "ms") == 0)
+		mul = 1;
+	else if (strcmp(end, "s") == 0)
+		mul = 1000;
+	else if (strcmp(end, "m") == 0)
+		mul = 60000;
+	else if (strcmp(end, "h") == 0)
+		mul = 3600000;
+	else
+		return -EINVAL;
+	*ms = (int64_t)n * mul;
+	return 0;
+}
+
+static int
+r_for(struct parse *p, const struct key *k, const char *field,
+    const cJSON *v, void *dst)
+{
+	int64_t ms;
+
+	(void)k;
+	if (parse_duration(v, &ms) < 0 || ms < 0 || ms > 604800000)
+		return perr(p, field, "must be a duration up to 7 days: "
+		    "milliseconds, or a string like \"500ms\", \"30s\", "
+		    "\"5m\", \"1h\"");
+	((struct rspec *)dst)->r.for_ms = ms;
+	return 0;
+}
+
+static int
+r_window(struct parse *p, const struct key *k, const char *field,
+    const cJSON *v, void *dst)
+{
+	struct rspec *rs = dst;
+	int64_t ms;
+
+	(void)k;
+	if (parse_duration(v, &ms) < 0 || ms < 1 || ms > 86400000)
+		return perr(p, field, "must be a duration from 1ms to 1 day: "
+		    "milliseconds, or a string like \"30s\", \"1m\"");
+	rs->r.window_ms = ms;
+	rs->has_window = true;
+	return 0;
+}
+
+static int
+r_agg(struct parse *p, const struct key *k, const char *field,
+    const cJSON *v, void *dst)
+{
+	struct rspec *rs = dst;
+
+	(void)k;
+	if (pw_agg_parse(v->valuestring, &rs->r.agg) < 0 ||
+	    rs->r.agg == PW_AGG_NONE)
+		return perr(p, field, "must be one of avg max min");
+	return 0;
+}
+
+static int
+r_severity(struct parse *p, const struct key *k, const char *field,
+    const cJSON *v, void *dst)
+{
+	(void)k;
+	if (pw_alert_severity_parse(v->valuestring,
+	    &((struct rspec *)dst)->r.severity) < 0)
+		return perr(p, field, "must be one of info warning critical");
+	return 0;
+}
+
+static int
+r_targets(struct parse *p, const struct key *k, const char *field,
+    const cJSON *v, void *dst)
+{
+	struct rspec *rs = dst;
+	const cJSON *e;
+	size_t i = 0;
+
+	(void)k;
+	cJSON_ArrayForEach(e, v) {
+		if (!cJSON_IsString(e))
+			return perr(p, field, "[%zu]: expected a target name, "
+			    "got %s", i, jtype_name(e));
+		i++;
+	}
+	if (i == 0)
+		return perr(p, field, "must not be empty; omit it for every "
+		    "target");
+	rs->targets = v;
+	return 0;
+}
+
+static int
+r_message(struct parse *p, const struct key *k, const char *field,
+    const cJSON *v, void *dst)
+{
+	size_t at;
+
+	(void)k;
+	if (strlen(v->valuestring) >= PW_RULE_MESSAGE_MAX)
+		return perr(p, field, "longer than %d bytes",
+		    PW_RULE_MESSAGE_MAX - 1);
+	if (pw_rule_template_check(v->valuestring, &at) < 0)
+		return perr(p, field, "unknown placeholder at offset %zu "
+		    "(use {value}, {value:.1f}, {threshold}, {clear}, "
+		    "{metric}, {name}, {pid}, {target}, {rule}, {severity}; "
+		    "{{ for a brace)", at);
+	return dup_str(&((struct rspec *)dst)->r.message, v->valuestring);
+}
+
+static int
+rules_builtin(struct parse *p, const struct key *k, const char *field,
+    const cJSON *v, void *dst)
+{
+	struct rulesspec *rs = dst;
+	const cJSON *e;
+	const char *name;
+	char where[128];
+	size_t i;
+
+	(void)k;
+	if (cJSON_IsBool(v)) {
+		rs->all = cJSON_IsTrue(v);
+		return 0;
+	}
+	cJSON_ArrayForEach(e, v) {
+		snprintf(where, sizeof(where), "%s.%s", field, e->string);
+		for (i = 0; (name = pw_rule_builtin_name(i)) != NULL; i++)
+			if (strcmp(name, e->string) == 0)
+				break;
+		if (name == NULL || i >= NELEM(rs->on))
+			return perr(p, where, "unknown built-in rule (high_cpu, "
+			    "high_memory, file_handle_leak, fd_exhaustion)");
+		if (!cJSON_IsBool(e))
+			return perr(p, where, "expected a boolean, got %s",
+			    jtype_name(e));
+		rs->on[i] = cJSON_IsTrue(e);
+	}
+	return 0;
+}
+
+static void
+rspecs_free(struct rspec *r, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		pw_rule_fini(&r[i].r);
+	free(r);
+}
+
+static int
+rules_custom(struct parse *p, const struct key *k, const char *field,
+    const cJSON *v, void *dst)
+{
+	struct rulesspec *rsp = dst;
+	struct rspec *specs;
+	const cJSON *e;
+	char where[64];
+	size_t n, i = 0, j;
+	int rc;
+
+	(void)k;
+	if ((n = (size_t)cJSON_GetArraySize(v)) > RULES_MAX)
+		return perr(p, field, "too many rules (at most %d)",
+		    RULES_MAX);
+	if ((specs = calloc(n ? n : 1, sizeof(*specs))) == NULL)
+		return -ENOMEM;
+	cJSON_ArrayForEach(e, v) {
+		struct rspec *rs = &specs[i];
+
+		snprintf(where, sizeof(where), "%s[%zu]", field, i);
+		rs->r.severity = PW_ASEV_WARNING;
+		i++;
+		if (!cJSON_IsObject(e)) {
+			rc = perr(p, where, "expected an object, got %s",
+			    jtype_name(e));
+			goto out;
+		}
+		if ((rc = parse_object(p, where, e, rule_keys,
+		    NELEM(rule_keys), rs)) < 0)
+			goto out;
+		rc = -EINVAL;
+		if (rs->r.name == NULL) {
+			perr(p, where, "missing \"name\"");
+			goto out;
+		}
+		if (rs->r.metric == NULL) {
+			perr(p, where, "missing \"metric\"");
+			goto out;
+		}
+		if (!rs->has_op) {
+			perr(p, where, "missing \"op\" (one of > >= < <=)");
+			goto out;
+		}
+		if (!rs->has_threshold) {
+			perr(p, where, "missing \"threshold\"");
+			goto out;
+		}
+		if ((rs->r.agg != PW_AGG_NONE) != rs->has_window) {
+			perr(p, where, "\"aggregate\" and \"window\" go "
+			    "together");
+			goto out;
+		}
+		/* The clear line must lie on the safe side of the threshold. */
+		if (rs->r.has_clear && ((rs->r.op <= PW_OP_GE &&
+		    rs->r.clear > rs->r.threshold) || (rs->r.op >= PW_OP_LT &&
+		    rs->r.clear < rs->r.threshold))) {
+			snprintf(where, sizeof(where), "%s[%zu].clear", field,
+			    i - 1);
+			perr(p, where, "must be on the other side of the "
+			    "threshold (%s %g)", rs->r.op <= PW_OP_GE ?
+			    "<=" : ">=", rs->r.threshold);
+			goto out;
+		}
+		for (j = 0; j + 1 < i; j++)
+			if (strcmp(specs[j].r.name, rs->r.name) == 0) {
+				snprintf(where, sizeof(where), "%s[%zu].name",
+				    field, i - 1);
+				perr(p, where, "duplicate rule name \"%s\"",
+				    rs->r.name);
+				goto out;
+			}
+	}
+	rspecs_free(rsp->custom, rsp->ncustom);
+	rsp->custom = specs;
+	rsp->ncustom = n;
+	return 0;
+out:
+	rspecs_free(specs, i);
+	return rc;
+}
+
+static void
+rules_free(struct pw_rule *r, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		pw_rule_fini(&r[i]);
+	free(r);
+}
+
+/* The enabled built-ins, then `custom` (moved, not copied). */
+static int
+rules_build(struct parse *p, const struct rulesspec *rs, struct pw_rule **out,
+    size_t *nout)
+{
+	struct pw_rule *r;
+	const char *name;
+	size_t i, j, n = 0;
+	bool on;
+	int rc;
+
+	if ((r = calloc(8 + rs->ncustom, sizeof(*r))) == NULL)
+		return -ENOMEM;
+	for (i = 0; (name = pw_rule_builtin_name(i)) != NULL && i < 8; i++) {
+		on = rs->on[i] >= 0 ? rs->on[i] : rs->all >= 0 ? rs->all :
+		    rs->ncustom == 0;
+		if (!on)
+			continue;
+		for (j = 0; j < rs->ncustom; j++)
+			if (strcmp(rs->custom[j].r.name, name) == 0) {
+				rules_free(r, n);
+				return perr(p, "rules.custom", "rule name \"%s\" "
+				    "is a built-in rule that is enabled",
+				    name);
+			}
+		if ((rc = pw_rule_builtin(name, &r[n])) < 0) {
+			rules_free(r, n);
+			return rc;
+		}
+		n++;
+	}
+	for (j = 0; j < rs->ncustom; j++) {
+		r[n++] = rs->custom[j].r;
+		memset(&rs->custom[j].r, 0, sizeof(rs->custom[j].r));
+	}
+	*out = r;
+	*nout = n;
+	return 0;
+}
+
+/* Resolve "targets" of each custom rule against the configured targets. */
+static int
+rules_targets(struct parse *p, struct rulesspec *rs, const struct config *c)
+{
+	const cJSON *e;
+	char where[64];
+	size_t i, j, n, t;
+	struct pw_rule *r;
+
+	for (i = 0; i < rs->ncustom; i++) {
+		if (rs->custom[i].targets == NULL)
+			continue;
+		r = &rs->custom[i].r;
+		n = (size_t)cJSON_GetArraySize(rs->custom[i].targets);
+		if ((r->targets = calloc(n, sizeof(*r->targets))) == NULL)
+			return -ENOMEM;
+		j = 0;
+		cJSON_ArrayForEach(e, rs->custom[i].targets) {
+			for (t = 0; t < c->ntargets; t++)
+				if (strcmp(c->targets[t].name,
+				    e->valuestring) == 0)
+					break;
+			/* No "targets": the implicit one is "all". */
+			if (c->ntargets == 0 ? strcmp(e->valuestring,
+			    "all") != 0 : t == c->ntargets) {
+				snprintf(where, sizeof(where),
+				    "rules.custom[%zu].targets[%zu]", i, j);
+				return perr(p, where, "unknown target \"%.*s\"",
+				    ERR_SNIP, e->valuestring);
+			}
+			if ((r->targets[j] = strdup(e->valuestring)) == NULL)
+				return -ENOMEM;
+			r->ntargets = ++j;
+		}
+	}
+	return 0;
+}
+
+/*
+ * "rules": {"builtin": true|false|{"high_cpu": false, ...}, "custom":
+ * [...]}, or an array as a short form of "custom".  Built-ins are on
+ * unless custom rules are given; "builtin" switches them on or off.
+ */
+static int
+parse_rules(struct parse *p, const struct key *k, const char *field,
+    const cJSON *v, void *dst)
+{
+	struct config *c = dst;
+	struct rulesspec rs;
+	struct pw_rule *r = NULL;
+	const cJSON *w;
+	size_t i, n = 0;
+	int rc;
+
+	memset(&rs, 0, sizeof(rs));
+	rs.all = -1;
+	for (i = 0; i < NELEM(rs.on); i++)
+		rs.on[i] = -1;
+	if (cJSON_IsArray(v))
+		rc = rules_custom(p, k, field, v, &rs);
+	else
+		rc = parse_object(p, field, v, rules_keys, NELEM(rules_keys),
+		    &rs);
+	if (rc < 0)
+		goto out;
+	/* Rules name targets: parse "targets" now if it comes later. */
+	for (w = v->next; c->ntargets == 0 && w != NULL; w = w->next)
+		if (strcmp(w->string, "targets") == 0 &&
+		    (jtype(w) & (T_STRING | T_ARRAY)) != 0 &&
+		    (rc = parse_targets(p, k, "targets", w, c)) < 0)
+			goto out;
+	if ((rc = rules_targets(p, &rs, c)) < 0)
+		goto out;
+	if ((rc = rules_build(p, &rs, &r, &n)) < 0)
+		goto out;
+	rules_free(c->rules, c->nrules);
+	c->rules = r;
+	c->nrules = n;
+	c->rules_set = true;
+out:
+	rspecs_free(rs.custom, rs.ncustom);
+	return rc;
+}
+
+static int
+parse_state_dir(struct parse *p, const struct key *k, const char *field,
+    const cJSON *v, void *dst)
+{
+	(void)k;
+	if (v->valuestring[0] != '/' || strlen(v->valuestring) >= PATH_MAX)
+		return perr(p, field, "must be an absolute path");
+	return dup_str(&((struct config *)dst)->state_dir, v->valuestring);
+}
+
+/* Where the dashboard's chart library is: an absolute directory. */
+static int
+parse_dygraphs_dir(struct parse *p, const struct key *k, const char *field,
+    const cJSON *v, void *dst)
+{
+	(void)k;
+	if (v->valuestring[0] != '/' || strlen(v->valuestring) >= 1024)
+		return perr(p, field, "must be an absolute path (under 1024 "
+		    "bytes)");
+	return dup_str(&((struct config *)dst)->dygraphs_dir,
+	    v->valuestring);
+}
+
+static int
+rc_name(struct parse *p, const struct key *k, const char *field,
+    const cJSON *v, void *dst)
+{
+	(void)k;
+	if (!name_ok(v->valuestring))
+		return perr(p, field, "must be 1 to %d characters of "
+		    "A-Z a-z 0-9 _ . -", TNAME_MAX);
+	return dup_str(&((struct config_receiver *)dst)->name,
+	    v->valuestring);
+}
+
+static int
+rc_url(struct parse *p, const struct key *k, const char *field,
+    const cJSON *v, void *dst)
+{
+	const char *s = v->valuestring;
+
+	(void)k;
+	if ((strncmp(s, "http://", 7) != 0 && strncmp(s, "https://", 8) != 0) ||
+	    strlen(s) > 2048 || strpbrk(s, " \t\r\n") != NULL)
+		return perr(p, field, "must be an http:// or https:// URL");
+	return dup_str(&((struct config_receiver *)dst)->url, s);
+}
+
+static int
+rc_exec(struct parse *p, const struct key *k, const char *field,
+    const cJSON *v, void *dst)
+{
+	struct config_receiver *r = dst;
+	const cJSON *e;
+	char **argv;
+	size_t n = (size_t)cJSON_GetArraySize(v), i = 0;
+
+	(void)k;
+	if (n == 0 || n > 64)
+		return perr(p, field, "must be a command and its arguments (1 "
+		    "to 64 strings)");
+	cJSON_ArrayForEach(e, v)
+		if (!cJSON_IsString(e))
+			return perr(p, field, "expected strings, got %s",
+			    jtype_name(e));
+	if (v->child->valuestring[0] != '/')
+		return perr(p, field, "[0]: the command must be an absolute "
+		    "path");
+	if ((argv = calloc(n + 1, sizeof(*argv))) == NULL)
+		return -ENOMEM;
+	cJSON_ArrayForEach(e, v)
+		if ((argv[i++] = strdup(e->valuestring)) == NULL) {
+			while (i-- > 0)
+				free(argv[i]);
+			free(argv);
+			return -ENOMEM;
+		}
+	r->argv = argv;
+	r->format = RECV_EXEC;
+	return 0;
+}
+
+static int
+rc_format(struct parse *p, const struct key *k, const char *field,
+    const cJSON *v, void *dst)
+{
+	struct config_receiver *r = dst;
+
+	(void)k;
+	if (strcmp(v->valuestring, "procwatch") == 0)
+		r->format = RECV_PROCWATCH;
+	else if (strcmp(v->valuestring, "alertmanager") == 0)
+		r->format = RECV_ALERTMANAGER;
+	else
+		return perr(p, field, "must be \"procwatch\" or "
+		    "\"alertmanager\"");
+	return 0;
+}
+
+static int
+rc_headers(struct parse *p, const struct key *k, const char *field,
+    const cJSON *v, void *dst)
+{
+	struct config_receiver *r = dst;
+	const cJSON *e;
+	char where[128];
+	size_t n = (size_t)cJSON_GetArraySize(v), i = 0, len;
+
+	(void)k;
+	if (n > HEADERS_MAX)
+		return perr(p, field, "too many headers (at most %d)",
+		    HEADERS_MAX);
+	cJSON_ArrayForEach(e, v) {
+		snprintf(where, sizeof(where), "%s.%s", field, e->string);
+		if (!cJSON_IsString(e))
+			return perr(p, where, "expected a string, got %s",
+			    jtype_name(e));
+		if (e->string[0] == '\0' || strpbrk(e->string,
+		    ": \t\r\n") != NULL || strpbrk(e->valuestring, "\r\n"))
+			return perr(p, where, "bad header name or value");
+	}
+	if ((r->headers = calloc(n ? n : 1, sizeof(*r->headers))) == NULL)
+		return -ENOMEM;
+	cJSON_ArrayForEach(e, v) {
+		len = strlen(e->string) + strlen(e->valuestring) + 3;
+		if ((r->headers[i] = malloc(len)) == NULL)
+			return -ENOMEM;		/* config_free() frees */
+		snprintf(r->headers[i], len, "%s: %s", e->string,
+		    e->valuestring);
+		r->nheaders = ++i;
+	}
+	return 0;
+}
+
+static int
+rc_secret(struct parse *p, const struct key *k, const char *field,
+    const cJSON *v, void *dst)
+{
+	(void)k;
+	if (v->valuestring[0] == '\0')
+		return perr(p, field, "must not be empty");
+	return dup_str(&((struct config_receiver *)dst)->secret,
+	    v->valuestring);
+}
+
+static int
+rc_severity(struct parse *p, const struct key *k, const char *field,
+    const cJSON *v, void *dst)
+{
+	(void)k;
+	if (pw_alert_severity_parse(v->valuestring,
+	    &((struct config_receiver *)dst)->min_severity) < 0)
+		return perr(p, field, "must be one of info warning critical");
+	return 0;
+}
+
+static void
+receivers_free(struct config_receiver *r, size_t n)
+{
+	size_t i, j;
+
+	for (i = 0; i < n; i++) {
+		free(r[i].name);
+		free(r[i].url);
+		for (j = 0; r[i].argv != NULL && r[i].argv[j] != NULL; j++)
+			free(r[i].argv[j]);
+		free(r[i].argv);
+		for (j = 0; j < r[i].nheaders; j++)
+			free(r[i].headers[j]);
+		free(r[i].headers);
+		free(r[i].secret);
+	}
+	free(r);
+}
+
+static int
+parse_receivers(struct parse *p, const struct key *k, const char *field,
+    const cJSON *v, void *dst)
+{
+	struct config *c = dst;
+	struct config_receiver *r, *cur;
+	const cJSON *e;
+	char where[64];
+	size_t n = (size_t)cJSON_GetArraySize(v), i = 0, j;
+	int rc;
+
+	(void)k;
+	if (n > RECEIVERS_MAX)
+		return perr(p, field, "too many receivers (at most %d)",
+		    RECEIVERS_MAX);
+	if ((r = calloc(n ? n : 1, sizeof(*r))) == NULL)
+		return -ENOMEM;
+	cJSON_ArrayForEach(e, v) {
+		snprintf(where, sizeof(where), "receivers[%zu]", i);
+		cur = &r[i++];
+		cur->timeout_ms = 5000;
+		cur->send_resolved = true;
+		cur->resend_ms = 60000;
+		cur->max_age_ms = 3600000;
+		cur->backoff_ms = 500;
+		cur->backoff_max_ms = 60000;
+		cur->queue_max = 1000;
+		if (!cJSON_IsObject(e)) {
+			rc = perr(p, where, "expected an object, got %s",
+			    jtype_name(e));
+			goto out;
+		}
+		if ((rc = parse_object(p, where, e, receiver_keys,
+		    NELEM(receiver_keys), cur)) < 0)
+			goto out;
+		rc = -EINVAL;
+		if (cur->name == NULL) {
+			perr(p, where, "missing \"name\"");
+			goto out;
+		}
+		if ((cur->url == NULL) == (cur->argv == NULL)) {
+			perr(p, where, "give exactly one of \"url\" and "
+			    "\"exec\"");
+			goto out;
+		}
+		if (cur->argv != NULL && (cJSON_GetObjectItem(e, "format") ||
+		    cur->nheaders > 0 || cur->secret != NULL)) {
+			perr(p, where, "\"exec\" takes no \"format\", "
+			    "\"headers\" or \"secret\"");
+			goto out;
+		}
+		if (cur->backoff_max_ms < cur->backoff_ms) {
+			snprintf(where, sizeof(where),
+			    "receivers[%zu].backoff_max_ms", i - 1);
+			perr(p, where, "must not be below backoff_ms");
+			goto out;
+		}
+		for (j = 0; j + 1 < i; j++)
+			if (strcmp(r[j].name, cur->name) == 0) {
+				snprintf(where, sizeof(where),
+				    "receivers[%zu].name", i - 1);
+				perr(p, where, "duplicate receiver name \"%s\"",
+				    cur->name);
+				goto out;
+			}
+	}
+	receivers_free(c->receivers, c->nreceivers);
+	c->receivers = r;
+	c->nreceivers = n;
+	return 0;
+out:
+	receivers_free(r, i);
+	return rc;
+}
+
 /* --- entry points --------------------------------------------------------- */
 
 /* A config with the built-in values and no targets yet. */
@@ -819,6 +1605,7 @@ config_base(void)
 	c->listen_port = CONFIG_DEFAULT_PORT;
 	c->max_connections = CONFIG_DEFAULT_MAX_CONN;
 	c->conn_timeout_s = CONFIG_DEFAULT_CONN_TIMEOUT_S;
+	c->alert_history = CONFIG_DEFAULT_ALERT_HISTORY;
 	pw_monitor_config_defaults(&c->mon);
 	c->mon.use_libproc2 = true;
 	return c;
@@ -833,6 +1620,19 @@ config_finish(struct config *c)
 	if (c->ntargets == 0 &&
 	    (rc = targets_all(&c->targets, &c->ntargets)) < 0)
 		return rc;
+	if (!c->rules_set) {
+		struct rulesspec rs;
+
+		memset(&rs, 0, sizeof(rs));
+		memset(rs.on, 0xff, sizeof(rs.on));	/* all -1: unset */
+		rs.all = 1;
+		if ((rc = rules_build(NULL, &rs, &c->rules, &c->nrules)) < 0)
+			return rc;
+		c->rules_set = true;
+	}
+	if (c->state_dir == NULL &&
+	    (c->state_dir = strdup(CONFIG_DEFAULT_STATE_DIR)) == NULL)
+		return -ENOMEM;
 	c->mon.targets = c->targets;
 	c->mon.ntargets = c->ntargets;
 	c->mon.proc_root = c->proc_root;
@@ -1002,6 +1802,10 @@ config_free(struct config *c)
 	if (c == NULL)
 		return;
 	targets_free(c->targets, c->ntargets);
+	rules_free(c->rules, c->nrules);
+	receivers_free(c->receivers, c->nreceivers);
+	free(c->state_dir);
+	free(c->dygraphs_dir);
 	free(c->proc_root);
 	free(c->listen_host);
 	free(c->path);

@@ -16,6 +16,7 @@
 #include <stdio.h>
 
 #include <procwatch/monitor.h>
+#include <procwatch/rules.h>
 #include <procwatch/target.h>
 
 #define CONFIG_DEFAULT_HOST		"127.0.0.1"
@@ -23,6 +24,34 @@
 #define CONFIG_DEFAULT_MAX_CONN		256
 #define CONFIG_DEFAULT_CONN_TIMEOUT_S	10
 #define CONFIG_FILE_MAX			(1024 * 1024)	/* config_load() cap */
+
+#define CONFIG_DEFAULT_ALERT_HISTORY	100
+#define CONFIG_DEFAULT_STATE_DIR	"/var/lib/procwatch"
+
+enum config_recv_format {
+	RECV_PROCWATCH = 0,		/* our JSON body, see README.md */
+	RECV_ALERTMANAGER,		/* Alertmanager's /api/v2/alerts */
+	RECV_EXEC,			/* a command, alert JSON on stdin */
+};
+
+/* One notification receiver ("receivers": [...]); all strings owned. */
+struct config_receiver {
+	char			*name;
+	enum config_recv_format	 format;
+	char			*url;		/* NULL for RECV_EXEC */
+	char			**argv;		/* RECV_EXEC, NULL-terminated */
+	char			**headers;	/* "Name: value", for curl */
+	size_t			 nheaders;
+	char			*secret;	/* NULL: requests are unsigned */
+	unsigned		 timeout_ms;	/* default 5000 */
+	enum pw_alert_severity	 min_severity;	/* default info */
+	bool			 send_resolved;	/* default true */
+	unsigned		 resend_ms;	/* alertmanager, default 60000 */
+	unsigned		 max_age_ms;	/* give up retrying; 3600000 */
+	unsigned		 backoff_ms;	/* first retry delay; 500 */
+	unsigned		 backoff_max_ms; /* retry delay cap; 60000 */
+	unsigned		 queue_max;	/* pending deliveries; 1000 */
+};
 
 /*
  * A loaded config.  Read-only once returned; config_free() releases it
@@ -40,6 +69,14 @@ struct config {
 	char		*proc_root;	/* owned; NULL: "/proc" */
 	/* mon.targets points at targets, mon.proc_root at proc_root. */
 	struct pw_monitor_config mon;
+	struct pw_rule	*rules;		/* owned; built-ins unless "rules" */
+	size_t		 nrules;
+	bool		 rules_set;
+	size_t		 alert_history;	/* resolved alerts kept; 100 */
+	char		*state_dir;	/* owned; the notification spool */
+	struct config_receiver *receivers; /* owned */
+	size_t		 nreceivers;
+	char		*dygraphs_dir;	/* owned; NULL: Debian's directory */
 };
 
 /*

@@ -170,6 +170,32 @@ pw_monitor_free(struct pw_monitor *m)
 	free(m);
 }
 
+int
+pw_monitor_threads(struct pw_monitor *m, pid_t pid,
+    struct pw_thread_stat **out, int64_t **start_ms, size_t *n, long *hz)
+{
+	struct pw_thread_stat *v;
+	int64_t *st;
+	size_t k, i;
+	int rc;
+
+	/* m->fs is immutable after pw_monitor_new(): safe beside the sampler. */
+	if ((rc = pw_procfs_list_threads(m->fs, pid, &v, &k)) < 0)
+		return rc;
+	if ((st = malloc((k ? k : 1) * sizeof(*st))) == NULL) {
+		free(v);
+		return -ENOMEM;
+	}
+	for (i = 0; i < k; i++)
+		st[i] = m->btime_ms + (int64_t)(v[i].starttime * 1000 /
+		    (uint64_t)m->hz);
+	*out = v;
+	*start_ms = st;
+	*n = k;
+	*hz = m->hz;
+	return 0;
+}
+
 struct pw_store *
 pw_monitor_store(struct pw_monitor *m)
 {

@@ -1069,6 +1069,7 @@ pw_procfs_list_threads(const struct pw_procfs *fs, pid_t pid,
 		memcpy(v[len].comm, ps.comm, sizeof(v[len].comm));
 		v[len].utime = ps.utime;
 		v[len].stime = ps.stime;
+		v[len].starttime = ps.starttime;
 		len++;
 	}
 	closedir(d);

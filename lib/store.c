@@ -318,6 +318,72 @@ out_unlock:
 	return rc;
 }
 
+int
+pw_store_each(struct pw_store *st, int64_t since_ms, bool include_gone,
+    pw_store_visit_fn *fn, void *arg)
+{
+	struct pw_sample *buf;
+	struct pw_proc_view v;
+	struct pw_proc *p;
+	pid_t pid = 0;
+	uint64_t id = 0;
+	size_t at, n;
+	int rc = 0;
+
+	/* history is fixed for the store's life: read it without the lock. */
+	if ((buf = malloc(st->history * sizeof(*buf))) == NULL)
+		return -ENOMEM;
+	for (;;) {
+		pthread_rwlock_rdlock(&st->lock);
+		/* Resume after (pid, id): the array may have changed. */
+		at = lower_bound(st, pid, id);
+		while (at < st->nprocs && !include_gone &&
+		    !st->procs[at]->alive)
+			at++;
+		if (at == st->nprocs) {
+			pthread_rwlock_unlock(&st->lock);
+			break;
+		}
+		p = st->procs[at];
+		memset(&v, 0, sizeof(v));
+		v.id = p->id;
+		v.pid = p->pid;
+		v.ppid = p->ppid;
+		v.uid = p->uid;
+		memcpy(v.name, p->comm, sizeof(v.name));
+		v.target = p->target != NULL ? p->target : "";
+		v.cmdline = p->cmdline != NULL ? p->cmdline : "";
+		v.user = p->user != NULL ? p->user : "";
+		v.start_time_ms = p->start_time_ms;
+		v.alive = p->alive;
+		v.gone_ms = p->gone_ms;
+		v.fd_limit = p->fd_limit;
+		v.nsamples = pw_ring_len(p->ring);
+		v.capacity = pw_ring_cap(p->ring);
+		v.has_sample = pw_ring_latest(p->ring, &v.latest) == 0;
+		n = pw_ring_copy(p->ring, since_ms, buf, st->history);
+		rc = fn(&v, buf, n, arg);
+		pid = p->pid;
+		id = p->id + 1;
+		pthread_rwlock_unlock(&st->lock);
+		if (rc != 0)
+			break;
+	}
+	free(buf);
+	return rc;
+}
+
+void
+pw_store_info(struct pw_store *st, int64_t *taken_ms, uint64_t *mem_total)
+{
+	pthread_rwlock_rdlock(&st->lock);
+	if (taken_ms != NULL)
+		*taken_ms = st->taken_ms;
+	if (mem_total != NULL)
+		*mem_total = st->mem_total;
+	pthread_rwlock_unlock(&st->lock);
+}
+
 void
 pw_store_counts(struct pw_store *st, size_t *alive, size_t *gone)
 {

@@ -65,6 +65,57 @@ lookup_user(const char *name, uid_t *uid)
 	return 0;
 }
 
+/*
+ * glibc's regcomp() builds an automaton whose size multiplies with nested
+ * and stacked repetitions: "a++++...+" or "(a{999}){999}" take gigabytes.
+ * A command-line selector needs none of that, so refuse it up front.
+ */
+#define RE_MAX_LEN	1024
+#define RE_MAX_REPEATS	32
+#define RE_MAX_BOUND	10000	/* product of all {m,n} upper bounds */
+
+static const char *
+regex_too_complex(const char *re)
+{
+	unsigned long product = 1, n;
+	unsigned repeats = 0;
+	bool after_repeat = false;
+	const char *c;
+
+	if (strlen(re) > RE_MAX_LEN)
+		return "regex longer than 1024 characters";
+	for (c = re; *c != '\0'; c++) {
+		if (*c == '\\' && c[1] != '\0') {
+			c++;
+			after_repeat = false;
+			continue;
+		}
+		if (*c != '*' && *c != '+' && *c != '?' && *c != '{') {
+			after_repeat = false;
+			continue;
+		}
+		if (after_repeat)
+			return "repetition operator after a repetition operator";
+		if (++repeats > RE_MAX_REPEATS)
+			return "regex has more than 32 repetition operators";
+		after_repeat = true;
+		if (*c != '{')
+			continue;
+		/* {m}, {m,} or {m,n}: the largest count bounds the cost. */
+		for (n = 0, c++; *c != '\0' && *c != '}'; c++)
+			if (isdigit((unsigned char)*c))
+				n = n < 100000 ? n * 10 + (unsigned long)(*c - '0') : n;
+			else if (*c == ',')
+				n = 0;
+		if (*c == '\0')
+			break;
+		product *= n > 0 ? n : 1;
+		if (product > RE_MAX_BOUND)
+			return "repetition counts multiply past 10000";
+	}
+	return NULL;
+}
+
 static void
 seterr(char *err, size_t errlen, const char *msg)
 {
@@ -77,6 +128,7 @@ pw_target_init(struct pw_target *t, const char *name, enum pw_selector sel,
     const char *arg, bool children, char *err, size_t errlen)
 {
 	struct pw_target n = { 0 };
+	const char *why;
 	unsigned long v;
 	char **slot = NULL;
 	int rc;
@@ -115,6 +167,11 @@ pw_target_init(struct pw_target *t, const char *name, enum pw_selector sel,
 	case PW_SEL_CMDLINE:
 		if (arg == NULL) {
 			seterr(err, errlen, "missing regex");
+			return -EINVAL;
+		}
+		if ((why = regex_too_complex(arg)) != NULL) {
+			if (err != NULL && errlen > 0)
+				snprintf(err, errlen, "bad regex: %s", why);
 			return -EINVAL;
 		}
 		if ((rc = regcomp(&n.re, arg, REG_EXTENDED | REG_NOSUB)) != 0) {

@@ -7,9 +7,18 @@
 #   libproc2-dev        procps-ng 4: naming and describing processes (lib/)
 #   libcurl4-openssl-dev  webhook delivery and procwatchctl
 #   libcmocka-dev       unit tests
+#   libssl-dev          HMAC-SHA256 signatures of webhook bodies (libcrypto)
+#   openssl             the alert end-to-end test verifies those signatures
 #   curl jq             the end-to-end tests talk to the daemon with curl
 #   prometheus          promtool, to check /metrics in the tests
 #   valgrind            the daemon's end-to-end tests run under it too
+#   libsystemd-dev      sd_notify (optional: a built-in sender is the fallback)
+#   systemd             systemd-analyze, to verify and rate the unit in tests
+#   groff-base mandoc   the man page tests (groff -ww, mandoc -T lint)
+#   libjs-dygraphs      the dashboard's charts, served from its directory
+#   chromium            the dashboard's browser tests (headless)
+#   nodejs npm          run those tests with playwright-core from npm (only
+#                       if no node/npm is installed: keep a newer Node.js)
 set -e
 if [ "$(id -u)" -ne 0 ]; then
 	echo "deps.sh: run as root (it calls apt-get)" >&2
@@ -20,5 +29,10 @@ apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
 	build-essential autoconf automake libtool pkg-config \
 	libmicrohttpd-dev libcjson-dev libproc2-dev libcurl4-openssl-dev \
-	libcmocka-dev curl jq ca-certificates prometheus valgrind procps \
+	libcmocka-dev libssl-dev openssl curl jq ca-certificates prometheus valgrind procps \
+	libsystemd-dev systemd groff-base mandoc \
+	libjs-dygraphs chromium \
 	>/dev/null
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+	apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+fi

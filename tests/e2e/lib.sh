@@ -9,6 +9,10 @@ set -u
 PROCWATCHD="$PW_BUILDDIR/daemon/procwatchd"
 PW_TARGET="$PW_BUILDDIR/tests/e2e/pw_target"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/pw-e2e.XXXXXX")
+# The scripts measure CPU and timing of real processes: under make -j they
+# would starve each other on a small machine, so they take turns.
+exec 9>"${TMPDIR:-/tmp}/procwatch-e2e.lock"
+flock 9
 PIDS=""
 PASSED=0
 FAILED=0

@@ -730,6 +730,218 @@ test_config_free_null(void **state)
 	config_free(NULL);
 }
 
+static void
+test_config_rules_default_to_builtins(void **state)
+{
+	struct config *c = parse_ok("{}");
+
+	(void)state;
+	assert_int_equal(c->nrules, 4);
+	assert_string_equal(c->rules[0].name, "high_cpu");
+	assert_string_equal(c->rules[3].name, "fd_exhaustion");
+	assert_int_equal(c->alert_history, 100);
+	assert_string_equal(c->state_dir, "/var/lib/procwatch");
+	assert_int_equal(c->nreceivers, 0);
+	config_free(c);
+	assert_int_equal(config_defaults(&c), 0);
+	assert_int_equal(c->nrules, 4);
+	config_free(c);
+}
+
+static void
+test_config_rules_builtin_switches(void **state)
+{
+	struct config *c;
+
+	(void)state;
+	c = parse_ok("{\"rules\": {\"builtin\": {\"high_cpu\": false}}}");
+	assert_int_equal(c->nrules, 3);
+	assert_string_equal(c->rules[0].name, "high_memory");
+	config_free(c);
+	c = parse_ok("{\"rules\": {\"builtin\": false}}");
+	assert_int_equal(c->nrules, 0);
+	config_free(c);
+	/* Custom rules replace the built-ins unless they are asked for. */
+	c = parse_ok("{\"rules\": [{\"name\": \"x\", \"metric\": \"threads\", "
+	    "\"op\": \">\", \"threshold\": 100}]}");
+	assert_int_equal(c->nrules, 1);
+	config_free(c);
+	c = parse_ok("{\"rules\": {\"builtin\": {\"fd_exhaustion\": true}, "
+	    "\"custom\": [{\"name\": \"x\", \"metric\": \"threads\", "
+	    "\"op\": \">\", \"threshold\": 100}]}}");
+	assert_int_equal(c->nrules, 2);
+	assert_string_equal(c->rules[0].name, "fd_exhaustion");
+	assert_string_equal(c->rules[1].name, "x");
+	config_free(c);
+}
+
+static void
+test_config_rules_custom_full(void **state)
+{
+	struct config *c;
+	const struct pw_rule *r;
+
+	(void)state;
+	c = parse_ok("{\"rules\": {\"custom\": [{\"name\": \"hot\", "
+	    "\"metric\": \"cpu_percent\", \"op\": \">=\", \"threshold\": 50.5, "
+	    "\"clear\": 40, \"for\": \"30s\", \"aggregate\": \"avg\", "
+	    "\"window\": \"1m\", \"severity\": \"critical\", "
+	    "\"targets\": [\"web\"], \"message\": \"{name} hot: "
+	    "{value:.1f}%\"}]}, \"targets\": [{\"name\": \"web\", "
+	    "\"comm\": \"nginx\"}]}");
+	assert_int_equal(c->nrules, 1);
+	r = &c->rules[0];
+	assert_string_equal(r->name, "hot");
+	assert_int_equal(r->op, PW_OP_GE);
+	assert_true(r->threshold == 50.5);
+	assert_true(r->has_clear && r->clear == 40);
+	assert_int_equal(r->for_ms, 30000);
+	assert_int_equal(r->agg, PW_AGG_AVG);
+	assert_int_equal(r->window_ms, 60000);
+	assert_int_equal(r->severity, PW_ASEV_CRITICAL);
+	assert_int_equal(r->ntargets, 1);
+	assert_string_equal(r->targets[0], "web");
+	assert_string_equal(r->message, "{name} hot: {value:.1f}%");
+	config_free(c);
+	c = parse_ok("{\"rules\": [{\"name\": \"a\", \"metric\": \"fd_usage\", "
+	    "\"op\": \"<\", \"threshold\": 0.1, \"for\": 500, "
+	    "\"targets\": [\"all\"]}], \"alert_history\": 5, "
+	    "\"state_dir\": \"/tmp/pw\"}");
+	assert_int_equal(c->rules[0].for_ms, 500);
+	assert_int_equal(c->alert_history, 5);
+	assert_string_equal(c->state_dir, "/tmp/pw");
+	config_free(c);
+}
+
+static void
+test_config_dygraphs_dir(void **state)
+{
+	struct config *c;
+
+	(void)state;
+	c = parse_ok("{}");
+	assert_null(c->dygraphs_dir);		/* the API's Debian default */
+	config_free(c);
+	c = parse_ok("{\"dygraphs_dir\": \"/opt/dygraphs\"}");
+	assert_string_equal(c->dygraphs_dir, "/opt/dygraphs");
+	config_free(c);
+	expect_error("{\"dygraphs_dir\": \"web/dygraphs\"}",
+	    "dygraphs_dir: must be an absolute path");
+	expect_error("{\"dygraphs_dir\": 1}",
+	    "dygraphs_dir: expected a string, got a number");
+}
+
+#define RULE(extra)	"{\"rules\": {\"custom\": [{\"name\": \"r\", " \
+	"\"metric\": \"cpu_percent\", \"op\": \">\", \"threshold\": 1" extra \
+	"}]}}"
+
+static void
+test_config_rules_bad(void **state)
+{
+	(void)state;
+	expect_error("{\"rules\": {\"custom\": [{\"name\": \"r\", \"metric\": "
+	    "\"cpu_percent\", \"op\": \"=>\", \"threshold\": 1}]}}",
+	    "rules.custom[0].op: must be one of > >= < <=");
+	expect_error("{\"rules\": {\"custom\": [{\"name\": \"r\", \"metric\": "
+	    "\"cpu\", \"op\": \">\", \"threshold\": 1}]}}",
+	    "rules.custom[0].metric: unknown metric \"cpu\"");
+	expect_error("{\"rules\": {\"custom\": [{\"name\": \"r\", \"metric\": "
+	    "\"cpu_percent\", \"op\": \">\"}]}}",
+	    "rules.custom[0]: missing \"threshold\"");
+	expect_error(RULE(", \"for\": \"3 days\""), "rules.custom[0].for: ");
+	expect_error(RULE(", \"for\": \"5x\""), "rules.custom[0].for: ");
+	expect_error(RULE(", \"aggregate\": \"avg\""),
+	    "rules.custom[0]: \"aggregate\" and \"window\" go together");
+	expect_error(RULE(", \"aggregate\": \"sum\", \"window\": \"1m\""),
+	    "rules.custom[0].aggregate: must be one of avg max min");
+	expect_error(RULE(", \"clear\": 5"), "rules.custom[0].clear: must be "
+	    "on the other side");
+	expect_error(RULE(", \"severity\": \"page\""),
+	    "rules.custom[0].severity: must be one of info warning critical");
+	expect_error(RULE(", \"message\": \"{nope}\""),
+	    "rules.custom[0].message: unknown placeholder at offset 0");
+	expect_error(RULE(", \"targets\": [\"db\"]"),
+	    "rules.custom[0].targets[0]: unknown target \"db\"");
+	expect_error(RULE(", \"bogus\": 1"),
+	    "rules.custom[0]: unknown key \"bogus\"");
+	expect_error("{\"rules\": {\"custom\": [{\"name\": \"r\", \"metric\": "
+	    "\"threads\", \"op\": \">\", \"threshold\": 1}, {\"name\": \"r\", "
+	    "\"metric\": \"threads\", \"op\": \">\", \"threshold\": 2}]}}",
+	    "rules.custom[1].name: duplicate rule name \"r\"");
+	expect_error("{\"rules\": {\"builtin\": {\"high_gpu\": false}}}",
+	    "rules.builtin.high_gpu: unknown built-in rule");
+	expect_error("{\"rules\": [{\"name\": \"r\", \"metric\": \"threads\", "
+	    "\"op\": \">\", \"threshold\": \"x\"}]}",
+	    "rules[0].threshold: expected");
+}
+
+static void
+test_config_receivers(void **state)
+{
+	struct config *c;
+	const struct config_receiver *r;
+
+	(void)state;
+	c = parse_ok("{\"receivers\": [{\"name\": \"hook\", \"url\": "
+	    "\"http://127.0.0.1:9/x\", \"headers\": {\"X-Team\": \"ops\"}, "
+	    "\"secret\": \"s3\", \"timeout_ms\": 2000, \"min_severity\": "
+	    "\"warning\", \"send_resolved\": false}, {\"name\": \"am\", "
+	    "\"url\": \"http://127.0.0.1:9093/api/v2/alerts\", \"format\": "
+	    "\"alertmanager\", \"resend_ms\": 30000}, {\"name\": \"script\", "
+	    "\"exec\": [\"/bin/cat\", \"-\"], \"timeout_ms\": 5000}]}");
+	assert_int_equal(c->nreceivers, 3);
+	r = &c->receivers[0];
+	assert_string_equal(r->name, "hook");
+	assert_int_equal(r->format, RECV_PROCWATCH);
+	assert_int_equal(r->nheaders, 1);
+	assert_string_equal(r->headers[0], "X-Team: ops");
+	assert_string_equal(r->secret, "s3");
+	assert_int_equal(r->timeout_ms, 2000);
+	assert_int_equal(r->min_severity, PW_ASEV_WARNING);
+	assert_false(r->send_resolved);
+	assert_int_equal(r->max_age_ms, 3600000);
+	assert_int_equal(c->receivers[1].format, RECV_ALERTMANAGER);
+	assert_int_equal(c->receivers[1].resend_ms, 30000);
+	assert_true(c->receivers[1].send_resolved);
+	assert_int_equal(c->receivers[2].format, RECV_EXEC);
+	assert_string_equal(c->receivers[2].argv[1], "-");
+	assert_null(c->receivers[2].argv[2]);
+	config_free(c);
+}
+
+static void
+test_config_receivers_bad(void **state)
+{
+	(void)state;
+	expect_error("{\"receivers\": [{\"url\": \"http://x/\"}]}",
+	    "receivers[0]: missing \"name\"");
+	expect_error("{\"receivers\": [{\"name\": \"a\"}]}",
+	    "receivers[0]: give exactly one of \"url\" and \"exec\"");
+	expect_error("{\"receivers\": [{\"name\": \"a\", \"url\": "
+	    "\"ftp://x/\"}]}", "receivers[0].url: must be an http://");
+	expect_error("{\"receivers\": [{\"name\": \"a\", \"url\": "
+	    "\"http://x/\", \"format\": \"slack\"}]}",
+	    "receivers[0].format: must be \"procwatch\" or \"alertmanager\"");
+	expect_error("{\"receivers\": [{\"name\": \"a\", \"url\": "
+	    "\"http://x/\", \"timeout_ms\": 0}]}",
+	    "receivers[0].timeout_ms: must be an integer between");
+	expect_error("{\"receivers\": [{\"name\": \"a\", \"url\": "
+	    "\"http://x/\", \"min_severity\": \"low\"}]}",
+	    "receivers[0].min_severity: must be one of");
+	expect_error("{\"receivers\": [{\"name\": \"a\", \"url\": "
+	    "\"http://x/\", \"headers\": {\"Bad Name\": \"v\"}}]}",
+	    "receivers[0].headers.Bad Name: bad header");
+	expect_error("{\"receivers\": [{\"name\": \"a\", \"exec\": "
+	    "[\"cat\"]}]}", "receivers[0].exec: [0]: the command must be");
+	expect_error("{\"receivers\": [{\"name\": \"a\", \"url\": "
+	    "\"http://x/\"}, {\"name\": \"a\", \"url\": \"http://y/\"}]}",
+	    "receivers[1].name: duplicate receiver name \"a\"");
+	expect_error("{\"state_dir\": \"rel/dir\"}",
+	    "state_dir: must be an absolute path");
+	expect_error("{\"alert_history\": -1}", "alert_history: must be an "
+	    "integer between 0 and 100000");
+}
+
 int
 main(void)
 {
@@ -770,6 +982,13 @@ main(void)
 		cmocka_unit_test(test_config_describe_lists_targets),
 		cmocka_unit_test(test_config_error_fits_small_buffer),
 		cmocka_unit_test(test_config_free_null),
+		cmocka_unit_test(test_config_rules_default_to_builtins),
+		cmocka_unit_test(test_config_rules_builtin_switches),
+		cmocka_unit_test(test_config_rules_custom_full),
+		cmocka_unit_test(test_config_rules_bad),
+		cmocka_unit_test(test_config_dygraphs_dir),
+		cmocka_unit_test(test_config_receivers),
+		cmocka_unit_test(test_config_receivers_bad),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

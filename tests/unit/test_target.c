@@ -97,6 +97,16 @@ test_target_cmdline_regex(void **state)
 	assert_int_equal(pw_target_init(&t, "bad", PW_SEL_CMDLINE, "(unclosed",
 	    false, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "bad regex"));
+	/* Patterns that would make regcomp() take gigabytes are refused. */
+	assert_int_equal(pw_target_init(&t, "x", PW_SEL_CMDLINE, "a++++++",
+	    false, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "repetition"));
+	assert_int_equal(pw_target_init(&t, "x", PW_SEL_CMDLINE,
+	    "(a{999}){999}", false, err, sizeof(err)), -EINVAL);
+	assert_int_equal(pw_target_init(&t, "x", PW_SEL_CMDLINE,
+	    "^/usr/bin/python3? .*worker\\+[0-9]{1,5}$", false, err,
+	    sizeof(err)), 0);
+	pw_target_fini(&t);
 }
 
 static void

@@ -93,6 +93,18 @@ void	pw_monitor_set_cycle_hook(struct pw_monitor *, pw_cycle_fn *, void *);
  */
 uint64_t	pw_monitor_last_cycle_ns(struct pw_monitor *);
 
+/*
+ * The threads of `pid` read now from the monitor's procfs root (see
+ * pw_procfs_list_threads()), with the wall-clock start of each in
+ * start_ms[] (a parallel array).  *out and *start_ms are malloc'd; free
+ * both.  *hz gets the clock tick rate.  Returns 0, -ESRCH or -ENOMEM.
+ * Thread: any; it only reads /proc and the monitor's immutable fields.
+ */
+struct pw_thread_stat;
+int	pw_monitor_threads(struct pw_monitor *, pid_t pid,
+	    struct pw_thread_stat **out, int64_t **start_ms, size_t *n,
+	    long *hz);
+
 struct pw_store	*pw_monitor_store(struct pw_monitor *);
 void		 pw_monitor_get_stats(struct pw_monitor *,
 		    struct pw_monitor_stats *);

@@ -137,6 +137,7 @@ struct pw_thread_stat {
 	char		comm[17];
 	uint64_t	utime;
 	uint64_t	stime;
+	uint64_t	starttime;	/* ticks after boot */
 };
 int	pw_procfs_list_threads(const struct pw_procfs *, pid_t,
 	    struct pw_thread_stat **out, size_t *n);

@@ -80,6 +80,39 @@ void	pw_snapshot_free(struct pw_snapshot *);
 int	pw_store_samples(struct pw_store *, pid_t, int64_t since_ms,
 	    size_t limit, struct pw_sample **out, size_t *n, size_t *cap);
 
+/*
+ * Called by pw_store_each() for each process: `view` (whose strings point
+ * into the store) and samples[0..n-1] (oldest first, in a scratch buffer
+ * reused for the next process) are valid only during the call.  It runs
+ * under the store's read lock, so it must be quick and must not block,
+ * take other locks or call back into the store.  A non-zero return stops
+ * the walk and is returned by pw_store_each().
+ */
+typedef int pw_store_visit_fn(const struct pw_proc_view *view,
+    const struct pw_sample *samples, size_t n, void *arg);
+
+/*
+ * Visit every process (and, with `include_gone`, those kept after exit) in
+ * (pid, id) order with its samples newer than `since_ms` (INT64_MIN for
+ * all), decoded without copying every ring to the heap: one scratch buffer
+ * of `history` samples is allocated per walk.  The read lock is taken and
+ * released around each process, so the sampler waits at most for one
+ * process's decode and callback, never for the whole walk; a process
+ * inserted meanwhile with a lower pid than the walk's position is not
+ * visited.  The view's `latest` is the newest sample even when none is in
+ * the window.  Returns 0, -ENOMEM, or fn's non-zero value.
+ * Thread: any.
+ */
+int	pw_store_each(struct pw_store *, int64_t since_ms, bool include_gone,
+	    pw_store_visit_fn *fn, void *arg);
+
+/*
+ * Time of the last commit (0 before the first) and MemTotal in bytes (0 if
+ * unknown), read under the lock.  Either pointer may be NULL.
+ */
+void	pw_store_info(struct pw_store *, int64_t *taken_ms,
+	    uint64_t *mem_total);
+
 /* Number of live processes and of gone ones still kept. */
 void	pw_store_counts(struct pw_store *, size_t *alive, size_t *gone);
 

@@ -1,0 +1,53 @@
+/*
+ * api/stats.h: the windowed views of the API (statistics, averages,
+ * bottlenecks, threads, baselines) as request -> JSON functions, so that
+ * server.c only routes.
+ *
+ * Each function returns an HTTP status.  On 2xx *out is a new cJSON object
+ * the caller frees with cJSON_Delete(); otherwise *out is NULL and `err`
+ * holds the message for {"error": ...} (NULL *out with 500 and an empty
+ * err means out of memory).  String arguments are query values as MHD
+ * gives them: NULL when absent.
+ * Thread: HTTP.  The state is guarded by its own mutex, never held across
+ * store calls, /proc reads or cJSON.
+ */
+#ifndef API_STATS_H
+#define API_STATS_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+struct cJSON;
+struct pw_monitor;
+struct api_stats;
+
+#define API_STATS_MAX_BASELINES	64	/* the oldest is dropped beyond */
+#define API_STATS_MAX_THREAD_PIDS 64	/* previous /threads readings kept */
+#define API_STATS_DEFAULT_WINDOW_MS	300000
+
+/* Returns NULL when out of memory.  Free with api_stats_free(). */
+struct api_stats	*api_stats_new(struct pw_monitor *mon);
+void			 api_stats_free(struct api_stats *);
+
+/* GET /api/v1/processes/{pid}/stats?window=&metrics=&baseline= */
+unsigned	api_stats_process(struct api_stats *, pid_t pid,
+		    const char *window, const char *metrics,
+		    const char *baseline, struct cJSON **out, char *err,
+		    size_t errlen);
+/* GET /api/v1/averages?window=&target= */
+unsigned	api_stats_averages(struct api_stats *, const char *window,
+		    const char *target, struct cJSON **out, char *err,
+		    size_t errlen);
+/* GET /api/v1/bottlenecks?window=&limit= */
+unsigned	api_stats_bottlenecks(struct api_stats *, const char *window,
+		    const char *limit, struct cJSON **out, char *err,
+		    size_t errlen);
+/* GET /api/v1/processes/{pid}/threads?window= */
+unsigned	api_stats_threads(struct api_stats *, pid_t pid,
+		    const char *window, struct cJSON **out, char *err,
+		    size_t errlen);
+/* POST /api/v1/baselines with a JSON body. */
+unsigned	api_stats_baseline_create(struct api_stats *, const char *body,
+		    size_t len, struct cJSON **out, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,212 @@
+/*
+ * stats_bench.c: how long the windowed views take on a full store.
+ *
+ *   bench/stats_bench [-p PROCS] [-s SAMPLES] [-r ROUNDS]
+ *
+ * Fills a store with PROCS processes (default 1000) of SAMPLES samples
+ * (default 1000, one a second) of synthetic data without /proc: rings are
+ * built directly and inserted through the library's internal hooks.  A
+ * tenth of the processes leak memory, a tenth leak descriptors, the CPU
+ * load varies.  Then it times, as the HTTP handlers run them minus the
+ * JSON: pw_bottlenecks() over a 5 m window, pw_stats_averages() over 5 m,
+ * and one process's stats (copy of 10 m of samples, the 16 metrics
+ * summarised, 3 trends, 16 Welch tests against the previous window).
+ * Prints the median and the worst of ROUNDS (default 20) wall-clock runs.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <procwatch/bottleneck.h>
+#include <procwatch/ring.h>
+#include <procwatch/stats.h>
+#include <procwatch/store.h>
+
+#include "internal.h"
+
+static double
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static int
+cmp_d(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void
+report(const char *what, double *t, int n)
+{
+	qsort(t, (size_t)n, sizeof(*t), cmp_d);
+	printf("%-44s median %8.3f ms   max %8.3f ms\n", what, t[n / 2],
+	    t[n - 1]);
+}
+
+static struct pw_store *
+fill(int procs, int samples)
+{
+	struct pw_store *st = pw_store_new((size_t)samples, 100);
+	struct pw_sample s;
+	struct pw_proc *p;
+	unsigned seed = 1;
+	int i, j;
+
+	if (st == NULL)
+		return NULL;
+	for (i = 0; i < procs; i++) {
+		if ((p = calloc(1, sizeof(*p))) == NULL)
+			return NULL;
+		p->pid = 1000 + i;
+		p->alive = true;
+		p->fd_limit = 1024;
+		snprintf(p->comm, sizeof(p->comm), "proc%d", i);
+		p->target = strdup(i % 3 ? "web" : "db");
+		p->cmdline = strdup("synthetic");
+		p->user = strdup("bench");
+		pw_prochandle_init(&p->h, p->pid);
+		if ((p->ring = pw_ring_new((size_t)samples, 100)) == NULL)
+			return NULL;
+		memset(&s, 0, sizeof(s));
+		s.rss_bytes = (uint64_t)(1 + i % 200) << 20;
+		s.vms_bytes = s.rss_bytes * 4;
+		s.threads = 1 + i % 8;
+		s.open_fds = 10;
+		s.state = PW_STATE_SLEEPING;
+		for (j = 0; j < samples; j++) {
+			s.ts_ms = 1700000000000LL + (int64_t)j * 1000;
+			s.utime_ticks += (uint64_t)(rand_r(&seed) % (1 + i % 50));
+			s.stime_ticks += (uint64_t)(rand_r(&seed) % 3);
+			s.ctx_voluntary += (uint64_t)(rand_r(&seed) % 100);
+			s.ctx_involuntary += (uint64_t)(rand_r(&seed) % 10);
+			s.minor_faults += (uint64_t)(rand_r(&seed) % 1000);
+			s.read_bytes += (uint64_t)(rand_r(&seed) % 65536);
+			s.write_bytes += (uint64_t)(rand_r(&seed) % 65536);
+			if (i % 10 == 0)
+				s.rss_bytes += 64 * 1024;	/* leak */
+			if (i % 10 == 1 && j % 5 == 0)
+				s.open_fds++;			/* fd leak */
+			pw_ring_push(p->ring, &s);
+		}
+		pw__store_wrlock(st);
+		if (pw__store_insert(st, p) < 0)
+			return NULL;
+		st->taken_ms = s.ts_ms;
+		st->mem_total = 16ull << 30;
+		pw__store_unlock(st);
+	}
+	return st;
+}
+
+/* One process's stats, as api/stats.c computes them. */
+static size_t
+one_stats(struct pw_store *st, pid_t pid, int64_t window_ms)
+{
+	struct pw_series_ctx ctx = { .mem_total = 16ull << 30,
+	    .fd_limit = 1024 };
+	struct pw_summary cur, prev;
+	struct pw_sample *s;
+	struct pw_welch w;
+	struct pw_trend tr;
+	size_t n, cap, c, k, total = 0;
+	double *t, *v;
+	unsigned m;
+	int64_t end;
+
+	pw_store_info(st, &end, NULL);
+	if (pw_store_samples(st, pid, end - 2 * window_ms, SIZE_MAX, &s, &n,
+	    &cap) < 0)
+		return 0;
+	t = malloc(n * sizeof(*t));
+	v = malloc(n * sizeof(*v));
+	for (c = 0; c < n && s[c].ts_ms <= end - window_ms; c++)
+		;
+	for (m = 0; m < PW_METRIC_COUNT; m++) {
+		k = pw_stats_series(s + c, n - c, m, &ctx, t, v);
+		if (pw_metric_has_trend(m))
+			pw_stats_trend(t, v, k, &tr);
+		pw_stats_summarize(v, k, v, &cur);
+		k = pw_stats_series(s, c, m, &ctx, NULL, v);
+		pw_stats_summarize(v, k, v, &prev);
+		pw_stats_welch(&cur, &prev, &w);
+		total += cur.n;
+	}
+	free(t);
+	free(v);
+	free(s);
+	return total;
+}
+
+int
+main(int argc, char **argv)
+{
+	int procs = 1000, samples = 1000, rounds = 20, opt, r;
+	struct pw_avg_group *g, all;
+	struct pw_bottleneck *v;
+	struct pw_store *st;
+	double t0, *tb, *ta, *ts, tf;
+	size_t n = 0, ng, found = 0;
+
+	while ((opt = getopt(argc, argv, "p:s:r:")) != -1) {
+		if (opt == 'p')
+			procs = atoi(optarg);
+		else if (opt == 's')
+			samples = atoi(optarg);
+		else if (opt == 'r')
+			rounds = atoi(optarg);
+		else
+			return 2;
+	}
+	if (procs < 1 || samples < 2 || rounds < 1) {
+		fprintf(stderr, "usage: stats_bench [-p PROCS] [-s SAMPLES] "
+		    "[-r ROUNDS]\n");
+		return 2;
+	}
+	tb = calloc((size_t)rounds, sizeof(double));
+	ta = calloc((size_t)rounds, sizeof(double));
+	ts = calloc((size_t)rounds, sizeof(double));
+	t0 = now_ms();
+	if ((st = fill(procs, samples)) == NULL || tb == NULL || ta == NULL ||
+	    ts == NULL) {
+		fprintf(stderr, "stats_bench: out of memory\n");
+		return 1;
+	}
+	tf = now_ms() - t0;
+	printf("store: %d processes x %d samples (1 s apart), filled in "
+	    "%.0f ms\n", procs, samples, tf);
+	for (r = 0; r < rounds; r++) {
+		t0 = now_ms();
+		if (pw_bottlenecks(st, 300000, 20, NULL, NULL, 0, &v, &n) < 0)
+			return 1;
+		tb[r] = now_ms() - t0;
+		found = n;
+		free(v);
+		t0 = now_ms();
+		if (pw_stats_averages(st, 300000, NULL, &g, &ng, &all) < 0)
+			return 1;
+		ta[r] = now_ms() - t0;
+		pw_avg_groups_free(g, ng);
+		t0 = now_ms();
+		if (one_stats(st, 1000 + procs / 2, 300000) == 0)
+			return 1;
+		ts[r] = now_ms() - t0;
+	}
+	report("bottlenecks, 5m window (300 samples each)", tb, rounds);
+	report("averages, 5m window", ta, rounds);
+	report("one process's stats, 5m + previous 5m", ts, rounds);
+	printf("(%zu bottleneck entries kept of the ranked list; %d rounds)\n",
+	    found, rounds);
+	pw_store_free(st);
+	free(tb);
+	free(ta);
+	free(ts);
+	return 0;
+}

@@ -1,0 +1,1037 @@
+/*
+ * notifier.c: alert evaluation glue and notification delivery.
+ *
+ * DESIGN: the sampler's cycle hook takes a store snapshot, evaluates the
+ * rules (pw_alerts_eval()) and appends the transitions to a bounded inbox
+ * under a mutex, then wakes the delivery thread with curl_multi_wakeup():
+ * nothing on the sampling path waits for the network.  The delivery
+ * thread turns each transition into one job per interested receiver (the
+ * body is rendered once, when the job is made, and kept as is: a job
+ * loaded from the spool needs nothing else), runs HTTP jobs through one
+ * curl multi handle and exec jobs as child processes, and retries failures
+ * after min(backoff_max, backoff * 2^n) ms, half of it random ("equal
+ * jitter"), until the job is older than the receiver's max_age_ms.  Each
+ * receiver holds at most queue_max jobs; a job that does not fit, or that
+ * ages out, is dropped, counted and logged (at most once per 10 s per
+ * receiver).  Delivery is at least once: a request that timed out may
+ * have reached the receiver.
+ *
+ * The spool ($state_dir/notify-spool.jsonl) holds one pending job per
+ * line; it is rewritten (write, fsync, rename) whenever the set of jobs
+ * changes and at shutdown, and read at start.
+ *
+ * Alertmanager receivers also keep the alerts now firing and post them all
+ * again every resend_ms, as Alertmanager expects of a client.
+ *
+ * Lock order: the notifier's mutex is a leaf; it is never held while
+ * calling into the alert engine, the store, libcurl or cJSON.
+ */
+#include <config.h>	/* autoconf's */
+
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+#include <curl/curl.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <procwatch/monitor.h>
+#include <procwatch/rules.h>
+#include <procwatch/store.h>
+
+#include "daemon/log.h"
+#include "daemon/notifier.h"
+
+#define INBOX_MAX	4096		/* transitions not yet picked up */
+#define SPOOL_NAME	"notify-spool.jsonl"
+#define SPOOL_LINE_MAX	(1024 * 1024)
+#define LOG_EVERY_MS	10000
+#define FLUSH_MS	1000		/* at shutdown */
+#define POLL_MS		200
+
+struct job {
+	size_t		 recv;		/* index into receivers */
+	char		*body;		/* owned */
+	int64_t		 created_ms;
+	int64_t		 next_ms;	/* when to (re)try */
+	unsigned	 attempts;
+	bool		 in_flight;
+	CURL		*easy;
+	struct curl_slist *hdrs;
+	pid_t		 child;		/* exec jobs */
+	int64_t		 deadline_ms;	/* exec jobs */
+};
+
+struct recv_state {
+	const struct config_receiver *cfg;
+	/* under mtx, for notifier_stats() */
+	uint64_t	 delivered, failed, dropped, queued;
+	/* delivery thread only */
+	int64_t		 last_log_ms;	/* failures */
+	int64_t		 last_drop_ms;	/* drops */
+	uint64_t	 unlogged_drops;
+	struct pw_alert	*firing;	/* alertmanager: for re-sends */
+	size_t		 nfiring, capfiring;
+	int64_t		 resend_ms;	/* next re-send */
+};
+
+struct notifier {
+	const struct config	*cfg;
+	struct pw_alerts	*alerts;
+	struct recv_state	*rs;
+	size_t			 nrs;
+	char			 host[256];
+	char			 base_url[128];
+	char			*spool_path;	/* NULL: no spool */
+	CURLM			*multi;
+
+	pthread_t		 thread;
+	bool			 running;
+	pthread_mutex_t		 mtx;
+	bool			 stop;		/* under mtx */
+	struct pw_alert		*inbox;		/* under mtx */
+	size_t			 ninbox;
+	uint64_t		 inbox_dropped;	/* under mtx */
+
+	/* delivery thread only */
+	struct job		**jobs;
+	size_t			 njobs, capjobs;
+	bool			 dirty;		/* spool out of date */
+	unsigned		 seed;
+};
+
+static int64_t
+wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* --- bodies ----------------------------------------------------------------- */
+
+static bool
+add_time(cJSON *o, const char *key, int64_t ms)
+{
+	char buf[API_RFC3339_LEN];
+
+	if (api_fmt_rfc3339(ms, buf, sizeof(buf)) < 0)
+		return false;
+	return cJSON_AddStringToObject(o, key, buf) != NULL;
+}
+
+/*
+ * The procwatch format (README.md, "Alert notifications"):
+ * {"version": 1, "source": "procwatchd", "host", "receiver", "status":
+ * "firing"|"resolved", "alerts": [ALERT]} with ALERT as in /alerts.
+ */
+static char *
+body_procwatch(const struct notifier *n, const struct config_receiver *r,
+    const struct pw_alert *a)
+{
+	cJSON *o, *arr, *item;
+	char *body = NULL;
+
+	if ((o = cJSON_CreateObject()) == NULL)
+		return NULL;
+	if (cJSON_AddNumberToObject(o, "version", 1) == NULL ||
+	    cJSON_AddStringToObject(o, "source", "procwatchd") == NULL ||
+	    cJSON_AddStringToObject(o, "host", n->host) == NULL ||
+	    cJSON_AddStringToObject(o, "receiver", r->name) == NULL ||
+	    cJSON_AddStringToObject(o, "status", a->state ==
+	    PW_ALERT_RESOLVED ? "resolved" : "firing") == NULL ||
+	    (arr = cJSON_AddArrayToObject(o, "alerts")) == NULL ||
+	    (item = api_json_alert(a)) == NULL)
+		goto out;
+	if (!cJSON_AddItemToArray(arr, item)) {
+		cJSON_Delete(item);
+		goto out;
+	}
+	body = cJSON_PrintUnformatted(o);	/* we own body */
+out:
+	cJSON_Delete(o);
+	return body;
+}
+
+/* One alert in Alertmanager's API v2 form (postableAlert). */
+static cJSON *
+am_alert(const struct notifier *n, const struct pw_alert *a)
+{
+	cJSON *o, *l, *an;
+	char pid[24], url[512];
+	bool ok;
+
+	if ((o = cJSON_CreateObject()) == NULL)
+		return NULL;
+	snprintf(pid, sizeof(pid), "%ld", (long)a->pid);
+	snprintf(url, sizeof(url), "%s/alerts?state=all&target=%s",
+	    n->base_url, a->target);
+	ok = (l = cJSON_AddObjectToObject(o, "labels")) != NULL &&
+	    cJSON_AddStringToObject(l, "alertname", a->rule->name) != NULL &&
+	    cJSON_AddStringToObject(l, "severity",
+	    pw_alert_severity_name(a->rule->severity)) != NULL &&
+	    cJSON_AddStringToObject(l, "pid", pid) != NULL &&
+	    cJSON_AddStringToObject(l, "name", a->name) != NULL &&
+	    cJSON_AddStringToObject(l, "target", a->target) != NULL &&
+	    cJSON_AddStringToObject(l, "instance", n->host) != NULL &&
+	    (an = cJSON_AddObjectToObject(o, "annotations")) != NULL &&
+	    cJSON_AddStringToObject(an, "summary", a->message) != NULL &&
+	    add_time(o, "startsAt", a->fired_ms != 0 ? a->fired_ms :
+	    a->started_ms) &&
+	    (a->resolved_ms == 0 || add_time(o, "endsAt", a->resolved_ms)) &&
+	    cJSON_AddStringToObject(o, "generatorURL", url) != NULL;
+	if (!ok) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}
+
+static char *
+body_alertmanager(const struct notifier *n, const struct pw_alert *a,
+    size_t na)
+{
+	cJSON *arr, *item;
+	char *body = NULL;
+	size_t i;
+
+	if ((arr = cJSON_CreateArray()) == NULL)
+		return NULL;
+	for (i = 0; i < na; i++) {
+		if ((item = am_alert(n, &a[i])) == NULL)
+			goto out;
+		if (!cJSON_AddItemToArray(arr, item)) {
+			cJSON_Delete(item);
+			goto out;
+		}
+	}
+	body = cJSON_PrintUnformatted(arr);
+out:
+	cJSON_Delete(arr);
+	return body;
+}
+
+/* "sha256=<hex HMAC-SHA256 of body keyed with secret>" */
+static int
+sign(const char *secret, const char *body, char *out, size_t outlen)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0, i;
+	size_t pos;
+
+	if (HMAC(EVP_sha256(), secret, (int)strlen(secret),
+	    (const unsigned char *)body, strlen(body), md, &mdlen) == NULL)
+		return -EINVAL;
+	if (outlen < 8 + (size_t)mdlen * 2)
+		return -ENOSPC;
+	pos = (size_t)snprintf(out, outlen, "sha256=");
+	for (i = 0; i < mdlen; i++)
+		pos += (size_t)snprintf(out + pos, outlen - pos, "%02x", md[i]);
+	return 0;
+}
+
+/* --- jobs ------------------------------------------------------------------ */
+
+static void
+note_drop(struct notifier *n, size_t ri, const char *why)
+{
+	struct recv_state *rs = &n->rs[ri];
+	int64_t now = wall_ms();
+
+	pthread_mutex_lock(&n->mtx);
+	rs->dropped++;
+	pthread_mutex_unlock(&n->mtx);
+	rs->unlogged_drops++;
+	if (now - rs->last_drop_ms >= LOG_EVERY_MS) {
+		log_warnx("notify %s: dropped %" PRIu64 " notification(s): %s",
+		    rs->cfg->name, rs->unlogged_drops, why);
+		rs->unlogged_drops = 0;
+		rs->last_drop_ms = now;
+	}
+}
+
+static void
+job_free(struct job *j)
+{
+	if (j == NULL)
+		return;
+	free(j->body);
+	free(j);
+}
+
+/* Queue `body` (ownership moves to the queue, even on failure). */
+static void
+job_add(struct notifier *n, size_t ri, char *body, int64_t created_ms,
+    unsigned attempts)
+{
+	struct recv_state *rs = &n->rs[ri];
+	struct job *j, **np;
+	size_t ncap;
+
+	if (body == NULL) {
+		note_drop(n, ri, "out of memory");
+		return;
+	}
+	if (rs->queued >= rs->cfg->queue_max) {
+		free(body);
+		note_drop(n, ri, "queue full");
+		return;
+	}
+	if (n->njobs == n->capjobs) {
+		ncap = n->capjobs ? n->capjobs * 2 : 16;
+		if ((np = realloc(n->jobs, ncap * sizeof(*np))) == NULL) {
+			free(body);
+			note_drop(n, ri, "out of memory");
+			return;
+		}
+		n->jobs = np;
+		n->capjobs = ncap;
+	}
+	if ((j = calloc(1, sizeof(*j))) == NULL) {
+		free(body);
+		note_drop(n, ri, "out of memory");
+		return;
+	}
+	j->recv = ri;
+	j->body = body;
+	j->created_ms = created_ms;
+	j->next_ms = 0;
+	j->attempts = attempts;
+	j->child = -1;
+	n->jobs[n->njobs++] = j;
+	pthread_mutex_lock(&n->mtx);
+	rs->queued++;
+	pthread_mutex_unlock(&n->mtx);
+	n->dirty = true;
+}
+
+static void
+job_remove(struct notifier *n, size_t at)
+{
+	struct recv_state *rs = &n->rs[n->jobs[at]->recv];
+
+	job_free(n->jobs[at]);
+	n->jobs[at] = n->jobs[--n->njobs];
+	pthread_mutex_lock(&n->mtx);
+	rs->queued--;
+	pthread_mutex_unlock(&n->mtx);
+	n->dirty = true;
+}
+
+/* --- alertmanager re-sends ------------------------------------------------- */
+
+static void
+am_track(struct recv_state *rs, const struct pw_alert *a)
+{
+	struct pw_alert *np;
+	size_t i, ncap;
+
+	for (i = 0; i < rs->nfiring; i++)
+		if (rs->firing[i].id == a->id)
+			break;
+	if (a->state == PW_ALERT_RESOLVED) {
+		if (i < rs->nfiring)
+			rs->firing[i] = rs->firing[--rs->nfiring];
+		return;
+	}
+	if (i < rs->nfiring)
+		return;
+	if (rs->nfiring == rs->capfiring) {
+		ncap = rs->capfiring ? rs->capfiring * 2 : 8;
+		if (ncap > INBOX_MAX ||
+		    (np = realloc(rs->firing, ncap * sizeof(*np))) == NULL)
+			return;		/* not re-sent; sent once anyway */
+		rs->firing = np;
+		rs->capfiring = ncap;
+	}
+	rs->firing[rs->nfiring++] = *a;
+}
+
+static void
+am_resend(struct notifier *n, int64_t now)
+{
+	struct recv_state *rs;
+	size_t i;
+
+	for (i = 0; i < n->nrs; i++) {
+		rs = &n->rs[i];
+		if (rs->cfg->format != RECV_ALERTMANAGER)
+			continue;
+		if (rs->resend_ms == 0)
+			rs->resend_ms = now + rs->cfg->resend_ms;
+		if (now < rs->resend_ms)
+			continue;
+		rs->resend_ms = now + rs->cfg->resend_ms;
+		if (rs->nfiring > 0)
+			job_add(n, i, body_alertmanager(n, rs->firing,
+			    rs->nfiring), now, 0);
+	}
+}
+
+/* Turn the transitions of the inbox into jobs. */
+static void
+take_inbox(struct notifier *n, int64_t now)
+{
+	struct pw_alert *in;
+	const struct config_receiver *r;
+	size_t nin, i, k;
+	uint64_t lost;
+	char *body;
+
+	pthread_mutex_lock(&n->mtx);
+	in = n->inbox;
+	nin = n->ninbox;
+	lost = n->inbox_dropped;
+	n->inbox = NULL;
+	n->ninbox = 0;
+	n->inbox_dropped = 0;
+	pthread_mutex_unlock(&n->mtx);
+	if (lost > 0)
+		for (k = 0; k < n->nrs; k++)
+			note_drop(n, k, "inbox full");
+	for (i = 0; i < nin; i++) {
+		const struct pw_alert *a = &in[i];
+
+		log_info("alert %s %s: %s[%ld] target %s: %s", a->rule->name,
+		    a->state == PW_ALERT_RESOLVED ? "resolved" : "firing",
+		    a->name, (long)a->pid, a->target, a->message);
+		for (k = 0; k < n->nrs; k++) {
+			r = n->rs[k].cfg;
+			if (a->rule->severity < r->min_severity)
+				continue;
+			if (r->format == RECV_ALERTMANAGER)
+				am_track(&n->rs[k], a);
+			if (a->state == PW_ALERT_RESOLVED && !r->send_resolved)
+				continue;
+			if (r->format == RECV_ALERTMANAGER)
+				body = body_alertmanager(n, a, 1);
+			else
+				body = body_procwatch(n, r, a);
+			job_add(n, k, body, now, 0);
+		}
+	}
+	free(in);
+}
+
+/* --- sending --------------------------------------------------------------- */
+
+static size_t
+discard(char *ptr, size_t size, size_t nmemb, void *arg)
+{
+	(void)ptr;
+	(void)arg;
+	return size * nmemb;
+}
+
+static int
+start_http(struct notifier *n, struct job *j)
+{
+	const struct config_receiver *r = n->rs[j->recv].cfg;
+	struct curl_slist *h = NULL, *t;
+	char sig[160], line[200];
+	size_t i;
+	CURL *e;
+
+	if ((e = curl_easy_init()) == NULL)
+		return -ENOMEM;
+	if ((t = curl_slist_append(h, "Content-Type: application/json")) ==
+	    NULL)
+		goto out_oom;
+	h = t;
+	for (i = 0; i < r->nheaders; i++) {
+		if ((t = curl_slist_append(h, r->headers[i])) == NULL)
+			goto out_oom;
+		h = t;
+	}
+	if (r->secret != NULL) {
+		if (sign(r->secret, j->body, sig, sizeof(sig)) < 0)
+			goto out_oom;
+		snprintf(line, sizeof(line), "X-Procwatch-Signature: %s", sig);
+		if ((t = curl_slist_append(h, line)) == NULL)
+			goto out_oom;
+		h = t;
+	}
+	if (curl_easy_setopt(e, CURLOPT_URL, r->url) != CURLE_OK ||
+	    curl_easy_setopt(e, CURLOPT_POSTFIELDS, j->body) != CURLE_OK ||
+	    curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE,
+	    (long)strlen(j->body)) != CURLE_OK ||
+	    curl_easy_setopt(e, CURLOPT_HTTPHEADER, h) != CURLE_OK ||
+	    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS,
+	    (long)r->timeout_ms) != CURLE_OK ||
+	    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
+	    curl_easy_setopt(e, CURLOPT_PRIVATE, j) != CURLE_OK ||
+	    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, discard) != CURLE_OK ||
+	    curl_easy_setopt(e, CURLOPT_USERAGENT,
+	    "procwatchd/" PACKAGE_VERSION) != CURLE_OK ||
+	    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https") !=
+	    CURLE_OK)
+		goto out_oom;
+	if (curl_multi_add_handle(n->multi, e) != CURLM_OK)
+		goto out_oom;
+	j->easy = e;
+	j->hdrs = h;
+	j->in_flight = true;
+	return 0;
+out_oom:
+	curl_slist_free_all(h);
+	curl_easy_cleanup(e);
+	return -ENOMEM;
+}
+
+/* Run the command with the body on stdin (no shell). */
+static int
+start_exec(struct notifier *n, struct job *j, int64_t now)
+{
+	const struct config_receiver *r = n->rs[j->recv].cfg;
+	size_t len = strlen(j->body), off = 0;
+	int fds[2], devnull;
+	ssize_t w;
+	pid_t pid;
+
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return -errno;
+	if ((pid = fork()) < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		return -errno;
+	}
+	if (pid == 0) {
+		sigset_t none;
+
+		sigemptyset(&none);
+		pthread_sigmask(SIG_SETMASK, &none, NULL);
+		signal(SIGPIPE, SIG_DFL);
+		if (dup2(fds[0], 0) < 0)
+			_exit(127);
+		if ((devnull = open("/dev/null", O_WRONLY)) >= 0)
+			dup2(devnull, 1);	/* stderr stays: the log */
+		execv(r->argv[0], r->argv);
+		_exit(127);
+	}
+	close(fds[0]);
+	/* Bodies are small: write what the pipe takes without blocking. */
+	fcntl(fds[1], F_SETFL, O_NONBLOCK);
+	while (off < len && (w = write(fds[1], j->body + off, len - off)) > 0)
+		off += (size_t)w;
+	close(fds[1]);
+	j->child = pid;
+	j->deadline_ms = now + r->timeout_ms;
+	j->in_flight = true;
+	return 0;
+}
+
+/* A finished attempt: success removes the job, failure reschedules it. */
+static bool
+finish(struct notifier *n, size_t at, bool ok, const char *what,
+    int64_t now)
+{
+	struct job *j = n->jobs[at];
+	struct recv_state *rs = &n->rs[j->recv];
+	uint64_t d;
+	unsigned shift;
+
+	j->in_flight = false;
+	pthread_mutex_lock(&n->mtx);
+	if (ok)
+		rs->delivered++;
+	else
+		rs->failed++;
+	pthread_mutex_unlock(&n->mtx);
+	if (ok) {
+		job_remove(n, at);
+		return true;
+	}
+	j->attempts++;
+	if (now - j->created_ms >= (int64_t)rs->cfg->max_age_ms) {
+		job_remove(n, at);
+		note_drop(n, (size_t)(rs - n->rs), "still failing after "
+		    "max_age_ms");
+		return true;
+	}
+	shift = j->attempts - 1 < 20 ? j->attempts - 1 : 20;
+	d = (uint64_t)rs->cfg->backoff_ms << shift;
+	if (d > rs->cfg->backoff_max_ms)
+		d = rs->cfg->backoff_max_ms;
+	d = d / 2 + (uint64_t)rand_r(&n->seed) % (d / 2 + 1);
+	j->next_ms = now + (int64_t)d;
+	/* Rate-limited: a dead receiver must not flood the log. */
+	if (now - rs->last_log_ms >= LOG_EVERY_MS) {
+		log_warnx("notify %s: delivery failed (%s), retry %u in %" PRIu64
+		    " ms", rs->cfg->name, what, j->attempts, d);
+		rs->last_log_ms = now;
+	}
+	n->dirty = true;
+	return false;
+}
+
+static void
+reap_http(struct notifier *n, int64_t now)
+{
+	char what[96];
+	struct job *j;
+	CURLMsg *msg;
+	CURLcode res;
+	long code = 0;
+	size_t at;
+	int left;
+
+	while ((msg = curl_multi_info_read(n->multi, &left)) != NULL) {
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		j = NULL;
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE,
+		    (char **)&j);
+		code = 0;
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_RESPONSE_CODE,
+		    &code);
+		res = msg->data.result;	/* msg dies with the handle */
+		if (res != CURLE_OK)
+			snprintf(what, sizeof(what), "%s",
+			    curl_easy_strerror(res));
+		else
+			snprintf(what, sizeof(what), "HTTP %ld", code);
+		curl_multi_remove_handle(n->multi, msg->easy_handle);
+		curl_easy_cleanup(msg->easy_handle);
+		for (at = 0; at < n->njobs && n->jobs[at] != j; at++)
+			;
+		if (at == n->njobs)
+			continue;
+		curl_slist_free_all(j->hdrs);
+		j->hdrs = NULL;
+		j->easy = NULL;
+		finish(n, at, res == CURLE_OK && code >= 200 && code < 300,
+		    what, now);
+	}
+}
+
+static void
+reap_exec(struct notifier *n, int64_t now)
+{
+	char what[64];
+	struct job *j;
+	size_t at;
+	pid_t r;
+	int st;
+
+	for (at = 0; at < n->njobs; at++) {
+		j = n->jobs[at];
+		if (j->child <= 0)
+			continue;
+		if ((r = waitpid(j->child, &st, WNOHANG)) == 0) {
+			if (now < j->deadline_ms)
+				continue;
+			kill(j->child, SIGKILL);
+			waitpid(j->child, &st, 0);
+			j->child = -1;
+			if (!finish(n, at, false, "timed out, killed", now))
+				continue;
+			at--;
+			continue;
+		}
+		j->child = -1;
+		if (r < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+			snprintf(what, sizeof(what), "command exited %d",
+			    r > 0 && WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+			if (!finish(n, at, false, what, now))
+				continue;
+		} else
+			finish(n, at, true, "", now);
+		at--;			/* the slot holds another job now */
+	}
+}
+
+static void
+start_due(struct notifier *n, int64_t now, bool flushing)
+{
+	struct job *j;
+	size_t at;
+	int rc;
+
+	for (at = 0; at < n->njobs; at++) {
+		j = n->jobs[at];
+		/* At shutdown, first attempts go at once; retries wait. */
+		if (j->in_flight || (j->next_ms > now &&
+		    !(flushing && j->attempts == 0)))
+			continue;
+		if (n->rs[j->recv].cfg->format == RECV_EXEC)
+			rc = start_exec(n, j, now);
+		else
+			rc = start_http(n, j);
+		if (rc < 0) {
+			if (!finish(n, at, false, "cannot start", now))
+				continue;
+			at--;
+		}
+	}
+}
+
+/* --- spool ----------------------------------------------------------------- */
+
+static void
+spool_write(struct notifier *n)
+{
+	char tmp[PATH_MAX];
+	cJSON *o;
+	char *line;
+	size_t i;
+	FILE *f;
+	int fd;
+
+	if (n->spool_path == NULL || !n->dirty)
+		return;
+	n->dirty = false;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", n->spool_path);
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0600)) < 0 || (f = fdopen(fd, "w")) == NULL) {
+		log_warn("notify spool %s", tmp);
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	for (i = 0; i < n->njobs; i++) {
+		struct job *j = n->jobs[i];
+
+		if ((o = cJSON_CreateObject()) == NULL ||
+		    cJSON_AddStringToObject(o, "receiver",
+		    n->rs[j->recv].cfg->name) == NULL ||
+		    cJSON_AddNumberToObject(o, "created_ms",
+		    (double)j->created_ms) == NULL ||
+		    cJSON_AddNumberToObject(o, "attempts",
+		    (double)j->attempts) == NULL ||
+		    cJSON_AddStringToObject(o, "body", j->body) == NULL ||
+		    (line = cJSON_PrintUnformatted(o)) == NULL) {
+			cJSON_Delete(o);
+			n->dirty = true;	/* try again later */
+			continue;
+		}
+		cJSON_Delete(o);
+		fprintf(f, "%s\n", line);
+		cJSON_free(line);
+	}
+	if (fflush(f) != 0 || fsync(fileno(f)) != 0) {
+		log_warn("notify spool %s", tmp);
+		fclose(f);
+		return;
+	}
+	fclose(f);
+	if (rename(tmp, n->spool_path) < 0)
+		log_warn("notify spool rename to %s", n->spool_path);
+}
+
+static void
+spool_load(struct notifier *n)
+{
+	const cJSON *rcv, *cr, *at, *body;
+	char *line = NULL;
+	size_t cap = 0, k, loaded = 0, lost = 0;
+	ssize_t len;
+	cJSON *o;
+	FILE *f;
+
+	if ((f = fopen(n->spool_path, "re")) == NULL) {
+		if (errno != ENOENT)
+			log_warn("notify spool %s", n->spool_path);
+		return;
+	}
+	while ((len = getline(&line, &cap, f)) > 0) {
+		if (len > SPOOL_LINE_MAX ||
+		    (o = cJSON_ParseWithLength(line, (size_t)len)) == NULL) {
+			lost++;
+			continue;
+		}
+		rcv = cJSON_GetObjectItemCaseSensitive(o, "receiver");
+		cr = cJSON_GetObjectItemCaseSensitive(o, "created_ms");
+		at = cJSON_GetObjectItemCaseSensitive(o, "attempts");
+		body = cJSON_GetObjectItemCaseSensitive(o, "body");
+		for (k = 0; cJSON_IsString(rcv) && k < n->nrs; k++)
+			if (strcmp(n->rs[k].cfg->name, rcv->valuestring) == 0)
+				break;
+		if (!cJSON_IsString(rcv) || k == n->nrs ||
+		    !cJSON_IsNumber(cr) || !cJSON_IsString(body)) {
+			lost++;
+			cJSON_Delete(o);
+			continue;
+		}
+		job_add(n, k, strdup(body->valuestring), (int64_t)cr->valuedouble,
+		    cJSON_IsNumber(at) ? (unsigned)at->valuedouble : 0);
+		loaded++;
+		cJSON_Delete(o);
+	}
+	free(line);
+	fclose(f);
+	if (loaded > 0 || lost > 0)
+		log_info("notify spool %s: %zu pending notification(s) "
+		    "loaded, %zu unusable", n->spool_path, loaded, lost);
+}
+
+/* --- thread ---------------------------------------------------------------- */
+
+static bool
+any_due_or_flying(const struct notifier *n)
+{
+	return n->njobs > 0;
+}
+
+static void *
+notifier_main(void *arg)
+{
+	struct notifier *n = arg;
+	int64_t now, stop_at = 0, next;
+	bool stopping = false;
+	size_t i;
+	int running, timeout;
+
+	for (;;) {
+		now = wall_ms();
+		pthread_mutex_lock(&n->mtx);
+		if (n->stop && !stopping) {
+			stopping = true;
+			stop_at = now + FLUSH_MS;
+		}
+		pthread_mutex_unlock(&n->mtx);
+		take_inbox(n, now);
+		if (!stopping)
+			am_resend(n, now);
+		start_due(n, now, stopping);
+		curl_multi_perform(n->multi, &running);
+		reap_http(n, now);
+		reap_exec(n, now);
+		spool_write(n);
+		if (stopping && (!any_due_or_flying(n) || now >= stop_at))
+			break;
+		timeout = POLL_MS;
+		for (i = 0; i < n->njobs; i++)
+			if (!n->jobs[i]->in_flight) {
+				next = n->jobs[i]->next_ms - now;
+				if (next < timeout)
+					timeout = next < 0 ? 0 : (int)next;
+			}
+		if (stopping)
+			timeout = 20;
+		curl_multi_poll(n->multi, NULL, 0, timeout, NULL);
+	}
+	/* What is still in flight goes back to the spool as undelivered. */
+	for (i = 0; i < n->njobs; i++) {
+		struct job *j = n->jobs[i];
+
+		if (j->easy != NULL) {
+			curl_multi_remove_handle(n->multi, j->easy);
+			curl_easy_cleanup(j->easy);
+			curl_slist_free_all(j->hdrs);
+			j->easy = NULL;
+			j->hdrs = NULL;
+		}
+		if (j->child > 0) {
+			kill(j->child, SIGKILL);
+			waitpid(j->child, NULL, 0);
+			j->child = -1;
+		}
+		j->in_flight = false;
+	}
+	n->dirty = true;
+	spool_write(n);
+	for (i = 0; i < n->nrs; i++)
+		if (n->rs[i].unlogged_drops > 0)
+			log_warnx("notify %s: dropped %" PRIu64 " more "
+			    "notification(s)", n->rs[i].cfg->name,
+			    n->rs[i].unlogged_drops);
+	if (n->njobs > 0)
+		log_warnx("notify: %zu notification(s) not delivered at "
+		    "shutdown%s", n->njobs, n->spool_path != NULL ?
+		    ", kept in the spool" : " and lost (no spool)");
+	return NULL;
+}
+
+/* --- public ---------------------------------------------------------------- */
+
+static char *
+spool_setup(const char *dir)
+{
+	char *path;
+	size_t len;
+
+	if (dir == NULL)
+		return NULL;
+	if (mkdir(dir, 0750) < 0 && errno != EEXIST) {
+		log_warn("state_dir %s: running without a notification spool",
+		    dir);
+		return NULL;
+	}
+	if (access(dir, W_OK | X_OK) < 0) {
+		log_warn("state_dir %s: running without a notification spool",
+		    dir);
+		return NULL;
+	}
+	len = strlen(dir) + sizeof(SPOOL_NAME) + 2;
+	if ((path = malloc(len)) != NULL)
+		snprintf(path, len, "%s/%s", dir, SPOOL_NAME);
+	return path;
+}
+
+struct notifier *
+notifier_new(const struct config *cfg, struct pw_alerts *alerts, char *err,
+    size_t errlen)
+{
+	struct notifier *n;
+	size_t i;
+
+	if ((n = calloc(1, sizeof(*n))) == NULL)
+		goto out_oom;
+	n->cfg = cfg;
+	n->alerts = alerts;
+	n->seed = (unsigned)wall_ms() ^ (unsigned)getpid();
+	if (gethostname(n->host, sizeof(n->host) - 1) < 0)
+		snprintf(n->host, sizeof(n->host), "localhost");
+	snprintf(n->base_url, sizeof(n->base_url), "http://%s:%u",
+	    cfg->listen_host, (unsigned)cfg->listen_port);
+	if (pthread_mutex_init(&n->mtx, NULL) != 0)
+		goto out_free;
+	n->nrs = cfg->nreceivers;
+	if (n->nrs > 0 && (n->rs = calloc(n->nrs, sizeof(*n->rs))) == NULL)
+		goto out_mtx;
+	for (i = 0; i < n->nrs; i++)
+		n->rs[i].cfg = &cfg->receivers[i];
+	if ((n->multi = curl_multi_init()) == NULL) {
+		snprintf(err, errlen, "notify: curl_multi_init failed");
+		goto out_rs;
+	}
+	if (n->nrs > 0 && (n->spool_path = spool_setup(cfg->state_dir)) !=
+	    NULL)
+		spool_load(n);
+	return n;
+out_rs:
+	free(n->rs);
+out_mtx:
+	pthread_mutex_destroy(&n->mtx);
+out_free:
+	free(n);
+	return NULL;
+out_oom:
+	snprintf(err, errlen, "notify: out of memory");
+	return NULL;
+}
+
+void
+notifier_set_base_url(struct notifier *n, const char *url)
+{
+	if (url != NULL)
+		snprintf(n->base_url, sizeof(n->base_url), "%s", url);
+}
+
+int
+notifier_start(struct notifier *n)
+{
+	int rc;
+
+	if ((rc = pthread_create(&n->thread, NULL, notifier_main, n)) != 0)
+		return -rc;
+	n->running = true;
+	return 0;
+}
+
+void
+notifier_stop(struct notifier *n)
+{
+	if (n == NULL || !n->running)
+		return;
+	pthread_mutex_lock(&n->mtx);
+	n->stop = true;
+	pthread_mutex_unlock(&n->mtx);
+	curl_multi_wakeup(n->multi);
+	pthread_join(n->thread, NULL);
+	n->running = false;
+}
+
+void
+notifier_free(struct notifier *n)
+{
+	size_t i;
+
+	if (n == NULL)
+		return;
+	notifier_stop(n);
+	for (i = 0; i < n->njobs; i++)
+		job_free(n->jobs[i]);
+	free(n->jobs);
+	for (i = 0; i < n->nrs; i++)
+		free(n->rs[i].firing);
+	free(n->rs);
+	free(n->inbox);
+	free(n->spool_path);
+	curl_multi_cleanup(n->multi);
+	pthread_mutex_destroy(&n->mtx);
+	free(n);
+}
+
+void
+notifier_cycle_hook(struct pw_monitor *mon, int64_t now_ms, void *arg)
+{
+	struct notifier *n = arg;
+	struct pw_snapshot *snap;
+	struct pw_alert *t, *np;
+	size_t nt, take;
+
+	if (pw_store_snapshot(pw_monitor_store(mon), false, &snap) < 0)
+		return;
+	if (pw_alerts_eval(n->alerts, snap, now_ms, &t, &nt) < 0)
+		nt = 0, t = NULL;
+	pw_snapshot_free(snap);
+	if (nt == 0 || n->nrs == 0) {
+		free(t);
+		return;
+	}
+	pthread_mutex_lock(&n->mtx);
+	take = nt;
+	if (n->ninbox + take > INBOX_MAX)
+		take = INBOX_MAX - n->ninbox;
+	if (n->inbox == NULL && take == nt) {
+		n->inbox = t;			/* hand the array over */
+		n->ninbox = nt;
+		t = NULL;
+	} else if (take > 0 && (np = realloc(n->inbox, (n->ninbox + take) *
+	    sizeof(*np))) != NULL) {
+		memcpy(np + n->ninbox, t, take * sizeof(*t));
+		n->inbox = np;
+		n->ninbox += take;
+	} else
+		take = 0;
+	n->inbox_dropped += nt - take;
+	pthread_mutex_unlock(&n->mtx);
+	free(t);
+	curl_multi_wakeup(n->multi);
+}
+
+size_t
+notifier_stats(void *arg, struct api_receiver_stats *out, size_t max)
+{
+	struct notifier *n = arg;
+	size_t i;
+
+	pthread_mutex_lock(&n->mtx);
+	for (i = 0; i < n->nrs && i < max; i++) {
+		snprintf(out[i].name, sizeof(out[i].name), "%s",
+		    n->rs[i].cfg->name);
+		out[i].delivered = n->rs[i].delivered;
+		out[i].failed = n->rs[i].failed;
+		out[i].dropped = n->rs[i].dropped;
+		out[i].queued = n->rs[i].queued;
+	}
+	pthread_mutex_unlock(&n->mtx);
+	return i;
+}

@@ -1,0 +1,59 @@
+/*
+ * daemon/notifier.h: evaluating alert rules after each sample cycle and
+ * delivering the alerts that fire or resolve to the configured receivers
+ * (webhooks, Alertmanager, commands).
+ *
+ * The sampler thread only evaluates and enqueues (notifier_cycle_hook());
+ * a thread of its own delivers with libcurl's multi interface, retries with
+ * exponential backoff and jitter, and keeps a spool file of what is still
+ * to be delivered under the state directory.
+ */
+#ifndef PW_DAEMON_NOTIFIER_H
+#define PW_DAEMON_NOTIFIER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "api/api.h"
+#include "daemon/config.h"
+
+struct notifier;
+struct pw_alerts;
+struct pw_monitor;
+
+/*
+ * Create a notifier for cfg's receivers (cfg and alerts are borrowed and
+ * must outlive it) and load the spool from cfg->state_dir.  `base_url`
+ * ("http://127.0.0.1:9717", may be NULL) goes into Alertmanager's
+ * generatorURL.  Returns NULL with a message in err when out of memory
+ * or libcurl fails.  Free with notifier_free().  curl_global_init() must
+ * have been called.  Thread: main.
+ */
+struct notifier	*notifier_new(const struct config *cfg,
+		    struct pw_alerts *alerts, char *err, size_t errlen);
+void		 notifier_set_base_url(struct notifier *, const char *url);
+
+/* Start the delivery thread.  0 or a negative errno.  Thread: main. */
+int		 notifier_start(struct notifier *);
+
+/*
+ * Stop: deliver what can be delivered within about a second, write the
+ * rest to the spool, join the thread.  Then free.  NULL is accepted.
+ * Thread: main.
+ */
+void		 notifier_stop(struct notifier *);
+void		 notifier_free(struct notifier *);
+
+/*
+ * The monitor's cycle hook (pw_monitor_set_cycle_hook(), arg = the
+ * notifier): snapshot the store, evaluate the rules and enqueue the
+ * transitions.  Never blocks on delivery.  Thread: sampler.
+ */
+void		 notifier_cycle_hook(struct pw_monitor *, int64_t now_ms,
+		    void *arg);
+
+/* api_notify_stats_fn for the API (arg = the notifier).  Thread: any. */
+size_t		 notifier_stats(void *arg, struct api_receiver_stats *out,
+		    size_t max);
+
+#endif

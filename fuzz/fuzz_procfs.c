@@ -1,0 +1,37 @@
+/*
+ * fuzz_procfs.c: libFuzzer harness for the /proc parsers.  Each parser
+ * gets the raw bytes (not NUL-terminated: the harness copies them into an
+ * exactly sized buffer so ASan sees any read past the end).
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <procwatch/procfs.h>
+
+int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct pw_procstat st;
+	struct pw_procstatus ss;
+	struct pw_procio io;
+	uint64_t u;
+	int64_t i;
+	char *b = malloc(size ? size : 1);
+
+	if (b == NULL)
+		return 0;
+	memcpy(b, data, size);
+	if (pw_procfs_parse_stat(b, size, &st) == 0 && strlen(st.comm) > 16)
+		abort();
+	(void)pw_procfs_parse_status(b, size, &ss);
+	(void)pw_procfs_parse_io(b, size, &io);
+	(void)pw_procfs_parse_limits_nofile(b, size, &u);
+	(void)pw_procfs_parse_meminfo_total(b, size, &u);
+	(void)pw_procfs_parse_btime(b, size, &i);
+	free(b);
+	return 0;
+}

@@ -1,0 +1,575 @@
+/*
+ * bottleneck.c: rank monitored processes by what they cost, and say why.
+ *
+ * DESIGN: see procwatch/bottleneck.h for the bands.  The store walk only
+ * gathers a few figures per process (CPU seconds, newest RSS, fds and
+ * threads, three least-squares trends) into a flat array; ranking, the
+ * sentences and the suggestions run afterwards without any lock.  The
+ * sentences are built from the evidence only, so the same entry always
+ * reads the same.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <procwatch/bottleneck.h>
+#include <procwatch/store.h>
+
+#define MIB		(1024.0 * 1024.0)
+#define GROWTH_MIN_RSS	(1024.0 * 1024.0)	/* bytes over the window */
+#define GROWTH_MIN_N	2.0			/* fds, threads */
+#define HOT_SHARE	0.6			/* "one hot thread" */
+
+const char *
+pw_bn_type_name(enum pw_bn_type t)
+{
+	switch (t) {
+	case PW_BN_CPU:
+		return "cpu";
+	case PW_BN_MEMORY:
+		return "memory";
+	case PW_BN_FDS:
+		return "fds";
+	default:
+		return "leak";
+	}
+}
+
+const char *
+pw_severity_name(enum pw_severity s)
+{
+	switch (s) {
+	case PW_SEV_CRITICAL:
+		return "critical";
+	case PW_SEV_HIGH:
+		return "high";
+	case PW_SEV_MEDIUM:
+		return "medium";
+	default:
+		return "low";
+	}
+}
+
+enum pw_severity
+pw_bn_cpu_severity(double impact)
+{
+	if (impact > 0.5)
+		return PW_SEV_CRITICAL;
+	if (impact > 0.2)
+		return PW_SEV_HIGH;
+	if (impact > 0.1)
+		return PW_SEV_MEDIUM;
+	return PW_SEV_LOW;
+}
+
+enum pw_severity
+pw_bn_memory_severity(double impact)
+{
+	if (impact > 0.7)
+		return PW_SEV_CRITICAL;
+	if (impact > 0.4)
+		return PW_SEV_HIGH;
+	if (impact > 0.2)
+		return PW_SEV_MEDIUM;
+	return PW_SEV_LOW;
+}
+
+enum pw_severity
+pw_bn_growth_severity(double time_left_s, double rel_per_min)
+{
+	if (time_left_s >= 0) {
+		if (time_left_s <= 600)
+			return PW_SEV_CRITICAL;
+		if (time_left_s <= 3600)
+			return PW_SEV_HIGH;
+		if (time_left_s <= 86400)
+			return PW_SEV_MEDIUM;
+		return PW_SEV_LOW;
+	}
+	if (rel_per_min >= 0.10)
+		return PW_SEV_HIGH;
+	if (rel_per_min >= 0.01)
+		return PW_SEV_MEDIUM;
+	return PW_SEV_LOW;
+}
+
+/* --- text ------------------------------------------------------------------- */
+
+/* "45s", "5m", "5m30s", "2h10m", "3d4h". */
+static void
+fmt_dur(double s, char *buf, size_t len)
+{
+	long long t = s < 0 ? 0 : (long long)(s + 0.5);
+
+	if (t < 60)
+		snprintf(buf, len, "%llds", t);
+	else if (t < 3600)
+		snprintf(buf, len, t % 60 ? "%lldm%llds" : "%lldm",
+		    t / 60, t % 60);
+	else if (t < 86400)
+		snprintf(buf, len, (t % 3600) / 60 ? "%lldh%lldm" : "%lldh",
+		    t / 3600, (t % 3600) / 60);
+	else
+		snprintf(buf, len, (t % 86400) / 3600 ? "%lldd%lldh" : "%lldd",
+		    t / 86400, (t % 86400) / 3600);
+}
+
+/* "512.0 MiB", "1.5 GiB", "800 KiB" (signed values keep their sign). */
+static void
+fmt_bytes(double b, char *buf, size_t len)
+{
+	double a = fabs(b);
+
+	if (a >= 1024.0 * MIB)
+		snprintf(buf, len, "%.1f GiB", b / (1024.0 * MIB));
+	else if (a >= MIB)
+		snprintf(buf, len, "%.1f MiB", b / MIB);
+	else
+		snprintf(buf, len, "%.0f KiB", b / 1024.0);
+}
+
+static void add_sugg(struct pw_bottleneck *, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+add_sugg(struct pw_bottleneck *b, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (b->nsuggestions == PW_BN_MAX_SUGGESTIONS)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(b->suggestions[b->nsuggestions++], PW_BN_TEXT_MAX, fmt, ap);
+	va_end(ap);
+}
+
+static void
+describe_cpu(struct pw_bottleneck *b)
+{
+	const struct pw_bn_evidence *e = &b->ev;
+	const struct pw_bn_thread *h = &e->hot;
+	char win[32], hot[160] = "";
+	int pid = (int)b->pid;
+
+	fmt_dur(e->window_s, win, sizeof(win));
+	if (h->known && h->nthreads > 1 && h->share >= HOT_SHARE)
+		snprintf(hot, sizeof(hot), "; one thread, '%s' (tid %d), "
+		    "does %.0f %% of it", h->name, (int)h->tid,
+		    100 * h->share);
+	snprintf(b->description, sizeof(b->description),
+	    "Process '%s' (pid %d) used %.0f %% of monitored CPU over %s "
+	    "(%.2f CPU-seconds, %.1f %% of one core on average)%s",
+	    b->name, pid, 100 * b->impact, win, e->cpu_s, e->cpu_percent, hot);
+
+	if (h->known && h->nthreads > 1 && h->share >= HOT_SHARE)
+		add_sugg(b, "One hot thread: '%s' (tid %d) does %.0f %% of the "
+		    "process's CPU; profile it with `perf top -t %d`. More "
+		    "cores will not help a single busy thread.", h->name,
+		    (int)h->tid, 100 * h->share, (int)h->tid);
+	else if (h->known && h->nthreads > 1)
+		add_sugg(b, "The CPU is spread over %zu threads (the busiest, "
+		    "'%s', does %.0f %%); profile the whole process with "
+		    "`perf top -p %d`.", h->nthreads, h->name, 100 * h->share,
+		    pid);
+	else if (e->threads == 1)
+		add_sugg(b, "The process is single-threaded and runs at "
+		    "%.0f %% of one core: it is bound to one core; profile it "
+		    "with `perf top -p %d`.", e->cpu_percent, pid);
+	else
+		add_sugg(b, "Profile it with `perf top -p %d` (or `perf "
+		    "record -g -p %d`) to see where the time goes.", pid, pid);
+	if (e->cpu_s > 0 && e->user_share < 0.5)
+		add_sugg(b, "%.0f %% of its CPU time is system time: count its "
+		    "system calls with `strace -c -f -p %d`.",
+		    100 * (1 - e->user_share), pid);
+	if (e->invol_ctx_rate >= 100)
+		add_sugg(b, "It is preempted %.0f times per second: it competes "
+		    "for CPU with other work; check the run queue (`vmstat 1`) "
+		    "and its nice value or CPU affinity.", e->invol_ctx_rate);
+	if (b->severity >= PW_SEV_HIGH && e->total_cpu_s > 0)
+		add_sugg(b, "If this load is expected, it is the process to "
+		    "scale out or move first: the others used %.2f CPU-seconds "
+		    "together.", e->total_cpu_s - e->cpu_s);
+}
+
+static void
+describe_memory(struct pw_bottleneck *b)
+{
+	const struct pw_bn_evidence *e = &b->ev;
+	char rss[32], ram[48] = "", sw[32];
+	int pid = (int)b->pid;
+	double pct = 0;
+
+	fmt_bytes((double)e->rss_bytes, rss, sizeof(rss));
+	if (e->mem_total > 0) {
+		pct = 100.0 * (double)e->rss_bytes / (double)e->mem_total;
+		snprintf(ram, sizeof(ram), " (%.1f %% of RAM)", pct);
+	}
+	if (e->rss_bytes >= e->largest_rss_bytes)
+		snprintf(b->description, sizeof(b->description),
+		    "Process '%s' (pid %d) has the largest resident memory of "
+		    "the monitored processes: %s%s", b->name, pid, rss, ram);
+	else
+		snprintf(b->description, sizeof(b->description),
+		    "Process '%s' (pid %d) has %s resident%s, %.0f %% of the "
+		    "largest monitored process", b->name, pid, rss, ram,
+		    100 * b->impact);
+	if (e->swap_bytes > 0) {
+		fmt_bytes((double)e->swap_bytes, sw, sizeof(sw));
+		add_sugg(b, "%s of it is swapped out: expect stalls when it "
+		    "is touched; give it RAM or a lower footprint.", sw);
+	}
+	if (e->trend.valid && e->trend.dir == PW_TREND_GROWING) {
+		fmt_bytes(e->trend.slope_per_min, sw, sizeof(sw));
+		add_sugg(b, "Its RSS is still growing (+%s/min): see its "
+		    "leak entry.", sw);
+	}
+	if (pct > 50)
+		add_sugg(b, "It holds more than half of RAM: cap it (systemd "
+		    "MemoryMax=) before the OOM killer picks something.");
+	add_sugg(b, "See which mappings hold the memory with `pmap -x %d` "
+	    "(heap and anonymous mappings first).", pid);
+}
+
+static void
+describe_growth(struct pw_bottleneck *b)
+{
+	const struct pw_bn_evidence *e = &b->ev;
+	const struct pw_trend *t = &e->trend;
+	char win[32], ttl[32], a[32], lo[32], hi[32], lim[32], at[160] = "";
+	int pid = (int)b->pid;
+
+	fmt_dur(e->window_s, win, sizeof(win));
+	if (e->time_to_limit_s >= 0)
+		fmt_dur(e->time_to_limit_s, ttl, sizeof(ttl));
+	if (b->type == PW_BN_FDS) {
+		if (e->time_to_limit_s >= 0)
+			snprintf(at, sizeof(at), "; at this rate it reaches its "
+			    "limit of %.0f in %s", e->limit, ttl);
+		snprintf(b->description, sizeof(b->description),
+		    "Process '%s' (pid %d) opens descriptors steadily: "
+		    "%+.1f/min (95 %% CI %.1f to %.1f, r\u00b2 %.2f) over %s, "
+		    "%.0f open now%s", b->name, pid, t->slope_per_min,
+		    t->ci_lo, t->ci_hi, t->r2, win, e->current, at);
+		if (e->time_to_limit_s >= 0)
+			add_sugg(b, "At %+.1f descriptors/min it hits EMFILE in "
+			    "%s: list what it holds with `ls -l /proc/%d/fd` "
+			    "and look for files or sockets that are never "
+			    "closed.", t->slope_per_min, ttl, pid);
+		else
+			add_sugg(b, "Its descriptor limit is unknown or "
+			    "unlimited: list what it holds with `ls -l "
+			    "/proc/%d/fd` and look for what is never closed.",
+			    pid);
+		add_sugg(b, "Raising LimitNOFILE only postpones the failure "
+		    "if descriptors leak; fix the leak first.");
+		return;
+	}
+	if (strcmp(e->metric, "threads") == 0) {
+		snprintf(b->description, sizeof(b->description),
+		    "Process '%s' (pid %d) starts threads steadily: "
+		    "%+.1f/min (95 %% CI %.1f to %.1f, r\u00b2 %.2f) over %s, "
+		    "%.0f threads now", b->name, pid, t->slope_per_min,
+		    t->ci_lo, t->ci_hi, t->r2, win, e->current);
+		add_sugg(b, "Threads are created and not joined or reused: "
+		    "list them with `ls /proc/%d/task` and their names with "
+		    "`ps -T -p %d`.", pid, pid);
+		add_sugg(b, "Bound its worker pool; each thread costs at least "
+		    "a stack.");
+		return;
+	}
+	fmt_bytes(t->slope_per_min, a, sizeof(a));
+	fmt_bytes(t->ci_lo, lo, sizeof(lo));
+	fmt_bytes(t->ci_hi, hi, sizeof(hi));
+	if (e->time_to_limit_s >= 0) {
+		fmt_bytes(e->limit, lim, sizeof(lim));
+		snprintf(at, sizeof(at), "; at this rate it reaches MemTotal "
+		    "(%s) in %s", lim, ttl);
+	}
+	snprintf(b->description, sizeof(b->description),
+	    "Process '%s' (pid %d) RSS grows %s/min (95 %% CI %s to %s, "
+	    "r\u00b2 %.2f) over %s%s", b->name, pid, a, lo, hi, t->r2, win, at);
+	if (e->time_to_limit_s >= 0)
+		add_sugg(b, "At this rate it exhausts memory in %s: take heap "
+		    "profiles a few minutes apart (heaptrack, valgrind "
+		    "--tool=massif) and compare what grows.", ttl);
+	else
+		add_sugg(b, "Take heap profiles a few minutes apart "
+		    "(heaptrack, valgrind --tool=massif) and compare what "
+		    "grows.");
+	add_sugg(b, "Compare `pmap -x %d` a few minutes apart to see which "
+	    "mapping grows.", pid);
+	add_sugg(b, "A cache that warms up flattens out: check a longer "
+	    "window (?window=30m) before calling it a leak.");
+}
+
+void
+pw_bottleneck_describe(struct pw_bottleneck *b)
+{
+	b->nsuggestions = 0;
+	memset(b->suggestions, 0, sizeof(b->suggestions));
+	switch (b->type) {
+	case PW_BN_CPU:
+		describe_cpu(b);
+		break;
+	case PW_BN_MEMORY:
+		describe_memory(b);
+		break;
+	default:
+		describe_growth(b);
+		break;
+	}
+}
+
+/* --- ranking ---------------------------------------------------------------- */
+
+static struct pw_bottleneck *
+entry_new(struct pw_bottleneck *v, size_t *n, const struct pw_bn_proc *p,
+    enum pw_bn_type type)
+{
+	struct pw_bottleneck *b = &v[(*n)++];
+
+	memset(b, 0, sizeof(*b));
+	b->pid = p->pid;
+	memcpy(b->name, p->name, sizeof(b->name));
+	b->name[sizeof(b->name) - 1] = '\0';
+	memcpy(b->target, p->target, sizeof(b->target));
+	b->target[sizeof(b->target) - 1] = '\0';
+	b->type = type;
+	b->ev.window_s = p->window_s;
+	b->ev.time_to_limit_s = -1;
+	return b;
+}
+
+/* Is this a growth worth reporting?  See procwatch/bottleneck.h. */
+static bool
+is_growth(const struct pw_trend *t, double window_s, double min_growth)
+{
+	return t->valid && t->dir == PW_TREND_GROWING && t->r2 >= PW_BN_MIN_R2 &&
+	    t->slope_per_min * window_s / 60.0 >= min_growth;
+}
+
+static void
+growth_entry(struct pw_bottleneck *b, const struct pw_trend *t,
+    const char *metric, double current, double limit)
+{
+	double rel;
+
+	b->ev.metric = metric;
+	b->ev.trend = *t;
+	b->ev.current = current;
+	b->ev.limit = limit;
+	if (limit > 0) {
+		b->ev.time_to_limit_s = current >= limit ? 0 :
+		    (limit - current) / t->slope_per_min * 60.0;
+		b->severity = pw_bn_growth_severity(b->ev.time_to_limit_s, 0);
+		b->impact = 600.0 / (600.0 + b->ev.time_to_limit_s);
+	} else {
+		rel = current > 0 ? t->slope_per_min / current : 1;
+		b->severity = pw_bn_growth_severity(-1, rel);
+		b->impact = rel > 1 ? 1 : rel;
+	}
+}
+
+static int
+bn_cmp(const void *x, const void *y)
+{
+	const struct pw_bottleneck *a = x, *b = y;
+
+	if (a->severity != b->severity)
+		return a->severity > b->severity ? -1 : 1;
+	if (a->impact != b->impact)
+		return a->impact > b->impact ? -1 : 1;
+	if (a->pid != b->pid)
+		return a->pid < b->pid ? -1 : 1;
+	return (int)a->type - (int)b->type;
+}
+
+int
+pw_bottleneck_rank(const struct pw_bn_proc *procs, size_t n,
+    uint64_t mem_total, struct pw_bottleneck **out, size_t *nout)
+{
+	struct pw_bottleneck *v, *b;
+	const struct pw_bn_proc *p;
+	double total_cpu = 0;
+	uint64_t largest = 0;
+	size_t i, k = 0;
+
+	for (i = 0; i < n; i++) {
+		if (procs[i].cpu_s > 0)
+			total_cpu += procs[i].cpu_s;
+		if (procs[i].rss_bytes > largest)
+			largest = procs[i].rss_bytes;
+	}
+	/* At most one entry of each type per process. */
+	if ((v = calloc(n ? n * 4 : 1, sizeof(*v))) == NULL)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		p = &procs[i];
+		if (p->cpu_s >= PW_BN_MIN_CPU_S) {
+			b = entry_new(v, &k, p, PW_BN_CPU);
+			/* total_cpu >= cpu_s > 0 here; guard anyway. */
+			b->impact = total_cpu > 0 ? p->cpu_s / total_cpu : 0;
+			b->severity = pw_bn_cpu_severity(b->impact);
+			b->ev.cpu_s = p->cpu_s;
+			b->ev.total_cpu_s = total_cpu;
+			b->ev.cpu_percent = p->window_s > 0 ?
+			    100.0 * p->cpu_s / p->window_s : 0;
+			b->ev.user_share = p->cpu_s > 0 ?
+			    p->cpu_user_s / p->cpu_s : 0;
+			b->ev.invol_ctx_rate = p->invol_ctx_rate;
+			b->ev.threads = p->threads;
+		}
+		if (p->rss_bytes >= PW_BN_MIN_RSS && largest > 0) {
+			b = entry_new(v, &k, p, PW_BN_MEMORY);
+			b->impact = (double)p->rss_bytes / (double)largest;
+			b->severity = pw_bn_memory_severity(b->impact);
+			b->ev.rss_bytes = p->rss_bytes;
+			b->ev.largest_rss_bytes = largest;
+			b->ev.mem_total = mem_total;
+			b->ev.swap_bytes = p->swap_bytes;
+			b->ev.trend = p->rss_trend;
+		}
+		if (p->has_fds && is_growth(&p->fds_trend, p->window_s,
+		    GROWTH_MIN_N)) {
+			b = entry_new(v, &k, p, PW_BN_FDS);
+			growth_entry(b, &p->fds_trend, "open_fds", p->open_fds,
+			    p->fd_limit == UINT64_MAX ? 0 :
+			    (double)p->fd_limit);
+		}
+		if (is_growth(&p->rss_trend, p->window_s, GROWTH_MIN_RSS)) {
+			b = entry_new(v, &k, p, PW_BN_LEAK);
+			growth_entry(b, &p->rss_trend, "rss_bytes",
+			    (double)p->rss_bytes, (double)mem_total);
+			b->ev.mem_total = mem_total;
+		} else if (is_growth(&p->threads_trend, p->window_s,
+		    GROWTH_MIN_N)) {
+			b = entry_new(v, &k, p, PW_BN_LEAK);
+			growth_entry(b, &p->threads_trend, "threads",
+			    p->threads, 0);
+		}
+	}
+	qsort(v, k, sizeof(*v), bn_cmp);
+	for (i = 0; i < k; i++)
+		pw_bottleneck_describe(&v[i]);
+	*out = v;
+	*nout = k;
+	return 0;
+}
+
+/* --- from a store ----------------------------------------------------------- */
+
+void
+pw_bn_proc_fill(struct pw_bn_proc *p, const char *name, const char *target,
+    pid_t pid, uint64_t fd_limit, const struct pw_sample *s, size_t n,
+    double *t_s, double *v)
+{
+	const struct pw_sample *last;
+	size_t k, i;
+	double sum;
+
+	memset(p, 0, sizeof(*p));
+	p->pid = pid;
+	snprintf(p->name, sizeof(p->name), "%s", name);
+	snprintf(p->target, sizeof(p->target), "%s", target);
+	p->fd_limit = fd_limit;
+	if (n == 0)
+		return;
+	last = &s[n - 1];
+	p->window_s = (double)(last->ts_ms - s[0].ts_ms) / 1000.0;
+	p->cpu_s = pw_stats_cpu_seconds(s, n, &p->cpu_user_s, &p->cpu_sys_s);
+	p->threads = last->threads;
+	p->rss_bytes = last->rss_bytes;
+	p->swap_bytes = last->swap_bytes;
+	p->open_fds = last->open_fds;
+	p->has_fds = (last->flags & PW_SAMPLE_NO_FDS) == 0;
+
+	k = pw_stats_series(s, n, PW_METRIC_CTX_INVOLUNTARY_RATE, NULL, NULL,
+	    v);
+	for (i = 0, sum = 0; i < k; i++)
+		sum += v[i];
+	p->invol_ctx_rate = k > 0 ? sum / (double)k : 0;
+	k = pw_stats_series(s, n, PW_METRIC_RSS_BYTES, NULL, t_s, v);
+	pw_stats_trend(t_s, v, k, &p->rss_trend);
+	k = pw_stats_series(s, n, PW_METRIC_OPEN_FDS, NULL, t_s, v);
+	pw_stats_trend(t_s, v, k, &p->fds_trend);
+	k = pw_stats_series(s, n, PW_METRIC_THREADS, NULL, t_s, v);
+	pw_stats_trend(t_s, v, k, &p->threads_trend);
+}
+
+struct walk {
+	struct pw_bn_proc	*procs;
+	size_t			 n, cap;
+	double			*t_s, *v;
+	size_t			 scratch;
+};
+
+/* Under the store's read lock: figures only, no allocation. */
+static int
+visit(const struct pw_proc_view *view, const struct pw_sample *s, size_t n,
+    void *arg)
+{
+	struct walk *w = arg;
+
+	if (n < 2 || w->n == w->cap || n > w->scratch)
+		return 0;
+	pw_bn_proc_fill(&w->procs[w->n++], view->name, view->target,
+	    view->pid, view->fd_limit, s, n, w->t_s, w->v);
+	return 0;
+}
+
+int
+pw_bottlenecks(struct pw_store *st, int64_t window_ms, size_t limit,
+    pw_bn_thread_fn *probe, void *arg, size_t nprobe,
+    struct pw_bottleneck **out, size_t *nout)
+{
+	struct walk w = { 0 };
+	struct pw_bottleneck *v = NULL;
+	struct pw_snapshot *snap;
+	uint64_t mem_total;
+	int64_t taken;
+	size_t i, n = 0, probed;
+	int rc;
+
+	/* Room for every process alive now, plus some born meanwhile. */
+	if ((rc = pw_store_snapshot(st, false, &snap)) < 0)
+		return rc;
+	w.cap = snap->n + 64;
+	for (i = 0; i < snap->n; i++)
+		if (snap->procs[i].capacity > w.scratch)
+			w.scratch = snap->procs[i].capacity;
+	pw_snapshot_free(snap);
+	pw_store_info(st, &taken, &mem_total);
+	rc = -ENOMEM;
+	w.procs = malloc(w.cap * sizeof(*w.procs));
+	w.t_s = malloc((w.scratch ? w.scratch : 1) * sizeof(double));
+	w.v = malloc((w.scratch ? w.scratch : 1) * sizeof(double));
+	if (w.procs == NULL || w.t_s == NULL || w.v == NULL)
+		goto out_free;
+	if ((rc = pw_store_each(st, taken - window_ms, false, visit, &w)) < 0)
+		goto out_free;
+	if ((rc = pw_bottleneck_rank(w.procs, w.n, mem_total, &v, &n)) < 0)
+		goto out_free;
+	if (n > limit)
+		n = limit;
+	for (i = 0, probed = 0; probe != NULL && i < n && probed < nprobe;
+	    i++) {
+		if (v[i].type != PW_BN_CPU)
+			continue;
+		probe(arg, v[i].pid, &v[i].ev.hot);
+		probed++;
+		if (v[i].ev.hot.known)
+			pw_bottleneck_describe(&v[i]);
+	}
+	*out = v;
+	*nout = n;
+	rc = 0;
+out_free:
+	free(w.v);
+	free(w.t_s);
+	free(w.procs);
+	return rc;
+}

@@ -1,0 +1,187 @@
+/*
+ * procwatch/rules.h: alert rules and the alert engine that evaluates them
+ * after every sample cycle.
+ *
+ * A rule compares one metric of a process (a sample key such as
+ * "cpu_percent", the ratio "fd_usage" = open_fds / fd_limit, or the
+ * per-second rate "<counter>_rate" of a cumulative counter), optionally
+ * aggregated (avg, max, min) over a window, with a threshold.  Each
+ * (rule, process) pair has a state: inactive -> pending (the condition
+ * holds, `for_ms` has not passed yet) -> firing -> resolved (the value
+ * crossed back past the `clear` threshold, or the process exited).
+ * Processes are told apart by the store's unique id (pw_proc_view.id), so
+ * a reused pid never inherits another process's alert.
+ *
+ * DESIGN: the engine is pure and clock-injected: pw_alerts_eval() takes a
+ * store snapshot and the time, and returns the transitions (fired,
+ * resolved) for a notifier to deliver.  Windows for aggregates are kept
+ * inside the engine, fed one value per cycle, so evaluation never copies
+ * sample history out of the store.  The engine has its own mutex: the
+ * sampler evaluates, HTTP threads copy alerts out.
+ */
+#ifndef PROCWATCH_RULES_H
+#define PROCWATCH_RULES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct pw_snapshot;
+
+enum pw_rule_op {
+	PW_OP_GT = 0,		/* > */
+	PW_OP_GE,		/* >= */
+	PW_OP_LT,		/* < */
+	PW_OP_LE,		/* <= */
+};
+
+enum pw_alert_severity {
+	PW_ASEV_INFO = 0,
+	PW_ASEV_WARNING,
+	PW_ASEV_CRITICAL,
+};
+
+enum pw_agg {
+	PW_AGG_NONE = 0,	/* the latest value */
+	PW_AGG_AVG,
+	PW_AGG_MAX,
+	PW_AGG_MIN,
+};
+
+enum pw_alert_state {
+	PW_ALERT_INACTIVE = 0,
+	PW_ALERT_PENDING,
+	PW_ALERT_FIRING,
+	PW_ALERT_RESOLVED,
+};
+
+#define PW_RULE_NAME_MAX	64	/* bytes, without the NUL */
+#define PW_RULE_MESSAGE_MAX	256	/* rendered message, with the NUL */
+#define PW_RULE_WINDOW_MAX	4096	/* values kept per aggregate window */
+
+/*
+ * One rule.  Fill it by hand (strings are owned by the rule once it is
+ * given to pw_alerts_new(), which copies it) or with pw_rule_builtin().
+ * Release the strings of a rule you filled with pw_rule_fini().
+ */
+struct pw_rule {
+	char		*name;		/* owned; [A-Za-z0-9_.-], unique */
+	char		*metric;	/* owned; see pw_rule_metric_valid() */
+	enum pw_rule_op	 op;
+	double		 threshold;
+	bool		 has_clear;	/* hysteresis */
+	double		 clear;		/* resolve once !(value op clear) */
+	int64_t		 for_ms;	/* 0: fire at once */
+	enum pw_agg	 agg;
+	int64_t		 window_ms;	/* with agg */
+	enum pw_alert_severity severity;
+	char		**targets;	/* owned; NULL/0: every target */
+	size_t		 ntargets;
+	char		*message;	/* owned template; NULL: a default */
+};
+
+void	pw_rule_fini(struct pw_rule *);
+/* Deep copy of `src` into caller storage *dst.  0 or -ENOMEM. */
+int	pw_rule_copy(struct pw_rule *dst, const struct pw_rule *src);
+
+/* Is `metric` a metric a rule can name? */
+bool	pw_rule_metric_valid(const char *metric);
+
+/*
+ * The built-in rules: high_cpu (cpu_percent > 90), high_memory
+ * (memory_percent > 85), file_handle_leak (open_fds > 1000) and
+ * fd_exhaustion (fd_usage > 0.9).  pw_rule_builtin_name(i) names the i-th,
+ * NULL past the last; pw_rule_builtin() fills *out (free with
+ * pw_rule_fini()) and returns 0, -ENOENT for an unknown name or -ENOMEM.
+ */
+const char	*pw_rule_builtin_name(size_t i);
+int		 pw_rule_builtin(const char *name, struct pw_rule *out);
+
+const char	*pw_rule_op_name(enum pw_rule_op);
+const char	*pw_alert_severity_name(enum pw_alert_severity);
+const char	*pw_agg_name(enum pw_agg);
+const char	*pw_alert_state_name(enum pw_alert_state);
+/* Parse the names above; 0 or -EINVAL. */
+int		 pw_rule_op_parse(const char *, enum pw_rule_op *);
+int		 pw_alert_severity_parse(const char *, enum pw_alert_severity *);
+int		 pw_agg_parse(const char *, enum pw_agg *);
+
+/*
+ * Check a message template: placeholders are {value}, {value:.Nf}
+ * (N = 0..9), {threshold}, {clear}, {metric}, {name}, {pid}, {target},
+ * {rule} and {severity}; "{{" is a literal '{'.  Returns 0, or -EINVAL
+ * with the offending placeholder's offset in *at (may be NULL).
+ */
+int	pw_rule_template_check(const char *tmpl, size_t *at);
+
+/*
+ * One alert as copied out of the engine.  Plain data: no pointers except
+ * `rule`, which is borrowed from the engine and valid for its life.
+ */
+struct pw_alert {
+	uint64_t		 id;		/* unique in this engine */
+	const struct pw_rule	*rule;
+	size_t			 rule_index;
+	enum pw_alert_state	 state;
+	uint64_t		 proc_id;	/* pw_proc_view.id */
+	pid_t			 pid;
+	char			 name[17];	/* comm */
+	char			 target[PW_RULE_NAME_MAX + 1];
+	double			 value;		/* latest (aggregated) value */
+	int64_t			 started_ms;	/* became pending */
+	int64_t			 fired_ms;	/* 0: never fired */
+	int64_t			 resolved_ms;	/* 0: not resolved */
+	char			 reason[32];	/* why it resolved, or "" */
+	char			 message[PW_RULE_MESSAGE_MAX];
+};
+
+struct pw_alerts;
+
+/*
+ * Create an engine for `n` rules (deep-copied) keeping the newest
+ * `history` resolved alerts (0 keeps none).  Returns NULL when out of
+ * memory or a rule names an unknown metric.  Free with pw_alerts_free();
+ * NULL is accepted.
+ * Thread: any; afterwards every function may be called from any thread.
+ */
+struct pw_alerts	*pw_alerts_new(const struct pw_rule *rules, size_t n,
+			    size_t history);
+void			 pw_alerts_free(struct pw_alerts *);
+
+/*
+ * Evaluate every rule against the processes of `snap` at `now_ms`.  Live
+ * processes are evaluated; an active alert whose process is absent from
+ * `snap` or not alive resolves with reason "process exited".  Processes
+ * whose latest sample is not newer than the one seen last time are not
+ * re-evaluated.  The transitions of this call (state FIRING: it fired;
+ * RESOLVED: a firing alert resolved) go to *out, a malloc'd array the
+ * caller frees with free() (NULL when *n is 0).  Returns 0 or -ENOMEM (the
+ * engine's state is then as if the call evaluated nothing new).
+ * Thread: the sampler (one evaluator at a time).
+ */
+int	pw_alerts_eval(struct pw_alerts *, const struct pw_snapshot *snap,
+	    int64_t now_ms, struct pw_alert **out, size_t *n);
+
+/* State masks for pw_alerts_copy(). */
+#define PW_ALERTS_PENDING	(1u << PW_ALERT_PENDING)
+#define PW_ALERTS_FIRING	(1u << PW_ALERT_FIRING)
+#define PW_ALERTS_RESOLVED	(1u << PW_ALERT_RESOLVED)
+
+/*
+ * Copy the alerts in the states of `mask` (active ones ordered by id,
+ * then the resolved history, newest first) into *out, a malloc'd array
+ * the caller frees with free().  Returns 0 or -ENOMEM.
+ * Thread: any (HTTP).
+ */
+int	pw_alerts_copy(struct pw_alerts *, unsigned mask,
+	    struct pw_alert **out, size_t *n);
+
+size_t			 pw_alerts_nrules(const struct pw_alerts *);
+/* The i-th rule, borrowed for the engine's life; NULL past the end. */
+const struct pw_rule	*pw_alerts_rule(const struct pw_alerts *, size_t i);
+/* Alerts of rule i now pending and firing. */
+void	pw_alerts_rule_counts(struct pw_alerts *, size_t i, size_t *pending,
+	    size_t *firing);
+
+#endif

@@ -1,0 +1,968 @@
+/*
+ * rules.c: alert rules, message templates and the alert engine.
+ *
+ * DESIGN: the engine keeps one entry per process it has seen (sorted by the
+ * store's process id), each with one small state per rule and, for rules
+ * with an aggregate, a bounded window of (time, value) pairs fed once per
+ * new sample.  Rates of cumulative counters come from the entry's previous
+ * and current samples.  An evaluation walks the snapshot once; entries not
+ * seen in it belong to processes that exited: their firing alerts resolve
+ * and the entries are dropped.  Resolved alerts go into a fixed ring.  One
+ * mutex guards everything; it is held for one evaluation (no I/O, no
+ * allocation in steady state except a new process's entry) and for the
+ * copies HTTP threads make.
+ */
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <procwatch/rules.h>
+#include <procwatch/store.h>
+
+#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* --- metrics --------------------------------------------------------------- */
+
+enum metric {
+	M_CPU, M_CPU_USER, M_CPU_SYSTEM, M_RSS, M_VMS, M_SWAP, M_MEM_PCT,
+	M_OPEN_FDS, M_FD_LIMIT, M_THREADS, M_CTX_VOL, M_CTX_INVOL, M_MINFLT,
+	M_MAJFLT, M_READ, M_WRITE, M_FD_USAGE,
+	M_CTX_VOL_RATE, M_CTX_INVOL_RATE, M_MINFLT_RATE, M_MAJFLT_RATE,
+	M_READ_RATE, M_WRITE_RATE, M_CPU_SECONDS_RATE,
+};
+
+static const char *const metric_names[] = {
+	"cpu_percent", "cpu_user_percent", "cpu_system_percent", "rss_bytes",
+	"vms_bytes", "swap_bytes", "memory_percent", "open_fds", "fd_limit",
+	"threads", "ctx_switches_voluntary", "ctx_switches_involuntary",
+	"minor_faults", "major_faults", "read_bytes", "write_bytes",
+	"fd_usage",
+	"ctx_switches_voluntary_rate", "ctx_switches_involuntary_rate",
+	"minor_faults_rate", "major_faults_rate", "read_bytes_rate",
+	"write_bytes_rate", "cpu_ticks_rate",
+};
+
+static int
+metric_lookup(const char *name)
+{
+	size_t i;
+
+	if (name == NULL)
+		return -1;
+	for (i = 0; i < NELEM(metric_names); i++)
+		if (strcmp(name, metric_names[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+bool
+pw_rule_metric_valid(const char *metric)
+{
+	return metric_lookup(metric) >= 0;
+}
+
+static uint64_t
+counter(const struct pw_sample *s, enum metric m)
+{
+	switch (m) {
+	case M_CTX_VOL_RATE:	return s->ctx_voluntary;
+	case M_CTX_INVOL_RATE:	return s->ctx_involuntary;
+	case M_MINFLT_RATE:	return s->minor_faults;
+	case M_MAJFLT_RATE:	return s->major_faults;
+	case M_READ_RATE:	return s->read_bytes;
+	case M_WRITE_RATE:	return s->write_bytes;
+	default:		return s->utime_ticks + s->stime_ticks;
+	}
+}
+
+/*
+ * The value of metric m for a process whose newest sample is `cur` and
+ * previous one `prev` (NULL if none).  False when it is unknown: a first
+ * sample's CPU %, unreadable descriptors or I/O, an unknown limit.
+ */
+static bool
+metric_value(enum metric m, const struct pw_sample *cur,
+    const struct pw_sample *prev, uint64_t fd_limit, uint64_t mem_total,
+    double *out)
+{
+	uint64_t a, b;
+	double dt;
+
+	switch (m) {
+	case M_CPU:
+	case M_CPU_USER:
+	case M_CPU_SYSTEM:
+		if (cur->flags & PW_SAMPLE_FIRST)
+			return false;
+		*out = m == M_CPU ? cur->cpu_user_pct + cur->cpu_system_pct :
+		    m == M_CPU_USER ? cur->cpu_user_pct : cur->cpu_system_pct;
+		return true;
+	case M_RSS:	*out = (double)cur->rss_bytes; return true;
+	case M_VMS:	*out = (double)cur->vms_bytes; return true;
+	case M_SWAP:	*out = (double)cur->swap_bytes; return true;
+	case M_MEM_PCT:
+		if (mem_total == 0)
+			return false;
+		*out = pw_sample_memory_pct(cur, mem_total);
+		return true;
+	case M_OPEN_FDS:
+		if (cur->flags & PW_SAMPLE_NO_FDS)
+			return false;
+		*out = (double)cur->open_fds;
+		return true;
+	case M_FD_LIMIT:
+		if (fd_limit == 0)
+			return false;
+		*out = (double)fd_limit;
+		return true;
+	case M_THREADS:	*out = (double)cur->threads; return true;
+	case M_CTX_VOL:	*out = (double)cur->ctx_voluntary; return true;
+	case M_CTX_INVOL: *out = (double)cur->ctx_involuntary; return true;
+	case M_MINFLT:	*out = (double)cur->minor_faults; return true;
+	case M_MAJFLT:	*out = (double)cur->major_faults; return true;
+	case M_READ:
+	case M_WRITE:
+		if (cur->flags & PW_SAMPLE_NO_IO)
+			return false;
+		*out = (double)(m == M_READ ? cur->read_bytes :
+		    cur->write_bytes);
+		return true;
+	case M_FD_USAGE:
+		/* An "unlimited" limit is UINT64_MAX: the ratio is ~0. */
+		if (fd_limit == 0 || (cur->flags & PW_SAMPLE_NO_FDS))
+			return false;
+		*out = (double)cur->open_fds / (double)fd_limit;
+		return true;
+	default:
+		if (prev == NULL || cur->ts_ms <= prev->ts_ms)
+			return false;
+		if ((m == M_READ_RATE || m == M_WRITE_RATE) &&
+		    ((cur->flags | prev->flags) & PW_SAMPLE_NO_IO))
+			return false;
+		a = counter(prev, m);
+		b = counter(cur, m);
+		dt = (double)(cur->ts_ms - prev->ts_ms) / 1000.0;
+		*out = b >= a ? (double)(b - a) / dt : 0.0;	/* reset: 0 */
+		return true;
+	}
+}
+
+/* --- rules ----------------------------------------------------------------- */
+
+void
+pw_rule_fini(struct pw_rule *r)
+{
+	size_t i;
+
+	if (r == NULL)
+		return;
+	free(r->name);
+	free(r->metric);
+	free(r->message);
+	for (i = 0; i < r->ntargets; i++)
+		free(r->targets[i]);
+	free(r->targets);
+	memset(r, 0, sizeof(*r));
+}
+
+static int
+dup_opt(char **dst, const char *s)
+{
+	*dst = NULL;
+	if (s != NULL && (*dst = strdup(s)) == NULL)
+		return -ENOMEM;
+	return 0;
+}
+
+int
+pw_rule_copy(struct pw_rule *dst, const struct pw_rule *src)
+{
+	struct pw_rule r = *src;
+	size_t i;
+
+	r.name = r.metric = r.message = NULL;
+	r.targets = NULL;
+	r.ntargets = 0;
+	if (dup_opt(&r.name, src->name) < 0 ||
+	    dup_opt(&r.metric, src->metric) < 0 ||
+	    dup_opt(&r.message, src->message) < 0)
+		goto out_oom;
+	if (src->ntargets > 0) {
+		if ((r.targets = calloc(src->ntargets,
+		    sizeof(*r.targets))) == NULL)
+			goto out_oom;
+		for (i = 0; i < src->ntargets; i++, r.ntargets++)
+			if (dup_opt(&r.targets[i], src->targets[i]) < 0)
+				goto out_oom;
+	}
+	*dst = r;
+	return 0;
+out_oom:
+	pw_rule_fini(&r);
+	return -ENOMEM;
+}
+
+static const struct {
+	const char	*name;
+	const char	*metric;
+	double		 threshold;
+	enum pw_alert_severity severity;
+	const char	*message;
+} builtins[] = {
+	{ "high_cpu", "cpu_percent", 90, PW_ASEV_WARNING,
+	    "High CPU usage: {value:.1f}% (threshold {threshold}%)" },
+	{ "high_memory", "memory_percent", 85, PW_ASEV_WARNING,
+	    "High memory usage: {value:.1f}% of RAM (threshold {threshold}%)" },
+	{ "file_handle_leak", "open_fds", 1000, PW_ASEV_WARNING,
+	    "Possible file handle leak: {value:.0f} open descriptors "
+	    "(threshold {threshold})" },
+	{ "fd_exhaustion", "fd_usage", 0.9, PW_ASEV_CRITICAL,
+	    "Descriptors nearly exhausted: {value:.2f} of the limit in use "
+	    "(threshold {threshold})" },
+};
+
+const char *
+pw_rule_builtin_name(size_t i)
+{
+	return i < NELEM(builtins) ? builtins[i].name : NULL;
+}
+
+int
+pw_rule_builtin(const char *name, struct pw_rule *out)
+{
+	struct pw_rule r;
+	size_t i;
+
+	for (i = 0; i < NELEM(builtins); i++)
+		if (strcmp(builtins[i].name, name) == 0)
+			break;
+	if (i == NELEM(builtins))
+		return -ENOENT;
+	memset(&r, 0, sizeof(r));
+	r.op = PW_OP_GT;
+	r.threshold = builtins[i].threshold;
+	r.severity = builtins[i].severity;
+	if (dup_opt(&r.name, builtins[i].name) < 0 ||
+	    dup_opt(&r.metric, builtins[i].metric) < 0 ||
+	    dup_opt(&r.message, builtins[i].message) < 0) {
+		pw_rule_fini(&r);
+		return -ENOMEM;
+	}
+	*out = r;
+	return 0;
+}
+
+static const char *const op_names[] = { ">", ">=", "<", "<=" };
+static const char *const sev_names[] = { "info", "warning", "critical" };
+static const char *const agg_names[] = { "none", "avg", "max", "min" };
+static const char *const state_names[] = {
+	"inactive", "pending", "firing", "resolved"
+};
+
+const char *
+pw_rule_op_name(enum pw_rule_op op)
+{
+	return (unsigned)op < NELEM(op_names) ? op_names[op] : "?";
+}
+
+const char *
+pw_alert_severity_name(enum pw_alert_severity s)
+{
+	return (unsigned)s < NELEM(sev_names) ? sev_names[s] : "?";
+}
+
+const char *
+pw_agg_name(enum pw_agg a)
+{
+	return (unsigned)a < NELEM(agg_names) ? agg_names[a] : "?";
+}
+
+const char *
+pw_alert_state_name(enum pw_alert_state s)
+{
+	return (unsigned)s < NELEM(state_names) ? state_names[s] : "?";
+}
+
+static int
+parse_name(const char *s, const char *const *names, size_t n, int *out)
+{
+	size_t i;
+
+	for (i = 0; s != NULL && i < n; i++)
+		if (strcmp(s, names[i]) == 0) {
+			*out = (int)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+int
+pw_rule_op_parse(const char *s, enum pw_rule_op *out)
+{
+	int v, rc;
+
+	if ((rc = parse_name(s, op_names, NELEM(op_names), &v)) == 0)
+		*out = (enum pw_rule_op)v;
+	return rc;
+}
+
+int
+pw_alert_severity_parse(const char *s, enum pw_alert_severity *out)
+{
+	int v, rc;
+
+	if ((rc = parse_name(s, sev_names, NELEM(sev_names), &v)) == 0)
+		*out = (enum pw_alert_severity)v;
+	return rc;
+}
+
+int
+pw_agg_parse(const char *s, enum pw_agg *out)
+{
+	int v, rc;
+
+	if ((rc = parse_name(s, agg_names, NELEM(agg_names), &v)) == 0)
+		*out = (enum pw_agg)v;
+	return rc;
+}
+
+/* --- templates ------------------------------------------------------------- */
+
+static const char *const placeholders[] = {
+	"value", "threshold", "clear", "metric", "name", "pid", "target",
+	"rule", "severity",
+};
+
+/*
+ * The placeholder at s (just past '{'), ending at '}'.  Returns its index
+ * in placeholders[] and the precision of {value:.Nf} in *prec (-1 if
+ * none), the length up to and including '}' in *len; -1 if not one.
+ */
+static int
+placeholder(const char *s, int *prec, size_t *len)
+{
+	const char *end = strchr(s, '}');
+	size_t n, i, k;
+
+	*prec = -1;
+	if (end == NULL)
+		return -1;
+	n = (size_t)(end - s);
+	*len = n + 1;
+	if (n == 9 && strncmp(s, "value:.", 7) == 0 && s[7] >= '0' &&
+	    s[7] <= '9' && s[8] == 'f') {
+		*prec = s[7] - '0';
+		return 0;
+	}
+	for (i = 0; i < NELEM(placeholders); i++) {
+		k = strlen(placeholders[i]);
+		if (k == n && strncmp(s, placeholders[i], n) == 0)
+			return (int)i;
+	}
+	return -1;
+}
+
+int
+pw_rule_template_check(const char *tmpl, size_t *at)
+{
+	const char *p;
+	size_t len;
+	int prec;
+
+	for (p = tmpl; *p != '\0'; p++) {
+		if (*p != '{')
+			continue;
+		if (p[1] == '{') {
+			p++;
+			continue;
+		}
+		if (placeholder(p + 1, &prec, &len) < 0) {
+			if (at != NULL)
+				*at = (size_t)(p - tmpl);
+			return -EINVAL;
+		}
+		p += len;
+	}
+	return 0;
+}
+
+/* Append to buf[*pos..cap), truncating; keeps buf NUL-terminated. */
+static void
+put(char *buf, size_t cap, size_t *pos, const char *s, size_t n)
+{
+	if (*pos + 1 >= cap)
+		return;
+	if (n > cap - 1 - *pos)
+		n = cap - 1 - *pos;
+	memcpy(buf + *pos, s, n);
+	*pos += n;
+	buf[*pos] = '\0';
+}
+
+static void
+render_message(const struct pw_rule *r, const struct pw_alert *a,
+    char *buf, size_t cap)
+{
+	const char *p, *tmpl;
+	char num[64];
+	size_t pos = 0, len;
+	int ph, prec;
+
+	buf[0] = '\0';
+	tmpl = r->message != NULL ? r->message :
+	    "{rule}: {metric} is {value} (threshold {threshold})";
+	for (p = tmpl; *p != '\0'; p++) {
+		if (*p != '{') {
+			put(buf, cap, &pos, p, 1);
+			continue;
+		}
+		if (p[1] == '{') {
+			put(buf, cap, &pos, p, 1);
+			p++;
+			continue;
+		}
+		if ((ph = placeholder(p + 1, &prec, &len)) < 0) {
+			put(buf, cap, &pos, p, 1);
+			continue;
+		}
+		p += len;
+		num[0] = '\0';
+		switch (ph) {
+		case 0:
+			if (prec >= 0)
+				snprintf(num, sizeof(num), "%.*f", prec,
+				    a->value);
+			else
+				snprintf(num, sizeof(num), "%.6g", a->value);
+			put(buf, cap, &pos, num, strlen(num));
+			break;
+		case 1:
+		case 2:
+			snprintf(num, sizeof(num), "%.6g", ph == 1 ?
+			    r->threshold : r->has_clear ? r->clear :
+			    r->threshold);
+			put(buf, cap, &pos, num, strlen(num));
+			break;
+		case 3:
+			put(buf, cap, &pos, r->metric, strlen(r->metric));
+			break;
+		case 4:
+			put(buf, cap, &pos, a->name, strlen(a->name));
+			break;
+		case 5:
+			snprintf(num, sizeof(num), "%ld", (long)a->pid);
+			put(buf, cap, &pos, num, strlen(num));
+			break;
+		case 6:
+			put(buf, cap, &pos, a->target, strlen(a->target));
+			break;
+		case 7:
+			put(buf, cap, &pos, r->name, strlen(r->name));
+			break;
+		default:
+			put(buf, cap, &pos, pw_alert_severity_name(r->severity),
+			    strlen(pw_alert_severity_name(r->severity)));
+			break;
+		}
+	}
+}
+
+/* --- engine ---------------------------------------------------------------- */
+
+/* The values of one (rule, process) window, a ring. */
+struct window {
+	int64_t		*ts;
+	double		*v;
+	size_t		 head;		/* oldest */
+	size_t		 len;
+	size_t		 cap;
+};
+
+/* The state of one (rule, process) pair. */
+struct rstate {
+	enum pw_alert_state	 state;	/* INACTIVE, PENDING or FIRING */
+	struct pw_alert		 a;	/* valid unless INACTIVE */
+	struct window		 win;
+};
+
+/* One process seen by the engine. */
+struct pentry {
+	uint64_t		 proc_id;
+	bool			 seen;
+	bool			 has_cur, has_prev;
+	struct pw_sample	 cur, prev;
+	struct rstate		*rs;	/* one per rule */
+};
+
+struct pw_alerts {
+	pthread_mutex_t		 mtx;
+	struct pw_rule		*rules;
+	enum metric		*metrics;	/* per rule */
+	size_t			 nrules;
+	struct pentry		*ents;		/* sorted by proc_id */
+	size_t			 nents, capents;
+	struct pw_alert		*hist;		/* ring of resolved alerts */
+	size_t			 hcap, hhead, hlen;
+	uint64_t		 next_id;
+};
+
+struct pw_alerts *
+pw_alerts_new(const struct pw_rule *rules, size_t n, size_t history)
+{
+	struct pw_alerts *e;
+	size_t i;
+	int m;
+
+	if ((e = calloc(1, sizeof(*e))) == NULL)
+		return NULL;
+	e->next_id = 1;
+	if (pthread_mutex_init(&e->mtx, NULL) != 0)
+		goto out_free;
+	if (n > 0 && ((e->rules = calloc(n, sizeof(*e->rules))) == NULL ||
+	    (e->metrics = calloc(n, sizeof(*e->metrics))) == NULL))
+		goto out_rules;
+	for (; e->nrules < n; e->nrules++) {
+		if ((m = metric_lookup(rules[e->nrules].metric)) < 0)
+			goto out_rules;
+		e->metrics[e->nrules] = (enum metric)m;
+		if (pw_rule_copy(&e->rules[e->nrules], &rules[e->nrules]) < 0)
+			goto out_rules;
+	}
+	if (history > 0 &&
+	    (e->hist = calloc(history, sizeof(*e->hist))) == NULL)
+		goto out_rules;
+	e->hcap = history;
+	return e;
+out_rules:
+	for (i = 0; i < e->nrules; i++)
+		pw_rule_fini(&e->rules[i]);
+	free(e->rules);
+	free(e->metrics);
+	pthread_mutex_destroy(&e->mtx);
+out_free:
+	free(e);
+	return NULL;
+}
+
+static void
+pentry_fini(struct pentry *p, size_t nrules)
+{
+	size_t i;
+
+	if (p->rs == NULL)
+		return;
+	for (i = 0; i < nrules; i++) {
+		free(p->rs[i].win.ts);
+		free(p->rs[i].win.v);
+	}
+	free(p->rs);
+	p->rs = NULL;
+}
+
+void
+pw_alerts_free(struct pw_alerts *e)
+{
+	size_t i;
+
+	if (e == NULL)
+		return;
+	for (i = 0; i < e->nents; i++)
+		pentry_fini(&e->ents[i], e->nrules);
+	free(e->ents);
+	for (i = 0; i < e->nrules; i++)
+		pw_rule_fini(&e->rules[i]);
+	free(e->rules);
+	free(e->metrics);
+	free(e->hist);
+	pthread_mutex_destroy(&e->mtx);
+	free(e);
+}
+
+size_t
+pw_alerts_nrules(const struct pw_alerts *e)
+{
+	return e->nrules;
+}
+
+const struct pw_rule *
+pw_alerts_rule(const struct pw_alerts *e, size_t i)
+{
+	return i < e->nrules ? &e->rules[i] : NULL;
+}
+
+/* Index of the entry of proc_id, or where it would go. */
+static size_t
+ent_lower(const struct pw_alerts *e, uint64_t id)
+{
+	size_t lo = 0, hi = e->nents, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (e->ents[mid].proc_id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static struct pentry *
+ent_get(struct pw_alerts *e, uint64_t id)
+{
+	struct pentry *np;
+	struct rstate *rs = NULL;
+	size_t at = ent_lower(e, id), ncap;
+
+	if (at < e->nents && e->ents[at].proc_id == id)
+		return &e->ents[at];
+	if (e->nrules > 0 && (rs = calloc(e->nrules, sizeof(*rs))) == NULL)
+		return NULL;
+	if (e->nents == e->capents) {
+		ncap = e->capents ? e->capents * 2 : 64;
+		if ((np = realloc(e->ents, ncap * sizeof(*np))) == NULL) {
+			free(rs);
+			return NULL;
+		}
+		e->ents = np;
+		e->capents = ncap;
+	}
+	memmove(&e->ents[at + 1], &e->ents[at],
+	    (e->nents - at) * sizeof(*e->ents));
+	memset(&e->ents[at], 0, sizeof(e->ents[at]));
+	e->ents[at].proc_id = id;
+	e->ents[at].rs = rs;
+	e->nents++;
+	return &e->ents[at];
+}
+
+static bool
+rule_applies(const struct pw_rule *r, const char *target)
+{
+	size_t i;
+
+	if (r->ntargets == 0)
+		return true;
+	for (i = 0; i < r->ntargets; i++)
+		if (target != NULL && strcmp(r->targets[i], target) == 0)
+			return true;
+	return false;
+}
+
+static bool
+compare(enum pw_rule_op op, double v, double t)
+{
+	switch (op) {
+	case PW_OP_GT:	return v > t;
+	case PW_OP_GE:	return v >= t;
+	case PW_OP_LT:	return v < t;
+	default:	return v <= t;
+	}
+}
+
+/*
+ * Add (ts, v) to a window, drop what is older than window_ms, and
+ * aggregate.  Returns false (nothing changed) when out of memory.
+ */
+static bool
+window_feed(struct window *w, enum pw_agg agg, int64_t window_ms,
+    int64_t ts, double v, double *out)
+{
+	size_t i, ncap, at;
+	int64_t *nts;
+	double *nv, acc;
+
+	if (w->len == w->cap && w->cap < PW_RULE_WINDOW_MAX) {
+		ncap = w->cap ? w->cap * 2 : 16;
+		if (ncap > PW_RULE_WINDOW_MAX)
+			ncap = PW_RULE_WINDOW_MAX;
+		if ((nts = malloc(ncap * sizeof(*nts))) == NULL)
+			return false;
+		if ((nv = malloc(ncap * sizeof(*nv))) == NULL) {
+			free(nts);
+			return false;
+		}
+		for (i = 0; i < w->len; i++) {	/* unwrap into the new ring */
+			nts[i] = w->ts[(w->head + i) % w->cap];
+			nv[i] = w->v[(w->head + i) % w->cap];
+		}
+		free(w->ts);
+		free(w->v);
+		w->ts = nts;
+		w->v = nv;
+		w->head = 0;
+		w->cap = ncap;
+	}
+	if (w->len == w->cap) {			/* full at the cap: overwrite */
+		w->head = (w->head + 1) % w->cap;
+		w->len--;
+	}
+	at = (w->head + w->len) % w->cap;
+	w->ts[at] = ts;
+	w->v[at] = v;
+	w->len++;
+	while (w->len > 1 && w->ts[w->head] <= ts - window_ms) {
+		w->head = (w->head + 1) % w->cap;
+		w->len--;
+	}
+	acc = agg == PW_AGG_AVG ? 0.0 : w->v[w->head];
+	for (i = 0; i < w->len; i++) {
+		double x = w->v[(w->head + i) % w->cap];
+
+		if (agg == PW_AGG_AVG)
+			acc += x;
+		else if (agg == PW_AGG_MAX ? x > acc : x < acc)
+			acc = x;
+	}
+	*out = agg == PW_AGG_AVG ? acc / (double)w->len : acc;
+	return true;
+}
+
+static void
+history_push(struct pw_alerts *e, const struct pw_alert *a)
+{
+	if (e->hcap == 0)
+		return;
+	if (e->hlen == e->hcap) {
+		e->hhead = (e->hhead + 1) % e->hcap;
+		e->hlen--;
+	}
+	e->hist[(e->hhead + e->hlen) % e->hcap] = *a;
+	e->hlen++;
+}
+
+/* Transitions collected during one evaluation. */
+struct tlist {
+	struct pw_alert	*a;
+	size_t		 n, cap;
+	bool		 oom;
+};
+
+static void
+tlist_add(struct tlist *t, const struct pw_alert *a)
+{
+	struct pw_alert *np;
+	size_t ncap;
+
+	if (t->n == t->cap) {
+		ncap = t->cap ? t->cap * 2 : 8;
+		if ((np = realloc(t->a, ncap * sizeof(*np))) == NULL) {
+			t->oom = true;
+			return;
+		}
+		t->a = np;
+		t->cap = ncap;
+	}
+	t->a[t->n++] = *a;
+}
+
+static void
+resolve(struct pw_alerts *e, struct rstate *s, int64_t now_ms,
+    const char *reason, struct tlist *t)
+{
+	if (s->state == PW_ALERT_FIRING) {
+		s->a.state = PW_ALERT_RESOLVED;
+		s->a.resolved_ms = now_ms;
+		snprintf(s->a.reason, sizeof(s->a.reason), "%s", reason);
+		history_push(e, &s->a);
+		tlist_add(t, &s->a);
+	}
+	s->state = PW_ALERT_INACTIVE;
+}
+
+/* Run rule i against process v (entry p) whose value is `val`. */
+static void
+step(struct pw_alerts *e, size_t i, struct rstate *s,
+    const struct pw_proc_view *v, double val, int64_t now_ms,
+    struct tlist *t)
+{
+	const struct pw_rule *r = &e->rules[i];
+	bool cond = compare(r->op, val, r->threshold);
+
+	switch (s->state) {
+	case PW_ALERT_INACTIVE:
+		if (!cond)
+			return;
+		memset(&s->a, 0, sizeof(s->a));
+		s->a.id = e->next_id++;
+		s->a.rule = r;
+		s->a.rule_index = i;
+		s->a.proc_id = v->id;
+		s->a.pid = v->pid;
+		s->a.started_ms = now_ms;
+		s->state = PW_ALERT_PENDING;
+		break;
+	case PW_ALERT_PENDING:
+		if (!cond) {
+			s->state = PW_ALERT_INACTIVE;
+			return;
+		}
+		break;
+	default:
+		/* Firing: resolve only once past the clear threshold. */
+		if (!compare(r->op, val, r->has_clear ? r->clear :
+		    r->threshold)) {
+			s->a.value = val;
+			render_message(r, &s->a, s->a.message,
+			    sizeof(s->a.message));
+			resolve(e, s, now_ms, "condition cleared", t);
+			return;
+		}
+		break;
+	}
+	memcpy(s->a.name, v->name, sizeof(s->a.name));
+	snprintf(s->a.target, sizeof(s->a.target), "%s",
+	    v->target != NULL ? v->target : "");
+	s->a.value = val;
+	if (s->state == PW_ALERT_PENDING &&
+	    now_ms - s->a.started_ms >= r->for_ms) {
+		s->state = PW_ALERT_FIRING;
+		s->a.fired_ms = now_ms;
+	}
+	s->a.state = s->state;
+	render_message(r, &s->a, s->a.message, sizeof(s->a.message));
+	if (s->state == PW_ALERT_FIRING && s->a.fired_ms == now_ms)
+		tlist_add(t, &s->a);
+}
+
+static void
+eval_proc(struct pw_alerts *e, struct pentry *p,
+    const struct pw_proc_view *v, uint64_t mem_total, int64_t now_ms,
+    struct tlist *t)
+{
+	const struct pw_sample *prev;
+	double val;
+	size_t i;
+
+	if (p->has_cur && v->latest.ts_ms <= p->cur.ts_ms)
+		return;			/* nothing new since last time */
+	if (p->has_cur) {
+		p->prev = p->cur;
+		p->has_prev = true;
+	}
+	p->cur = v->latest;
+	p->has_cur = true;
+	prev = p->has_prev ? &p->prev : NULL;
+	for (i = 0; i < e->nrules; i++) {
+		const struct pw_rule *r = &e->rules[i];
+		struct rstate *s = &p->rs[i];
+
+		if (!rule_applies(r, v->target))
+			continue;
+		if (!metric_value(e->metrics[i], &p->cur, prev, v->fd_limit,
+		    mem_total, &val))
+			continue;	/* unknown: the state stays */
+		if (r->agg != PW_AGG_NONE && !window_feed(&s->win, r->agg,
+		    r->window_ms, p->cur.ts_ms, val, &val))
+			continue;
+		step(e, i, s, v, val, now_ms, t);
+	}
+}
+
+int
+pw_alerts_eval(struct pw_alerts *e, const struct pw_snapshot *snap,
+    int64_t now_ms, struct pw_alert **out, size_t *nout)
+{
+	struct tlist t = { NULL, 0, 0, false };
+	struct pentry *p;
+	size_t i, j, k;
+
+	*out = NULL;
+	*nout = 0;
+	pthread_mutex_lock(&e->mtx);
+	for (i = 0; i < e->nents; i++)
+		e->ents[i].seen = false;
+	for (i = 0; snap != NULL && i < snap->n; i++) {
+		const struct pw_proc_view *v = &snap->procs[i];
+
+		if (!v->alive || !v->has_sample)
+			continue;
+		if ((p = ent_get(e, v->id)) == NULL) {
+			t.oom = true;
+			continue;
+		}
+		p->seen = true;
+		eval_proc(e, p, v, snap->mem_total, now_ms, &t);
+	}
+	/* Entries not seen: the process exited (or was never seen alive). */
+	for (i = j = 0; i < e->nents; i++) {
+		p = &e->ents[i];
+		if (p->seen) {
+			e->ents[j++] = *p;
+			continue;
+		}
+		for (k = 0; k < e->nrules; k++)
+			resolve(e, &p->rs[k], now_ms, "process exited", &t);
+		pentry_fini(p, e->nrules);
+	}
+	e->nents = j;
+	pthread_mutex_unlock(&e->mtx);
+	if (t.oom && t.n == 0) {
+		free(t.a);
+		return -ENOMEM;
+	}
+	*out = t.a;
+	*nout = t.n;
+	return 0;
+}
+
+static int
+cmp_id(const void *x, const void *y)
+{
+	const struct pw_alert *a = x, *b = y;
+
+	return a->id < b->id ? -1 : a->id > b->id;
+}
+
+int
+pw_alerts_copy(struct pw_alerts *e, unsigned mask, struct pw_alert **out,
+    size_t *nout)
+{
+	struct pw_alert *arr;
+	size_t i, k, n = 0, cap = 0;
+
+	pthread_mutex_lock(&e->mtx);
+	if (mask & (PW_ALERTS_PENDING | PW_ALERTS_FIRING))
+		for (i = 0; i < e->nents; i++)
+			for (k = 0; k < e->nrules; k++)
+				if (mask & (1u << e->ents[i].rs[k].state))
+					cap++;
+	if (mask & PW_ALERTS_RESOLVED)
+		cap += e->hlen;
+	if ((arr = calloc(cap ? cap : 1, sizeof(*arr))) == NULL) {
+		pthread_mutex_unlock(&e->mtx);
+		return -ENOMEM;
+	}
+	if (mask & (PW_ALERTS_PENDING | PW_ALERTS_FIRING))
+		for (i = 0; i < e->nents; i++)
+			for (k = 0; k < e->nrules; k++)
+				if (mask & (1u << e->ents[i].rs[k].state))
+					arr[n++] = e->ents[i].rs[k].a;
+	qsort(arr, n, sizeof(*arr), cmp_id);
+	if (mask & PW_ALERTS_RESOLVED)
+		for (i = e->hlen; i > 0; i--)
+			arr[n++] = e->hist[(e->hhead + i - 1) % e->hcap];
+	pthread_mutex_unlock(&e->mtx);
+	*out = arr;
+	*nout = n;
+	return 0;
+}
+
+void
+pw_alerts_rule_counts(struct pw_alerts *e, size_t r, size_t *pending,
+    size_t *firing)
+{
+	size_t i;
+
+	*pending = *firing = 0;
+	pthread_mutex_lock(&e->mtx);
+	for (i = 0; r < e->nrules && i < e->nents; i++) {
+		if (e->ents[i].rs[r].state == PW_ALERT_PENDING)
+			(*pending)++;
+		else if (e->ents[i].rs[r].state == PW_ALERT_FIRING)
+			(*firing)++;
+	}
+	pthread_mutex_unlock(&e->mtx);
+}

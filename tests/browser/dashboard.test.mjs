@@ -1,0 +1,281 @@
+// dashboard.test.mjs: the procwatchd dashboard in a real headless browser.
+//
+// Debian's chromium (/usr/bin/chromium), driven by playwright-core; no
+// browser is downloaded.  tests/e2e/browser.sh starts the daemon and the
+// target processes and passes them in the environment:
+//
+//   PW_URL           the daemon's base URL, "http://127.0.0.1:PORT"
+//   PW_PIDS          pids the table must list, comma-separated
+//   PW_SPIN_PID      a spinning process: clicked, its charts checked
+//   PW_HOSTILE_PID   a process whose name and command line are HTML
+//   PW_HOSTILE_COMM, PW_HOSTILE_CMD   what they must show as, literally
+//   PW_ALERT_RULE    a rule that fires for the spinner; empty: skip
+//   PW_SCREENSHOT    where to save a screenshot
+//   PW_PROFILE       a fresh directory for the browser profile
+//   PW_MODE          "full" (default), "nodygraphs" (the chart library
+//                    is missing: the page must say so), or "load" (only
+//                    time the first complete render of PW_EXPECT_ROWS rows)
+//
+// Prints "ok - ..." / "not ok - ..." / "SKIP ..." lines; exits 1 if any
+// check failed.
+import { chromium } from 'playwright-core';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const env = process.env;
+const base = env.PW_URL;
+const mode = env.PW_MODE || 'full';
+const timeout = Number(env.PW_TIMEOUT_MS || 20000);
+let passed = 0, failed = 0;
+
+function ok(cond, what, detail) {
+	if (cond) {
+		passed++;
+		console.log(`ok - ${what}`);
+	} else {
+		failed++;
+		console.log(`not ok - ${what}${detail ? `: ${detail}` : ''}`);
+	}
+	return cond;
+}
+
+async function waitTrue(page, what, fn, arg) {
+	try {
+		await page.waitForFunction(fn, arg, { timeout, polling: 100 });
+		return ok(true, what);
+	} catch (e) {
+		return ok(false, what, e.message.split('\n')[0]);
+	}
+}
+
+// A 404 from an API the dashboard treats as optional is not an error of
+// the page (Chromium logs every failed fetch to the console).
+const optional = /\/api\/v1\/(alerts|bottlenecks|processes\/\d+\/(stats|threads))/;
+
+async function main() {
+	if (!base)
+		throw new Error('PW_URL is not set');
+	const profile = env.PW_PROFILE ||
+	    mkdtempSync(join(tmpdir(), 'pw-chromium-'));
+	const ctx = await chromium.launchPersistentContext(profile, {
+		executablePath: env.PW_CHROMIUM || '/usr/bin/chromium',
+		headless: true,
+		args: ['--headless', '--no-sandbox', '--disable-gpu',
+		    '--disable-quic', '--no-first-run',
+		    '--disable-background-networking',
+		    '--disable-component-update', '--disable-sync'],
+		viewport: { width: 1440, height: 1000 },
+	});
+	const page = ctx.pages()[0] || await ctx.newPage();
+	const errors = [], dialogs = [], ignored = [];
+	page.on('console', (m) => {
+		if (m.type() !== 'error')
+			return;
+		const where = m.location() && m.location().url || '';
+		if (/status of 404/.test(m.text()) && optional.test(where))
+			ignored.push(where);
+		else
+			errors.push(`${m.text()} (${where})`);
+	});
+	page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+	page.on('dialog', (d) => {
+		dialogs.push(`${d.type()}: ${d.message()}`);
+		d.dismiss().catch(() => {});
+	});
+
+	try {
+		if (mode === 'load')
+			await loadTime(page);
+		else if (mode === 'nodygraphs')
+			await noDygraphs(page, errors);
+		else
+			await full(page, errors, dialogs, ignored);
+	} finally {
+		await ctx.close();
+		if (!env.PW_PROFILE)
+			rmSync(profile, { recursive: true, force: true });
+	}
+}
+
+async function full(page, errors, dialogs, ignored) {
+	const pids = (env.PW_PIDS || '').split(',').filter(Boolean).map(Number);
+	const spin = Number(env.PW_SPIN_PID);
+	const hostile = Number(env.PW_HOSTILE_PID);
+
+	const resp = await page.goto(base + '/', { waitUntil: 'load' });
+	ok(resp && resp.status() === 200, 'GET / answers 200');
+	ok(await page.evaluate(() => typeof window.Dygraph === 'function'),
+	    'Dygraph loaded from /static/dygraphs/');
+	await waitTrue(page, 'the table lists every spawned pid',
+	    (want) => window.pwReady && want.every((p) =>
+	    document.querySelector(`#proc-body tr[data-pid="${p}"]`)), pids);
+
+	// The hostile process: its name and command line are text.
+	const h = await page.evaluate((pid) => {
+		const tr = document.querySelector(`#proc-body tr[data-pid="${pid}"]`);
+		return tr && {
+			name: tr.querySelector('td.name').textContent,
+			cmd: tr.querySelector('td.cmd').textContent,
+		};
+	}, hostile);
+	ok(h && h.name === env.PW_HOSTILE_COMM,
+	    'a hostile process name shows as literal text',
+	    JSON.stringify(h && h.name));
+	ok(h && h.cmd.includes(env.PW_HOSTILE_CMD),
+	    'a hostile command line shows as literal text',
+	    JSON.stringify(h && h.cmd));
+	const injected = () => document.querySelectorAll(
+	    'img, [onerror], [onload], script:not([src])').length;
+	ok(await page.evaluate(injected) === 0,
+	    'no element was made from process data');
+
+	// Sorting: PID ascending, then CPU descending puts the spinner first.
+	await page.click('#proc-table th[data-key="pid"]');
+	const order = await page.evaluate(() => [...document.querySelectorAll(
+	    '#proc-body tr')].map((tr) => Number(tr.dataset.pid)));
+	ok(order.length > 1 && order.every((p, i) => i === 0 || order[i - 1] < p),
+	    'clicking PID sorts the table by pid');
+	await page.click('#proc-table th[data-key="cpu"]');
+	await waitTrue(page, 'sorting by CPU puts the spinner first',
+	    (p) => document.querySelector('#proc-body tr').dataset.pid ===
+	    String(p), spin);
+	await waitTrue(page, 'the spinner row has a CPU sparkline',
+	    (p) => {
+		const pl = document.querySelector(
+		    `#proc-body tr[data-pid="${p}"] polyline`);
+		return pl && pl.getAttribute('points').split(' ').length >= 3;
+	    }, spin);
+
+	// Clicking a row draws charts that hold the process's samples.
+	await page.click(`#proc-body tr[data-pid="${spin}"]`);
+	await waitTrue(page, 'clicking a row opens its detail panel',
+	    (p) => !document.getElementById('detail').hidden &&
+	    document.getElementById('d-pid').textContent === String(p), spin);
+	await waitTrue(page, 'the four charts hold data points',
+	    () => ['cpu', 'rss', 'fds', 'threads'].every((k) =>
+	    window.pwCharts[k] && window.pwCharts[k].numRows() >= 3));
+	const cpu = await page.evaluate(() => {
+		const g = window.pwCharts.cpu, out = [];
+		for (let i = 0; i < g.numRows(); i++)
+			out.push((g.getValue(i, 1) || 0) + (g.getValue(i, 2) || 0));
+		return out;
+	});
+	ok(Math.max(...cpu) > 50, 'the CPU chart shows the spinner above 50 %',
+	    `max ${Math.max(...cpu)}`);
+	const rss = await page.evaluate(() => window.pwCharts.rss.getValue(
+	    window.pwCharts.rss.numRows() - 1, 1));
+	ok(rss > 0, 'the RSS chart holds byte values', String(rss));
+
+	for (const w of ['1m', 'all', '5m']) {
+		await page.click(`.windows button[data-window="${w}"]`);
+		await waitTrue(page, `window ${w} redraws the charts`,
+		    (ww) => document.querySelector('.windows button.on')
+		    .dataset.window === ww && window.pwCharts.cpu.numRows() >= 1, w);
+	}
+	await waitTrue(page, 'stats and threads panels answer or say not available',
+	    () => ['d-stats', 'd-threads'].every((id) =>
+	    document.getElementById(id).childElementCount > 0));
+
+	// The hostile process's detail panel.
+	await page.click(`#proc-body tr[data-pid="${hostile}"]`);
+	await waitTrue(page, 'the hostile detail panel shows its name as text',
+	    (c) => document.getElementById('d-name').textContent === c,
+	    env.PW_HOSTILE_COMM);
+	ok((await page.textContent('#d-meta')).includes(env.PW_HOSTILE_CMD),
+	    'the hostile detail panel shows its command line as text');
+	ok(await page.evaluate(injected) === 0,
+	    'still no element made from process data');
+
+	// Alerts.
+	if (env.PW_ALERT_RULE) {
+		await waitTrue(page, 'a firing alert shows in the alerts panel',
+		    (rule) => [...document.querySelectorAll('#alerts .item')]
+		    .some((it) => it.textContent.includes(rule) &&
+		    it.textContent.includes('firing')), env.PW_ALERT_RULE);
+		ok(await page.evaluate(() => document.querySelector(
+		    '#alerts .item.sev-critical') !== null),
+		    'a critical alert has the critical colour');
+	} else
+		console.log('SKIP alerts panel: the daemon has no alert rules ' +
+		    'engine wired to /api/v1/alerts');
+	await waitTrue(page, 'the health panel shows the interval and cycles',
+	    () => /interval/.test(document.getElementById('health').textContent)
+	    && /cycles/.test(document.getElementById('health').textContent));
+
+	// A screenshot with the spinner selected.
+	await page.click(`#proc-body tr[data-pid="${spin}"]`);
+	await page.waitForFunction((p) => document.getElementById('d-pid')
+	    .textContent === String(p) && window.pwCharts.cpu.numRows() >= 3,
+	    spin, { timeout });
+	await page.waitForTimeout(1500);
+	if (env.PW_SCREENSHOT) {
+		await page.screenshot({ path: env.PW_SCREENSHOT, fullPage: true });
+		console.log(`# screenshot: ${env.PW_SCREENSHOT}`);
+	}
+
+	if (ignored.length)
+		console.log(`# ${ignored.length} 404s from optional endpoints ` +
+		    `not counted, e.g. ${ignored[0]}`);
+	ok(dialogs.length === 0, 'no dialog was opened', dialogs.join('; '));
+	ok(errors.length === 0, 'no console errors, CSP violations or page errors',
+	    errors.slice(0, 5).join(' | '));
+}
+
+async function noDygraphs(page, errors) {
+	const resp = await page.goto(base + '/', { waitUntil: 'load' });
+	ok(resp && resp.status() === 200, 'GET / answers 200 without Dygraph');
+	await waitTrue(page, 'the page says the chart library is missing',
+	    () => !document.getElementById('banner').hidden &&
+	    /libjs-dygraphs/.test(document.getElementById('banner').textContent));
+	await waitTrue(page, 'the table still fills without charts',
+	    () => window.pwReady &&
+	    document.querySelectorAll('#proc-body tr').length > 0);
+	const other = errors.filter((e) => !/dygraph/.test(e) &&
+	    !/status of 404/.test(e));
+	ok(other.length === 0, 'no errors but the missing library',
+	    other.join(' | '));
+}
+
+async function loadTime(page) {
+	const rows = Number(env.PW_EXPECT_ROWS || 1);
+	const t0 = Date.now();
+	await page.goto(base + '/', { waitUntil: 'load' });
+	const tLoad = Date.now() - t0;
+	await page.waitForFunction((n) => window.pwReady &&
+	    document.querySelectorAll('#proc-body tr').length >= n, rows,
+	    { timeout: 120000, polling: 50 });
+	const tReady = Date.now() - t0;
+	const nav = await page.evaluate(() => {
+		const n = performance.getEntriesByType('navigation')[0];
+		return n ? Math.round(n.domContentLoadedEventEnd) : null;
+	});
+	// One more refresh, timed inside the page.
+	const tick = await page.evaluate(async () => {
+		const t = performance.now();
+		const r = await fetch('/api/v1/processes', { cache: 'no-store' });
+		const d = await r.json();
+		return { ms: Math.round(performance.now() - t),
+		    n: d.processes.length };
+	});
+	console.log(`# dashboard load: ${tReady} ms until ${rows}+ rows shown ` +
+	    `(load event ${tLoad} ms, DOMContentLoaded ${nav} ms); ` +
+	    `/api/v1/processes fetch+parse ${tick.ms} ms for ${tick.n} processes`);
+	// A steady-state refresh (table, alerts, health), as the page timed it.
+	await page.waitForTimeout(3000);
+	const refresh = await page.evaluate(() => [window.pwRefreshMs,
+	    window.pwRenderMs]);
+	console.log(`# dashboard refresh: ${refresh[0]} ms per refresh of ` +
+	    `${rows}+ rows, ${refresh[1]} ms of it updating the table`);
+	if (env.PW_SCREENSHOT)
+		await page.screenshot({ path: env.PW_SCREENSHOT });
+	ok(true, `dashboard rendered ${rows} rows`);
+}
+
+main().then(() => {
+	console.log(`# browser: ${passed} passed, ${failed} failed`);
+	process.exit(failed ? 1 : 0);
+}, (e) => {
+	console.log(`not ok - browser test crashed: ${e.stack || e}`);
+	process.exit(1);
+});

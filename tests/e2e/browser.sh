@@ -1,0 +1,132 @@
+#!/bin/bash
+# End-to-end: the web dashboard in a real browser.  Debian's headless
+# chromium, driven by playwright-core (tests/browser/, from its lockfile),
+# loads the page from a procwatchd watching test processes, one of them
+# named with HTML.  The static files' headers and the path allowlist are
+# checked with curl first.
+. "$(dirname "$0")/lib.sh"
+
+CHROMIUM=${PW_CHROMIUM:-/usr/bin/chromium}
+if [ ! -x "$CHROMIUM" ] || ! command -v node >/dev/null ||
+    ! command -v npm >/dev/null; then
+	if [ -n "${CI:-}" ]; then
+		echo "not ok - chromium, node and npm are needed (scripts/deps.sh installs them)"
+		exit 1
+	fi
+	echo "SKIP: chromium, node or npm missing (scripts/deps.sh installs them)"
+	exit 77
+fi
+
+# playwright-core goes under the build directory (distcheck's source tree
+# is read-only), installed with npm ci once per lockfile.
+NODEDIR="$PW_BUILDDIR/tests/browser-run"
+mkdir -p "$NODEDIR"
+for f in package.json package-lock.json dashboard.test.mjs; do
+	cp -f "$PW_SRCDIR/tests/browser/$f" "$NODEDIR/$f"
+done
+if ! cmp -s "$NODEDIR/package-lock.json" "$NODEDIR/node_modules/.pw-lockfile"
+then
+	(cd "$NODEDIR" && npm ci --no-audit --no-fund --loglevel=error) ||
+	    { echo "not ok - npm ci in $NODEDIR"; exit 1; }
+	cp -f "$NODEDIR/package-lock.json" "$NODEDIR/node_modules/.pw-lockfile"
+fi
+
+HOSTILE_COMM='<img src=x>'
+HOSTILE_CMD='<img src=x onerror=alert(1)>'
+spawn SPIN "$PW_TARGET" spin
+spawn MEM "$PW_TARGET" mem 32
+spawn HOSTILE "$PW_TARGET" name "$HOSTILE_COMM" "$HOSTILE_CMD"
+
+cat >"$WORK/dash.json" <<JSON
+{
+  "listen": "127.0.0.1:0",
+  "interval_ms": 250,
+  "history": 600,
+  "targets": [
+    { "name": "spin", "pid": $SPIN },
+    { "name": "mem", "pid": $MEM },
+    { "name": "hostile", "pid": $HOSTILE },
+    { "name": "self", "pid": "self" }
+  ],
+  "rules": { "builtin": false, "custom": [
+    { "name": "spin_hot", "metric": "cpu_percent", "op": ">",
+      "threshold": 50, "severity": "critical", "targets": ["spin"],
+      "message": "spinning above 50 % CPU" }
+  ] }
+}
+JSON
+start_daemon "$WORK/dash.json" || exit 1
+
+has_all() {
+	get "$(url /api/v1/processes)" | jq -e --argjson a "$SPIN" \
+	    --argjson b "$MEM" --argjson c "$HOSTILE" \
+	    '[.processes[].pid] as $p | ($p | index($a)) and ($p | index($b)) and ($p | index($c))' >/dev/null
+}
+wait_for "targets listed" 100 has_all
+
+# Headers and the allowlist, as a client sees them.
+hdr() { curl -s -D - -o /dev/null "$(url "$1")" | tr -d '\r'; }
+hdr / >"$WORK/h_index"
+check "/ is HTML" grep -qi '^content-type: text/html; charset=utf-8$' "$WORK/h_index"
+check "/ has nosniff" grep -qi '^x-content-type-options: nosniff$' "$WORK/h_index"
+check "/ has Cache-Control: no-cache" grep -qi '^cache-control: no-cache$' "$WORK/h_index"
+check "/ has the CSP" grep -qi "^content-security-policy: default-src 'none'; script-src 'self'; style-src 'self';.*frame-ancestors 'none'" "$WORK/h_index"
+check "/app.js is JavaScript" sh -c "curl -s -D - -o /dev/null $(url /app.js) | grep -qi '^content-type: text/javascript'"
+check "/app.css is CSS" sh -c "curl -s -D - -o /dev/null $(url /app.css) | grep -qi '^content-type: text/css'"
+check "dygraph.min.js is served" sh -c "curl -sf $(url /static/dygraphs/dygraph.min.js) | cmp -s - /usr/share/javascript/dygraphs/dygraph.min.js"
+for p in '/static/dygraphs/../../../etc/passwd' \
+    '/static/dygraphs/%2e%2e/%2e%2e/%2e%2e/etc/passwd' \
+    '/static/dygraphs/%2e%2e%2f%2e%2e%2f%2e%2e%2fetc%2fpasswd' \
+    '/static/dygraphs/..%2f..%2fdygraph.min.js' '/static/dygraphs/index.js' \
+    '/static/dygraphs/dygraph.min.js.map' '/static/dygraphs/' '/index.html' \
+    '/app.js/' '/static/app.js'; do
+	check "404 for $p" sh -c "[ \"\$(curl -s --path-as-is -o /dev/null -w '%{http_code}' '$(url "$p")')\" = 404 ]"
+done
+check "POST / is 405" sh -c "[ \"\$(curl -s -o /dev/null -w '%{http_code}' -X POST $(url /))\" = 405 ]"
+
+# Does this daemon run alert rules?  Then the alert must show.
+ALERT_RULE=""
+if get "$(url /api/v1/rules)" | jq -e '.. | objects | select(.name? == "spin_hot")' >/dev/null 2>&1; then
+	ALERT_RULE=spin_hot
+fi
+
+# The spinner needs a few samples for its CPU and the rule's state.
+spin_ok() { get "$(url "/api/v1/processes/$SPIN/samples?limit=4")" | jq -e '[.samples[] | .cpu_percent // 0] | length >= 3' >/dev/null; }
+wait_for "spinner sampled" 100 spin_ok
+
+PROFILE=$(mktemp -d "$WORK/chromium.XXXXXX")
+PW_URL=$(url "") PW_PIDS="$SPIN,$MEM,$HOSTILE,$DAEMON_PID" \
+    PW_SPIN_PID=$SPIN PW_HOSTILE_PID=$HOSTILE \
+    PW_HOSTILE_COMM=$HOSTILE_COMM PW_HOSTILE_CMD=$HOSTILE_CMD \
+    PW_ALERT_RULE=$ALERT_RULE PW_SCREENSHOT="$PW_BUILDDIR/dashboard.png" \
+    PW_PROFILE="$PROFILE" PW_CHROMIUM="$CHROMIUM" \
+    node "$NODEDIR/dashboard.test.mjs" >"$WORK/node.out" 2>&1
+node_rc=$?
+cat "$WORK/node.out"
+PASSED=$((PASSED + $(grep -c '^ok - ' "$WORK/node.out")))
+FAILED=$((FAILED + $(grep -c '^not ok - ' "$WORK/node.out")))
+[ $node_rc -eq 0 ] || grep -q '^not ok - ' "$WORK/node.out" ||
+    not_ok "the browser test exited $node_rc"
+check "SIGTERM exits 0" stop_daemon
+
+# Without the chart library the page says so and still works.
+mkdir -p "$WORK/empty"
+cat >"$WORK/nodyg.json" <<JSON
+{ "listen": "127.0.0.1:0", "interval_ms": 250,
+  "dygraphs_dir": "$WORK/empty", "targets": [ { "name": "self", "pid": "self" } ] }
+JSON
+start_daemon "$WORK/nodyg.json" || exit 1
+check "dygraphs missing: 404" sh -c "[ \"\$(curl -s -o /dev/null -w '%{http_code}' $(url /static/dygraphs/dygraph.min.js))\" = 404 ]"
+PROFILE=$(mktemp -d "$WORK/chromium.XXXXXX")
+PW_URL=$(url "") PW_MODE=nodygraphs PW_PROFILE="$PROFILE" \
+    PW_CHROMIUM="$CHROMIUM" \
+    node "$NODEDIR/dashboard.test.mjs" >"$WORK/node2.out" 2>&1
+node_rc=$?
+cat "$WORK/node2.out"
+PASSED=$((PASSED + $(grep -c '^ok - ' "$WORK/node2.out")))
+FAILED=$((FAILED + $(grep -c '^not ok - ' "$WORK/node2.out")))
+[ $node_rc -eq 0 ] || grep -q '^not ok - ' "$WORK/node2.out" ||
+    not_ok "the browser test (no Dygraph) exited $node_rc"
+check "SIGTERM exits 0 (no Dygraph)" stop_daemon
+
+finish

@@ -1,0 +1,180 @@
+/*
+ * pw_receiver.c: a webhook receiver for the alert end-to-end test.
+ *
+ * usage: pw_receiver [--hang] [--port N] PORTFILE OUTFILE
+ *
+ * Listens on 127.0.0.1 on port N (default: one the kernel picks), writes the port to
+ * PORTFILE (then renames it into place, so a reader never sees half of
+ * it), and appends each POST as one JSON line to OUTFILE:
+ * {"path": ..., "signature": <X-Procwatch-Signature or null>, "body": ...}
+ * and answers 200.  With --hang it reads requests and never answers.
+ * Runs until killed.  (A receiver that is "down" is simply one the test
+ * has not started yet.)
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+#include <microhttpd.h>
+
+#define BODY_MAX	(1024 * 1024)
+
+struct req {
+	char	*body;
+	size_t	 len;
+};
+
+static const char	*outfile;
+static bool		 hang;
+
+static void
+append(const char *url, const char *sig, const struct req *r)
+{
+	cJSON *o;
+	char *line, *body;
+	FILE *f;
+
+	if ((body = malloc(r->len + 1)) == NULL)
+		return;
+	memcpy(body, r->body != NULL ? r->body : "", r->len);
+	body[r->len] = '\0';
+	if ((o = cJSON_CreateObject()) == NULL)
+		goto out;
+	cJSON_AddStringToObject(o, "path", url);
+	if (sig != NULL)
+		cJSON_AddStringToObject(o, "signature", sig);
+	else
+		cJSON_AddNullToObject(o, "signature");
+	cJSON_AddStringToObject(o, "body", body);
+	if ((line = cJSON_PrintUnformatted(o)) != NULL) {
+		if ((f = fopen(outfile, "a")) != NULL) {
+			fprintf(f, "%s\n", line);
+			fclose(f);
+		}
+		cJSON_free(line);
+	}
+	cJSON_Delete(o);
+out:
+	free(body);
+}
+
+static enum MHD_Result
+on_request(void *cls, struct MHD_Connection *conn, const char *url,
+    const char *method, const char *version, const char *data,
+    size_t *size, void **ctx)
+{
+	struct MHD_Response *resp;
+	struct req *r = *ctx;
+	enum MHD_Result rc;
+	char *np;
+
+	(void)cls;
+	(void)version;
+	if (r == NULL) {
+		if ((r = calloc(1, sizeof(*r))) == NULL)
+			return MHD_NO;
+		*ctx = r;
+		return MHD_YES;
+	}
+	if (*size != 0) {
+		if (r->len + *size > BODY_MAX ||
+		    (np = realloc(r->body, r->len + *size)) == NULL)
+			return MHD_NO;
+		memcpy(np + r->len, data, *size);
+		r->body = np;
+		r->len += *size;
+		*size = 0;
+		return MHD_YES;
+	}
+	if (hang) {
+		/* Never answer: MHD keeps the connection until we do. */
+		pause();
+		return MHD_NO;
+	}
+	if (strcmp(method, "POST") == 0)
+		append(url, MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+		    "X-Procwatch-Signature"), r);
+	resp = MHD_create_response_from_buffer(2, (void *)"ok",
+	    MHD_RESPMEM_PERSISTENT);
+	if (resp == NULL)
+		return MHD_NO;
+	rc = MHD_queue_response(conn, MHD_HTTP_OK, resp);
+	MHD_destroy_response(resp);
+	return rc;
+}
+
+static void
+on_done(void *cls, struct MHD_Connection *conn, void **ctx,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct req *r = *ctx;
+
+	(void)cls;
+	(void)conn;
+	(void)toe;
+	if (r != NULL) {
+		free(r->body);
+		free(r);
+	}
+	*ctx = NULL;
+}
+
+int
+main(int argc, char **argv)
+{
+	const union MHD_DaemonInfo *info;
+	struct MHD_Daemon *d;
+	struct sockaddr_in sin;
+	char tmp[4096];
+	FILE *f;
+	int i = 1, port = 0;
+
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (strcmp(argv[i], "--hang") == 0)
+			hang = true;
+		else if (strcmp(argv[i], "--port") == 0 && i + 1 < argc)
+			port = atoi(argv[++i]);
+		else
+			break;
+	}
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (argc - i != 2) {
+		fprintf(stderr, "usage: pw_receiver [--hang] [--port N] "
+		    "PORTFILE OUTFILE\n");
+		return 2;
+	}
+	outfile = argv[i + 1];
+	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
+	    MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ERROR_LOG, 0, NULL, NULL,
+	    on_request, NULL, MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL,
+	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin,
+	    MHD_OPTION_CONNECTION_TIMEOUT, 0u, MHD_OPTION_END);
+	if (d == NULL) {
+		fprintf(stderr, "pw_receiver: cannot start\n");
+		return 1;
+	}
+	info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", argv[i]);
+	if ((f = fopen(tmp, "w")) == NULL)
+		return 1;
+	fprintf(f, "%u\n", (unsigned)info->port);
+	fclose(f);
+	if (rename(tmp, argv[i]) < 0)
+		return 1;
+	for (;;)
+		pause();
+}

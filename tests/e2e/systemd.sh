@@ -1,0 +1,55 @@
+#!/bin/bash
+# The unit file, checked without a running systemd: `systemd-analyze
+# verify` must be clean and `systemd-analyze security --offline=true` must
+# rate it at 2.0 or below (README.md quotes the figure).
+#
+# verify wants ExecStart= to exist, so the test checks a copy of
+# procwatchd.service.in that points at the binary just built.
+. "$(dirname "$0")/lib.sh"
+
+: "${SYSTEMD_ANALYZE:=$(command -v systemd-analyze || true)}"
+if [ -z "$SYSTEMD_ANALYZE" ] || [ ! -x "$SYSTEMD_ANALYZE" ]; then
+	echo "SKIP: systemd-analyze not found (apt-get install systemd)"
+	exit 77
+fi
+MAX_EXPOSURE=2.0
+
+UNIT="$WORK/procwatchd.service"
+sed -e "s|@sbindir[@]|$PW_BUILDDIR/daemon|g" \
+    "$PW_SRCDIR/systemd/procwatchd.service.in" >"$UNIT"
+check "every @VAR@ substituted" sh -c "! grep -q '@[a-z]*@' \"$UNIT\""
+
+# --man=no: the man pages are not installed while testing.  Any output
+# is a complaint, even when the exit status is 0.
+"$SYSTEMD_ANALYZE" verify --man=no "$UNIT" >"$WORK/verify.out" 2>&1
+rc=$?
+cat "$WORK/verify.out"
+check "systemd-analyze verify exits 0" [ "$rc" -eq 0 ]
+check "systemd-analyze verify says nothing" [ ! -s "$WORK/verify.out" ]
+
+"$SYSTEMD_ANALYZE" security --offline=true --no-pager "$UNIT" \
+    >"$WORK/security.out" 2>&1
+exposure=$(sed -n 's/.*Overall exposure level for procwatchd\.service: \([0-9.]*\).*/\1/p' \
+    "$WORK/security.out")
+echo "# exposure: ${exposure:-none}"
+check "systemd-analyze security rates the unit" [ -n "$exposure" ]
+check "exposure $exposure <= $MAX_EXPOSURE" awk -v e="${exposure:-99}" \
+    -v m="$MAX_EXPOSURE" 'BEGIN { exit !(e + 0 <= m + 0) }'
+[ -n "$exposure" ] && awk -v e="$exposure" -v m="$MAX_EXPOSURE" \
+    'BEGIN { exit !(e + 0 > m + 0) }' && grep '✗' "$WORK/security.out"
+
+# The settings the README promises, so a later edit cannot drop one
+# silently and still pass the score.
+for k in Type=notify NotifyAccess=main WatchdogSec=30s 'ExecReload=/bin/kill -HUP $MAINPID' \
+    Restart=on-failure DynamicUser=yes \
+    'AmbientCapabilities=CAP_SYS_PTRACE CAP_DAC_READ_SEARCH' \
+    'CapabilityBoundingSet=CAP_SYS_PTRACE CAP_DAC_READ_SEARCH' \
+    NoNewPrivileges=yes ProtectSystem=strict \
+    StateDirectory=procwatch ConfigurationDirectory=procwatch \
+    SystemCallFilter=@system-service; do
+	check "unit sets $k" grep -qxF -- "$k" "$UNIT"
+done
+check "unit does not hide processes (no ProtectProc=/ProcSubset=)" \
+    sh -c "! grep -Eq '^(ProtectProc|ProcSubset)=' \"$UNIT\""
+
+finish

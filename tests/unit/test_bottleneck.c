@@ -1,0 +1,423 @@
+/*
+ * test_bottleneck.c: ranking, severity bands at their edges, skip
+ * thresholds, zero total CPU, and what the sentences say.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <procwatch/bottleneck.h>
+#include <procwatch/ring.h>
+#include <procwatch/store.h>
+
+#include "internal.h"
+
+#define MIB	(1024ull * 1024ull)
+
+static struct pw_bn_proc
+proc(pid_t pid, const char *name, double cpu_s, uint64_t rss)
+{
+	struct pw_bn_proc p;
+
+	memset(&p, 0, sizeof(p));
+	p.pid = pid;
+	snprintf(p.name, sizeof(p.name), "%s", name);
+	snprintf(p.target, sizeof(p.target), "web");
+	p.window_s = 60;
+	p.cpu_s = cpu_s;
+	p.cpu_user_s = cpu_s;
+	p.rss_bytes = rss;
+	p.threads = 1;
+	p.open_fds = 10;
+	p.has_fds = true;
+	p.fd_limit = 1024;
+	return p;
+}
+
+static const struct pw_bottleneck *
+find(const struct pw_bottleneck *v, size_t n, pid_t pid, enum pw_bn_type t)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (v[i].pid == pid && v[i].type == t)
+			return &v[i];
+	return NULL;
+}
+
+static bool
+any_contains(const struct pw_bottleneck *b, const char *needle)
+{
+	size_t i;
+
+	for (i = 0; i < b->nsuggestions; i++)
+		if (strstr(b->suggestions[i], needle) != NULL)
+			return true;
+	return false;
+}
+
+static void
+test_bottleneck_cpu_bands_at_edges(void **state)
+{
+	(void)state;
+	assert_int_equal(pw_bn_cpu_severity(0.5000001), PW_SEV_CRITICAL);
+	assert_int_equal(pw_bn_cpu_severity(0.5), PW_SEV_HIGH);
+	assert_int_equal(pw_bn_cpu_severity(0.2000001), PW_SEV_HIGH);
+	assert_int_equal(pw_bn_cpu_severity(0.2), PW_SEV_MEDIUM);
+	assert_int_equal(pw_bn_cpu_severity(0.1000001), PW_SEV_MEDIUM);
+	assert_int_equal(pw_bn_cpu_severity(0.1), PW_SEV_LOW);
+	assert_int_equal(pw_bn_cpu_severity(0), PW_SEV_LOW);
+	assert_int_equal(pw_bn_cpu_severity(1), PW_SEV_CRITICAL);
+}
+
+static void
+test_bottleneck_memory_bands_at_edges(void **state)
+{
+	(void)state;
+	assert_int_equal(pw_bn_memory_severity(0.7000001), PW_SEV_CRITICAL);
+	assert_int_equal(pw_bn_memory_severity(0.7), PW_SEV_HIGH);
+	assert_int_equal(pw_bn_memory_severity(0.4000001), PW_SEV_HIGH);
+	assert_int_equal(pw_bn_memory_severity(0.4), PW_SEV_MEDIUM);
+	assert_int_equal(pw_bn_memory_severity(0.2000001), PW_SEV_MEDIUM);
+	assert_int_equal(pw_bn_memory_severity(0.2), PW_SEV_LOW);
+}
+
+static void
+test_bottleneck_growth_bands_at_edges(void **state)
+{
+	(void)state;
+	assert_int_equal(pw_bn_growth_severity(0, 0), PW_SEV_CRITICAL);
+	assert_int_equal(pw_bn_growth_severity(600, 0), PW_SEV_CRITICAL);
+	assert_int_equal(pw_bn_growth_severity(601, 0), PW_SEV_HIGH);
+	assert_int_equal(pw_bn_growth_severity(3600, 0), PW_SEV_HIGH);
+	assert_int_equal(pw_bn_growth_severity(3601, 0), PW_SEV_MEDIUM);
+	assert_int_equal(pw_bn_growth_severity(86400, 0), PW_SEV_MEDIUM);
+	assert_int_equal(pw_bn_growth_severity(86401, 0), PW_SEV_LOW);
+	/* Unknown limit: the relative growth per minute. */
+	assert_int_equal(pw_bn_growth_severity(-1, 0.10), PW_SEV_HIGH);
+	assert_int_equal(pw_bn_growth_severity(-1, 0.0999), PW_SEV_MEDIUM);
+	assert_int_equal(pw_bn_growth_severity(-1, 0.01), PW_SEV_MEDIUM);
+	assert_int_equal(pw_bn_growth_severity(-1, 0.0099), PW_SEV_LOW);
+	assert_string_equal(pw_severity_name(PW_SEV_CRITICAL), "critical");
+	assert_string_equal(pw_bn_type_name(PW_BN_FDS), "fds");
+	assert_string_equal(pw_bn_type_name(PW_BN_LEAK), "leak");
+}
+
+static void
+test_bottleneck_cpu_impact_and_ranking(void **state)
+{
+	struct pw_bn_proc p[4];
+	struct pw_bottleneck *v;
+	const struct pw_bottleneck *b;
+	size_t n;
+
+	(void)state;
+	p[0] = proc(10, "idle", 0.009, 512 * 1024);	/* skipped: < 10 ms */
+	p[1] = proc(20, "worker", 6.2, 100 * MIB);
+	p[2] = proc(30, "helper", 3.0, 50 * MIB);
+	p[3] = proc(40, "small", 0.791, 2 * MIB);
+	assert_int_equal(pw_bottleneck_rank(p, 4, 0, &v, &n), 0);
+	assert_null(find(v, n, 10, PW_BN_CPU));
+	assert_null(find(v, n, 10, PW_BN_MEMORY));	/* < 1 MiB */
+	b = find(v, n, 20, PW_BN_CPU);
+	assert_non_null(b);
+	/* 6.2 of 10 CPU-seconds: the skipped one still counts in total. */
+	assert_true(fabs(b->impact - 6.2 / 10.0) < 1e-12);
+	assert_int_equal(b->severity, PW_SEV_CRITICAL);
+	assert_true(fabs(b->ev.total_cpu_s - 10.0) < 1e-12);
+	assert_non_null(strstr(b->description,
+	    "Process 'worker' (pid 20) used 62 % of monitored CPU over 1m"));
+	/* Single-threaded: says so. */
+	assert_true(any_contains(b, "single-threaded"));
+	b = find(v, n, 30, PW_BN_CPU);
+	assert_int_equal(b->severity, PW_SEV_HIGH);
+	b = find(v, n, 40, PW_BN_CPU);
+	assert_int_equal(b->severity, PW_SEV_LOW);
+	/* Memory: the largest is 1.0 and critical; 50 MiB is 0.5, high. */
+	b = find(v, n, 20, PW_BN_MEMORY);
+	assert_true(b->impact == 1.0);
+	assert_int_equal(b->severity, PW_SEV_CRITICAL);
+	assert_non_null(strstr(b->description, "largest resident memory"));
+	b = find(v, n, 30, PW_BN_MEMORY);
+	assert_true(fabs(b->impact - 0.5) < 1e-12);
+	assert_int_equal(b->severity, PW_SEV_HIGH);
+	b = find(v, n, 40, PW_BN_MEMORY);
+	assert_int_equal(b->severity, PW_SEV_LOW);
+	/* Ordered by severity, then impact. */
+	assert_int_equal(v[0].severity, PW_SEV_CRITICAL);
+	assert_true(v[0].impact >= v[1].impact ||
+	    v[0].severity > v[1].severity);
+	assert_int_equal(v[n - 1].severity, PW_SEV_LOW);
+	free(v);
+}
+
+static void
+test_bottleneck_zero_total_cpu(void **state)
+{
+	struct pw_bn_proc p[2];
+	struct pw_bottleneck *v;
+	size_t n, i;
+
+	(void)state;
+	p[0] = proc(1, "a", 0, 4 * MIB);
+	p[1] = proc(2, "b", 0, 0);
+	assert_int_equal(pw_bottleneck_rank(p, 2, 0, &v, &n), 0);
+	for (i = 0; i < n; i++) {
+		assert_int_not_equal(v[i].type, PW_BN_CPU);
+		assert_false(isnan(v[i].impact));
+	}
+	assert_int_equal(n, 1);			/* a's memory only */
+	free(v);
+	assert_int_equal(pw_bottleneck_rank(NULL, 0, 0, &v, &n), 0);
+	assert_int_equal(n, 0);
+	free(v);
+}
+
+static void
+test_bottleneck_memory_skip_threshold(void **state)
+{
+	struct pw_bn_proc p[2];
+	struct pw_bottleneck *v;
+	size_t n;
+
+	(void)state;
+	p[0] = proc(1, "a", 0, MIB - 4096);
+	p[1] = proc(2, "b", 0, MIB);
+	assert_int_equal(pw_bottleneck_rank(p, 2, 0, &v, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(v[0].pid, 2);
+	free(v);
+}
+
+static struct pw_trend
+growing(double slope, double r2)
+{
+	struct pw_trend t;
+
+	memset(&t, 0, sizeof(t));
+	t.valid = true;
+	t.n = 300;
+	t.slope_per_min = slope;
+	t.ci_lo = slope * 0.9;
+	t.ci_hi = slope * 1.1;
+	t.r2 = r2;
+	t.dir = PW_TREND_GROWING;
+	return t;
+}
+
+static void
+test_bottleneck_fd_growth_time_to_limit(void **state)
+{
+	struct pw_bn_proc p[3];
+	struct pw_bottleneck *v;
+	const struct pw_bottleneck *b;
+	size_t n;
+
+	(void)state;
+	p[0] = proc(1, "fdleak", 0, 2 * MIB);
+	p[0].open_fds = 424;
+	p[0].fds_trend = growing(120, 0.99);	/* 600 left: 5 min */
+	p[1] = proc(2, "noisy", 0, 2 * MIB);
+	p[1].fds_trend = growing(120, 0.3);	/* not steady: skipped */
+	p[2] = proc(3, "slow", 0, 2 * MIB);
+	p[2].fds_trend = growing(1.0, 0.9);	/* 1/min over 1 min: < 2 */
+	assert_int_equal(pw_bottleneck_rank(p, 3, 0, &v, &n), 0);
+	b = find(v, n, 1, PW_BN_FDS);
+	assert_non_null(b);
+	assert_true(fabs(b->ev.time_to_limit_s - 300) < 1e-9);
+	assert_int_equal(b->severity, PW_SEV_CRITICAL);
+	assert_true(fabs(b->impact - 600.0 / 900.0) < 1e-12);
+	assert_string_equal(b->ev.metric, "open_fds");
+	assert_non_null(strstr(b->description, "opens descriptors steadily"));
+	assert_non_null(strstr(b->description, "limit of 1024 in 5m"));
+	assert_true(any_contains(b, "ls -l /proc/1/fd"));
+	assert_true(any_contains(b, "LimitNOFILE"));
+	assert_null(find(v, n, 2, PW_BN_FDS));
+	assert_null(find(v, n, 3, PW_BN_FDS));
+	free(v);
+}
+
+static void
+test_bottleneck_rss_leak_and_threads(void **state)
+{
+	struct pw_bn_proc p[3];
+	struct pw_bottleneck *v;
+	const struct pw_bottleneck *b;
+	size_t n;
+
+	(void)state;
+	p[0] = proc(1, "leaky", 0, 100 * MIB);
+	p[0].window_s = 1800;
+	p[0].rss_trend = growing(2.1 * MIB, 0.97);
+	p[1] = proc(2, "spawner", 0, 2 * MIB);
+	p[1].threads = 50;
+	p[1].threads_trend = growing(10, 0.95);
+	p[2] = proc(3, "tiny", 0, 2 * MIB);
+	p[2].rss_trend = growing(0.5 * MIB, 0.99);	/* 0.5 MiB in 1m */
+	/* MemTotal 1 GiB: (1024 - 100) / 2.1 = 440 min = 7h20m. */
+	assert_int_equal(pw_bottleneck_rank(p, 3, 1024 * MIB, &v, &n), 0);
+	b = find(v, n, 1, PW_BN_LEAK);
+	assert_non_null(b);
+	assert_string_equal(b->ev.metric, "rss_bytes");
+	assert_int_equal(b->severity, PW_SEV_MEDIUM);
+	assert_true(fabs(b->ev.time_to_limit_s - 924.0 / 2.1 * 60) < 1e-6);
+	assert_non_null(strstr(b->description,
+	    "RSS grows 2.1 MiB/min (95 % CI 1.9 MiB to 2.3 MiB"));
+	assert_non_null(strstr(b->description, "over 30m"));
+	assert_non_null(strstr(b->description, "reaches MemTotal (1.0 GiB) "
+	    "in 7h20m"));
+	assert_true(any_contains(b, "exhausts memory in 7h20m"));
+	/* The memory entry points at the leak. */
+	b = find(v, n, 1, PW_BN_MEMORY);
+	assert_true(any_contains(b, "still growing"));
+	b = find(v, n, 2, PW_BN_LEAK);
+	assert_non_null(b);
+	assert_string_equal(b->ev.metric, "threads");
+	assert_int_equal(b->severity, PW_SEV_HIGH);	/* 20 %/min */
+	assert_true(any_contains(b, "ps -T -p 2"));
+	assert_null(find(v, n, 3, PW_BN_LEAK));
+	free(v);
+}
+
+static void
+test_bottleneck_hot_thread_is_named(void **state)
+{
+	struct pw_bn_proc p[1];
+	struct pw_bottleneck *v;
+	size_t n;
+
+	(void)state;
+	p[0] = proc(7, "server", 30, 8 * MIB);
+	p[0].threads = 4;
+	p[0].cpu_user_s = 10;		/* two thirds system time */
+	p[0].invol_ctx_rate = 250;
+	assert_int_equal(pw_bottleneck_rank(p, 1, 0, &v, &n), 0);
+	assert_int_equal(v[0].type, PW_BN_CPU);
+	assert_false(any_contains(&v[0], "single-threaded"));
+	v[0].ev.hot.known = true;
+	v[0].ev.hot.tid = 9;
+	snprintf(v[0].ev.hot.name, sizeof(v[0].ev.hot.name), "hot-worker");
+	v[0].ev.hot.share = 0.97;
+	v[0].ev.hot.nthreads = 4;
+	pw_bottleneck_describe(&v[0]);
+	assert_non_null(strstr(v[0].description, "one thread, 'hot-worker' "
+	    "(tid 9), does 97 % of it"));
+	assert_true(any_contains(&v[0], "perf top -t 9"));
+	assert_true(any_contains(&v[0], "strace -c -f -p 7"));
+	assert_true(any_contains(&v[0], "preempted 250 times"));
+	/* Spread load: no single thread is blamed. */
+	v[0].ev.hot.share = 0.3;
+	pw_bottleneck_describe(&v[0]);
+	assert_null(strstr(v[0].description, "one thread"));
+	assert_true(any_contains(&v[0], "spread over 4 threads"));
+	free(v);
+}
+
+/* pw_bottlenecks over a store built without /proc. */
+static void
+add(struct pw_store *st, pid_t pid, double cpu_pct, uint64_t rss0,
+    uint64_t rss_per_s, size_t n)
+{
+	struct pw_proc *p = calloc(1, sizeof(*p));
+	struct pw_sample s;
+	size_t i;
+
+	assert_non_null(p);
+	p->pid = pid;
+	p->alive = true;
+	snprintf(p->comm, sizeof(p->comm), "p%d", (int)pid);
+	p->target = strdup("t");
+	p->fd_limit = 1024;
+	p->ring = pw_ring_new(st->history, 100);
+	pw_prochandle_init(&p->h, pid);
+	for (i = 0; i < n; i++) {
+		memset(&s, 0, sizeof(s));
+		s.ts_ms = (int64_t)i * 1000;
+		s.utime_ticks = (uint64_t)(cpu_pct * (double)i);  /* hz 100 */
+		s.rss_bytes = rss0 + rss_per_s * i;
+		s.threads = 1;
+		s.open_fds = 5;
+		pw_ring_push(p->ring, &s);
+	}
+	pw__store_wrlock(st);
+	assert_int_equal(pw__store_insert(st, p), 0);
+	st->taken_ms = (int64_t)(n - 1) * 1000;
+	st->mem_total = 1024 * MIB;
+	pw__store_unlock(st);
+}
+
+static int probes;
+
+static void
+probe(void *arg, pid_t pid, struct pw_bn_thread *out)
+{
+	(void)arg;
+	probes++;
+	out->known = true;
+	out->tid = pid + 1;
+	snprintf(out->name, sizeof(out->name), "hot-worker");
+	out->share = 0.9;
+	out->nthreads = 3;
+	out->basis = "test";
+}
+
+static void
+test_bottleneck_from_store(void **state)
+{
+	struct pw_store *st = pw_store_new(100, 100);
+	struct pw_bottleneck *v;
+	const struct pw_bottleneck *b;
+	size_t n;
+
+	(void)state;
+	add(st, 100, 90, 10 * MIB, 0, 100);
+	add(st, 200, 10, 4 * MIB, 64 * 1024, 100);	/* 3.75 MiB/min */
+	assert_int_equal(pw_bottlenecks(st, 60000, 20, probe, NULL, 1, &v,
+	    &n), 0);
+	b = find(v, n, 100, PW_BN_CPU);
+	assert_non_null(b);
+	assert_true(fabs(b->impact - 0.9) < 0.01);
+	assert_int_equal(b->severity, PW_SEV_CRITICAL);
+	assert_true(fabs(b->ev.window_s - 59) < 1e-9);	/* 40 .. 99 s */
+	assert_int_equal(probes, 1);			/* the top entry only */
+	assert_true(b->ev.hot.known);
+	assert_non_null(strstr(b->description, "'hot-worker'"));
+	b = find(v, n, 200, PW_BN_LEAK);
+	assert_non_null(b);
+	assert_true(fabs(b->ev.trend.slope_per_min - 3.75 * MIB) < 1024);
+	assert_true(b->ev.trend.r2 > 0.999);
+	free(v);
+	/* limit cuts the list. */
+	assert_int_equal(pw_bottlenecks(st, 60000, 1, NULL, NULL, 0, &v, &n),
+	    0);
+	assert_int_equal(n, 1);
+	free(v);
+	pw_store_free(st);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_bottleneck_cpu_bands_at_edges),
+		cmocka_unit_test(test_bottleneck_memory_bands_at_edges),
+		cmocka_unit_test(test_bottleneck_growth_bands_at_edges),
+		cmocka_unit_test(test_bottleneck_cpu_impact_and_ranking),
+		cmocka_unit_test(test_bottleneck_zero_total_cpu),
+		cmocka_unit_test(test_bottleneck_memory_skip_threshold),
+		cmocka_unit_test(test_bottleneck_fd_growth_time_to_limit),
+		cmocka_unit_test(test_bottleneck_rss_leak_and_threads),
+		cmocka_unit_test(test_bottleneck_hot_thread_is_named),
+		cmocka_unit_test(test_bottleneck_from_store),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

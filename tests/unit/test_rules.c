@@ -1,0 +1,575 @@
+/*
+ * test_rules.c: lib/rules.c, alert rules and the alert engine, on
+ * hand-built snapshots with a fake clock.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <procwatch/rules.h>
+#include <procwatch/store.h>
+
+#define T0	1800000000000LL		/* fake wall clock, ms */
+#define STEP	200			/* ms between cycles */
+
+/* A one- or two-process snapshot whose values the test sets. */
+struct fx {
+	struct pw_snapshot	snap;
+	struct pw_proc_view	v[2];
+	struct pw_alerts	*e;
+	int64_t			now;
+	size_t			fired, resolved;
+	struct pw_alert		last;
+};
+
+static void
+view_init(struct pw_proc_view *v, uint64_t id, pid_t pid, const char *name)
+{
+	memset(v, 0, sizeof(*v));
+	v->id = id;
+	v->pid = pid;
+	snprintf(v->name, sizeof(v->name), "%s", name);
+	v->target = "web";
+	v->cmdline = "";
+	v->user = "root";
+	v->alive = true;
+	v->has_sample = true;
+	v->fd_limit = 1024;
+}
+
+static void
+fx_init(struct fx *f, const struct pw_rule *rules, size_t n, size_t hist)
+{
+	memset(f, 0, sizeof(*f));
+	view_init(&f->v[0], 1, 100, "spin");
+	f->snap.procs = f->v;
+	f->snap.n = 1;
+	f->snap.mem_total = 1000000;
+	f->now = T0;
+	f->e = pw_alerts_new(rules, n, hist);
+	assert_non_null(f->e);
+}
+
+/* One cycle: every live view gets a new sample at `now`; then evaluate. */
+static void
+fx_cycle(struct fx *f)
+{
+	struct pw_alert *t;
+	size_t n, i;
+
+	f->now += STEP;
+	for (i = 0; i < f->snap.n; i++) {
+		f->v[i].latest.ts_ms = f->now;
+		f->v[i].latest.flags &= ~PW_SAMPLE_FIRST;
+	}
+	f->snap.taken_ms = f->now;
+	assert_int_equal(pw_alerts_eval(f->e, &f->snap, f->now, &t, &n), 0);
+	for (i = 0; i < n; i++) {
+		if (t[i].state == PW_ALERT_FIRING)
+			f->fired++;
+		else if (t[i].state == PW_ALERT_RESOLVED)
+			f->resolved++;
+		else
+			fail_msg("transition in state %d", t[i].state);
+		f->last = t[i];
+	}
+	free(t);
+}
+
+static void
+set_cpu(struct fx *f, int i, double pct)
+{
+	f->v[i].latest.cpu_user_pct = pct;
+	f->v[i].latest.cpu_system_pct = 0;
+}
+
+static struct pw_rule
+rule(const char *name, const char *metric, enum pw_rule_op op, double thr)
+{
+	struct pw_rule r;
+
+	memset(&r, 0, sizeof(r));
+	r.name = (char *)name;		/* pw_alerts_new() copies */
+	r.metric = (char *)metric;
+	r.op = op;
+	r.threshold = thr;
+	r.severity = PW_ASEV_WARNING;
+	return r;
+}
+
+static size_t
+count_state(struct pw_alerts *e, unsigned mask)
+{
+	struct pw_alert *a;
+	size_t n;
+
+	assert_int_equal(pw_alerts_copy(e, mask, &a, &n), 0);
+	free(a);
+	return n;
+}
+
+static void
+test_rules_for_delays_firing(void **state)
+{
+	struct pw_rule r = rule("cpu", "cpu_percent", PW_OP_GT, 50);
+	struct fx f;
+	int i;
+
+	(void)state;
+	r.for_ms = 600;
+	fx_init(&f, &r, 1, 10);
+	set_cpu(&f, 0, 99);
+	fx_cycle(&f);			/* pending at +200 */
+	assert_int_equal(count_state(f.e, PW_ALERTS_PENDING), 1);
+	fx_cycle(&f);
+	fx_cycle(&f);			/* +600: 400 ms held, not yet */
+	assert_int_equal(f.fired, 0);
+	fx_cycle(&f);			/* +800: 600 ms held: fires */
+	assert_int_equal(f.fired, 1);
+	assert_int_equal(f.last.started_ms, T0 + 200);
+	assert_int_equal(f.last.fired_ms, T0 + 800);
+	for (i = 0; i < 20; i++)
+		fx_cycle(&f);
+	assert_int_equal(f.fired, 1);	/* once, not every cycle */
+	assert_int_equal(count_state(f.e, PW_ALERTS_FIRING), 1);
+	set_cpu(&f, 0, 10);
+	fx_cycle(&f);
+	assert_int_equal(f.resolved, 1);
+	assert_string_equal(f.last.reason, "condition cleared");
+	assert_int_equal(count_state(f.e, PW_ALERTS_FIRING), 0);
+	assert_int_equal(count_state(f.e, PW_ALERTS_RESOLVED), 1);
+	pw_alerts_free(f.e);
+}
+
+static void
+test_rules_pending_that_clears_is_silent(void **state)
+{
+	struct pw_rule r = rule("cpu", "cpu_percent", PW_OP_GT, 50);
+	struct fx f;
+
+	(void)state;
+	r.for_ms = 1000;
+	fx_init(&f, &r, 1, 10);
+	set_cpu(&f, 0, 99);
+	fx_cycle(&f);
+	fx_cycle(&f);
+	set_cpu(&f, 0, 1);
+	fx_cycle(&f);
+	assert_int_equal(f.fired + f.resolved, 0);
+	assert_int_equal(count_state(f.e, PW_ALERTS_PENDING |
+	    PW_ALERTS_FIRING | PW_ALERTS_RESOLVED), 0);
+	pw_alerts_free(f.e);
+}
+
+static void
+test_rules_hysteresis(void **state)
+{
+	struct pw_rule r = rule("cpu", "cpu_percent", PW_OP_GT, 90);
+	static const double vals[] = { 95, 85, 95, 75, 91, 71, 95 };
+	struct fx f;
+	size_t i;
+
+	(void)state;
+	r.has_clear = true;
+	r.clear = 70;
+	fx_init(&f, &r, 1, 10);
+	for (i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+		set_cpu(&f, 0, vals[i]);
+		fx_cycle(&f);
+	}
+	assert_int_equal(f.fired, 1);
+	assert_int_equal(f.resolved, 0);
+	set_cpu(&f, 0, 70);		/* !(70 > 70): past the clear line */
+	fx_cycle(&f);
+	assert_int_equal(f.resolved, 1);
+	pw_alerts_free(f.e);
+}
+
+static void
+test_rules_flapping_makes_no_storm(void **state)
+{
+	struct pw_rule r[2];
+	struct fx f;
+	int i;
+
+	(void)state;
+	/* Rule 0 waits 1 s; rule 1 fires at once but clears only below 50. */
+	r[0] = rule("slow", "cpu_percent", PW_OP_GT, 90);
+	r[0].for_ms = 1000;
+	r[1] = rule("sticky", "cpu_percent", PW_OP_GT, 90);
+	r[1].has_clear = true;
+	r[1].clear = 50;
+	fx_init(&f, r, 2, 10);
+	for (i = 0; i < 200; i++) {	/* 40 s of 95, 85, 95, 85 ... */
+		set_cpu(&f, 0, i % 2 ? 85 : 95);
+		fx_cycle(&f);
+	}
+	/* One alert from "sticky", none from "slow": no storm. */
+	assert_int_equal(f.fired, 1);
+	assert_int_equal(f.resolved, 0);
+	assert_string_equal(f.last.rule->name, "sticky");
+	pw_alerts_free(f.e);
+}
+
+static void
+test_rules_process_exit_resolves(void **state)
+{
+	struct pw_rule r = rule("cpu", "cpu_percent", PW_OP_GT, 50);
+	struct pw_alert *a;
+	struct fx f;
+	size_t n;
+
+	(void)state;
+	fx_init(&f, &r, 1, 10);
+	set_cpu(&f, 0, 99);
+	fx_cycle(&f);
+	assert_int_equal(f.fired, 1);
+	f.v[0].alive = false;		/* gone, kept by the store */
+	fx_cycle(&f);
+	assert_int_equal(f.resolved, 1);
+	assert_string_equal(f.last.reason, "process exited");
+	assert_int_equal(f.last.resolved_ms, f.now);
+	f.snap.n = 0;			/* and then expired */
+	fx_cycle(&f);
+	assert_int_equal(f.resolved, 1);
+	assert_int_equal(pw_alerts_copy(f.e, PW_ALERTS_RESOLVED, &a, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(a[0].state, PW_ALERT_RESOLVED);
+	assert_int_equal(a[0].pid, 100);
+	free(a);
+	pw_alerts_free(f.e);
+}
+
+static void
+test_rules_pid_reuse_is_a_new_alert(void **state)
+{
+	struct pw_rule r = rule("cpu", "cpu_percent", PW_OP_GT, 50);
+	struct pw_alert *a;
+	struct fx f;
+	uint64_t first;
+	size_t n;
+
+	(void)state;
+	fx_init(&f, &r, 1, 10);
+	set_cpu(&f, 0, 99);
+	fx_cycle(&f);
+	assert_int_equal(f.fired, 1);
+	first = f.last.id;
+	/* Same pid, new process: the store gives it another id. */
+	f.v[0].id = 2;
+	f.v[0].latest.flags = PW_SAMPLE_FIRST;
+	fx_cycle(&f);
+	assert_int_equal(f.resolved, 1);	/* the old one exited */
+	assert_int_equal(f.fired, 2);		/* the new one fires anew */
+	assert_int_equal(f.last.proc_id, 1);
+	assert_int_equal(f.last.id, first);
+	assert_int_equal(pw_alerts_copy(f.e, PW_ALERTS_FIRING, &a, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(a[0].proc_id, 2);
+	assert_int_equal(a[0].pid, 100);
+	assert_true(a[0].id != first);
+	free(a);
+	pw_alerts_free(f.e);
+}
+
+static void
+test_rules_first_sample_cpu_is_unknown(void **state)
+{
+	struct pw_rule r = rule("cpu", "cpu_percent", PW_OP_GT, 50);
+	struct pw_alert *t;
+	struct fx f;
+	size_t n;
+
+	(void)state;
+	fx_init(&f, &r, 1, 10);
+	set_cpu(&f, 0, 99);
+	f.v[0].latest.flags = PW_SAMPLE_FIRST;
+	f.v[0].latest.ts_ms = T0;
+	assert_int_equal(pw_alerts_eval(f.e, &f.snap, T0, &t, &n), 0);
+	assert_int_equal(n, 0);
+	free(t);
+	pw_alerts_free(f.e);
+}
+
+static void
+test_rules_template(void **state)
+{
+	struct pw_rule r = rule("high_cpu", "cpu_percent", PW_OP_GT, 50);
+	struct fx f;
+	size_t at;
+
+	(void)state;
+	r.message = (char *)"{rule}: {name}[{pid}] in {target} at "
+	    "{value:.1f}% > {threshold} ({value}) {severity} {{x} {bogus";
+	fx_init(&f, &r, 1, 10);
+	set_cpu(&f, 0, 93.25);
+	fx_cycle(&f);
+	assert_int_equal(f.fired, 1);
+	assert_string_equal(f.last.message, "high_cpu: spin[100] in web at "
+	    "93.2% > 50 (93.25) warning {x} {bogus");
+	assert_int_equal(pw_rule_template_check("ok {value:.3f} {pid}", NULL),
+	    0);
+	assert_int_equal(pw_rule_template_check("bad {nope} x", &at), -EINVAL);
+	assert_int_equal(at, 4);
+	assert_int_equal(pw_rule_template_check("{value:.f}", NULL), -EINVAL);
+	assert_int_equal(pw_rule_template_check("{{literal}", NULL), 0);
+	pw_alerts_free(f.e);
+}
+
+static void
+test_rules_aggregate_avg_window(void **state)
+{
+	struct pw_rule r = rule("avg", "cpu_percent", PW_OP_GT, 50);
+	struct fx f;
+
+	(void)state;
+	r.agg = PW_AGG_AVG;
+	r.window_ms = 1000;		/* the last 5 samples at 200 ms */
+	fx_init(&f, &r, 1, 10);
+	set_cpu(&f, 0, 0);
+	fx_cycle(&f);
+	fx_cycle(&f);
+	fx_cycle(&f);
+	fx_cycle(&f);
+	fx_cycle(&f);
+	set_cpu(&f, 0, 100);		/* avg 20, then 40, 60 */
+	fx_cycle(&f);
+	fx_cycle(&f);
+	assert_int_equal(f.fired, 0);
+	fx_cycle(&f);
+	assert_int_equal(f.fired, 1);
+	assert_true(fabs(f.last.value - 60) < 1e-9);
+	pw_alerts_free(f.e);
+}
+
+static void
+test_rules_aggregate_max_min(void **state)
+{
+	struct pw_rule r[2];
+	struct fx f;
+
+	(void)state;
+	r[0] = rule("max", "threads", PW_OP_GE, 10);
+	r[0].agg = PW_AGG_MAX;
+	r[0].window_ms = 600;
+	r[1] = rule("min", "threads", PW_OP_LT, 2);
+	r[1].agg = PW_AGG_MIN;
+	r[1].window_ms = 600;
+	fx_init(&f, r, 2, 10);
+	f.v[0].latest.threads = 5;
+	fx_cycle(&f);
+	f.v[0].latest.threads = 10;	/* max 10 fires */
+	fx_cycle(&f);
+	assert_int_equal(f.fired, 1);
+	f.v[0].latest.threads = 1;	/* min 1 fires; max still 10 */
+	fx_cycle(&f);
+	assert_int_equal(f.fired, 2);
+	fx_cycle(&f);
+	fx_cycle(&f);			/* the 10 left the window */
+	assert_int_equal(f.resolved, 1);
+	assert_string_equal(f.last.rule->name, "max");
+	pw_alerts_free(f.e);
+}
+
+static void
+test_rules_fd_usage(void **state)
+{
+	struct pw_rule r;
+	struct fx f;
+
+	(void)state;
+	assert_int_equal(pw_rule_builtin("fd_exhaustion", &r), 0);
+	fx_init(&f, &r, 1, 10);
+	f.v[0].fd_limit = 1000;
+	f.v[0].latest.open_fds = 900;	/* 0.9 is not > 0.9 */
+	fx_cycle(&f);
+	assert_int_equal(f.fired, 0);
+	f.v[0].latest.open_fds = 950;
+	fx_cycle(&f);
+	assert_int_equal(f.fired, 1);
+	assert_true(fabs(f.last.value - 0.95) < 1e-9);
+	assert_int_equal(f.last.rule->severity, PW_ASEV_CRITICAL);
+	f.v[0].latest.flags |= PW_SAMPLE_NO_FDS; /* unknown: state stays */
+	fx_cycle(&f);
+	assert_int_equal(f.resolved, 0);
+	pw_rule_fini(&r);
+	pw_alerts_free(f.e);
+}
+
+static void
+test_rules_rate(void **state)
+{
+	struct pw_rule r = rule("cs", "ctx_switches_involuntary_rate",
+	    PW_OP_GT, 1000);
+	struct fx f;
+
+	(void)state;
+	fx_init(&f, &r, 1, 10);
+	f.v[0].latest.ctx_involuntary = 100;
+	fx_cycle(&f);			/* no previous sample: no rate */
+	f.v[0].latest.ctx_involuntary = 200;	/* 100 / 0.2 s = 500/s */
+	fx_cycle(&f);
+	assert_int_equal(f.fired, 0);
+	f.v[0].latest.ctx_involuntary = 600;	/* 2000/s */
+	fx_cycle(&f);
+	assert_int_equal(f.fired, 1);
+	assert_true(fabs(f.last.value - 2000) < 1e-9);
+	f.v[0].latest.ctx_involuntary = 5;	/* a reset counts as 0 */
+	fx_cycle(&f);
+	assert_int_equal(f.resolved, 1);
+	assert_true(pw_rule_metric_valid("read_bytes_rate"));
+	assert_false(pw_rule_metric_valid("bogus_rate"));
+	pw_alerts_free(f.e);
+}
+
+static void
+test_rules_targets_filter(void **state)
+{
+	struct pw_rule r = rule("cpu", "cpu_percent", PW_OP_GT, 50);
+	char *targets[] = { (char *)"db" };
+	struct fx f;
+
+	(void)state;
+	r.targets = targets;
+	r.ntargets = 1;
+	fx_init(&f, &r, 1, 10);
+	view_init(&f.v[1], 7, 200, "postgres");
+	f.v[1].target = "db";
+	f.snap.n = 2;
+	set_cpu(&f, 0, 99);
+	set_cpu(&f, 1, 99);
+	fx_cycle(&f);
+	assert_int_equal(f.fired, 1);
+	assert_int_equal(f.last.pid, 200);
+	assert_string_equal(f.last.target, "db");
+	pw_alerts_free(f.e);
+}
+
+static void
+test_rules_builtins(void **state)
+{
+	struct pw_rule r;
+	size_t i;
+
+	(void)state;
+	for (i = 0; pw_rule_builtin_name(i) != NULL; i++) {
+		assert_int_equal(pw_rule_builtin(pw_rule_builtin_name(i), &r),
+		    0);
+		assert_true(pw_rule_metric_valid(r.metric));
+		assert_int_equal(pw_rule_template_check(r.message, NULL), 0);
+		pw_rule_fini(&r);
+	}
+	assert_int_equal(i, 4);
+	assert_int_equal(pw_rule_builtin("high_cpu", &r), 0);
+	assert_string_equal(r.metric, "cpu_percent");
+	assert_int_equal(r.op, PW_OP_GT);
+	assert_true(r.threshold == 90);
+	pw_rule_fini(&r);
+	assert_int_equal(pw_rule_builtin("high_memory", &r), 0);
+	assert_string_equal(r.metric, "memory_percent");
+	assert_true(r.threshold == 85);
+	pw_rule_fini(&r);
+	assert_int_equal(pw_rule_builtin("file_handle_leak", &r), 0);
+	assert_true(r.threshold == 1000);
+	pw_rule_fini(&r);
+	assert_int_equal(pw_rule_builtin("nope", &r), -ENOENT);
+}
+
+static void
+test_rules_history_is_bounded(void **state)
+{
+	struct pw_rule r = rule("cpu", "cpu_percent", PW_OP_GT, 50);
+	struct pw_alert *a;
+	struct fx f;
+	size_t n;
+	int i;
+
+	(void)state;
+	fx_init(&f, &r, 1, 3);
+	for (i = 0; i < 5; i++) {
+		set_cpu(&f, 0, 99);
+		fx_cycle(&f);
+		set_cpu(&f, 0, 1);
+		fx_cycle(&f);
+	}
+	assert_int_equal(f.fired, 5);
+	assert_int_equal(f.resolved, 5);
+	assert_int_equal(pw_alerts_copy(f.e, PW_ALERTS_RESOLVED, &a, &n), 0);
+	assert_int_equal(n, 3);
+	assert_true(a[0].id > a[1].id && a[1].id > a[2].id); /* newest first */
+	free(a);
+	pw_alerts_free(f.e);
+}
+
+static void
+test_rules_rule_counts(void **state)
+{
+	struct pw_rule r[2];
+	struct fx f;
+	size_t p, fi;
+
+	(void)state;
+	r[0] = rule("now", "cpu_percent", PW_OP_GT, 50);
+	r[1] = rule("later", "cpu_percent", PW_OP_GT, 50);
+	r[1].for_ms = 60000;
+	fx_init(&f, r, 2, 0);
+	view_init(&f.v[1], 2, 101, "b");
+	f.snap.n = 2;
+	set_cpu(&f, 0, 99);
+	set_cpu(&f, 1, 99);
+	fx_cycle(&f);
+	pw_alerts_rule_counts(f.e, 0, &p, &fi);
+	assert_int_equal(p, 0);
+	assert_int_equal(fi, 2);
+	pw_alerts_rule_counts(f.e, 1, &p, &fi);
+	assert_int_equal(p, 2);
+	assert_int_equal(fi, 0);
+	assert_int_equal(pw_alerts_nrules(f.e), 2);
+	assert_string_equal(pw_alerts_rule(f.e, 1)->name, "later");
+	assert_null(pw_alerts_rule(f.e, 2));
+	pw_alerts_free(f.e);
+}
+
+static void
+test_rules_unknown_metric_rejected(void **state)
+{
+	struct pw_rule r = rule("x", "nope", PW_OP_GT, 1);
+
+	(void)state;
+	assert_null(pw_alerts_new(&r, 1, 0));
+	pw_alerts_free(NULL);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_rules_for_delays_firing),
+		cmocka_unit_test(test_rules_pending_that_clears_is_silent),
+		cmocka_unit_test(test_rules_hysteresis),
+		cmocka_unit_test(test_rules_flapping_makes_no_storm),
+		cmocka_unit_test(test_rules_process_exit_resolves),
+		cmocka_unit_test(test_rules_pid_reuse_is_a_new_alert),
+		cmocka_unit_test(test_rules_first_sample_cpu_is_unknown),
+		cmocka_unit_test(test_rules_template),
+		cmocka_unit_test(test_rules_aggregate_avg_window),
+		cmocka_unit_test(test_rules_aggregate_max_min),
+		cmocka_unit_test(test_rules_fd_usage),
+		cmocka_unit_test(test_rules_rate),
+		cmocka_unit_test(test_rules_targets_filter),
+		cmocka_unit_test(test_rules_builtins),
+		cmocka_unit_test(test_rules_history_is_bounded),
+		cmocka_unit_test(test_rules_rule_counts),
+		cmocka_unit_test(test_rules_unknown_metric_rejected),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,1034 @@
+/*
+ * web/app.js: the procwatchd dashboard.
+ *
+ * DESIGN: one refresh loop, paced by the daemon's sampling interval (from
+ * /healthz), reads the public JSON API only: /api/v1/processes for the
+ * table, /api/v1/alerts and /api/v1/bottlenecks for the side panels, and
+ * for the selected process its samples (charts), windowed stats and
+ * threads.  Endpoints that are missing (404) or failing show "not
+ * available"; nothing here needs write access.
+ *
+ * Every string that comes from a process (name, command line, user,
+ * target, alert messages) is put into the page with textContent or an
+ * attribute, never parsed as HTML, and the Content-Security-Policy allows
+ * no inline script, so a process named "<img src=x onerror=alert(1)>"
+ * shows as those characters.
+ *
+ * Table rows are kept per pid and only changed cells are rewritten, so a
+ * table of a thousand processes refreshes without rebuilding the DOM.
+ * The CPU sparkline of a row is the CPU % seen in the last SPARK_N
+ * refreshes, kept in the page.
+ */
+(function () {
+	'use strict';
+
+	var SPARK_N = 40;
+	var MIN_REFRESH_MS = 250;
+	var METRICS_EVERY_MS = 10000;
+	var BOTTLENECKS_EVERY_MS = 5000;
+	var WINDOWS = { '1m': 60e3, '5m': 300e3, '15m': 900e3, 'all': 0 };
+
+	var $ = function (id) { return document.getElementById(id); };
+
+	var st = {
+		refreshMs: 1000,
+		procs: new Map(),	/* pid -> process object */
+		hist: new Map(),	/* pid -> [cpu %] */
+		rows: new Map(),	/* pid -> row */
+		order: [],
+		sortKey: 'cpu',
+		sortDir: -1,
+		filter: '',
+		selected: null,
+		window: '5m',
+		lastMetrics: 0,
+		lastBottlenecks: 0,
+		timer: null,
+		busy: false,
+	};
+
+	/* Chart instances, for people and for the browser test. */
+	var charts = {};
+	window.pwCharts = charts;
+	/* Filled when the first refresh has rendered everything. */
+	window.pwReady = false;
+
+	/* --- helpers --------------------------------------------------------- */
+
+	function el(tag, cls, text) {
+		var e = document.createElement(tag);
+		if (cls)
+			e.className = cls;
+		if (text !== undefined && text !== null)
+			e.textContent = String(text);
+		return e;
+	}
+
+	function clear(node) {
+		while (node.firstChild)
+			node.removeChild(node.firstChild);
+	}
+
+	function getJSON(path) {
+		return fetch(path, { cache: 'no-store',
+		    headers: { 'Accept': 'application/json' } })
+		    .then(function (r) {
+			if (!r.ok)
+				return { ok: false, status: r.status, data: null };
+			return r.json().then(function (d) {
+				return { ok: true, status: r.status, data: d };
+			});
+		    }, function () {
+			return { ok: false, status: 0, data: null };
+		    });
+	}
+
+	/*
+	 * An endpoint another feature adds (alerts, bottlenecks, stats,
+	 * threads) may not exist in this daemon: after a 404 "not found"
+	 * (no such route, as opposed to no such pid) it is asked again only
+	 * every RETRY_MISSING_MS.
+	 */
+	var RETRY_MISSING_MS = 30000;
+	var missing = {};
+
+	function optJSON(kind, path) {
+		if (missing[kind] && Date.now() - missing[kind] < RETRY_MISSING_MS)
+			return Promise.resolve({ ok: false, status: 404,
+			    data: null });
+		return fetch(path, { cache: 'no-store',
+		    headers: { 'Accept': 'application/json' } })
+		    .then(function (r) {
+			return r.json().then(function (d) { return d; },
+			    function () { return null; }).then(function (d) {
+				if (r.status === 404 && d && d.error === 'not found')
+					missing[kind] = Date.now();
+				else if (r.ok)
+					delete missing[kind];
+				return { ok: r.ok, status: r.status,
+				    data: r.ok ? d : null };
+			});
+		    }, function () {
+			return { ok: false, status: 0, data: null };
+		    });
+	}
+
+	function getText(path) {
+		return fetch(path, { cache: 'no-store' }).then(function (r) {
+			return r.ok ? r.text() : null;
+		}, function () { return null; });
+	}
+
+	function isNum(v) {
+		return typeof v === 'number' && isFinite(v);
+	}
+
+	function fmtBytes(n) {
+		if (!isNum(n))
+			return '–';
+		var u = ['B', 'KiB', 'MiB', 'GiB', 'TiB'], i = 0;
+		while (n >= 1024 && i < u.length - 1) {
+			n /= 1024;
+			i++;
+		}
+		return (i === 0 ? n.toFixed(0) : n.toFixed(n < 10 ? 1 : 0)) +
+		    ' ' + u[i];
+	}
+
+	function fmtNum(v, digits) {
+		if (!isNum(v))
+			return '–';
+		if (digits === undefined)
+			digits = Math.abs(v) >= 100 ? 0 : Math.abs(v) >= 10 ? 1 : 2;
+		return v.toFixed(digits);
+	}
+
+	function fmtDur(s) {
+		if (!isNum(s))
+			return '–';
+		if (s < 60)
+			return Math.round(s) + ' s';
+		if (s < 3600)
+			return Math.floor(s / 60) + ' min ' + Math.round(s % 60) + ' s';
+		if (s < 86400)
+			return Math.floor(s / 3600) + ' h ' +
+			    Math.floor(s % 3600 / 60) + ' min';
+		return Math.floor(s / 86400) + ' d ' +
+		    Math.floor(s % 86400 / 3600) + ' h';
+	}
+
+	function fmtTime(iso) {
+		if (!iso)
+			return '–';
+		var d = new Date(iso);
+		return isNaN(d) ? String(iso) : d.toLocaleTimeString();
+	}
+
+	function banner(msg) {
+		var b = $('banner');
+		if (msg) {
+			b.textContent = msg;
+			b.hidden = false;
+		} else
+			b.hidden = true;
+	}
+
+	function setDl(dl, pairs) {
+		clear(dl);
+		pairs.forEach(function (p) {
+			dl.appendChild(el('dt', null, p[0]));
+			dl.appendChild(el('dd', null, p[1]));
+		});
+	}
+
+	function notAvailable(node, what) {
+		clear(node);
+		node.appendChild(el('p', 'na', what || 'not available'));
+	}
+
+	/* --- the process table ----------------------------------------------- */
+
+	var SVGNS = 'http://www.w3.org/2000/svg';
+
+	function sortValue(p, key) {
+		var s = p.sample || {};
+		switch (key) {
+		case 'pid': return p.pid;
+		case 'name': return (p.name || '').toLowerCase();
+		case 'target': return (p.target || '').toLowerCase();
+		case 'cmdline': return (p.cmdline || '').toLowerCase();
+		case 'cpu': return isNum(s.cpu_percent) ? s.cpu_percent : -1;
+		case 'rss': return isNum(s.rss_bytes) ? s.rss_bytes : -1;
+		case 'mem': return isNum(s.memory_percent) ? s.memory_percent : -1;
+		case 'fds': return isNum(s.open_fds) ? s.open_fds : -1;
+		case 'threads': return isNum(s.threads) ? s.threads : -1;
+		case 'state': return s.state || '';
+		}
+		return 0;
+	}
+
+	function compare(a, b) {
+		var va = sortValue(a, st.sortKey), vb = sortValue(b, st.sortKey);
+		if (va < vb)
+			return -st.sortDir;
+		if (va > vb)
+			return st.sortDir;
+		return a.pid - b.pid;
+	}
+
+	function matches(p) {
+		if (!st.filter)
+			return true;
+		var f = st.filter;
+		return String(p.pid).indexOf(f) >= 0 ||
+		    (p.name || '').toLowerCase().indexOf(f) >= 0 ||
+		    (p.target || '').toLowerCase().indexOf(f) >= 0 ||
+		    (p.cmdline || '').toLowerCase().indexOf(f) >= 0;
+	}
+
+	function makeRow(pid) {
+		var tr = el('tr'), row = { tr: tr, td: {}, last: {} };
+		['pid', 'name', 'target', 'cmd', 'cpu', 'spark', 'rss', 'mem',
+		    'fds', 'threads', 'state'].forEach(function (k) {
+			var td = el('td', k);
+			if (['pid', 'cpu', 'rss', 'mem', 'fds', 'threads']
+			    .indexOf(k) >= 0)
+				td.classList.add('num');
+			row.td[k] = td;
+			tr.appendChild(td);
+		});
+		var svg = document.createElementNS(SVGNS, 'svg');
+		svg.setAttribute('class', 'spark');
+		svg.setAttribute('viewBox', '0 0 80 18');
+		svg.setAttribute('preserveAspectRatio', 'none');
+		svg.setAttribute('aria-hidden', 'true');
+		var base = document.createElementNS(SVGNS, 'line');
+		base.setAttribute('class', 'base');
+		base.setAttribute('x1', '0');
+		base.setAttribute('x2', '80');
+		base.setAttribute('y1', '17.5');
+		base.setAttribute('y2', '17.5');
+		svg.appendChild(base);
+		row.poly = document.createElementNS(SVGNS, 'polyline');
+		svg.appendChild(row.poly);
+		row.td.spark.appendChild(svg);
+		tr.dataset.pid = String(pid);
+		tr.addEventListener('click', function () { select(pid); });
+		return row;
+	}
+
+	/* Set a cell's text (and class) only when it changed. */
+	function cell(row, k, text, cls) {
+		if (row.last[k] !== text) {
+			row.td[k].textContent = text;
+			row.last[k] = text;
+		}
+		if (cls !== undefined && row.last[k + '.c'] !== cls) {
+			row.td[k].className = k + ' num' + (cls ? ' ' + cls : '');
+			row.last[k + '.c'] = cls;
+		}
+	}
+
+	function sparkPoints(h) {
+		var max = 100, i, pts = [];
+		for (i = 0; i < h.length; i++)
+			if (h[i] > max)
+				max = h[i];
+		var step = 80 / (SPARK_N - 1), x0 = 80 - (h.length - 1) * step;
+		for (i = 0; i < h.length; i++)
+			pts.push((x0 + i * step).toFixed(1) + ',' +
+			    (17 - 16 * h[i] / max).toFixed(1));
+		return pts.join(' ');
+	}
+
+	function updateRow(row, p) {
+		var s = p.sample || {};
+		cell(row, 'pid', String(p.pid));
+		cell(row, 'name', p.name || '');
+		cell(row, 'target', p.target || '');
+		cell(row, 'cmd', p.cmdline || '');
+		if (row.last.title !== p.cmdline) {
+			row.td.cmd.title = p.cmdline || '';
+			row.td.name.title = p.name || '';
+			row.last.title = p.cmdline;
+		}
+		var cpu = s.cpu_percent;
+		cell(row, 'cpu', fmtNum(cpu, 1),
+		    isNum(cpu) && cpu >= 80 ? 'hot' : isNum(cpu) && cpu >= 20 ?
+		    'warm' : '');
+		cell(row, 'rss', fmtBytes(s.rss_bytes));
+		cell(row, 'mem', fmtNum(s.memory_percent, 2));
+		var lim = isNum(s.fd_limit) ? s.fd_limit : p.fd_limit;
+		var fds = isNum(s.open_fds) ? String(s.open_fds) : '–';
+		cell(row, 'fds', fds + ' / ' + (isNum(lim) ? lim : '–'),
+		    isNum(s.open_fds) && isNum(lim) && lim > 0 &&
+		    s.open_fds / lim >= 0.8 ? 'hot' : '');
+		cell(row, 'threads', isNum(s.threads) ? String(s.threads) : '–');
+		var state = s.state || (p.alive === false ? 'gone' : '');
+		if (row.last.state !== state) {
+			row.td.state.textContent = state;
+			row.td.state.className = 'state-' +
+			    state.replace(/[^A-Za-z]/g, '');
+			row.last.state = state;
+		}
+		var pts = sparkPoints(st.hist.get(p.pid) || []);
+		if (row.last.spark !== pts) {
+			row.poly.setAttribute('points', pts);
+			row.last.spark = pts;
+		}
+		var gone = p.alive === false;
+		if (row.last.gone !== gone) {
+			row.tr.classList.toggle('gone', gone);
+			row.last.gone = gone;
+		}
+	}
+
+	function renderTable() {
+		var body = $('proc-body'), list = [], order, i, same;
+
+		st.procs.forEach(function (p) {
+			if (matches(p))
+				list.push(p);
+		});
+		list.sort(compare);
+		order = list.map(function (p) { return p.pid; });
+		list.forEach(function (p) {
+			var row = st.rows.get(p.pid);
+			if (!row) {
+				row = makeRow(p.pid);
+				st.rows.set(p.pid, row);
+			}
+			updateRow(row, p);
+			row.tr.classList.toggle('selected', p.pid === st.selected);
+		});
+		/* Rows of processes no longer listed, or filtered out. */
+		st.rows.forEach(function (row, pid) {
+			if (!st.procs.has(pid)) {
+				row.tr.remove();
+				st.rows.delete(pid);
+			}
+		});
+		same = order.length === st.order.length;
+		for (i = 0; same && i < order.length; i++)
+			same = order[i] === st.order[i];
+		if (!same) {
+			var frag = document.createDocumentFragment();
+			order.forEach(function (pid) {
+				frag.appendChild(st.rows.get(pid).tr);
+			});
+			clear(body);
+			body.appendChild(frag);
+			st.order = order;
+		}
+		$('proc-empty').hidden = order.length > 0;
+		$('proc-count').textContent = st.filter ?
+		    '(' + order.length + ' of ' + st.procs.size + ')' :
+		    '(' + st.procs.size + ')';
+	}
+
+	function setSort(key) {
+		if (st.sortKey === key)
+			st.sortDir = -st.sortDir;
+		else {
+			st.sortKey = key;
+			st.sortDir = ['pid', 'name', 'target', 'cmdline', 'state']
+			    .indexOf(key) >= 0 ? 1 : -1;
+		}
+		document.querySelectorAll('#proc-table th[data-key]')
+		    .forEach(function (th) {
+			if (th.dataset.key === st.sortKey)
+				th.setAttribute('aria-sort', st.sortDir > 0 ?
+				    'ascending' : 'descending');
+			else
+				th.removeAttribute('aria-sort');
+		});
+		renderTable();
+	}
+
+	function loadProcesses() {
+		return getJSON('/api/v1/processes').then(function (r) {
+			if (!r.ok || !r.data || !Array.isArray(r.data.processes)) {
+				setConn(false, r.status ? 'API error ' + r.status :
+				    'daemon unreachable');
+				return false;
+			}
+			var seen = new Set();
+			r.data.processes.forEach(function (p) {
+				var h = st.hist.get(p.pid);
+				var cpu = p.sample ? p.sample.cpu_percent : null;
+				seen.add(p.pid);
+				st.procs.set(p.pid, p);
+				if (!h) {
+					h = [];
+					st.hist.set(p.pid, h);
+				}
+				if (isNum(cpu)) {
+					h.push(cpu);
+					if (h.length > SPARK_N)
+						h.shift();
+				}
+			});
+			st.procs.forEach(function (p, pid) {
+				if (!seen.has(pid)) {
+					st.procs.delete(pid);
+					st.hist.delete(pid);
+				}
+			});
+			setConn(true);
+			var t0 = performance.now();
+			renderTable();
+			window.pwRenderMs = Math.round(performance.now() - t0);
+			return true;
+		});
+	}
+
+	function setConn(ok, msg) {
+		var c = $('conn');
+		c.className = 'conn ' + (ok ? 'ok' : 'bad');
+		c.textContent = ok ? 'live' : msg;
+		if (!ok)
+			banner('Cannot read the API (' + msg + '); retrying.');
+		else if (!$('banner').dataset.sticky)
+			banner(null);
+	}
+
+	/* --- the selected process -------------------------------------------- */
+
+	function select(pid) {
+		st.selected = pid;
+		$('detail').hidden = false;
+		document.body.classList.add('has-detail');
+		st.rows.forEach(function (row, p) {
+			row.tr.classList.toggle('selected', p === pid);
+		});
+		clear($('d-stats'));
+		clear($('d-threads'));
+		loadDetail();
+	}
+
+	function unselect() {
+		st.selected = null;
+		$('detail').hidden = true;
+		document.body.classList.remove('has-detail');
+		st.rows.forEach(function (row) {
+			row.tr.classList.remove('selected');
+		});
+	}
+
+	function samplesPath(p) {
+		var path = '/api/v1/processes/' + p.pid + '/samples';
+		var span = WINDOWS[st.window];
+		var last = p.sample && p.sample.ts ? Date.parse(p.sample.ts) :
+		    Date.now();
+		if (span && isFinite(last))
+			path += '?since=' + encodeURIComponent(
+			    new Date(last - span).toISOString());
+		return path;
+	}
+
+	function chartOptions(labels, extra) {
+		var o = {
+			labels: labels,
+			axisLabelFontSize: 11,
+			axisLabelWidth: 56,
+			strokeWidth: 1.5,
+			gridLineColor: '#e5e7eb',
+			axisLineColor: '#9ca3af',
+			includeZero: true,
+			connectSeparatedPoints: false,
+			drawPoints: false,
+			highlightCircleSize: 3,
+			interactionModel: {},	/* no zoom: the window buttons do */
+		};
+		Object.keys(extra || {}).forEach(function (k) {
+			o[k] = extra[k];
+		});
+		return o;
+	}
+
+	var CHARTS = {
+		cpu: {
+			labels: ['time', 'user %', 'system %'],
+			fmt: function (v) { return fmtNum(v, 1); },
+			opts: { stackedGraph: true, fillGraph: true,
+			    fillAlpha: 0.35, colors: ['#2563eb', '#f59e0b'] },
+			row: function (d, s) {
+				return [d, num(s.cpu_user_percent),
+				    num(s.cpu_system_percent)];
+			},
+		},
+		rss: {
+			labels: ['time', 'RSS'],
+			fmt: fmtBytes,
+			opts: { labelsKMG2: true, fillGraph: true,
+			    fillAlpha: 0.2, colors: ['#7c3aed'] },
+			row: function (d, s) { return [d, num(s.rss_bytes)]; },
+		},
+		fds: {
+			labels: ['time', 'open fds'],
+			fmt: function (v) { return fmtNum(v, 0); },
+			opts: { colors: ['#059669'], stepPlot: true },
+			row: function (d, s) { return [d, num(s.open_fds)]; },
+		},
+		threads: {
+			labels: ['time', 'threads'],
+			fmt: function (v) { return fmtNum(v, 0); },
+			opts: { colors: ['#db2777'], stepPlot: true },
+			row: function (d, s) { return [d, num(s.threads)]; },
+		},
+	};
+
+	function num(v) {
+		return isNum(v) ? v : null;
+	}
+
+	/*
+	 * Dygraph's own legend plugin writes style attributes through
+	 * innerHTML, which the CSP blocks (and reports); the page draws its
+	 * legend itself, with DOM calls.
+	 */
+	function dropLegendPlugin() {
+		var D = window.Dygraph;
+		if (D.Plugins && D.Plugins.Legend && Array.isArray(D.PLUGINS))
+			D.PLUGINS = D.PLUGINS.filter(function (p) {
+				return p !== D.Plugins.Legend;
+			});
+	}
+
+	function renderLegend(k, g, row) {
+		var node = $('legend-' + k), labels = g.getLabels();
+		var colors = g.getColors(), i, v, span, sw;
+
+		clear(node);
+		if (row === null || row === undefined)
+			row = g.numRows() - 1;
+		if (row < 0 || row >= g.numRows())
+			return;
+		v = g.getValue(row, 0);
+		node.appendChild(el('span', 'lg-time', isNum(v) ?
+		    new Date(v).toLocaleTimeString() : ''));
+		for (i = 1; i < labels.length; i++) {
+			span = el('span', 'lg-series');
+			sw = el('span', 'swatch', '\u25a0');
+			sw.style.color = colors[i - 1];	/* CSSOM: CSP allows */
+			span.appendChild(sw);
+			span.appendChild(document.createTextNode(' ' + labels[i] +
+			    ' ' + CHARTS[k].fmt(g.getValue(row, i))));
+			node.appendChild(span);
+		}
+	}
+
+	function drawCharts(samples) {
+		if (typeof window.Dygraph !== 'function') {
+			var m = $('charts-missing');
+			m.textContent = 'Charts are unavailable: the chart ' +
+			    'library (/static/dygraphs/dygraph.min.js) did not ' +
+			    'load. Install Debian\'s libjs-dygraphs package, or ' +
+			    'point "dygraphs_dir" in the daemon\'s config at ' +
+			    'its files.';
+			m.hidden = false;
+			return;
+		}
+		Object.keys(CHARTS).forEach(function (k) {
+			var c = CHARTS[k], data = [];
+			samples.forEach(function (s) {
+				var d = new Date(s.ts);
+				if (!isNaN(d))
+					data.push(c.row(d, s));
+			});
+			if (data.length === 0)
+				data.push(c.row(new Date(), {}));
+			if (!charts[k]) {
+				dropLegendPlugin();
+				charts[k] = new window.Dygraph($('chart-' + k), data,
+				    chartOptions(c.labels, Object.assign({
+					highlightCallback: function (e, x, pts, row) {
+						c.hl = true;
+						renderLegend(k, charts[k], row);
+					},
+					unhighlightCallback: function () {
+						c.hl = false;
+						renderLegend(k, charts[k], null);
+					},
+					drawCallback: function (g) {
+						if (!c.hl)
+							renderLegend(k, g, null);
+					},
+				    }, c.opts)));
+			} else
+				charts[k].updateOptions({ file: data });
+		});
+	}
+
+	function renderMeta(p) {
+		$('d-name').textContent = p.name || '';
+		$('d-pid').textContent = String(p.pid);
+		$('d-gone').hidden = p.alive !== false;
+		setDl($('d-meta'), [
+			['command', p.cmdline || '–'],
+			['target', p.target || '–'],
+			['user', (p.user || '?') + ' (uid ' + p.uid + ')'],
+			['parent', isNum(p.ppid) ? String(p.ppid) : '–'],
+			['started', p.start_time ?
+			    new Date(p.start_time).toLocaleString() : '–'],
+			['samples', (p.samples_stored || 0) + ' of ' +
+			    (p.capacity || '?')],
+		]);
+	}
+
+	/*
+	 * Windowed statistics (/api/v1/processes/{pid}/stats): a row per
+	 * metric, the figures that are sent, and the trend where there is one.
+	 */
+	var STAT_COLS = ['avg', 'min', 'max', 'p50', 'p95', 'p99', 'stddev'];
+	var STAT_SKIP = { vms_bytes: 1, swap_bytes: 1, major_faults_rate: 1,
+	    minor_faults_rate: 1, ctx_switches_voluntary_rate: 1 };
+
+	function fmtStat(metric, v) {
+		if (!isNum(v))
+			return '–';
+		if (/_bytes_rate$/.test(metric))
+			return fmtBytes(v) + '/s';
+		if (/_bytes$/.test(metric))
+			return fmtBytes(v);
+		return fmtNum(v);
+	}
+
+	function fmtTrend(metric, t) {
+		if (!t || typeof t !== 'object')
+			return '';
+		var dir = t.direction || '';
+		if (!isNum(t.slope_per_min) || dir === 'flat')
+			return dir;
+		return dir + ' ' + (t.slope_per_min >= 0 ? '+' : '') +
+		    fmtStat(metric, t.slope_per_min) + '/min';
+	}
+
+	function renderStats(data) {
+		var node = $('d-stats'), metrics, cols, t, tr, tb, names;
+
+		clear(node);
+		metrics = data && data.metrics && typeof data.metrics === 'object' ?
+		    data.metrics : null;
+		names = metrics ? Object.keys(metrics).filter(function (m) {
+			return !STAT_SKIP[m] && metrics[m] &&
+			    typeof metrics[m] === 'object';
+		}) : [];
+		if (names.length === 0) {
+			$('stats-window').textContent = '';
+			notAvailable(node);
+			return;
+		}
+		$('stats-window').textContent = (isNum(data.count) ?
+		    '(' + data.count + ' samples' : '(') +
+		    (isNum(data.span_s) ? ' over ' + fmtDur(data.span_s) : '') +
+		    ')';
+		cols = STAT_COLS.filter(function (c) {
+			return names.some(function (m) {
+				return isNum(metrics[m][c]);
+			});
+		});
+		t = el('table', 'stats');
+		tr = el('tr');
+		tr.appendChild(el('th', null, 'metric'));
+		cols.forEach(function (c) { tr.appendChild(el('th', 'num', c)); });
+		tr.appendChild(el('th', null, 'trend'));
+		t.appendChild(el('thead')).appendChild(tr);
+		tb = el('tbody');
+		names.forEach(function (m) {
+			var v = metrics[m];
+			tr = el('tr');
+			tr.appendChild(el('td', null, m));
+			cols.forEach(function (c) {
+				tr.appendChild(el('td', 'num', fmtStat(m, v[c])));
+			});
+			tr.appendChild(el('td', 'trend', fmtTrend(m, v.trend)));
+			tb.appendChild(tr);
+		});
+		t.appendChild(tb);
+		node.appendChild(t);
+	}
+
+	/*
+	 * Per-thread breakdown (/api/v1/processes/{pid}/threads): the summary
+	 * sentence and the busiest threads.
+	 */
+	var THREAD_COLS = [['tid', 'TID'], ['name', 'name'],
+	    ['cpu_percent', 'CPU %'], ['cpu_user_percent', 'user %'],
+	    ['cpu_system_percent', 'system %'], ['share', 'share']];
+
+	function renderThreads(data) {
+		var node = $('d-threads'), list, cols, t, tr, tb;
+
+		clear(node);
+		list = data && Array.isArray(data.threads) ? data.threads : null;
+		if (!list || list.length === 0 || typeof list[0] !== 'object') {
+			notAvailable(node, list ? 'no threads reported' : undefined);
+			return;
+		}
+		if (data.summary)
+			node.appendChild(el('p', 'note', data.summary));
+		cols = THREAD_COLS.filter(function (c) {
+			return c[0] in list[0];
+		});
+		list = list.slice().sort(function (a, b) {
+			return (b.cpu_percent || 0) - (a.cpu_percent || 0);
+		});
+		t = el('table', 'threads');
+		tr = el('tr');
+		cols.forEach(function (c) {
+			tr.appendChild(el('th', c[0] === 'name' ? null : 'num', c[1]));
+		});
+		t.appendChild(el('thead')).appendChild(tr);
+		tb = el('tbody');
+		list.slice(0, 20).forEach(function (th) {
+			tr = el('tr');
+			cols.forEach(function (c) {
+				var v = th[c[0]], txt;
+				if (c[0] === 'share')
+					txt = isNum(v) ? (100 * v).toFixed(0) + ' %' : '–';
+				else if (c[0] === 'tid')
+					txt = String(v);
+				else
+					txt = isNum(v) ? fmtNum(v, 1) : v === null ||
+					    v === undefined ? '–' : String(v);
+				tr.appendChild(el('td', c[0] === 'name' ? 'name' :
+				    'num', txt));
+			});
+			tb.appendChild(tr);
+		});
+		t.appendChild(tb);
+		node.appendChild(t);
+		if (list.length > 20)
+			node.appendChild(el('p', 'note', (list.length - 20) +
+			    ' quieter threads not shown'));
+	}
+
+	function loadDetail() {
+		var pid = st.selected, p = st.procs.get(pid), win;
+
+		if (pid === null)
+			return Promise.resolve();
+		if (!p)
+			p = { pid: pid };
+		renderMeta(p);
+		win = st.window === 'all' ? '' : '?window=' + st.window;
+		return Promise.all([
+			getJSON(samplesPath(p)),
+			optJSON('stats', '/api/v1/processes/' + pid + '/stats' +
+			    win),
+			optJSON('threads', '/api/v1/processes/' + pid +
+			    '/threads' + win),
+		]).then(function (r) {
+			if (st.selected !== pid)
+				return;
+			if (r[0].ok && r[0].data && Array.isArray(r[0].data.samples))
+				drawCharts(r[0].data.samples);
+			else if (r[0].status === 404)
+				$('d-gone').hidden = false;
+			if (r[1].ok)
+				renderStats(r[1].data);
+			else
+				notAvailable($('d-stats'));
+			if (r[2].ok)
+				renderThreads(r[2].data);
+			else
+				notAvailable($('d-threads'));
+		});
+	}
+
+	/* --- side panels ----------------------------------------------------- */
+
+	function alertItem(a) {
+		var sev = String(a.severity || 'info');
+		var it = el('div', 'item sev-' + sev.replace(/[^a-z]/g, ''));
+		var head = el('div', 'head');
+		head.appendChild(el('span', 'badge', sev));
+		head.appendChild(el('span', 'title', (a.rule || 'alert') +
+		    (a.name ? ' · ' + a.name : '') +
+		    (isNum(a.pid) ? ' (' + a.pid + ')' : '')));
+		head.appendChild(el('span', 'when',
+		    fmtTime(a.fired_at || a.started_at)));
+		it.appendChild(head);
+		var stEl = el('span', 'state ' + String(a.state || '')
+		    .replace(/[^a-z]/g, ''), a.state || '');
+		var p = el('p');
+		p.appendChild(stEl);
+		p.appendChild(document.createTextNode(' ' + (a.message ||
+		    (isNum(a.value) ? 'value ' + fmtNum(a.value) +
+		    (isNum(a.threshold) ? ', threshold ' + fmtNum(a.threshold) :
+		    '') : ''))));
+		it.appendChild(p);
+		if (isNum(a.pid))
+			it.addEventListener('click', function () {
+				if (st.procs.has(a.pid))
+					select(a.pid);
+			});
+		return it;
+	}
+
+	function loadAlerts() {
+		return optJSON('alerts', '/api/v1/alerts').then(function (r) {
+			var node = $('alerts'), list;
+			clear(node);
+			if (!r.ok || !r.data) {
+				$('alert-count').textContent = '';
+				notAvailable(node);
+				return;
+			}
+			list = Array.isArray(r.data.alerts) ? r.data.alerts :
+			    Array.isArray(r.data) ? r.data : [];
+			var rank = { critical: 0, warning: 1, info: 2 };
+			list.sort(function (a, b) {
+				return (a.state === 'firing' ? 0 : 1) -
+				    (b.state === 'firing' ? 0 : 1) ||
+				    (rank[a.severity] || 3) - (rank[b.severity] || 3);
+			});
+			$('alert-count').textContent = '(' + list.length + ')';
+			if (list.length === 0)
+				node.appendChild(el('p', 'na', 'nothing firing'));
+			list.slice(0, 50).forEach(function (a) {
+				node.appendChild(alertItem(a));
+			});
+		});
+	}
+
+	function loadBottlenecks() {
+		return optJSON('bottlenecks',
+		    '/api/v1/bottlenecks?window=1m&limit=10')
+		    .then(function (r) {
+			var node = $('bottlenecks'), list;
+			clear(node);
+			if (!r.ok || !r.data) {
+				notAvailable(node);
+				return;
+			}
+			list = Array.isArray(r.data.bottlenecks) ?
+			    r.data.bottlenecks : Array.isArray(r.data) ? r.data : [];
+			if (list.length === 0)
+				node.appendChild(el('p', 'na', 'no bottleneck found'));
+			list.forEach(function (b) {
+				var sev = String(b.severity || 'low');
+				var it = el('div', 'item sev-' +
+				    sev.replace(/[^a-z]/g, ''));
+				var head = el('div', 'head');
+				head.appendChild(el('span', 'badge', sev));
+				head.appendChild(el('span', 'title', (b.type || '') +
+				    ' · ' + (b.name || '') + ' (' + b.pid + ')'));
+				if (isNum(b.impact_score))
+					head.appendChild(el('span', 'when', 'impact ' +
+					    b.impact_score.toFixed(2)));
+				it.appendChild(head);
+				if (b.description)
+					it.appendChild(el('p', null, b.description));
+				if (Array.isArray(b.suggestions) &&
+				    b.suggestions.length) {
+					var ul = el('ul');
+					b.suggestions.forEach(function (s) {
+						ul.appendChild(el('li', null, s));
+					});
+					it.appendChild(ul);
+				}
+				if (isNum(b.pid))
+					it.addEventListener('click', function () {
+						if (st.procs.has(b.pid))
+							select(b.pid);
+					});
+				node.appendChild(it);
+			});
+		});
+	}
+
+	/* Daemon figures from /metrics: only unlabelled and quantile lines. */
+	var daemonFigures = {};
+
+	function parseMetrics(text) {
+		var want = /^(procwatch_(?:sampling_cycle_duration_seconds|samples_total|sample_errors_total|processes_vanished_total|sampling_cycles_total|sampling_seconds_total|sampling_jitter_seconds|processes|targets))(\{[^}]*\})? ([0-9.eE+-]+|NaN)$/;
+		var out = {};
+		text.split('\n').forEach(function (line) {
+			if (line.charCodeAt(0) === 35 /* # */ ||
+			    line.indexOf('procwatch_process_') === 0)
+				return;
+			var m = want.exec(line);
+			if (m)
+				out[m[1] + (m[2] || '')] = parseFloat(m[3]);
+		});
+		return out;
+	}
+
+	function loadMetrics() {
+		return getText('/metrics').then(function (t) {
+			if (t)
+				daemonFigures = parseMetrics(t);
+		});
+	}
+
+	function metric(name) {
+		return daemonFigures[name];
+	}
+
+	function renderHealth(h) {
+		var pairs = [], q50, q99, jit;
+		if (!h) {
+			notAvailable($('health'));
+			return;
+		}
+		pairs.push(['status', h.status || '?']);
+		pairs.push(['version', h.version || '?']);
+		pairs.push(['uptime', fmtDur(h.uptime_s)]);
+		pairs.push(['interval', isNum(h.interval_ms) ?
+		    h.interval_ms + ' ms' : '–']);
+		pairs.push(['targets', String(h.targets)]);
+		pairs.push(['processes', String(h.processes)]);
+		pairs.push(['cycles', String(h.cycles)]);
+		q50 = metric('procwatch_sampling_cycle_duration_seconds{quantile="0.5"}');
+		q99 = metric('procwatch_sampling_cycle_duration_seconds{quantile="0.99"}');
+		if (isNum(q50) || isNum(q99))
+			pairs.push(['cycle time', 'p50 ' + fmtNum(q50 * 1e3) +
+			    ' ms, p99 ' + fmtNum(q99 * 1e3) + ' ms']);
+		var secs = metric('procwatch_sampling_seconds_total');
+		if (isNum(secs) && isNum(h.uptime_s) && h.uptime_s > 0)
+			pairs.push(['sampling cost', fmtNum(100 * secs /
+			    h.uptime_s) + ' % of one core']);
+		jit = metric('procwatch_sampling_jitter_seconds{quantile="0.99"}');
+		if (isNum(jit))
+			pairs.push(['start jitter p99', fmtNum(jit * 1e3) + ' ms']);
+		var errs = metric('procwatch_sample_errors_total');
+		if (isNum(errs))
+			pairs.push(['sample errors', String(errs)]);
+		setDl($('health'), pairs);
+		$('summary').textContent = (h.processes || 0) + ' processes · ' +
+		    (h.targets || 0) + ' targets · every ' + h.interval_ms +
+		    ' ms · v' + (h.version || '?');
+	}
+
+	function loadHealth() {
+		return getJSON('/healthz').then(function (r) {
+			if (r.ok && r.data && isNum(r.data.interval_ms))
+				st.refreshMs = Math.max(MIN_REFRESH_MS,
+				    r.data.interval_ms);
+			renderHealth(r.ok ? r.data : null);
+		});
+	}
+
+	/* --- the loop -------------------------------------------------------- */
+
+	function refresh() {
+		var now = Date.now(), t0 = performance.now(), work = [];
+
+		if (st.busy)
+			return Promise.resolve();
+		st.busy = true;
+		if (now - st.lastMetrics >= METRICS_EVERY_MS) {
+			st.lastMetrics = now;
+			work.push(loadMetrics());
+		}
+		work.push(loadProcesses().then(function () {
+			return loadDetail();
+		}));
+		work.push(loadAlerts());
+		if (now - st.lastBottlenecks >= BOTTLENECKS_EVERY_MS) {
+			st.lastBottlenecks = now;
+			work.push(loadBottlenecks());
+		}
+		return Promise.all(work).then(function () {
+			return loadHealth();
+		}).catch(function (e) {
+			banner('Dashboard error: ' + (e && e.message ? e.message : e));
+		}).then(function () {
+			st.busy = false;
+			/* How long a whole refresh took, for bench/. */
+			window.pwRefreshMs = Math.round(performance.now() - t0);
+		});
+	}
+
+	/* Start to start, so a slow refresh does not stretch the period. */
+	function schedule(started) {
+		var wait = st.refreshMs - (Date.now() - (started || Date.now()));
+		st.timer = setTimeout(function () {
+			var t = Date.now();
+			refresh().then(function () { schedule(t); });
+		}, Math.max(wait, 50));
+	}
+
+	function init() {
+		document.querySelectorAll('#proc-table th[data-key]')
+		    .forEach(function (th) {
+			th.addEventListener('click', function () {
+				setSort(th.dataset.key);
+			});
+		});
+		$('filter').addEventListener('input', function (e) {
+			st.filter = e.target.value.trim().toLowerCase();
+			renderTable();
+		});
+		document.querySelectorAll('.windows button')
+		    .forEach(function (b) {
+			b.addEventListener('click', function () {
+				st.window = b.dataset.window;
+				document.querySelectorAll('.windows button')
+				    .forEach(function (x) {
+					x.classList.toggle('on', x === b);
+				});
+				loadDetail();
+			});
+		});
+		$('d-close').addEventListener('click', unselect);
+		if (typeof window.Dygraph !== 'function') {
+			$('banner').dataset.sticky = '1';
+			banner('Charts are unavailable: the chart library ' +
+			    '(/static/dygraphs/dygraph.min.js) did not load. ' +
+			    'Install Debian\'s libjs-dygraphs package, or set ' +
+			    '"dygraphs_dir" in the daemon\'s configuration.');
+		}
+		loadHealth().then(refresh).then(function () {
+			window.pwReady = true;
+			schedule();
+		});
+	}
+
+	if (document.readyState === 'loading')
+		document.addEventListener('DOMContentLoaded', init);
+	else
+		init();
+}());
