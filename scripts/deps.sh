@@ -12,6 +12,7 @@
 #   curl jq             the end-to-end tests talk to the daemon with curl
 #   prometheus          promtool, to check /metrics in the tests
 #   valgrind            the daemon's end-to-end tests run under it too
+#   clang libclang-rt-14-dev  libFuzzer for the fuzz harnesses (fuzz/)
 #   libsystemd-dev      sd_notify (optional: a built-in sender is the fallback)
 #   systemd             systemd-analyze, to verify and rate the unit in tests
 #   groff-base mandoc   the man page tests (groff -ww, mandoc -T lint)
@@ -31,7 +32,7 @@ apt-get install -y -qq --no-install-recommends \
 	libmicrohttpd-dev libcjson-dev libproc2-dev libcurl4-openssl-dev \
 	libcmocka-dev libssl-dev openssl curl jq ca-certificates prometheus valgrind procps \
 	libsystemd-dev systemd groff-base mandoc \
-	libjs-dygraphs chromium \
+	libjs-dygraphs chromium clang libclang-rt-14-dev \
 	>/dev/null
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
 	apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null

@@ -1,7 +1,8 @@
 #!/bin/sh
 # test.sh: install what is needed, build with -Werror and run every test;
 # then the unit tests again under AddressSanitizer+UBSan, the end-to-end
-# tests with the daemon under valgrind, and make distcheck.
+# tests with the daemon under valgrind, a short fuzz run of every harness,
+# and make distcheck.
 set -eu
 cd "$(dirname "$0")/.."
 ./scripts/deps.sh
@@ -24,6 +25,9 @@ mkdir -p build/asan
 echo "== end-to-end tests with procwatchd under valgrind"
 (cd build/plain && PW_BUILDDIR=$PWD PW_SRCDIR=$PWD/../.. \
     PROMTOOL=$(command -v promtool) ../../tests/e2e/valgrind.sh)
+
+echo "== fuzz smoke run (30 s per harness; long runs: fuzz/run.sh 3600)"
+./fuzz/run.sh 30 "$PWD/build/fuzz"
 
 echo "== make distcheck"
 (cd build/plain && make -s distcheck DISTCHECK_CONFIGURE_FLAGS=--enable-werror \
