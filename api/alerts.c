@@ -159,6 +159,8 @@ json_rule(struct pw_alerts *e, size_t i)
 	cJSON *o, *arr;
 	bool ok;
 
+	if (r == NULL)
+		return NULL;	/* a reload shrank the rules meanwhile */
 	pw_alerts_rule_counts(e, i, &pending, &firing);
 	if ((o = cJSON_CreateObject()) == NULL)
 		return NULL;
@@ -212,6 +214,8 @@ api_json_rules(struct pw_alerts *e)
 	    cJSON_AddNumberToObject(o, "count", (double)n) == NULL)
 		goto out_oom;
 	for (i = 0; i < n; i++) {
+		if (pw_alerts_rule(e, i) == NULL)
+			break;		/* a reload shrank the rules meanwhile */
 		if ((r = json_rule(e, i)) == NULL)
 			goto out_oom;
 		if (!cJSON_AddItemToArray(arr, r)) {
@@ -289,7 +293,8 @@ api_prom_alerts(struct pw_alerts *e, const struct api_receiver_stats *rs,
 		sb_printf(&b, "# HELP procwatch_alerts Alerts by rule, "
 		    "severity and state.\n# TYPE procwatch_alerts gauge\n");
 	for (i = 0; i < n; i++) {
-		r = pw_alerts_rule(e, i);
+		if ((r = pw_alerts_rule(e, i)) == NULL)
+			break;		/* a reload shrank the rules meanwhile */
 		pw_alerts_rule_counts(e, i, &pending, &firing);
 		/* Rule names are [A-Za-z0-9_.-]: no escaping needed. */
 		sb_printf(&b, "procwatch_alerts{rule=\"%s\",severity=\"%s\","

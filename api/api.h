@@ -18,6 +18,8 @@ struct pw_alert;
 struct pw_alerts;
 struct pw_monitor;
 struct pw_monitor_stats;
+struct pw_profiler;
+struct pw_events;
 struct pw_proc_view;
 struct pw_sample;
 struct pw_snapshot;
@@ -44,6 +46,14 @@ struct api_receiver_stats {
 typedef size_t api_notify_stats_fn(void *arg, struct api_receiver_stats *out,
     size_t max);
 
+/*
+ * Reload the daemon's configuration (POST /api/v1/reload).  Returns 0 and
+ * a one-line summary in msg, or a negative errno and the reason (-EINVAL:
+ * the new configuration is invalid and the old one stays in force).
+ * Thread: an HTTP thread; it may block for a few seconds.
+ */
+typedef int api_reload_fn(void *arg, char *msg, size_t msglen);
+
 struct api_options {
 	const char	*host;		/* numeric, v4 or v6; NULL: 127.0.0.1 */
 	uint16_t	 port;		/* 0: any free port */
@@ -56,7 +66,21 @@ struct api_options {
 	api_notify_stats_fn *notify_stats; /* NULL: no receivers */
 	void		*notify_arg;
 	const char	*dygraphs_dir;	/* NULL: API_DEFAULT_DYGRAPHS_DIR */
+	api_reload_fn	*reload;	/* NULL: no POST /api/v1/reload */
+	void		*reload_arg;
+	struct pw_profiler *profiler;	/* borrowed; NULL: no profiling */
+	struct pw_events *events;	/* borrowed; NULL: no events feed */
+	/*
+	 * With a token (at most API_TOKEN_MAX bytes), mutating requests
+	 * (POST, PUT, PATCH, DELETE) need "Authorization: Bearer <token>",
+	 * and with auth_reads every request does; others get 401.  NULL:
+	 * no authentication.
+	 */
+	const char	*api_token;
+	bool		 auth_reads;
 };
+
+#define API_TOKEN_MAX	256
 
 #define API_DEFAULT_MAX_CONNECTIONS	64
 #define API_DEFAULT_CONN_TIMEOUT_S	30
@@ -179,5 +203,45 @@ struct MHD_Response	*api_static_response(const char *dygraphs_dir,
 int	api_prom_render(const struct pw_snapshot *snap,
 	    const struct pw_monitor_stats *st, long hz, const char *version,
 	    char **out, size_t *len);
+
+/*
+ * Custom metric series (api/custom.c; the layouts are at its top).
+ * Thread: HTTP.
+ *
+ * api_custom_push() stores the points of a POST /api/v1/custom body and
+ * returns the HTTP status: 200 with *out = {"accepted": n}, 400 for a bad
+ * item (message in err naming "[index].field"), 404 without a custom
+ * store, 507 when the store is full, 500 out of memory.  *out is freed
+ * with cJSON_Delete().
+ */
+#define API_CUSTOM_BATCH_MAX	1000
+unsigned	api_custom_push(struct pw_monitor *, const char *body,
+		    size_t len, struct cJSON **out, char *err, size_t errlen);
+/* {"series": [...], "count", "max_series", "sources": [...]}; 0/-ENOMEM. */
+int		api_custom_list(struct pw_monitor *, struct cJSON **out);
+
+/*
+ * The process series copied out once for rendering many processes:
+ * api_custom_attach() adds "custom": {name: latest value, ...} (labelled
+ * series as name{k="v"}) to the JSON of process proc_id.  0 or -ENOMEM.
+ */
+struct api_custom_procs;
+struct api_custom_procs	*api_custom_procs_new(struct pw_monitor *);
+void			 api_custom_procs_free(struct api_custom_procs *);
+int			 api_custom_attach(const struct api_custom_procs *,
+			    struct cJSON *proc, uint64_t proc_id);
+
+/*
+ * The procwatch_custom_<name> families (process series only for live
+ * processes of `snap`) and procwatch_source_errors_total.  *out is
+ * malloc'd (NULL and *len 0 without a custom store); 0, -ENOMEM, -E2BIG.
+ */
+int	api_prom_custom(struct pw_monitor *, const struct pw_snapshot *snap,
+	    char **out, size_t *len);
+
+/* pw_custom_points() of the monitor's store; -ENOENT without one. */
+int	api_custom_points(struct pw_monitor *, const char *name,
+	    uint64_t proc_id, const char *target, int64_t since_ms,
+	    int64_t **ts, double **v, size_t *n);
 
 #endif

@@ -626,6 +626,9 @@ render_daemon(struct api_buf *b, const struct pw_monitor_stats *st)
 
 	put_single(b, "procwatch_samples_total", "counter",
 	    "Process samples stored.", num_u64(st->samples));
+	put_single(b, "procwatch_samples_unchanged_total", "counter",
+	    "Process samples of idle processes, taken from schedstat and "
+	    "statm alone.", num_u64(st->samples_unchanged));
 	put_single(b, "procwatch_sample_errors_total", "counter",
 	    "Process reads that failed for a reason other than the process "
 	    "exiting.", num_u64(st->sample_errors));

@@ -16,6 +16,7 @@
  * connection limit is 1), so one slow client does not stall the rest.
  */
 #include <sys/types.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -28,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -40,6 +42,8 @@
 
 #include "api/api.h"
 #include "api/params.h"
+#include "api/events.h"
+#include "api/profile.h"
 #include "api/stats.h"
 
 /* Per-connection memory for the request line and headers. */
@@ -63,7 +67,13 @@ struct api_server {
 	api_notify_stats_fn	*notify_stats;
 	void			*notify_arg;
 	char			 dygraphs_dir[API_DIR_MAX];
+	char			 api_token[API_TOKEN_MAX + 1]; /* "": none */
+	bool			 auth_reads;
 	struct api_stats	*stats;		/* windowed views' state */
+	struct pw_profiler	*profiler;	/* borrowed; may be NULL */
+	struct pw_events	*events;	/* borrowed; may be NULL */
+	api_reload_fn		*reload;
+	void			*reload_arg;
 
 	/* MHD's first error while starting, for api_start()'s message. */
 	pthread_mutex_t		 start_mu;
@@ -135,6 +145,9 @@ static route_fn h_alerts, h_rules;
 static route_fn h_healthz, h_processes, h_process, h_samples, h_metrics;
 static route_fn h_stats, h_threads, h_averages, h_bottlenecks, h_baselines;
 static route_fn h_index, h_app_js, h_app_css, h_dygraphs;
+static route_fn h_reload;
+static route_fn h_custom_push, h_custom_list;
+static route_fn h_profile_start, h_profile, h_profile_folded, h_events;
 
 static const struct route routes[] = {
 	{ M_GET | M_HEAD, "/healthz", h_healthz },
@@ -146,6 +159,13 @@ static const struct route routes[] = {
 	{ M_GET | M_HEAD, "/api/v1/averages", h_averages },
 	{ M_GET | M_HEAD, "/api/v1/bottlenecks", h_bottlenecks },
 	{ M_POST, "/api/v1/baselines", h_baselines },
+	{ M_POST, "/api/v1/reload", h_reload },
+	{ M_POST, "/api/v1/custom", h_custom_push },
+	{ M_GET | M_HEAD, "/api/v1/custom", h_custom_list },
+	{ M_POST, "/api/v1/processes/{pid}/profile", h_profile_start },
+	{ M_GET | M_HEAD, "/api/v1/profiles/{id}", h_profile },
+	{ M_GET | M_HEAD, "/api/v1/profiles/{id}/folded", h_profile_folded },
+	{ M_GET | M_HEAD, "/api/v1/events", h_events },
 	{ M_GET | M_HEAD, "/metrics", h_metrics },
 	{ M_GET | M_HEAD, "/alerts", h_alerts },
 	{ M_GET | M_HEAD, "/api/v1/alerts", h_alerts },
@@ -360,6 +380,7 @@ static enum MHD_Result
 h_processes(struct request *r)
 {
 	const struct pw_monitor_config *cfg;
+	struct api_custom_procs *cp = NULL;
 	struct pw_snapshot *snap;
 	bool all, gone;
 	cJSON *o = NULL, *arr, *p;
@@ -379,7 +400,8 @@ h_processes(struct request *r)
 		return reply_store_error(r->conn, rc, 0);
 
 	cfg = pw_monitor_config(r->srv->mon);
-	if ((o = cJSON_CreateObject()) == NULL ||
+	if ((cp = api_custom_procs_new(r->srv->mon)) == NULL ||
+	    (o = cJSON_CreateObject()) == NULL ||
 	    cJSON_AddNumberToObject(o, "interval_ms",
 	    (double)cfg->interval_ms) == NULL ||
 	    cJSON_AddNumberToObject(o, "mem_total_bytes",
@@ -394,10 +416,14 @@ h_processes(struct request *r)
 			cJSON_Delete(p);
 			goto out_oom;
 		}
+		if (api_custom_attach(cp, p, snap->procs[i].id) < 0)
+			goto out_oom;
 	}
+	api_custom_procs_free(cp);
 	pw_snapshot_free(snap);
 	return reply_json(r->conn, MHD_HTTP_OK, o, NULL);
 out_oom:
+	api_custom_procs_free(cp);
 	cJSON_Delete(o);
 	pw_snapshot_free(snap);
 	return reply_oom(r->conn);
@@ -406,6 +432,7 @@ out_oom:
 static enum MHD_Result
 h_process(struct request *r)
 {
+	struct api_custom_procs *cp = NULL;
 	struct pw_snapshot *snap;
 	enum MHD_Result mrc;
 	cJSON *o;
@@ -422,6 +449,12 @@ h_process(struct request *r)
 		return reply_store_error(r->conn, -ENOENT, pid);
 	}
 	o = api_json_proc(&snap->procs[0], snap->mem_total);
+	if (o != NULL && ((cp = api_custom_procs_new(r->srv->mon)) == NULL ||
+	    api_custom_attach(cp, o, snap->procs[0].id) < 0)) {
+		cJSON_Delete(o);
+		o = NULL;		/* answered as out of memory */
+	}
+	api_custom_procs_free(cp);
 	pw_snapshot_free(snap);
 	return reply_json(r->conn, MHD_HTTP_OK, o, NULL);
 }
@@ -572,6 +605,63 @@ append_alert_metrics(struct api_server *srv, char **page, size_t *len)
 	return 0;
 }
 
+/*
+ * Append the process event families (api/events.c) to a rendered page.
+ * On failure the page is left as it was.
+ */
+static int
+append_events_metrics(struct api_server *srv, char **page, size_t *len)
+{
+	size_t alen;
+	char *extra, *np;
+	int rc;
+
+	if ((rc = api_prom_events(srv->events, &extra, &alen)) < 0)
+		return rc;
+	if ((np = realloc(*page, *len + alen + 1)) == NULL) {
+		free(extra);
+		return -ENOMEM;
+	}
+	memcpy(np + *len, extra, alen + 1);
+	free(extra);
+	*page = np;
+	*len += alen;
+	return 0;
+}
+
+/*
+ * Append the custom series families to a rendered page.  On failure the
+ * page is left as it was.
+ */
+static int
+append_custom_metrics(struct api_server *srv, const struct pw_snapshot *snap,
+    char **page, size_t *len)
+{
+	size_t alen;
+	char *extra, *np;
+	int rc;
+
+	if ((rc = api_prom_custom(srv->mon, snap, &extra, &alen)) < 0)
+		return rc;
+	if (alen == 0) {
+		free(extra);
+		return 0;
+	}
+	if (*len + alen > API_PROM_MAX) {
+		free(extra);
+		return -E2BIG;
+	}
+	if ((np = realloc(*page, *len + alen + 1)) == NULL) {
+		free(extra);
+		return -ENOMEM;
+	}
+	memcpy(np + *len, extra, alen + 1);
+	free(extra);
+	*page = np;
+	*len += alen;
+	return 0;
+}
+
 /* A file of the web dashboard (api/static.c sets its headers). */
 static enum MHD_Result
 reply_static(struct request *r, const char *name)
@@ -640,8 +730,13 @@ h_metrics(struct request *r)
 		return reply_store_error(r->conn, rc, 0);
 	rc = api_prom_render(snap, &st, r->srv->hz, r->srv->version, &page,
 	    &len);
+	if (rc == 0 && (rc = append_custom_metrics(r->srv, snap, &page,
+	    &len)) < 0)
+		free(page);
 	pw_snapshot_free(snap);
 	if (rc == 0 && (rc = append_alert_metrics(r->srv, &page, &len)) < 0)
+		free(page);
+	if (rc == 0 && (rc = append_events_metrics(r->srv, &page, &len)) < 0)
 		free(page);
 	if (rc == -ENOMEM)
 		return reply_oom(r->conn);
@@ -733,12 +828,39 @@ static enum MHD_Result
 h_bottlenecks(struct request *r)
 {
 	char err[API_ERRMSG_MAX] = "";
+	const char *window = query_val(r->conn, "window");
+	const char *limit = query_val(r->conn, "limit");
+	int64_t window_ms = 60000;
+	size_t lim;
 	unsigned status;
 	cJSON *o;
 
-	status = api_stats_bottlenecks(r->srv->stats,
-	    query_val(r->conn, "window"), query_val(r->conn, "limit"), &o,
-	    err, sizeof(err));
+	status = api_stats_bottlenecks(r->srv->stats, window, limit, &o, err,
+	    sizeof(err));
+	/* Churn entries come from the events feed (api/events.c). */
+	if (status == MHD_HTTP_OK && window != NULL &&
+	    api_parse_duration(window, &window_ms) < 0)
+		window_ms = 60000;
+	if (status == MHD_HTTP_OK && (limit == NULL ||
+	    api_parse_limit(limit, SIZE_MAX, &lim) < 0))
+		lim = 20;		/* api/stats.c's default */
+	if (status == MHD_HTTP_OK && api_events_add_churn(r->srv->events,
+	    window_ms, lim, o) < 0) {
+		cJSON_Delete(o);
+		return reply_oom(r->conn);
+	}
+	return reply_stats(r->conn, status, o, err);
+}
+
+static enum MHD_Result
+h_events(struct request *r)
+{
+	char err[API_ERRMSG_MAX] = "";
+	unsigned status;
+	cJSON *o;
+
+	status = api_events_list(r->srv->events, query_val(r->conn, "limit"),
+	    &o, err, sizeof(err));
 	return reply_stats(r->conn, status, o, err);
 }
 
@@ -752,6 +874,157 @@ h_baselines(struct request *r)
 	status = api_stats_baseline_create(r->srv->stats, r->body,
 	    r->body_len, &o, err, sizeof(err));
 	return reply_stats(r->conn, status, o, err);
+}
+
+static enum MHD_Result
+h_reload(struct request *r)
+{
+	char msg[API_ERRMSG_MAX] = "";
+	cJSON *o;
+	int rc;
+
+	if (r->srv->reload == NULL)
+		return reply_error(r->conn, MHD_HTTP_NOT_FOUND, NULL,
+		    "reload is not available");
+	if ((rc = r->srv->reload(r->srv->reload_arg, msg, sizeof(msg))) < 0)
+		return reply_error(r->conn, rc == -EINVAL ?
+		    MHD_HTTP_BAD_REQUEST : MHD_HTTP_INTERNAL_SERVER_ERROR, NULL,
+		    "%s", msg[0] != '\0' ? msg : "reload failed");
+	if ((o = cJSON_CreateObject()) == NULL ||
+	    cJSON_AddStringToObject(o, "status", "reloaded") == NULL ||
+	    cJSON_AddStringToObject(o, "message", msg) == NULL) {
+		cJSON_Delete(o);
+		return reply_oom(r->conn);
+	}
+	return reply_json(r->conn, MHD_HTTP_OK, o, NULL);
+}
+
+/* --- on-demand profiles: the work in api/profile.c ------------------------ */
+
+static enum MHD_Result
+h_profile_start(struct request *r)
+{
+	char err[API_ERRMSG_MAX] = "";
+	enum MHD_Result mrc;
+	unsigned status;
+	cJSON *o;
+	pid_t pid;
+
+	if (!capture_pid(r, 0, &pid, &mrc))
+		return mrc;
+	status = api_profile_start(r->srv->profiler, pid, r->body,
+	    r->body_len, &o, err, sizeof(err));
+	return reply_stats(r->conn, status, o, err);
+}
+
+static enum MHD_Result
+h_profile(struct request *r)
+{
+	char err[API_ERRMSG_MAX] = "";
+	unsigned status;
+	cJSON *o;
+
+	status = api_profile_get(r->srv->profiler, r->cap.s[0], r->cap.len[0],
+	    &o, err, sizeof(err));
+	return reply_stats(r->conn, status, o, err);
+}
+
+static enum MHD_Result
+h_profile_folded(struct request *r)
+{
+	char err[API_ERRMSG_MAX] = "";
+	struct MHD_Response *resp;
+	unsigned status;
+	size_t len;
+	char *text;
+
+	status = api_profile_folded(r->srv->profiler, r->cap.s[0],
+	    r->cap.len[0], &text, &len, err, sizeof(err));
+	if (status != MHD_HTTP_OK)
+		return reply_stats(r->conn, status, NULL, err);
+	resp = MHD_create_response_from_buffer_with_free_callback(len, text,
+	    free);				/* MHD owns text from here on */
+	if (resp == NULL) {
+		free(text);
+		return reply_oom(r->conn);
+	}
+	return queue(r->conn, MHD_HTTP_OK, resp, "text/plain; charset=utf-8",
+	    NULL);
+}
+
+/* --- custom metric series (api/custom.c) ---------------------------------- */
+
+static enum MHD_Result
+h_custom_push(struct request *r)
+{
+	char err[API_ERRMSG_MAX] = "";
+	unsigned status;
+	cJSON *o;
+
+	status = api_custom_push(r->srv->mon, r->body, r->body_len, &o, err,
+	    sizeof(err));
+	return reply_stats(r->conn, status, o, err);
+}
+
+static enum MHD_Result
+h_custom_list(struct request *r)
+{
+	cJSON *o;
+
+	if (api_custom_list(r->srv->mon, &o) < 0)
+		return reply_oom(r->conn);
+	return reply_json(r->conn, MHD_HTTP_OK, o, NULL);
+}
+
+/* --- authentication -------------------------------------------------------- */
+
+/* Compare in time that depends only on the token's length, not on where
+ * the first difference is. */
+static bool
+token_equal(const char *want, const char *got, size_t got_len)
+{
+	size_t n = strlen(want), i;
+	unsigned char diff = (unsigned char)(n != got_len);
+
+	for (i = 0; i < n; i++)
+		diff |= (unsigned char)want[i] ^
+		    (unsigned char)(i < got_len ? got[i] : 0);
+	return diff == 0;
+}
+
+/* Does the request carry "Authorization: Bearer <the token>"? */
+static bool
+is_authorized(const struct api_server *srv, struct MHD_Connection *conn)
+{
+	const char *h;
+
+	h = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_AUTHORIZATION);
+	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0)
+		return false;
+	h += 7;
+	while (*h == ' ')
+		h++;
+	return token_equal(srv->api_token, h, strlen(h));
+}
+
+static enum MHD_Result
+reply_unauthorized(struct MHD_Connection *conn)
+{
+	static char body[] = "{\"error\":\"unauthorized: this request "
+	    "needs Authorization: Bearer <api_token>\"}";
+	struct MHD_Response *resp;
+
+	resp = MHD_create_response_from_buffer(sizeof(body) - 1, body,
+	    MHD_RESPMEM_PERSISTENT);
+	if (resp == NULL)
+		return MHD_NO;
+	if (MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+	    "Bearer realm=\"procwatch\"") != MHD_YES) {
+		MHD_destroy_response(resp);
+		return MHD_NO;
+	}
+	return queue(conn, MHD_HTTP_UNAUTHORIZED, resp, CT_JSON, NULL);
 }
 
 /*
@@ -842,6 +1115,10 @@ dispatch(struct api_server *srv, struct MHD_Connection *conn,
 	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
 		if (!route_match(routes[i].pattern, url, &r.cap))
 			continue;
+		if ((routes[i].methods & m) && srv->api_token[0] != '\0' &&
+		    (srv->auth_reads || (m & (M_POST | M_PUT | M_PATCH |
+		    M_DELETE)) != 0) && !is_authorized(srv, conn))
+			return reply_unauthorized(conn);
 		if (routes[i].methods & m)
 			return routes[i].fn(&r);
 		allowed |= routes[i].methods;
@@ -863,6 +1140,8 @@ dispatch(struct api_server *srv, struct MHD_Connection *conn,
  * Handlers see the body as r->body, r->body_len.
  */
 static int request_seen;	/* marks a bodiless request past its first call */
+static __thread bool is_reniced;	/* this MHD thread runs at API_NICE */
+#define API_NICE	10
 
 static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -874,6 +1153,11 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 	char *nb;
 
 	(void)version;
+	if (!is_reniced) {
+		/* HTTP work yields to the sampler: its schedule is the product. */
+		(void)setpriority(PRIO_PROCESS, (id_t)gettid(), API_NICE);
+		is_reniced = true;
+	}
 	if (*req_cls == NULL) {
 		if (!has_body(conn)) {
 			*req_cls = &request_seen;
@@ -1032,6 +1316,12 @@ api_start(const struct api_options *opts, struct pw_monitor *mon, char *err,
 		    API_DIR_MAX - 1);
 		return NULL;
 	}
+	if (opts->api_token != NULL &&
+	    strlen(opts->api_token) > API_TOKEN_MAX) {
+		set_err(err, errlen, "api_token: longer than %d bytes",
+		    API_TOKEN_MAX);
+		return NULL;
+	}
 	if ((srv = calloc(1, sizeof(*srv))) == NULL) {
 		set_err(err, errlen, "api: out of memory");
 		return NULL;
@@ -1058,6 +1348,14 @@ api_start(const struct api_options *opts, struct pw_monitor *mon, char *err,
 	snprintf(srv->dygraphs_dir, sizeof(srv->dygraphs_dir), "%s",
 	    opts->dygraphs_dir != NULL ? opts->dygraphs_dir :
 	    API_DEFAULT_DYGRAPHS_DIR);
+	srv->reload = opts->reload;
+	srv->reload_arg = opts->reload_arg;
+	if (opts->api_token != NULL)
+		snprintf(srv->api_token, sizeof(srv->api_token), "%s",
+		    opts->api_token);
+	srv->auth_reads = opts->auth_reads;
+	srv->profiler = opts->profiler;
+	srv->events = opts->events;
 	if ((srv->hz = sysconf(_SC_CLK_TCK)) <= 0)
 		srv->hz = 100;
 	srv->capturing = true;
@@ -1081,6 +1379,9 @@ api_start(const struct api_options *opts, struct pw_monitor *mon, char *err,
 	    MHD_OPTION_CONNECTION_LIMIT, maxconn,
 	    MHD_OPTION_CONNECTION_TIMEOUT, timeout,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)API_CONN_MEMORY,
+	    /* SO_REUSEPORT: a reload starts the new server on the same port
+	     * before it stops the old one (same user only, Linux). */
+	    MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int)1,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
 	    MHD_OPTION_END);
 

@@ -30,6 +30,7 @@
 #include <cjson/cJSON.h>
 
 #include <procwatch/bottleneck.h>
+#include <procwatch/custom.h>
 #include <procwatch/monitor.h>
 #include <procwatch/procfs.h>
 #include <procwatch/stats.h>
@@ -165,10 +166,42 @@ parse_window(const char *val, int64_t def, int64_t *ms, char *err,
 	return true;
 }
 
-/* A comma-separated list of metric names; NULL or "" selects all. */
+/* Custom series named in ?metrics= ("custom:NAME" or a plain NAME). */
+#define CUSTOM_METRICS_MAX	8
+struct cnames {
+	char	given[CUSTOM_METRICS_MAX][PW_CUSTOM_NAME_MAX + 8];
+	char	*name[CUSTOM_METRICS_MAX];	/* into given[], no prefix */
+	size_t	n;
+};
+
+/* Record a name that is not built in as a custom series; false if bad. */
+static bool
+custom_metric(const char *p, size_t len, struct cnames *cn)
+{
+	char *g;
+	size_t skip = 0;
+
+	if (cn == NULL || cn->n == CUSTOM_METRICS_MAX ||
+	    len >= sizeof(cn->given[0]))
+		return false;
+	g = cn->given[cn->n];
+	memcpy(g, p, len);
+	g[len] = '\0';
+	if (strncmp(g, "custom:", 7) == 0)
+		skip = 7;
+	if (!pw_custom_name_valid(g + skip))
+		return false;
+	cn->name[cn->n++] = g + skip;
+	return true;
+}
+
+/*
+ * A comma-separated list of metric names; NULL or "" selects all the
+ * built-in ones.  Names that are not built in go to cn as custom series.
+ */
 static bool
 parse_metrics(const char *val, bool want[PW_METRIC_COUNT], char *err,
-    size_t errlen)
+    size_t errlen, struct cnames *cn)
 {
 	enum pw_metric m;
 	const char *p = val;
@@ -178,12 +211,13 @@ parse_metrics(const char *val, bool want[PW_METRIC_COUNT], char *err,
 		want[i] = val == NULL || *val == '\0';
 	while (val != NULL && *p != '\0') {
 		len = strcspn(p, ",");
-		if (pw_metric_from_name(p, len, &m) < 0) {
+		if (pw_metric_from_name(p, len, &m) == 0)
+			want[m] = true;
+		else if (!custom_metric(p, len, cn)) {
 			fail(err, errlen, HTTP_BAD_REQUEST, "metrics: unknown "
 			    "metric \"%.*s\"", (int)(len > 64 ? 64 : len), p);
 			return false;
 		}
-		want[m] = true;
 		p += len;
 		if (*p == ',')
 			p++;
@@ -389,11 +423,63 @@ baseline_find(const struct api_stats *st, const char *name)
 	return NULL;
 }
 
+/*
+ * Add the summary of each custom series in cn over the window to mo
+ * (under the name as given), looked up for the process, then its target,
+ * then the host.  Returns an HTTP status; 400 names a series there is not.
+ */
+static unsigned
+add_custom(struct api_stats *st, const struct pwin *w, int64_t window_ms,
+    const struct cnames *cn, cJSON *mo, char *err, size_t errlen)
+{
+	struct pw_summary sum;
+	struct pw_trend tr;
+	int64_t *ts;
+	double *v, *t;
+	size_t i, k, j;
+	cJSON *mm;
+	int rc;
+
+	for (i = 0; i < cn->n; i++) {
+		rc = api_custom_points(st->mon, cn->name[i], w->view.id,
+		    w->target, w->end_ms - window_ms, &ts, &v, &k);
+		if (rc == -ENOENT)
+			return fail(err, errlen, HTTP_BAD_REQUEST, "metrics: "
+			    "unknown metric \"%.64s\" (no such built-in metric "
+			    "or custom series)", cn->given[i]);
+		if (rc < 0 || (t = malloc((k ? k : 1) * sizeof(*t))) == NULL) {
+			free(ts);
+			free(v);
+			return oom(err, errlen);
+		}
+		for (j = 0; j < k; j++)
+			t[j] = (double)(ts[j] - ts[0]) / 1000.0;
+		pw_stats_trend(t, v, k, &tr);
+		pw_stats_summarize(v, k, v, &sum);	/* permutes v */
+		mm = json_summary(&sum);
+		if (mm != NULL && !cJSON_AddItemToObject(mo, cn->given[i], mm)) {
+			cJSON_Delete(mm);
+			mm = NULL;
+		}
+		rc = mm != NULL && (k == 0 || add_num(mm, "span_s",
+		    t[k - 1] - t[0])) && add_item(mm, "trend",
+		    json_trend(&tr)) && cJSON_AddNullToObject(mm,
+		    "regression") != NULL;
+		free(t);
+		free(ts);
+		free(v);
+		if (!rc)
+			return oom(err, errlen);
+	}
+	return HTTP_OK;
+}
+
 unsigned
 api_stats_process(struct api_stats *st, pid_t pid, const char *window,
     const char *metrics, const char *baseline, struct cJSON **out,
     char *err, size_t errlen)
 {
+	struct cnames cn;
 	bool want[PW_METRIC_COUNT], ok;
 	struct pw_series_ctx ctx;
 	struct pw_summary sum, prev, *base = NULL;
@@ -412,7 +498,8 @@ api_stats_process(struct api_stats *st, pid_t pid, const char *window,
 	if (!parse_window(window, API_STATS_DEFAULT_WINDOW_MS, &window_ms, err,
 	    errlen))
 		return HTTP_BAD_REQUEST;
-	if (!parse_metrics(metrics, want, err, errlen))
+	memset(&cn, 0, sizeof(cn));
+	if (!parse_metrics(metrics, want, err, errlen, &cn))
 		return HTTP_BAD_REQUEST;
 	if (baseline != NULL) {
 		/* Copy it out: the mutex is not held while rendering. */
@@ -491,6 +578,15 @@ api_stats_process(struct api_stats *st, pid_t pid, const char *window,
 				goto out_oom;
 		} else if (cJSON_AddNullToObject(mm, "regression") == NULL)
 			goto out_oom;
+	}
+	if (cn.n > 0 && (status = add_custom(st, &w, window_ms, &cn, mo, err,
+	    errlen)) != HTTP_OK) {
+		cJSON_Delete(o);
+		free(bl);
+		free(t);
+		free(v);
+		free(w.s);
+		return status;
 	}
 	free(bl);
 	free(t);
@@ -1067,6 +1163,7 @@ api_stats_bottlenecks(struct api_stats *st, const char *window,
 {
 	struct probe_arg pa = { .st = st };
 	struct pw_bottleneck *v = NULL;
+	char purl[64];
 	int64_t window_ms;
 	size_t n = 0, lim = BN_DEFAULT_LIMIT, i, j;
 	cJSON *o, *arr, *e, *sg;
@@ -1110,6 +1207,14 @@ api_stats_bottlenecks(struct api_stats *st, const char *window,
 		for (j = 0; ok && j < v[i].nsuggestions; j++)
 			ok = cJSON_AddItemToArray(sg,
 			    cJSON_CreateString(v[i].suggestions[j]));
+		/* A critical CPU entry links to where a profile is started. */
+		if (ok && v[i].type == PW_BN_CPU &&
+		    v[i].severity == PW_SEV_CRITICAL) {
+			snprintf(purl, sizeof(purl),
+			    "/api/v1/processes/%ld/profile", (long)v[i].pid);
+			ok = cJSON_AddStringToObject(e, "profile_url", purl) !=
+			    NULL;
+		}
 		if (!ok || !add_item(e, "evidence", json_evidence(&v[i])))
 			goto out_oom;
 	}

@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -84,7 +85,8 @@ struct tspec {
 
 static key_fn	parse_listen, parse_log_level, parse_proc_root,
 		parse_targets, parse_rules, parse_receivers, parse_state_dir,
-		parse_dygraphs_dir;
+		parse_dygraphs_dir, parse_api_token, parse_api_token_file,
+		parse_sources, parse_plugins;
 static key_fn	t_name, t_all, t_pid, t_pidfile, t_comm, t_cmdline, t_user;
 
 /* Rows: key, JSON types, integer range, where to store / handler. */
@@ -110,6 +112,15 @@ static const struct key top_keys[] = {
 	{ "state_dir",		FN(T_STRING, parse_state_dir) },
 	{ "receivers",		FN(T_ARRAY, parse_receivers) },
 	{ "dygraphs_dir",	FN(T_STRING, parse_dygraphs_dir) },
+	{ "custom_max_series",	INT(1, 1000000, custom.max_series) },
+	{ "custom_history",	INT(2, 100000, custom.history) },
+	{ "custom_stale_ms",	INT(1000, 604800000, custom.stale_ms) },
+	{ "custom_drop_ms",	INT(1000, 2592000000LL, custom.drop_ms) },
+	{ "api_token",		FN(T_STRING, parse_api_token) },
+	{ "api_token_file",	FN(T_STRING, parse_api_token_file) },
+	{ "auth_reads",		BOOL(auth_reads) },
+	{ "sources",		FN(T_ARRAY, parse_sources) },
+	{ "plugins",		FN(T_ARRAY, parse_plugins) },
 };
 
 /* A pid above PID_MAX_LIMIT (4M) cannot exist; uid -1 means "none". */
@@ -910,7 +921,8 @@ r_metric(struct parse *p, const struct key *k, const char *field,
 	if (!pw_rule_metric_valid(v->valuestring))
 		return perr(p, field, "unknown metric \"%.*s\" (a sample key "
 		    "such as cpu_percent, memory_percent, rss_bytes, "
-		    "open_fds, threads; fd_usage; or <counter>_rate)",
+		    "open_fds, threads; fd_usage; <counter>_rate; or a "
+		    "custom series, custom:NAME)",
 		    ERR_SNIP, v->valuestring);
 	return dup_str(&((struct rspec *)dst)->r.metric, v->valuestring);
 }
@@ -1588,6 +1600,408 @@ out:
 	return rc;
 }
 
+/* --- custom metrics: token, exec sources, plugins ------------------------- */
+
+#define TOKEN_MAX	256
+#define SOURCES_MAX	64
+#define PLUGINS_MAX	32
+#define PLUGIN_KV_MAX	64
+
+/* 16 to TOKEN_MAX printable ASCII bytes without spaces. */
+static int
+token_set(struct parse *p, const char *field, const char *tok, size_t n)
+{
+	struct config *c = p->c;
+	size_t i;
+
+	if (c->api_token != NULL)
+		return perr(p, field, "give only one of api_token and "
+		    "api_token_file");
+	if (n < 16 || n > TOKEN_MAX)
+		return perr(p, field, "the token must be 16 to %d bytes",
+		    TOKEN_MAX);
+	for (i = 0; i < n; i++)
+		if ((unsigned char)tok[i] <= 0x20 ||
+		    (unsigned char)tok[i] >= 0x7f)
+			return perr(p, field, "the token must be printable "
+			    "ASCII without spaces");
+	if ((c->api_token = strndup(tok, n)) == NULL)
+		return -ENOMEM;
+	return 0;
+}
+
+static int
+parse_api_token(struct parse *p, const struct key *k, const char *field,
+    const cJSON *v, void *dst)
+{
+	(void)k;
+	(void)dst;
+	return token_set(p, field, v->valuestring, strlen(v->valuestring));
+}
+
+/* The file must be ours and unreadable by anyone else. */
+static int
+parse_api_token_file(struct parse *p, const struct key *k, const char *field,
+    const cJSON *v, void *dst)
+{
+	const char *path = v->valuestring;
+	char buf[TOKEN_MAX + 2];
+	struct stat st;
+	ssize_t n;
+	int fd, rc;
+
+	(void)k;
+	(void)dst;
+	if (path[0] != '/')
+		return perr(p, field, "must be an absolute path");
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0) {
+		rc = errno;
+		return perr(p, field, "%.*s: %s", ERR_SNIP, path,
+		    strerror(rc));
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return perr(p, field, "%.*s: not a regular file", ERR_SNIP,
+		    path);
+	}
+	if (st.st_uid != geteuid()) {
+		close(fd);
+		return perr(p, field, "%.*s: owned by uid %lu, not by the "
+		    "daemon's user (uid %lu)", ERR_SNIP, path,
+		    (unsigned long)st.st_uid, (unsigned long)geteuid());
+	}
+	if (st.st_mode & 077) {
+		close(fd);
+		return perr(p, field, "%.*s: readable or writable by group or "
+		    "others (mode %03o); chmod 600 it", ERR_SNIP, path,
+		    (unsigned)(st.st_mode & 0777));
+	}
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n < 0)
+		return perr(p, field, "%.*s: cannot read", ERR_SNIP, path);
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' ||
+	    buf[n - 1] == ' ' || buf[n - 1] == '\t'))
+		n--;
+	rc = token_set(p, field, buf, (size_t)n);
+	explicit_bzero(buf, sizeof(buf));
+	return rc;
+}
+
+int
+config_check_path(const char *path, char *why, size_t whylen)
+{
+	char dir[PATH_MAX], *slash;
+	struct stat st;
+
+	if (path[0] != '/' || strlen(path) >= sizeof(dir)) {
+		snprintf(why, whylen, "must be an absolute path");
+		return -EINVAL;
+	}
+	if (stat(path, &st) < 0) {
+		snprintf(why, whylen, "%s", strerror(errno));
+		return -errno;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(why, whylen, "not a regular file");
+		return -EPERM;
+	}
+	if (st.st_uid != 0 && st.st_uid != geteuid()) {
+		snprintf(why, whylen, "owned by uid %lu, neither root nor us",
+		    (unsigned long)st.st_uid);
+		return -EPERM;
+	}
+	if (st.st_mode & 022) {
+		snprintf(why, whylen, "writable by group or others (mode "
+		    "%03o)", (unsigned)(st.st_mode & 0777));
+		return -EPERM;
+	}
+	memcpy(dir, path, strlen(path) + 1);
+	slash = strrchr(dir, '/');
+	if (slash == dir)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	if (stat(dir, &st) < 0 || (st.st_mode & 022)) {
+		snprintf(why, whylen, "in a directory writable by group or "
+		    "others (%s)", dir);
+		return -EPERM;
+	}
+	return 0;
+}
+
+#define SRC(f)	FIELD(struct config_source, f)
+
+static key_fn	src_type, src_name, src_command, src_target;
+
+static const struct key source_keys[] = {
+	{ "type",		FN(T_STRING, src_type) },
+	{ "name",		FN(T_STRING, src_name) },
+	{ "command",		FN(T_ARRAY, src_command) },
+	{ "interval_ms",	T_INT, 100, 86400000, SRC(interval_ms), NULL },
+	{ "timeout_ms",		T_INT, 10, 3600000, SRC(timeout_ms), NULL },
+	{ "target",		FN(T_STRING, src_target) },
+};
+
+static int
+src_type(struct parse *p, const struct key *k, const char *field,
+    const cJSON *v, void *dst)
+{
+	(void)k;
+	(void)dst;
+	if (strcmp(v->valuestring, "exec") != 0)
+		return perr(p, field, "must be \"exec\"");
+	return 0;
+}
+
+static int
+src_name(struct parse *p, const struct key *k, const char *field,
+    const cJSON *v, void *dst)
+{
+	(void)k;
+	if (!name_ok(v->valuestring))
+		return perr(p, field, "must be 1 to %d characters of "
+		    "A-Z a-z 0-9 _ . -", TNAME_MAX);
+	return dup_str(&((struct config_source *)dst)->name, v->valuestring);
+}
+
+static int
+src_target(struct parse *p, const struct key *k, const char *field,
+    const cJSON *v, void *dst)
+{
+	(void)k;
+	if (!name_ok(v->valuestring))
+		return perr(p, field, "must be a target name");
+	return dup_str(&((struct config_source *)dst)->target,
+	    v->valuestring);
+}
+
+static void
+argv_free(char **argv)
+{
+	size_t i;
+
+	for (i = 0; argv != NULL && argv[i] != NULL; i++)
+		free(argv[i]);
+	free(argv);
+}
+
+static int
+src_command(struct parse *p, const struct key *k, const char *field,
+    const cJSON *v, void *dst)
+{
+	struct config_source *s = dst;
+	const cJSON *e;
+	char **argv, why[160], where[128];
+	size_t n = (size_t)cJSON_GetArraySize(v), i = 0;
+
+	(void)k;
+	if (n == 0 || n > 64)
+		return perr(p, field, "must be a command and its arguments (1 "
+		    "to 64 strings)");
+	cJSON_ArrayForEach(e, v)
+		if (!cJSON_IsString(e))
+			return perr(p, field, "expected strings, got %s",
+			    jtype_name(e));
+	snprintf(where, sizeof(where), "%s[0]", field);
+	if (config_check_path(v->child->valuestring, why, sizeof(why)) < 0)
+		return perr(p, where, "%.*s: %s", ERR_SNIP,
+		    v->child->valuestring, why);
+	if (access(v->child->valuestring, X_OK) < 0)
+		return perr(p, where, "%.*s: not executable", ERR_SNIP,
+		    v->child->valuestring);
+	if ((argv = calloc(n + 1, sizeof(*argv))) == NULL)
+		return -ENOMEM;
+	cJSON_ArrayForEach(e, v)
+		if ((argv[i++] = strdup(e->valuestring)) == NULL) {
+			argv_free(argv);
+			return -ENOMEM;
+		}
+	argv_free(s->argv);
+	s->argv = argv;
+	return 0;
+}
+
+static void
+sources_free(struct config_source *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; s != NULL && i < n; i++) {
+		free(s[i].name);
+		argv_free(s[i].argv);
+		free(s[i].target);
+	}
+	free(s);
+}
+
+static int
+parse_sources(struct parse *p, const struct key *k, const char *field,
+    const cJSON *v, void *dst)
+{
+	struct config *c = dst;
+	struct config_source *s, *cur;
+	const cJSON *e;
+	char where[64];
+	size_t n = (size_t)cJSON_GetArraySize(v), i = 0, j;
+	int rc;
+
+	(void)k;
+	if (n > SOURCES_MAX)
+		return perr(p, field, "too many sources (at most %d)",
+		    SOURCES_MAX);
+	if ((s = calloc(n ? n : 1, sizeof(*s))) == NULL)
+		return -ENOMEM;
+	cJSON_ArrayForEach(e, v) {
+		snprintf(where, sizeof(where), "sources[%zu]", i);
+		cur = &s[i++];
+		cur->interval_ms = 10000;
+		cur->timeout_ms = 5000;
+		if (!cJSON_IsObject(e)) {
+			rc = perr(p, where, "expected an object, got %s",
+			    jtype_name(e));
+			goto out;
+		}
+		if ((rc = parse_object(p, where, e, source_keys,
+		    NELEM(source_keys), cur)) < 0)
+			goto out;
+		rc = -EINVAL;
+		if (cJSON_GetObjectItem(e, "type") == NULL) {
+			perr(p, where, "missing \"type\" (\"exec\")");
+			goto out;
+		}
+		if (cur->name == NULL || cur->argv == NULL) {
+			perr(p, where, "missing \"%s\"", cur->name == NULL ?
+			    "name" : "command");
+			goto out;
+		}
+		for (j = 0; j + 1 < i; j++)
+			if (strcmp(s[j].name, cur->name) == 0) {
+				perr(p, where, "duplicate source name \"%s\"",
+				    cur->name);
+				goto out;
+			}
+	}
+	sources_free(c->sources, c->nsources);
+	c->sources = s;
+	c->nsources = n;
+	return 0;
+out:
+	sources_free(s, i);
+	return rc;
+}
+
+static void
+plugins_free(struct config_plugin *pl, size_t n)
+{
+	size_t i;
+
+	for (i = 0; pl != NULL && i < n; i++) {
+		free(pl[i].path);
+		argv_free(pl[i].kv);
+	}
+	free(pl);
+}
+
+/* "config": an object of strings, numbers and booleans, kept as text. */
+static int
+plugin_kv(struct parse *p, const char *where, const cJSON *o, char ***out)
+{
+	char **kv, num[64];
+	const cJSON *e;
+	size_t n = (size_t)cJSON_GetArraySize(o), i = 0;
+	const char *val;
+
+	if (!cJSON_IsObject(o))
+		return perr(p, where, "expected an object");
+	if (n > PLUGIN_KV_MAX)
+		return perr(p, where, "at most %d keys", PLUGIN_KV_MAX);
+	if ((kv = calloc(2 * n + 1, sizeof(*kv))) == NULL)
+		return -ENOMEM;
+	cJSON_ArrayForEach(e, o) {
+		if (cJSON_IsString(e))
+			val = e->valuestring;
+		else if (cJSON_IsNumber(e)) {
+			snprintf(num, sizeof(num), "%.17g", e->valuedouble);
+			val = num;
+		} else if (cJSON_IsBool(e))
+			val = cJSON_IsTrue(e) ? "true" : "false";
+		else {
+			argv_free(kv);
+			return perr(p, where, "%.*s: expected a string, number "
+			    "or boolean", ERR_SNIP, e->string);
+		}
+		if ((kv[i++] = strdup(e->string)) == NULL ||
+		    (kv[i++] = strdup(val)) == NULL) {
+			argv_free(kv);
+			return -ENOMEM;
+		}
+	}
+	*out = kv;
+	return 0;
+}
+
+static int
+parse_plugins(struct parse *p, const struct key *k, const char *field,
+    const cJSON *v, void *dst)
+{
+	struct config *c = dst;
+	struct config_plugin *pl;
+	const cJSON *e, *f;
+	char where[64], why[160];
+	size_t n = (size_t)cJSON_GetArraySize(v), i = 0;
+	int rc = -EINVAL;
+
+	(void)k;
+	if (n > PLUGINS_MAX)
+		return perr(p, field, "too many plugins (at most %d)",
+		    PLUGINS_MAX);
+	if ((pl = calloc(n ? n : 1, sizeof(*pl))) == NULL)
+		return -ENOMEM;
+	cJSON_ArrayForEach(e, v) {
+		snprintf(where, sizeof(where), "plugins[%zu]", i);
+		i++;
+		if (!cJSON_IsObject(e)) {
+			rc = perr(p, where, "expected an object, got %s",
+			    jtype_name(e));
+			goto out;
+		}
+		cJSON_ArrayForEach(f, e)
+			if (strcmp(f->string, "path") != 0 &&
+			    strcmp(f->string, "config") != 0) {
+				rc = perr(p, where, "unknown key \"%.*s\"",
+				    ERR_SNIP, f->string);
+				goto out;
+			}
+		f = cJSON_GetObjectItem(e, "path");
+		snprintf(where, sizeof(where), "plugins[%zu].path", i - 1);
+		if (!cJSON_IsString(f)) {
+			rc = perr(p, where, "missing, or not a string");
+			goto out;
+		}
+		if (config_check_path(f->valuestring, why, sizeof(why)) < 0) {
+			rc = perr(p, where, "%.*s: %s", ERR_SNIP,
+			    f->valuestring, why);
+			goto out;
+		}
+		if ((pl[i - 1].path = strdup(f->valuestring)) == NULL) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		snprintf(where, sizeof(where), "plugins[%zu].config", i - 1);
+		if ((f = cJSON_GetObjectItem(e, "config")) != NULL &&
+		    (rc = plugin_kv(p, where, f, &pl[i - 1].kv)) < 0)
+			goto out;
+	}
+	plugins_free(c->plugins, c->nplugins);
+	c->plugins = pl;
+	c->nplugins = n;
+	return 0;
+out:
+	plugins_free(pl, i);
+	return rc;
+}
+
 /* --- entry points --------------------------------------------------------- */
 
 /* A config with the built-in values and no targets yet. */
@@ -1804,6 +2218,12 @@ config_free(struct config *c)
 	targets_free(c->targets, c->ntargets);
 	rules_free(c->rules, c->nrules);
 	receivers_free(c->receivers, c->nreceivers);
+	sources_free(c->sources, c->nsources);
+	plugins_free(c->plugins, c->nplugins);
+	if (c->api_token != NULL) {
+		explicit_bzero(c->api_token, strlen(c->api_token));
+		free(c->api_token);
+	}
 	free(c->state_dir);
 	free(c->dygraphs_dir);
 	free(c->proc_root);

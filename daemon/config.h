@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <procwatch/custom.h>
 #include <procwatch/monitor.h>
 #include <procwatch/rules.h>
 #include <procwatch/target.h>
@@ -53,6 +54,21 @@ struct config_receiver {
 	unsigned		 queue_max;	/* pending deliveries; 1000 */
 };
 
+/* One "sources" entry: an exec source; all strings owned. */
+struct config_source {
+	char		*name;
+	char		**argv;		/* NULL-terminated, argv[0] absolute */
+	unsigned	 interval_ms;	/* default 10000 */
+	unsigned	 timeout_ms;	/* default 5000 */
+	char		*target;	/* NULL: host-level series */
+};
+
+/* One "plugins" entry; all strings owned. */
+struct config_plugin {
+	char		*path;
+	char		**kv;		/* "config": key, value, ..., NULL */
+};
+
 /*
  * A loaded config.  Read-only once returned; config_free() releases it
  * and everything it owns.
@@ -77,6 +93,13 @@ struct config {
 	struct config_receiver *receivers; /* owned */
 	size_t		 nreceivers;
 	char		*dygraphs_dir;	/* owned; NULL: Debian's directory */
+	struct pw_custom_config custom;	/* custom_*; 0: the defaults */
+	char		*api_token;	/* owned; from api_token(_file) */
+	bool		 auth_reads;	/* reads need the token too */
+	struct config_source *sources;	/* owned */
+	size_t		 nsources;
+	struct config_plugin *plugins;	/* owned */
+	size_t		 nplugins;
 };
 
 /*
@@ -106,6 +129,14 @@ int	config_parse(const char *text, size_t len, const char *path,
  */
 int	config_load(const char *path, struct config **out, char *err,
 	    size_t errlen);
+
+/*
+ * Is `path` safe to run or load: an absolute path to a regular file owned
+ * by root or by us, not writable by group or others, in a directory that
+ * is not either?  Returns 0, or -EPERM / the stat errno with the reason
+ * in why.  Thread: any.
+ */
+int	config_check_path(const char *path, char *why, size_t whylen);
 
 /* Release a config from config_defaults/parse/load.  NULL is accepted. */
 void	config_free(struct config *);

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,8 @@
 #include <curl/curl.h>
 
 #include <procwatch/monitor.h>
+#include <procwatch/events.h>
+#include <procwatch/profile.h>
 #include <procwatch/rules.h>
 
 #include "api/api.h"
@@ -28,6 +31,7 @@
 #include "daemon/log.h"
 #include "daemon/notifier.h"
 #include "daemon/sdnotify.h"
+#include "daemon/sources.h"
 
 #define DEFAULT_CONFIG	PW_SYSCONFDIR "/procwatch/procwatchd.json"
 
@@ -118,25 +122,255 @@ notify_tick(struct pw_monitor *mon, struct notify_state *ns)
 		sdnotify("WATCHDOG=1");
 }
 
+/*
+ * Load the configuration from `path`, or from DEFAULT_CONFIG when that
+ * exists, or the built-in defaults.  On error `err` names file and field.
+ */
 static int
-load_config(const char *path, struct config **cfg)
+load_config(const char *path, struct config **cfg, char *err, size_t errlen)
 {
-	char err[512];
 	int rc;
 
 	if (path == NULL && access(DEFAULT_CONFIG, F_OK) == 0)
 		path = DEFAULT_CONFIG;
-	if (path == NULL)
-		rc = config_defaults(cfg);
-	else
-		rc = config_load(path, cfg, err, sizeof(err));
-	if (rc < 0) {
-		if (path == NULL)
-			log_warnx("built-in defaults: %s", strerror(-rc));
-		else
-			log_warnx("%s", err);
+	if (path == NULL) {
+		if ((rc = config_defaults(cfg)) < 0)
+			snprintf(err, errlen, "built-in defaults: %s",
+			    strerror(-rc));
+		return rc;
 	}
+	return config_load(path, cfg, err, errlen);
+}
+
+/*
+ * Everything main wires together.  The notifier is replaced on reload; the
+ * API reaches it through daemon_notify_stats() under nt_lock, so it never
+ * sees a freed one.
+ */
+struct daemon {
+	const char		*path;		/* --config, or NULL */
+	struct config		*cfg;
+	struct pw_monitor	*mon;
+	struct pw_alerts	*alerts;
+	struct pw_profiler	*profiler;	/* on-demand stack sampling */
+	struct pw_events	*events;	/* fork/exec/exit feed */
+	struct notifier		*nt;
+	pthread_rwlock_t	 nt_lock;
+	struct api_server	*api;
+	struct api_server	*retired_api;	/* stopped at the next tick */
+	char			 base_url[128];
+	pthread_t		 main_thread;
+	/* POST /api/v1/reload: an HTTP thread asks, main reloads. */
+	pthread_mutex_t		 rl_mtx;
+	pthread_cond_t		 rl_cond;
+	bool			 rl_asked;
+	uint64_t		 rl_done;	/* reloads finished */
+	int			 rl_rc;
+	char			 rl_msg[512];
+};
+
+static size_t
+daemon_notify_stats(void *arg, struct api_receiver_stats *out, size_t max)
+{
+	struct daemon *d = arg;
+	size_t n = 0;
+
+	pthread_rwlock_rdlock(&d->nt_lock);
+	if (d->nt != NULL)
+		n = notifier_stats(d->nt, out, max);
+	pthread_rwlock_unlock(&d->nt_lock);
+	return n;
+}
+
+static int daemon_reload_request(void *, char *, size_t);
+
+static struct api_server *
+daemon_api_start(struct daemon *d, const struct config *cfg, char *err,
+    size_t errlen)
+{
+	struct api_options ao;
+
+	memset(&ao, 0, sizeof(ao));
+	ao.host = cfg->listen_host;
+	ao.port = cfg->listen_port;
+	ao.max_connections = cfg->max_connections;
+	ao.conn_timeout_s = cfg->conn_timeout_s;
+	ao.version = PACKAGE_VERSION;
+	ao.alerts = d->alerts;
+	ao.notify_stats = daemon_notify_stats;
+	ao.notify_arg = d;
+	ao.dygraphs_dir = cfg->dygraphs_dir;
+	ao.reload = daemon_reload_request;
+	ao.reload_arg = d;
+	ao.profiler = d->profiler;
+	ao.events = d->events;
+	ao.api_token = cfg->api_token;
+	ao.auth_reads = cfg->auth_reads;
+	return api_start(&ao, d->mon, err, errlen);
+}
+
+static void
+set_base_url(struct daemon *d)
+{
+	const char *h = d->cfg->listen_host;
+	bool v6 = strchr(h, ':') != NULL;
+
+	snprintf(d->base_url, sizeof(d->base_url), "http://%s%s%s:%u",
+	    v6 ? "[" : "", h, v6 ? "]" : "", (unsigned)api_port(d->api));
+}
+
+static bool
+api_options_differ(const struct config *a, const struct config *b)
+{
+	return strcmp(a->listen_host, b->listen_host) != 0 ||
+	    a->listen_port != b->listen_port ||
+	    a->max_connections != b->max_connections ||
+	    a->conn_timeout_s != b->conn_timeout_s ||
+	    strcmp(a->dygraphs_dir != NULL ? a->dygraphs_dir : "",
+	    b->dygraphs_dir != NULL ? b->dygraphs_dir : "") != 0;
+}
+
+static int64_t
+wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Reload: parse and validate the file first and keep everything as it is
+ * if that fails (OpenBSD's "load before commit").  Then, with the sampler
+ * paused: replace the notifier (the old one spools what it has not
+ * delivered, the new one picks it up), swap the rules (alerts of unchanged
+ * rules carry over), and re-match the targets keeping every ring.  A new
+ * listen address is served by a second server at once; the old one is
+ * stopped at the next tick, after an HTTP reload request has had its
+ * answer.  Thread: main.
+ */
+static int
+daemon_reload(struct daemon *d, char *msg, size_t msglen)
+{
+	struct config *nc = NULL, *old = d->cfg;
+	struct api_server *napi = NULL;
+	struct notifier *nnt;
+	struct pw_alert *t;
+	size_t nt;
+	char err[512];
+	int rc;
+
+	if ((rc = load_config(d->path, &nc, err, sizeof(err))) < 0) {
+		snprintf(msg, msglen, "%.400s; the running configuration "
+		    "stays", err);
+		return rc == -ENOMEM ? rc : -EINVAL;
+	}
+	if (api_options_differ(old, nc) &&
+	    (napi = daemon_api_start(d, nc, err, sizeof(err))) == NULL) {
+		snprintf(msg, msglen, "cannot listen on %.64s:%u: %.300s; the "
+		    "running configuration stays", nc->listen_host,
+		    (unsigned)nc->listen_port, err);
+		config_free(nc);
+		return -EINVAL;
+	}
+	if ((nnt = notifier_new(nc, d->alerts, err, sizeof(err))) == NULL) {
+		snprintf(msg, msglen, "%.400s; the running configuration "
+		    "stays", err);
+		api_stop(napi);
+		config_free(nc);
+		return -ENOMEM;
+	}
+
+	pw_monitor_stop(d->mon);
+	pthread_rwlock_wrlock(&d->nt_lock);
+	notifier_free(d->nt);		/* delivers ~1 s, spools the rest */
+	d->nt = nnt;
+	pthread_rwlock_unlock(&d->nt_lock);
+	if (pw_alerts_reload(d->alerts, nc->rules, nc->nrules, wall_ms(), &t,
+	    &nt) < 0)
+		log_warnx("reload: the alert rules stay as they were");
+	else
+		notifier_enqueue(d->nt, t, nt);
+	pw_monitor_set_cycle_hook(d->mon, notifier_cycle_hook, d->nt);
+	if ((rc = pw_monitor_reload(d->mon, &nc->mon)) < 0)
+		log_warnx("reload: sampler: %s", strerror(-rc));
+	d->cfg = nc;
+	if (napi != NULL) {
+		d->retired_api = d->api;
+		d->api = napi;
+	}
+	set_base_url(d);
+	notifier_set_base_url(d->nt, d->base_url);
+	if ((rc = pw_monitor_start(d->mon)) < 0)
+		log_warnx("reload: cannot restart the sampler: %s",
+		    strerror(-rc));
+	if (notifier_start(d->nt) < 0)
+		log_warnx("reload: cannot start the notifier");
+	config_free(old);
+	snprintf(msg, msglen, "reloaded %s: %zu target(s), every %u ms, "
+	    "%zu samples each, %zu rule(s), %zu receiver(s), %s",
+	    d->cfg->path != NULL ? d->cfg->path : "built-in defaults",
+	    d->cfg->ntargets, d->cfg->mon.interval_ms, d->cfg->mon.history,
+	    d->cfg->nrules, d->cfg->nreceivers, d->base_url);
+	return 0;
+}
+
+/*
+ * api_reload_fn: ask main to reload (a SIGHUP to the main thread wakes
+ * it) and wait for the answer.  Thread: HTTP.
+ */
+static int
+daemon_reload_request(void *arg, char *msg, size_t msglen)
+{
+	struct daemon *d = arg;
+	struct timespec until;
+	uint64_t seen;
+	int rc = 0;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 30;
+	pthread_mutex_lock(&d->rl_mtx);
+	seen = d->rl_done;
+	d->rl_asked = true;
+	pthread_kill(d->main_thread, SIGHUP);
+	while (d->rl_done == seen && rc == 0)
+		rc = pthread_cond_timedwait(&d->rl_cond, &d->rl_mtx, &until);
+	if (d->rl_done == seen) {
+		snprintf(msg, msglen, "the reload did not finish in 30 s");
+		rc = -ETIMEDOUT;
+	} else {
+		snprintf(msg, msglen, "%s", d->rl_msg);
+		rc = d->rl_rc;
+	}
+	pthread_mutex_unlock(&d->rl_mtx);
 	return rc;
+}
+
+/* SIGHUP (or an HTTP request): reload, log, tell systemd and any asker. */
+static void
+daemon_on_sighup(struct daemon *d)
+{
+	char msg[512];
+	int rc;
+
+	/* MONOTONIC_USEC: Type=notify-reload (systemd 253) wants it; older
+	 * managers ignore it. */
+	sdnotify("RELOADING=1\nMONOTONIC_USEC=%llu",
+	    (unsigned long long)(mono_ns() / 1000u));
+	if ((rc = daemon_reload(d, msg, sizeof(msg))) < 0)
+		log_warnx("reload: %s", msg);
+	else
+		log_info("%s", msg);
+	sdnotify("READY=1");
+	pthread_mutex_lock(&d->rl_mtx);
+	if (d->rl_asked) {
+		d->rl_asked = false;
+		d->rl_rc = rc;
+		snprintf(d->rl_msg, sizeof(d->rl_msg), "%s", msg);
+		d->rl_done++;
+		pthread_cond_broadcast(&d->rl_cond);
+	}
+	pthread_mutex_unlock(&d->rl_mtx);
 }
 
 int
@@ -150,24 +384,23 @@ main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct api_options ao;
-	struct api_server *api = NULL;
-	struct pw_monitor *mon = NULL;
-	struct pw_alerts *alerts = NULL;
-	struct notifier *nt = NULL;
-	struct config *cfg = NULL;
-	char base_url[128];
-	bool curl_up = false;
+	struct custom_host *custom = NULL;
+	struct daemon d;
 	const char *path = NULL;
 	struct timespec tick = { 1, 0 };
 	struct timespec wait_ready = { 0, 20000000 };	/* 20 ms */
 	struct notify_state ns = { 0 };
 	uint64_t wd_usec;
 	char err[512];
-	bool check = false, debug = false;
+	bool check = false, debug = false, curl_up = false;
 	sigset_t sigs;
 	int ch, rc, sig, status = 1;
 
+	memset(&d, 0, sizeof(d));
+	pthread_rwlock_init(&d.nt_lock, NULL);
+	pthread_mutex_init(&d.rl_mtx, NULL);
+	pthread_cond_init(&d.rl_cond, NULL);
+	d.main_thread = pthread_self();
 	while ((ch = getopt_long(argc, argv, "c:tdVh", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
@@ -194,14 +427,17 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	d.path = path;
 	log_init(debug);
-	if (load_config(path, &cfg) < 0)
+	if (load_config(path, &d.cfg, err, sizeof(err)) < 0) {
+		log_warnx("%s", err);
 		return 1;
-	if (cfg->debug)
+	}
+	if (d.cfg->debug)
 		log_init(1);
 	if (check) {
-		config_describe(cfg, stdout);
-		config_free(cfg);
+		config_describe(d.cfg, stdout);
+		config_free(d.cfg);
 		return 0;
 	}
 
@@ -219,54 +455,58 @@ main(int argc, char **argv)
 		goto out;
 	}
 	curl_up = true;
-	if ((alerts = pw_alerts_new(cfg->rules, cfg->nrules,
-	    cfg->alert_history)) == NULL) {
+	if ((d.alerts = pw_alerts_new(d.cfg->rules, d.cfg->nrules,
+	    d.cfg->alert_history)) == NULL) {
 		log_warnx("cannot create the alert engine: out of memory");
 		goto out;
 	}
-	if ((nt = notifier_new(cfg, alerts, err, sizeof(err))) == NULL) {
+	if ((d.nt = notifier_new(d.cfg, d.alerts, err, sizeof(err))) == NULL) {
 		log_warnx("%s", err);
 		goto out;
 	}
-	if ((mon = pw_monitor_new(&cfg->mon, &rc)) == NULL) {
+	if ((d.mon = pw_monitor_new(&d.cfg->mon, &rc)) == NULL) {
 		log_warnx("cannot create the monitor: %s", strerror(-rc));
 		goto out;
 	}
-	pw_monitor_set_cycle_hook(mon, notifier_cycle_hook, nt);
-	if ((rc = pw_monitor_start(mon)) < 0) {
+	pw_monitor_set_cycle_hook(d.mon, notifier_cycle_hook, d.nt);
+	/* Custom series, plugins and exec sources: before sampling starts. */
+	if ((custom = custom_host_new(d.cfg, d.mon, d.alerts, err,
+	    sizeof(err))) == NULL) {
+		log_warnx("%s", err);
+		goto out;
+	}
+	if ((rc = pw_monitor_start(d.mon)) < 0) {
 		log_warnx("cannot start the sampler: %s", strerror(-rc));
 		goto out;
 	}
-	memset(&ao, 0, sizeof(ao));
-	ao.host = cfg->listen_host;
-	ao.port = cfg->listen_port;
-	ao.max_connections = cfg->max_connections;
-	ao.conn_timeout_s = cfg->conn_timeout_s;
-	ao.version = PACKAGE_VERSION;
-	ao.alerts = alerts;
-	ao.notify_stats = notifier_stats;
-	ao.notify_arg = nt;
-	ao.dygraphs_dir = cfg->dygraphs_dir;
-	if ((api = api_start(&ao, mon, err, sizeof(err))) == NULL) {
-		log_warnx("cannot listen on %s:%u: %s", cfg->listen_host,
-		    (unsigned)cfg->listen_port, err);
+	if ((d.profiler = pw_profiler_new(d.cfg->mon.proc_root, &rc)) == NULL) {
+		log_warnx("cannot start the profiler: %s", strerror(-rc));
+		goto out;
+	}
+	if ((d.events = pw_events_new(pw_monitor_store(d.mon),
+	    d.cfg->mon.proc_root, 0)) == NULL) {
+		log_warnx("cannot start the events feed: out of memory");
+		goto out;
+	}
+	if (!pw_events_available(d.events, err, sizeof(err)))
+		log_info("process events unavailable, polling only: %s", err);
+	if ((d.api = daemon_api_start(&d, d.cfg, err, sizeof(err))) == NULL) {
+		log_warnx("cannot listen on %s:%u: %s", d.cfg->listen_host,
+		    (unsigned)d.cfg->listen_port, err);
 		goto out;
 	}
 	log_info("procwatchd %s listening on http://%s:%u/, %zu target(s), "
-	    "every %u ms, %zu samples each", PACKAGE_VERSION, cfg->listen_host,
-	    (unsigned)api_port(api), cfg->ntargets, cfg->mon.interval_ms,
-	    cfg->mon.history);
-	snprintf(base_url, sizeof(base_url), "http://%s%s%s:%u",
-	    strchr(cfg->listen_host, ':') != NULL ? "[" : "", cfg->listen_host,
-	    strchr(cfg->listen_host, ':') != NULL ? "]" : "",
-	    (unsigned)api_port(api));
-	notifier_set_base_url(nt, base_url);
-	if ((rc = notifier_start(nt)) < 0) {
+	    "every %u ms, %zu samples each", PACKAGE_VERSION,
+	    d.cfg->listen_host, (unsigned)api_port(d.api), d.cfg->ntargets,
+	    d.cfg->mon.interval_ms, d.cfg->mon.history);
+	set_base_url(&d);
+	notifier_set_base_url(d.nt, d.base_url);
+	if ((rc = notifier_start(d.nt)) < 0) {
 		log_warnx("cannot start the notifier: %s", strerror(-rc));
 		goto out;
 	}
-	log_info("%zu alert rule(s), %zu receiver(s)", cfg->nrules,
-	    cfg->nreceivers);
+	log_info("%zu alert rule(s), %zu receiver(s)", d.cfg->nrules,
+	    d.cfg->nreceivers);
 
 	/* Ping at twice the rate the watchdog needs, at least every 1 s. */
 	if ((ns.watchdog = sdnotify_watchdog_usec(&wd_usec)) &&
@@ -277,7 +517,11 @@ main(int argc, char **argv)
 	}
 
 	for (;;) {
-		notify_tick(mon, &ns);
+		notify_tick(d.mon, &ns);
+		if (d.retired_api != NULL) {
+			api_stop(d.retired_api);	/* answers have gone out */
+			d.retired_api = NULL;
+		}
 		/* Poll briefly until the first cycle is done and READY=1 sent. */
 		sig = sigtimedwait(&sigs, NULL, ns.is_ready ? &tick :
 		    &wait_ready);
@@ -287,24 +531,24 @@ main(int argc, char **argv)
 			sdnotify("STOPPING=1");
 			break;
 		}
-		if (sig == SIGHUP) {
-			/* MONOTONIC_USEC: Type=notify-reload (systemd 253)
-			 * wants it; older managers ignore it. */
-			sdnotify("RELOADING=1\nMONOTONIC_USEC=%llu",
-			    (unsigned long long)(mono_ns() / 1000u));
-			log_warnx("SIGHUP: live reload is not supported yet; "
-			    "restart to apply a new configuration");
-			sdnotify("READY=1");
-		}
+		if (sig == SIGHUP)
+			daemon_on_sighup(&d);
 	}
 	status = 0;
 out:
-	api_stop(api);
-	pw_monitor_free(mon);	/* no more cycle hooks after this */
-	notifier_free(nt);	/* flushes for up to ~1 s, then spools */
-	pw_alerts_free(alerts);
-	config_free(cfg);
+	api_stop(d.retired_api);
+	api_stop(d.api);
+	pw_profiler_free(d.profiler);	/* ends a running profile */
+	pw_events_free(d.events);
+	pw_monitor_free(d.mon);	/* no more cycle hooks after this */
+	notifier_free(d.nt);	/* flushes for up to ~1 s, then spools */
+	pw_alerts_free(d.alerts);
+	custom_host_free(custom);	/* after everything that reads it */
+	config_free(d.cfg);
 	if (curl_up)
 		curl_global_cleanup();
+	pthread_cond_destroy(&d.rl_cond);
+	pthread_mutex_destroy(&d.rl_mtx);
+	pthread_rwlock_destroy(&d.nt_lock);
 	return status;
 }

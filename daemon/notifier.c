@@ -984,14 +984,23 @@ notifier_cycle_hook(struct pw_monitor *mon, int64_t now_ms, void *arg)
 {
 	struct notifier *n = arg;
 	struct pw_snapshot *snap;
-	struct pw_alert *t, *np;
-	size_t nt, take;
+	struct pw_alert *t;
+	size_t nt;
 
 	if (pw_store_snapshot(pw_monitor_store(mon), false, &snap) < 0)
 		return;
 	if (pw_alerts_eval(n->alerts, snap, now_ms, &t, &nt) < 0)
 		nt = 0, t = NULL;
 	pw_snapshot_free(snap);
+	notifier_enqueue(n, t, nt);
+}
+
+void
+notifier_enqueue(struct notifier *n, struct pw_alert *t, size_t nt)
+{
+	struct pw_alert *np;
+	size_t take;
+
 	if (nt == 0 || n->nrs == 0) {
 		free(t);
 		return;

@@ -18,6 +18,7 @@
 #include "daemon/config.h"
 
 struct notifier;
+struct pw_alert;
 struct pw_alerts;
 struct pw_monitor;
 
@@ -51,6 +52,14 @@ void		 notifier_free(struct notifier *);
  */
 void		 notifier_cycle_hook(struct pw_monitor *, int64_t now_ms,
 		    void *arg);
+
+/*
+ * Queue alert transitions for delivery (as the cycle hook does); takes
+ * ownership of t (malloc'd, may be NULL when nt is 0).  Never blocks on
+ * delivery.  Thread: any.
+ */
+void		 notifier_enqueue(struct notifier *, struct pw_alert *t,
+		    size_t nt);
 
 /* api_notify_stats_fn for the API (arg = the notifier).  Thread: any. */
 size_t		 notifier_stats(void *arg, struct api_receiver_stats *out,

@@ -33,6 +33,8 @@ pw_bn_type_name(enum pw_bn_type t)
 		return "memory";
 	case PW_BN_FDS:
 		return "fds";
+	case PW_BN_CHURN:
+		return "churn";
 	default:
 		return "leak";
 	}

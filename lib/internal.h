@@ -3,6 +3,9 @@
  *
  * Lock order: a thread holds at most the store lock (store->lock); the
  * monitor's stats mutex is never taken while holding it and vice versa.
+ * The custom series store's mutex (lib/custom.c) is a leaf: it may be
+ * taken under the alert engine's mutex (custom metrics in rules), and
+ * nothing is locked while it is held.
  */
 #ifndef PW_INTERNAL_H
 #define PW_INTERNAL_H
@@ -41,6 +44,7 @@ struct pw_proc {
 	bool			 vanished;	/* gone; the commit publishes it */
 	int64_t			 limits_due_ms;
 	bool			 has_pending;
+	bool			 has_last;	/* pending holds the last sample */
 	struct pw_sample	 pending;
 	char			 pending_comm[17];
 };
@@ -61,8 +65,11 @@ void	pw__store_wrlock(struct pw_store *);
 void	pw__store_unlock(struct pw_store *);
 /* Under the write lock: insert a new process (takes ownership). */
 int	pw__store_insert(struct pw_store *, struct pw_proc *);
-/* Under the write lock: free gone processes older than `cutoff_ms`. */
-void	pw__store_expire(struct pw_store *, int64_t cutoff_ms);
+/*
+ * Under the write lock: free gone processes older than `cutoff_ms`.
+ * Returns how many were freed.
+ */
+size_t	pw__store_expire(struct pw_store *, int64_t cutoff_ms);
 void	pw__proc_free(struct pw_proc *);
 
 #endif

@@ -12,7 +12,15 @@
  * one pass.  The thread sleeps on absolute CLOCK_MONOTONIC deadlines, so
  * the schedule does not drift, and a stop request wakes it at once.
  */
+#ifdef HAVE_CONFIG_H
+#include <config.h>
+#endif
+
 #include <errno.h>
+#ifdef HAVE_MALLOC_TRIM
+#include <malloc.h>
+#endif
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -39,6 +47,14 @@ struct known {
 	struct pw_proc	*proc;		/* when monitored */
 };
 
+/* A collector added with pw_monitor_add_source(). */
+struct msource {
+	char		 name[PW_CUSTOM_SOURCE_MAX + 1];
+	unsigned	 flags;
+	pw_collect_fn	*fn;
+	void		*arg;
+};
+
 struct pw_monitor {
 	struct pw_monitor_config cfg;
 	struct pw_procfs	*fs;
@@ -55,6 +71,10 @@ struct pw_monitor {
 	pw_cycle_fn		*hook;
 	void			*hook_arg;
 
+	struct pw_custom	*custom;	/* borrowed; may be NULL */
+	struct msource		*srcs;
+	size_t			 nsrcs;
+
 	/* thread */
 	pthread_t		 thread;
 	bool			 running;
@@ -62,6 +82,9 @@ struct pw_monitor {
 	pthread_cond_t		 cond;
 	bool			 stop;
 	_Atomic uint64_t	 last_cycle_ns;
+	uint64_t		 idle_skips;	/* (S) samples of idle processes */
+	size_t			 freed_since_trim; /* (S) */
+	int64_t			 trimmed_ms;	/* (S) */
 
 	/* stats, under mtx */
 	struct pw_monitor_stats	 st;
@@ -69,6 +92,8 @@ struct pw_monitor {
 	uint64_t		 jitter_ns[STATS_WINDOW];
 	size_t			 nwin, winpos;
 };
+
+static void	collect(struct pw_monitor *, int64_t now_ms);
 
 void
 pw_monitor_config_defaults(struct pw_monitor_config *c)
@@ -163,6 +188,7 @@ pw_monitor_free(struct pw_monitor *m)
 	pw_store_free(m->store);	/* closes the kept descriptors */
 	free(m->known);
 	free(m->pidfile_pids);
+	free(m->srcs);
 	pw_source_free(m->src);
 	pw_procfs_free(m->fs);
 	pthread_cond_destroy(&m->cond);
@@ -213,6 +239,42 @@ pw_monitor_set_cycle_hook(struct pw_monitor *m, pw_cycle_fn *fn, void *arg)
 {
 	m->hook = fn;
 	m->hook_arg = arg;
+}
+
+void
+pw_monitor_set_custom(struct pw_monitor *m, struct pw_custom *c)
+{
+	m->custom = c;
+}
+
+struct pw_custom *
+pw_monitor_custom(struct pw_monitor *m)
+{
+	return m->custom;
+}
+
+int
+pw_monitor_add_source(struct pw_monitor *m, const char *name, unsigned flags,
+    pw_collect_fn *fn, void *arg)
+{
+	struct msource *ns;
+
+	if (m->custom == NULL || fn == NULL || name == NULL ||
+	    name[0] == '\0' || strlen(name) > PW_CUSTOM_SOURCE_MAX ||
+	    (flags & ~(unsigned)PW_COLLECT_PER_TARGET) != 0)
+		return -EINVAL;
+	if (m->nsrcs >= PW_MONITOR_SOURCES_MAX)
+		return -ENOSPC;
+	if ((ns = realloc(m->srcs, (m->nsrcs + 1) * sizeof(*ns))) == NULL)
+		return -ENOMEM;
+	m->srcs = ns;
+	memset(&ns[m->nsrcs], 0, sizeof(*ns));
+	memcpy(ns[m->nsrcs].name, name, strlen(name) + 1);
+	ns[m->nsrcs].flags = flags;
+	ns[m->nsrcs].fn = fn;
+	ns[m->nsrcs].arg = arg;
+	m->nsrcs++;
+	return 0;
 }
 
 uint64_t
@@ -496,8 +558,9 @@ sample_proc(struct pw_monitor *m, struct known *k, int64_t now_ms,
 	struct pw_procstat st;
 	int rc;
 
-	rc = pw_procfs_sample(m->fs, &p->h, p->keep_open, p->start_ticks,
-	    &p->pending, &st);
+	/* p->pending still holds the last sample: the idle check's base. */
+	rc = pw_procfs_sample_since(m->fs, &p->h, p->keep_open,
+	    p->start_ticks, p->has_last ? &p->pending : NULL, &p->pending, &st);
 	if (rc == -EMFILE || rc == -ENFILE) {
 		/* Out of descriptors: read this one the slow way from now on. */
 		p->keep_open = false;
@@ -518,8 +581,12 @@ sample_proc(struct pw_monitor *m, struct known *k, int64_t now_ms,
 		return;
 	}
 	p->pending.ts_ms = now_ms;
-	memcpy(p->pending_comm, st.comm, sizeof(p->pending_comm));
+	if (rc != PW_PROCFS_UNCHANGED)	/* else st is not filled */
+		memcpy(p->pending_comm, st.comm, sizeof(p->pending_comm));
+	else
+		m->idle_skips++;
 	p->has_pending = true;
+	p->has_last = true;
 	if (now_ms >= p->limits_due_ms) {
 		uint64_t lim;
 
@@ -570,9 +637,30 @@ commit(struct pw_monitor *m, int64_t now_ms, struct pw_proc **fresh,
 	if (mem_total != 0)
 		st->mem_total = mem_total;
 	st->taken_ms = now_ms;
-	pw__store_expire(st, now_ms - (int64_t)m->cfg.retention_ms);
+	m->freed_since_trim += pw__store_expire(st,
+	    now_ms - (int64_t)m->cfg.retention_ms);
 	pw__store_unlock(st);
 	return pushed;
+}
+
+/*
+ * Process churn frees rings and strings of every size in the sampler's
+ * arena; glibc keeps such memory for reuse and the daemon's RSS ratchets
+ * up.  After many frees, at most every 10 s, hand it back to the kernel.
+ */
+static void
+trim_heap(struct pw_monitor *m, int64_t now_ms)
+{
+#ifdef HAVE_MALLOC_TRIM
+	if (m->freed_since_trim < 64 || now_ms - m->trimmed_ms < 10000)
+		return;
+	malloc_trim(0);
+	m->freed_since_trim = 0;
+	m->trimmed_ms = now_ms;
+#else
+	(void)m;
+	(void)now_ms;
+#endif
 }
 
 int
@@ -603,15 +691,107 @@ pw_monitor_cycle(struct pw_monitor *m, int64_t now_ms)
 		m->mem_due_ms = now_ms + m->cfg.limits_every_ms;
 	}
 	pushed = commit(m, now_ms, fresh, nfresh, mem_total);
+	trim_heap(m, now_ms);
 	pthread_mutex_lock(&m->mtx);
 	m->st.cycles++;
 	m->st.samples += pushed;
 	m->st.sample_errors += errors;
 	m->st.vanished += vanished;
+	m->st.samples_unchanged = m->idle_skips;
 	pthread_mutex_unlock(&m->mtx);
+	collect(m, now_ms);
 out:
 	free(fresh);
 	return rc;
+}
+
+/* --- collectors ------------------------------------------------------------ */
+
+/* What emit needs: the call's scope and source. */
+struct pw_emitter {
+	struct pw_custom	*custom;
+	const char		*source;
+	const char		*target;	/* NULL: host */
+	int64_t			 now_ms;
+	unsigned		 rejected;
+	char			 err[PW_CUSTOM_ERRMSG_MAX];
+};
+
+static int
+emit(struct pw_emitter *e, const char *name, double value,
+    const struct pw_custom_label *labels, size_t nlabels)
+{
+	struct pw_custom_point pt;
+	char err[PW_CUSTOM_ERRMSG_MAX];
+	int rc;
+
+	memset(&pt, 0, sizeof(pt));
+	pt.name = name;
+	pt.scope = e->target != NULL ? PW_CUSTOM_TARGET : PW_CUSTOM_HOST;
+	pt.target = e->target;
+	pt.labels = labels;
+	pt.nlabels = nlabels;
+	pt.ts_ms = e->now_ms;
+	pt.value = value;
+	if ((rc = pw_custom_put(e->custom, &pt, e->source, e->now_ms, err,
+	    sizeof(err))) < 0) {
+		if (e->rejected++ == 0)
+			snprintf(e->err, sizeof(e->err), "%.64s: %.90s",
+			    name != NULL ? name : "(null)", err);
+	}
+	return rc;
+}
+
+static void
+collect_one(struct pw_monitor *m, const struct msource *src,
+    const char *target, int64_t now_ms)
+{
+	struct pw_emitter e;
+	struct pw_collect c;
+	char msg[64];
+	int rc;
+
+	memset(&e, 0, sizeof(e));
+	e.custom = m->custom;
+	e.source = src->name;
+	e.target = target;
+	e.now_ms = now_ms;
+	c.now_ms = now_ms;
+	c.target = target;
+	c.emitter = &e;
+	c.emit = emit;
+	rc = src->fn(src->arg, &c);
+	if (rc < 0) {
+		snprintf(msg, sizeof(msg), "returned %d", rc);
+		pw_custom_source_error(m->custom, src->name, PW_CERR_CALLBACK,
+		    msg, now_ms);
+	} else if (e.rejected > 0)
+		pw_custom_source_error(m->custom, src->name, PW_CERR_REJECTED,
+		    e.err, now_ms);
+	else
+		pw_custom_source_ok(m->custom, src->name);
+}
+
+/* Run the collectors, then age the custom series. */
+static void
+collect(struct pw_monitor *m, int64_t now_ms)
+{
+	size_t i, t;
+
+	if (m->custom == NULL)
+		return;
+	for (i = 0; i < m->nsrcs; i++) {
+		if ((m->srcs[i].flags & PW_COLLECT_PER_TARGET) == 0) {
+			collect_one(m, &m->srcs[i], NULL, now_ms);
+			continue;
+		}
+		if (m->cfg.ntargets == 0)
+			collect_one(m, &m->srcs[i], "all", now_ms);
+		for (t = 0; t < m->cfg.ntargets; t++)
+			collect_one(m, &m->srcs[i], m->cfg.targets[t].name,
+			    now_ms);
+	}
+	pw_custom_expire(m->custom, now_ms);
 }
 
 /* --- statistics ------------------------------------------------------------ */

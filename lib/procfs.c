@@ -632,10 +632,13 @@ count_entries(const char *path, uint32_t *n)
 void
 pw_prochandle_init(struct pw_prochandle *h, pid_t pid)
 {
+	memset(h, 0, sizeof(*h));
 	h->pid = pid;
 	h->stat_fd = -1;
 	h->status_fd = -1;
 	h->io_fd = -1;
+	h->sched_fd = -1;
+	h->statm_fd = -1;
 }
 
 /* Close the open descriptors; a -2 io_fd stays so io is not retried. */
@@ -648,10 +651,18 @@ handle_close_fds(struct pw_prochandle *h)
 		close(h->status_fd);
 	if (h->io_fd >= 0)
 		close(h->io_fd);
+	if (h->sched_fd >= 0)
+		close(h->sched_fd);
+	if (h->statm_fd >= 0)
+		close(h->statm_fd);
 	h->stat_fd = -1;
 	h->status_fd = -1;
 	if (h->io_fd >= 0)
 		h->io_fd = -1;
+	if (h->sched_fd >= 0)
+		h->sched_fd = -1;
+	h->statm_fd = -1;
+	h->sched_valid = false;		/* no baseline without descriptors */
 }
 
 void
@@ -659,6 +670,7 @@ pw_prochandle_close(struct pw_prochandle *h)
 {
 	handle_close_fds(h);
 	h->io_fd = -1;
+	h->sched_fd = -1;
 }
 
 /* Open ROOT/PID/name into *fd unless it is open already. */
@@ -728,24 +740,139 @@ sample_io(const struct pw_procfs *fs, struct pw_prochandle *h,
 	return 0;
 }
 
+/* Up to `n` unsigned decimal fields of buf[0..len); how many were read. */
+static size_t
+parse_fields(const char *buf, size_t len, uint64_t *v, size_t n)
+{
+	size_t i = 0, k = 0;
+
+	while (k < n) {
+		while (i < len && buf[i] == ' ')
+			i++;
+		if (i == len || buf[i] < '0' || buf[i] > '9')
+			break;
+		v[k] = 0;
+		for (; i < len && buf[i] >= '0' && buf[i] <= '9'; i++) {
+			if (v[k] > (UINT64_MAX - 9) / 10)
+				return k;	/* overflow: not a field */
+			v[k] = v[k] * 10 + (uint64_t)(buf[i] - '0');
+		}
+		k++;
+	}
+	return k;
+}
+
+/*
+ * Read schedstat: run time (ns) and timeslices.  1 when read, 0 when the
+ * kernel has no schedstat for us (h->sched_fd becomes -2), or -errno.
+ */
+static int
+read_schedstat(const struct pw_procfs *fs, struct pw_prochandle *h,
+    uint64_t *run_ns, uint64_t *slices)
+{
+	char buf[128];
+	uint64_t v[3];
+	ssize_t n;
+	int fd;
+
+	if (h->sched_fd == -2)
+		return 0;
+	if (h->sched_fd < 0) {
+		if ((fd = open_file(fs, h->pid, "schedstat")) < 0) {
+			h->sched_fd = -2;	/* stat tells if it is gone */
+			return 0;
+		}
+		h->sched_fd = fd;
+	}
+	if ((n = pread_proc(h->sched_fd, buf, sizeof(buf))) < 0)
+		return (int)n;
+	if (parse_fields(buf, (size_t)n, v, 3) != 3)
+		return 0;
+	*run_ns = v[0];
+	*slices = v[2];
+	return 1;
+}
+
+/*
+ * The idle check of pw_procfs_sample_since(): 1 when nothing can have
+ * changed since `prev`, 0 when a full read is needed, or -errno.
+ */
+static int
+is_unchanged(const struct pw_procfs *fs, struct pw_prochandle *h,
+    const struct pw_sample *prev)
+{
+	char buf[256];
+	uint64_t run_ns, slices, v[2];
+	ssize_t n;
+	int rc;
+
+	if (!h->sched_valid || prev->threads != 1 ||
+	    h->idle_streak >= PW_PROCFS_IDLE_MAX)
+		return 0;
+	if ((rc = read_schedstat(fs, h, &run_ns, &slices)) <= 0)
+		return rc;
+	if (run_ns != h->sched_run_ns || slices != h->sched_slices)
+		return 0;
+	if ((rc = ensure_open(fs, h->pid, "statm", &h->statm_fd)) < 0)
+		return rc;
+	if ((n = pread_proc(h->statm_fd, buf, sizeof(buf))) < 0)
+		return (int)n;
+	if (parse_fields(buf, (size_t)n, v, 2) != 2)
+		return 0;
+	/* statm counts pages; prev holds VmRSS, the same figure in kB. */
+	if (v[0] * (uint64_t)fs->page_size != prev->vms_bytes ||
+	    v[1] * (uint64_t)fs->page_size != prev->rss_bytes)
+		return 0;
+	return 1;
+}
+
 int
 pw_procfs_sample(const struct pw_procfs *fs, struct pw_prochandle *h,
     bool keep_open, uint64_t start_ticks, struct pw_sample *out,
     struct pw_procstat *st)
+{
+	return pw_procfs_sample_since(fs, h, keep_open, start_ticks, NULL, out,
+	    st);
+}
+
+int
+pw_procfs_sample_since(const struct pw_procfs *fs, struct pw_prochandle *h,
+    bool keep_open, uint64_t start_ticks, const struct pw_sample *prev,
+    struct pw_sample *out, struct pw_procstat *st)
 {
 	char statbuf[STAT_BUF], statusbuf[STATUS_BUF];
 	struct pw_procstat ps;
 	struct pw_procstatus pst;
 	struct pw_procio io = { 0, 0 };
 	struct pw_sample s;
+	uint64_t run_ns = 0, slices = 0;
 	uint32_t nfds = 0;
-	bool io_ok;
+	bool io_ok, have_sched = false;
 	ssize_t n;
 	int rc;
 
 	if (h->pid <= 0)
 		return -EINVAL;
+	if (prev != NULL && keep_open) {
+		if ((rc = is_unchanged(fs, h, prev)) < 0)
+			goto out_close;
+		if (rc == 1) {
+			h->idle_streak++;
+			if (out != prev)
+				*out = *prev;
+			out->flags &= ~(unsigned)PW_SAMPLE_FIRST;
+			return PW_PROCFS_UNCHANGED;
+		}
+	}
+	h->idle_streak = 0;
 	memset(&s, 0, sizeof(s));
+
+	/* The baseline comes first: activity after it shows next time. */
+	if (keep_open && (prev == NULL || prev->threads == 1)) {
+		if ((rc = read_schedstat(fs, h, &run_ns, &slices)) < 0)
+			goto out_close;
+		have_sched = rc == 1;
+	}
 
 	/* stat first: it tells whether this is still the same process. */
 	if ((rc = ensure_open(fs, h->pid, "stat", &h->stat_fd)) < 0)
@@ -805,6 +932,9 @@ pw_procfs_sample(const struct pw_procfs *fs, struct pw_prochandle *h,
 	*out = s;
 	if (st != NULL)
 		*st = ps;
+	h->sched_valid = have_sched && ps.threads == 1;
+	h->sched_run_ns = run_ns;
+	h->sched_slices = slices;
 
 out_close:
 	if (rc == -ESRCH)

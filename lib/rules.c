@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <procwatch/custom.h>
 #include <procwatch/rules.h>
 #include <procwatch/store.h>
 
@@ -32,7 +33,11 @@ enum metric {
 	M_MAJFLT, M_READ, M_WRITE, M_FD_USAGE,
 	M_CTX_VOL_RATE, M_CTX_INVOL_RATE, M_MINFLT_RATE, M_MAJFLT_RATE,
 	M_READ_RATE, M_WRITE_RATE, M_CPU_SECONDS_RATE,
+	M_CUSTOM,	/* not in metric_names[]: a custom series */
 };
+
+#define CUSTOM_PREFIX	"custom:"
+
 
 static const char *const metric_names[] = {
 	"cpu_percent", "cpu_user_percent", "cpu_system_percent", "rss_bytes",
@@ -46,7 +51,7 @@ static const char *const metric_names[] = {
 };
 
 static int
-metric_lookup(const char *name)
+builtin_lookup(const char *name)
 {
 	size_t i;
 
@@ -56,6 +61,83 @@ metric_lookup(const char *name)
 		if (strcmp(name, metric_names[i]) == 0)
 			return (int)i;
 	return -1;
+}
+
+/* Edit distance of a and b, stopping early once it is past `max`. */
+static size_t
+edit_distance(const char *a, const char *b, size_t max)
+{
+	size_t row[64], i, j, la = strlen(a), lb = strlen(b), diag, up, best;
+
+	if (lb >= NELEM(row) || (la > lb ? la - lb : lb - la) > max)
+		return max + 1;
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		diag = row[0];
+		row[0] = i;
+		best = row[0];
+		for (j = 1; j <= lb; j++) {
+			up = row[j];
+			row[j] = diag + (a[i - 1] != b[j - 1]);
+			if (up + 1 < row[j])
+				row[j] = up + 1;
+			if (row[j - 1] + 1 < row[j])
+				row[j] = row[j - 1] + 1;
+			diag = up;
+			if (row[j] < best)
+				best = row[j];
+		}
+		if (best > max)
+			return max + 1;
+	}
+	return row[lb];
+}
+
+/*
+ * Does a plain name look like a misspelt built-in metric (a prefix of
+ * one, or at most 2 edits away) or a rate (only built-in counters have
+ * rates)?  Such names must be written "custom:NAME".
+ */
+static bool
+looks_builtin(const char *name)
+{
+	size_t i, n = strlen(name);
+
+	if (n >= 5 && strcmp(name + n - 5, "_rate") == 0)
+		return true;
+	for (i = 0; i < NELEM(metric_names); i++)
+		if (strncmp(metric_names[i], name, n) == 0 ||
+		    edit_distance(name, metric_names[i], 2) <= 2)
+			return true;
+	return false;
+}
+
+/*
+ * The custom series a rule's metric names: "custom:NAME", or a NAME that
+ * is neither a built-in metric nor close to one.  NULL if it names none.
+ */
+static const char *
+custom_name(const char *metric)
+{
+	if (metric == NULL)
+		return NULL;
+	if (strncmp(metric, CUSTOM_PREFIX, strlen(CUSTOM_PREFIX)) == 0)
+		metric += strlen(CUSTOM_PREFIX);
+	else if (builtin_lookup(metric) >= 0 || looks_builtin(metric))
+		return NULL;
+	return pw_custom_name_valid(metric) ? metric : NULL;
+}
+
+/* A built-in metric, M_CUSTOM for a custom series, or -1. */
+static int
+metric_lookup(const char *name)
+{
+	int m;
+
+	if ((m = builtin_lookup(name)) >= 0)
+		return m;
+	return custom_name(name) != NULL ? M_CUSTOM : -1;
 }
 
 bool
@@ -507,7 +589,27 @@ struct pw_alerts {
 	struct pw_alert		*hist;		/* ring of resolved alerts */
 	size_t			 hcap, hhead, hlen;
 	uint64_t		 next_id;
+	struct pw_custom	*custom;	/* borrowed; may be NULL */
+	/*
+	 * Rule sets replaced by pw_alerts_reload().  Alerts in the history
+	 * and in copies readers hold still point at them, so they live as
+	 * long as the engine; reloads are rare and each costs one rule set.
+	 */
+	struct grave {
+		struct pw_rule	*rules;
+		size_t		 n;
+		enum metric	*metrics;
+	}			*graves;
+	size_t			 ngraves;
 };
+
+void
+pw_alerts_set_custom(struct pw_alerts *e, struct pw_custom *c)
+{
+	pthread_mutex_lock(&e->mtx);
+	e->custom = c;
+	pthread_mutex_unlock(&e->mtx);
+}
 
 struct pw_alerts *
 pw_alerts_new(const struct pw_rule *rules, size_t n, size_t history)
@@ -576,6 +678,15 @@ pw_alerts_free(struct pw_alerts *e)
 		pw_rule_fini(&e->rules[i]);
 	free(e->rules);
 	free(e->metrics);
+	for (i = 0; i < e->ngraves; i++) {
+		size_t k;
+
+		for (k = 0; k < e->graves[i].n; k++)
+			pw_rule_fini(&e->graves[i].rules[k]);
+		free(e->graves[i].rules);
+		free(e->graves[i].metrics);
+	}
+	free(e->graves);
 	free(e->hist);
 	pthread_mutex_destroy(&e->mtx);
 	free(e);
@@ -584,13 +695,53 @@ pw_alerts_free(struct pw_alerts *e)
 size_t
 pw_alerts_nrules(const struct pw_alerts *e)
 {
-	return e->nrules;
+	struct pw_alerts *m = (struct pw_alerts *)e;	/* the mutex only */
+	size_t n;
+
+	pthread_mutex_lock(&m->mtx);
+	n = e->nrules;
+	pthread_mutex_unlock(&m->mtx);
+	return n;
 }
 
 const struct pw_rule *
 pw_alerts_rule(const struct pw_alerts *e, size_t i)
 {
-	return i < e->nrules ? &e->rules[i] : NULL;
+	struct pw_alerts *m = (struct pw_alerts *)e;	/* the mutex only */
+	const struct pw_rule *r;
+
+	pthread_mutex_lock(&m->mtx);
+	r = i < e->nrules ? &e->rules[i] : NULL;
+	pthread_mutex_unlock(&m->mtx);
+	return r;
+}
+
+static bool
+streq_opt(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+/* Same name and same definition: its alerts carry over a reload. */
+static bool
+rule_same(const struct pw_rule *a, const struct pw_rule *b)
+{
+	size_t i;
+
+	if (!streq_opt(a->name, b->name) || !streq_opt(a->metric, b->metric) ||
+	    a->op != b->op || a->threshold != b->threshold ||
+	    a->has_clear != b->has_clear ||
+	    (a->has_clear && a->clear != b->clear) || a->for_ms != b->for_ms ||
+	    a->agg != b->agg || a->window_ms != b->window_ms ||
+	    a->severity != b->severity || a->ntargets != b->ntargets ||
+	    !streq_opt(a->message, b->message))
+		return false;
+	for (i = 0; i < a->ntargets; i++)
+		if (!streq_opt(a->targets[i], b->targets[i]))
+			return false;
+	return true;
 }
 
 /* Index of the entry of proc_id, or where it would go. */
@@ -851,8 +1002,15 @@ eval_proc(struct pw_alerts *e, struct pentry *p,
 
 		if (!rule_applies(r, v->target))
 			continue;
-		if (!metric_value(e->metrics[i], &p->cur, prev, v->fd_limit,
-		    mem_total, &val))
+		if (e->metrics[i] == M_CUSTOM) {
+			/* The process's series, else its target's, else
+			 * the host's; none (or stale): the state stays. */
+			if (e->custom == NULL || pw_custom_lookup(e->custom,
+			    custom_name(r->metric), v->id, v->target, &val,
+			    NULL) < 0)
+				continue;
+		} else if (!metric_value(e->metrics[i], &p->cur, prev,
+		    v->fd_limit, mem_total, &val))
 			continue;	/* unknown: the state stays */
 		if (r->agg != PW_AGG_NONE && !window_feed(&s->win, r->agg,
 		    r->window_ms, p->cur.ts_ms, val, &val))
@@ -906,6 +1064,108 @@ pw_alerts_eval(struct pw_alerts *e, const struct pw_snapshot *snap,
 	*out = t.a;
 	*nout = t.n;
 	return 0;
+}
+
+int
+pw_alerts_reload(struct pw_alerts *e, const struct pw_rule *rules, size_t n,
+    int64_t now_ms, struct pw_alert **out, size_t *nout)
+{
+	struct tlist t = { NULL, 0, 0, false };
+	struct pw_rule *nr = NULL;
+	enum metric *nm = NULL;
+	struct rstate **nrs = NULL;
+	struct grave *ng;
+	size_t *from = NULL, i, j, k, done = 0;
+	bool *kept = NULL;
+	int m, rc = -ENOMEM;
+
+	*out = NULL;
+	*nout = 0;
+	if (n > 0 && ((nr = calloc(n, sizeof(*nr))) == NULL ||
+	    (nm = calloc(n, sizeof(*nm))) == NULL ||
+	    (from = calloc(n, sizeof(*from))) == NULL))
+		goto out_free;
+	for (; done < n; done++) {
+		if ((m = metric_lookup(rules[done].metric)) < 0) {
+			rc = -EINVAL;
+			goto out_free;
+		}
+		nm[done] = (enum metric)m;
+		if (pw_rule_copy(&nr[done], &rules[done]) < 0)
+			goto out_free;
+	}
+	pthread_mutex_lock(&e->mtx);
+	/* Allocate everything first, so a failure changes nothing. */
+	if ((ng = realloc(e->graves, (e->ngraves + 1) * sizeof(*ng))) == NULL)
+		goto out_unlock;
+	e->graves = ng;
+	if ((kept = calloc(e->nrules ? e->nrules : 1, sizeof(*kept))) == NULL ||
+	    (nrs = calloc(e->nents ? e->nents : 1, sizeof(*nrs))) == NULL)
+		goto out_unlock;
+	for (i = 0; i < e->nents; i++)
+		if (n > 0 && (nrs[i] = calloc(n, sizeof(**nrs))) == NULL)
+			goto out_unlock;
+	for (j = 0; j < n; j++) {
+		from[j] = SIZE_MAX;
+		for (k = 0; k < e->nrules; k++)
+			if (!kept[k] && rule_same(&e->rules[k], &nr[j])) {
+				from[j] = k;
+				kept[k] = true;
+				break;
+			}
+	}
+	for (i = 0; i < e->nents; i++) {
+		struct pentry *p = &e->ents[i];
+
+		for (j = 0; j < n; j++) {
+			if (from[j] == SIZE_MAX)
+				continue;
+			nrs[i][j] = p->rs[from[j]];
+			nrs[i][j].a.rule = &nr[j];
+			nrs[i][j].a.rule_index = j;
+		}
+		/* Alerts of removed or changed rules resolve now. */
+		for (k = 0; k < e->nrules; k++) {
+			if (kept[k])
+				continue;
+			resolve(e, &p->rs[k], now_ms, "rule changed", &t);
+			free(p->rs[k].win.ts);
+			free(p->rs[k].win.v);
+		}
+		free(p->rs);
+		p->rs = nrs[i];
+		nrs[i] = NULL;
+	}
+	e->graves[e->ngraves].rules = e->rules;
+	e->graves[e->ngraves].n = e->nrules;
+	e->graves[e->ngraves].metrics = e->metrics;
+	e->ngraves++;
+	e->rules = nr;
+	e->metrics = nm;
+	e->nrules = n;
+	nr = NULL;
+	nm = NULL;
+	done = 0;
+	rc = 0;
+out_unlock:
+	pthread_mutex_unlock(&e->mtx);
+	if (nrs != NULL)
+		for (i = 0; i < e->nents; i++)
+			free(nrs[i]);
+	free(nrs);
+	free(kept);
+out_free:
+	for (i = 0; i < done; i++)
+		pw_rule_fini(&nr[i]);
+	free(nr);
+	free(nm);
+	free(from);
+	if (rc == 0 && !t.oom) {
+		*out = t.a;
+		*nout = t.n;
+	} else
+		free(t.a);
+	return rc;
 }
 
 static int

@@ -132,7 +132,7 @@ pw__store_insert(struct pw_store *st, struct pw_proc *p)
 	return 0;
 }
 
-void
+size_t
 pw__store_expire(struct pw_store *st, int64_t cutoff_ms)
 {
 	size_t i, j;
@@ -145,7 +145,9 @@ pw__store_expire(struct pw_store *st, int64_t cutoff_ms)
 		else
 			st->procs[j++] = p;
 	}
+	i -= j;
 	st->nprocs = j;
+	return i;
 }
 
 /* The live process with this pid, else the newest gone one, else NULL. */

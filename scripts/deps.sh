@@ -17,6 +17,9 @@
 #   systemd             systemd-analyze, to verify and rate the unit in tests
 #   groff-base mandoc   the man page tests (groff -ww, mandoc -T lint)
 #   libjs-dygraphs      the dashboard's charts, served from its directory
+#   libdw-dev libelf-dev  elfutils: unwinding and symbolizing stacks for
+#                       on-demand profiles (lib/profile.c)
+#   libcap2-bin         capsh: the profile test drops CAP_SYS_PTRACE
 #   chromium            the dashboard's browser tests (headless)
 #   nodejs npm          run those tests with playwright-core from npm (only
 #                       if no node/npm is installed: keep a newer Node.js)
@@ -33,6 +36,7 @@ apt-get install -y -qq --no-install-recommends \
 	libcmocka-dev libssl-dev openssl curl jq ca-certificates prometheus valgrind procps \
 	libsystemd-dev systemd groff-base mandoc \
 	libjs-dygraphs chromium clang libclang-rt-14-dev \
+	libdw-dev libelf-dev libcap2-bin \
 	>/dev/null
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
 	apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null

@@ -50,8 +50,8 @@ cat >"$WORK/dash.json" <<JSON
   ],
   "rules": { "builtin": false, "custom": [
     { "name": "spin_hot", "metric": "cpu_percent", "op": ">",
-      "threshold": 50, "severity": "critical", "targets": ["spin"],
-      "message": "spinning above 50 % CPU" }
+      "threshold": 2, "severity": "critical", "targets": ["spin"],
+      "message": "spinning: CPU above 2 %" }
   ] }
 }
 JSON

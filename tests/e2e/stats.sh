@@ -37,8 +37,10 @@ spin_ok() { bn 6s | jq -e --argjson p "$SPIN" '[.bottlenecks[] | select(.type ==
 check "spinner tops the CPU list as critical" wait_for spin 40 spin_ok
 bn 6s >"$WORK/bn.json"
 check "bottleneck entries have every field" jq -e '.count == (.bottlenecks | length) and all(.bottlenecks[]; has("pid","name","target","type","severity","impact_score","description","suggestions","evidence"))' "$WORK/bn.json"
+check "critical cpu entry links to a profile" jq -e --argjson p "$SPIN" '[.bottlenecks[] | select(.pid == $p and .type == "cpu")][0].profile_url == "/api/v1/processes/\($p)/profile"' "$WORK/bn.json"
 check "single-threaded spinner says so" jq -e --argjson p "$SPIN" '[.bottlenecks[] | select(.pid == $p and .type == "cpu")][0].suggestions | any(test("single-threaded"))' "$WORK/bn.json"
-check "limit cuts the list" jq -e '.count == 1' <(get "$(url "/api/v1/bottlenecks?window=6s&limit=1")")
+get "$(url "/api/v1/bottlenecks?window=6s&limit=1")" >"$WORK/bn1.json"
+check "limit cuts the list" jq -e ".count == 1" "$WORK/bn1.json"
 
 # Per-process statistics.
 get "$(url "/api/v1/processes/$LEAK/stats?window=6s&metrics=rss_bytes,cpu_percent,open_fds")" >"$WORK/st.json"

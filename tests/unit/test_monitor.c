@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include <procwatch/monitor.h>
+#include <procwatch/procfs.h>
 
 #define T0	1800000000000LL		/* fake wall clock, ms */
 
@@ -35,6 +36,7 @@ struct fproc {
 	unsigned	nfds;
 	unsigned	threads;
 	uid_t		uid;
+	uint64_t	run_ns, slices;	/* schedstat */
 };
 
 static void
@@ -91,6 +93,11 @@ fake_proc(struct fake *fk, const struct fproc *p)
 	    p->comm, (int)p->pid, (int)p->ppid, p->uid, p->uid, p->uid, p->uid,
 	    (unsigned long long)p->rss_kb * 4, (unsigned long long)p->rss_kb,
 	    p->threads);
+	put(fk->root, p->pid, "schedstat", "%llu 0 %llu\n",
+	    (unsigned long long)p->run_ns, (unsigned long long)p->slices);
+	/* statm in pages: size resident shared text lib data dt */
+	put(fk->root, p->pid, "statm", "%llu %llu 0 0 0 0 0\n",
+	    (unsigned long long)p->rss_kb * 4 / 4, (unsigned long long)p->rss_kb / 4);
 	put(fk->root, p->pid, "io",
 	    "rchar: 100\nwchar: 200\nsyscr: 1\nsyscw: 1\nread_bytes: 4096\n"
 	    "write_bytes: 8192\ncancelled_write_bytes: 0\n");
@@ -498,6 +505,93 @@ test_monitor_reload_keeps_history_of_still_selected(void **state)
 	pw_target_fini(&t2[1]);
 }
 
+static uint64_t
+unchanged_samples(struct pw_monitor *m)
+{
+	struct pw_monitor_stats st;
+
+	pw_monitor_get_stats(m, &st);
+	return st.samples_unchanged;
+}
+
+static void
+test_monitor_idle_process_is_read_cheaply(void **state)
+{
+	struct fake *fk = *state;
+	struct fproc a = std_proc(100, "idle");
+	struct pw_monitor *m;
+	struct pw_sample *s;
+	size_t n, cap;
+	int i;
+
+	a.threads = 1;
+	a.run_ns = 5000000;
+	a.slices = 40;
+	fake_proc(fk, &a);
+	m = mk_monitor(fk, NULL, 0, true);
+	pw_monitor_cycle(m, T0);		/* full read, baseline */
+	pw_monitor_cycle(m, T0 + 1000);		/* nothing ran: cheap */
+	assert_int_equal(unchanged_samples(m), 1);
+
+	/* It ran: schedstat moved, so stat & co are read again. */
+	a.run_ns += 20000000;
+	a.slices += 3;
+	a.utime += 2;
+	fake_proc(fk, &a);
+	pw_monitor_cycle(m, T0 + 2000);
+	assert_int_equal(unchanged_samples(m), 1);
+	/* Reclaim shrank it without it running: statm tells. */
+	a.rss_kb = 1024;
+	fake_proc(fk, &a);
+	pw_monitor_cycle(m, T0 + 3000);
+	assert_int_equal(unchanged_samples(m), 1);
+	pw_monitor_cycle(m, T0 + 4000);
+	assert_int_equal(unchanged_samples(m), 2);
+
+	assert_int_equal(pw_store_samples(pw_monitor_store(m), 100, INT64_MIN,
+	    10, &s, &n, &cap), 0);
+	assert_int_equal(n, 5);
+	assert_int_equal(s[1].utime_ticks, 100);	/* the cheap one */
+	assert_int_equal(s[1].ts_ms, T0 + 1000);
+	assert_int_equal(s[1].open_fds, 4);
+	assert_int_equal(s[2].utime_ticks, 102);	/* read again */
+	assert_int_equal(s[3].rss_bytes, 1024 * 1024);
+	assert_int_equal(s[4].rss_bytes, 1024 * 1024);
+	assert_int_equal(s[4].ts_ms, T0 + 4000);
+	free(s);
+
+	/* However idle, a full read comes every PW_PROCFS_IDLE_MAX samples. */
+	for (i = 0; i < PW_PROCFS_IDLE_MAX + 5; i++)
+		pw_monitor_cycle(m, T0 + 5000 + i * 1000);
+	assert_int_equal(unchanged_samples(m), 2 + PW_PROCFS_IDLE_MAX + 4);
+	pw_monitor_free(m);
+}
+
+static void
+test_monitor_threaded_process_is_always_read_fully(void **state)
+{
+	struct fake *fk = *state;
+	struct fproc a = std_proc(100, "threads");
+	struct pw_monitor *m;
+
+	a.threads = 3;		/* schedstat would cover the main thread only */
+	fake_proc(fk, &a);
+	m = mk_monitor(fk, NULL, 0, true);
+	pw_monitor_cycle(m, T0);
+	pw_monitor_cycle(m, T0 + 1000);
+	pw_monitor_cycle(m, T0 + 2000);
+	assert_int_equal(unchanged_samples(m), 0);
+	pw_monitor_free(m);
+	/* Without kept descriptors there is no baseline either. */
+	a.threads = 1;
+	fake_proc(fk, &a);
+	m = mk_monitor(fk, NULL, 0, false);
+	pw_monitor_cycle(m, T0);
+	pw_monitor_cycle(m, T0 + 1000);
+	assert_int_equal(unchanged_samples(m), 0);
+	pw_monitor_free(m);
+}
+
 int
 main(void)
 {
@@ -516,6 +610,11 @@ main(void)
 		    test_monitor_pidfile_follows_the_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_monitor_thread_runs_and_stops, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_monitor_idle_process_is_read_cheaply, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_monitor_threaded_process_is_always_read_fully, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_monitor_reload_keeps_history_of_still_selected, setup,
 		    teardown),

@@ -541,11 +541,48 @@ test_rules_rule_counts(void **state)
 static void
 test_rules_unknown_metric_rejected(void **state)
 {
-	struct pw_rule r = rule("x", "nope", PW_OP_GT, 1);
+	struct pw_rule r = rule("x", "cpu_percnt", PW_OP_GT, 1);
 
 	(void)state;
 	assert_null(pw_alerts_new(&r, 1, 0));
 	pw_alerts_free(NULL);
+}
+
+static void
+test_rules_reload_keeps_unchanged_and_resolves_changed(void **state)
+{
+	struct pw_rule r[2], nr[2];
+	struct pw_alert *t;
+	struct fx f;
+	size_t n;
+
+	(void)state;
+	r[0] = rule("cpu", "cpu_percent", PW_OP_GT, 50);
+	r[1] = rule("cpu2", "cpu_percent", PW_OP_GT, 60);
+	fx_init(&f, r, 2, 10);
+	set_cpu(&f, 0, 99);
+	fx_cycle(&f);
+	assert_int_equal(f.fired, 2);
+	/* "cpu" stays as it was; "cpu2" changes its threshold; "mem" is new. */
+	nr[0] = rule("cpu2", "cpu_percent", PW_OP_GT, 70);
+	nr[1] = rule("cpu", "cpu_percent", PW_OP_GT, 50);
+	assert_int_equal(pw_alerts_reload(f.e, nr, 2, f.now, &t, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(t[0].state, PW_ALERT_RESOLVED);
+	assert_string_equal(t[0].rule->name, "cpu2");
+	assert_string_equal(t[0].reason, "rule changed");
+	free(t);
+	assert_int_equal(pw_alerts_nrules(f.e), 2);
+	assert_string_equal(pw_alerts_rule(f.e, 1)->name, "cpu");
+	/* The unchanged rule's alert is still firing and does not fire again;
+	 * the changed one fires anew under its new definition. */
+	fx_cycle(&f);
+	assert_int_equal(f.fired, 3);
+	assert_string_equal(f.last.rule->name, "cpu2");
+	assert_int_equal(count_state(f.e, PW_ALERTS_FIRING), 2);
+	/* The history still names the replaced rule. */
+	assert_int_equal(count_state(f.e, PW_ALERTS_RESOLVED), 1);
+	pw_alerts_free(f.e);
 }
 
 int
@@ -553,6 +590,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rules_for_delays_firing),
+		cmocka_unit_test(
+		    test_rules_reload_keeps_unchanged_and_resolves_changed),
 		cmocka_unit_test(test_rules_pending_that_clears_is_silent),
 		cmocka_unit_test(test_rules_hysteresis),
 		cmocka_unit_test(test_rules_flapping_makes_no_storm),

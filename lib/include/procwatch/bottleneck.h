@@ -40,6 +40,7 @@ enum pw_bn_type {
 	PW_BN_MEMORY,
 	PW_BN_FDS,
 	PW_BN_LEAK,
+	PW_BN_CHURN,	/* short-lived children: procwatch/events.h */
 };
 
 enum pw_severity {

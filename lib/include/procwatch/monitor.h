@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <procwatch/custom.h>
 #include <procwatch/store.h>
 #include <procwatch/target.h>
 
@@ -36,6 +37,7 @@ void	pw_monitor_config_defaults(struct pw_monitor_config *c);
 struct pw_monitor_stats {
 	uint64_t	cycles;
 	uint64_t	samples;		/* process samples stored */
+	uint64_t	samples_unchanged;	/* of those, idle: 2 reads only */
 	uint64_t	sample_errors;		/* reads that failed, not ESRCH */
 	uint64_t	vanished;		/* processes gone mid-read */
 	uint64_t	cycle_ns_total;		/* wall time spent in cycles */
@@ -104,6 +106,31 @@ struct pw_thread_stat;
 int	pw_monitor_threads(struct pw_monitor *, pid_t pid,
 	    struct pw_thread_stat **out, int64_t **start_ms, size_t *n,
 	    long *hz);
+
+/*
+ * Attach a custom series store (borrowed; it must outlive the monitor, or
+ * be detached with NULL while the sampler is stopped).  Each cycle then
+ * ends by running the sources added with pw_monitor_add_source() and
+ * expiring stale series.  pw_monitor_custom() returns it (NULL if none).
+ * Thread: main, while the sampler is stopped.
+ */
+void			 pw_monitor_set_custom(struct pw_monitor *,
+			    struct pw_custom *);
+struct pw_custom	*pw_monitor_custom(struct pw_monitor *);
+
+#define PW_MONITOR_SOURCES_MAX	64
+
+/*
+ * Add a collector (procwatch/custom.h) called at the end of every cycle
+ * on the sampler thread: once host-wide, or once per target with
+ * PW_COLLECT_PER_TARGET ("all" when every process is monitored).  Its
+ * values become series written by source `name` (copied; at most
+ * PW_CUSTOM_SOURCE_MAX bytes).  Returns 0, -EINVAL (bad name or flags, no
+ * custom store attached), -ENOSPC past PW_MONITOR_SOURCES_MAX.
+ * Thread: main, while the sampler is stopped.
+ */
+int	pw_monitor_add_source(struct pw_monitor *, const char *name,
+	    unsigned flags, pw_collect_fn *fn, void *arg);
 
 struct pw_store	*pw_monitor_store(struct pw_monitor *);
 void		 pw_monitor_get_stats(struct pw_monitor *,

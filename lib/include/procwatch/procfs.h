@@ -88,10 +88,16 @@ const char		*pw_procfs_root(const struct pw_procfs *);
  * pw_prochandle_init(), release with pw_prochandle_close().
  */
 struct pw_prochandle {
-	pid_t	pid;
-	int	stat_fd;
-	int	status_fd;
-	int	io_fd;		/* -1, or -2 when io is not readable (EACCES) */
+	pid_t		pid;
+	int		stat_fd;
+	int		status_fd;
+	int		io_fd;		/* -1, or -2 when io is not readable */
+	int		sched_fd;	/* schedstat; -2 when not available */
+	int		statm_fd;
+	bool		sched_valid;	/* the two below are a baseline */
+	uint64_t	sched_run_ns;	/* at the last full read */
+	uint64_t	sched_slices;
+	unsigned	idle_streak;	/* unchanged samples in a row */
 };
 
 void	pw_prochandle_init(struct pw_prochandle *, pid_t);
@@ -108,6 +114,26 @@ void	pw_prochandle_close(struct pw_prochandle *);
  */
 int	pw_procfs_sample(const struct pw_procfs *, struct pw_prochandle *h,
 	    bool keep_open, uint64_t start_ticks, struct pw_sample *out,
+	    struct pw_procstat *st);
+
+/*
+ * Like pw_procfs_sample(), given `prev`, the previous sample of the same
+ * process from this handle (NULL: none).  DESIGN: a process that has not
+ * been on a CPU cannot have changed its counters, descriptors, I/O or
+ * state; only the kernel's reclaim can shrink its memory.  So when the
+ * process is single-threaded (schedstat covers the main thread only), its
+ * schedstat run time and timeslice count are those of the last full read,
+ * and its statm sizes equal prev's, stat, status, io and the descriptor
+ * count are skipped: *out gets *prev (ts_ms as prev's) and the call
+ * returns PW_PROCFS_UNCHANGED without filling `st`.  That costs two small
+ * preads instead of three larger ones and a stat().  At least every
+ * PW_PROCFS_IDLE_MAX samples a full read happens anyway.
+ */
+#define PW_PROCFS_UNCHANGED	1
+#define PW_PROCFS_IDLE_MAX	60
+int	pw_procfs_sample_since(const struct pw_procfs *,
+	    struct pw_prochandle *h, bool keep_open, uint64_t start_ticks,
+	    const struct pw_sample *prev, struct pw_sample *out,
 	    struct pw_procstat *st);
 
 /* Whole-file readers (open, read, close): not for the hot path. */

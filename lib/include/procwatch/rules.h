@@ -4,7 +4,8 @@
  *
  * A rule compares one metric of a process (a sample key such as
  * "cpu_percent", the ratio "fd_usage" = open_fds / fd_limit, or the
- * per-second rate "<counter>_rate" of a cumulative counter), optionally
+ * per-second rate "<counter>_rate" of a cumulative counter, or a custom
+ * series, see pw_rule_metric_valid()), optionally
  * aggregated (avg, max, min) over a window, with a threshold.  Each
  * (rule, process) pair has a state: inactive -> pending (the condition
  * holds, `for_ms` has not passed yet) -> firing -> resolved (the value
@@ -85,7 +86,16 @@ void	pw_rule_fini(struct pw_rule *);
 /* Deep copy of `src` into caller storage *dst.  0 or -ENOMEM. */
 int	pw_rule_copy(struct pw_rule *dst, const struct pw_rule *src);
 
-/* Is `metric` a metric a rule can name? */
+/*
+ * Is `metric` a metric a rule can name?  A built-in metric, or a custom
+ * series (procwatch/custom.h) named "custom:NAME", or plain NAME when
+ * NAME is not built in and does not look like a misspelt built-in (a
+ * prefix of one, two edits or fewer from one, or ending in "_rate"), so
+ * that a typo is still an error.  A custom metric's value for a process is the latest
+ * value of the series of that process, else of its target, else of the
+ * host (pw_custom_lookup()); while there is none, or it is stale, the
+ * rule's state for that process stays as it is.
+ */
 bool	pw_rule_metric_valid(const char *metric);
 
 /*
@@ -163,6 +173,19 @@ void			 pw_alerts_free(struct pw_alerts *);
 int	pw_alerts_eval(struct pw_alerts *, const struct pw_snapshot *snap,
 	    int64_t now_ms, struct pw_alert **out, size_t *n);
 
+/*
+ * Replace the rules (deep-copied) at `now_ms`.  A rule with the same name
+ * and the same definition keeps its alerts; alerts of rules removed or
+ * changed resolve with reason "rule changed", and those that were firing
+ * go to *out (malloc'd; free() it) for the notifier.  The replaced rules
+ * stay allocated until pw_alerts_free(): alerts already copied out still
+ * point at them.  Returns 0, -EINVAL (unknown metric) or -ENOMEM, with the
+ * old rules in force on failure.
+ * Thread: any (the daemon's main thread, on reload).
+ */
+int	pw_alerts_reload(struct pw_alerts *, const struct pw_rule *rules,
+	    size_t n, int64_t now_ms, struct pw_alert **out, size_t *nout);
+
 /* State masks for pw_alerts_copy(). */
 #define PW_ALERTS_PENDING	(1u << PW_ALERT_PENDING)
 #define PW_ALERTS_FIRING	(1u << PW_ALERT_FIRING)
@@ -176,6 +199,13 @@ int	pw_alerts_eval(struct pw_alerts *, const struct pw_snapshot *snap,
  */
 int	pw_alerts_copy(struct pw_alerts *, unsigned mask,
 	    struct pw_alert **out, size_t *n);
+
+struct pw_custom;
+/*
+ * Where custom metrics are looked up (borrowed; it must outlive the
+ * engine).  NULL: rules on custom metrics never fire.  Thread: any.
+ */
+void	pw_alerts_set_custom(struct pw_alerts *, struct pw_custom *);
 
 size_t			 pw_alerts_nrules(const struct pw_alerts *);
 /* The i-th rule, borrowed for the engine's life; NULL past the end. */

@@ -1,0 +1,416 @@
+/*
+ * api/events.c: JSON and Prometheus text for process lifecycle events.
+ *
+ * GET /api/v1/events:
+ *   {"available":true,"count":2,"dropped":0,
+ *    "events":[{"ts":"...","type":"exit","pid":42,"ppid":7,"name":"sleep",
+ *      "parent_name":"bash","target":"jobs","exit_code":null,
+ *      "signal":9,"signal_name":"SIGKILL","core_dumped":false,
+ *      "lifetime_s":0.8,"cpu_seconds":null}, ...],
+ *    "counters":[{"target":"jobs","starts":10,"exits":9,
+ *      "exits_signal":1}]}
+ * Events are newest first.  cpu_seconds is always null: the connector's
+ * exit record has no CPU time (see procwatch/events.h).
+ */
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include <procwatch/bottleneck.h>
+#include <procwatch/events.h>
+
+#include "api/api.h"
+#include "api/events.h"
+#include "api/params.h"
+
+#define HTTP_OK			200
+#define HTTP_BAD_REQUEST	400
+#define HTTP_INTERNAL		500
+
+static const char *
+sig_name(int sig, char *buf, size_t len)
+{
+	const char *s = sigabbrev_np(sig);
+
+	if (s == NULL)
+		snprintf(buf, len, "signal %d", sig);
+	else
+		snprintf(buf, len, "SIG%s", s);
+	return buf;
+}
+
+static cJSON *
+json_event(const struct pw_event *e)
+{
+	char ts[API_RFC3339_LEN], sn[32];
+	cJSON *o;
+	bool ok, is_exit = e->type == PW_EV_EXIT;
+
+	if (api_fmt_rfc3339(e->ts_ms, ts, sizeof(ts)) < 0)
+		ts[0] = '\0';
+	if ((o = cJSON_CreateObject()) == NULL)
+		return NULL;
+	ok = cJSON_AddStringToObject(o, "ts", ts) != NULL &&
+	    cJSON_AddStringToObject(o, "type",
+	    pw_event_type_name(e->type)) != NULL &&
+	    cJSON_AddNumberToObject(o, "pid", e->pid) != NULL &&
+	    (e->ppid > 0 ? cJSON_AddNumberToObject(o, "ppid", e->ppid) :
+	    cJSON_AddNullToObject(o, "ppid")) != NULL &&
+	    cJSON_AddStringToObject(o, "name", e->comm) != NULL &&
+	    cJSON_AddStringToObject(o, "parent_name", e->parent_comm) !=
+	    NULL &&
+	    (e->target[0] ? cJSON_AddStringToObject(o, "target", e->target) :
+	    cJSON_AddNullToObject(o, "target")) != NULL;
+	if (ok && is_exit)
+		ok = (e->signal == 0 ? cJSON_AddNumberToObject(o, "exit_code",
+		    e->exit_code) : cJSON_AddNullToObject(o, "exit_code")) !=
+		    NULL &&
+		    (e->signal != 0 ? cJSON_AddNumberToObject(o, "signal",
+		    e->signal) : cJSON_AddNullToObject(o, "signal")) != NULL &&
+		    (e->signal != 0 ? cJSON_AddStringToObject(o, "signal_name",
+		    sig_name(e->signal, sn, sizeof(sn))) :
+		    cJSON_AddNullToObject(o, "signal_name")) != NULL &&
+		    cJSON_AddBoolToObject(o, "core_dumped", e->core_dumped) !=
+		    NULL &&
+		    (e->lifetime_s >= 0 ? cJSON_AddNumberToObject(o,
+		    "lifetime_s", e->lifetime_s) : cJSON_AddNullToObject(o,
+		    "lifetime_s")) != NULL &&
+		    cJSON_AddNullToObject(o, "cpu_seconds") != NULL;
+	if (!ok) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}
+
+static cJSON *
+json_unavailable(const char *why)
+{
+	cJSON *o;
+
+	if ((o = cJSON_CreateObject()) == NULL)
+		return NULL;
+	if (cJSON_AddBoolToObject(o, "available", false) == NULL ||
+	    cJSON_AddStringToObject(o, "reason", why) == NULL) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}
+
+unsigned
+api_events_list(struct pw_events *ev, const char *limit, struct cJSON **out,
+    char *err, size_t errlen)
+{
+	struct pw_ev_counter *c = NULL;
+	struct pw_event *v = NULL;
+	size_t lim = API_EVENTS_DEFAULT_LIMIT, n = 0, nc = 0, i;
+	uint64_t dropped = 0;
+	char why[256];
+	cJSON *o = NULL, *arr, *item;
+
+	*out = NULL;
+	if (limit != NULL && api_parse_limit(limit, API_EVENTS_MAX_LIMIT,
+	    &lim) < 0) {
+		snprintf(err, errlen, "limit: expected an integer from 1 to %d",
+		    API_EVENTS_MAX_LIMIT);
+		return HTTP_BAD_REQUEST;
+	}
+	if (ev == NULL || !pw_events_available(ev, why, sizeof(why))) {
+		if ((*out = json_unavailable(ev == NULL ? "the events feed "
+		    "is not configured" : why)) == NULL)
+			goto out_oom;
+		return HTTP_OK;
+	}
+	if (pw_events_copy(ev, lim, &v, &n, &c, &nc, &dropped) < 0)
+		goto out_oom;
+	if ((o = cJSON_CreateObject()) == NULL ||
+	    cJSON_AddBoolToObject(o, "available", true) == NULL ||
+	    cJSON_AddNumberToObject(o, "count", (double)n) == NULL ||
+	    cJSON_AddNumberToObject(o, "dropped", (double)dropped) == NULL ||
+	    (arr = cJSON_AddArrayToObject(o, "events")) == NULL)
+		goto out_oom;
+	for (i = n; i-- > 0; ) {
+		if ((item = json_event(&v[i])) == NULL)
+			goto out_oom;
+		if (!cJSON_AddItemToArray(arr, item)) {
+			cJSON_Delete(item);
+			goto out_oom;
+		}
+	}
+	if ((arr = cJSON_AddArrayToObject(o, "counters")) == NULL)
+		goto out_oom;
+	for (i = 0; i < nc; i++) {
+		if ((item = cJSON_CreateObject()) == NULL)
+			goto out_oom;
+		if (!cJSON_AddItemToArray(arr, item)) {
+			cJSON_Delete(item);
+			goto out_oom;
+		}
+		if (cJSON_AddStringToObject(item, "target", c[i].target) ==
+		    NULL ||
+		    cJSON_AddNumberToObject(item, "starts",
+		    (double)c[i].starts) == NULL ||
+		    cJSON_AddNumberToObject(item, "exits",
+		    (double)c[i].exits) == NULL ||
+		    cJSON_AddNumberToObject(item, "exits_signal",
+		    (double)c[i].exits_signal) == NULL)
+			goto out_oom;
+	}
+	free(v);
+	free(c);
+	*out = o;
+	return HTTP_OK;
+out_oom:
+	cJSON_Delete(o);
+	free(v);
+	free(c);
+	if (errlen > 0)
+		err[0] = '\0';
+	return HTTP_INTERNAL;
+}
+
+/* --- /metrics ---------------------------------------------------------------------- */
+
+struct buf {
+	char	*p;
+	size_t	 len, cap;
+	bool	 oom;
+};
+
+static void bprintf(struct buf *, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+bprintf(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	char *np;
+	int n;
+
+	if (b->oom)
+		return;
+	for (;;) {
+		va_start(ap, fmt);
+		n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+		va_end(ap);
+		if (n < 0) {
+			b->oom = true;
+			return;
+		}
+		if ((size_t)n < b->cap - b->len) {
+			b->len += (size_t)n;
+			return;
+		}
+		if ((np = realloc(b->p, b->cap * 2 + (size_t)n)) == NULL) {
+			b->oom = true;
+			return;
+		}
+		b->p = np;
+		b->cap = b->cap * 2 + (size_t)n;
+	}
+}
+
+/* A label value with \, " and newlines escaped, as the text format wants. */
+static void
+esc(const char *s, char *out, size_t len)
+{
+	size_t k = 0;
+
+	for (; *s != '\0' && k + 3 < len; s++) {
+		if (*s == '\\' || *s == '"') {
+			out[k++] = '\\';
+			out[k++] = *s;
+		} else if (*s == '\n') {
+			out[k++] = '\\';
+			out[k++] = 'n';
+		} else
+			out[k++] = *s;
+	}
+	out[k] = '\0';
+}
+
+int
+api_prom_events(struct pw_events *ev, char **out, size_t *len)
+{
+	struct buf b = { 0 };
+	struct pw_ev_counter *c = NULL;
+	size_t nc = 0, i;
+	char t[PW_EV_TARGET_MAX * 2 + 1];
+	bool avail;
+
+	avail = ev != NULL && pw_events_available(ev, NULL, 0);
+	if (avail && pw_events_copy(ev, 0, NULL, NULL, &c, &nc, NULL) < 0)
+		return -ENOMEM;
+	b.cap = 1024;
+	if ((b.p = malloc(b.cap)) == NULL) {
+		free(c);
+		return -ENOMEM;
+	}
+	b.p[0] = '\0';
+	bprintf(&b, "# HELP procwatch_events_available Whether process "
+	    "lifecycle events (netlink process connector) are received.\n"
+	    "# TYPE procwatch_events_available gauge\n"
+	    "procwatch_events_available %d\n", avail ? 1 : 0);
+	if (nc > 0) {
+		bprintf(&b, "# HELP procwatch_process_starts_total Processes "
+		    "started (forked) under each target, from events.\n"
+		    "# TYPE procwatch_process_starts_total counter\n");
+		for (i = 0; i < nc; i++) {
+			esc(c[i].target, t, sizeof(t));
+			bprintf(&b, "procwatch_process_starts_total"
+			    "{target=\"%s\"} %llu\n", t,
+			    (unsigned long long)c[i].starts);
+		}
+		bprintf(&b, "# HELP procwatch_process_exits_total Processes "
+		    "that exited under each target, by how.\n"
+		    "# TYPE procwatch_process_exits_total counter\n");
+		for (i = 0; i < nc; i++) {
+			esc(c[i].target, t, sizeof(t));
+			bprintf(&b, "procwatch_process_exits_total{target="
+			    "\"%s\",how=\"exit\"} %llu\n"
+			    "procwatch_process_exits_total{target=\"%s\","
+			    "how=\"signal\"} %llu\n", t,
+			    (unsigned long long)(c[i].exits -
+			    c[i].exits_signal), t,
+			    (unsigned long long)c[i].exits_signal);
+		}
+	}
+	free(c);
+	if (b.oom) {
+		free(b.p);
+		return -ENOMEM;
+	}
+	*out = b.p;
+	*len = b.len;
+	return 0;
+}
+
+/* --- churn bottlenecks -------------------------------------------------------------- */
+
+static cJSON *
+json_churn(const struct pw_churn *c)
+{
+	cJSON *o, *ev, *arr, *cmd, *sg;
+	size_t i;
+	bool ok;
+
+	if ((o = cJSON_CreateObject()) == NULL)
+		return NULL;
+	ok = cJSON_AddNumberToObject(o, "pid", c->ppid) != NULL &&
+	    cJSON_AddStringToObject(o, "name", c->parent_comm) != NULL &&
+	    cJSON_AddStringToObject(o, "target", c->target) != NULL &&
+	    cJSON_AddStringToObject(o, "type", pw_bn_type_name(PW_BN_CHURN)) !=
+	    NULL &&
+	    cJSON_AddStringToObject(o, "severity",
+	    pw_severity_name(c->severity)) != NULL &&
+	    cJSON_AddNumberToObject(o, "impact_score", c->impact) != NULL &&
+	    cJSON_AddStringToObject(o, "description", c->description) !=
+	    NULL &&
+	    (sg = cJSON_AddArrayToObject(o, "suggestions")) != NULL &&
+	    cJSON_AddItemToArray(sg, cJSON_CreateString(c->suggestion)) &&
+	    (ev = cJSON_AddObjectToObject(o, "evidence")) != NULL &&
+	    cJSON_AddNumberToObject(ev, "window_s", c->window_s) != NULL &&
+	    cJSON_AddNumberToObject(ev, "rate_per_s", c->rate_per_s) != NULL &&
+	    cJSON_AddNumberToObject(ev, "count", (double)c->count) != NULL &&
+	    cJSON_AddNumberToObject(ev, "avg_lifetime_s",
+	    c->avg_lifetime_s) != NULL &&
+	    (arr = cJSON_AddArrayToObject(ev, "commands")) != NULL;
+	for (i = 0; ok && i < c->ncmds; i++) {
+		ok = (cmd = cJSON_CreateObject()) != NULL &&
+		    cJSON_AddItemToArray(arr, cmd);
+		if (!ok) {
+			cJSON_Delete(cmd);
+			break;
+		}
+		ok = cJSON_AddStringToObject(cmd, "command", c->cmds[i].comm) !=
+		    NULL && cJSON_AddNumberToObject(cmd, "count",
+		    (double)c->cmds[i].count) != NULL;
+	}
+	if (!ok) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}
+
+static int
+sev_rank(const cJSON *e)
+{
+	const cJSON *s = cJSON_GetObjectItemCaseSensitive(e, "severity");
+	const char *v = cJSON_IsString(s) ? s->valuestring : "";
+
+	if (strcmp(v, "critical") == 0)
+		return 3;
+	if (strcmp(v, "high") == 0)
+		return 2;
+	if (strcmp(v, "medium") == 0)
+		return 1;
+	return 0;
+}
+
+static double
+impact(const cJSON *e)
+{
+	const cJSON *s = cJSON_GetObjectItemCaseSensitive(e, "impact_score");
+
+	return cJSON_IsNumber(s) ? s->valuedouble : 0;
+}
+
+int
+api_events_add_churn(struct pw_events *ev, int64_t window_ms, size_t limit,
+    cJSON *root)
+{
+	struct pw_churn *v = NULL;
+	cJSON *arr, *item, **all = NULL, *cnt;
+	size_t n = 0, nold, i, k, pos;
+
+	if (ev == NULL)
+		return 0;
+	if ((arr = cJSON_GetObjectItemCaseSensitive(root, "bottlenecks")) ==
+	    NULL || !cJSON_IsArray(arr))
+		return 0;
+	if (pw_events_churn(ev, window_ms, &v, &n) < 0)
+		return -ENOMEM;
+	if (n == 0)
+		return 0;
+	/*
+	 * Rebuild the array in order: the entries are detached and re-added
+	 * with the churn entries merged in (ranked by severity, impact).
+	 */
+	nold = (size_t)cJSON_GetArraySize(arr);
+	if ((all = calloc(nold + n, sizeof(*all))) == NULL) {
+		free(v);
+		return -ENOMEM;
+	}
+	for (i = 0; i < nold; i++)
+		all[i] = cJSON_DetachItemFromArray(arr, 0);
+	k = nold;
+	for (i = 0; i < n; i++) {
+		if ((item = json_churn(&v[i])) == NULL)
+			continue;	/* dropped; the rest still go back */
+		for (pos = 0; pos < k; pos++)
+			if (sev_rank(all[pos]) < sev_rank(item) ||
+			    (sev_rank(all[pos]) == sev_rank(item) &&
+			    impact(all[pos]) < impact(item)))
+				break;
+		memmove(&all[pos + 1], &all[pos], (k - pos) * sizeof(*all));
+		all[pos] = item;
+		k++;
+	}
+	for (i = 0; i < k; i++)
+		if (i >= limit || !cJSON_AddItemToArray(arr, all[i]))
+			cJSON_Delete(all[i]);
+	if ((cnt = cJSON_GetObjectItemCaseSensitive(root, "count")) != NULL)
+		cJSON_SetNumberValue(cnt, cJSON_GetArraySize(arr));
+	free(all);
+	free(v);
+	return k == nold + n ? 0 : -ENOMEM;
+}

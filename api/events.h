@@ -1,0 +1,43 @@
+/*
+ * api/events.h: process lifecycle events (procwatch/events.h) over HTTP
+ * and in /metrics, and churn entries for /api/v1/bottlenecks.
+ *
+ * Status-returning functions behave as in api/stats.h.  Thread: HTTP.
+ */
+#ifndef API_EVENTS_H
+#define API_EVENTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct cJSON;
+struct pw_events;
+
+#define API_EVENTS_DEFAULT_LIMIT	100
+#define API_EVENTS_MAX_LIMIT		100000
+
+/*
+ * GET /api/v1/events?limit=N: the newest N events, newest first, and the
+ * per-target counters; {"available":false,"reason":...} without the
+ * connector.  `ev` NULL answers unavailable too.
+ */
+unsigned	api_events_list(struct pw_events *ev, const char *limit,
+		    struct cJSON **out, char *err, size_t errlen);
+
+/*
+ * procwatch_events_available, procwatch_process_starts_total{target},
+ * procwatch_process_exits_total{target,how="exit|signal"}.  *out is
+ * malloc'd (free()), *len its length.  0 or -ENOMEM.
+ */
+int	api_prom_events(struct pw_events *ev, char **out, size_t *len);
+
+/*
+ * Add the churn entries over `window_ms` to the "bottlenecks" array of
+ * `root` (an api_stats_bottlenecks() answer), keeping it ordered by
+ * severity then impact and at most `limit` long, and update its "count".
+ * 0 or -ENOMEM.
+ */
+int	api_events_add_churn(struct pw_events *ev, int64_t window_ms,
+	    size_t limit, struct cJSON *root);
+
+#endif

@@ -1,0 +1,145 @@
+/*
+ * procwatch/events.h: process lifecycle events from the kernel's netlink
+ * process connector (fork, exec, exit), seen at once rather than at the
+ * next sample, so that short-lived processes are counted too.
+ *
+ * DESIGN: a dedicated thread reads the connector (NETLINK_CONNECTOR,
+ * CN_IDX_PROC; subscribing needs CAP_NET_ADMIN).  Only processes are
+ * followed, not threads.  A new process is attributed to a target by its
+ * parent: the parent's target in the store (a monitored process), or the
+ * target the parent was itself attributed to by an earlier fork.  At exec
+ * its name is read from /proc/PID/comm (best effort: a process may be
+ * gone already).  The connector's exit record carries the wait status
+ * (exit code or terminating signal) but no CPU time, and /proc/PID is
+ * gone by the time it arrives, so exits carry no CPU time; they carry the
+ * lifetime since the fork when the fork was seen.  Events go to a bounded
+ * history ring, and per-target counters count starts, exits and exits by
+ * signal.  When the connector cannot be used (no capability, no kernel
+ * support) the object still exists, says it is unavailable and why, and
+ * polling goes on as before.
+ *
+ * Parsing and churn detection are pure and unit-tested.
+ */
+#ifndef PROCWATCH_EVENTS_H
+#define PROCWATCH_EVENTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <procwatch/bottleneck.h>
+
+#define PW_EV_TARGET_MAX	64
+#define PW_EV_DEFAULT_HISTORY	8192
+#define PW_EV_MAX_TARGETS	256	/* counters; further targets share "" */
+#define PW_CHURN_SHORT_S	1.0	/* "short-lived": exited within 1 s */
+#define PW_CHURN_MIN_RATE	1.0	/* per second, to be reported */
+#define PW_CHURN_CMDS		5	/* commands named per entry */
+
+enum pw_event_type {
+	PW_EV_FORK = 0,
+	PW_EV_EXEC,
+	PW_EV_EXIT,
+};
+
+struct pw_event {
+	int64_t			ts_ms;		/* wall clock, at receipt */
+	enum pw_event_type	type;
+	pid_t			pid;
+	pid_t			ppid;		/* 0: unknown */
+	char			comm[17];	/* "" when unknown */
+	char			parent_comm[17];
+	char			target[PW_EV_TARGET_MAX];	/* "": none */
+	/* PW_EV_EXIT */
+	int			exit_code;	/* when signal == 0 */
+	int			signal;		/* terminating signal, or 0 */
+	bool			core_dumped;
+	double			lifetime_s;	/* < 0: its fork was not seen */
+};
+
+const char	*pw_event_type_name(enum pw_event_type);
+
+/*
+ * Parse one netlink message (nlmsghdr + cn_msg + proc_event) of `len`
+ * bytes.  Fills the pid, ppid, type and exit fields of *ev (the rest is
+ * zeroed) and returns 1; returns 0 for a message that is not a process
+ * fork, exec or exit (thread events, other kinds, the subscription ack),
+ * -EINVAL when it is malformed.  Thread: any.
+ */
+int	pw_event_parse(const void *buf, size_t len, struct pw_event *ev);
+
+/* Per-target counters. */
+struct pw_ev_counter {
+	char		target[PW_EV_TARGET_MAX];
+	uint64_t	starts;
+	uint64_t	exits;		/* every exit */
+	uint64_t	exits_signal;	/* of those, by a signal */
+};
+
+/* A parent that spawns many short-lived processes. */
+struct pw_churn {
+	pid_t			ppid;
+	char			parent_comm[17];
+	char			target[PW_EV_TARGET_MAX];
+	uint64_t		count;		/* short-lived exits in the window */
+	double			window_s;	/* the span actually covered */
+	double			rate_per_s;
+	double			avg_lifetime_s;
+	struct {
+		char		comm[17];
+		uint64_t	count;
+	}			cmds[PW_CHURN_CMDS];	/* most frequent first */
+	size_t			ncmds;
+	enum pw_severity	severity;
+	double			impact;		/* 0..1 */
+	char			description[PW_BN_TEXT_MAX];
+	char			suggestion[PW_BN_TEXT_MAX];
+};
+
+/* Churn bands: critical >= 100/s, high >= 20/s, medium >= 5/s, else low. */
+enum pw_severity	pw_churn_severity(double rate_per_s);
+
+/*
+ * Find the churning parents among ev[0..n-1] (oldest first): exits of
+ * processes that lived under PW_CHURN_SHORT_S, within `window_ms` before
+ * `now_ms`, grouped by parent, at least PW_CHURN_MIN_RATE per second.
+ * On success *out is a malloc'd array of *nout entries by rate, highest
+ * first (free()).  0 or -ENOMEM.  Thread: any.
+ */
+int	pw_churn_detect(const struct pw_event *ev, size_t n, int64_t now_ms,
+	    int64_t window_ms, struct pw_churn **out, size_t *nout);
+
+struct pw_events;
+struct pw_store;
+
+/*
+ * Subscribe to the connector and start the thread.  Never NULL unless
+ * out of memory: without the connector the object reports unavailable.
+ * `store` (borrowed, must outlive it) attributes parents to targets;
+ * `proc_root` NULL is "/proc"; `history` events are kept (0: default).
+ * Free with pw_events_free().  Thread: main.
+ */
+struct pw_events	*pw_events_new(struct pw_store *store,
+			    const char *proc_root, size_t history);
+void			 pw_events_free(struct pw_events *);
+
+/* Is the feed running?  If not, why[] says why.  Thread: any. */
+bool	pw_events_available(struct pw_events *, char *why, size_t whylen);
+
+/*
+ * Copy the newest `limit` events (oldest first) into a malloc'd *out of
+ * *n (free()), and the counters into a malloc'd *ctr of *nctr (free());
+ * *dropped gets the events lost for want of buffer space in the kernel
+ * (ENOBUFS).  Either output pair may be NULL.  0 or -ENOMEM.
+ * Thread: any.
+ */
+int	pw_events_copy(struct pw_events *, size_t limit, struct pw_event **out,
+	    size_t *n, struct pw_ev_counter **ctr, size_t *nctr,
+	    uint64_t *dropped);
+
+/* pw_churn_detect() over the history.  Thread: any. */
+int	pw_events_churn(struct pw_events *, int64_t window_ms,
+	    struct pw_churn **out, size_t *nout);
+
+#endif

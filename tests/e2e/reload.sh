@@ -1,0 +1,67 @@
+#!/bin/bash
+# End-to-end: SIGHUP and POST /api/v1/reload apply a new configuration
+# without losing history; an invalid one is refused and the old one stays.
+. "$(dirname "$0")/lib.sh"
+
+spawn A "$PW_TARGET" sleep reload-a-$$
+spawn B "$PW_TARGET" sleep reload-b-$$
+
+write_cfg() {	# write_cfg LISTEN TARGETS-JSON [EXTRA]
+	cat >"$WORK/cfg.json" <<JSON
+{ "listen": "$1", "interval_ms": 200, "history": 100,
+  "state_dir": "$WORK", "targets": $2 ${3:-} }
+JSON
+}
+write_cfg 127.0.0.1:0 "[{\"name\": \"first\", \"pid\": $A}]"
+start_daemon "$WORK/cfg.json" || exit 1
+
+count_of() { get "$(url "/api/v1/processes/$1")" | jq -r '.samples_stored'; }
+has_samples() { [ "$(count_of "$A")" -ge "$1" ] 2>/dev/null; }
+check "first target sampled" wait_for samples 50 has_samples 5
+before=$(count_of "$A")
+
+# Move A to another target (by command line), add B, add a rule.
+write_cfg "127.0.0.1:$PORT" "[{\"name\": \"moved\", \"cmdline\": \"reload-a-$$\$\"}, {\"name\": \"second\", \"pid\": $B}]" \
+    ', "rules": {"custom": [{"name": "many_threads", "metric": "threads", "op": ">", "threshold": 1000}]}'
+kill -HUP "$DAEMON_PID"
+moved() { get "$(url "/api/v1/processes/$A")" | jq -e '.target == "moved" and .alive' >/dev/null; }
+check "SIGHUP moves A to its new target" wait_for moved 50 moved
+check "A kept its history" [ "$(count_of "$A")" -ge "$before" ]
+b_in() { get "$(url "/api/v1/processes/$B")" | jq -e '.target == "second"' >/dev/null; }
+check "SIGHUP adds B" wait_for b 50 b_in
+check "the new rule is in force" jq -e '.rules | map(.name) == ["many_threads"]' <(get "$(url /api/v1/rules)")
+check "reload logged" grep -q 'reloaded .*2 target' "$WORK/daemon.log"
+
+# An invalid configuration is refused; the running one stays.
+cp "$WORK/cfg.json" "$WORK/good.json"
+printf '{"interval_ms": 1000, "targets": [{"name": "x", "cmdline": "(bad"}]}' >"$WORK/cfg.json"
+kill -HUP "$DAEMON_PID"
+refused() { grep -q 'reload: .*targets\[0\]\.cmdline: bad regex.*running configuration stays' "$WORK/daemon.log"; }
+check "bad SIGHUP reload names the field" wait_for refused 50 refused
+check "still serving the old targets" jq -e '.target == "moved"' <(get "$(url "/api/v1/processes/$A")")
+check "daemon alive after a bad reload" kill -0 "$DAEMON_PID"
+
+# The same over HTTP.
+get "$(url /api/v1/reload)" -X POST >"$WORK/r.json"
+check "POST reload of a bad file: 400" [ "$(status)" = 400 ]
+check "POST reload error names the field" jq -e '.error | test("targets\\[0\\]\\.cmdline")' "$WORK/r.json"
+cp "$WORK/good.json" "$WORK/cfg.json"
+get "$(url /api/v1/reload)" -X POST >"$WORK/r.json"
+check "POST reload of a good file: 200" [ "$(status)" = 200 ]
+check "POST reload says what it loaded" jq -e '.status == "reloaded" and (.message | test("2 target"))' "$WORK/r.json"
+check "GET reload is 405" sh -c "[ \"\$(curl -s -o /dev/null -w '%{http_code}' $(url /api/v1/reload))\" = 405 ]"
+
+# Move the listen address: the new port serves, the old one stops.
+OLD=$PORT
+NEW=$(( (RANDOM % 20000) + 30000 ))
+write_cfg "127.0.0.1:$NEW" "[{\"name\": \"moved\", \"cmdline\": \"reload-a-$$\$\"}]"
+kill -HUP "$DAEMON_PID"
+PORT=$NEW
+new_up() { get "$(url /healthz)" | jq -e '.status == "ok"' >/dev/null; }
+check "new listen address serves" wait_for newport 50 new_up
+old_down() { ! curl -s -o /dev/null "http://127.0.0.1:$OLD/healthz"; }
+check "old listen address stops" wait_for oldport 50 old_down
+check "history survives the move too" [ "$(count_of "$A")" -ge "$before" ]
+
+check "SIGTERM exits 0" stop_daemon
+finish
