@@ -76,6 +76,8 @@ struct api_options {
 	 * and with auth_reads every request does; others get 401.  NULL:
 	 * no authentication.
 	 */
+	const char	*tls_cert_pem;	/* both or neither: serve HTTPS */
+	const char	*tls_key_pem;
 	const char	*api_token;
 	bool		 auth_reads;
 };

@@ -74,6 +74,8 @@ struct api_server {
 	struct pw_events	*events;	/* borrowed; may be NULL */
 	api_reload_fn		*reload;
 	void			*reload_arg;
+	char			*tls_cert;	/* PEM, while MHD runs */
+	char			*tls_key;
 
 	/* MHD's first error while starting, for api_start()'s message. */
 	pthread_mutex_t		 start_mu;
@@ -1293,6 +1295,7 @@ api_start(const struct api_options *opts, struct pw_monitor *mon, char *err,
     size_t errlen)
 {
 	const union MHD_DaemonInfo *info;
+	struct MHD_OptionItem tls_opts[3];
 	struct sockaddr_storage sa;
 	struct api_server *srv;
 	const char *host;
@@ -1370,6 +1373,28 @@ api_start(const struct api_options *opts, struct pw_monitor *mon, char *err,
 	    MHD_USE_EPOLL : MHD_USE_POLL;
 	if (is_v6)
 		flags |= MHD_USE_IPv6;
+	/* HTTPS through libmicrohttpd's GnuTLS; it reads cert and key from
+	 * memory, which we keep until the server stops. */
+	memset(tls_opts, 0, sizeof(tls_opts));
+	tls_opts[0].option = MHD_OPTION_END;
+	if (opts->tls_cert_pem != NULL && opts->tls_key_pem != NULL) {
+		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+			set_err(err, errlen, "tls_cert: this libmicrohttpd has "
+			    "no TLS support");
+			goto out_mutex;
+		}
+		if ((srv->tls_cert = strdup(opts->tls_cert_pem)) == NULL ||
+		    (srv->tls_key = strdup(opts->tls_key_pem)) == NULL) {
+			set_err(err, errlen, "out of memory");
+			goto out_mutex;
+		}
+		flags |= MHD_USE_TLS;
+		tls_opts[0].option = MHD_OPTION_HTTPS_MEM_CERT;
+		tls_opts[0].ptr_value = srv->tls_cert;
+		tls_opts[1].option = MHD_OPTION_HTTPS_MEM_KEY;
+		tls_opts[1].ptr_value = srv->tls_key;
+		tls_opts[2].option = MHD_OPTION_END;
+	}
 
 	srv->mhd = MHD_start_daemon(flags, opts->port, NULL, NULL, on_request,
 	    srv,
@@ -1383,6 +1408,7 @@ api_start(const struct api_options *opts, struct pw_monitor *mon, char *err,
 	     * before it stops the old one (same user only, Linux). */
 	    MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int)1,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+	    MHD_OPTION_ARRAY, tls_opts,
 	    MHD_OPTION_END);
 
 	if (pthread_mutex_lock(&srv->start_mu) == 0) {
@@ -1400,6 +1426,8 @@ api_start(const struct api_options *opts, struct pw_monitor *mon, char *err,
 	return srv;
 
 out_mutex:
+	free(srv->tls_cert);
+	free(srv->tls_key);
 	api_stats_free(srv->stats);
 	pthread_mutex_destroy(&srv->start_mu);
 out_version:
@@ -1422,6 +1450,11 @@ api_stop(struct api_server *srv)
 		return;
 	MHD_stop_daemon(srv->mhd);
 	api_stats_free(srv->stats);
+	free(srv->tls_cert);
+	if (srv->tls_key != NULL) {
+		explicit_bzero(srv->tls_key, strlen(srv->tls_key));
+		free(srv->tls_key);
+	}
 	pthread_mutex_destroy(&srv->start_mu);
 	free(srv->version);
 	free(srv);

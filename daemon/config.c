@@ -86,7 +86,7 @@ struct tspec {
 static key_fn	parse_listen, parse_log_level, parse_proc_root,
 		parse_targets, parse_rules, parse_receivers, parse_state_dir,
 		parse_dygraphs_dir, parse_api_token, parse_api_token_file,
-		parse_sources, parse_plugins;
+		parse_sources, parse_plugins, parse_tls_cert, parse_tls_key;
 static key_fn	t_name, t_all, t_pid, t_pidfile, t_comm, t_cmdline, t_user;
 
 /* Rows: key, JSON types, integer range, where to store / handler. */
@@ -121,6 +121,8 @@ static const struct key top_keys[] = {
 	{ "auth_reads",		BOOL(auth_reads) },
 	{ "sources",		FN(T_ARRAY, parse_sources) },
 	{ "plugins",		FN(T_ARRAY, parse_plugins) },
+	{ "tls_cert",		FN(T_STRING, parse_tls_cert) },
+	{ "tls_key",		FN(T_STRING, parse_tls_key) },
 };
 
 /* A pid above PID_MAX_LIMIT (4M) cannot exist; uid -1 means "none". */
@@ -1688,6 +1690,83 @@ parse_api_token_file(struct parse *p, const struct key *k, const char *field,
 	return rc;
 }
 
+/* --- TLS -------------------------------------------------------------------- */
+
+#define PEM_MAX		(256 * 1024)
+
+/*
+ * Read a PEM file whole (libmicrohttpd takes certificate and key from
+ * memory).  A key must be ours and closed to group and others, as the
+ * token file is.
+ */
+static int
+read_pem(struct parse *p, const char *field, const char *path, bool is_key,
+    char **out)
+{
+	struct stat st;
+	ssize_t n;
+	size_t len = 0;
+	char *buf;
+	int fd, rc;
+
+	if (*out != NULL)
+		return perr(p, field, "given twice");
+	if (path[0] != '/')
+		return perr(p, field, "must be an absolute path");
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		rc = errno;
+		return perr(p, field, "%.*s: %s", ERR_SNIP, path,
+		    strerror(rc));
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    st.st_size > PEM_MAX) {
+		close(fd);
+		return perr(p, field, "%.*s: not a regular file under 256 KiB",
+		    ERR_SNIP, path);
+	}
+	if (is_key && (st.st_uid != geteuid() || (st.st_mode & 077))) {
+		close(fd);
+		return perr(p, field, "%.*s: a private key must be owned by "
+		    "the daemon's user and not open to group or others "
+		    "(mode %03o); chmod 600 it", ERR_SNIP, path,
+		    (unsigned)(st.st_mode & 0777));
+	}
+	if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
+		close(fd);
+		return -ENOMEM;
+	}
+	while (len < (size_t)st.st_size &&
+	    (n = read(fd, buf + len, (size_t)st.st_size - len)) > 0)
+		len += (size_t)n;
+	close(fd);
+	buf[len] = '\0';
+	if (strstr(buf, "-----BEGIN ") == NULL) {
+		explicit_bzero(buf, len);
+		free(buf);
+		return perr(p, field, "%.*s: not a PEM file", ERR_SNIP, path);
+	}
+	*out = buf;
+	return 0;
+}
+
+static int
+parse_tls_cert(struct parse *p, const struct key *k, const char *field,
+    const cJSON *v, void *dst)
+{
+	(void)k;
+	(void)dst;
+	return read_pem(p, field, v->valuestring, false, &p->c->tls_cert_pem);
+}
+
+static int
+parse_tls_key(struct parse *p, const struct key *k, const char *field,
+    const cJSON *v, void *dst)
+{
+	(void)k;
+	(void)dst;
+	return read_pem(p, field, v->valuestring, true, &p->c->tls_key_pem);
+}
+
 int
 config_check_path(const char *path, char *why, size_t whylen)
 {
@@ -2144,6 +2223,11 @@ config_parse(const char *text, size_t len, const char *path,
 	if ((rc = parse_object(&p, "", root, top_keys, NELEM(top_keys),
 	    c)) < 0)
 		goto out_config;
+	if ((c->tls_cert_pem == NULL) != (c->tls_key_pem == NULL)) {
+		rc = perr(&p, c->tls_cert_pem == NULL ? "tls_cert" : "tls_key",
+		    "missing: give both tls_cert and tls_key, or neither");
+		goto out_config;
+	}
 	if (path != NULL && (c->path = strdup(path)) == NULL) {
 		rc = -ENOMEM;
 		goto out_config;
@@ -2220,6 +2304,11 @@ config_free(struct config *c)
 	receivers_free(c->receivers, c->nreceivers);
 	sources_free(c->sources, c->nsources);
 	plugins_free(c->plugins, c->nplugins);
+	free(c->tls_cert_pem);
+	if (c->tls_key_pem != NULL) {
+		explicit_bzero(c->tls_key_pem, strlen(c->tls_key_pem));
+		free(c->tls_key_pem);
+	}
 	if (c->api_token != NULL) {
 		explicit_bzero(c->api_token, strlen(c->api_token));
 		free(c->api_token);

@@ -95,6 +95,8 @@ struct config {
 	char		*dygraphs_dir;	/* owned; NULL: Debian's directory */
 	struct pw_custom_config custom;	/* custom_*; 0: the defaults */
 	char		*api_token;	/* owned; from api_token(_file) */
+	char		*tls_cert_pem;	/* owned; "tls_cert" file's content */
+	char		*tls_key_pem;	/* owned; "tls_key" file's content */
 	bool		 auth_reads;	/* reads need the token too */
 	struct config_source *sources;	/* owned */
 	size_t		 nsources;

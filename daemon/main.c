@@ -205,6 +205,8 @@ daemon_api_start(struct daemon *d, const struct config *cfg, char *err,
 	ao.profiler = d->profiler;
 	ao.events = d->events;
 	ao.api_token = cfg->api_token;
+	ao.tls_cert_pem = cfg->tls_cert_pem;
+	ao.tls_key_pem = cfg->tls_key_pem;
 	ao.auth_reads = cfg->auth_reads;
 	return api_start(&ao, d->mon, err, errlen);
 }
@@ -215,8 +217,9 @@ set_base_url(struct daemon *d)
 	const char *h = d->cfg->listen_host;
 	bool v6 = strchr(h, ':') != NULL;
 
-	snprintf(d->base_url, sizeof(d->base_url), "http://%s%s%s:%u",
-	    v6 ? "[" : "", h, v6 ? "]" : "", (unsigned)api_port(d->api));
+	snprintf(d->base_url, sizeof(d->base_url), "%s://%s%s%s:%u",
+	    d->cfg->tls_cert_pem != NULL ? "https" : "http", v6 ? "[" : "", h,
+	    v6 ? "]" : "", (unsigned)api_port(d->api));
 }
 
 static bool
@@ -226,6 +229,13 @@ api_options_differ(const struct config *a, const struct config *b)
 	    a->listen_port != b->listen_port ||
 	    a->max_connections != b->max_connections ||
 	    a->conn_timeout_s != b->conn_timeout_s ||
+	    (a->tls_cert_pem == NULL) != (b->tls_cert_pem == NULL) ||
+	    (a->tls_cert_pem != NULL && (strcmp(a->tls_cert_pem,
+	    b->tls_cert_pem) != 0 || strcmp(a->tls_key_pem,
+	    b->tls_key_pem) != 0)) ||
+	    (a->api_token == NULL) != (b->api_token == NULL) ||
+	    (a->api_token != NULL && strcmp(a->api_token, b->api_token) != 0) ||
+	    a->auth_reads != b->auth_reads ||
 	    strcmp(a->dygraphs_dir != NULL ? a->dygraphs_dir : "",
 	    b->dygraphs_dir != NULL ? b->dygraphs_dir : "") != 0;
 }
@@ -495,11 +505,10 @@ main(int argc, char **argv)
 		    (unsigned)d.cfg->listen_port, err);
 		goto out;
 	}
-	log_info("procwatchd %s listening on http://%s:%u/, %zu target(s), "
-	    "every %u ms, %zu samples each", PACKAGE_VERSION,
-	    d.cfg->listen_host, (unsigned)api_port(d.api), d.cfg->ntargets,
-	    d.cfg->mon.interval_ms, d.cfg->mon.history);
 	set_base_url(&d);
+	log_info("procwatchd %s listening on %s/, %zu target(s), every %u ms, "
+	    "%zu samples each", PACKAGE_VERSION, d.base_url, d.cfg->ntargets,
+	    d.cfg->mon.interval_ms, d.cfg->mon.history);
 	notifier_set_base_url(d.nt, d.base_url);
 	if ((rc = notifier_start(d.nt)) < 0) {
 		log_warnx("cannot start the notifier: %s", strerror(-rc));

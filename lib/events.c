@@ -599,6 +599,17 @@ subscribe(struct pw_events *e)
 	return 0;
 }
 
+/* Write each page of a zeroed block (volatile: calloc's zeroes stay). */
+static void
+prefault(void *p, size_t n)
+{
+	volatile char *c = p;
+	size_t i;
+
+	for (i = 0; i < n; i += 4096)
+		c[i] = 0;
+}
+
 struct pw_events *
 pw_events_new(struct pw_store *store, const char *proc_root, size_t history)
 {
@@ -619,6 +630,13 @@ pw_events_new(struct pw_store *store, const char *proc_root, size_t history)
 	e->live = calloc(NSLOTS, sizeof(*e->live));
 	if (e->ring == NULL || e->ctr == NULL || e->live == NULL)
 		goto out_mem;
+	/*
+	 * Touch the fixed tables now: pids hash all over them, so otherwise
+	 * the resident size creeps up for hours as new slots are first
+	 * written, which looks like a leak to anyone watching it.
+	 */
+	prefault(e->live, NSLOTS * sizeof(*e->live));
+	prefault(e->ring, e->cap * sizeof(*e->ring));
 	if (subscribe(e) < 0)
 		return e;		/* unavailable, with the reason */
 	if (pthread_create(&e->thread, NULL, events_main, e) != 0) {

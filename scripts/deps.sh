@@ -11,6 +11,8 @@
 #   openssl             the alert end-to-end test verifies those signatures
 #   curl jq             the end-to-end tests talk to the daemon with curl
 #   prometheus          promtool, to check /metrics in the tests
+#   prometheus-alertmanager  a real Alertmanager for the e2e test of the
+#                       "alertmanager" receiver format (tests/e2e/alertmanager.sh)
 #   valgrind            the daemon's end-to-end tests run under it too
 #   clang libclang-rt-14-dev  libFuzzer for the fuzz harnesses (fuzz/)
 #   libsystemd-dev      sd_notify (optional: a built-in sender is the fallback)
@@ -34,6 +36,7 @@ apt-get install -y -qq --no-install-recommends \
 	build-essential autoconf automake libtool pkg-config \
 	libmicrohttpd-dev libcjson-dev libproc2-dev libcurl4-openssl-dev \
 	libcmocka-dev libssl-dev openssl curl jq ca-certificates prometheus valgrind procps \
+	prometheus-alertmanager \
 	libsystemd-dev systemd groff-base mandoc \
 	libjs-dygraphs chromium clang libclang-rt-14-dev \
 	libdw-dev libelf-dev libcap2-bin \

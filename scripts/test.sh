@@ -1,6 +1,6 @@
 #!/bin/sh
 # test.sh: install what is needed, build with -Werror and run every test;
-# then the unit tests again under AddressSanitizer+UBSan, the end-to-end
+# then the whole suite again under AddressSanitizer+UBSan, the end-to-end
 # tests with the daemon under valgrind, a short fuzz run of every harness,
 # and make distcheck.
 set -eu
@@ -15,11 +15,11 @@ mkdir -p build/plain
     make -s -j"$jobs" && make -s -j"$jobs" check ||
     { cat test-suite.log 2>/dev/null; exit 1; })
 
-echo "== ASan+UBSan build: unit tests"
+echo "== ASan+UBSan build: the whole suite, unit and end-to-end"
 mkdir -p build/asan
 (cd build/asan && ../../configure --enable-werror --enable-sanitizers \
     >/dev/null && make -s -j"$jobs" &&
-    make -s -j"$jobs" check-unit ||
+    make -s -j"$jobs" check ||
     { cat test-suite.log 2>/dev/null; exit 1; })
 
 echo "== end-to-end tests with procwatchd under valgrind"

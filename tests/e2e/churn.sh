@@ -54,7 +54,13 @@ check "no stale entries once retention passed" [ "$stale" -eq 0 ]
 after=$(rss)
 echo "# daemon RSS: $base kB after warm-up, $mid kB after the first half, $after kB after the second"
 top=$(( base > mid ? base : mid ))
-check "memory does not grow with churn (+2 MiB)" [ "$after" -le $((top + 2048)) ]
+if [ -n "${PW_SANITIZED:-}" ]; then
+	# ASan's quarantine holds freed memory on purpose; valgrind and the
+	# plain build check for leaks.
+	echo "# memory check skipped: sanitizer build"
+else
+	check "memory does not grow with churn (+2 MiB)" [ "$after" -le $((top + 2048)) ]
+fi
 get "$(url /metrics)" >"$WORK/m.txt"
 echo "# $(grep -E '^procwatch_processes_vanished_total|^procwatch_sample_errors_total' "$WORK/m.txt" | tr '\n' ' ')"
 check "SIGTERM exits 0" stop_daemon

@@ -4,7 +4,13 @@
 
 spawn MEM "$PW_TARGET" mem 64
 spawn FDS "$PW_TARGET" fds 200
-spawn SPIN "$PW_TARGET" spin
+# The spinner measures CPU %, not the scheduler: on a loaded machine it
+# still gets most of a core when it can have a higher priority (root).
+if [ "$(id -u)" = 0 ]; then
+	spawn SPIN nice -n -10 "$PW_TARGET" spin
+else
+	spawn SPIN "$PW_TARGET" spin
+fi
 spawn SLEEPER "$PW_TARGET" sleep e2e-marker-$$
 
 cat >"$WORK/good.json" <<JSON
