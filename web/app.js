@@ -443,6 +443,12 @@
 		});
 		clear($('d-stats'));
 		clear($('d-threads'));
+		if (prof.lastPid !== pid) {	/* another process's profile */
+			prof.zoom = null;
+			prof.drawn = null;
+			prof.lastPid = pid;
+		}
+		renderProfile();
 		loadDetail();
 	}
 
@@ -777,6 +783,396 @@
 		});
 	}
 
+	/* --- on-demand profiles and the flame graph -------------------------- */
+
+	/*
+	 * "Profile N s" POSTs /api/v1/processes/{pid}/profile, polls
+	 * /api/v1/profiles/{id} until it is done, then reads the folded
+	 * stacks (/api/v1/profiles/{id}/folded, "thread;main;work;hot 37")
+	 * and draws them as a flame graph: an SVG made with DOM calls, one
+	 * <g class="frame"> (rect, title, text) per frame, the root at the
+	 * bottom, each frame as wide as its share of the samples.  Function
+	 * names go in with textContent and setAttribute only.  The duration
+	 * is 5 s, or ?profile_s=N (1 to 60) in the page's address.
+	 */
+	var PROF_HZ = 49;
+	var PROF_POLL_MS = 500;
+	var FLAME_ROW = 18;
+	var FLAME_CHAR = 6.6;	/* px per character of the 11px label font */
+
+	var prof = {
+		seconds: profileSeconds(),
+		running: null,		/* { pid, id, started, seconds } */
+		byPid: new Map(),	/* pid -> { state, msg, data, tree } */
+		zoom: null,		/* the node the graph is zoomed to */
+		drawn: null,		/* what the flame graph shows now */
+	};
+	/* The last profile result, for the browser test. */
+	window.pwProfile = null;
+
+	function profileSeconds() {
+		var v = parseInt(new URLSearchParams(window.location.search)
+		    .get('profile_s'), 10);
+		return isFinite(v) && v >= 1 && v <= 60 ? v : 5;
+	}
+
+	/* A request whose JSON answer, error or not, is wanted. */
+	function fetchJSON(path, opts) {
+		return fetch(path, Object.assign({ cache: 'no-store' },
+		    opts || {})).then(function (r) {
+			return r.json().then(function (d) { return d; },
+			    function () { return null; }).then(function (d) {
+				return { ok: r.ok, status: r.status, data: d };
+			});
+		}, function () {
+			return { ok: false, status: 0, data: null };
+		});
+	}
+
+	function profSet(pid, s) {
+		prof.byPid.set(pid, s);
+		if (st.selected === pid)
+			prof.zoom = null;
+		renderProfile();
+	}
+
+	function profError(pid, status, data, what) {
+		var msg, err = data && typeof data.error === 'string' ?
+		    data.error : '';
+
+		if (status === 401)
+			msg = 'Profiling needs the API token: this daemon has an ' +
+			    'api_token configured, and the dashboard does not send ' +
+			    'one. Start the profile with curl -H \'Authorization: ' +
+			    'Bearer <api_token>\' -XPOST -d \'{"seconds":' +
+			    prof.seconds + '}\' ' + window.location.origin +
+			    '/api/v1/processes/' + pid + '/profile, then read ' +
+			    'the "url" it answers, and that url + /folded for ' +
+			    'flamegraph.pl.';
+		else if (status === 0)
+			msg = what + ': the daemon is unreachable.';
+		else
+			msg = what + ' (HTTP ' + status + ')' + (err ? ': ' + err :
+			    '.');
+		profSet(pid, { state: 'error', msg: msg });
+	}
+
+	function startProfile(pid) {
+		if (prof.running)
+			return;
+		prof.running = { pid: pid, id: null, started: Date.now(),
+		    seconds: prof.seconds };
+		profSet(pid, { state: 'running' });
+		fetchJSON('/api/v1/processes/' + pid + '/profile', {
+			method: 'POST',
+			headers: { 'Content-Type': 'application/json',
+			    'Accept': 'application/json' },
+			body: JSON.stringify({ seconds: prof.seconds,
+			    hz: PROF_HZ }),
+		}).then(function (r) {
+			if (r.status !== 202 || !r.data || !isNum(r.data.id)) {
+				prof.running = null;
+				profError(pid, r.status, r.data,
+				    'Cannot profile pid ' + pid);
+				return;
+			}
+			prof.running.id = r.data.id;
+			pollProfile(pid, r.data.id,
+			    Date.now() + (prof.seconds + 30) * 1000);
+		});
+	}
+
+	function pollProfile(pid, id, deadline) {
+		setTimeout(function () {
+			fetchJSON('/api/v1/profiles/' + id).then(function (r) {
+				var d = r.data;
+				if (r.ok && d && d.status === 'running' &&
+				    Date.now() < deadline) {
+					renderProfile();
+					pollProfile(pid, id, deadline);
+					return;
+				}
+				if (!r.ok || !d || d.status !== 'done') {
+					prof.running = null;
+					if (r.ok && d && d.status === 'failed')
+						profSet(pid, { state: 'error',
+						    msg: 'The profile failed: ' +
+						    (d.error || 'no reason given') });
+					else if (r.ok)
+						profSet(pid, { state: 'error', msg:
+						    'The profile did not finish in time.' });
+					else
+						profError(pid, r.status, d,
+						    'Cannot read profile ' + id);
+					return;
+				}
+				return getText('/api/v1/profiles/' + id + '/folded')
+				    .then(function (text) {
+					prof.running = null;
+					if (text === null) {
+						profSet(pid, { state: 'error', msg:
+						    'Cannot read the stacks of profile ' +
+						    id + '.' });
+						return;
+					}
+					var res = { state: 'done', data: d,
+					    tree: parseFolded(text) };
+					window.pwProfile = { pid: pid, id: id,
+					    summary: d.summary, folded: text };
+					profSet(pid, res);
+				});
+			});
+		}, PROF_POLL_MS);
+	}
+
+	/* Folded stacks to a tree: { name, value, self, depth, kids, parent }. */
+	function parseFolded(text) {
+		var root = { name: 'all', value: 0, self: 0, depth: 0,
+		    kids: new Map(), parent: null }, maxDepth = 0;
+
+		text.split('\n').forEach(function (line) {
+			var sp = line.lastIndexOf(' '), n, node;
+			if (sp <= 0)
+				return;
+			n = Number(line.slice(sp + 1));
+			if (!isFinite(n) || n <= 0)
+				return;
+			node = root;
+			root.value += n;
+			line.slice(0, sp).split(';').forEach(function (f) {
+				var k = node.kids.get(f);
+				if (!k) {
+					k = { name: f, value: 0, self: 0,
+					    depth: node.depth + 1, kids: new Map(),
+					    parent: node };
+					node.kids.set(f, k);
+				}
+				k.value += n;
+				node = k;
+			});
+			node.self += n;
+			if (node.depth > maxDepth)
+				maxDepth = node.depth;
+		});
+		root.maxDepth = maxDepth;
+		return root;
+	}
+
+	/* Warm colours, the same for the same name. */
+	function frameColor(node) {
+		var h = 0, i, s = node.name;
+		if (node.depth === 0)
+			return '#d1d5db';
+		if (node.depth === 1)
+			return '#bfdbfe';	/* the thread */
+		for (i = 0; i < s.length; i++)
+			h = (h * 31 + s.charCodeAt(i)) >>> 0;
+		return 'hsl(' + (8 + h % 42) + ', ' + (72 + h % 18) + '%, ' +
+		    (58 + (h >>> 8) % 12) + '%)';
+	}
+
+	function frameTitle(node, total) {
+		var pct = total > 0 ? 100 * node.value / total : 0;
+		var what = node.depth === 0 ? 'all stacks' : node.depth === 1 ?
+		    'thread ' + node.name : node.name;
+		return what + ' \u2014 ' + node.value + ' sample' +
+		    (node.value === 1 ? '' : 's') + ' (' +
+		    (pct >= 10 || pct === 0 ? pct.toFixed(0) : pct.toFixed(1)) +
+		    ' %)' + (node.depth > 1 && node.self > 0 &&
+		    node.self !== node.value ? ', ' + node.self + ' self' : '');
+	}
+
+	function drawFlame(tree) {
+		var box = $('prof-flame'), W = box.clientWidth || 800;
+		var rows = tree.maxDepth + 1, H = rows * FLAME_ROW;
+		var zoom = prof.zoom || tree, total = tree.value, nodes = [];
+		var svg = document.createElementNS(SVGNS, 'svg'), n;
+
+		clear(box);
+		if (total <= 0) {
+			box.appendChild(el('p', 'na', 'no samples'));
+			return;
+		}
+		svg.setAttribute('class', 'flame-svg');
+		svg.setAttribute('width', String(W));
+		svg.setAttribute('height', String(H));
+		svg.setAttribute('viewBox', '0 0 ' + W + ' ' + H);
+		svg.setAttribute('role', 'img');
+		svg.setAttribute('aria-label', 'flame graph');
+
+		function frame(node, x, w, cls) {
+			var g = document.createElementNS(SVGNS, 'g');
+			var r = document.createElementNS(SVGNS, 'rect');
+			var t = document.createElementNS(SVGNS, 'title');
+			var y = H - (node.depth + 1) * FLAME_ROW, chars, label;
+
+			g.setAttribute('class', 'frame' + (cls ? ' ' + cls : ''));
+			g.setAttribute('data-name', node.name);
+			g.setAttribute('data-idx', String(nodes.length));
+			if (node.kids.size === 0)
+				g.setAttribute('data-leaf', '1');
+			nodes.push(node);
+			t.textContent = frameTitle(node, total);
+			g.appendChild(t);
+			r.setAttribute('x', x.toFixed(2));
+			r.setAttribute('y', String(y));
+			r.setAttribute('width', Math.max(w - 0.5, 0.5).toFixed(2));
+			r.setAttribute('height', String(FLAME_ROW - 1));
+			r.setAttribute('rx', '2');
+			r.setAttribute('fill', frameColor(node));
+			g.appendChild(r);
+			chars = Math.floor((w - 6) / FLAME_CHAR);
+			if (chars >= 3) {
+				label = node.depth === 0 ? (zoom === tree ? 'all' :
+				    'all (click to zoom out)') : node.name;
+				if (label.length > chars)
+					label = label.slice(0, chars - 1) + '\u2026';
+				var tx = document.createElementNS(SVGNS, 'text');
+				tx.setAttribute('x', (x + 3).toFixed(2));
+				tx.setAttribute('y', String(y + FLAME_ROW - 5));
+				tx.textContent = label;
+				g.appendChild(tx);
+			}
+			svg.appendChild(g);
+		}
+
+		function subtree(node, x, w) {
+			var kids, cx = x;
+			frame(node, x, w, node === tree ? 'root' :
+			    node === zoom ? 'focus' : '');
+			kids = Array.from(node.kids.values()).sort(function (a, b) {
+				return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+			});
+			kids.forEach(function (k) {
+				var kw = w * k.value / node.value;
+				if (kw >= 0.5)
+					subtree(k, cx, kw);
+				cx += kw;
+			});
+		}
+
+		/* The zoomed-to frame's callers span the width, dimmed. */
+		for (n = zoom.parent; n; n = n.parent)
+			frame(n, 0, W, n === tree ? 'anc root' : 'anc');
+		subtree(zoom, 0, W);
+
+		svg.addEventListener('mouseover', function (e) {
+			var g = e.target.closest && e.target.closest('g.frame');
+			if (g)
+				$('prof-hover').textContent = frameTitle(
+				    nodes[Number(g.getAttribute('data-idx'))], total);
+		});
+		svg.addEventListener('mouseleave', function () {
+			$('prof-hover').textContent = '';
+		});
+		svg.addEventListener('click', function (e) {
+			var g = e.target.closest && e.target.closest('g.frame');
+			var node;
+			if (!g)
+				return;
+			node = nodes[Number(g.getAttribute('data-idx'))];
+			prof.zoom = node === tree || node === zoom ?
+			    (node === zoom && node.parent ? node.parent : null) :
+			    node;
+			drawFlame(tree);
+		});
+		box.appendChild(svg);
+		prof.drawn = { tree: tree, zoom: prof.zoom, width: W };
+	}
+
+	function renderTopSelf(summary) {
+		var node = $('prof-top'), list, t, tr, tb;
+
+		clear(node);
+		list = summary && Array.isArray(summary.top_self) ?
+		    summary.top_self : [];
+		if (list.length === 0) {
+			notAvailable(node, 'no functions');
+			return;
+		}
+		t = el('table', 'top-self');
+		tr = el('tr');
+		tr.appendChild(el('th', null, 'function'));
+		tr.appendChild(el('th', 'num', 'self samples'));
+		tr.appendChild(el('th', 'num', '%'));
+		tr.appendChild(el('th', 'bar-h'));
+		t.appendChild(el('thead')).appendChild(tr);
+		tb = el('tbody');
+		list.slice(0, 10).forEach(function (f) {
+			var bar = el('div', 'bar'), pct = isNum(f.percent) ?
+			    f.percent : 0;
+			tr = el('tr');
+			tr.appendChild(el('td', 'fn', f.function || '?'));
+			tr.appendChild(el('td', 'num', isNum(f.samples) ?
+			    String(f.samples) : '–'));
+			tr.appendChild(el('td', 'num', fmtNum(f.percent, 1)));
+			bar.style.width = Math.max(0, Math.min(100, pct)) + '%';
+			var cell = el('td', 'bar-c');
+			cell.appendChild(bar);
+			tr.appendChild(cell);
+			tb.appendChild(tr);
+		});
+		t.appendChild(tb);
+		node.appendChild(t);
+	}
+
+	function profInfo(d) {
+		var s = d.summary || {}, ov = s.overhead || {}, parts = [];
+		parts.push((isNum(s.samples) ? s.samples : '?') + ' samples at ' +
+		    d.hz + ' Hz over ' + (isNum(s.duration_s) ?
+		    s.duration_s.toFixed(1) : d.seconds) + ' s');
+		if (Array.isArray(s.threads))
+			parts.push(s.threads.length + ' thread' +
+			    (s.threads.length === 1 ? '' : 's'));
+		if (isNum(s.samples_lost) && s.samples_lost > 0)
+			parts.push(s.samples_lost + ' lost');
+		if (isNum(ov.stopped_fraction))
+			parts.push('stopped ' + fmtNum(100 * ov.stopped_fraction, 1) +
+			    ' % of the time');
+		if (s.exited)
+			parts.push('the process exited');
+		parts.push('at ' + fmtTime(d.started));
+		return '(' + parts.join(' · ') + ')';
+	}
+
+	/* The profile section of the detail panel, for the selected pid. */
+	function renderProfile() {
+		var pid = st.selected, r = pid === null ? null :
+		    prof.byPid.get(pid), run = prof.running, status = '';
+		var btn = $('prof-start'), msg = $('prof-msg');
+
+		btn.textContent = 'Profile ' + prof.seconds + ' s';
+		btn.disabled = !!run || pid === null;
+		document.querySelectorAll('.bn-profile').forEach(function (b) {
+			b.disabled = !!run;
+		});
+		if (run && run.pid === pid)
+			status = 'profiling… ' + Math.min(run.seconds,
+			    Math.floor((Date.now() - run.started) / 1000)) +
+			    ' of ' + run.seconds + ' s';
+		else if (run)
+			status = 'a profile of pid ' + run.pid + ' is running';
+		$('prof-status').textContent = status;
+		if (r && r.state === 'error') {
+			msg.textContent = r.msg;
+			msg.hidden = false;
+		} else
+			msg.hidden = true;
+		if (!r || r.state !== 'done') {
+			$('prof-result').hidden = true;
+			$('prof-info').textContent = '';
+			prof.drawn = null;
+			return;
+		}
+		$('prof-info').textContent = profInfo(r.data);
+		$('prof-result').hidden = false;
+		if (!prof.drawn || prof.drawn.tree !== r.tree ||
+		    prof.drawn.zoom !== prof.zoom) {
+			drawFlame(r.tree);
+			renderTopSelf(r.data.summary);
+		}
+	}
+
 	/* --- side panels ----------------------------------------------------- */
 
 	function alertItem(a) {
@@ -868,6 +1264,21 @@
 						ul.appendChild(el('li', null, s));
 					});
 					it.appendChild(ul);
+				}
+				if (isNum(b.pid) && typeof b.profile_url === 'string' &&
+				    b.profile_url) {
+					var pb = el('button', 'btn bn-profile',
+					    'Profile');
+					pb.type = 'button';
+					pb.title = 'Sample its stacks for ' +
+					    prof.seconds + ' s and show a flame graph';
+					pb.disabled = !!prof.running;
+					pb.addEventListener('click', function (e) {
+						e.stopPropagation();
+						select(b.pid);
+						startProfile(b.pid);
+					});
+					it.appendChild(pb);
 				}
 				if (isNum(b.pid))
 					it.addEventListener('click', function () {
@@ -1014,6 +1425,19 @@
 			});
 		});
 		$('d-close').addEventListener('click', unselect);
+		$('prof-start').addEventListener('click', function () {
+			if (st.selected !== null)
+				startProfile(st.selected);
+		});
+		renderProfile();
+		var resizeTimer = null;
+		window.addEventListener('resize', function () {
+			clearTimeout(resizeTimer);
+			resizeTimer = setTimeout(function () {
+				prof.drawn = null;
+				renderProfile();
+			}, 150);
+		});
 		if (typeof window.Dygraph !== 'function') {
 			$('banner').dataset.sticky = '1';
 			banner('Charts are unavailable: the chart library ' +

@@ -10,7 +10,12 @@
 //   PW_HOSTILE_PID   a process whose name and command line are HTML
 //   PW_HOSTILE_COMM, PW_HOSTILE_CMD   what they must show as, literally
 //   PW_ALERT_RULE    a rule that fires for the spinner; empty: skip
-//   PW_SCREENSHOT    where to save a screenshot
+//   PW_HOT_FN        the function the spinner spends its time in, the
+//                    widest leaf of its flame graph (default "main")
+//   PW_PROFILE_S     seconds the "Profile" button samples for (default 1,
+//                    passed to the page as ?profile_s=)
+//   PW_SCREENSHOT    where to save a screenshot (and, beside it,
+//                    NAME-profile.png: the profile section close up)
 //   PW_PROFILE       a fresh directory for the browser profile
 //   PW_MODE          "full" (default), "nodygraphs" (the chart library
 //                    is missing: the page must say so), or "load" (only
@@ -52,6 +57,8 @@ async function waitTrue(page, what, fn, arg) {
 // A 404 from an API the dashboard treats as optional is not an error of
 // the page (Chromium logs every failed fetch to the console).
 const optional = /\/api\/v1\/(alerts|bottlenecks|processes\/\d+\/(stats|threads))/;
+// Answers the test fakes on purpose (a 401 and a 409 for a profile).
+let faked = null;
 
 async function main() {
 	if (!base)
@@ -74,6 +81,8 @@ async function main() {
 			return;
 		const where = m.location() && m.location().url || '';
 		if (/status of 404/.test(m.text()) && optional.test(where))
+			ignored.push(where);
+		else if (faked && faked.test(m.text() + ' ' + where))
 			ignored.push(where);
 		else
 			errors.push(`${m.text()} (${where})`);
@@ -103,7 +112,9 @@ async function full(page, errors, dialogs, ignored) {
 	const spin = Number(env.PW_SPIN_PID);
 	const hostile = Number(env.PW_HOSTILE_PID);
 
-	const resp = await page.goto(base + '/', { waitUntil: 'load' });
+	const profS = Number(env.PW_PROFILE_S || 1);
+	const resp = await page.goto(base + `/?profile_s=${profS}`,
+	    { waitUntil: 'load' });
 	ok(resp && resp.status() === 200, 'GET / answers 200');
 	ok(await page.evaluate(() => typeof window.Dygraph === 'function'),
 	    'Dygraph loaded from /static/dygraphs/');
@@ -212,18 +223,122 @@ async function full(page, errors, dialogs, ignored) {
 	await page.waitForFunction((p) => document.getElementById('d-pid')
 	    .textContent === String(p) && window.pwCharts.cpu.numRows() >= 3,
 	    spin, { timeout });
-	await page.waitForTimeout(1500);
+	await profileTest(page, spin, profS);
+	await page.waitForTimeout(500);
 	if (env.PW_SCREENSHOT) {
 		await page.screenshot({ path: env.PW_SCREENSHOT, fullPage: true });
 		console.log(`# screenshot: ${env.PW_SCREENSHOT}`);
+		// And the profile section alone, at full size.
+		const close = env.PW_SCREENSHOT.replace(/(\.png)?$/, '-profile.png');
+		if (await page.locator('#prof-flame svg').count()) {
+			await page.locator('#d-profile').screenshot({ path: close });
+			console.log(`# screenshot: ${close}`);
+		}
 	}
 
-	if (ignored.length)
-		console.log(`# ${ignored.length} 404s from optional endpoints ` +
-		    `not counted, e.g. ${ignored[0]}`);
+	const opt = ignored.filter((u) => optional.test(u));
+	if (opt.length)
+		console.log(`# ${opt.length} 404s from optional endpoints ` +
+		    `not counted, e.g. ${opt[0]}`);
+	if (ignored.length > opt.length)
+		console.log(`# ${ignored.length - opt.length} faked profile ` +
+		    'refusals not counted');
 	ok(dialogs.length === 0, 'no dialog was opened', dialogs.join('; '));
 	ok(errors.length === 0, 'no console errors, CSP violations or page errors',
 	    errors.slice(0, 5).join(' | '));
+}
+
+// The spinner's "Profile" button: refusals the daemon may give (faked
+// here: this daemon has no token), then a real profile and its flame graph.
+async function profileTest(page, spin, profS) {
+	const hot = env.PW_HOT_FN || 'main';
+	const btn = '#prof-start';
+	const label = (await page.textContent(btn)).trim();
+	ok(label === `Profile ${profS} s`,
+	    'the profile button names its duration from ?profile_s=', label);
+
+	const route = '**/api/v1/processes/*/profile';
+	faked = /status of (401|409).*\/profile/;
+	for (const [status, error, want] of [
+	    [401, 'unauthorized: this request needs Authorization: Bearer ' +
+	     '<api_token>', /needs the API token.*curl -H 'Authorization: Bearer/],
+	    [409, 'a profile is already running: one at a time',
+	     /HTTP 409\): a profile is already running: one at a time/]]) {
+		await page.route(route, (r) => r.fulfill({ status,
+		    contentType: 'application/json',
+		    body: JSON.stringify({ error }) }));
+		await page.click(btn);
+		await waitTrue(page, `a ${status} answer to Profile is explained`,
+		    (re) => !document.getElementById('prof-msg').hidden &&
+		    new RegExp(re).test(
+		    document.getElementById('prof-msg').textContent) &&
+		    !document.getElementById('prof-start').disabled, want.source);
+		await page.unroute(route);
+	}
+
+	const t0 = Date.now();
+	await page.click(btn);
+	ok(await page.evaluate(() => document.getElementById('prof-start')
+	    .disabled), 'the profile button is disabled while profiling');
+	if (!await waitTrue(page, 'Profile draws a flame graph with frames',
+	    () => document.querySelectorAll('#prof-flame g.frame rect')
+	    .length >= 1 && document.getElementById('prof-msg').hidden))
+		return;
+	console.log(`# profile of ${profS} s shown after ${Date.now() - t0} ms`);
+	const leaf = await page.evaluate(() => {
+		let best = null, bw = -1;
+		for (const g of document.querySelectorAll(
+		    '#prof-flame g.frame[data-leaf]')) {
+			const w = Number(g.querySelector('rect').getAttribute('width'));
+			if (w > bw) {
+				bw = w;
+				best = g;
+			}
+		}
+		return best && { idx: best.getAttribute('data-idx'), width: bw,
+		    title: best.querySelector('title').textContent,
+		    label: (best.querySelector('text') || {}).textContent || '',
+		    svgWidth: Number(best.ownerSVGElement.getAttribute('width')) };
+	});
+	ok(leaf && leaf.title.startsWith(`${hot} \u2014 `) &&
+	    /\d+ samples? \([\d.]+ %\)/.test(leaf.title),
+	    `the widest leaf frame is ${hot}, titled "name \u2014 N samples (P %)"`,
+	    JSON.stringify(leaf));
+	ok(leaf && leaf.label === hot, 'the widest leaf frame is labelled',
+	    leaf && leaf.label);
+	ok(leaf && leaf.width > leaf.svgWidth / 2,
+	    'the spinner\'s hot frame spans most of the graph',
+	    leaf && `${leaf.width} of ${leaf.svgWidth}`);
+	await waitTrue(page, 'the top functions list the hot function',
+	    (f) => [...document.querySelectorAll('#prof-top td.fn')]
+	    .some((td) => td.textContent === f), hot);
+	ok(/\d+ samples at \d+ Hz/.test(await page.textContent('#prof-info')),
+	    'the profile summary line shows samples and rate');
+
+	// Zoom in on the hot frame, out again from the root.
+	const sel = `#prof-flame g.frame[data-idx="${leaf.idx}"]`;
+	await page.click(sel);
+	await waitTrue(page, 'clicking a frame zooms to it',
+	    () => document.querySelector('#prof-flame g.frame.focus') !== null);
+	await page.click('#prof-flame g.frame.root');
+	await waitTrue(page, 'clicking the root zooms out',
+	    () => !document.querySelector('#prof-flame g.frame.focus') &&
+	    !document.querySelector('#prof-flame g.frame.anc'));
+	// Hover the hot frame, so the screenshot shows its details line.
+	const sel2 = '#prof-flame g.frame[data-leaf] rect';
+	const widest = await page.evaluate((s) => {
+		let bi = 0, bw = -1;
+		document.querySelectorAll(s).forEach((r, i) => {
+			const w = Number(r.getAttribute('width'));
+			if (w > bw) { bw = w; bi = i; }
+		});
+		return bi;
+	}, sel2);
+	await page.locator(sel2).nth(widest).hover();
+	await waitTrue(page, 'hovering a frame shows its samples',
+	    (f) => document.getElementById('prof-hover').textContent
+	    .startsWith(f + ' \u2014 '), hot);
+	faked = null;
 }
 
 async function noDygraphs(page, errors) {
