@@ -2,16 +2,20 @@
 # bench/soak.sh: a bounded soak run of procwatchd (issue 8); not part of
 # make check.  The daemon monitors a farm of FARM (default 200) processes
 # (bench/pw_farm) every second, with an api_token, while for WARMUP
-# (default 60) and then DURATION (default 300) seconds
+# (default 60) + DURATION (default 300) seconds, without a break,
 #   - wrk (-t2 -c16, bench/soak_paths.lua) rotates GETs over
 #     /api/v1/processes, /api/v1/processes/PID, .../PID/samples?limit=100,
 #     /metrics, /api/v1/bottlenecks and /healthz, and
 #   - a second wrk (-t1 -c1, bench/soak_push.lua) POSTs a batch of
 #     PUSH_BATCH (50) custom series values to /api/v1/custom with the
 #     Bearer token, pausing PUSH_MS (100) ms after each response.
-# The daemon's VmRSS is taken after the warm-up and after the soak, each
-# 2 s after the load stopped.  It prints wrk's request counts, non-2xx
-# responses and socket errors, the push failures, the VmRSS difference,
+# The daemon's VmRSS is taken at the end of the warm-up and DURATION
+# seconds later, both under load.  The load runs on through the baseline
+# on purpose: MHD hands each new connection to one of its two worker
+# threads, each with its own malloc arena, and a new set of connections
+# after a pause is spread differently, which shows as a one-off step in
+# VmRSS.  It prints wrk's request counts, non-2xx responses and socket
+# errors (over the whole run), the push failures, the VmRSS difference,
 # the sampling cycle p50/p99, the jitter p99 and the sample errors, and
 # exits 1 on any error or if VmRSS grew by more than RSS_MAX_PCT (1) %.
 #
@@ -26,8 +30,10 @@
 # HISTORY seconds exceed WARMUP.  The custom series rings (custom_history,
 # 360 points) fill in 36 s at 10 pushes a second.  The push loop is a wrk
 # rather than curl so that the load generator forks nothing: every fork
-# on the machine goes into the daemon's process-event ring (8192 events)
-# and table, whose pages are also touched lazily.
+# on the machine goes into the daemon's process-event ring (8192 events),
+# whose pages are touched lazily too, and /api/v1/bottlenecks allocates
+# in proportion to the events it holds (the script prints its fill at
+# the end).
 #
 # Everything stays on 127.0.0.1; every process started is stopped by its
 # pid on exit (PW_KEEP=1 keeps the work directory).
@@ -103,32 +109,27 @@ for i in $(seq 300); do [ "$(nprocs)" -ge "$((FARM_N + 1))" ] 2>/dev/null && bre
 [ "$(nprocs)" -ge "$((FARM_N + 1))" ] 2>/dev/null || die "the farm was not picked up"
 
 # --- the load ----------------------------------------------------------------
-# rss_log SECONDS: the daemon's VmRSS every 10 s, "elapsed_s kB".
+# rss_log: the daemon's VmRSS every 10 s until it exits or is stopped,
+# "elapsed_s kB".
 rss_log() {
-	local t=0
-	while :; do
+	local t=0 z=""
+	trap '[ -n "$z" ] && kill "$z" 2>/dev/null; exit 0' TERM
+	while kill -0 "$D" 2>/dev/null; do
 		echo "$t $(rss_kb "$D")"
-		[ "$t" -lt "$1" ] || break
-		sleep 10; t=$((t + 10))
+		sleep 10 & z=$!
+		wait "$z"; z=""
+		t=$((t + 10))
 	done
 }
-
-# phase NAME SECONDS: both wrks side by side, and the VmRSS log.
-phase() {
-	local name=$1 secs=$2 w p r
-	# shellcheck disable=SC2086
-	wrk $WRK_ARGS -d"${secs}s" --latency -s "$S/soak_paths.lua" "$URL" \
-	    -- $KIDS >"$WORK/$name.wrk" 2>&1 &
-	w=$!; started "$w"
-	# shellcheck disable=SC2086
-	wrk -t1 -c1 --timeout 5s -d"${secs}s" -s "$S/soak_push.lua" "$URL" \
-	    -- "$TOKEN" "$PUSH_BATCH" "$PUSH_MS" $KIDS >"$WORK/$name.push" 2>&1 &
-	p=$!; started "$p"
-	rss_log "$secs" >"$WORK/$name.rss" &
-	r=$!; started "$r"
-	wait "$w"; stopped "$w"
-	wait "$p"; stopped "$p"
-	wait "$r"; stopped "$r"
+# events_fill: how many events the daemon's process-event ring holds.
+events_fill() {
+	curl -s --max-time 10 "$URL/api/v1/events?limit=100000" |
+	    sed -n 's/^{"available":true,"count":\([0-9]*\),.*/\1/p'
+}
+# at SECONDS: sleep until SECONDS after T0 (microseconds, EPOCHREALTIME).
+at() {
+	local d=$(( T0 + $1 * 1000000 - ${EPOCHREALTIME/./} ))
+	[ "$d" -gt 0 ] && sleep "$((d / 1000000)).$(printf '%06d' $((d % 1000000)))"
 }
 
 # wrk_report NAME: prints the figures; returns non-zero on any error.
@@ -172,32 +173,48 @@ push_report() {
 FAIL=0
 echo "# soak: $(nproc) cores, $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo), kernel $(uname -r), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "# farm $FARM_N processes + parent, interval 1000 ms, history $HISTORY; reads: wrk $WRK_ARGS over 6 paths; push: wrk -t1 -c1, $PUSH_BATCH values then $PUSH_MS ms pause"
-echo "# warm-up ${WARMUP} s, soak ${DURATION} s"
+echo "# warm-up ${WARMUP} s, soak ${DURATION} s, one continuous load"
 [ "$HISTORY" -lt "$WARMUP" ] ||
 	echo "# warning: history $HISTORY >= warm-up $WARMUP s: the sample rings are still filling, VmRSS will grow by ~48 B/process/s"
 rss_start=$(rss_kb "$D")
 
-phase warmup "$WARMUP"
-echo "warm-up (${WARMUP} s):"
-wrk_report warmup || FAIL=1
-push_report warmup "$WARMUP" || FAIL=1
-sleep 2			# let in-flight work finish: measure a quiet daemon
+# Both wrks run 3 s past the second VmRSS reading, so that it is taken
+# under the same load as the first.
+T0=${EPOCHREALTIME/./}
+TOTAL=$((WARMUP + DURATION + 3))
+# shellcheck disable=SC2086
+wrk $WRK_ARGS -d"${TOTAL}s" --latency -s "$S/soak_paths.lua" "$URL" \
+    -- $KIDS >"$WORK/soak.wrk" 2>&1 &
+W1=$!; started "$W1"
+# shellcheck disable=SC2086
+wrk -t1 -c1 --timeout 5s -d"${TOTAL}s" -s "$S/soak_push.lua" "$URL" \
+    -- "$TOKEN" "$PUSH_BATCH" "$PUSH_MS" $KIDS >"$WORK/soak.push" 2>&1 &
+W2=$!; started "$W2"
+rss_log >"$WORK/rss.log" &
+RL=$!; started "$RL"
+
+at "$WARMUP"
 rss0=$(rss_kb "$D")
 metrics warm
-
-phase soak "$DURATION"
-echo "soak (${DURATION} s):"
-wrk_report soak || FAIL=1
-push_report soak "$DURATION" || FAIL=1
+at "$((WARMUP + DURATION))"
+rss1=$(rss_kb "$D")
+metrics end
+wait "$W1"; stopped "$W1"
+wait "$W2"; stopped "$W2"
 sleep 2
 kill -0 "$D" 2>/dev/null || { echo "  procwatchd died"; FAIL=1; }
-rss1=$(rss_kb "$D")
+rss_quiet=$(rss_kb "$D")
 hwm=$(hwm_kb "$D")
-metrics end
+ev1=$(events_fill)	# last: a full ring is a large response
+kill -TERM "$RL" 2>/dev/null; wait "$RL" 2>/dev/null; stopped "$RL"
 
-echo "  VmRSS every 10 s of the soak (kB): $(awk '{ printf "%s%s", (NR > 1 ? " " : ""), $2 }' "$WORK/soak.rss")"
+echo "load (${TOTAL} s: warm-up, soak, 3 s):"
+wrk_report soak || FAIL=1
+push_report soak "$TOTAL" || FAIL=1
+echo "  VmRSS every 10 s from the start of the load (kB): $(awk '{ printf "%s%s", (NR > 1 ? " " : ""), $2 }' "$WORK/rss.log")"
 pct=$(awk -v a="$rss0" -v b="$rss1" 'BEGIN { printf "%+.2f", (b - a) * 100 / a }')
-echo "  VmRSS: at start $rss_start kB, after warm-up $rss0 kB, after soak $rss1 kB ($pct %), peak (VmHWM) $hwm kB"
+echo "  VmRSS: before the load $rss_start kB, after the ${WARMUP} s warm-up $rss0 kB, ${DURATION} s later $rss1 kB ($pct %); 2 s after the load $rss_quiet kB, peak (VmHWM) $hwm kB"
+echo "  process events in the daemon's ring at the end: ${ev1:-?} of 8192"
 if awk -v p="$pct" -v lim="$RSS_MAX_PCT" 'BEGIN { exit !(p > lim) }'; then
 	echo "  VmRSS grew by more than $RSS_MAX_PCT %"
 	FAIL=1
@@ -206,7 +223,7 @@ q='procwatch_sampling_cycle_duration_seconds{quantile='
 echo "  sampling cycle p50 $(ms "$(m end "$q\"0.5\"}")") ms, p99 $(ms "$(m end "$q\"0.99\"}")") ms; jitter p99 $(ms "$(m end procwatch_sampling_jitter_seconds)") ms (daemon's figures over its last 1024 cycles)"
 c0=$(m warm procwatch_sampling_cycles_total); c1=$(m end procwatch_sampling_cycles_total)
 e0=$(m warm procwatch_sample_errors_total); e1=$(m end procwatch_sample_errors_total)
-echo "  cycles during the soak: $(awk -v a="$c0" -v b="$c1" 'BEGIN { print b - a }') (about $((DURATION + 2)) expected); samples in all $(m end procwatch_samples_total); processes alive $(m end 'procwatch_processes{state="alive"}')"
+echo "  cycles during the soak: $(awk -v a="$c0" -v b="$c1" 'BEGIN { print b - a }') (about $DURATION expected); samples in all $(m end procwatch_samples_total); processes alive $(m end 'procwatch_processes{state="alive"}')"
 echo "  sample errors: $e1 in all, $(awk -v a="$e0" -v b="$e1" 'BEGIN { print b - a }') during the soak"
 [ "${e1:-x}" = 0 ] || FAIL=1
 nlog=$(grep -ciE 'error|warn|fail' "$WORK/daemon.log")
