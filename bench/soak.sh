@@ -84,7 +84,7 @@ ms() { awk -v v="$1" 'BEGIN { if (v == "") print "?"; else printf "%.3f", v * 10
 # --- the farm and the daemon ----------------------------------------------
 "$B/bench/pw_farm" "$FARM_N" >"$WORK/farm.out" 2>&1 &
 FARM=$!; started "$FARM"
-for i in $(seq 600); do grep -q '^ready' "$WORK/farm.out" && break; sleep 0.1; done
+for _ in $(seq 600); do grep -q '^ready' "$WORK/farm.out" && break; sleep 0.1; done
 grep -q '^ready' "$WORK/farm.out" || die "pw_farm did not get ready"
 KIDS=$(grep -v ready "$WORK/farm.out" | tr '\n' ' ')
 
@@ -96,7 +96,7 @@ JSON
 "$B/daemon/procwatchd" --config "$WORK/soak.json" 2>"$WORK/daemon.log" &
 D=$!; started "$D"
 PORT=""
-for i in $(seq 300); do
+for _ in $(seq 300); do
 	PORT=$(sed -n 's|.*listening on http://127\.0\.0\.1:\([0-9]*\)/.*|\1|p' "$WORK/daemon.log" | head -1)
 	[ -n "$PORT" ] && break
 	kill -0 "$D" 2>/dev/null || break
@@ -105,7 +105,7 @@ done
 [ -n "$PORT" ] || { cat "$WORK/daemon.log"; die "procwatchd did not start"; }
 URL="http://127.0.0.1:$PORT"
 nprocs() { curl -s "$URL/healthz" | sed -n 's/.*"processes":\([0-9]*\).*/\1/p'; }
-for i in $(seq 300); do [ "$(nprocs)" -ge "$((FARM_N + 1))" ] 2>/dev/null && break; sleep 0.2; done
+for _ in $(seq 300); do [ "$(nprocs)" -ge "$((FARM_N + 1))" ] 2>/dev/null && break; sleep 0.2; done
 [ "$(nprocs)" -ge "$((FARM_N + 1))" ] 2>/dev/null || die "the farm was not picked up"
 
 # --- the load ----------------------------------------------------------------

@@ -10,6 +10,9 @@
 
 #include <errno.h>
 #include <getopt.h>
+#ifdef HAVE_MALLOPT
+#include <malloc.h>
+#endif
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -49,6 +52,22 @@ usage(FILE *f)
 	    "  -V, --version       print the version and exit\n"
 	    "  -h, --help          print this help and exit\n",
 	    DEFAULT_CONFIG);
+}
+
+/*
+ * Large temporary buffers (a big /metrics page, a bottlenecks walk over
+ * the events ring) are made and freed by HTTP threads.  glibc raises its
+ * mmap and trim thresholds after the first such free and from then on
+ * keeps the memory in those threads' arenas for good; fixed thresholds
+ * send large blocks to mmap, which returns them on free.
+ */
+static void
+tune_malloc(void)
+{
+#ifdef HAVE_MALLOPT
+	(void)mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+	(void)mallopt(M_TRIM_THRESHOLD, 1024 * 1024);
+#endif
 }
 
 /* Descriptors are kept open per monitored process: lift the soft limit. */
@@ -457,6 +476,7 @@ main(int argc, char **argv)
 	sigaddset(&sigs, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);	/* threads inherit it */
 	signal(SIGPIPE, SIG_IGN);
+	tune_malloc();
 	raise_nofile();
 
 	/* libcurl's global state is set up before any thread exists. */
