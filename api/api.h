@@ -117,6 +117,15 @@ struct cJSON	*api_json_sample(const struct pw_sample *, uint64_t mem_total,
 /* A JSON {"error": msg} object; NULL when out of memory. */
 struct cJSON	*api_json_error(const char *msg);
 
+/*
+ * For handlers that answer with an HTTP status and a message: format the
+ * message into err and return `status`; api_oom() empties err and returns
+ * 500.
+ */
+unsigned	 api_fail(char *err, size_t errlen, unsigned status,
+		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+unsigned	 api_oom(char *err, size_t errlen);
+
 /* Enough for "YYYY-MM-DDTHH:MM:SS.mmmZ" and its NUL. */
 #define API_RFC3339_LEN	25
 

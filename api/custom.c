@@ -47,19 +47,6 @@ struct item {
 	char			target[PW_CUSTOM_TARGET_MAX + 1];
 };
 
-static unsigned fail(char *, size_t, unsigned, const char *, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static unsigned
-fail(char *err, size_t errlen, unsigned status, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return status;
-}
 
 static int64_t
 wall_ms(void)
@@ -98,7 +85,7 @@ item_parse(struct pw_monitor *mon, const cJSON *o, const char *at,
 	int rc;
 
 	if (!cJSON_IsObject(o))
-		return fail(err, errlen, HTTP_BAD_REQUEST, "%s%sbody: must be "
+		return api_fail(err, errlen, HTTP_BAD_REQUEST, "%s%sbody: must be "
 		    "an object with name and value", at, sep);
 	cJSON_ArrayForEach(f, o) {
 		const cJSON **slot =
@@ -110,22 +97,22 @@ item_parse(struct pw_monitor *mon, const cJSON *o, const char *at,
 		    strcmp(f->string, "ts") == 0 ? &ts : NULL;
 
 		if (slot == NULL)
-			return fail(err, errlen, HTTP_BAD_REQUEST, "%s%s%.64s: "
+			return api_fail(err, errlen, HTTP_BAD_REQUEST, "%s%s%.64s: "
 			    "unknown field (expected name, value, pid, "
 			    "target, labels, ts)", at, sep, f->string);
 		if (*slot != NULL)
-			return fail(err, errlen, HTTP_BAD_REQUEST, "%s%s%s: "
+			return api_fail(err, errlen, HTTP_BAD_REQUEST, "%s%s%s: "
 			    "repeated", at, sep, f->string);
 		*slot = f;
 	}
 	memset(it, 0, sizeof(*it));
 	if (!cJSON_IsString(name) || !pw_custom_name_valid(name->valuestring))
-		return fail(err, errlen, HTTP_BAD_REQUEST, "%s%sname: must be "
+		return api_fail(err, errlen, HTTP_BAD_REQUEST, "%s%sname: must be "
 		    "a string matching [a-zA-Z_:][a-zA-Z0-9_:]*, at most %d "
 		    "bytes", at, sep, PW_CUSTOM_NAME_MAX);
 	it->pt.name = name->valuestring;
 	if (!cJSON_IsNumber(value) || !isfinite(value->valuedouble))
-		return fail(err, errlen, HTTP_BAD_REQUEST, "%s%svalue: must be "
+		return api_fail(err, errlen, HTTP_BAD_REQUEST, "%s%svalue: must be "
 		    "a finite number", at, sep);
 	it->pt.value = value->valuedouble;
 	it->pt.ts_ms = now_ms;
@@ -136,28 +123,28 @@ item_parse(struct pw_monitor *mon, const cJSON *o, const char *at,
 			it->pt.ts_ms = (int64_t)ts->valuedouble;
 		else if (!cJSON_IsString(ts) ||
 		    api_parse_rfc3339(ts->valuestring, &it->pt.ts_ms) < 0)
-			return fail(err, errlen, HTTP_BAD_REQUEST, "%s%sts: must "
+			return api_fail(err, errlen, HTTP_BAD_REQUEST, "%s%sts: must "
 			    "be an RFC 3339 time or milliseconds since the "
 			    "epoch", at, sep);
 	}
 	if (pid != NULL && target != NULL)
-		return fail(err, errlen, HTTP_BAD_REQUEST, "%s%spid: give pid "
+		return api_fail(err, errlen, HTTP_BAD_REQUEST, "%s%spid: give pid "
 		    "or target, not both", at, sep);
 	if (pid != NULL) {
 		if (!cJSON_IsNumber(pid) || pid->valuedouble < 1 ||
 		    pid->valuedouble > 4194304 ||
 		    pid->valuedouble != floor(pid->valuedouble))
-			return fail(err, errlen, HTTP_BAD_REQUEST, "%s%spid: must "
+			return api_fail(err, errlen, HTTP_BAD_REQUEST, "%s%spid: must "
 			    "be a process id", at, sep);
 		rc = pw_store_snapshot_pid(pw_monitor_store(mon),
 		    (pid_t)pid->valuedouble, &snap);
 		if (rc == -ENOMEM)
-			return fail(err, errlen, HTTP_SERVER_ERROR,
+			return api_fail(err, errlen, HTTP_SERVER_ERROR,
 			    "out of memory");
 		if (rc < 0 || snap->n == 0 || !snap->procs[0].alive) {
 			if (rc == 0)
 				pw_snapshot_free(snap);
-			return fail(err, errlen, HTTP_BAD_REQUEST, "%s%spid: no "
+			return api_fail(err, errlen, HTTP_BAD_REQUEST, "%s%spid: no "
 			    "monitored process with pid %ld", at, sep,
 			    (long)pid->valuedouble);
 		}
@@ -171,7 +158,7 @@ item_parse(struct pw_monitor *mon, const cJSON *o, const char *at,
 	} else if (target != NULL) {
 		if (!cJSON_IsString(target) ||
 		    !target_known(mon, target->valuestring))
-			return fail(err, errlen, HTTP_BAD_REQUEST, "%s%starget: "
+			return api_fail(err, errlen, HTTP_BAD_REQUEST, "%s%starget: "
 			    "must name a configured target", at, sep);
 		it->pt.scope = PW_CUSTOM_TARGET;
 		snprintf(it->target, sizeof(it->target), "%s",
@@ -181,16 +168,16 @@ item_parse(struct pw_monitor *mon, const cJSON *o, const char *at,
 		it->pt.scope = PW_CUSTOM_HOST;
 	if (labels != NULL) {
 		if (!cJSON_IsObject(labels))
-			return fail(err, errlen, HTTP_BAD_REQUEST, "%s%slabels: "
+			return api_fail(err, errlen, HTTP_BAD_REQUEST, "%s%slabels: "
 			    "must be an object of strings", at, sep);
 		n = 0;
 		cJSON_ArrayForEach(f, labels) {
 			if (n == PW_CUSTOM_LABELS_MAX)
-				return fail(err, errlen, HTTP_BAD_REQUEST,
+				return api_fail(err, errlen, HTTP_BAD_REQUEST,
 				    "%s%slabels: at most %d labels", at, sep,
 				    PW_CUSTOM_LABELS_MAX);
 			if (!cJSON_IsString(f))
-				return fail(err, errlen, HTTP_BAD_REQUEST,
+				return api_fail(err, errlen, HTTP_BAD_REQUEST,
 				    "%s%slabels.%.64s: must be a string", at,
 				    sep, f->string);
 			it->l[n].name = f->string;
@@ -200,7 +187,7 @@ item_parse(struct pw_monitor *mon, const cJSON *o, const char *at,
 		it->pt.nlabels = n;
 	}
 	if (pw_custom_point_check(&it->pt, perr, sizeof(perr)) < 0)
-		return fail(err, errlen, HTTP_BAD_REQUEST, "%s%s%s", at, sep,
+		return api_fail(err, errlen, HTTP_BAD_REQUEST, "%s%s%s", at, sep,
 		    perr);
 	return HTTP_OK;
 }
@@ -221,21 +208,21 @@ api_custom_push(struct pw_monitor *mon, const char *body, size_t len,
 
 	*out = NULL;
 	if (cs == NULL)
-		return fail(err, errlen, 404, "custom metrics are not enabled");
+		return api_fail(err, errlen, 404, "custom metrics are not enabled");
 	if (body == NULL || len == 0)
-		return fail(err, errlen, HTTP_BAD_REQUEST, "body: expected a "
+		return api_fail(err, errlen, HTTP_BAD_REQUEST, "body: expected a "
 		    "JSON object or array");
 	if ((root = cJSON_ParseWithLength(body, len)) == NULL)
-		return fail(err, errlen, HTTP_BAD_REQUEST, "body: not valid "
+		return api_fail(err, errlen, HTTP_BAD_REQUEST, "body: not valid "
 		    "JSON");
 	n = cJSON_IsArray(root) ? (size_t)cJSON_GetArraySize(root) : 1;
 	if (cJSON_IsArray(root) && (n == 0 || n > API_CUSTOM_BATCH_MAX)) {
-		status = fail(err, errlen, HTTP_BAD_REQUEST, "body: an array "
+		status = api_fail(err, errlen, HTTP_BAD_REQUEST, "body: an array "
 		    "of 1 to %d points", API_CUSTOM_BATCH_MAX);
 		goto out;
 	}
 	if ((items = calloc(n, sizeof(*items))) == NULL) {
-		status = fail(err, errlen, HTTP_SERVER_ERROR, "out of memory");
+		status = api_fail(err, errlen, HTTP_SERVER_ERROR, "out of memory");
 		goto out;
 	}
 	if (!cJSON_IsArray(root))
@@ -256,12 +243,12 @@ api_custom_push(struct pw_monitor *mon, const char *body, size_t len,
 		rc = pw_custom_put(cs, &items[i].pt, "push", now, perr,
 		    sizeof(perr));
 		if (rc == -ENOSPC) {
-			status = fail(err, errlen, HTTP_INSUFFICIENT, "[%zu]: %s "
+			status = api_fail(err, errlen, HTTP_INSUFFICIENT, "[%zu]: %s "
 			    "(%zu accepted)", i, perr, i);
 			goto out;
 		}
 		if (rc < 0) {
-			status = fail(err, errlen, rc == -ENOMEM ?
+			status = api_fail(err, errlen, rc == -ENOMEM ?
 			    HTTP_SERVER_ERROR : HTTP_BAD_REQUEST, "[%zu]: %s",
 			    i, perr);
 			goto out;
@@ -271,7 +258,7 @@ api_custom_push(struct pw_monitor *mon, const char *body, size_t len,
 	if ((o = cJSON_CreateObject()) == NULL ||
 	    cJSON_AddNumberToObject(o, "accepted", (double)n) == NULL) {
 		cJSON_Delete(o);
-		status = fail(err, errlen, HTTP_SERVER_ERROR, "out of memory");
+		status = api_fail(err, errlen, HTTP_SERVER_ERROR, "out of memory");
 		goto out;
 	}
 	*out = o;

@@ -21,6 +21,7 @@
  * invalid sequences through into the output.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdbool.h>
@@ -339,4 +340,23 @@ api_json_error(const char *msg)
 		return NULL;
 	}
 	return o;
+}
+
+unsigned
+api_fail(char *err, size_t errlen, unsigned status, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return status;
+}
+
+unsigned
+api_oom(char *err, size_t errlen)
+{
+	if (errlen > 0)
+		err[0] = '\0';
+	return 500;
 }

@@ -37,34 +37,12 @@
 #define HTTP_FORBIDDEN		403
 #define HTTP_NOT_FOUND		404
 #define HTTP_CONFLICT		409
-#define HTTP_INTERNAL		500
 
 #define OVERHEAD_BASIS	"stopped_*: wall time from the first thread " \
 	"seen stopped to the last PTRACE_CONT of each sample; cpu_*: " \
 	"the target's CPU-seconds per wall second in 300 ms before and " \
 	"during sampling; the ratio is its progress (slowdown when CPU-bound)"
 
-static unsigned fail(char *, size_t, unsigned, const char *, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static unsigned
-fail(char *err, size_t errlen, unsigned status, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return status;
-}
-
-static unsigned
-oom(char *err, size_t errlen)
-{
-	if (errlen > 0)
-		err[0] = '\0';
-	return HTTP_INTERNAL;
-}
 
 /* An integer member from lo to hi; absent keeps *out.  false: bad. */
 static bool
@@ -104,20 +82,20 @@ api_profile_start(struct pw_profiler *pr, pid_t pid, const char *body,
 
 	*out = NULL;
 	if (pr == NULL)
-		return fail(err, errlen, HTTP_NOT_FOUND,
+		return api_fail(err, errlen, HTTP_NOT_FOUND,
 		    "profiling is not available");
 	if (body != NULL && body_len > 0) {
 		if ((root = cJSON_ParseWithLength(body, body_len)) == NULL ||
 		    !cJSON_IsObject(root)) {
 			cJSON_Delete(root);
-			return fail(err, errlen, HTTP_BAD_REQUEST, "body: "
+			return api_fail(err, errlen, HTTP_BAD_REQUEST, "body: "
 			    "invalid JSON: expected an object such as "
 			    "{\"seconds\":5,\"hz\":49}");
 		}
 		cJSON_ArrayForEach(it, root)
 			if (strcmp(it->string, "seconds") != 0 &&
 			    strcmp(it->string, "hz") != 0) {
-				rc = (int)fail(err, errlen, HTTP_BAD_REQUEST,
+				rc = (int)api_fail(err, errlen, HTTP_BAD_REQUEST,
 				    "%.64s: unknown field (expected seconds, "
 				    "hz)", it->string);
 				cJSON_Delete(root);
@@ -126,13 +104,13 @@ api_profile_start(struct pw_profiler *pr, pid_t pid, const char *body,
 		if (!int_member(root, "seconds", 1, PW_PROFILE_MAX_SECONDS,
 		    &seconds)) {
 			cJSON_Delete(root);
-			return fail(err, errlen, HTTP_BAD_REQUEST, "seconds: "
+			return api_fail(err, errlen, HTTP_BAD_REQUEST, "seconds: "
 			    "expected an integer from 1 to %d",
 			    PW_PROFILE_MAX_SECONDS);
 		}
 		if (!int_member(root, "hz", 1, PW_PROFILE_MAX_HZ, &hz)) {
 			cJSON_Delete(root);
-			return fail(err, errlen, HTTP_BAD_REQUEST, "hz: "
+			return api_fail(err, errlen, HTTP_BAD_REQUEST, "hz: "
 			    "expected an integer from 1 to %d",
 			    PW_PROFILE_MAX_HZ);
 		}
@@ -143,22 +121,22 @@ api_profile_start(struct pw_profiler *pr, pid_t pid, const char *body,
 	case 0:
 		break;
 	case -ESRCH:
-		return fail(err, errlen, HTTP_NOT_FOUND,
+		return api_fail(err, errlen, HTTP_NOT_FOUND,
 		    "no process with pid %ld", (long)pid);
 	case -EBUSY:
-		return fail(err, errlen, HTTP_CONFLICT, "a profile is "
+		return api_fail(err, errlen, HTTP_CONFLICT, "a profile is "
 		    "already running: one at a time");
 	case -EPERM:
-		return fail(err, errlen, HTTP_FORBIDDEN, "cannot profile pid "
+		return api_fail(err, errlen, HTTP_FORBIDDEN, "cannot profile pid "
 		    "%ld: %s", (long)pid, why);
 	case -ENOMEM:
-		return oom(err, errlen);
+		return api_oom(err, errlen);
 	default:
-		return fail(err, errlen, HTTP_BAD_REQUEST, "seconds, hz: out "
+		return api_fail(err, errlen, HTTP_BAD_REQUEST, "seconds, hz: out "
 		    "of range");
 	}
 	if ((o = cJSON_CreateObject()) == NULL)
-		return oom(err, errlen);
+		return api_oom(err, errlen);
 	snprintf(url, sizeof(url), "/api/v1/profiles/%" PRIu64, id);
 	if (cJSON_AddNumberToObject(o, "id", (double)id) == NULL ||
 	    cJSON_AddStringToObject(o, "status", "running") == NULL ||
@@ -167,7 +145,7 @@ api_profile_start(struct pw_profiler *pr, pid_t pid, const char *body,
 	    cJSON_AddNumberToObject(o, "hz", hz) == NULL ||
 	    cJSON_AddStringToObject(o, "url", url) == NULL) {
 		cJSON_Delete(o);
-		return oom(err, errlen);
+		return api_oom(err, errlen);
 	}
 	*out = o;
 	return HTTP_ACCEPTED;
@@ -183,13 +161,13 @@ lookup(struct pw_profiler *pr, const char *id, size_t id_len,
 	unsigned long long v;
 
 	if (pr == NULL) {
-		*status = fail(err, errlen, HTTP_NOT_FOUND,
+		*status = api_fail(err, errlen, HTTP_NOT_FOUND,
 		    "profiling is not available");
 		return NULL;
 	}
 	if (id_len == 0 || id_len >= sizeof(buf) || id[0] < '0' ||
 	    id[0] > '9') {
-		*status = fail(err, errlen, HTTP_BAD_REQUEST,
+		*status = api_fail(err, errlen, HTTP_BAD_REQUEST,
 		    "id: expected a profile number");
 		return NULL;
 	}
@@ -198,12 +176,12 @@ lookup(struct pw_profiler *pr, const char *id, size_t id_len,
 	errno = 0;
 	v = strtoull(buf, &end, 10);
 	if (*end != '\0' || errno != 0) {
-		*status = fail(err, errlen, HTTP_BAD_REQUEST,
+		*status = api_fail(err, errlen, HTTP_BAD_REQUEST,
 		    "id: expected a profile number");
 		return NULL;
 	}
 	if ((p = pw_profiler_get(pr, (uint64_t)v)) == NULL)
-		*status = fail(err, errlen, HTTP_NOT_FOUND, "no profile %llu "
+		*status = api_fail(err, errlen, HTTP_NOT_FOUND, "no profile %llu "
 		    "(the last %d finished ones are kept)", v,
 		    PW_PROFILE_KEEP);
 	return p;
@@ -367,7 +345,7 @@ api_profile_get(struct pw_profiler *pr, const char *id, size_t id_len,
 out_oom:
 	cJSON_Delete(o);
 	pw_profile_unref(p);
-	return oom(err, errlen);
+	return api_oom(err, errlen);
 }
 
 unsigned
@@ -383,16 +361,16 @@ api_profile_folded(struct pw_profiler *pr, const char *id, size_t id_len,
 		return status;
 	if (p->status != PW_PROFILE_DONE) {
 		status = p->status == PW_PROFILE_RUNNING ?
-		    fail(err, errlen, HTTP_CONFLICT, "profile %" PRIu64
+		    api_fail(err, errlen, HTTP_CONFLICT, "profile %" PRIu64
 		    " is still running", p->id) :
-		    fail(err, errlen, HTTP_CONFLICT, "profile %" PRIu64
+		    api_fail(err, errlen, HTTP_CONFLICT, "profile %" PRIu64
 		    " failed: %s", p->id, p->error);
 		pw_profile_unref(p);
 		return status;
 	}
 	if ((*text = malloc(p->folded_len + 1)) == NULL) {
 		pw_profile_unref(p);
-		return oom(err, errlen);
+		return api_oom(err, errlen);
 	}
 	memcpy(*text, p->folded, p->folded_len + 1);
 	*len = p->folded_len;

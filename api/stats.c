@@ -44,7 +44,6 @@
 #define HTTP_CREATED		201
 #define HTTP_BAD_REQUEST	400
 #define HTTP_NOT_FOUND		404
-#define HTTP_INTERNAL		500
 
 #define MAX_WINDOW_MS		(30LL * 86400 * 1000)
 #define BASELINE_NAME_MAX	64
@@ -97,27 +96,6 @@ wall_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static unsigned fail(char *, size_t, unsigned, const char *, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static unsigned
-fail(char *err, size_t errlen, unsigned status, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return status;
-}
-
-static unsigned
-oom(char *err, size_t errlen)
-{
-	if (errlen > 0)
-		err[0] = '\0';
-	return HTTP_INTERNAL;
-}
 
 struct api_stats *
 api_stats_new(struct pw_monitor *mon)
@@ -159,7 +137,7 @@ parse_window(const char *val, int64_t def, int64_t *ms, char *err,
 	}
 	if (api_parse_duration(val, ms) < 0 || *ms <= 0 ||
 	    *ms > MAX_WINDOW_MS) {
-		fail(err, errlen, HTTP_BAD_REQUEST, "window: expected a "
+		api_fail(err, errlen, HTTP_BAD_REQUEST, "window: expected a "
 		    "duration from 1ms to 30d such as 30s, 5m or 1h");
 		return false;
 	}
@@ -214,7 +192,7 @@ parse_metrics(const char *val, bool want[PW_METRIC_COUNT], char *err,
 		if (pw_metric_from_name(p, len, &m) == 0)
 			want[m] = true;
 		else if (!custom_metric(p, len, cn)) {
-			fail(err, errlen, HTTP_BAD_REQUEST, "metrics: unknown "
+			api_fail(err, errlen, HTTP_BAD_REQUEST, "metrics: unknown "
 			    "metric \"%.*s\"", (int)(len > 64 ? 64 : len), p);
 			return false;
 		}
@@ -383,10 +361,10 @@ load_window(struct api_stats *st, pid_t pid, int64_t window_ms,
 
 	memset(w, 0, sizeof(*w));
 	if ((rc = pw_store_snapshot_pid(store, pid, &snap)) == -ENOMEM)
-		return oom(err, errlen);
+		return api_oom(err, errlen);
 	if (rc < 0 || snap->n == 0) {
 		pw_snapshot_free(snap);
-		return fail(err, errlen, HTTP_NOT_FOUND,
+		return api_fail(err, errlen, HTTP_NOT_FOUND,
 		    "no process with pid %ld", (long)pid);
 	}
 	w->view = snap->procs[0];
@@ -402,9 +380,9 @@ load_window(struct api_stats *st, pid_t pid, int64_t window_ms,
 	rc = pw_store_samples(store, w->view.pid, w->end_ms - 2 * window_ms,
 	    SIZE_MAX, &w->s, &w->n, &w->cap);
 	if (rc == -ENOMEM)
-		return oom(err, errlen);
+		return api_oom(err, errlen);
 	if (rc < 0)
-		return fail(err, errlen, HTTP_NOT_FOUND,
+		return api_fail(err, errlen, HTTP_NOT_FOUND,
 		    "no process with pid %ld", (long)pid);
 	for (i = 0; i < w->n && w->s[i].ts_ms <= w->end_ms - window_ms; i++)
 		;
@@ -444,13 +422,13 @@ add_custom(struct api_stats *st, const struct pwin *w, int64_t window_ms,
 		rc = api_custom_points(st->mon, cn->name[i], w->view.id,
 		    w->target, w->end_ms - window_ms, &ts, &v, &k);
 		if (rc == -ENOENT)
-			return fail(err, errlen, HTTP_BAD_REQUEST, "metrics: "
+			return api_fail(err, errlen, HTTP_BAD_REQUEST, "metrics: "
 			    "unknown metric \"%.64s\" (no such built-in metric "
 			    "or custom series)", cn->given[i]);
 		if (rc < 0 || (t = malloc((k ? k : 1) * sizeof(*t))) == NULL) {
 			free(ts);
 			free(v);
-			return oom(err, errlen);
+			return api_oom(err, errlen);
 		}
 		for (j = 0; j < k; j++)
 			t[j] = (double)(ts[j] - ts[0]) / 1000.0;
@@ -469,7 +447,7 @@ add_custom(struct api_stats *st, const struct pwin *w, int64_t window_ms,
 		free(ts);
 		free(v);
 		if (!rc)
-			return oom(err, errlen);
+			return api_oom(err, errlen);
 	}
 	return HTTP_OK;
 }
@@ -504,14 +482,14 @@ api_stats_process(struct api_stats *st, pid_t pid, const char *window,
 	if (baseline != NULL) {
 		/* Copy it out: the mutex is not held while rendering. */
 		if ((bl = malloc(sizeof(*bl))) == NULL)
-			return oom(err, errlen);
+			return api_oom(err, errlen);
 		pthread_mutex_lock(&st->mu);
 		if ((found = baseline_find(st, baseline)) != NULL)
 			*bl = *found;
 		pthread_mutex_unlock(&st->mu);
 		if (found == NULL) {
 			free(bl);
-			return fail(err, errlen, HTTP_NOT_FOUND,
+			return api_fail(err, errlen, HTTP_NOT_FOUND,
 			    "baseline: no baseline named \"%.64s\"", baseline);
 		}
 	}
@@ -600,7 +578,7 @@ out_oom:
 	free(t);
 	free(v);
 	free(w.s);
-	return oom(err, errlen);
+	return api_oom(err, errlen);
 }
 
 /* --- baselines ------------------------------------------------------------------ */
@@ -664,15 +642,15 @@ api_stats_baseline_create(struct api_stats *st, const char *body, size_t len,
 
 	*out = NULL;
 	if (body == NULL || len == 0)
-		return fail(err, errlen, HTTP_BAD_REQUEST, "body: expected a "
+		return api_fail(err, errlen, HTTP_BAD_REQUEST, "body: expected a "
 		    "JSON object {\"name\": ..., \"pid\": ..., \"window\": ...}");
 	root = cJSON_ParseWithLengthOpts(body, len, &end, 0);
 	if (root == NULL)
-		return fail(err, errlen, HTTP_BAD_REQUEST, "body: invalid JSON "
+		return api_fail(err, errlen, HTTP_BAD_REQUEST, "body: invalid JSON "
 		    "at byte %ld", end != NULL ? (long)(end - body) : 0L);
 	if (!cJSON_IsObject(root)) {
 		cJSON_Delete(root);
-		return fail(err, errlen, HTTP_BAD_REQUEST,
+		return api_fail(err, errlen, HTTP_BAD_REQUEST,
 		    "body: expected a JSON object");
 	}
 	name = cJSON_GetObjectItemCaseSensitive(root, "name");
@@ -680,18 +658,18 @@ api_stats_baseline_create(struct api_stats *st, const char *body, size_t len,
 	win = cJSON_GetObjectItemCaseSensitive(root, "window");
 	status = HTTP_BAD_REQUEST;
 	if (!cJSON_IsString(name) || !name_ok(name->valuestring)) {
-		fail(err, errlen, status, "name: expected 1 to %d letters, "
+		api_fail(err, errlen, status, "name: expected 1 to %d letters, "
 		    "digits, '-', '_' or '.'", BASELINE_NAME_MAX);
 		goto out_root;
 	}
 	if (!cJSON_IsNumber(pid) || pid->valuedouble < 1 ||
 	    pid->valuedouble > 2147483647.0 ||
 	    pid->valuedouble != floor(pid->valuedouble)) {
-		fail(err, errlen, status, "pid: expected a positive integer");
+		api_fail(err, errlen, status, "pid: expected a positive integer");
 		goto out_root;
 	}
 	if (win != NULL && !cJSON_IsString(win)) {
-		fail(err, errlen, status, "window: expected a string such as "
+		api_fail(err, errlen, status, "window: expected a string such as "
 		    "\"5m\"");
 		goto out_root;
 	}
@@ -701,18 +679,18 @@ api_stats_baseline_create(struct api_stats *st, const char *body, size_t len,
 	    errlen))
 		goto out_root;
 	if ((b = calloc(1, sizeof(*b))) == NULL) {
-		status = oom(err, errlen);
+		status = api_oom(err, errlen);
 		goto out_root;
 	}
 	if ((status = load_window(st, (pid_t)pid->valuedouble, window_ms, &w,
 	    err, errlen)) != HTTP_OK)
 		goto out_b;
 	if ((v = malloc((w.n ? w.n : 1) * sizeof(*v))) == NULL) {
-		status = oom(err, errlen);
+		status = api_oom(err, errlen);
 		goto out_w;
 	}
 	if (w.n - w.cur < 2) {
-		status = fail(err, errlen, HTTP_BAD_REQUEST, "pid: process %ld "
+		status = api_fail(err, errlen, HTTP_BAD_REQUEST, "pid: process %ld "
 		    "has fewer than 2 samples in the window",
 		    (long)w.view.pid);
 		goto out_w;
@@ -745,7 +723,7 @@ api_stats_baseline_create(struct api_stats *st, const char *body, size_t len,
 		st->nbl++;
 	pthread_mutex_unlock(&st->mu);
 	if ((*out = json_baseline(b)) == NULL)
-		status = oom(err, errlen);
+		status = api_oom(err, errlen);
 	else
 		status = HTTP_CREATED;
 out_w:
@@ -801,11 +779,11 @@ api_stats_averages(struct api_stats *st, const char *window,
 	    errlen))
 		return HTTP_BAD_REQUEST;
 	if (target != NULL && *target == '\0')
-		return fail(err, errlen, HTTP_BAD_REQUEST,
+		return api_fail(err, errlen, HTTP_BAD_REQUEST,
 		    "target: expected a target name");
 	if (pw_stats_averages(pw_monitor_store(st->mon), window_ms, target,
 	    &g, &n, &all) < 0)
-		return oom(err, errlen);
+		return api_oom(err, errlen);
 	pw_store_info(pw_monitor_store(st->mon), NULL, &mem_total);
 	if ((o = cJSON_CreateObject()) == NULL ||
 	    !add_num(o, "window_s", (double)window_ms / 1000.0) ||
@@ -828,7 +806,7 @@ api_stats_averages(struct api_stats *st, const char *window,
 out_oom:
 	cJSON_Delete(o);
 	pw_avg_groups_free(g, n);
-	return oom(err, errlen);
+	return api_oom(err, errlen);
 }
 
 /* --- threads ------------------------------------------------------------------------- */
@@ -1000,9 +978,9 @@ api_stats_threads(struct api_stats *st, pid_t pid, const char *window,
 	    errlen))
 		return HTTP_BAD_REQUEST;
 	if ((rc = threads_measure(st, pid, window_ms, &tv)) == -ENOMEM)
-		return oom(err, errlen);
+		return api_oom(err, errlen);
 	if (rc < 0)
-		return fail(err, errlen, HTTP_NOT_FOUND,
+		return api_fail(err, errlen, HTTP_NOT_FOUND,
 		    "no process with pid %ld", (long)pid);
 	if ((o = cJSON_CreateObject()) == NULL ||
 	    cJSON_AddNumberToObject(o, "pid", (double)pid) == NULL ||
@@ -1060,7 +1038,7 @@ api_stats_threads(struct api_stats *st, pid_t pid, const char *window,
 out_oom:
 	free(tv.rows);
 	cJSON_Delete(o);
-	return oom(err, errlen);
+	return api_oom(err, errlen);
 }
 
 /* --- bottlenecks --------------------------------------------------------------------- */
@@ -1174,12 +1152,12 @@ api_stats_bottlenecks(struct api_stats *st, const char *window,
 	    errlen))
 		return HTTP_BAD_REQUEST;
 	if (limit != NULL && api_parse_limit(limit, BN_MAX_LIMIT, &lim) < 0)
-		return fail(err, errlen, HTTP_BAD_REQUEST, "limit: expected an "
+		return api_fail(err, errlen, HTTP_BAD_REQUEST, "limit: expected an "
 		    "integer from 1 to %d", BN_MAX_LIMIT);
 	pa.window_ms = window_ms;
 	if (pw_bottlenecks(pw_monitor_store(st->mon), window_ms, lim, probe,
 	    &pa, BN_PROBES, &v, &n) < 0)
-		return oom(err, errlen);
+		return api_oom(err, errlen);
 	if ((o = cJSON_CreateObject()) == NULL ||
 	    !add_num(o, "window_s", (double)window_ms / 1000.0) ||
 	    cJSON_AddNumberToObject(o, "count", (double)n) == NULL ||
@@ -1224,5 +1202,5 @@ api_stats_bottlenecks(struct api_stats *st, const char *window,
 out_oom:
 	cJSON_Delete(o);
 	free(v);
-	return oom(err, errlen);
+	return api_oom(err, errlen);
 }
