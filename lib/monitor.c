@@ -16,6 +16,8 @@
 #include <config.h>
 #endif
 
+#include <sys/resource.h>
+
 #include <errno.h>
 #ifdef HAVE_MALLOC_TRIM
 #include <malloc.h>
@@ -83,6 +85,8 @@ struct pw_monitor {
 	bool			 stop;
 	_Atomic uint64_t	 last_cycle_ns;
 	uint64_t		 idle_skips;	/* (S) samples of idle processes */
+	size_t			 fds_kept;	/* (S) by the handles, this cycle */
+	size_t			 fds_budget;	/* (S) */
 	size_t			 freed_since_trim; /* (S) */
 	int64_t			 trimmed_ms;	/* (S) */
 
@@ -550,16 +554,42 @@ out:
 
 /* --- sampling -------------------------------------------------------------- */
 
+/*
+ * The descriptor budget for this cycle: the configured one, else derived
+ * from the soft limit now in force (the daemon may raise it after start).
+ */
+static size_t
+fd_budget(const struct pw_monitor *m)
+{
+	struct rlimit rl;
+	rlim_t reserve;
+
+	if (m->cfg.max_open_fds != 0)
+		return m->cfg.max_open_fds;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+		return SIZE_MAX;
+	reserve = rl.rlim_cur / 4 > 256 ? rl.rlim_cur / 4 : 256;
+	return rl.rlim_cur > reserve ? (size_t)(rl.rlim_cur - reserve) : 0;
+}
+
 static void
 sample_proc(struct pw_monitor *m, struct known *k, int64_t now_ms,
     uint64_t *errors, uint64_t *vanished)
 {
 	struct pw_proc *p = k->proc;
 	struct pw_procstat st;
+	unsigned held = pw_prochandle_nfds(&p->h);
+	bool keep;
 	int rc;
 
+	/*
+	 * Keep descriptors only while the whole handle fits in the budget;
+	 * otherwise this read closes what it holds, which gives room back.
+	 */
+	keep = p->keep_open &&
+	    m->fds_kept - held + PW_PROCHANDLE_FDS_MAX <= m->fds_budget;
 	/* p->pending still holds the last sample: the idle check's base. */
-	rc = pw_procfs_sample_since(m->fs, &p->h, p->keep_open,
+	rc = pw_procfs_sample_since(m->fs, &p->h, keep,
 	    p->start_ticks, p->has_last ? &p->pending : NULL, &p->pending, &st);
 	if (rc == -EMFILE || rc == -ENFILE) {
 		/* Out of descriptors: read this one the slow way from now on. */
@@ -568,6 +598,7 @@ sample_proc(struct pw_monitor *m, struct known *k, int64_t now_ms,
 		rc = pw_procfs_sample(m->fs, &p->h, false, p->start_ticks,
 		    &p->pending, &st);
 	}
+	m->fds_kept = m->fds_kept - held + pw_prochandle_nfds(&p->h);
 	if (rc == -ESRCH) {
 		(*vanished)++;
 		proc_gone(k);
@@ -681,6 +712,12 @@ pw_monitor_cycle(struct pw_monitor *m, int64_t now_ms)
 	read_pidfiles(m);
 	if ((rc = resolve(m, now_ms, &fresh, &nfresh)) < 0)
 		goto out;
+	/* Counted afresh: handles are also closed outside sample_proc(). */
+	m->fds_budget = fd_budget(m);
+	m->fds_kept = 0;
+	for (i = 0; i < m->nknown; i++)
+		if (m->known[i].proc != NULL)
+			m->fds_kept += pw_prochandle_nfds(&m->known[i].proc->h);
 	for (i = 0; i < m->nknown; i++)
 		if (m->known[i].proc != NULL)
 			sample_proc(m, &m->known[i], now_ms, &errors,
@@ -698,6 +735,8 @@ pw_monitor_cycle(struct pw_monitor *m, int64_t now_ms)
 	m->st.sample_errors += errors;
 	m->st.vanished += vanished;
 	m->st.samples_unchanged = m->idle_skips;
+	m->st.fds_kept = m->fds_kept;
+	m->st.fds_budget = m->fds_budget == SIZE_MAX ? 0 : m->fds_budget;
 	pthread_mutex_unlock(&m->mtx);
 	collect(m, now_ms);
 out:

@@ -673,6 +673,32 @@ pw_prochandle_close(struct pw_prochandle *h)
 	h->sched_fd = -1;
 }
 
+unsigned
+pw_prochandle_nfds(const struct pw_prochandle *h)
+{
+	return (unsigned)(h->stat_fd >= 0) + (h->status_fd >= 0) +
+	    (h->io_fd >= 0) + (h->sched_fd >= 0) + (h->statm_fd >= 0);
+}
+
+/*
+ * Close what only a full read uses, keeping the idle check's schedstat and
+ * statm and its baseline.  A -2 io_fd stays so io is not retried.
+ */
+static void
+handle_park(struct pw_prochandle *h)
+{
+	if (h->stat_fd >= 0)
+		close(h->stat_fd);
+	if (h->status_fd >= 0)
+		close(h->status_fd);
+	if (h->io_fd >= 0) {
+		close(h->io_fd);
+		h->io_fd = -1;
+	}
+	h->stat_fd = -1;
+	h->status_fd = -1;
+}
+
 /* Open ROOT/PID/name into *fd unless it is open already. */
 static int
 ensure_open(const struct pw_procfs *fs, pid_t pid, const char *name, int *fd)
@@ -857,7 +883,8 @@ pw_procfs_sample_since(const struct pw_procfs *fs, struct pw_prochandle *h,
 		if ((rc = is_unchanged(fs, h, prev)) < 0)
 			goto out_close;
 		if (rc == 1) {
-			h->idle_streak++;
+			if (++h->idle_streak == PW_PROCFS_PARK_AFTER)
+				handle_park(h);
 			if (out != prev)
 				*out = *prev;
 			out->flags &= ~(unsigned)PW_SAMPLE_FIRST;
@@ -933,6 +960,10 @@ pw_procfs_sample_since(const struct pw_procfs *fs, struct pw_prochandle *h,
 	if (st != NULL)
 		*st = ps;
 	h->sched_valid = have_sched && ps.threads == 1;
+	if (ps.threads != 1 && h->sched_fd >= 0) {
+		close(h->sched_fd);	/* of no use until single-threaded */
+		h->sched_fd = -1;
+	}
 	h->sched_run_ns = run_ns;
 	h->sched_slices = slices;
 

@@ -592,6 +592,51 @@ test_monitor_threaded_process_is_always_read_fully(void **state)
 	pw_monitor_free(m);
 }
 
+static void
+test_monitor_descriptor_budget(void **state)
+{
+	struct fake *fk = *state;
+	struct pw_monitor_config c;
+	struct pw_monitor_stats st;
+	struct pw_monitor *m;
+	struct fproc p;
+	int err = 0, i;
+
+	for (i = 0; i < 6; i++) {
+		p = std_proc(100 + i, "farm");
+		p.threads = i < 4 ? 1 : 3;	/* four may take the idle path */
+		p.run_ns = 1000;
+		p.slices = 2;
+		fake_proc(fk, &p);
+	}
+	/* Unbounded: idle ones park at 2, threaded ones keep 3. */
+	m = mk_monitor(fk, NULL, 0, true);
+	for (i = 0; i < 2 + PW_PROCFS_PARK_AFTER; i++)
+		pw_monitor_cycle(m, T0 + i * 1000);
+	pw_monitor_get_stats(m, &st);
+	assert_int_equal(st.fds_kept, 4 * 2 + 2 * 3);
+	assert_true(st.fds_budget > st.fds_kept);
+	assert_int_equal(st.samples, 6 * (2 + PW_PROCFS_PARK_AFTER));
+	pw_monitor_free(m);
+
+	/* A budget of 12: never exceeded, and every process still sampled. */
+	pw_monitor_config_defaults(&c);
+	c.proc_root = fk->root;
+	c.history = 5;
+	c.max_open_fds = 12;
+	m = pw_monitor_new(&c, &err);
+	assert_non_null(m);
+	for (i = 0; i < 10; i++) {
+		pw_monitor_cycle(m, T0 + i * 1000);
+		pw_monitor_get_stats(m, &st);
+		assert_true(st.fds_kept <= 12);
+		assert_int_equal(st.fds_budget, 12);
+		assert_int_equal(st.samples, 6 * (uint64_t)(i + 1));
+	}
+	assert_true(st.fds_kept > 0);
+	pw_monitor_free(m);
+}
+
 int
 main(void)
 {
@@ -618,6 +663,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    test_monitor_reload_keeps_history_of_still_selected, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_monitor_descriptor_budget, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

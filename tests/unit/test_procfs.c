@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #endif
 
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <errno.h>
@@ -518,6 +519,118 @@ test_procfs_sample_keep_open_reuses_descriptors(void **state)
 	assert_int_equal(h.io_fd, -1);
 }
 
+/* --- the idle fast path, in a writable tree ------------------------------ */
+
+static void
+put_file(const char *dir, const char *name, const char *text)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	assert_non_null(f = fopen(path, "w"));	/* same inode: kept fds see it */
+	assert_int_equal(fputs(text, f) >= 0, 1);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* A single-threaded process 500 with two open descriptors. */
+static void
+make_idle_tree(char *root, size_t len)
+{
+	char dir[512];
+
+	snprintf(root, len, "/tmp/pw-idle.XXXXXX");
+	assert_non_null(mkdtemp(root));
+	snprintf(dir, sizeof(dir), "%s/500", root);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	put_file(dir, "stat", "500 (idler) S 1 500 500 0 -1 4194560 10 0 0 0 "
+	    "7 3 0 0 20 0 1 0 777 8388608 256 18446744073709551615 0 0 0 0 0 "
+	    "0 0 0 0 0 0 0 17 0 0 0 0 0 0\n");
+	put_file(dir, "status", "Name:\tidler\nState:\tS (sleeping)\n"
+	    "Uid:\t0\t0\t0\t0\nVmRSS:\t    1024 kB\nVmSwap:\t       0 kB\n"
+	    "Threads:\t1\nvoluntary_ctxt_switches:\t4\n"
+	    "nonvoluntary_ctxt_switches:\t1\n");
+	put_file(dir, "io", "read_bytes: 100\nwrite_bytes: 200\n");
+	put_file(dir, "schedstat", "5000 0 9\n");
+	put_file(dir, "statm", "2048 256 0 0 0 0 0\n");
+	snprintf(dir, sizeof(dir), "%s/500/fd", root);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	put_file(dir, "0", "");
+	put_file(dir, "1", "");
+}
+
+static void
+rm_idle_tree(const char *root)
+{
+	char cmd[600];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	assert_int_equal(system(cmd), 0);
+}
+
+static void
+test_procfs_idle_path_parks_and_wakes(void **state)
+{
+	struct pw_procfs *fs;
+	struct pw_prochandle h;
+	struct pw_sample prev, s;
+	char root[64], dir[600];
+	unsigned i;
+
+	(void)state;
+	make_idle_tree(root, sizeof(root));
+	snprintf(dir, sizeof(dir), "%s/500", root);
+	assert_non_null(fs = pw_procfs_new(root));
+	pw_prochandle_init(&h, 500);
+	assert_int_equal(pw_procfs_sample_since(fs, &h, true, 777, NULL, &prev,
+	    NULL), 0);
+	assert_int_equal(pw_prochandle_nfds(&h), 4);	/* statm not yet */
+	assert_int_equal(prev.utime_ticks, 7);
+	assert_int_equal(prev.rss_bytes, 1024 * 1024);
+
+	/* Nothing ran: two small reads, the previous figures. */
+	for (i = 1; i <= PW_PROCFS_PARK_AFTER; i++) {
+		assert_int_equal(pw_procfs_sample_since(fs, &h, true, 777,
+		    &prev, &s, NULL), PW_PROCFS_UNCHANGED);
+		assert_int_equal(s.utime_ticks, 7);
+		assert_int_equal(s.open_fds, 2);
+		assert_int_equal(h.idle_streak, i);
+		prev = s;
+	}
+	/* Parked: only schedstat and statm stay open. */
+	assert_int_equal(pw_prochandle_nfds(&h), 2);
+	assert_int_equal(h.stat_fd, -1);
+	assert_int_equal(h.status_fd, -1);
+	assert_int_equal(h.io_fd, -1);
+	assert_true(h.sched_fd >= 0 && h.statm_fd >= 0);
+
+	/* It ran: a full read reopens and sees the new figures. */
+	put_file(dir, "schedstat", "9000 0 11\n");
+	put_file(dir, "stat", "500 (idler) R 1 500 500 0 -1 4194560 10 0 0 0 "
+	    "9 3 0 0 20 0 1 0 777 8388608 256 18446744073709551615 0 0 0 0 0 "
+	    "0 0 0 0 0 0 0 17 0 0 0 0 0 0\n");
+	put_file(dir, "fd/2", "");
+	assert_int_equal(pw_procfs_sample_since(fs, &h, true, 777, &prev, &s,
+	    NULL), 0);
+	assert_int_equal(s.utime_ticks, 9);
+	assert_int_equal(s.open_fds, 3);
+	assert_int_equal(h.idle_streak, 0);
+	assert_int_equal(pw_prochandle_nfds(&h), 5);
+
+	/* Memory changed without running (reclaim): a full read too. */
+	prev = s;
+	put_file(dir, "statm", "2048 200 0 0 0 0 0\n");
+	assert_int_equal(pw_procfs_sample_since(fs, &h, true, 777, &prev, &s,
+	    NULL), 0);
+	/* Not kept open: everything is closed after the read. */
+	assert_int_equal(pw_procfs_sample_since(fs, &h, false, 777, &prev, &s,
+	    NULL), 0);
+	assert_int_equal(pw_prochandle_nfds(&h), 0);
+	pw_prochandle_close(&h);
+	pw_procfs_free(fs);
+	rm_idle_tree(root);
+}
+
 static void
 test_procfs_sample_start_ticks_mismatch_is_esrch(void **state)
 {
@@ -911,6 +1024,7 @@ main(void)
 		cmocka_unit_test(test_procfs_root_is_copied),
 		cmocka_unit_test(test_procfs_state_chars_round_trip),
 		cmocka_unit_test(test_procfs_memory_pct),
+		cmocka_unit_test(test_procfs_idle_path_parks_and_wakes),
 #define FIXTURE(t)	cmocka_unit_test_setup_teardown(t, \
 			    open_fixture_basic, close_fixture)
 		FIXTURE(test_procfs_sample_fixture),

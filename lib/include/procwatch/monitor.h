@@ -26,6 +26,13 @@ struct pw_monitor_config {
 	const char		*proc_root;	/* NULL: "/proc" */
 	bool			 use_libproc2;	/* describe processes via libproc2 */
 	bool			 keep_open;	/* keep /proc descriptors open */
+	/*
+	 * At most this many descriptors kept open across cycles; 0: auto,
+	 * three quarters of the soft RLIMIT_NOFILE (at least 256 short of
+	 * it), so sockets, pipes and files of the rest of the daemon never
+	 * meet EMFILE.  Past it, processes are read with open/read/close.
+	 */
+	size_t			 max_open_fds;
 	const struct pw_target	*targets;	/* borrowed for the monitor's life */
 	size_t			 ntargets;	/* 0: every process ("all") */
 };
@@ -38,6 +45,8 @@ struct pw_monitor_stats {
 	uint64_t	cycles;
 	uint64_t	samples;		/* process samples stored */
 	uint64_t	samples_unchanged;	/* of those, idle: 2 reads only */
+	uint64_t	fds_kept;		/* /proc descriptors held open */
+	uint64_t	fds_budget;		/* the most it may hold */
 	uint64_t	sample_errors;		/* reads that failed, not ESRCH */
 	uint64_t	vanished;		/* processes gone mid-read */
 	uint64_t	cycle_ns_total;		/* wall time spent in cycles */

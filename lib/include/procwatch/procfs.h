@@ -102,6 +102,9 @@ struct pw_prochandle {
 
 void	pw_prochandle_init(struct pw_prochandle *, pid_t);
 void	pw_prochandle_close(struct pw_prochandle *);
+/* How many descriptors the handle holds now (0 .. PW_PROCHANDLE_FDS_MAX). */
+unsigned pw_prochandle_nfds(const struct pw_prochandle *);
+#define PW_PROCHANDLE_FDS_MAX	5
 
 /*
  * Read one sample of h->pid into *out (ts_ms left 0 for the caller) and the
@@ -127,10 +130,15 @@ int	pw_procfs_sample(const struct pw_procfs *, struct pw_prochandle *h,
  * count are skipped: *out gets *prev (ts_ms as prev's) and the call
  * returns PW_PROCFS_UNCHANGED without filling `st`.  That costs two small
  * preads instead of three larger ones and a stat().  At least every
- * PW_PROCFS_IDLE_MAX samples a full read happens anyway.
+ * PW_PROCFS_IDLE_MAX samples a full read happens anyway.  After
+ * PW_PROCFS_PARK_AFTER unchanged samples in a row the stat, status and io
+ * descriptors are closed ("parked") and reopened at the next full read:
+ * most processes sleep, so a monitor of thousands keeps two descriptors
+ * for most of them instead of five, and stays far from RLIMIT_NOFILE.
  */
 #define PW_PROCFS_UNCHANGED	1
 #define PW_PROCFS_IDLE_MAX	60
+#define PW_PROCFS_PARK_AFTER	3
 int	pw_procfs_sample_since(const struct pw_procfs *,
 	    struct pw_prochandle *h, bool keep_open, uint64_t start_ticks,
 	    const struct pw_sample *prev, struct pw_sample *out,
