@@ -629,6 +629,15 @@ render_daemon(struct api_buf *b, const struct pw_monitor_stats *st)
 	put_single(b, "procwatch_samples_unchanged_total", "counter",
 	    "Process samples of idle processes, taken from schedstat and "
 	    "statm alone.", num_u64(st->samples_unchanged));
+	put_single(b, "procwatch_proc_descriptors_kept", "gauge",
+	    "/proc descriptors the sampler holds open across cycles.",
+	    num_u64(st->fds_kept));
+	put_single(b, "procwatch_proc_descriptors_budget", "gauge",
+	    "The most /proc descriptors the sampler may hold open (0: no "
+	    "limit).", num_u64(st->fds_budget));
+	put_single(b, "procwatch_sampler_realtime", "gauge",
+	    "1 when the sampler thread runs SCHED_FIFO.",
+	    num_u64(st->realtime ? 1 : 0));
 	put_single(b, "procwatch_sample_errors_total", "counter",
 	    "Process reads that failed for a reason other than the process "
 	    "exiting.", num_u64(st->sample_errors));

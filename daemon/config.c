@@ -101,6 +101,7 @@ static const struct key top_keys[] = {
 	{ "retention_ms",	INT(0, 86400000, mon.retention_ms) },
 	{ "limits_every_ms",	INT(1000, 86400000, mon.limits_every_ms) },
 	{ "keep_open",		BOOL(mon.keep_open) },
+	{ "sampler_realtime",	BOOL(mon.realtime) },
 	{ "proc_root",		FN(T_STRING, parse_proc_root) },
 	{ "use_libproc2",	BOOL(mon.use_libproc2) },
 	{ "max_connections",	INT(1, 100000, max_connections) },

@@ -230,6 +230,21 @@ daemon_api_start(struct daemon *d, const struct config *cfg, char *err,
 	return api_start(&ao, d->mon, err, errlen);
 }
 
+/* sampler_realtime was asked for and refused: say what is missing. */
+static void
+warn_realtime(struct pw_monitor *mon)
+{
+	struct pw_monitor_stats st;
+
+	pw_monitor_get_stats(mon, &st);
+	if (st.realtime_error != 0)
+		log_warnx("sampler_realtime: cannot run the sampler SCHED_FIFO "
+		    "(%s): it needs CAP_SYS_NICE or an RLIMIT_RTPRIO of 1 "
+		    "(systemd: RestrictRealtime=no and LimitRTPRIO=1); "
+		    "sampling goes on at normal priority",
+		    strerror(-st.realtime_error));
+}
+
 static void
 set_base_url(struct daemon *d)
 {
@@ -333,6 +348,8 @@ daemon_reload(struct daemon *d, char *msg, size_t msglen)
 	if ((rc = pw_monitor_start(d->mon)) < 0)
 		log_warnx("reload: cannot restart the sampler: %s",
 		    strerror(-rc));
+	else
+		warn_realtime(d->mon);
 	if (notifier_start(d->nt) < 0)
 		log_warnx("reload: cannot start the notifier");
 	config_free(old);
@@ -509,6 +526,7 @@ main(int argc, char **argv)
 		log_warnx("cannot start the sampler: %s", strerror(-rc));
 		goto out;
 	}
+	warn_realtime(d.mon);
 	if ((d.profiler = pw_profiler_new(d.cfg->mon.proc_root, &rc)) == NULL) {
 		log_warnx("cannot start the profiler: %s", strerror(-rc));
 		goto out;

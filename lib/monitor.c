@@ -19,6 +19,7 @@
 #include <sys/resource.h>
 
 #include <errno.h>
+#include <sched.h>
 #ifdef HAVE_MALLOC_TRIM
 #include <malloc.h>
 #endif
@@ -966,6 +967,17 @@ pw_monitor_start(struct pw_monitor *m)
 	if ((rc = pthread_create(&m->thread, NULL, sampler_main, m)) != 0)
 		return -rc;
 	m->running = true;
+	pthread_mutex_lock(&m->mtx);
+	m->st.realtime = false;
+	m->st.realtime_error = 0;
+	if (m->cfg.realtime) {
+		struct sched_param sp = { .sched_priority = 1 };
+
+		rc = pthread_setschedparam(m->thread, SCHED_FIFO, &sp);
+		m->st.realtime = rc == 0;
+		m->st.realtime_error = -rc;
+	}
+	pthread_mutex_unlock(&m->mtx);
 	return 0;
 }
 

@@ -8,6 +8,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <ftw.h>
 #include <stdio.h>
@@ -637,6 +638,77 @@ test_monitor_descriptor_budget(void **state)
 	pw_monitor_free(m);
 }
 
+/* Threads of this process whose scheduling policy is SCHED_FIFO. */
+static int
+fifo_threads(void)
+{
+	char path[300], buf[1024], *p;
+	struct dirent *de;
+	int n = 0, i;
+	DIR *d;
+	FILE *f;
+
+	assert_non_null(d = opendir("/proc/self/task"));
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%s/stat",
+		    de->d_name);
+		if ((f = fopen(path, "r")) == NULL)
+			continue;
+		if (fgets(buf, sizeof(buf), f) != NULL &&
+		    (p = strrchr(buf, ')')) != NULL) {
+			/* policy is field 41; p is at field 2's end */
+			for (i = 2; i < 41 && p != NULL; i++)
+				p = strchr(p + 1, ' ');
+			if (p != NULL && atoi(p + 1) == 1)
+				n++;
+		}
+		fclose(f);
+	}
+	closedir(d);
+	return n;
+}
+
+static void
+test_monitor_realtime_sampler(void **state)
+{
+	struct fake *fk = *state;
+	struct pw_monitor_config c;
+	struct pw_monitor_stats st;
+	struct pw_monitor *m;
+	int err = 0;
+
+	pw_monitor_config_defaults(&c);
+	c.proc_root = fk->root;
+	c.realtime = true;
+	assert_non_null(m = pw_monitor_new(&c, &err));
+	assert_int_equal(fifo_threads(), 0);
+	assert_int_equal(pw_monitor_start(m), 0);
+	pw_monitor_get_stats(m, &st);
+	if (st.realtime) {
+		/* Only the sampler thread, not the caller. */
+		assert_int_equal(st.realtime_error, 0);
+		assert_int_equal(fifo_threads(), 1);
+	} else {
+		/* Unprivileged: refused, said why, and still sampling. */
+		assert_int_equal(st.realtime_error, -EPERM);
+		assert_int_equal(fifo_threads(), 0);
+	}
+	pw_monitor_stop(m);
+	assert_int_equal(fifo_threads(), 0);
+	pw_monitor_free(m);
+
+	c.realtime = false;
+	assert_non_null(m = pw_monitor_new(&c, &err));
+	assert_int_equal(pw_monitor_start(m), 0);
+	pw_monitor_get_stats(m, &st);
+	assert_false(st.realtime);
+	assert_int_equal(st.realtime_error, 0);
+	assert_int_equal(fifo_threads(), 0);
+	pw_monitor_free(m);
+}
+
 int
 main(void)
 {
@@ -665,6 +737,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_monitor_descriptor_budget, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_monitor_realtime_sampler, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

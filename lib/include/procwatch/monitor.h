@@ -33,6 +33,14 @@ struct pw_monitor_config {
 	 * meet EMFILE.  Past it, processes are read with open/read/close.
 	 */
 	size_t			 max_open_fds;
+	/*
+	 * Run the sampler thread SCHED_FIFO at priority 1, so that a busy
+	 * machine (or a flood of HTTP requests) cannot delay a cycle's start
+	 * by a scheduler slice.  Needs CAP_SYS_NICE (or RLIMIT_RTPRIO); the
+	 * kernel's RT throttling still bounds it.  Off by default: a monitor
+	 * should not preempt the workload it watches unless asked to.
+	 */
+	bool			 realtime;
 	const struct pw_target	*targets;	/* borrowed for the monitor's life */
 	size_t			 ntargets;	/* 0: every process ("all") */
 };
@@ -55,6 +63,8 @@ struct pw_monitor_stats {
 	uint64_t	cycle_ns_p99;
 	uint64_t	jitter_ns_p99;		/* start lateness, last 1024 */
 	uint64_t	jitter_ns_max;
+	bool		realtime;		/* the sampler runs SCHED_FIFO */
+	int		realtime_error;		/* asked for, refused: -errno */
 	size_t		targets;		/* configured targets */
 	size_t		procs_alive;
 	size_t		procs_gone;
