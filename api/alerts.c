@@ -5,7 +5,9 @@
  *         "resolved"), "pid", "name", "target", "value", "threshold",
  *         "message", "started_at", "fired_at" (null until it fired),
  *         "resolved_at" (null until it resolved), "reason" (why it
- *         resolved: "condition cleared" or "process exited"; null before)}
+ *         resolved: "condition cleared", "process exited" or how it
+ *         exited, e.g. "exited with SIGKILL", "rule changed", "target
+ *         removed"; null before)}
  * RULE:   {"name", "metric", "op", "threshold", "clear" (null: none),
  *         "for_ms", "aggregate" (null: none), "window_ms" (null),
  *         "severity", "targets" (null: every target), "message",

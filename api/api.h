@@ -20,6 +20,7 @@ struct pw_monitor;
 struct pw_monitor_stats;
 struct pw_profiler;
 struct pw_events;
+struct pw_group;
 struct pw_proc_view;
 struct pw_sample;
 struct pw_snapshot;
@@ -118,6 +119,17 @@ struct cJSON	*api_json_sample(const struct pw_sample *, uint64_t mem_total,
 struct cJSON	*api_json_error(const char *msg);
 
 /*
+ * Members every handler module adds the same way; false when out of
+ * memory.  api_add_text: a string from the kernel or a user (any bytes)
+ * with invalid UTF-8 as U+FFFD, null for NULL.  api_add_u64: exact, not
+ * through a double.  api_add_time: RFC 3339, null for 0 (never) or out
+ * of range.
+ */
+bool		 api_add_text(struct cJSON *, const char *key, const char *s);
+bool		 api_add_u64(struct cJSON *, const char *key, uint64_t v);
+bool		 api_add_time(struct cJSON *, const char *key, int64_t ms);
+
+/*
  * For handlers that answer with an HTTP status and a message: format the
  * message into err and return `status`; api_oom() empties err and returns
  * 500.
@@ -214,6 +226,17 @@ struct MHD_Response	*api_static_response(const char *dygraphs_dir,
 int	api_prom_render(const struct pw_snapshot *snap,
 	    const struct pw_monitor_stats *st, long hz, const char *version,
 	    char **out, size_t *len);
+
+/*
+ * The per-target families of /metrics for groups[0..n-1] (procwatch/
+ * group.h): procwatch_target_up, _processes, _threads, _cpu_percent,
+ * _resident_memory_bytes and _open_fds, all gauges labelled {target}; a
+ * series whose value is unknown is left out.  *out is malloc'd and
+ * NUL-terminated (free()), *len its length; 0, -ENOMEM or -E2BIG past
+ * API_PROM_MAX.  Thread: any.
+ */
+int	api_prom_targets(const struct pw_group *groups, size_t n, char **out,
+	    size_t *len);
 
 /*
  * Custom metric series (api/custom.c; the layouts are at its top).

@@ -60,15 +60,18 @@ wall_ms(void)
 static bool
 target_known(struct pw_monitor *mon, const char *name)
 {
-	const struct pw_monitor_config *cfg = pw_monitor_config(mon);
-	size_t i;
+	char **names;
+	size_t i, n;
+	bool known;
 
-	if (cfg->ntargets == 0)
-		return strcmp(name, "all") == 0;
-	for (i = 0; i < cfg->ntargets; i++)
-		if (strcmp(cfg->targets[i].name, name) == 0)
-			return true;
-	return false;
+	/* A copy: a reload may free the configuration meanwhile. */
+	if (pw_monitor_target_names(mon, &names, &n) < 0)
+		return false;
+	known = n == 0 && strcmp(name, "all") == 0;
+	for (i = 0; i < n && !known; i++)
+		known = strcmp(names[i], name) == 0;
+	pw_monitor_names_free(names, n);
+	return known;
 }
 
 /* Map one JSON item onto it; `at` is "[3]" or "" for messages. */
@@ -270,16 +273,6 @@ out:
 
 static const char *const scope_names[] = { "host", "target", "process" };
 
-static bool
-add_time(cJSON *o, const char *key, int64_t ms)
-{
-	char buf[API_RFC3339_LEN];
-
-	if (ms <= 0 || api_fmt_rfc3339(ms, buf, sizeof(buf)) < 0)
-		return cJSON_AddNullToObject(o, key) != NULL;
-	return cJSON_AddStringToObject(o, key, buf) != NULL;
-}
-
 static cJSON *
 json_view(const struct pw_custom_view *v)
 {
@@ -297,8 +290,8 @@ json_view(const struct pw_custom_view *v)
 	    v->target) : cJSON_AddNullToObject(o, "target")) == NULL ||
 	    (l = cJSON_AddObjectToObject(o, "labels")) == NULL ||
 	    cJSON_AddNumberToObject(o, "value", v->value) == NULL ||
-	    !add_time(o, "ts", v->ts_ms) ||
-	    !add_time(o, "updated", v->updated_ms) ||
+	    !api_add_time(o, "ts", v->ts_ms) ||
+	    !api_add_time(o, "updated", v->updated_ms) ||
 	    cJSON_AddStringToObject(o, "source", v->source) == NULL ||
 	    cJSON_AddBoolToObject(o, "stale", v->is_stale) == NULL ||
 	    cJSON_AddNumberToObject(o, "points", (double)v->npoints) == NULL)
@@ -351,7 +344,7 @@ api_custom_list(struct pw_monitor *mon, struct cJSON **out)
 		    (ss[i].last_error_ms > 0 ? cJSON_AddStringToObject(so,
 		    "last_error", ss[i].last_error) : cJSON_AddNullToObject(so,
 		    "last_error")) == NULL ||
-		    !add_time(so, "last_error_at", ss[i].last_error_ms))
+		    !api_add_time(so, "last_error_at", ss[i].last_error_ms))
 			goto out_fail;
 		for (k = 0; k < PW_CERR_COUNT; k++)
 			if (cJSON_AddNumberToObject(eo, pw_custom_err_name(k),

@@ -2,15 +2,19 @@
  * api/events.c: JSON and Prometheus text for process lifecycle events.
  *
  * GET /api/v1/events:
- *   {"available":true,"count":2,"dropped":0,
+ *   {"available":true,"cpu_seconds_available":true,
+ *    "cpu_seconds_reason":null,"count":2,"dropped":0,
  *    "events":[{"ts":"...","type":"exit","pid":42,"ppid":7,"name":"sleep",
  *      "parent_name":"bash","target":"jobs","exit_code":null,
  *      "signal":9,"signal_name":"SIGKILL","core_dumped":false,
- *      "lifetime_s":0.8,"cpu_seconds":null}, ...],
+ *      "lifetime_s":0.8,"cpu_seconds":0.012}, ...],
  *    "counters":[{"target":"jobs","starts":10,"exits":9,
- *      "exits_signal":1}]}
- * Events are newest first.  cpu_seconds is always null: the connector's
- * exit record has no CPU time (see procwatch/events.h).
+ *      "exits_signal":1,"cpu_seconds":1.5}]}
+ * Events are newest first.  cpu_seconds (user + system, from taskstats,
+ * see procwatch/events.h) is null when it is not known: always when
+ * cpu_seconds_available is false, and cpu_seconds_reason then says why.
+ * A counter's cpu_seconds sums the exits whose CPU time is known (null
+ * without taskstats).
  */
 #include <errno.h>
 #include <math.h>
@@ -82,7 +86,9 @@ json_event(const struct pw_event *e)
 		    (e->lifetime_s >= 0 ? cJSON_AddNumberToObject(o,
 		    "lifetime_s", e->lifetime_s) : cJSON_AddNullToObject(o,
 		    "lifetime_s")) != NULL &&
-		    cJSON_AddNullToObject(o, "cpu_seconds") != NULL;
+		    (e->has_cpu ? cJSON_AddNumberToObject(o, "cpu_seconds",
+		    (double)e->cpu_us / 1e6) : cJSON_AddNullToObject(o,
+		    "cpu_seconds")) != NULL;
 	if (!ok) {
 		cJSON_Delete(o);
 		return NULL;
@@ -113,7 +119,8 @@ api_events_list(struct pw_events *ev, const char *limit, struct cJSON **out,
 	struct pw_event *v = NULL;
 	size_t lim = API_EVENTS_DEFAULT_LIMIT, n = 0, nc = 0, i;
 	uint64_t dropped = 0;
-	char why[256];
+	char why[256], cpu_why[256];
+	bool cpu_ok;
 	cJSON *o = NULL, *arr, *item;
 
 	*out = NULL;
@@ -129,10 +136,16 @@ api_events_list(struct pw_events *ev, const char *limit, struct cJSON **out,
 			goto out_oom;
 		return HTTP_OK;
 	}
+	cpu_ok = pw_events_cpu_available(ev, cpu_why, sizeof(cpu_why));
 	if (pw_events_copy(ev, lim, &v, &n, &c, &nc, &dropped) < 0)
 		goto out_oom;
 	if ((o = cJSON_CreateObject()) == NULL ||
 	    cJSON_AddBoolToObject(o, "available", true) == NULL ||
+	    cJSON_AddBoolToObject(o, "cpu_seconds_available", cpu_ok) ==
+	    NULL ||
+	    (cpu_ok ? cJSON_AddNullToObject(o, "cpu_seconds_reason") :
+	    cJSON_AddStringToObject(o, "cpu_seconds_reason", cpu_why)) ==
+	    NULL ||
 	    cJSON_AddNumberToObject(o, "count", (double)n) == NULL ||
 	    cJSON_AddNumberToObject(o, "dropped", (double)dropped) == NULL ||
 	    (arr = cJSON_AddArrayToObject(o, "events")) == NULL)
@@ -161,7 +174,10 @@ api_events_list(struct pw_events *ev, const char *limit, struct cJSON **out,
 		    cJSON_AddNumberToObject(item, "exits",
 		    (double)c[i].exits) == NULL ||
 		    cJSON_AddNumberToObject(item, "exits_signal",
-		    (double)c[i].exits_signal) == NULL)
+		    (double)c[i].exits_signal) == NULL ||
+		    (cpu_ok ? cJSON_AddNumberToObject(item, "cpu_seconds",
+		    (double)c[i].cpu_us / 1e6) : cJSON_AddNullToObject(item,
+		    "cpu_seconds")) == NULL)
 			goto out_oom;
 	}
 	free(v);
@@ -244,9 +260,10 @@ api_prom_events(struct pw_events *ev, char **out, size_t *len)
 	struct pw_ev_counter *c = NULL;
 	size_t nc = 0, i;
 	char t[PW_EV_TARGET_MAX * 2 + 1];
-	bool avail;
+	bool avail, cpu_ok;
 
 	avail = ev != NULL && pw_events_available(ev, NULL, 0);
+	cpu_ok = avail && pw_events_cpu_available(ev, NULL, 0);
 	if (avail && pw_events_copy(ev, 0, NULL, NULL, &c, &nc, NULL) < 0)
 		return -ENOMEM;
 	b.cap = 1024;
@@ -281,6 +298,19 @@ api_prom_events(struct pw_events *ev, char **out, size_t *len)
 			    (unsigned long long)(c[i].exits -
 			    c[i].exits_signal), t,
 			    (unsigned long long)c[i].exits_signal);
+		}
+	}
+	/* Without taskstats the sum would be a misleading 0: left out. */
+	if (nc > 0 && cpu_ok) {
+		bprintf(&b, "# HELP procwatch_process_exit_cpu_seconds_total "
+		    "CPU time (user + system) of the processes that exited "
+		    "under each target, from taskstats.\n"
+		    "# TYPE procwatch_process_exit_cpu_seconds_total counter\n");
+		for (i = 0; i < nc; i++) {
+			esc(c[i].target, t, sizeof(t));
+			bprintf(&b, "procwatch_process_exit_cpu_seconds_total"
+			    "{target=\"%s\"} %.6f\n", t,
+			    (double)c[i].cpu_us / 1e6);
 		}
 	}
 	free(c);

@@ -2,7 +2,8 @@
  * api/json.c: processes and samples as cJSON objects.
  *
  * PROC:   {"pid", "ppid", "name", "target" (null if none), "cmdline",
- *          "user", "uid", "start_time", "alive", "gone_at" (null while
+ *          "user", "uid", "cgroup" (null if unknown), "start_time",
+ *          "alive", "gone_at" (null while
  *          alive), "fd_limit" (null if unknown), "samples_stored",
  *          "capacity", "sample": SAMPLE or null}
  * SAMPLE: {"ts", "cpu_percent", "cpu_user_percent", "cpu_system_percent"
@@ -110,8 +111,8 @@ utf8_fix(const char *s, bool *same)
 	return out;
 }
 
-static bool
-add_str(cJSON *obj, const char *key, const char *s)
+bool
+api_add_text(cJSON *obj, const char *key, const char *s)
 {
 	cJSON *item;
 	char *fixed;
@@ -127,8 +128,8 @@ add_str(cJSON *obj, const char *key, const char *s)
 	return item != NULL;
 }
 
-static bool
-add_u64(cJSON *obj, const char *key, uint64_t v)
+bool
+api_add_u64(cJSON *obj, const char *key, uint64_t v)
 {
 	char num[24];
 
@@ -160,6 +161,14 @@ add_time(cJSON *obj, const char *key, int64_t ms)
 	if (api_fmt_rfc3339(ms, buf, sizeof(buf)) < 0)
 		return add_null(obj, key);
 	return cJSON_AddStringToObject(obj, key, buf) != NULL;
+}
+
+bool
+api_add_time(cJSON *obj, const char *key, int64_t ms)
+{
+	if (ms <= 0)
+		return add_null(obj, key);
+	return add_time(obj, key, ms);
 }
 
 /* Inverse of days_from_civil() in api/params.c (Howard Hinnant's). */
@@ -252,30 +261,30 @@ api_json_sample(const struct pw_sample *s, uint64_t mem_total,
 		    s->cpu_user_pct + s->cpu_system_pct) &&
 		    add_pct(o, "cpu_user_percent", s->cpu_user_pct) &&
 		    add_pct(o, "cpu_system_percent", s->cpu_system_pct);
-	ok = ok && add_u64(o, "rss_bytes", s->rss_bytes) &&
-	    add_u64(o, "vms_bytes", s->vms_bytes) &&
-	    add_u64(o, "swap_bytes", s->swap_bytes) &&
+	ok = ok && api_add_u64(o, "rss_bytes", s->rss_bytes) &&
+	    api_add_u64(o, "vms_bytes", s->vms_bytes) &&
+	    api_add_u64(o, "swap_bytes", s->swap_bytes) &&
 	    add_pct(o, "memory_percent", pw_sample_memory_pct(s, mem_total));
 	if (s->flags & PW_SAMPLE_NO_FDS)
 		ok = ok && add_null(o, "open_fds");
 	else
-		ok = ok && add_u64(o, "open_fds", s->open_fds);
+		ok = ok && api_add_u64(o, "open_fds", s->open_fds);
 	if (fd_limit == 0)
 		ok = ok && add_null(o, "fd_limit");
 	else
-		ok = ok && add_u64(o, "fd_limit", fd_limit);
-	ok = ok && add_u64(o, "threads", s->threads) &&
-	    add_u64(o, "ctx_switches_voluntary", s->ctx_voluntary) &&
-	    add_u64(o, "ctx_switches_involuntary", s->ctx_involuntary) &&
-	    add_u64(o, "minor_faults", s->minor_faults) &&
-	    add_u64(o, "major_faults", s->major_faults);
+		ok = ok && api_add_u64(o, "fd_limit", fd_limit);
+	ok = ok && api_add_u64(o, "threads", s->threads) &&
+	    api_add_u64(o, "ctx_switches_voluntary", s->ctx_voluntary) &&
+	    api_add_u64(o, "ctx_switches_involuntary", s->ctx_involuntary) &&
+	    api_add_u64(o, "minor_faults", s->minor_faults) &&
+	    api_add_u64(o, "major_faults", s->major_faults);
 	if (no_io)
 		ok = ok && add_null(o, "read_bytes") &&
 		    add_null(o, "write_bytes");
 	else
-		ok = ok && add_u64(o, "read_bytes", s->read_bytes) &&
-		    add_u64(o, "write_bytes", s->write_bytes);
-	ok = ok && add_str(o, "state", state);
+		ok = ok && api_add_u64(o, "read_bytes", s->read_bytes) &&
+		    api_add_u64(o, "write_bytes", s->write_bytes);
+	ok = ok && api_add_text(o, "state", state);
 	if (!ok) {
 		cJSON_Delete(o);
 		return NULL;
@@ -291,14 +300,16 @@ api_json_proc(const struct pw_proc_view *v, uint64_t mem_total)
 
 	if ((o = cJSON_CreateObject()) == NULL)
 		return NULL;
-	ok = add_u64(o, "pid", (uint64_t)v->pid) &&
-	    add_u64(o, "ppid", (uint64_t)v->ppid) &&
-	    add_str(o, "name", v->name) &&
-	    add_str(o, "target", v->target != NULL && v->target[0] != '\0' ?
+	ok = api_add_u64(o, "pid", (uint64_t)v->pid) &&
+	    api_add_u64(o, "ppid", (uint64_t)v->ppid) &&
+	    api_add_text(o, "name", v->name) &&
+	    api_add_text(o, "target", v->target != NULL && v->target[0] != '\0' ?
 	    v->target : NULL) &&
-	    add_str(o, "cmdline", v->cmdline != NULL ? v->cmdline : "") &&
-	    add_str(o, "user", v->user) &&
-	    add_u64(o, "uid", (uint64_t)v->uid) &&
+	    api_add_text(o, "cmdline", v->cmdline != NULL ? v->cmdline : "") &&
+	    api_add_text(o, "user", v->user) &&
+	    api_add_u64(o, "uid", (uint64_t)v->uid) &&
+	    api_add_text(o, "cgroup", v->cgroup != NULL && v->cgroup[0] != '\0' ?
+	    v->cgroup : NULL) &&
 	    add_time(o, "start_time", v->start_time_ms) &&
 	    cJSON_AddBoolToObject(o, "alive", v->alive) != NULL;
 	if (v->alive || v->gone_ms == 0)
@@ -308,9 +319,9 @@ api_json_proc(const struct pw_proc_view *v, uint64_t mem_total)
 	if (v->fd_limit == 0)
 		ok = ok && add_null(o, "fd_limit");
 	else
-		ok = ok && add_u64(o, "fd_limit", v->fd_limit);
-	ok = ok && add_u64(o, "samples_stored", v->nsamples) &&
-	    add_u64(o, "capacity", v->capacity);
+		ok = ok && api_add_u64(o, "fd_limit", v->fd_limit);
+	ok = ok && api_add_u64(o, "samples_stored", v->nsamples) &&
+	    api_add_u64(o, "capacity", v->capacity);
 	if (ok && v->has_sample) {
 		if ((sample = api_json_sample(&v->latest, mem_total,
 		    v->fd_limit)) == NULL)
@@ -335,7 +346,7 @@ api_json_error(const char *msg)
 
 	if ((o = cJSON_CreateObject()) == NULL)
 		return NULL;
-	if (!add_str(o, "error", msg)) {
+	if (!api_add_text(o, "error", msg)) {
 		cJSON_Delete(o);
 		return NULL;
 	}

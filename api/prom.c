@@ -11,6 +11,8 @@
  * as scaled integers rather than going through a double.  A series whose
  * value is unknown (no /proc/PID/io, a first sample's CPU %) is left out
  * rather than reported as 0.  A family with no series gets no HELP/TYPE.
+ * The procwatch_target_* families (api_prom_targets()) are rendered the
+ * same way over the groups of procwatch/group.h, one series per target.
  */
 #include <errno.h>
 #include <math.h>
@@ -20,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <procwatch/group.h>
 #include <procwatch/monitor.h>
 #include <procwatch/sample.h>
 #include <procwatch/store.h>
@@ -683,6 +686,136 @@ render_build_info(struct api_buf *b, const char *version)
 	buf_puts(b, "procwatch_build_info{version=\"");
 	put_label_value(b, version != NULL ? version : "unknown");
 	buf_puts(b, "\"} 1\n");
+}
+
+/* --- per-target families ------------------------------------------------- */
+
+/* The value of a target family for one group; false: none (left out). */
+typedef bool tgetter_fn(const struct pw_group *, struct num *);
+
+static bool
+get_t_up(const struct pw_group *g, struct num *out)
+{
+	*out = num_u64(g->is_up ? 1 : 0);
+	return true;
+}
+
+static bool
+get_t_processes(const struct pw_group *g, struct num *out)
+{
+	*out = num_u64(g->processes);
+	return true;
+}
+
+static bool
+get_t_threads(const struct pw_group *g, struct num *out)
+{
+	*out = num_u64(g->threads);
+	return true;
+}
+
+static bool
+get_t_cpu_pct(const struct pw_group *g, struct num *out)
+{
+	return g->has_cpu && num_pct(g->cpu_pct, out);
+}
+
+static bool
+get_t_rss(const struct pw_group *g, struct num *out)
+{
+	*out = num_u64(g->rss_bytes);
+	return true;
+}
+
+static bool
+get_t_open_fds(const struct pw_group *g, struct num *out)
+{
+	if (!g->has_fds)
+		return false;
+	*out = num_u64(g->open_fds);
+	return true;
+}
+
+/*
+ * Gauges only: a target's CPU seconds would not be a counter, since they
+ * drop when a member exits; the per-process counters cover that.
+ */
+static const struct {
+	const char	*name;
+	const char	*help;
+	tgetter_fn	*get;
+} tfams[] = {
+	{ "procwatch_target_up",
+	    "Whether the target has at least one live process (1) or none (0).",
+	    get_t_up },
+	{ "procwatch_target_processes",
+	    "Live processes of the target.", get_t_processes },
+	{ "procwatch_target_threads",
+	    "Threads in the live processes of the target.", get_t_threads },
+	{ "procwatch_target_cpu_percent",
+	    "CPU use of the target's processes over the last interval, "
+	    "percent of one core.", get_t_cpu_pct },
+	{ "procwatch_target_resident_memory_bytes",
+	    "Resident set size of the target's processes.", get_t_rss },
+	{ "procwatch_target_open_fds",
+	    "Open file descriptors of the target's processes.",
+	    get_t_open_fds },
+};
+
+int
+api_prom_targets(const struct pw_group *groups, size_t n, char **out,
+    size_t *len)
+{
+	struct api_buf b, lbl;
+	size_t fi, i, namelen, *off = NULL;
+	struct num v;
+	bool header;
+	int rc;
+
+	buf_init(&b, API_PROM_MAX);
+	buf_init(&lbl, API_PROM_MAX);
+	/* Each label set escaped once: target="...", at off[i] .. off[i+1]. */
+	if ((off = calloc(n + 1, sizeof(*off))) == NULL)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		off[i] = lbl.len;
+		buf_puts(&lbl, "target=\"");
+		put_label_value(&lbl, groups[i].name);
+		buf_put(&lbl, "\"", 1);
+	}
+	off[n] = lbl.len;
+	if ((rc = lbl.err) < 0)
+		goto out;
+	if (buf_room(&b, 64) == NULL) {	/* a page even with no groups */
+		rc = b.err;
+		goto out;
+	}
+	buf_commit(&b, b.p);
+	for (fi = 0; fi < sizeof(tfams) / sizeof(tfams[0]); fi++) {
+		namelen = strlen(tfams[fi].name);
+		header = false;
+		for (i = 0; i < n; i++) {
+			if (!tfams[fi].get(&groups[i], &v))
+				continue;
+			if (!header) {
+				put_header(&b, tfams[fi].name, "gauge",
+				    tfams[fi].help);
+				header = true;
+			}
+			put_series(&b, tfams[fi].name, namelen,
+			    lbl.p + off[i], off[i + 1] - off[i], NULL, &v);
+		}
+	}
+	if ((rc = b.err) < 0)
+		goto out;
+	*out = b.p;
+	*len = b.len;
+	b.p = NULL;
+out:
+	free(off);
+	free(lbl.p);
+	free(b.p);
+	return rc;
 }
 
 int

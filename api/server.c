@@ -45,6 +45,7 @@
 #include "api/events.h"
 #include "api/profile.h"
 #include "api/stats.h"
+#include "api/targets.h"
 
 /* Per-connection memory for the request line and headers. */
 #define API_CONN_MEMORY		(32 * 1024)
@@ -150,6 +151,7 @@ static route_fn h_index, h_app_js, h_app_css, h_dygraphs;
 static route_fn h_reload;
 static route_fn h_custom_push, h_custom_list;
 static route_fn h_profile_start, h_profile, h_profile_folded, h_events;
+static route_fn h_targets, h_target;
 
 static const struct route routes[] = {
 	{ M_GET | M_HEAD, "/healthz", h_healthz },
@@ -164,6 +166,8 @@ static const struct route routes[] = {
 	{ M_POST, "/api/v1/reload", h_reload },
 	{ M_POST, "/api/v1/custom", h_custom_push },
 	{ M_GET | M_HEAD, "/api/v1/custom", h_custom_list },
+	{ M_GET | M_HEAD, "/api/v1/targets", h_targets },
+	{ M_GET | M_HEAD, "/api/v1/targets/{name}", h_target },
 	{ M_POST, "/api/v1/processes/{pid}/profile", h_profile_start },
 	{ M_GET | M_HEAD, "/api/v1/profiles/{id}", h_profile },
 	{ M_GET | M_HEAD, "/api/v1/profiles/{id}/folded", h_profile_folded },
@@ -381,7 +385,6 @@ h_healthz(struct request *r)
 static enum MHD_Result
 h_processes(struct request *r)
 {
-	const struct pw_monitor_config *cfg;
 	struct api_custom_procs *cp = NULL;
 	struct pw_snapshot *snap;
 	bool all, gone;
@@ -401,11 +404,10 @@ h_processes(struct request *r)
 	    all || gone, &snap)) < 0)
 		return reply_store_error(r->conn, rc, 0);
 
-	cfg = pw_monitor_config(r->srv->mon);
 	if ((cp = api_custom_procs_new(r->srv->mon)) == NULL ||
 	    (o = cJSON_CreateObject()) == NULL ||
 	    cJSON_AddNumberToObject(o, "interval_ms",
-	    (double)cfg->interval_ms) == NULL ||
+	    (double)pw_monitor_interval_ms(r->srv->mon)) == NULL ||
 	    cJSON_AddNumberToObject(o, "mem_total_bytes",
 	    (double)snap->mem_total) == NULL ||
 	    (arr = cJSON_AddArrayToObject(o, "processes")) == NULL)
@@ -735,6 +737,9 @@ h_metrics(struct request *r)
 	if (rc == 0 && (rc = append_custom_metrics(r->srv, snap, &page,
 	    &len)) < 0)
 		free(page);
+	if (rc == 0 && (rc = api_targets_append_metrics(r->srv->mon, snap,
+	    &page, &len)) < 0)
+		free(page);
 	pw_snapshot_free(snap);
 	if (rc == 0 && (rc = append_alert_metrics(r->srv, &page, &len)) < 0)
 		free(page);
@@ -976,6 +981,31 @@ h_custom_list(struct request *r)
 	if (api_custom_list(r->srv->mon, &o) < 0)
 		return reply_oom(r->conn);
 	return reply_json(r->conn, MHD_HTTP_OK, o, NULL);
+}
+
+/* --- targets as groups (api/targets.c) ------------------------------------ */
+
+static enum MHD_Result
+h_targets(struct request *r)
+{
+	char err[API_ERRMSG_MAX] = "";
+	unsigned status;
+	cJSON *o;
+
+	status = api_targets_list(r->srv->mon, &o, err, sizeof(err));
+	return reply_stats(r->conn, status, o, err);
+}
+
+static enum MHD_Result
+h_target(struct request *r)
+{
+	char err[API_ERRMSG_MAX] = "";
+	unsigned status;
+	cJSON *o;
+
+	status = api_targets_get(r->srv->mon, r->cap.s[0], r->cap.len[0], &o,
+	    err, sizeof(err));
+	return reply_stats(r->conn, status, o, err);
 }
 
 /* --- authentication -------------------------------------------------------- */

@@ -215,16 +215,6 @@ add_num(cJSON *o, const char *key, double v)
 }
 
 static bool
-add_time(cJSON *o, const char *key, int64_t ms)
-{
-	char buf[API_RFC3339_LEN];
-
-	if (ms == 0 || api_fmt_rfc3339(ms, buf, sizeof(buf)) < 0)
-		return cJSON_AddNullToObject(o, key) != NULL;
-	return cJSON_AddStringToObject(o, key, buf) != NULL;
-}
-
-static bool
 add_pair(cJSON *o, const char *key, double lo, double hi)
 {
 	cJSON *a;
@@ -372,6 +362,7 @@ load_window(struct api_stats *st, pid_t pid, int64_t window_ms,
 	w->view.target = w->target;
 	w->view.cmdline = NULL;		/* they point into snap */
 	w->view.user = NULL;
+	w->view.cgroup = NULL;
 	w->mem_total = snap->mem_total;
 	pw_snapshot_free(snap);
 	if (!w->view.has_sample)
@@ -515,9 +506,9 @@ api_stats_process(struct api_stats *st, pid_t pid, const char *window,
 	    /* The ring (or the process's life) may not reach back that far. */
 	    cJSON_AddBoolToObject(o, "window_covered", w.cur > 0 ||
 	    (ncur > 0 && w.s[w.cur].ts_ms <= w.end_ms - window_ms +
-	    (int64_t)pw_monitor_config(st->mon)->interval_ms)) != NULL &&
-	    add_time(o, "from", ncur > 0 ? w.s[w.cur].ts_ms : 0) &&
-	    add_time(o, "to", ncur > 0 ? w.end_ms : 0) &&
+	    (int64_t)pw_monitor_interval_ms(st->mon))) != NULL &&
+	    api_add_time(o, "from", ncur > 0 ? w.s[w.cur].ts_ms : 0) &&
+	    api_add_time(o, "to", ncur > 0 ? w.end_ms : 0) &&
 	    cJSON_AddNumberToObject(o, "capacity", (double)w.cap) != NULL &&
 	    (bl == NULL || cJSON_AddStringToObject(o, "baseline",
 	    bl->name) != NULL) &&
@@ -610,8 +601,9 @@ json_baseline(const struct baseline *b)
 	    cJSON_AddNumberToObject(o, "pid", (double)b->pid) == NULL ||
 	    cJSON_AddStringToObject(o, "process", b->proc_name) == NULL ||
 	    !add_num(o, "window_s", (double)b->window_ms / 1000.0) ||
-	    !add_time(o, "from", b->from_ms) || !add_time(o, "to", b->to_ms) ||
-	    !add_time(o, "created", b->created_ms) ||
+	    !api_add_time(o, "from", b->from_ms) ||
+	    !api_add_time(o, "to", b->to_ms) ||
+	    !api_add_time(o, "created", b->created_ms) ||
 	    (mo = cJSON_AddObjectToObject(o, "metrics")) == NULL)
 		goto out_fail;
 	for (m = 0; m < PW_METRIC_COUNT; m++)

@@ -4,6 +4,7 @@
 #
 #   bench/run.sh [N ...]        (default: 200 1000 5000)
 #   DURATION=30 bench/run.sh    seconds measured per N (default 30)
+#   WRK_S=20 bench/run.sh       seconds of each wrk run at N=1000 (default 20)
 #
 # Run from a configured build directory after `make bench` (it needs
 # daemon/procwatchd, bench/limit and bench/pw_farm there).  Prints figures;
@@ -12,6 +13,7 @@
 set -u
 B=${PW_BUILDDIR:-$PWD}
 DURATION=${DURATION:-30}
+WRK_S=${WRK_S:-20}
 HZ=$(getconf CLK_TCK)
 WORK=$(mktemp -d /tmp/pw-bench.XXXXXX)
 PIDS=""
@@ -22,20 +24,26 @@ cpu_ticks() { awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 metric() { curl -s "http://127.0.0.1:$PORT/metrics" | awk -v m="$1" '$1 == m { print $2; exit }'; }
 
-echo "# machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
-printf "%6s %10s %10s %8s %10s %8s %8s %10s %10s\n" N "us/sample" "floor_us" ratio "core_%" "rss_MiB" "B/proc" "cycle_p50" "cycle_p99"
-for N in ${@:-200 1000 5000}; do
-	"$B/bench/pw_farm" "$N" >"$WORK/farm.out" &
-	FARM=$!; PIDS="$PIDS $FARM"
-	while ! grep -q ready "$WORK/farm.out"; do sleep 0.2; done
+# start_daemon REALTIME: procwatchd on the farm; sets D and PORT.
+start_daemon() {
 	cat >"$WORK/cfg.json" <<JSON
 { "listen": "127.0.0.1:0", "interval_ms": 1000, "history": 1000,
+  "sampler_realtime": $1,
   "targets": [ { "name": "farm", "pid": $FARM, "children": true } ] }
 JSON
 	"$B/daemon/procwatchd" --config "$WORK/cfg.json" 2>"$WORK/d.log" &
 	D=$!; PIDS="$PIDS $D"
 	PORT=""
 	while [ -z "$PORT" ]; do sleep 0.2; PORT=$(sed -n 's|.*listening on http://127\.0\.0\.1:\([0-9]*\)/.*|\1|p' "$WORK/d.log"); done
+}
+
+echo "# machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+printf "%6s %10s %10s %8s %10s %8s %8s %10s %10s\n" N "us/sample" "floor_us" ratio "core_%" "rss_MiB" "B/proc" "cycle_p50" "cycle_p99"
+for N in ${@:-200 1000 5000}; do
+	"$B/bench/pw_farm" "$N" >"$WORK/farm.out" &
+	FARM=$!; PIDS="$PIDS $FARM"
+	while ! grep -q ready "$WORK/farm.out"; do sleep 0.2; done
+	start_daemon false
 	rss0=$(rss_kb "$D")
 	# Warm up: every farm process found and sampled twice.
 	until [ "$(curl -s "http://127.0.0.1:$PORT/healthz" | sed -n 's/.*"processes":\([0-9]*\).*/\1/p')" -ge "$((N + 1))" ]; do sleep 0.5; done
@@ -61,11 +69,18 @@ JSON
 			t=$(for i in $(seq 20); do curl -s -o /dev/null -w '%{time_total}\n' "http://127.0.0.1:$PORT$p"; done | sort -n | sed -n 10p)
 			echo "#        GET $p (1000 targets): median $(awk -v t="$t" 'BEGIN{printf "%.2f", t*1000}') ms over 20 (curl, includes transfer)"
 		done
-		for p in "/api/v1/processes/$PID1" /metrics; do
-			wrk -t2 -c32 -d10s --latency "http://127.0.0.1:$PORT$p" >"$WORK/wrk.out" 2>&1
-			echo "#        wrk -c32 $p: $(awk '/Requests\/sec/ {print $2}' "$WORK/wrk.out") req/s, p99 $(awk '$1 == "99%" {print $2}' "$WORK/wrk.out")"
+		# Jitter under load: a fresh daemon per mode, so that its window
+		# of cycle start times is mostly the WRK_S seconds under wrk.
+		for rt in false true; do
+			kill -TERM "$D"; wait "$D"
+			start_daemon "$rt"
+			sleep 5
+			for p in "/api/v1/processes/$PID1" /metrics; do
+				wrk -t2 -c32 -d"${WRK_S}s" --latency "http://127.0.0.1:$PORT$p" >"$WORK/wrk.out" 2>&1
+				echo "#        sampler_realtime=$rt: wrk -c32 $p: $(awk '/Requests\/sec/ {print $2}' "$WORK/wrk.out") req/s, p99 $(awk '$1 == "99%" {print $2}' "$WORK/wrk.out")"
+			done
+			echo "#        sampler_realtime=$rt: cycle start jitter p99 over $(metric procwatch_sampling_cycles_total) cycles ($((2 * WRK_S)) s of them under wrk): $(metric procwatch_sampling_jitter_seconds | awk '{printf "%.3f", $1 * 1000}') ms (realtime in force: $(metric procwatch_sampler_realtime))"
 		done
-		echo "#        sampling jitter p99 after wrk: $(metric procwatch_sampling_jitter_seconds) s"
 	fi
 	kill -TERM "$D"; wait "$D"; kill -TERM "$FARM"; wait "$FARM"
 	PIDS=""

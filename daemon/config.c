@@ -30,6 +30,8 @@
 
 #include <cjson/cJSON.h>
 
+#include <procwatch/cgroup.h>
+
 #include "daemon/config.h"
 
 #define TARGETS_MAX	1024
@@ -87,7 +89,8 @@ static key_fn	parse_listen, parse_log_level, parse_proc_root,
 		parse_targets, parse_rules, parse_receivers, parse_state_dir,
 		parse_dygraphs_dir, parse_api_token, parse_api_token_file,
 		parse_sources, parse_plugins, parse_tls_cert, parse_tls_key;
-static key_fn	t_name, t_all, t_pid, t_pidfile, t_comm, t_cmdline, t_user;
+static key_fn	t_name, t_all, t_pid, t_pidfile, t_comm, t_cmdline, t_user,
+		t_cgroup, t_unit;
 
 /* Rows: key, JSON types, integer range, where to store / handler. */
 #define INT(lo, hi, f)	T_INT, lo, hi, CFG(f), NULL
@@ -135,6 +138,8 @@ static const struct key target_keys[] = {
 	{ "comm",	FN(T_STRING, t_comm) },
 	{ "cmdline",	FN(T_STRING, t_cmdline) },
 	{ "user",	T_INT | T_STRING, 0, 4294967294LL, 0, 0, t_user },
+	{ "cgroup",	FN(T_STRING, t_cgroup) },
+	{ "unit",	FN(T_STRING, t_unit) },
 	{ "children",	T_BOOL, 0, 0, TSP(children), NULL },
 };
 
@@ -602,6 +607,34 @@ t_user(struct parse *p, const struct key *k, const char *field,
 	return set_sel(ts, k, PW_SEL_USER, s);
 }
 
+/* pw_target_init() checks again; here the reason names the field. */
+static int
+t_cgroup(struct parse *p, const struct key *k, const char *field,
+    const cJSON *v, void *dst)
+{
+	const char *why;
+
+	if (pw_cgroup_path_check(v->valuestring, &why) < 0)
+		return perr(p, field, "invalid cgroup path \"%.*s\": %s",
+		    ERR_SNIP, v->valuestring, why);
+	return set_sel(dst, k, PW_SEL_CGROUP, v->valuestring);
+}
+
+static int
+t_unit(struct parse *p, const struct key *k, const char *field,
+    const cJSON *v, void *dst)
+{
+	char unit[PW_UNIT_NAME_MAX];
+	const char *why;
+
+	if (pw_unit_name_normalize(v->valuestring, unit, sizeof(unit),
+	    &why) < 0)
+		return perr(p, field, "invalid unit name \"%.*s\": %s",
+		    ERR_SNIP, v->valuestring, why);
+	/* The name as written: pw_target_init() adds the suffix. */
+	return set_sel(dst, k, PW_SEL_UNIT, v->valuestring);
+}
+
 /* Is `name` used by an explicit name or by targets[0..ndone)? */
 static bool
 name_taken(const struct tspec *specs, size_t n, const struct pw_target *t,
@@ -651,6 +684,16 @@ derive_name(const struct tspec *specs, size_t n, const struct tspec *ts,
 		break;
 	case PW_SEL_USER:
 		snprintf(raw, sizeof(raw), "user-%s", ts->arg);
+		break;
+	case PW_SEL_CGROUP:
+		/* Its last component: "/system.slice/x.service" -> x.service */
+		blen = strlen(ts->arg);
+		while (blen > 1 && ts->arg[blen - 1] == '/')
+			blen--;
+		for (i = blen; i > 0 && ts->arg[i - 1] != '/'; i--)
+			;
+		snprintf(raw, sizeof(raw), "%.*s", (int)(blen - i),
+		    ts->arg + i);
 		break;
 	default:
 		snprintf(raw, sizeof(raw), "%s", ts->arg);
@@ -765,7 +808,7 @@ parse_targets(struct parse *p, const struct key *k, const char *field,
 		if (ts->nsel == 0) {
 			rc = perr(p, where, "no selector; give one of \"all\", "
 			    "\"pid\", \"pidfile\", \"comm\", \"cmdline\", "
-			    "\"user\"");
+			    "\"user\", \"cgroup\", \"unit\"");
 			goto out_specs;
 		}
 		for (j = 0; ts->name != NULL && j < i; j++)
@@ -840,10 +883,13 @@ struct rspec {
 	const cJSON	*targets;	/* checked once targets are known */
 };
 
+/* At least the number of built-in rules (test_config checks). */
+#define BUILTIN_MAX	8
+
 /* "rules" while it is parsed. */
 struct rulesspec {
 	int		 all;		/* "builtin": true/false; -1 unset */
-	int		 on[8];		/* per built-in; -1 unset */
+	int		 on[BUILTIN_MAX];	/* per built-in; -1 unset */
 	struct rspec	*custom;
 	size_t		 ncustom;
 };
@@ -1118,7 +1164,8 @@ rules_builtin(struct parse *p, const struct key *k, const char *field,
 				break;
 		if (name == NULL || i >= NELEM(rs->on))
 			return perr(p, where, "unknown built-in rule (high_cpu, "
-			    "high_memory, file_handle_leak, fd_exhaustion)");
+			    "high_memory, file_handle_leak, fd_exhaustion, "
+			    "process_down)");
 		if (!cJSON_IsBool(e))
 			return perr(p, where, "expected a boolean, got %s",
 			    jtype_name(e));
@@ -1240,9 +1287,10 @@ rules_build(struct parse *p, const struct rulesspec *rs, struct pw_rule **out,
 	bool on;
 	int rc;
 
-	if ((r = calloc(8 + rs->ncustom, sizeof(*r))) == NULL)
+	if ((r = calloc(BUILTIN_MAX + rs->ncustom, sizeof(*r))) == NULL)
 		return -ENOMEM;
-	for (i = 0; (name = pw_rule_builtin_name(i)) != NULL && i < 8; i++) {
+	for (i = 0; (name = pw_rule_builtin_name(i)) != NULL &&
+	    i < BUILTIN_MAX; i++) {
 		on = rs->on[i] >= 0 ? rs->on[i] : rs->all >= 0 ? rs->all :
 		    rs->ncustom == 0;
 		if (!on)
@@ -2345,6 +2393,12 @@ describe_target(const struct pw_target *t, FILE *fp)
 	case PW_SEL_USER:
 		fprintf(fp, "user %s (uid %lu)", t->user != NULL ? t->user :
 		    "?", (unsigned long)t->uid);
+		break;
+	case PW_SEL_CGROUP:
+		fprintf(fp, "cgroup %s and below", t->cgroup);
+		break;
+	case PW_SEL_UNIT:
+		fprintf(fp, "systemd unit %s", t->unit);
 		break;
 	default:
 		fprintf(fp, "selector %d", (int)t->sel);

@@ -274,6 +274,46 @@ api_options_differ(const struct config *a, const struct config *b)
 	    b->dygraphs_dir != NULL ? b->dygraphs_dir : "") != 0;
 }
 
+/*
+ * pw_alerts_exit_fn: how a process ended, from the events feed.  The alert
+ * engine calls it on the sampler thread under its own lock; it takes only
+ * the events object's lock, a leaf.
+ */
+static int
+daemon_exit_reason(void *arg, pid_t pid, int64_t since_ms, char *reason,
+    size_t len)
+{
+	struct pw_event ev;
+	int rc;
+
+	if ((rc = pw_events_exit_of(arg, pid, since_ms, &ev)) < 0)
+		return rc;
+	pw_event_exit_describe(&ev, reason, len);
+	return 0;
+}
+
+/*
+ * Tell the alert engine which targets can be down (process_down): the
+ * configured ones, not the implicit "every process" one.  0 or -ENOMEM.
+ */
+static int
+daemon_set_targets(struct pw_alerts *alerts, const struct config *cfg)
+{
+	const char **names;
+	size_t i, n = 0;
+	int rc;
+
+	if ((names = calloc(cfg->ntargets ? cfg->ntargets : 1,
+	    sizeof(*names))) == NULL)
+		return -ENOMEM;
+	for (i = 0; i < cfg->ntargets; i++)
+		if (cfg->targets[i].sel != PW_SEL_ALL)
+			names[n++] = cfg->targets[i].name;
+	rc = pw_alerts_set_targets(alerts, names, n);
+	free(names);
+	return rc;
+}
+
 static int64_t
 wall_ms(void)
 {
@@ -335,6 +375,9 @@ daemon_reload(struct daemon *d, char *msg, size_t msglen)
 		log_warnx("reload: the alert rules stay as they were");
 	else
 		notifier_enqueue(d->nt, t, nt);
+	if (daemon_set_targets(d->alerts, nc) < 0)
+		log_warnx("reload: process_down keeps the old targets: out of "
+		    "memory");
 	pw_monitor_set_cycle_hook(d->mon, notifier_cycle_hook, d->nt);
 	if ((rc = pw_monitor_reload(d->mon, &nc->mon)) < 0)
 		log_warnx("reload: sampler: %s", strerror(-rc));
@@ -507,6 +550,10 @@ main(int argc, char **argv)
 		log_warnx("cannot create the alert engine: out of memory");
 		goto out;
 	}
+	if (daemon_set_targets(d.alerts, d.cfg) < 0) {
+		log_warnx("cannot set the alert targets: out of memory");
+		goto out;
+	}
 	if ((d.nt = notifier_new(d.cfg, d.alerts, err, sizeof(err))) == NULL) {
 		log_warnx("%s", err);
 		goto out;
@@ -538,6 +585,13 @@ main(int argc, char **argv)
 	}
 	if (!pw_events_available(d.events, err, sizeof(err)))
 		log_info("process events unavailable, polling only: %s", err);
+	else {
+		/* Alerts of exited processes say how they ended. */
+		pw_alerts_set_exit_lookup(d.alerts, daemon_exit_reason,
+		    d.events);
+		if (!pw_events_cpu_available(d.events, err, sizeof(err)))
+			log_info("exits carry no CPU time: %s", err);
+	}
 	if ((d.api = daemon_api_start(&d, d.cfg, err, sizeof(err))) == NULL) {
 		log_warnx("cannot listen on %s:%u: %s", d.cfg->listen_host,
 		    (unsigned)d.cfg->listen_port, err);
@@ -586,8 +640,14 @@ out:
 	api_stop(d.retired_api);
 	api_stop(d.api);
 	pw_profiler_free(d.profiler);	/* ends a running profile */
+	/*
+	 * The sampler's alert evaluations use the events (exit lookup) and
+	 * the events thread uses the store: stop the one, free the other.
+	 */
+	if (d.mon != NULL)
+		pw_monitor_stop(d.mon);	/* no more cycle hooks after this */
 	pw_events_free(d.events);
-	pw_monitor_free(d.mon);	/* no more cycle hooks after this */
+	pw_monitor_free(d.mon);
 	notifier_free(d.nt);	/* flushes for up to ~1 s, then spools */
 	pw_alerts_free(d.alerts);
 	custom_host_free(custom);	/* after everything that reads it */

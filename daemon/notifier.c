@@ -20,8 +20,14 @@
  * line; it is rewritten (write, fsync, rename) whenever the set of jobs
  * changes and at shutdown, and read at start.
  *
- * Alertmanager receivers also keep the alerts now firing and post them all
- * again every resend_ms, as Alertmanager expects of a client.
+ * Alertmanager receivers are sent state, not events: each request holds
+ * every alert now firing plus the resolved ones not yet delivered, posted
+ * when something changes and again every resend_ms, as Alertmanager
+ * expects of a client.  Independent retries of events could deliver an
+ * old "firing" after its "resolved" and revive the alert; so a receiver
+ * has one request in flight at a time, a change rewrites the pending
+ * request instead of queueing another, and a failed request that a newer
+ * one covers is dropped rather than retried.
  *
  * Lock order: the notifier's mutex is a leaf; it is never held while
  * calling into the alert engine, the store, libcurl or cJSON.
@@ -75,6 +81,14 @@ struct job {
 	struct curl_slist *hdrs;
 	pid_t		 child;		/* exec jobs */
 	int64_t		 deadline_ms;	/* exec jobs */
+	bool		 am_state;	/* alertmanager: built by am_flush() */
+	uint64_t	 am_gen;	/* resolved alerts it holds: gen <= */
+};
+
+/* A resolved alert an Alertmanager receiver has not had yet. */
+struct am_resolved {
+	struct pw_alert	 a;
+	uint64_t	 gen;
 };
 
 struct recv_state {
@@ -87,6 +101,10 @@ struct recv_state {
 	uint64_t	 unlogged_drops;
 	struct pw_alert	*firing;	/* alertmanager: for re-sends */
 	size_t		 nfiring, capfiring;
+	struct am_resolved *resolved;	/* alertmanager: until delivered */
+	size_t		 nresolved, capresolved;
+	uint64_t	 gen;		/* of the newest resolved entry */
+	bool		 am_dirty;	/* state changed since the last body */
 	int64_t		 resend_ms;	/* next re-send */
 };
 
@@ -275,8 +293,11 @@ job_free(struct job *j)
 	free(j);
 }
 
-/* Queue `body` (ownership moves to the queue, even on failure). */
-static void
+/*
+ * Queue `body` (ownership moves to the queue, even on failure).  Returns
+ * the job, or NULL when it was dropped.
+ */
+static struct job *
 job_add(struct notifier *n, size_t ri, char *body, int64_t created_ms,
     unsigned attempts)
 {
@@ -286,19 +307,19 @@ job_add(struct notifier *n, size_t ri, char *body, int64_t created_ms,
 
 	if (body == NULL) {
 		note_drop(n, ri, "out of memory");
-		return;
+		return NULL;
 	}
 	if (rs->queued >= rs->cfg->queue_max) {
 		free(body);
 		note_drop(n, ri, "queue full");
-		return;
+		return NULL;
 	}
 	if (n->njobs == n->capjobs) {
 		ncap = n->capjobs ? n->capjobs * 2 : 16;
 		if ((np = realloc(n->jobs, ncap * sizeof(*np))) == NULL) {
 			free(body);
 			note_drop(n, ri, "out of memory");
-			return;
+			return NULL;
 		}
 		n->jobs = np;
 		n->capjobs = ncap;
@@ -306,7 +327,7 @@ job_add(struct notifier *n, size_t ri, char *body, int64_t created_ms,
 	if ((j = calloc(1, sizeof(*j))) == NULL) {
 		free(body);
 		note_drop(n, ri, "out of memory");
-		return;
+		return NULL;
 	}
 	j->recv = ri;
 	j->body = body;
@@ -319,6 +340,7 @@ job_add(struct notifier *n, size_t ri, char *body, int64_t created_ms,
 	rs->queued++;
 	pthread_mutex_unlock(&n->mtx);
 	n->dirty = true;
+	return j;
 }
 
 static void
@@ -336,18 +358,37 @@ job_remove(struct notifier *n, size_t at)
 
 /* --- alertmanager re-sends ------------------------------------------------- */
 
+/* Note a transition in the receiver's state; am_flush() sends it. */
 static void
-am_track(struct recv_state *rs, const struct pw_alert *a)
+am_track(struct notifier *n, size_t ri, const struct pw_alert *a)
 {
+	struct recv_state *rs = &n->rs[ri];
+	struct am_resolved *nr;
 	struct pw_alert *np;
 	size_t i, ncap;
 
+	rs->am_dirty = true;
 	for (i = 0; i < rs->nfiring; i++)
 		if (rs->firing[i].id == a->id)
 			break;
 	if (a->state == PW_ALERT_RESOLVED) {
 		if (i < rs->nfiring)
 			rs->firing[i] = rs->firing[--rs->nfiring];
+		if (!rs->cfg->send_resolved)
+			return;
+		if (rs->nresolved == rs->capresolved) {
+			ncap = rs->capresolved ? rs->capresolved * 2 : 8;
+			if (ncap > INBOX_MAX || (nr = realloc(rs->resolved,
+			    ncap * sizeof(*nr))) == NULL) {
+				note_drop(n, ri, "too many resolved alerts "
+				    "undelivered");
+				return;
+			}
+			rs->resolved = nr;
+			rs->capresolved = ncap;
+		}
+		rs->resolved[rs->nresolved].a = *a;
+		rs->resolved[rs->nresolved++].gen = ++rs->gen;
 		return;
 	}
 	if (i < rs->nfiring)
@@ -355,19 +396,71 @@ am_track(struct recv_state *rs, const struct pw_alert *a)
 	if (rs->nfiring == rs->capfiring) {
 		ncap = rs->capfiring ? rs->capfiring * 2 : 8;
 		if (ncap > INBOX_MAX ||
-		    (np = realloc(rs->firing, ncap * sizeof(*np))) == NULL)
-			return;		/* not re-sent; sent once anyway */
+		    (np = realloc(rs->firing, ncap * sizeof(*np))) == NULL) {
+			note_drop(n, ri, "too many alerts firing");
+			return;
+		}
 		rs->firing = np;
 		rs->capfiring = ncap;
 	}
 	rs->firing[rs->nfiring++] = *a;
 }
 
+/* Resolved alerts up to `gen` reached the receiver: forget them. */
 static void
-am_resend(struct notifier *n, int64_t now)
+am_delivered(struct recv_state *rs, uint64_t gen)
+{
+	size_t i, j;
+
+	for (i = j = 0; i < rs->nresolved; i++)
+		if (rs->resolved[i].gen > gen)
+			rs->resolved[j++] = rs->resolved[i];
+	rs->nresolved = j;
+}
+
+static bool
+recv_in_flight(const struct notifier *n, size_t ri)
+{
+	size_t i;
+
+	for (i = 0; i < n->njobs; i++)
+		if (n->jobs[i]->recv == ri && n->jobs[i]->in_flight)
+			return true;
+	return false;
+}
+
+/* The receiver's state as one body: firing, then resolved, alerts. */
+static char *
+am_state_body(const struct notifier *n, const struct recv_state *rs)
+{
+	struct pw_alert *all;
+	char *body;
+	size_t i, k = 0;
+
+	if ((all = calloc(rs->nfiring + rs->nresolved + 1,
+	    sizeof(*all))) == NULL)
+		return NULL;
+	for (i = 0; i < rs->nfiring; i++)
+		all[k++] = rs->firing[i];
+	for (i = 0; i < rs->nresolved; i++)
+		all[k++] = rs->resolved[i].a;
+	body = body_alertmanager(n, all, k);
+	free(all);
+	return body;
+}
+
+/*
+ * Post an Alertmanager receiver's state when it changed or its re-send is
+ * due: rewrite the pending request if there is one, else queue one; wait
+ * while one is in flight (the next loop comes within POLL_MS).
+ */
+static void
+am_flush(struct notifier *n, int64_t now)
 {
 	struct recv_state *rs;
-	size_t i;
+	struct job *j = NULL;
+	char *body;
+	size_t i, k;
 
 	for (i = 0; i < n->nrs; i++) {
 		rs = &n->rs[i];
@@ -375,12 +468,31 @@ am_resend(struct notifier *n, int64_t now)
 			continue;
 		if (rs->resend_ms == 0)
 			rs->resend_ms = now + rs->cfg->resend_ms;
-		if (now < rs->resend_ms)
+		if (!rs->am_dirty && (now < rs->resend_ms ||
+		    rs->nfiring + rs->nresolved == 0))
 			continue;
+		if (recv_in_flight(n, i))
+			continue;
+		rs->am_dirty = false;
 		rs->resend_ms = now + rs->cfg->resend_ms;
-		if (rs->nfiring > 0)
-			job_add(n, i, body_alertmanager(n, rs->firing,
-			    rs->nfiring), now, 0);
+		if (rs->nfiring + rs->nresolved == 0)
+			continue;
+		for (k = 0, j = NULL; k < n->njobs && j == NULL; k++)
+			if (n->jobs[k]->recv == i && n->jobs[k]->am_state)
+				j = n->jobs[k];
+		if ((body = am_state_body(n, rs)) == NULL) {
+			note_drop(n, i, "out of memory");
+			continue;
+		}
+		if (j != NULL) {
+			free(j->body);		/* superseded before it went */
+			j->body = body;
+			j->created_ms = now;
+			n->dirty = true;
+		} else if ((j = job_add(n, i, body, now, 0)) == NULL)
+			continue;
+		j->am_state = true;
+		j->am_gen = rs->gen;
 	}
 }
 
@@ -415,14 +527,13 @@ take_inbox(struct notifier *n, int64_t now)
 			r = n->rs[k].cfg;
 			if (a->rule->severity < r->min_severity)
 				continue;
-			if (r->format == RECV_ALERTMANAGER)
-				am_track(&n->rs[k], a);
+			if (r->format == RECV_ALERTMANAGER) {
+				am_track(n, k, a);	/* am_flush() sends */
+				continue;
+			}
 			if (a->state == PW_ALERT_RESOLVED && !r->send_resolved)
 				continue;
-			if (r->format == RECV_ALERTMANAGER)
-				body = body_alertmanager(n, a, 1);
-			else
-				body = body_procwatch(n, r, a);
+			body = body_procwatch(n, r, a);
 			job_add(n, k, body, now, 0);
 		}
 	}
@@ -554,8 +665,16 @@ finish(struct notifier *n, size_t at, bool ok, const char *what,
 		rs->failed++;
 	pthread_mutex_unlock(&n->mtx);
 	if (ok) {
+		if (j->am_state)
+			am_delivered(rs, j->am_gen);
 		job_remove(n, at);
 		return true;
+	}
+	if (j->am_state && rs->am_dirty) {
+		/* A newer state covers this one: send that instead. */
+		j->attempts = 0;
+		j->next_ms = 0;
+		return false;
 	}
 	j->attempts++;
 	if (now - j->created_ms >= (int64_t)rs->cfg->max_age_ms) {
@@ -656,6 +775,21 @@ reap_exec(struct notifier *n, int64_t now)
 	}
 }
 
+/* Is a job of the same receiver queued before jobs[at]? */
+static bool
+older_pending(const struct notifier *n, size_t at)
+{
+	const struct job *j = n->jobs[at];
+	size_t i;
+
+	for (i = 0; i < n->njobs; i++)
+		if (i != at && n->jobs[i]->recv == j->recv &&
+		    (n->jobs[i]->created_ms < j->created_ms ||
+		    (n->jobs[i]->created_ms == j->created_ms && i < at)))
+			return true;
+	return false;
+}
+
 static void
 start_due(struct notifier *n, int64_t now, bool flushing)
 {
@@ -668,6 +802,10 @@ start_due(struct notifier *n, int64_t now, bool flushing)
 		/* At shutdown, first attempts go at once; retries wait. */
 		if (j->in_flight || (j->next_ms > now &&
 		    !(flushing && j->attempts == 0)))
+			continue;
+		/* Alertmanager: one request at a time, oldest first. */
+		if (n->rs[j->recv].cfg->format == RECV_ALERTMANAGER &&
+		    (recv_in_flight(n, j->recv) || older_pending(n, at)))
 			continue;
 		if (n->rs[j->recv].cfg->format == RECV_EXEC)
 			rc = start_exec(n, j, now);
@@ -807,7 +945,7 @@ notifier_main(void *arg)
 		pthread_mutex_unlock(&n->mtx);
 		take_inbox(n, now);
 		if (!stopping)
-			am_resend(n, now);
+			am_flush(n, now);
 		start_due(n, now, stopping);
 		curl_multi_perform(n->multi, &running);
 		reap_http(n, now);
@@ -969,8 +1107,10 @@ notifier_free(struct notifier *n)
 	for (i = 0; i < n->njobs; i++)
 		job_free(n->jobs[i]);
 	free(n->jobs);
-	for (i = 0; i < n->nrs; i++)
+	for (i = 0; i < n->nrs; i++) {
 		free(n->rs[i].firing);
+		free(n->rs[i].resolved);
+	}
 	free(n->rs);
 	free(n->inbox);
 	free(n->spool_path);

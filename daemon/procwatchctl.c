@@ -58,6 +58,8 @@ usage(FILE *f)
 	    "  show PID          one process, with CPU and RSS sparklines\n"
 	    "  alerts            firing and pending alerts\n"
 	    "  top               the bottlenecks, worst first\n"
+	    "  targets           each target as a whole: processes, CPU, "
+	    "memory\n"
 	    "  reload            make procwatchd reload its configuration\n"
 	    "options:\n"
 	    "  -u, --url URL         procwatchd's address (default "
@@ -717,6 +719,63 @@ out:
 	return rc;
 }
 
+/* "name/pid" of a target's top member, or "-". */
+static const char *
+fmt_top(const cJSON *t, const char *key, char *buf, size_t len)
+{
+	const cJSON *m = cJSON_GetObjectItemCaseSensitive(t, key);
+	double pid;
+
+	if (!cJSON_IsObject(m) || !num(m, "pid", &pid))
+		return "-";
+	snprintf(buf, len, "%s/%.0f", dash(str(m, "name")), pid);
+	return buf;
+}
+
+static int
+cmd_targets(struct ctl *c)
+{
+	const char *path = "/api/v1/targets";
+	const cJSON *arr, *t;
+	cJSON *root = NULL;
+	char b1[32], b2[32], b3[32], b4[32], b5[32], b6[32], b7[32];
+	char b8[48], b9[48];
+	int rc;
+
+	if ((rc = get_json(c, path, "targets are not available: this "
+	    "procwatchd has no /api/v1/targets", true, &root)) != 0 ||
+	    c->json)
+		goto out;
+	arr = cJSON_GetObjectItemCaseSensitive(root, "targets");
+	if (!cJSON_IsArray(arr)) {
+		warnx_("GET %s: no \"targets\" array in the reply", path);
+		rc = EXIT_DAEMON;
+		goto out;
+	}
+	printf("%-16s %-4s %5s %4s %6s %7s %5s %5s %5s %-22s %s\n", "TARGET",
+	    "UP", "PROCS", "GONE", "CPU%", "RSS", "MEM%", "FDS", "THR",
+	    "TOP CPU", "TOP RSS");
+	cJSON_ArrayForEach(t, arr) {
+		col(dash(str(t, "name")), 16, false);
+		col(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t, "up")) ?
+		    "yes" : "no", 4, false);
+		col(fmt_num_key(t, "processes", 0, b1, sizeof(b1)), 5, true);
+		col(fmt_num_key(t, "gone", 0, b2, sizeof(b2)), 4, true);
+		col(fmt_num_key(t, "cpu_percent", 1, b3, sizeof(b3)), 6,
+		    true);
+		col(fmt_bytes_key(t, "rss_bytes", b4, sizeof(b4)), 7, true);
+		col(fmt_num_key(t, "memory_percent", 1, b5, sizeof(b5)), 5,
+		    true);
+		col(fmt_num_key(t, "open_fds", 0, b6, sizeof(b6)), 5, true);
+		col(fmt_num_key(t, "threads", 0, b7, sizeof(b7)), 5, true);
+		col(fmt_top(t, "top_cpu", b8, sizeof(b8)), 22, false);
+		printf("%s\n", fmt_top(t, "top_rss", b9, sizeof(b9)));
+	}
+out:
+	cJSON_Delete(root);
+	return rc;
+}
+
 static int
 cmd_reload(struct ctl *c)
 {
@@ -872,6 +931,8 @@ main(int argc, char **argv)
 		rc = cmd_alerts(&c);
 	else if (strcmp(cmd, "top") == 0 && optind == argc)
 		rc = cmd_top(&c);
+	else if (strcmp(cmd, "targets") == 0 && optind == argc)
+		rc = cmd_targets(&c);
 	else if (strcmp(cmd, "reload") == 0 && optind == argc)
 		rc = cmd_reload(&c);
 	else {

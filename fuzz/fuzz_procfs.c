@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <procwatch/cgroup.h>
 #include <procwatch/procfs.h>
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -18,6 +19,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct pw_procstat st;
 	struct pw_procstatus ss;
 	struct pw_procio io;
+	const char *cg;
+	size_t cglen;
 	uint64_t u;
 	int64_t i;
 	char *b = malloc(size ? size : 1);
@@ -32,6 +35,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)pw_procfs_parse_limits_nofile(b, size, &u);
 	(void)pw_procfs_parse_meminfo_total(b, size, &u);
 	(void)pw_procfs_parse_btime(b, size, &i);
+	/* A cgroup path lies inside the buffer, is absolute and one line. */
+	if (pw_cgroup_parse(b, size, &cg, &cglen) == 0 &&
+	    (cg < b || cg + cglen > b + size || cglen == 0 || cg[0] != '/' ||
+	    cglen >= PW_CGROUP_PATH_MAX || memchr(cg, '\n', cglen) != NULL))
+		abort();
 	free(b);
 	return 0;
 }

@@ -26,9 +26,10 @@ build fuzz_config "$top/fuzz/fuzz_config.c" "$top/daemon/config.c" "$top/daemon/
 build fuzz_params "$top/fuzz/fuzz_params.c" "$top/api/params.c" "$top/api/json.c"
 build fuzz_prom "$top/fuzz/fuzz_prom.c" "$top/api/prom.c" "$top/api/json.c"
 build fuzz_procfs "$top/fuzz/fuzz_procfs.c"
+build fuzz_events "$top/fuzz/fuzz_events.c"
 [ "$secs" = 0 ] && exit 0
 
-for h in config params prom procfs; do
+for h in config params prom procfs events; do
 	rm -rf "$out/corpus-$h"
 	cp -r "$top/fuzz/corpus/$h" "$out/corpus-$h"
 	if ! (cd "$out" && "./fuzz_$h" -max_total_time="$secs" -max_len=4096 \

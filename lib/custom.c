@@ -593,15 +593,26 @@ pw_custom_expire(struct pw_custom *c, int64_t now_ms)
 	return dropped;
 }
 
+static int
+cmp_id(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 void
-pw_custom_drop_proc(struct pw_custom *c, uint64_t proc_id)
+pw_custom_drop_procs(struct pw_custom *c, const uint64_t *ids, size_t n)
 {
 	size_t i, j;
 
+	if (n == 0)
+		return;
 	pthread_mutex_lock(&c->mtx);
 	for (i = j = 0; i < c->n; i++) {
 		if (c->ser[i]->scope == PW_CUSTOM_PROC &&
-		    c->ser[i]->proc_id == proc_id) {
+		    bsearch(&c->ser[i]->proc_id, ids, n, sizeof(*ids),
+		    cmp_id) != NULL) {
 			series_free(c->ser[i]);
 			continue;
 		}
@@ -609,6 +620,12 @@ pw_custom_drop_proc(struct pw_custom *c, uint64_t proc_id)
 	}
 	c->n = j;
 	pthread_mutex_unlock(&c->mtx);
+}
+
+void
+pw_custom_drop_proc(struct pw_custom *c, uint64_t proc_id)
+{
+	pw_custom_drop_procs(c, &proc_id, 1);
 }
 
 void

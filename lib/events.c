@@ -7,6 +7,12 @@
  * shared with HTTP threads under `mu`, which is never held across a store
  * call or a /proc read.  The store's lock is taken (by
  * pw_store_snapshot_pid()) only without `mu` held.
+ *
+ * The thread polls two sockets: the connector's and taskstats'.  A
+ * taskstats record whose exit event is not in the ring yet waits in a
+ * small table (the thread's own, bounded by PEND_MAX, PW_EV_CPU_MATCH_MS
+ * old at most) that the exit event then takes; a record whose exit event
+ * is already in the ring is added to it there, under `mu`.
  */
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -14,13 +20,17 @@
 
 #include <linux/cn_proc.h>
 #include <linux/connector.h>
+#include <linux/genetlink.h>
 #include <linux/netlink.h>
+#include <linux/taskstats.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,9 +40,12 @@
 #include <procwatch/events.h>
 #include <procwatch/store.h>
 
+#include "internal.h"
+
 #define TABLE_MAX	16384	/* live processes followed */
 #define RECV_BUF	(64 * 1024)
 #define POLL_MS		200
+#define PEND_MAX	512	/* taskstats records awaiting their exit */
 
 const char *
 pw_event_type_name(enum pw_event_type t)
@@ -103,6 +116,162 @@ pw_event_parse(const void *buf, size_t len, struct pw_event *ev)
 	default:
 		return 0;
 	}
+}
+
+static const char *
+sig_name(int sig, char *buf, size_t len)
+{
+	const char *s = sigabbrev_np(sig);
+
+	if (s == NULL)
+		snprintf(buf, len, "signal %d", sig);
+	else
+		snprintf(buf, len, "SIG%s", s);
+	return buf;
+}
+
+const char *
+pw_event_exit_describe(const struct pw_event *ev, char *buf, size_t len)
+{
+	char sn[32];
+
+	if (ev->signal == 0)
+		snprintf(buf, len, "exited with code %d", ev->exit_code);
+	else if (ev->core_dumped)
+		snprintf(buf, len, "killed by %s (core dumped)",
+		    sig_name(ev->signal, sn, sizeof(sn)));
+	else
+		snprintf(buf, len, "exited with %s",
+		    sig_name(ev->signal, sn, sizeof(sn)));
+	return buf;
+}
+
+/* --- taskstats (pure) --------------------------------------------------------- */
+
+/* The fields we need end with ac_stime; ac_tgid came later (version 8+). */
+#define TS_MIN_LEN	(offsetof(struct taskstats, ac_stime) + \
+	sizeof(((struct taskstats *)0)->ac_stime))
+#define TS_TGID_END	(offsetof(struct taskstats, ac_tgid) + \
+	sizeof(((struct taskstats *)0)->ac_tgid))
+
+/*
+ * The next attribute of a run of `left` bytes at a, or NULL at its end;
+ * *bad is set when an attribute's length does not fit.
+ */
+static const struct nlattr *
+attr_next(const unsigned char *a, size_t left, bool *bad)
+{
+	const struct nlattr *na = (const void *)a;
+	struct nlattr h;
+
+	if (left < NLA_HDRLEN)
+		return NULL;			/* trailing padding at most */
+	memcpy(&h, a, sizeof(h));
+	if (h.nla_len < NLA_HDRLEN || h.nla_len > left) {
+		*bad = true;
+		return NULL;
+	}
+	return na;
+}
+
+/* One nested TASKSTATS_TYPE_AGGR_PID: 1, or -EINVAL. */
+static int
+parse_aggr_pid(const unsigned char *a, size_t left,
+    struct pw_taskstats_rec *rec)
+{
+	struct taskstats ts;
+	struct nlattr h;
+	uint32_t pid = 0;
+	size_t plen, step;
+	bool bad = false, has_pid = false, has_stats = false;
+
+	memset(&ts, 0, sizeof(ts));
+	while (attr_next(a, left, &bad) != NULL) {
+		memcpy(&h, a, sizeof(h));
+		plen = h.nla_len - NLA_HDRLEN;
+		switch (h.nla_type & NLA_TYPE_MASK) {
+		case TASKSTATS_TYPE_PID:
+			if (plen < sizeof(pid))
+				return -EINVAL;
+			memcpy(&pid, a + NLA_HDRLEN, sizeof(pid));
+			has_pid = true;
+			break;
+		case TASKSTATS_TYPE_STATS:
+			/* Older kernels send less, newer ones more. */
+			if (plen < TS_MIN_LEN)
+				return -EINVAL;
+			memcpy(&ts, a + NLA_HDRLEN, plen < sizeof(ts) ? plen :
+			    sizeof(ts));
+			if (plen < TS_TGID_END)
+				ts.ac_tgid = 0;
+			has_stats = true;
+			break;
+		default:
+			break;			/* TASKSTATS_TYPE_NULL padding */
+		}
+		step = NLA_ALIGN(h.nla_len);
+		if (step >= left)
+			break;
+		a += step;
+		left -= step;
+	}
+	if (!has_pid)
+		pid = ts.ac_pid;
+	if (bad || !has_stats || pid == 0 || pid > INT32_MAX ||
+	    ts.ac_tgid > INT32_MAX)
+		return -EINVAL;
+	memset(rec, 0, sizeof(*rec));
+	rec->pid = (pid_t)pid;
+	rec->tgid = ts.ac_tgid != 0 ? (pid_t)ts.ac_tgid : rec->pid;
+	rec->utime_us = ts.ac_utime;
+	rec->stime_us = ts.ac_stime;
+	rec->exit_status = ts.ac_exitcode;
+	memcpy(rec->comm, ts.ac_comm, sizeof(rec->comm) - 1);
+	rec->comm[sizeof(rec->comm) - 1] = '\0';
+	return 1;
+}
+
+int
+pw_taskstats_parse(const void *buf, size_t len, uint16_t family,
+    struct pw_taskstats_rec *rec)
+{
+	const unsigned char *a;
+	struct nlmsghdr nh;
+	struct genlmsghdr gh;
+	struct nlattr h;
+	size_t left, step;
+	bool bad = false;
+	int rc = 0;
+
+	if (len < NLMSG_HDRLEN)
+		return -EINVAL;
+	memcpy(&nh, buf, sizeof(nh));
+	if (nh.nlmsg_len < NLMSG_HDRLEN || nh.nlmsg_len > len)
+		return -EINVAL;
+	if (nh.nlmsg_type != family || family < NLMSG_MIN_TYPE)
+		return 0;			/* an ack, an error, another */
+	if (nh.nlmsg_len < NLMSG_LENGTH(GENL_HDRLEN))
+		return -EINVAL;
+	a = (const unsigned char *)buf + NLMSG_HDRLEN;
+	memcpy(&gh, a, sizeof(gh));
+	if (gh.cmd != TASKSTATS_CMD_NEW)
+		return 0;
+	a += GENL_HDRLEN;
+	left = nh.nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN);
+	while (rc == 0 && attr_next(a, left, &bad) != NULL) {
+		memcpy(&h, a, sizeof(h));
+		/* AGGR_TGID comes with the last thread of a multi-threaded
+		 * process; it sums delays only, not CPU times: skipped. */
+		if ((h.nla_type & NLA_TYPE_MASK) == TASKSTATS_TYPE_AGGR_PID)
+			rc = parse_aggr_pid(a + NLA_HDRLEN, h.nla_len -
+			    NLA_HDRLEN, rec);
+		step = NLA_ALIGN(h.nla_len);
+		if (step >= left)
+			break;
+		a += step;
+		left -= step;
+	}
+	return bad ? -EINVAL : rc;
 }
 
 /* --- churn (pure) ------------------------------------------------------------- */
@@ -283,12 +452,24 @@ struct live {
 	char		target[PW_EV_TARGET_MAX];
 };
 
+/* A taskstats record (summed by tgid) waiting for its exit event. */
+struct pend {
+	pid_t		tgid;
+	uint64_t	cpu_us;
+	int64_t		ts_ms;		/* of the first record */
+};
+
 struct pw_events {
 	struct pw_store		*store;
 	char			*proc_root;
 	int			 fd;
 	bool			 available;
 	char			 reason[160];
+	int			 ts_fd;		/* taskstats; -1: none */
+	uint16_t		 ts_family;
+	char			 ts_mask[256];	/* CPUs registered for */
+	bool			 ts_available;
+	char			 ts_reason[160];
 	pthread_t		 thread;
 	bool			 started;
 	_Atomic bool		 stop;
@@ -296,6 +477,8 @@ struct pw_events {
 	/* (E) the events thread's */
 	struct live		*live;		/* TABLE_MAX * 2 slots */
 	size_t			 nlive;
+	struct pend		 pend[PEND_MAX];
+	size_t			 npend;
 
 	/* under mu */
 	pthread_mutex_t		 mu;
@@ -431,8 +614,91 @@ record(struct pw_events *e, const struct pw_event *ev)
 		c->exits++;
 		if (ev->signal != 0)
 			c->exits_signal++;
+		if (ev->has_cpu)
+			c->cpu_us += ev->cpu_us;
 	}
 	pthread_mutex_unlock(&e->mu);
+}
+
+/* Take the CPU time waiting for the exit of tgid, if any.  (E) */
+static bool
+pend_take(struct pw_events *e, pid_t tgid, int64_t now_ms, uint64_t *cpu_us)
+{
+	size_t i;
+
+	for (i = 0; i < e->npend; i++) {
+		if (e->pend[i].tgid != tgid)
+			continue;
+		if (e->pend[i].ts_ms < now_ms - PW_EV_CPU_MATCH_MS) {
+			e->pend[i] = e->pend[--e->npend];	/* stale */
+			return false;
+		}
+		*cpu_us = e->pend[i].cpu_us;
+		e->pend[i] = e->pend[--e->npend];
+		return true;
+	}
+	return false;
+}
+
+/*
+ * Keep a record for the exit of tgid to come.  When the table is full,
+ * the oldest entry goes (a stale one, most likely: threads of processes
+ * that live on).  (E)
+ */
+static void
+pend_add(struct pw_events *e, pid_t tgid, uint64_t cpu_us, int64_t now_ms)
+{
+	size_t i, old = 0;
+
+	for (i = 0; i < e->npend; i++) {
+		if (e->pend[i].tgid == tgid &&
+		    e->pend[i].ts_ms >= now_ms - PW_EV_CPU_MATCH_MS) {
+			e->pend[i].cpu_us += cpu_us;
+			return;
+		}
+		if (e->pend[i].ts_ms < e->pend[old].ts_ms)
+			old = i;
+	}
+	if (e->npend < PEND_MAX)
+		i = e->npend++;
+	else
+		i = old;
+	e->pend[i].tgid = tgid;
+	e->pend[i].cpu_us = cpu_us;
+	e->pend[i].ts_ms = now_ms;
+}
+
+/*
+ * A task's taskstats record: add it to its process's exit event when that
+ * is in the ring already (received in the last PW_EV_CPU_MATCH_MS), else
+ * keep it for the exit event to take.
+ */
+static void
+on_taskstats(struct pw_events *e, const struct pw_taskstats_rec *r)
+{
+	struct pw_ev_counter *c;
+	struct pw_event *ev;
+	uint64_t cpu = r->utime_us + r->stime_us;
+	int64_t now = wall_ms();
+	size_t i;
+
+	pthread_mutex_lock(&e->mu);
+	for (i = e->len; i-- > 0; ) {
+		ev = &e->ring[(e->head + i) % e->cap];
+		if (ev->ts_ms < now - PW_EV_CPU_MATCH_MS)
+			break;
+		if (ev->type != PW_EV_EXIT || ev->pid != r->tgid)
+			continue;
+		ev->cpu_us += cpu;
+		ev->has_cpu = true;
+		if (ev->target[0] != '\0' &&
+		    (c = counter(e, ev->target)) != NULL)
+			c->cpu_us += cpu;
+		pthread_mutex_unlock(&e->mu);
+		return;
+	}
+	pthread_mutex_unlock(&e->mu);
+	pend_add(e, r->tgid, cpu, now);
 }
 
 /* Complete a parsed event with what the thread knows, and record it. */
@@ -503,16 +769,40 @@ handle(struct pw_events *e, struct pw_event *ev)
 			store_target(e, ev->pid, ev->target,
 			    sizeof(ev->target), ev->comm, sizeof(ev->comm));
 		}
+		/* Its threads' taskstats records may have come first. */
+		ev->has_cpu = pend_take(e, ev->pid, ev->ts_ms, &ev->cpu_us);
 		break;
 	}
 	record(e, ev);
+}
+
+/* Read what the taskstats socket has.  A lost record is only CPU time. */
+static void
+read_taskstats(struct pw_events *e, char *buf)
+{
+	struct pw_taskstats_rec rec;
+	struct nlmsghdr *nh;
+	ssize_t n;
+	size_t left;
+
+	if ((n = recv(e->ts_fd, buf, RECV_BUF, MSG_DONTWAIT)) <= 0)
+		return;
+	left = (size_t)n;
+	for (nh = (struct nlmsghdr *)(void *)buf; NLMSG_OK(nh, left);
+	    nh = NLMSG_NEXT(nh, left))
+		if (pw_taskstats_parse(nh, nh->nlmsg_len, e->ts_family,
+		    &rec) == 1)
+			on_taskstats(e, &rec);
 }
 
 static void *
 events_main(void *arg)
 {
 	struct pw_events *e = arg;
-	struct pollfd pfd = { .fd = e->fd, .events = POLLIN };
+	struct pollfd pfd[2] = {
+		{ .fd = e->fd, .events = POLLIN },
+		{ .fd = e->ts_fd, .events = POLLIN },
+	};
 	struct pw_event ev;
 	struct nlmsghdr *nh;
 	char *buf;
@@ -522,9 +812,13 @@ events_main(void *arg)
 	if ((buf = malloc(RECV_BUF)) == NULL)
 		return NULL;
 	while (!atomic_load(&e->stop)) {
-		if (poll(&pfd, 1, POLL_MS) <= 0)
+		if (poll(pfd, e->ts_fd >= 0 ? 2 : 1, POLL_MS) <= 0)
 			continue;
-		if ((n = recv(e->fd, buf, RECV_BUF, 0)) < 0) {
+		if (e->ts_fd >= 0 && (pfd[1].revents & POLLIN))
+			read_taskstats(e, buf);
+		if (!(pfd[0].revents & POLLIN))
+			continue;
+		if ((n = recv(e->fd, buf, RECV_BUF, MSG_DONTWAIT)) < 0) {
 			if (errno == ENOBUFS) {
 				pthread_mutex_lock(&e->mu);
 				e->dropped++;
@@ -599,6 +893,185 @@ subscribe(struct pw_events *e)
 	return 0;
 }
 
+static void
+ts_unavailable(struct pw_events *e, const char *what, int err)
+{
+	const char *hint = "";
+
+	if (err == EPERM || err == EACCES)
+		hint = " (taskstats needs CAP_NET_ADMIN)";
+	else if (err == ENOENT)
+		hint = " (the kernel lacks CONFIG_TASKSTATS)";
+	else if (err == EINVAL)
+		hint = " (outside the initial pid or user namespace, where "
+		    "taskstats refuses listeners?)";
+	snprintf(e->ts_reason, sizeof(e->ts_reason), "%s: %s%s", what,
+	    strerror(err), hint);
+}
+
+/*
+ * Send a generic netlink request of `type` with one string attribute;
+ * 0 or a negative errno.
+ */
+static int
+genl_send(int fd, uint16_t type, uint8_t cmd, uint8_t version,
+    uint16_t attr, const char *str, uint32_t seq)
+{
+	struct {
+		struct nlmsghdr		nh;
+		struct genlmsghdr	gh;
+		unsigned char		a[NLA_HDRLEN + 256];
+	} req;
+	struct nlattr na;
+	size_t slen = strlen(str) + 1;
+
+	if (slen > sizeof(req.a) - NLA_HDRLEN)
+		return -EINVAL;
+	memset(&req, 0, sizeof(req));
+	na.nla_len = (uint16_t)(NLA_HDRLEN + slen);
+	na.nla_type = attr;
+	memcpy(req.a, &na, sizeof(na));
+	memcpy(req.a + NLA_HDRLEN, str, slen);
+	req.nh.nlmsg_len = NLMSG_LENGTH(GENL_HDRLEN + NLA_ALIGN(na.nla_len));
+	req.nh.nlmsg_type = type;
+	req.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	req.nh.nlmsg_seq = seq;
+	req.gh.cmd = cmd;
+	req.gh.version = version;
+	if (send(fd, &req, req.nh.nlmsg_len, 0) < 0)
+		return -errno;
+	return 0;
+}
+
+/*
+ * Wait for the answer to request `seq`: its ack (0) or error (negative
+ * errno).  With `family`, a CTRL_CMD_NEWFAMILY answer's family id goes
+ * there.  Other messages (early taskstats records) are dropped.
+ */
+static int
+genl_wait(int fd, uint32_t seq, uint16_t *family)
+{
+	char buf[8192];
+	struct nlmsghdr *nh;
+	const unsigned char *a;
+	struct nlmsgerr err;
+	struct nlattr h;
+	ssize_t n;
+	size_t left, alen, step;
+	int tries;
+
+	for (tries = 0; tries < 64; tries++) {
+		if ((n = recv(fd, buf, sizeof(buf), 0)) < 0)
+			return errno == EAGAIN ? -ETIMEDOUT : -errno;
+		left = (size_t)n;
+		for (nh = (struct nlmsghdr *)(void *)buf; NLMSG_OK(nh, left);
+		    nh = NLMSG_NEXT(nh, left)) {
+			if (nh->nlmsg_seq != seq)
+				continue;
+			if (nh->nlmsg_type == NLMSG_ERROR) {
+				if (nh->nlmsg_len < NLMSG_LENGTH(sizeof(err)))
+					return -EPROTO;
+				memcpy(&err, NLMSG_DATA(nh), sizeof(err));
+				return err.error;
+			}
+			if (family == NULL || nh->nlmsg_type != GENL_ID_CTRL ||
+			    nh->nlmsg_len < NLMSG_LENGTH(GENL_HDRLEN))
+				continue;
+			a = (const unsigned char *)NLMSG_DATA(nh) + GENL_HDRLEN;
+			alen = nh->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN);
+			while (alen >= NLA_HDRLEN) {
+				memcpy(&h, a, sizeof(h));
+				if (h.nla_len < NLA_HDRLEN || h.nla_len > alen)
+					break;
+				if (h.nla_type == CTRL_ATTR_FAMILY_ID &&
+				    h.nla_len >= NLA_HDRLEN + sizeof(*family))
+					memcpy(family, a + NLA_HDRLEN,
+					    sizeof(*family));
+				step = NLA_ALIGN(h.nla_len);
+				if (step >= alen)
+					break;
+				a += step;
+				alen -= step;
+			}
+		}
+	}
+	return -ETIMEDOUT;
+}
+
+/* The online CPUs as a list ("0-3,6"), as taskstats wants it. */
+static void
+online_cpus(char *buf, size_t len)
+{
+	FILE *f;
+	long n;
+
+	if ((f = fopen("/sys/devices/system/cpu/online", "re")) != NULL) {
+		if (fgets(buf, (int)len, f) != NULL)
+			buf[strcspn(buf, "\n")] = '\0';
+		else
+			buf[0] = '\0';
+		fclose(f);
+		if (buf[0] != '\0')
+			return;
+	}
+	n = sysconf(_SC_NPROCESSORS_CONF);
+	snprintf(buf, len, "0-%ld", n > 1 ? n - 1 : 0);
+}
+
+/*
+ * Register e->ts_fd with taskstats for the exits on the online CPUs; 0 or
+ * a negative errno, with ts_reason set.  CPUs brought online later are not
+ * covered (their exits carry no CPU time).
+ */
+static int
+subscribe_taskstats(struct pw_events *e)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	struct timeval tv = { 1, 0 };
+	int rcvbuf = 4 * 1024 * 1024, rc;
+
+	if ((e->ts_fd = socket(PF_NETLINK, SOCK_RAW | SOCK_CLOEXEC,
+	    NETLINK_GENERIC)) < 0) {
+		rc = -errno;
+		ts_unavailable(e, "socket(NETLINK_GENERIC)", -rc);
+		return rc;
+	}
+	if (setsockopt(e->ts_fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
+	    sizeof(rcvbuf)) < 0)
+		(void)setsockopt(e->ts_fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
+		    sizeof(rcvbuf));
+	/* Only the setup waits for answers; the thread polls. */
+	(void)setsockopt(e->ts_fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (bind(e->ts_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		rc = -errno;
+		ts_unavailable(e, "bind(NETLINK_GENERIC)", -rc);
+		goto out_close;
+	}
+	if ((rc = genl_send(e->ts_fd, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 1,
+	    CTRL_ATTR_FAMILY_NAME, TASKSTATS_GENL_NAME, 1)) < 0 ||
+	    (rc = genl_wait(e->ts_fd, 1, &e->ts_family)) < 0) {
+		ts_unavailable(e, "family " TASKSTATS_GENL_NAME, -rc);
+		goto out_close;
+	}
+	if (e->ts_family == 0) {
+		rc = -ENOENT;
+		ts_unavailable(e, "family " TASKSTATS_GENL_NAME, ENOENT);
+		goto out_close;
+	}
+	online_cpus(e->ts_mask, sizeof(e->ts_mask));
+	if ((rc = genl_send(e->ts_fd, e->ts_family, TASKSTATS_CMD_GET,
+	    TASKSTATS_GENL_VERSION, TASKSTATS_CMD_ATTR_REGISTER_CPUMASK,
+	    e->ts_mask, 2)) < 0 || (rc = genl_wait(e->ts_fd, 2, NULL)) < 0) {
+		ts_unavailable(e, "taskstats register", -rc);
+		goto out_close;
+	}
+	return 0;
+out_close:
+	close(e->ts_fd);
+	e->ts_fd = -1;
+	return rc;
+}
+
 /* Write each page of a zeroed block (volatile: calloc's zeroes stay). */
 static void
 prefault(void *p, size_t n)
@@ -610,14 +1083,18 @@ prefault(void *p, size_t n)
 		c[i] = 0;
 }
 
-struct pw_events *
-pw_events_new(struct pw_store *store, const char *proc_root, size_t history)
+/* The object without sockets or thread; NULL when out of memory. */
+static struct pw_events *
+events_alloc(struct pw_store *store, const char *proc_root, size_t history)
 {
 	struct pw_events *e;
 
 	if ((e = calloc(1, sizeof(*e))) == NULL)
 		return NULL;
 	e->fd = -1;
+	e->ts_fd = -1;
+	snprintf(e->ts_reason, sizeof(e->ts_reason), "the process connector "
+	    "is unavailable");
 	e->store = store;
 	e->cap = history > 0 ? history : PW_EV_DEFAULT_HISTORY;
 	if ((e->proc_root = strdup(proc_root != NULL ? proc_root :
@@ -637,14 +1114,6 @@ pw_events_new(struct pw_store *store, const char *proc_root, size_t history)
 	 */
 	prefault(e->live, NSLOTS * sizeof(*e->live));
 	prefault(e->ring, e->cap * sizeof(*e->ring));
-	if (subscribe(e) < 0)
-		return e;		/* unavailable, with the reason */
-	if (pthread_create(&e->thread, NULL, events_main, e) != 0) {
-		unavailable(e, "pthread_create", EAGAIN);
-		return e;
-	}
-	e->started = true;
-	e->available = true;
 	return e;
 out_mem:
 	free(e->live);
@@ -658,6 +1127,54 @@ out_free:
 	return NULL;
 }
 
+struct pw_events *
+pw__events_new_idle(struct pw_store *store, size_t history)
+{
+	struct pw_events *e;
+
+	/* No /proc to read names from: tests give them. */
+	if ((e = events_alloc(store, "/nonexistent", history)) != NULL)
+		snprintf(e->reason, sizeof(e->reason), "idle (a test)");
+	return e;
+}
+
+void
+pw__events_feed(struct pw_events *e, struct pw_event *ev)
+{
+	handle(e, ev);
+}
+
+void
+pw__events_feed_taskstats(struct pw_events *e,
+    const struct pw_taskstats_rec *r)
+{
+	on_taskstats(e, r);
+}
+
+struct pw_events *
+pw_events_new(struct pw_store *store, const char *proc_root, size_t history)
+{
+	struct pw_events *e;
+
+	if ((e = events_alloc(store, proc_root, history)) == NULL)
+		return NULL;
+	if (subscribe(e) < 0)
+		return e;		/* unavailable, with the reason */
+	/* Without taskstats, exits come without CPU time: still useful. */
+	(void)subscribe_taskstats(e);
+	if (pthread_create(&e->thread, NULL, events_main, e) != 0) {
+		unavailable(e, "pthread_create", EAGAIN);
+		return e;
+	}
+	e->started = true;
+	e->available = true;
+	if (e->ts_fd >= 0) {
+		e->ts_available = true;
+		e->ts_reason[0] = '\0';
+	}
+	return e;
+}
+
 void
 pw_events_free(struct pw_events *e)
 {
@@ -668,6 +1185,13 @@ pw_events_free(struct pw_events *e)
 		pthread_join(e->thread, NULL);	/* wakes within POLL_MS */
 	if (e->fd >= 0)
 		close(e->fd);
+	if (e->ts_fd >= 0) {
+		/* The kernel would drop us at the next exit anyway. */
+		(void)genl_send(e->ts_fd, e->ts_family, TASKSTATS_CMD_GET,
+		    TASKSTATS_GENL_VERSION,
+		    TASKSTATS_CMD_ATTR_DEREGISTER_CPUMASK, e->ts_mask, 3);
+		close(e->ts_fd);
+	}
 	free(e->live);
 	free(e->ctr);
 	free(e->ring);
@@ -682,6 +1206,38 @@ pw_events_available(struct pw_events *e, char *why, size_t whylen)
 	if (whylen > 0)
 		snprintf(why, whylen, "%s", e->available ? "" : e->reason);
 	return e->available;
+}
+
+bool
+pw_events_cpu_available(struct pw_events *e, char *why, size_t whylen)
+{
+	if (whylen > 0)
+		snprintf(why, whylen, "%s", e->ts_available ? "" :
+		    e->ts_reason);
+	return e->ts_available;
+}
+
+int
+pw_events_exit_of(struct pw_events *e, pid_t pid, int64_t since_ms,
+    struct pw_event *out)
+{
+	const struct pw_event *ev;
+	size_t i;
+	int rc = -ENOENT;
+
+	pthread_mutex_lock(&e->mu);
+	for (i = e->len; i-- > 0; ) {
+		ev = &e->ring[(e->head + i) % e->cap];
+		if (ev->ts_ms < since_ms)
+			break;
+		if (ev->type == PW_EV_EXIT && ev->pid == pid) {
+			*out = *ev;
+			rc = 0;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&e->mu);
+	return rc;
 }
 
 int

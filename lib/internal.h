@@ -5,7 +5,9 @@
  * monitor's stats mutex is never taken while holding it and vice versa.
  * The custom series store's mutex (lib/custom.c) is a leaf: it may be
  * taken under the alert engine's mutex (custom metrics in rules), and
- * nothing is locked while it is held.
+ * nothing is locked while it is held.  The events object's mutex
+ * (lib/events.c) is a leaf too: the daemon's exit lookup takes it under
+ * the alert engine's mutex (pw_alerts_set_exit_lookup()).
  */
 #ifndef PW_INTERNAL_H
 #define PW_INTERNAL_H
@@ -33,6 +35,7 @@ struct pw_proc {
 	char			 comm[17];
 	char			*cmdline;	/* owned */
 	char			*user;		/* owned */
+	char			*cgroup;	/* owned; NULL when unknown */
 	char			*target;	/* owned copy of the target name */
 	bool			 alive;
 	int64_t			 gone_ms;
@@ -61,15 +64,35 @@ struct pw_store {
 	size_t			 cap;
 };
 
+/* Read up to `size` bytes of an open file: the length, or -errno. */
+ssize_t	pw__read_upto(int fd, char *buf, size_t size);
+
 void	pw__store_wrlock(struct pw_store *);
 void	pw__store_unlock(struct pw_store *);
 /* Under the write lock: insert a new process (takes ownership). */
 int	pw__store_insert(struct pw_store *, struct pw_proc *);
 /*
  * Under the write lock: free gone processes older than `cutoff_ms`.
- * Returns how many were freed.
+ * Returns how many were freed.  With `ids`, their ids are appended to the
+ * malloc'd *ids of *nids (best effort when out of memory).
  */
-size_t	pw__store_expire(struct pw_store *, int64_t cutoff_ms);
+size_t	pw__store_expire(struct pw_store *, int64_t cutoff_ms,
+	    uint64_t **ids, size_t *nids);
 void	pw__proc_free(struct pw_proc *);
+
+struct pw_event;
+struct pw_events;
+struct pw_taskstats_rec;
+/*
+ * For tests: an events object with no sockets and no thread (it says it
+ * is unavailable), fed by hand with what the thread would have received:
+ * a parsed connector event (completed and stamped now, as the thread
+ * does) or a taskstats record.  Free with pw_events_free().
+ */
+struct pw_events	*pw__events_new_idle(struct pw_store *, size_t history);
+void			 pw__events_feed(struct pw_events *,
+			    struct pw_event *);
+void			 pw__events_feed_taskstats(struct pw_events *,
+			    const struct pw_taskstats_rec *);
 
 #endif

@@ -99,6 +99,7 @@ struct pw_monitor {
 };
 
 static void	collect(struct pw_monitor *, int64_t now_ms);
+static int	cmp_u64(const void *, const void *);
 
 void
 pw_monitor_config_defaults(struct pw_monitor_config *c)
@@ -240,6 +241,51 @@ pw_monitor_config(const struct pw_monitor *m)
 }
 
 void
+pw_monitor_names_free(char **names, size_t n)
+{
+	size_t i;
+
+	for (i = 0; names != NULL && i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+int
+pw_monitor_target_names(struct pw_monitor *m, char ***names, size_t *n)
+{
+	char **v = NULL;
+	size_t i, k = 0;
+	int rc = 0;
+
+	pthread_mutex_lock(&m->mtx);
+	if (m->cfg.ntargets > 0 &&
+	    (v = calloc(m->cfg.ntargets, sizeof(*v))) == NULL)
+		rc = -ENOMEM;
+	for (i = 0; rc == 0 && i < m->cfg.ntargets; i++, k++)
+		if ((v[i] = strdup(m->cfg.targets[i].name)) == NULL)
+			rc = -ENOMEM;
+	pthread_mutex_unlock(&m->mtx);
+	if (rc < 0) {
+		pw_monitor_names_free(v, k);
+		return rc;
+	}
+	*names = v;
+	*n = k;
+	return 0;
+}
+
+unsigned
+pw_monitor_interval_ms(struct pw_monitor *m)
+{
+	unsigned ms;
+
+	pthread_mutex_lock(&m->mtx);
+	ms = m->cfg.interval_ms;
+	pthread_mutex_unlock(&m->mtx);
+	return ms;
+}
+
+void
 pw_monitor_set_cycle_hook(struct pw_monitor *m, pw_cycle_fn *fn, void *arg)
 {
 	m->hook = fn;
@@ -368,7 +414,8 @@ proc_new(struct pw_monitor *m, struct pw_procinfo *pi, int target,
 	memcpy(p->comm, pi->comm, sizeof(p->comm));
 	p->cmdline = pi->cmdline;	/* ownership moves to the proc */
 	p->user = pi->user;
-	pi->cmdline = pi->user = NULL;
+	p->cgroup = pi->cgroup;
+	pi->cmdline = pi->user = pi->cgroup = NULL;
 	p->alive = true;
 	p->keep_open = m->cfg.keep_open;
 	p->limits_due_ms = now_ms;
@@ -636,8 +683,8 @@ commit(struct pw_monitor *m, int64_t now_ms, struct pw_proc **fresh,
     size_t nfresh, uint64_t mem_total)
 {
 	struct pw_store *st = m->store;
-	uint64_t pushed = 0;
-	size_t i;
+	uint64_t pushed = 0, *ids = NULL;
+	size_t i, nids = 0;
 
 	pw__store_wrlock(st);
 	for (i = 0; i < nfresh; i++)
@@ -670,8 +717,15 @@ commit(struct pw_monitor *m, int64_t now_ms, struct pw_proc **fresh,
 		st->mem_total = mem_total;
 	st->taken_ms = now_ms;
 	m->freed_since_trim += pw__store_expire(st,
-	    now_ms - (int64_t)m->cfg.retention_ms);
+	    now_ms - (int64_t)m->cfg.retention_ms,
+	    m->custom != NULL ? &ids : NULL, &nids);
 	pw__store_unlock(st);
+	/* Their custom series go with their history, not an hour later. */
+	if (nids > 0) {
+		qsort(ids, nids, sizeof(*ids), cmp_u64);
+		pw_custom_drop_procs(m->custom, ids, nids);
+	}
+	free(ids);
 	return pushed;
 }
 
@@ -1008,6 +1062,7 @@ proc_info(const struct pw_proc *p, struct pw_procinfo *pi)
 	memcpy(pi->comm, p->comm, sizeof(pi->comm));
 	pi->cmdline = p->cmdline;	/* borrowed: never fini'd here */
 	pi->user = p->user;
+	pi->cgroup = p->cgroup;		/* cgroup and unit targets */
 }
 
 int
@@ -1029,7 +1084,10 @@ pw_monitor_reload(struct pw_monitor *m, const struct pw_monitor_config *cfg)
 	pw_monitor_stop(m);
 	nc.proc_root = m->cfg.proc_root;
 	nc.use_libproc2 = m->cfg.use_libproc2;
+	/* Under mtx: pw_monitor_target_names() reads it from HTTP threads. */
+	pthread_mutex_lock(&m->mtx);
 	m->cfg = nc;
+	pthread_mutex_unlock(&m->mtx);
 	free(m->pidfile_pids);
 	m->pidfile_pids = pidfile_pids;
 	read_pidfiles(m);

@@ -39,6 +39,8 @@
 
 #include <procwatch/procfs.h>
 
+#include "internal.h"
+
 /*
  * Read buffers.  A stat line is at most about 1.2 KB (52 numbers and a
  * 64-byte comm).  status is ~1.5 KB here, but its Cpus_allowed and
@@ -519,9 +521,8 @@ pread0(int fd, char *buf, size_t size)
 	return n < 0 ? -errno : n;
 }
 
-/* Read up to `size` bytes of an open file. */
-static ssize_t
-read_upto(int fd, char *buf, size_t size)
+ssize_t
+pw__read_upto(int fd, char *buf, size_t size)
 {
 	size_t len = 0;
 	ssize_t n;
@@ -553,7 +554,7 @@ read_small(const struct pw_procfs *fs, pid_t pid, const char *name,
 
 	if ((fd = open_file(fs, pid, name)) < 0)
 		return pid > 0 ? gone(fd) : fd;
-	n = read_upto(fd, buf, size);
+	n = pw__read_upto(fd, buf, size);
 	close(fd);
 	if (n < 0 && pid > 0)
 		n = gone((int)n);
@@ -1109,7 +1110,7 @@ pw_procfs_boot_time(const struct pw_procfs *fs, int64_t *btime_s)
 		goto out_close;
 	}
 	for (;;) {
-		if ((n = read_upto(fd, buf + len, cap - len)) < 0) {
+		if ((n = pw__read_upto(fd, buf + len, cap - len)) < 0) {
 			rc = (int)n;
 			goto out_free;
 		}

@@ -11,6 +11,12 @@
  * mutex guards everything; it is held for one evaluation (no I/O, no
  * allocation in steady state except a new process's entry) and for the
  * copies HTTP threads make.
+ *
+ * Rules on target_processes live in one entry per configured target
+ * instead, with the same per-rule states; an evaluation counts the live
+ * processes of each target and remembers, per target, the last process
+ * that went away and why (the exit lookup, asked only for processes whose
+ * alerts resolve or whose target is left empty).
  */
 #include <errno.h>
 #include <math.h>
@@ -33,6 +39,7 @@ enum metric {
 	M_MAJFLT, M_READ, M_WRITE, M_FD_USAGE,
 	M_CTX_VOL_RATE, M_CTX_INVOL_RATE, M_MINFLT_RATE, M_MAJFLT_RATE,
 	M_READ_RATE, M_WRITE_RATE, M_CPU_SECONDS_RATE,
+	M_TARGET_PROCS,	/* of a target: its live processes */
 	M_CUSTOM,	/* not in metric_names[]: a custom series */
 };
 
@@ -47,7 +54,7 @@ static const char *const metric_names[] = {
 	"fd_usage",
 	"ctx_switches_voluntary_rate", "ctx_switches_involuntary_rate",
 	"minor_faults_rate", "major_faults_rate", "read_bytes_rate",
-	"write_bytes_rate", "cpu_ticks_rate",
+	"write_bytes_rate", "cpu_ticks_rate", "target_processes",
 };
 
 static int
@@ -290,20 +297,23 @@ out_oom:
 static const struct {
 	const char	*name;
 	const char	*metric;
+	enum pw_rule_op	 op;
 	double		 threshold;
 	enum pw_alert_severity severity;
 	const char	*message;
 } builtins[] = {
-	{ "high_cpu", "cpu_percent", 90, PW_ASEV_WARNING,
+	{ "high_cpu", "cpu_percent", PW_OP_GT, 90, PW_ASEV_WARNING,
 	    "High CPU usage: {value:.1f}% (threshold {threshold}%)" },
-	{ "high_memory", "memory_percent", 85, PW_ASEV_WARNING,
+	{ "high_memory", "memory_percent", PW_OP_GT, 85, PW_ASEV_WARNING,
 	    "High memory usage: {value:.1f}% of RAM (threshold {threshold}%)" },
-	{ "file_handle_leak", "open_fds", 1000, PW_ASEV_WARNING,
+	{ "file_handle_leak", "open_fds", PW_OP_GT, 1000, PW_ASEV_WARNING,
 	    "Possible file handle leak: {value:.0f} open descriptors "
 	    "(threshold {threshold})" },
-	{ "fd_exhaustion", "fd_usage", 0.9, PW_ASEV_CRITICAL,
+	{ "fd_exhaustion", "fd_usage", PW_OP_GT, 0.9, PW_ASEV_CRITICAL,
 	    "Descriptors nearly exhausted: {value:.2f} of the limit in use "
 	    "(threshold {threshold})" },
+	{ "process_down", "target_processes", PW_OP_LT, 1, PW_ASEV_CRITICAL,
+	    "target {target} is down: {last_exit}" },
 };
 
 const char *
@@ -324,7 +334,7 @@ pw_rule_builtin(const char *name, struct pw_rule *out)
 	if (i == NELEM(builtins))
 		return -ENOENT;
 	memset(&r, 0, sizeof(r));
-	r.op = PW_OP_GT;
+	r.op = builtins[i].op;
 	r.threshold = builtins[i].threshold;
 	r.severity = builtins[i].severity;
 	if (dup_opt(&r.name, builtins[i].name) < 0 ||
@@ -415,7 +425,7 @@ pw_agg_parse(const char *s, enum pw_agg *out)
 
 static const char *const placeholders[] = {
 	"value", "threshold", "clear", "metric", "name", "pid", "target",
-	"rule", "severity",
+	"rule", "severity", "last_exit",
 };
 
 /*
@@ -484,9 +494,10 @@ put(char *buf, size_t cap, size_t *pos, const char *s, size_t n)
 	buf[*pos] = '\0';
 }
 
+/* `last_exit` is {last_exit}'s text (NULL: empty). */
 static void
 render_message(const struct pw_rule *r, const struct pw_alert *a,
-    char *buf, size_t cap)
+    const char *last_exit, char *buf, size_t cap)
 {
 	const char *p, *tmpl;
 	char num[64];
@@ -544,6 +555,11 @@ render_message(const struct pw_rule *r, const struct pw_alert *a,
 		case 7:
 			put(buf, cap, &pos, r->name, strlen(r->name));
 			break;
+		case 9:
+			if (last_exit != NULL)
+				put(buf, cap, &pos, last_exit,
+				    strlen(last_exit));
+			break;
 		default:
 			put(buf, cap, &pos, pw_alert_severity_name(r->severity),
 			    strlen(pw_alert_severity_name(r->severity)));
@@ -576,7 +592,24 @@ struct pentry {
 	bool			 seen;
 	bool			 has_cur, has_prev;
 	struct pw_sample	 cur, prev;
+	/* As last seen, for when it is gone. */
+	pid_t			 pid;
+	char			 name[17];
+	char			 target[PW_RULE_NAME_MAX + 1];
 	struct rstate		*rs;	/* one per rule */
+};
+
+/* One configured target, for rules on target_processes. */
+struct tentry {
+	char			*name;		/* owned */
+	bool			 is_removed;	/* resolve, then drop */
+	bool			 is_armed;	/* a cycle since it was set */
+	int64_t			 set_taken_ms;	/* snap->taken_ms then */
+	size_t			 live;		/* in this evaluation */
+	pid_t			 last_pid;	/* last process gone; 0: none */
+	char			 last_name[17];
+	char			 last_why[PW_RULE_REASON_MAX];
+	struct rstate		*rs;		/* one per rule */
 };
 
 struct pw_alerts {
@@ -590,6 +623,11 @@ struct pw_alerts {
 	size_t			 hcap, hhead, hlen;
 	uint64_t		 next_id;
 	struct pw_custom	*custom;	/* borrowed; may be NULL */
+	pw_alerts_exit_fn	*exit_fn;	/* may be NULL */
+	void			*exit_arg;	/* borrowed */
+	struct tentry		*tents;		/* configured targets */
+	size_t			 ntents;
+	int64_t			 last_taken_ms;	/* of the last evaluation */
 	/*
 	 * Rule sets replaced by pw_alerts_reload().  Alerts in the history
 	 * and in copies readers hold still point at them, so they live as
@@ -608,6 +646,16 @@ pw_alerts_set_custom(struct pw_alerts *e, struct pw_custom *c)
 {
 	pthread_mutex_lock(&e->mtx);
 	e->custom = c;
+	pthread_mutex_unlock(&e->mtx);
+}
+
+void
+pw_alerts_set_exit_lookup(struct pw_alerts *e, pw_alerts_exit_fn *fn,
+    void *arg)
+{
+	pthread_mutex_lock(&e->mtx);
+	e->exit_fn = fn;
+	e->exit_arg = arg;
 	pthread_mutex_unlock(&e->mtx);
 }
 
@@ -650,18 +698,32 @@ out_free:
 }
 
 static void
-pentry_fini(struct pentry *p, size_t nrules)
+rs_free(struct rstate *rs, size_t nrules)
 {
 	size_t i;
 
-	if (p->rs == NULL)
+	if (rs == NULL)
 		return;
 	for (i = 0; i < nrules; i++) {
-		free(p->rs[i].win.ts);
-		free(p->rs[i].win.v);
+		free(rs[i].win.ts);
+		free(rs[i].win.v);
 	}
-	free(p->rs);
+	free(rs);
+}
+
+static void
+pentry_fini(struct pentry *p, size_t nrules)
+{
+	rs_free(p->rs, nrules);
 	p->rs = NULL;
+}
+
+static void
+tentry_fini(struct tentry *t, size_t nrules)
+{
+	rs_free(t->rs, nrules);
+	free(t->name);
+	memset(t, 0, sizeof(*t));
 }
 
 void
@@ -674,6 +736,9 @@ pw_alerts_free(struct pw_alerts *e)
 	for (i = 0; i < e->nents; i++)
 		pentry_fini(&e->ents[i], e->nrules);
 	free(e->ents);
+	for (i = 0; i < e->ntents; i++)
+		tentry_fini(&e->tents[i], e->nrules);
+	free(e->tents);
 	for (i = 0; i < e->nrules; i++)
 		pw_rule_fini(&e->rules[i]);
 	free(e->rules);
@@ -923,11 +988,19 @@ resolve(struct pw_alerts *e, struct rstate *s, int64_t now_ms,
 	s->state = PW_ALERT_INACTIVE;
 }
 
-/* Run rule i against process v (entry p) whose value is `val`. */
+/* What an alert is about: a process, or a target (id 0). */
+struct subject {
+	uint64_t	 id;
+	pid_t		 pid;
+	const char	*name;
+	const char	*target;
+	const char	*last_exit;	/* {last_exit}; NULL: empty */
+};
+
+/* Run rule i against subject v whose value is `val`. */
 static void
 step(struct pw_alerts *e, size_t i, struct rstate *s,
-    const struct pw_proc_view *v, double val, int64_t now_ms,
-    struct tlist *t)
+    const struct subject *v, double val, int64_t now_ms, struct tlist *t)
 {
 	const struct pw_rule *r = &e->rules[i];
 	bool cond = compare(r->op, val, r->threshold);
@@ -956,16 +1029,15 @@ step(struct pw_alerts *e, size_t i, struct rstate *s,
 		if (!compare(r->op, val, r->has_clear ? r->clear :
 		    r->threshold)) {
 			s->a.value = val;
-			render_message(r, &s->a, s->a.message,
+			render_message(r, &s->a, v->last_exit, s->a.message,
 			    sizeof(s->a.message));
 			resolve(e, s, now_ms, "condition cleared", t);
 			return;
 		}
 		break;
 	}
-	memcpy(s->a.name, v->name, sizeof(s->a.name));
-	snprintf(s->a.target, sizeof(s->a.target), "%s",
-	    v->target != NULL ? v->target : "");
+	snprintf(s->a.name, sizeof(s->a.name), "%s", v->name);
+	snprintf(s->a.target, sizeof(s->a.target), "%s", v->target);
 	s->a.value = val;
 	if (s->state == PW_ALERT_PENDING &&
 	    now_ms - s->a.started_ms >= r->for_ms) {
@@ -973,7 +1045,8 @@ step(struct pw_alerts *e, size_t i, struct rstate *s,
 		s->a.fired_ms = now_ms;
 	}
 	s->a.state = s->state;
-	render_message(r, &s->a, s->a.message, sizeof(s->a.message));
+	render_message(r, &s->a, v->last_exit, s->a.message,
+	    sizeof(s->a.message));
 	if (s->state == PW_ALERT_FIRING && s->a.fired_ms == now_ms)
 		tlist_add(t, &s->a);
 }
@@ -984,9 +1057,14 @@ eval_proc(struct pw_alerts *e, struct pentry *p,
     struct tlist *t)
 {
 	const struct pw_sample *prev;
+	struct subject sub = { v->id, v->pid, v->name,
+	    v->target != NULL ? v->target : "", NULL };
 	double val;
 	size_t i;
 
+	p->pid = v->pid;
+	memcpy(p->name, v->name, sizeof(p->name));
+	snprintf(p->target, sizeof(p->target), "%s", sub.target);
 	if (p->has_cur && v->latest.ts_ms <= p->cur.ts_ms)
 		return;			/* nothing new since last time */
 	if (p->has_cur) {
@@ -1000,7 +1078,8 @@ eval_proc(struct pw_alerts *e, struct pentry *p,
 		const struct pw_rule *r = &e->rules[i];
 		struct rstate *s = &p->rs[i];
 
-		if (!rule_applies(r, v->target))
+		if (e->metrics[i] == M_TARGET_PROCS ||
+		    !rule_applies(r, v->target))
 			continue;
 		if (e->metrics[i] == M_CUSTOM) {
 			/* The process's series, else its target's, else
@@ -1015,7 +1094,142 @@ eval_proc(struct pw_alerts *e, struct pentry *p,
 		if (r->agg != PW_AGG_NONE && !window_feed(&s->win, r->agg,
 		    r->window_ms, p->cur.ts_ms, val, &val))
 			continue;
-		step(e, i, s, v, val, now_ms, t);
+		step(e, i, s, &sub, val, now_ms, t);
+	}
+}
+
+/* A configured target by name, or NULL. */
+static struct tentry *
+tent_find(struct pw_alerts *e, const char *name)
+{
+	size_t i;
+
+	if (name == NULL || name[0] == '\0')
+		return NULL;
+	for (i = 0; i < e->ntents; i++)
+		if (!e->tents[i].is_removed &&
+		    strcmp(e->tents[i].name, name) == 0)
+			return &e->tents[i];
+	return NULL;
+}
+
+static bool
+has_target_rules(const struct pw_alerts *e)
+{
+	size_t i;
+
+	for (i = 0; i < e->nrules; i++)
+		if (e->metrics[i] == M_TARGET_PROCS)
+			return true;
+	return false;
+}
+
+/*
+ * A process's exit event may be stamped a little before the sample that
+ * last saw it alive (the sample's time is the cycle's start): look that
+ * far back for it.  A pid reused within this slack could be misnamed.
+ */
+#define EXIT_SLACK_MS	1000
+
+/*
+ * Process p went away: resolve its alerts with the reason the exit lookup
+ * gives, and remember it in its target when it leaves that target empty
+ * (`watch`: rules on targets exist).  The lookup is asked only then.
+ */
+static void
+gone(struct pw_alerts *e, struct pentry *p, bool watch, int64_t now_ms,
+    struct tlist *t)
+{
+	struct tentry *te = watch ? tent_find(e, p->target) : NULL;
+	char why[PW_RULE_REASON_MAX];
+	bool firing = false;
+	size_t k;
+
+	for (k = 0; k < e->nrules; k++)
+		if (p->rs[k].state == PW_ALERT_FIRING)
+			firing = true;
+	if (te != NULL && te->live > 0)
+		te = NULL;		/* not the last one */
+	why[0] = '\0';
+	if ((firing || te != NULL) && e->exit_fn != NULL &&
+	    e->exit_fn(e->exit_arg, p->pid, p->cur.ts_ms - EXIT_SLACK_MS, why,
+	    sizeof(why)) < 0)
+		why[0] = '\0';
+	why[sizeof(why) - 1] = '\0';
+	for (k = 0; k < e->nrules; k++)
+		resolve(e, &p->rs[k], now_ms, why[0] != '\0' ? why :
+		    "process exited", t);
+	if (te != NULL) {
+		te->last_pid = p->pid;
+		memcpy(te->last_name, p->name, sizeof(te->last_name));
+		memcpy(te->last_why, why, sizeof(te->last_why));
+	}
+}
+
+/* {last_exit} of a target. */
+static void
+last_exit_text(const struct tentry *te, char *buf, size_t len)
+{
+	if (te->last_pid == 0)
+		snprintf(buf, len, "no matching process");
+	else
+		snprintf(buf, len, "%s (pid %ld) %s", te->last_name,
+		    (long)te->last_pid, te->last_why[0] != '\0' ?
+		    te->last_why : "exited");
+}
+
+/*
+ * Rules on target_processes, for each target armed by a cycle committed
+ * since it was set (`taken_ms`: that of the snapshot).  Targets removed
+ * since the last evaluation resolve and go.
+ */
+static void
+eval_targets(struct pw_alerts *e, int64_t taken_ms, int64_t now_ms,
+    struct tlist *t)
+{
+	char last[PW_RULE_MESSAGE_MAX];
+	struct tentry *te;
+	struct subject sub;
+	double val;
+	size_t i, j, k;
+
+	for (i = j = 0; i < e->ntents; i++) {
+		te = &e->tents[i];
+		if (!te->is_removed) {
+			e->tents[j++] = *te;
+			continue;
+		}
+		for (k = 0; k < e->nrules; k++)
+			resolve(e, &te->rs[k], now_ms, "target removed", t);
+		tentry_fini(te, e->nrules);
+	}
+	e->ntents = j;
+	for (i = 0; i < e->ntents; i++) {
+		te = &e->tents[i];
+		if (!te->is_armed) {
+			if (taken_ms == 0 || taken_ms == te->set_taken_ms)
+				continue;	/* no cycle since it was set */
+			te->is_armed = true;
+		}
+		last_exit_text(te, last, sizeof(last));
+		sub.id = 0;
+		sub.pid = te->last_pid;
+		sub.name = te->last_name;
+		sub.target = te->name;
+		sub.last_exit = last;
+		for (k = 0; k < e->nrules; k++) {
+			const struct pw_rule *r = &e->rules[k];
+
+			if (e->metrics[k] != M_TARGET_PROCS ||
+			    !rule_applies(r, te->name))
+				continue;
+			val = (double)te->live;
+			if (r->agg != PW_AGG_NONE &&
+			    !window_feed(&te->rs[k].win, r->agg, r->window_ms,
+			    now_ms, val, &val))
+				continue;
+			step(e, k, &te->rs[k], &sub, val, now_ms, t);
+		}
 	}
 }
 
@@ -1025,16 +1239,23 @@ pw_alerts_eval(struct pw_alerts *e, const struct pw_snapshot *snap,
 {
 	struct tlist t = { NULL, 0, 0, false };
 	struct pentry *p;
-	size_t i, j, k;
+	struct tentry *te;
+	size_t i, j;
+	bool watch;
 
 	*out = NULL;
 	*nout = 0;
 	pthread_mutex_lock(&e->mtx);
+	watch = e->ntents > 0 && has_target_rules(e);
 	for (i = 0; i < e->nents; i++)
 		e->ents[i].seen = false;
+	for (i = 0; i < e->ntents; i++)
+		e->tents[i].live = 0;
 	for (i = 0; snap != NULL && i < snap->n; i++) {
 		const struct pw_proc_view *v = &snap->procs[i];
 
+		if (v->alive && watch && (te = tent_find(e, v->target)) != NULL)
+			te->live++;
 		if (!v->alive || !v->has_sample)
 			continue;
 		if ((p = ent_get(e, v->id)) == NULL) {
@@ -1051,11 +1272,13 @@ pw_alerts_eval(struct pw_alerts *e, const struct pw_snapshot *snap,
 			e->ents[j++] = *p;
 			continue;
 		}
-		for (k = 0; k < e->nrules; k++)
-			resolve(e, &p->rs[k], now_ms, "process exited", &t);
+		gone(e, p, watch, now_ms, &t);
 		pentry_fini(p, e->nrules);
 	}
 	e->nents = j;
+	eval_targets(e, snap != NULL ? snap->taken_ms : 0, now_ms, &t);
+	if (snap != NULL)
+		e->last_taken_ms = snap->taken_ms;
 	pthread_mutex_unlock(&e->mtx);
 	if (t.oom && t.n == 0) {
 		free(t.a);
@@ -1064,6 +1287,13 @@ pw_alerts_eval(struct pw_alerts *e, const struct pw_snapshot *snap,
 	*out = t.a;
 	*nout = t.n;
 	return 0;
+}
+
+/* The rule states of slot i: the processes' entries, then the targets'. */
+static struct rstate **
+rs_slot(struct pw_alerts *e, size_t i)
+{
+	return i < e->nents ? &e->ents[i].rs : &e->tents[i - e->nents].rs;
 }
 
 int
@@ -1075,7 +1305,7 @@ pw_alerts_reload(struct pw_alerts *e, const struct pw_rule *rules, size_t n,
 	enum metric *nm = NULL;
 	struct rstate **nrs = NULL;
 	struct grave *ng;
-	size_t *from = NULL, i, j, k, done = 0;
+	size_t *from = NULL, i, j, k, done = 0, nslots = 0;
 	bool *kept = NULL;
 	int m, rc = -ENOMEM;
 
@@ -1099,10 +1329,11 @@ pw_alerts_reload(struct pw_alerts *e, const struct pw_rule *rules, size_t n,
 	if ((ng = realloc(e->graves, (e->ngraves + 1) * sizeof(*ng))) == NULL)
 		goto out_unlock;
 	e->graves = ng;
+	nslots = e->nents + e->ntents;
 	if ((kept = calloc(e->nrules ? e->nrules : 1, sizeof(*kept))) == NULL ||
-	    (nrs = calloc(e->nents ? e->nents : 1, sizeof(*nrs))) == NULL)
+	    (nrs = calloc(nslots ? nslots : 1, sizeof(*nrs))) == NULL)
 		goto out_unlock;
-	for (i = 0; i < e->nents; i++)
+	for (i = 0; i < nslots; i++)
 		if (n > 0 && (nrs[i] = calloc(n, sizeof(**nrs))) == NULL)
 			goto out_unlock;
 	for (j = 0; j < n; j++) {
@@ -1114,13 +1345,13 @@ pw_alerts_reload(struct pw_alerts *e, const struct pw_rule *rules, size_t n,
 				break;
 			}
 	}
-	for (i = 0; i < e->nents; i++) {
-		struct pentry *p = &e->ents[i];
+	for (i = 0; i < nslots; i++) {
+		struct rstate **rs = rs_slot(e, i);
 
 		for (j = 0; j < n; j++) {
 			if (from[j] == SIZE_MAX)
 				continue;
-			nrs[i][j] = p->rs[from[j]];
+			nrs[i][j] = (*rs)[from[j]];
 			nrs[i][j].a.rule = &nr[j];
 			nrs[i][j].a.rule_index = j;
 		}
@@ -1128,12 +1359,12 @@ pw_alerts_reload(struct pw_alerts *e, const struct pw_rule *rules, size_t n,
 		for (k = 0; k < e->nrules; k++) {
 			if (kept[k])
 				continue;
-			resolve(e, &p->rs[k], now_ms, "rule changed", &t);
-			free(p->rs[k].win.ts);
-			free(p->rs[k].win.v);
+			resolve(e, &(*rs)[k], now_ms, "rule changed", &t);
+			free((*rs)[k].win.ts);
+			free((*rs)[k].win.v);
 		}
-		free(p->rs);
-		p->rs = nrs[i];
+		free(*rs);
+		*rs = nrs[i];
 		nrs[i] = NULL;
 	}
 	e->graves[e->ngraves].rules = e->rules;
@@ -1150,7 +1381,7 @@ pw_alerts_reload(struct pw_alerts *e, const struct pw_rule *rules, size_t n,
 out_unlock:
 	pthread_mutex_unlock(&e->mtx);
 	if (nrs != NULL)
-		for (i = 0; i < e->nents; i++)
+		for (i = 0; i < nslots; i++)
 			free(nrs[i]);
 	free(nrs);
 	free(kept);
@@ -1181,13 +1412,14 @@ pw_alerts_copy(struct pw_alerts *e, unsigned mask, struct pw_alert **out,
     size_t *nout)
 {
 	struct pw_alert *arr;
-	size_t i, k, n = 0, cap = 0;
+	size_t i, k, n = 0, cap = 0, nslots;
 
 	pthread_mutex_lock(&e->mtx);
+	nslots = e->nents + e->ntents;
 	if (mask & (PW_ALERTS_PENDING | PW_ALERTS_FIRING))
-		for (i = 0; i < e->nents; i++)
+		for (i = 0; i < nslots; i++)
 			for (k = 0; k < e->nrules; k++)
-				if (mask & (1u << e->ents[i].rs[k].state))
+				if (mask & (1u << (*rs_slot(e, i))[k].state))
 					cap++;
 	if (mask & PW_ALERTS_RESOLVED)
 		cap += e->hlen;
@@ -1196,10 +1428,10 @@ pw_alerts_copy(struct pw_alerts *e, unsigned mask, struct pw_alert **out,
 		return -ENOMEM;
 	}
 	if (mask & (PW_ALERTS_PENDING | PW_ALERTS_FIRING))
-		for (i = 0; i < e->nents; i++)
+		for (i = 0; i < nslots; i++)
 			for (k = 0; k < e->nrules; k++)
-				if (mask & (1u << e->ents[i].rs[k].state))
-					arr[n++] = e->ents[i].rs[k].a;
+				if (mask & (1u << (*rs_slot(e, i))[k].state))
+					arr[n++] = (*rs_slot(e, i))[k].a;
 	qsort(arr, n, sizeof(*arr), cmp_id);
 	if (mask & PW_ALERTS_RESOLVED)
 		for (i = e->hlen; i > 0; i--)
@@ -1218,11 +1450,72 @@ pw_alerts_rule_counts(struct pw_alerts *e, size_t r, size_t *pending,
 
 	*pending = *firing = 0;
 	pthread_mutex_lock(&e->mtx);
-	for (i = 0; r < e->nrules && i < e->nents; i++) {
-		if (e->ents[i].rs[r].state == PW_ALERT_PENDING)
+	for (i = 0; r < e->nrules && i < e->nents + e->ntents; i++) {
+		if ((*rs_slot(e, i))[r].state == PW_ALERT_PENDING)
 			(*pending)++;
-		else if (e->ents[i].rs[r].state == PW_ALERT_FIRING)
+		else if ((*rs_slot(e, i))[r].state == PW_ALERT_FIRING)
 			(*firing)++;
 	}
 	pthread_mutex_unlock(&e->mtx);
+}
+
+/* Is `name` among names[0..n)? */
+static bool
+listed(const char *const *names, size_t n, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (names[i] != NULL && strcmp(names[i], name) == 0)
+			return true;
+	return false;
+}
+
+int
+pw_alerts_set_targets(struct pw_alerts *e, const char *const *names,
+    size_t n)
+{
+	struct tentry *nt;
+	size_t i, k, nn;
+
+	pthread_mutex_lock(&e->mtx);
+	/* Allocate the new entries first: a failure changes nothing. */
+	if ((nt = calloc(e->ntents + n + 1, sizeof(*nt))) == NULL)
+		goto out_oom;
+	nn = e->ntents;
+	for (i = 0; i < n; i++) {
+		if (names[i] == NULL || names[i][0] == '\0' ||
+		    listed(names, i, names[i]))
+			continue;		/* empty or a duplicate */
+		for (k = 0; k < e->ntents; k++)
+			if (strcmp(e->tents[k].name, names[i]) == 0)
+				break;
+		if (k < e->ntents)
+			continue;		/* kept */
+		if ((nt[nn].name = strdup(names[i])) == NULL ||
+		    (e->nrules > 0 && (nt[nn].rs = calloc(e->nrules,
+		    sizeof(*nt[nn].rs))) == NULL)) {
+			free(nt[nn].name);
+			goto out_free;
+		}
+		nt[nn].set_taken_ms = e->last_taken_ms;
+		nn++;
+	}
+	/* Kept ones keep their states (a removed one listed again, too). */
+	for (k = 0; k < e->ntents; k++) {
+		nt[k] = e->tents[k];
+		nt[k].is_removed = !listed(names, n, nt[k].name);
+	}
+	free(e->tents);
+	e->tents = nt;
+	e->ntents = nn;
+	pthread_mutex_unlock(&e->mtx);
+	return 0;
+out_free:
+	for (k = e->ntents; k < nn; k++)
+		tentry_fini(&nt[k], e->nrules);
+	free(nt);
+out_oom:
+	pthread_mutex_unlock(&e->mtx);
+	return -ENOMEM;
 }

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <procwatch/cgroup.h>
 #include <procwatch/procfs.h>
 
 #include "source_impl.h"
@@ -32,8 +33,10 @@ pw_procinfo_fini(struct pw_procinfo *pi)
 		return;
 	free(pi->cmdline);
 	free(pi->user);
+	free(pi->cgroup);
 	pi->cmdline = NULL;
 	pi->user = NULL;
+	pi->cgroup = NULL;
 }
 
 int
@@ -108,14 +111,24 @@ describe_one(const struct pw_procfs *fs, pid_t pid, struct pw_procinfo *pi)
 		return rc;
 	if ((rc = pw_procfs_read_cmdline(fs, pid, &r.cmdline)) < 0)
 		return rc;
-	if ((rc = user_name(r.uid, &r.user)) < 0)
+	/*
+	 * Without a cgroup the process is still described: it just matches
+	 * no cgroup or unit target (no file in a fake tree or without
+	 * CONFIG_CGROUPS, unusable contents, gone meanwhile).
+	 */
+	if ((rc = pw_cgroup_read(pw_procfs_root(fs), pid, &r.cgroup)) ==
+	    -ENOMEM)
 		goto out_cmdline;
+	if ((rc = user_name(r.uid, &r.user)) < 0)
+		goto out_cgroup;
 	r.pid = pid;
 	r.ppid = ps.ppid;
 	r.start_ticks = ps.starttime;
 	memcpy(r.comm, ps.comm, sizeof(r.comm));
 	*pi = r;
 	return 0;
+out_cgroup:
+	free(r.cgroup);
 out_cmdline:
 	free(r.cmdline);
 	return rc;

@@ -13,6 +13,8 @@
 
 #include <libproc2/pids.h>
 
+#include <procwatch/cgroup.h>
+
 #include "source_impl.h"
 
 /* procps_pids_select() takes at most this many pids per call. */
@@ -49,11 +51,19 @@ fill(struct pids_stack *stk, struct pw_procinfo *pi)
 	}
 	pi->user = strdup(user);
 	pi->cmdline = strdup(cmdline != NULL ? cmdline : "");
-	if (pi->user == NULL || pi->cmdline == NULL) {
-		pw_procinfo_fini(pi);
-		return -ENOMEM;
-	}
+	if (pi->user == NULL || pi->cmdline == NULL)
+		goto out_nomem;
+	/*
+	 * Read by hand rather than as PIDS_CGROUP, whose formatting differs
+	 * between libproc2 releases; the same reader as the procfs source.
+	 * Any other failure leaves the cgroup unknown (lib/source.c).
+	 */
+	if (pw_cgroup_read("/proc", pi->pid, &pi->cgroup) == -ENOMEM)
+		goto out_nomem;
 	return 0;
+out_nomem:
+	pw_procinfo_fini(pi);
+	return -ENOMEM;
 }
 
 static int
@@ -75,8 +85,11 @@ describe_chunk(struct libproc2_source *s, const pid_t *pids, size_t n,
 		return -EIO;
 	for (k = 0; k < f->counts->total; k++) {
 		memset(&pi, 0, sizeof(pi));
-		if ((rc = fill(f->stacks[k], &pi)) < 0)
+		if ((rc = fill(f->stacks[k], &pi)) < 0) {
+			for (j = 0; j < n; j++)
+				pw_procinfo_fini(&out[j]);
 			return rc;
+		}
 		/* Results come in /proc order; put each where it was asked. */
 		for (j = 0; j < n && pids[j] != pi.pid; j++)
 			;

@@ -54,6 +54,7 @@ pw__proc_free(struct pw_proc *p)
 	pw_ring_free(p->ring);
 	free(p->cmdline);
 	free(p->user);
+	free(p->cgroup);
 	free(p->target);
 	free(p);
 }
@@ -133,16 +134,24 @@ pw__store_insert(struct pw_store *st, struct pw_proc *p)
 }
 
 size_t
-pw__store_expire(struct pw_store *st, int64_t cutoff_ms)
+pw__store_expire(struct pw_store *st, int64_t cutoff_ms, uint64_t **ids,
+    size_t *nids)
 {
+	uint64_t *v;
 	size_t i, j;
 
 	for (i = j = 0; i < st->nprocs; i++) {
 		struct pw_proc *p = st->procs[i];
 
-		if (!p->alive && p->gone_ms <= cutoff_ms)
+		if (!p->alive && p->gone_ms <= cutoff_ms) {
+			/* Best effort: without memory the ids are not told. */
+			if (ids != NULL && (v = realloc(*ids, (*nids + 1) *
+			    sizeof(*v))) != NULL) {
+				v[(*nids)++] = p->id;
+				*ids = v;
+			}
 			pw__proc_free(p);
-		else
+		} else
 			st->procs[j++] = p;
 	}
 	i -= j;
@@ -198,6 +207,7 @@ fill_view(const struct pw_proc *p, struct pw_proc_view *v, char **arena)
 	v->target = arena_put(arena, p->target);
 	v->cmdline = arena_put(arena, p->cmdline);
 	v->user = arena_put(arena, p->user);
+	v->cgroup = arena_put(arena, p->cgroup);
 	v->start_time_ms = p->start_time_ms;
 	v->alive = p->alive;
 	v->gone_ms = p->gone_ms;
@@ -210,7 +220,8 @@ fill_view(const struct pw_proc *p, struct pw_proc_view *v, char **arena)
 static size_t
 proc_strings(const struct pw_proc *p)
 {
-	return strsize(p->target) + strsize(p->cmdline) + strsize(p->user);
+	return strsize(p->target) + strsize(p->cmdline) + strsize(p->user) +
+	    strsize(p->cgroup);
 }
 
 /* Copy `n` processes into a new snapshot.  Caller holds the read lock. */
@@ -356,6 +367,7 @@ pw_store_each(struct pw_store *st, int64_t since_ms, bool include_gone,
 		v.target = p->target != NULL ? p->target : "";
 		v.cmdline = p->cmdline != NULL ? p->cmdline : "";
 		v.user = p->user != NULL ? p->user : "";
+		v.cgroup = p->cgroup != NULL ? p->cgroup : "";
 		v.start_time_ms = p->start_time_ms;
 		v.alive = p->alive;
 		v.gone_ms = p->gone_ms;

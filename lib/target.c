@@ -1,6 +1,8 @@
 /*
  * target.c: selectors that decide which processes a target watches.
  */
+#include <sys/stat.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -10,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <procwatch/cgroup.h>
 #include <procwatch/target.h>
 
 static const char *const selector_names[] = {
@@ -19,6 +22,8 @@ static const char *const selector_names[] = {
 	[PW_SEL_NAME] = "comm",
 	[PW_SEL_CMDLINE] = "cmdline",
 	[PW_SEL_USER] = "user",
+	[PW_SEL_CGROUP] = "cgroup",
+	[PW_SEL_UNIT] = "unit",
 };
 
 const char *
@@ -130,7 +135,8 @@ pw_target_init(struct pw_target *t, const char *name, enum pw_selector sel,
 	struct pw_target n = { 0 };
 	const char *why;
 	unsigned long v;
-	char **slot = NULL;
+	char **slot = NULL, unit[PW_UNIT_NAME_MAX];
+	size_t len;
 	int rc;
 
 	memset(t, 0, sizeof(*t));
@@ -193,6 +199,26 @@ pw_target_init(struct pw_target *t, const char *name, enum pw_selector sel,
 		}
 		slot = &n.user;
 		break;
+	case PW_SEL_CGROUP:
+		if (pw_cgroup_path_check(arg, &why) < 0) {
+			seterr(err, errlen, why);
+			return -EINVAL;
+		}
+		/* "/a/b/" is "/a/b"; the root stays "/". */
+		len = strlen(arg);
+		if (len > 1 && arg[len - 1] == '/')
+			len--;
+		if ((n.cgroup = strndup(arg, len)) == NULL)
+			goto out_nomem;
+		break;
+	case PW_SEL_UNIT:
+		if (pw_unit_name_normalize(arg, unit, sizeof(unit), &why) < 0) {
+			seterr(err, errlen, why);
+			return -EINVAL;
+		}
+		arg = unit;
+		slot = &n.unit;
+		break;
 	default:
 		seterr(err, errlen, "unknown selector");
 		return -EINVAL;
@@ -221,6 +247,8 @@ pw_target_fini(struct pw_target *t)
 	free(t->comm);
 	free(t->pattern);
 	free(t->user);
+	free(t->cgroup);
+	free(t->unit);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -242,6 +270,12 @@ pw_target_match(const struct pw_target *t, const struct pw_procinfo *pi,
 		    regexec(&t->re, pi->cmdline, 0, NULL, 0) == 0;
 	case PW_SEL_USER:
 		return pi->uid == t->uid;
+	case PW_SEL_CGROUP:
+		return pi->cgroup != NULL &&
+		    pw_cgroup_path_under(pi->cgroup, t->cgroup);
+	case PW_SEL_UNIT:
+		return pi->cgroup != NULL &&
+		    pw_cgroup_has_unit(pi->cgroup, t->unit);
 	}
 	return false;
 }
@@ -249,14 +283,24 @@ pw_target_match(const struct pw_target *t, const struct pw_procinfo *pi,
 int
 pw_pidfile_read(const char *path, pid_t *pid)
 {
+	struct stat sb;
 	char buf[64];
 	unsigned long v = 0;
 	ssize_t n;
 	size_t i = 0;
 	int fd;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+	/*
+	 * O_NONBLOCK and regular files only: a FIFO or a device in the
+	 * pidfile's place must not block the sampler.
+	 */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK |
+	    O_NOCTTY)) < 0)
 		return errno == ENOENT ? -ENOENT : -errno;
+	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
+		close(fd);
+		return -EINVAL;
+	}
 	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
 	if (n <= 0)

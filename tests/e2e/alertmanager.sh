@@ -98,6 +98,12 @@ check "Alertmanager listens only on 127.0.0.1:$AM_PORT (no cluster port)" \
 
 # --- procwatchd -----------------------------------------------------------
 spawn SPIN "$PW_TARGET" spin
+# A second Alertmanager-format receiver that is down while the alert
+# fires and resolves (a port free now; pw_receiver starts on it later):
+# what it gets at last must be the resolved state, never a stale firing.
+start_receiver LATE "$WORK/unused.jsonl"
+kill -KILL "$LATE_PID"; wait "$LATE_PID" 2>/dev/null
+PIDS=$(echo "$PIDS" | sed "s/ $LATE_PID\b//")
 mkdir -p "$WORK/state"
 cat >"$WORK/am.json" <<JSON
 {
@@ -116,7 +122,10 @@ cat >"$WORK/am.json" <<JSON
   "receivers": [
     { "name": "am", "url": "$AM/api/v2/alerts", "format": "alertmanager",
       "send_resolved": true, "resend_ms": 1000,
-      "backoff_ms": 200, "backoff_max_ms": 1000 }
+      "backoff_ms": 200, "backoff_max_ms": 1000 },
+    { "name": "late", "url": "http://127.0.0.1:$LATE/api/v2/alerts",
+      "format": "alertmanager", "send_resolved": true, "resend_ms": 1000,
+      "backoff_ms": 200, "backoff_max_ms": 400 }
   ]
 }
 JSON
@@ -221,12 +230,32 @@ check "no re-sends after it resolved" [ "$(am_metric \
 check "Alertmanager has no active alert" \
     [ "$(am_metric 'alertmanager_alerts{state="active"}')" = 0 ]
 
+# --- the late receiver: only the latest state, in order --------------------
+start_receiver LATE2 "$WORK/late.jsonl" --port "$LATE"
+has_post() { [ -s "$WORK/late.jsonl" ]; }
+check "the late receiver gets a post once it is up" wait_for late 50 has_post
+sleep 2			# retries and re-sends would show up by now
+# Per post, our alert as [endsAt or "firing"]; the last must be resolved,
+# and nothing may say firing after a post that said resolved.
+jq -r '.body | fromjson | map(select(.labels.alertname == "spin_hot")) |
+    if length == 0 then "none" else (.[0].endsAt // "firing") end' \
+    "$WORK/late.jsonl" >"$WORK/late.states"
+echo "# late receiver's posts: $(tr '\n' ' ' <"$WORK/late.states")"
+check "its last post has the alert resolved (endsAt set)" \
+    sh -c "tail -1 '$WORK/late.states' | grep -q '^20'"
+check "no firing after resolved" sh -c \
+    "! awk '/^20/ { r = 1 } r && /^firing$/ { bad = 1 } END { exit !bad }' '$WORK/late.states'"
+check "the resolved state is not re-sent once delivered" \
+    [ "$(wc -l <"$WORK/late.jsonl")" -le 2 ]
+
 # --- procwatchd's side, shutdown ------------------------------------------
 get "$(url /metrics)" >"$WORK/metrics.txt"
 echo "# am: $(grep 'receiver="am"' "$WORK/metrics.txt" | sed 's/.*result="\([a-z]*\)"} /\1=/; s/.*{receiver="am"} /queued=/' | tr '\n' ' ')"
 check "every post was delivered, none failed or dropped" sh -c "
     grep -q '^procwatch_notifications_total{receiver=\"am\",result=\"delivered\"} [1-9]' '$WORK/metrics.txt' &&
     ! grep -q '^procwatch_notifications_total{receiver=\"am\",result=\"\\(failed\\|dropped\\)\"} [1-9]' '$WORK/metrics.txt'"
+check "nothing for the late receiver was dropped" sh -c \
+    "! grep -q '^procwatch_notifications_total{receiver=\"late\",result=\"dropped\"} [1-9]' '$WORK/metrics.txt'"
 check "SIGTERM exits 0" stop_daemon
 check "daemon logged nothing at error level" sh -c "! grep -q '^<[0-3]>' \"$WORK/daemon.log\""
 { kill -KILL "$SPIN"; wait "$SPIN"; } 2>/dev/null

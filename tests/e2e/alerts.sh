@@ -8,21 +8,10 @@
 # that delivers what was left in the spool.
 . "$(dirname "$0")/lib.sh"
 
-RECEIVER="$PW_BUILDDIR/tests/e2e/pw_receiver"
 SECRET="s3cret-$$"
 INTERVAL=200
 
-# start_receiver VAR OUT [args]: start pw_receiver, its port in VAR.
-start_receiver() {
-	local var=$1 out=$2 pf i; shift 2
-	pf="$WORK/port.$RANDOM"
-	spawn "${var}_PID" "$RECEIVER" "$@" "$pf" "$out"
-	for i in $(seq 1 100); do
-		[ -s "$pf" ] && break
-		sleep 0.05
-	done
-	eval "$var=$(cat "$pf")"
-}
+# start_receiver (lib.sh) starts tests/e2e/pw_receiver.
 lines() { [ -f "$1" ] && wc -l <"$1" || echo 0; }
 status_of() { jq -r '.body | fromjson | .status' "$1"; }
 

@@ -1,8 +1,14 @@
 #!/bin/bash
 # End-to-end: process lifecycle events from the netlink process connector:
 # a shell loop forking short-lived processes is seen in the feed and as a
-# churn bottleneck; a process killed with SIGKILL shows its signal.  Where
-# the connector is unavailable, the API must say so (and these are SKIPs).
+# churn bottleneck; a process killed with SIGKILL shows its signal; a child
+# that burns CPU for 250 ms shows its CPU time (taskstats).  Then alerts
+# with a real webhook receiver (tests/e2e/pw_receiver): a monitored process
+# killed with SIGKILL resolves its alert with reason "exited with SIGKILL"
+# and raises process_down for its target naming it and SIGKILL; a target
+# that never had a process is down too; the process coming back resolves
+# it.  Where the connector (or taskstats, CAP_NET_ADMIN) is unavailable,
+# the API must say so and those checks are SKIPs.
 . "$(dirname "$0")/lib.sh"
 
 cat >"$WORK/events.json" <<JSON
@@ -21,7 +27,7 @@ if ! jq -e '.available == true' "$WORK/ev.json" >/dev/null; then
 	check "unavailable feed says why" jq -e '.available == false and (.reason | type == "string" and length > 0)' "$WORK/ev.json"
 	check "metrics say unavailable" sh -c "curl -s $(url /metrics) | grep -q '^procwatch_events_available 0'"
 	echo "# SKIP: process connector unavailable: $(jq -r .reason "$WORK/ev.json")"
-	echo "# SKIP: churn, SIGKILL and counter checks"
+	echo "# SKIP: churn, SIGKILL, counter, CPU time and alert (exit reason, process_down) checks"
 	finish
 	exit $?
 fi
@@ -35,6 +41,10 @@ end=$(( ${EPOCHREALTIME/./} + 2000000 ))
 while [ "${EPOCHREALTIME/./}" -lt "$end" ]; do
 	/bin/true
 done
+# A child that burns CPU for 250 ms and exits 7: its CPU time must show.
+( end=$(( ${EPOCHREALTIME/./} + 250000 ))
+  while [ "${EPOCHREALTIME/./}" -lt "$end" ]; do :; done
+  exit 7 )
 sleep 30
 LOOP
 spawn LOOP bash "$WORK/loop.sh" "pw-churn-loop-$$"
@@ -68,6 +78,68 @@ sleep 0.5
 kill -KILL "$VICTIM"
 kvict() { get "$(url "/api/v1/events?limit=100000")" | jq -e --argjson p "$VICTIM" '[.events[] | select(.type == "exit" and .pid == $p)][0] | .signal == 9 and .signal_name == "SIGKILL" and .exit_code == null' >/dev/null; }
 check "SIGKILL exit shows its signal" wait_for "SIGKILL event" 25 kvict
+
+# --- CPU time of exited processes (taskstats) -----------------------------
+get "$(url /api/v1/events?limit=1)" >"$WORK/ev1.json"
+burner() { get "$(url "/api/v1/events?limit=100000")" | jq -e --argjson p "$LOOP" '[.events[] | select(.type == "exit" and .ppid == $p and .exit_code == 7)][0] | (.cpu_seconds | type) == "number"' >/dev/null; }
+if jq -e '.cpu_seconds_available == true and .cpu_seconds_reason == null' "$WORK/ev1.json" >/dev/null; then
+	check "the burner's exit arrives with its CPU time" wait_for "burner exit" 25 burner
+	get "$(url "/api/v1/events?limit=100000")" >"$WORK/ev.json"
+	jq -r --argjson p "$LOOP" '[.events[] | select(.type == "exit" and .ppid == $p and .exit_code == 7)][0] | "# burner: cpu_seconds \(.cpu_seconds), lifetime_s \(.lifetime_s)"' "$WORK/ev.json"
+	# It spun 250 ms of wall time: on a loaded machine it gets less CPU,
+	# but a real measurement is more than a few ticks and at most that.
+	check "the burner used CPU (0.02 s < cpu_seconds <= lifetime)" jq -e --argjson p "$LOOP" '[.events[] | select(.type == "exit" and .ppid == $p and .exit_code == 7)][0] | .cpu_seconds > 0.02 and .cpu_seconds <= .lifetime_s + 0.05' "$WORK/ev.json"
+	check "short exits carry a CPU time too" jq -e --argjson p "$LOOP" '[.events[] | select(.type == "exit" and .ppid == $p and .name == "true")] | (map(select(.cpu_seconds | type == "number")) | length) >= 0.9 * length' "$WORK/ev.json"
+	check "forks and execs have no cpu_seconds" jq -e '[.events[] | select(.type != "exit") | has("cpu_seconds")] | any | not' "$WORK/ev.json"
+	check "counters sum CPU time per target" jq -e '.counters[] | select(.target == "churner") | .cpu_seconds > 0.02' "$WORK/ev.json"
+	curl -s "$(url /metrics)" >"$WORK/metrics.txt"
+	check "metrics: exit CPU seconds per target" awk '/^procwatch_process_exit_cpu_seconds_total\{target="churner"\} / { v = $2 } END { exit !(v > 0.02) }' "$WORK/metrics.txt"
+else
+	check "unavailable CPU time says why" jq -e '.cpu_seconds_available == false and (.cpu_seconds_reason | type == "string" and length > 0)' "$WORK/ev1.json"
+	check "exits and counters then have cpu_seconds null" jq -e '([.events[] | select(.type == "exit") | .cpu_seconds == null] | all) and ([.counters[].cpu_seconds == null] | all)' <(get "$(url "/api/v1/events?limit=100000")")
+	check "metrics leave exit CPU seconds out" sh -c "! curl -s $(url /metrics) | grep -q '^procwatch_process_exit_cpu_seconds_total'"
+	echo "# SKIP: taskstats unavailable: $(jq -r .cpu_seconds_reason "$WORK/ev1.json")"
+fi
 kill "$LOOP" 2>/dev/null
+check "SIGTERM exits 0" stop_daemon
+
+# --- exit reasons in alerts, process_down, to a real webhook --------------
+start_receiver HOOK "$WORK/hook.jsonl"
+spawn VICTIM bash -c "exec -a pw-victim-$$ sleep 60"
+cat >"$WORK/alerts.json" <<JSON
+{
+  "listen": "127.0.0.1:0",
+  "interval_ms": 200,
+  "history": 100,
+  "targets": [ { "name": "victim", "cmdline": "^pw-victim-$$ " },
+               { "name": "ghost", "cmdline": "^pw-ghost-$$-none " } ],
+  "rules": { "builtin": { "process_down": true }, "custom": [ {
+    "name": "alive", "metric": "threads", "op": ">=", "threshold": 1,
+    "targets": ["victim"], "message": "{name}[{pid}] runs"
+  } ] },
+  "receivers": [ { "name": "hook", "url": "http://127.0.0.1:$HOOK/hook",
+    "backoff_ms": 200 } ]
+}
+JSON
+start_daemon "$WORK/alerts.json" || exit 1
+# hook_has JQ: some delivered alert matches the jq filter JQ.
+hook_has() { [ -f "$WORK/hook.jsonl" ] && jq -e -s "[.[].body | fromjson | .alerts[] | select($1)] | length > 0" "$WORK/hook.jsonl" >/dev/null; }
+hook_count() { jq -s "[.[].body | fromjson | .alerts[] | select($1)] | length" "$WORK/hook.jsonl"; }
+check "the victim's alert fires" wait_for "alive firing" 50 hook_has '.rule == "alive" and .state == "firing" and .pid == '"$VICTIM"
+check "a target that never had a process is down" wait_for "ghost down" 50 hook_has '.rule == "process_down" and .state == "firing" and .target == "ghost" and .severity == "critical" and .message == "target ghost is down: no matching process"'
+check "a target with a process is not down" [ "$(hook_count '.rule == "process_down" and .target == "victim"')" -eq 0 ]
+kill -KILL "$VICTIM"
+check "its alert resolves: exited with SIGKILL" wait_for "alive resolved" 50 hook_has '.rule == "alive" and .state == "resolved" and .pid == '"$VICTIM"' and .reason == "exited with SIGKILL"'
+check "process_down names it and SIGKILL" wait_for "victim down" 50 hook_has '.rule == "process_down" and .state == "firing" and .target == "victim" and .pid == '"$VICTIM"' and .message == "target victim is down: sleep (pid '"$VICTIM"') exited with SIGKILL"'
+jq -r -s '.[].body | fromjson | .alerts[] | "# webhook: \(.rule) \(.state) \(.target): \(.message) (reason \(.reason))"' "$WORK/hook.jsonl"
+check "the API shows the resolved alert's reason" jq -e --argjson p "$VICTIM" '[.alerts[] | select(.rule == "alive" and .pid == $p)][0] | .state == "resolved" and .reason == "exited with SIGKILL"' <(get "$(url "/api/v1/alerts?state=resolved")")
+check "the API shows process_down firing" jq -e '[.alerts[] | select(.rule == "process_down")] | map(.target) | sort == ["ghost", "victim"]' <(get "$(url "/api/v1/alerts?state=firing")")
+spawn VICTIM2 bash -c "exec -a pw-victim-$$ sleep 60"
+check "the process back resolves process_down" wait_for "victim back" 50 hook_has '.rule == "process_down" and .state == "resolved" and .target == "victim"'
+sleep 1		# a duplicate would show up by now
+check "process_down fired once for the victim" [ "$(hook_count '.rule == "process_down" and .state == "firing" and .target == "victim"')" -eq 1 ]
+check "and once for the ghost" [ "$(hook_count '.rule == "process_down" and .state == "firing" and .target == "ghost"')" -eq 1 ]
+check "SIGTERM exits 0 (alerts)" stop_daemon
+check "daemon logged nothing at error level" sh -c "! grep -q '^<[0-3]>' \"$WORK/daemon.log\""
 
 finish

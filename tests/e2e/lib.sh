@@ -75,6 +75,20 @@ stop_daemon() {
 
 url() { echo "http://127.0.0.1:$PORT$1"; }
 
+# start_receiver VAR OUT [args]: start tests/e2e/pw_receiver (a webhook
+# receiver on 127.0.0.1 appending each POST to OUT), its port in VAR and
+# its pid in VAR_PID.
+start_receiver() {
+	local var=$1 out=$2 pf i; shift 2
+	pf="$WORK/port.$RANDOM"
+	spawn "${var}_PID" "$PW_BUILDDIR/tests/e2e/pw_receiver" "$@" "$pf" "$out"
+	for i in $(seq 1 100); do
+		[ -s "$pf" ] && break
+		sleep 0.05
+	done
+	eval "$var=$(cat "$pf")"
+}
+
 # get PATH: body to stdout; HTTP status in $WORK/status.
 get() {
 	curl -s -o "$WORK/body" -w '%{http_code}' "$@" >"$WORK/status" 2>/dev/null

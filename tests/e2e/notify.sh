@@ -3,15 +3,15 @@
 # WATCHDOG=1, RELOADING=1, STOPPING=1) to a stand-in notify socket, and
 # the watchdog pings stop while the sampler is stuck.
 #
-# The sampler is made stuck for real: a target's pidfile becomes a FIFO
-# with no writer, so the sampler's open(2) blocks until the test opens
-# the other end.
+# The sampler is made stuck for real: a test plugin's collector, which
+# runs on the sampler thread, blocks while a file exists.
 . "$(dirname "$0")/lib.sh"
 
 LISTEN="$PW_BUILDDIR/tests/e2e/pw_notify_listen"
 SOCK="$WORK/notify.sock"
 OUT="$WORK/notify.out"
-FIFO="$WORK/fifo"
+STALL="$WORK/stall"
+STALL_SO="$PW_BUILDDIR/tests/e2e/.libs/plugin_stall.so"
 
 # listen NAME SOCKET OUT: start the stand-in, wait until it is bound.
 listen() {
@@ -29,9 +29,9 @@ cat >"$WORK/cfg.json" <<JSON
   "interval_ms": 200,
   "history": 10,
   "targets": [
-    { "name": "self", "pid": "self" },
-    { "name": "stuck", "pidfile": "$FIFO" }
-  ]
+    { "name": "self", "pid": "self" }
+  ],
+  "plugins": [ { "path": "$STALL_SO", "config": { "file": "$STALL" } } ]
 }
 JSON
 
@@ -46,8 +46,8 @@ check "STATUS= summary sent" wait_for STATUS 50 has 'STATUS=monitoring [0-9]* pr
 wd_twice() { [ "$(count WATCHDOG=1)" -ge 2 ]; }
 check "WATCHDOG=1 pings arrive (every 1 s for WATCHDOG_USEC=2 s)" wait_for pings 50 wd_twice
 
-# The first cycles found no pidfile; now the next one blocks on the FIFO.
-mkfifo "$FIFO"
+# The next cycle's collector blocks until the file goes.
+: >"$STALL"
 check "STATUS= says the sampler is stuck" wait_for stuck 50 has 'STATUS=sampler stuck'
 before=$(count WATCHDOG=1)
 sleep 3
@@ -56,13 +56,7 @@ no_ping_after_stuck() { ! after_last 'STATUS=sampler stuck' WATCHDOG=1; }
 check "no WATCHDOG=1 after the stuck STATUS" no_ping_after_stuck
 check "HTTP still answers while the sampler is stuck" sh -c "curl -sf \"$(url /healthz)\" | jq -e '.status == \"ok\"'"
 
-# Unblock: O_RDWR opens a FIFO without waiting, which lets the sampler's
-# open() return; the path goes before the write, so the next cycle finds
-# no pidfile instead of blocking again.
-exec 3<>"$FIFO"
-rm -f "$FIFO"
-echo 1 >&3
-exec 3>&-
+rm -f "$STALL"
 resumed() { [ "$(count WATCHDOG=1)" -gt "$before" ]; }
 check "WATCHDOG=1 resumes once the sampler is free" wait_for resumed 50 resumed
 check "STATUS= back to the summary" after_last 'STATUS=sampler stuck' 'STATUS=monitoring'

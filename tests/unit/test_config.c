@@ -515,6 +515,108 @@ test_config_bad_target_values(void **state)
 }
 
 static void
+test_config_cgroup_and_unit_targets(void **state)
+{
+	struct config *c = parse_ok("{\"targets\": ["
+	    "{\"name\": \"web\", \"cgroup\": \"/system.slice/nginx.service/\"},"
+	    "{\"name\": \"ng\", \"unit\": \"nginx\", \"children\": true},"
+	    "{\"unit\": \"getty@tty1\"},"
+	    "{\"cgroup\": \"/user.slice/user-1000.slice\"},"
+	    "{\"cgroup\": \"/\"},"
+	    "{\"unit\": \"system-getty.slice\"}]}");
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *fp;
+
+	(void)state;
+	assert_int_equal(c->ntargets, 6);
+	assert_int_equal(c->targets[0].sel, PW_SEL_CGROUP);
+	assert_string_equal(c->targets[0].cgroup, "/system.slice/nginx.service");
+	assert_int_equal(c->targets[1].sel, PW_SEL_UNIT);
+	assert_string_equal(c->targets[1].unit, "nginx.service");
+	assert_true(c->targets[1].children);
+	/* Derived names: the unit as written, a cgroup's last component. */
+	assert_string_equal(c->targets[2].name, "getty_tty1");
+	assert_string_equal(c->targets[2].unit, "getty@tty1.service");
+	assert_string_equal(c->targets[3].name, "user-1000.slice");
+	assert_string_equal(c->targets[4].name, "cgroup");
+	assert_string_equal(c->targets[5].unit, "system-getty.slice");
+	assert_non_null(fp = open_memstream(&buf, &len));
+	config_describe(c, fp);
+	fclose(fp);
+	assert_non_null(strstr(buf,
+	    "  web: cgroup /system.slice/nginx.service and below\n"));
+	assert_non_null(strstr(buf,
+	    "  ng: systemd unit nginx.service, with children\n"));
+	free(buf);
+	config_free(c);
+}
+
+static void
+test_config_bad_cgroup_and_unit(void **state)
+{
+	static const struct {
+		const char	*json;
+		const char	*want;
+	} cases[] = {
+		{ "{\"targets\": [{\"cgroup\": \"system.slice\"}]}",
+		    "targets[0].cgroup: invalid cgroup path \"system.slice\": "
+		    "must be an absolute cgroup path" },
+		{ "{\"targets\": [{\"cgroup\": \"\"}]}",
+		    "targets[0].cgroup: invalid cgroup path \"\": must be" },
+		{ "{\"targets\": [{\"comm\": \"a\"}, "
+		    "{\"cgroup\": \"/system.slice/../user.slice\"}]}",
+		    "targets[1].cgroup: invalid cgroup path "
+		    "\"/system.slice/../user.slice\": has a \".\" or \"..\" "
+		    "component" },
+		{ "{\"targets\": [{\"cgroup\": \"/a//b\"}]}",
+		    "targets[0].cgroup: invalid cgroup path \"/a//b\": has an "
+		    "empty component" },
+		{ "{\"targets\": [{\"cgroup\": \"/a\\nb\"}]}",
+		    "targets[0].cgroup: invalid cgroup path" },
+		{ "{\"targets\": [{\"cgroup\": "
+		    "\"/sys/fs/cgroup/system.slice/nginx.service\"}]}",
+		    "targets[0].cgroup: invalid cgroup path "
+		    "\"/sys/fs/cgroup/system.slice/nginx.service\": is a file "
+		    "system path" },
+		{ "{\"targets\": [{\"cgroup\": 7}]}",
+		    "targets[0].cgroup: expected a string" },
+		{ "{\"targets\": [{\"unit\": \"\"}]}",
+		    "targets[0].unit: invalid unit name \"\": must not be empty" },
+		{ "{\"targets\": [{\"unit\": \"multi-user.target\"}]}",
+		    "targets[0].unit: invalid unit name \"multi-user.target\": "
+		    "that unit type has no cgroup" },
+		{ "{\"targets\": [{\"unit\": \"nginx.sevice\"}]}",
+		    "targets[0].unit: invalid unit name \"nginx.sevice\": "
+		    "unknown unit type suffix" },
+		{ "{\"targets\": [{\"unit\": \"nginx service\"}]}",
+		    "targets[0].unit: invalid unit name \"nginx service\": may "
+		    "hold only" },
+		{ "{\"targets\": [{\"unit\": \"-.slice\"}]}",
+		    "targets[0].unit: invalid unit name \"-.slice\": -.slice is "
+		    "the root cgroup" },
+		{ "{\"targets\": [{\"unit\": [\"a\"]}]}",
+		    "targets[0].unit: expected a string" },
+		{ "{\"targets\": [{\"unit\": \"a\", \"cgroup\": \"/a\"}]}",
+		    "targets[0]: more than one selector (\"unit\" and "
+		    "\"cgroup\")" },
+	};
+	char json[600], name[300];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		expect_error(cases[i].json, cases[i].want);
+	/* Too long: the message quotes a bounded snippet only. */
+	memset(name, 'a', 260);
+	name[260] = '\0';
+	snprintf(json, sizeof(json), "{\"targets\": [{\"unit\": \"%s\"}]}",
+	    name);
+	expect_error(json, "targets[0].unit: invalid unit name");
+	expect_error(json, "longer than 255 characters");
+}
+
+static void
 test_config_unknown_user(void **state)
 {
 	(void)state;
@@ -734,17 +836,23 @@ static void
 test_config_rules_default_to_builtins(void **state)
 {
 	struct config *c = parse_ok("{}");
+	size_t nbuiltin;
 
 	(void)state;
-	assert_int_equal(c->nrules, 4);
+	/* Every built-in is on by default: none is cut off by a cap. */
+	for (nbuiltin = 0; pw_rule_builtin_name(nbuiltin) != NULL; nbuiltin++)
+		;
+	assert_int_equal(nbuiltin, 5);
+	assert_int_equal(c->nrules, nbuiltin);
 	assert_string_equal(c->rules[0].name, "high_cpu");
 	assert_string_equal(c->rules[3].name, "fd_exhaustion");
+	assert_string_equal(c->rules[4].name, "process_down");
 	assert_int_equal(c->alert_history, 100);
 	assert_string_equal(c->state_dir, "/var/lib/procwatch");
 	assert_int_equal(c->nreceivers, 0);
 	config_free(c);
 	assert_int_equal(config_defaults(&c), 0);
-	assert_int_equal(c->nrules, 4);
+	assert_int_equal(c->nrules, nbuiltin);
 	config_free(c);
 }
 
@@ -755,8 +863,20 @@ test_config_rules_builtin_switches(void **state)
 
 	(void)state;
 	c = parse_ok("{\"rules\": {\"builtin\": {\"high_cpu\": false}}}");
-	assert_int_equal(c->nrules, 3);
+	assert_int_equal(c->nrules, 4);
 	assert_string_equal(c->rules[0].name, "high_memory");
+	config_free(c);
+	c = parse_ok("{\"rules\": {\"builtin\": {\"process_down\": false}}}");
+	assert_int_equal(c->nrules, 4);
+	assert_string_equal(c->rules[3].name, "fd_exhaustion");
+	config_free(c);
+	c = parse_ok("{\"rules\": {\"builtin\": {\"process_down\": true}, "
+	    "\"custom\": [{\"name\": \"x\", \"metric\": \"threads\", "
+	    "\"op\": \">\", \"threshold\": 100}]}}");
+	assert_int_equal(c->nrules, 2);
+	assert_string_equal(c->rules[0].name, "process_down");
+	assert_string_equal(c->rules[0].metric, "target_processes");
+	assert_int_equal(c->rules[0].severity, PW_ASEV_CRITICAL);
 	config_free(c);
 	c = parse_ok("{\"rules\": {\"builtin\": false}}");
 	assert_int_equal(c->nrules, 0);
@@ -974,6 +1094,8 @@ main(void)
 		cmocka_unit_test(test_config_numeric_user_need_not_exist),
 		cmocka_unit_test(test_config_pid_self),
 		cmocka_unit_test(test_config_derived_names_are_unique),
+		cmocka_unit_test(test_config_cgroup_and_unit_targets),
+		cmocka_unit_test(test_config_bad_cgroup_and_unit),
 		cmocka_unit_test(test_config_long_derived_name_is_capped),
 		cmocka_unit_test(test_config_load_example),
 		cmocka_unit_test(test_config_load_missing_file),

@@ -462,6 +462,8 @@ test_monitor_reload_keeps_history_of_still_selected(void **state)
 	struct pw_monitor_config nc;
 	struct pw_monitor *m;
 	struct pw_snapshot *snap;
+	char **names;
+	size_t nnames;
 
 	fake_proc(fk, &a);
 	fake_proc(fk, &b);
@@ -477,11 +479,24 @@ test_monitor_reload_keeps_history_of_still_selected(void **state)
 	/* alpha moves to target "first", beta is dropped, gamma is added. */
 	pw_target_init(&t2[0], "first", PW_SEL_CMDLINE, "^alpha$", false, NULL, 0);
 	pw_target_init(&t2[1], "G", PW_SEL_NAME, "gamma", false, NULL, 0);
+	assert_int_equal(pw_monitor_target_names(m, &names, &nnames), 0);
+	assert_int_equal(nnames, 2);
+	assert_string_equal(names[1], "B");
 	nc = *pw_monitor_config(m);
 	nc.targets = t2;
 	nc.ntargets = 2;
 	nc.history = 2;
+	nc.interval_ms = 2500;
 	assert_int_equal(pw_monitor_reload(m, &nc), 0);
+	/* Copies: still valid after the reload; new ones name the new. */
+	assert_string_equal(names[0], "A");
+	pw_monitor_names_free(names, nnames);
+	assert_int_equal(pw_monitor_target_names(m, &names, &nnames), 0);
+	assert_int_equal(nnames, 2);
+	assert_string_equal(names[0], "first");
+	assert_string_equal(names[1], "G");
+	pw_monitor_names_free(names, nnames);
+	assert_int_equal(pw_monitor_interval_ms(m), 2500);
 	pw_monitor_cycle(m, T0 + 3000);
 
 	assert_int_equal(pw_store_snapshot(pw_monitor_store(m), true, &snap), 0);
@@ -709,6 +724,67 @@ test_monitor_realtime_sampler(void **state)
 	pw_monitor_free(m);
 }
 
+/* A custom series of each of two processes and one of the host. */
+static void
+put_series(struct pw_custom *c, uint64_t id, pid_t pid, enum
+    pw_custom_scope scope, int64_t now_ms)
+{
+	struct pw_custom_point pt = {
+		.name = "queue_depth", .scope = scope, .proc_id = id,
+		.pid = pid, .ts_ms = now_ms, .value = 3,
+	};
+	char err[PW_CUSTOM_ERRMSG_MAX];
+
+	assert_int_equal(pw_custom_put(c, &pt, "test", now_ms, err,
+	    sizeof(err)), 0);
+}
+
+static void
+test_monitor_expiry_drops_custom_series(void **state)
+{
+	struct fake *fk = *state;
+	struct fproc a = std_proc(100, "alpha"), b = std_proc(200, "beta");
+	struct pw_custom_view *v;
+	struct pw_snapshot *snap;
+	struct pw_custom *c;
+	struct pw_monitor *m;
+	uint64_t ida, idb;
+	size_t n;
+
+	fake_proc(fk, &a);
+	fake_proc(fk, &b);
+	assert_non_null(c = pw_custom_new(NULL));
+	m = mk_monitor(fk, NULL, 0, true);
+	pw_monitor_set_custom(m, c);
+	pw_monitor_cycle(m, T0);
+	assert_int_equal(pw_store_snapshot(pw_monitor_store(m), false, &snap),
+	    0);
+	assert_int_equal(snap->n, 2);
+	ida = snap->procs[0].id;
+	idb = snap->procs[1].id;
+	pw_snapshot_free(snap);
+	put_series(c, ida, 100, PW_CUSTOM_PROC, T0);
+	put_series(c, idb, 200, PW_CUSTOM_PROC, T0);
+	put_series(c, 0, 0, PW_CUSTOM_HOST, T0);
+
+	fake_kill(fk, 100);
+	pw_monitor_cycle(m, T0 + 1000);
+	/* Gone but retained: its series stays with its history. */
+	assert_int_equal(pw_custom_copy(c, ida, &v, &n), 0);
+	assert_int_equal(n, 1);
+	pw_custom_views_free(v, n);
+	/* Retention (10 s) over: the history and the series go together. */
+	pw_monitor_cycle(m, T0 + 11000);
+	assert_int_equal(pw_custom_copy(c, ida, &v, &n), 0);
+	assert_int_equal(n, 0);
+	pw_custom_views_free(v, n);
+	assert_int_equal(pw_custom_copy(c, 0, &v, &n), 0);
+	assert_int_equal(n, 2);		/* beta's and the host's stay */
+	pw_custom_views_free(v, n);
+	pw_monitor_free(m);
+	pw_custom_free(c);
+}
+
 int
 main(void)
 {
@@ -739,6 +815,8 @@ main(void)
 		    test_monitor_descriptor_budget, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_monitor_realtime_sampler, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_monitor_expiry_drops_custom_series, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,7 +1,8 @@
 /*
  * tests/unit/test_prom.c: the /metrics renderer, api_prom_render(), on
  * hand-built snapshots: values, label escaping, what is left out, family
- * layout, and (when $PROMTOOL names promtool) `promtool check metrics`.
+ * layout, and (when $PROMTOOL names promtool) `promtool check metrics`;
+ * and the per-target families, api_prom_targets(), on hand-built groups.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <procwatch/group.h>
 #include <procwatch/monitor.h>
 #include <procwatch/sample.h>
 #include <procwatch/store.h>
@@ -463,6 +465,135 @@ test_prom_passes_promtool(void **state)
 		fail_msg("promtool check metrics: exit %d\n%s", rc, out);
 }
 
+/* Two targets: a busy one with a name to escape, and an empty one. */
+static void
+set_groups(struct pw_group *g, char *busy, char *empty)
+{
+	memset(g, 0, 2 * sizeof(*g));
+	g[0].name = busy;
+	g[0].is_up = true;
+	g[0].processes = 3;
+	g[0].threads = 17;
+	g[0].has_cpu = true;
+	g[0].cpu_pct = 150.5;
+	g[0].rss_bytes = 3 * GIB;
+	g[0].has_fds = true;
+	g[0].open_fds = 42;
+	g[1].name = empty;
+	g[1].has_cpu = true;		/* nothing runs: 0 % is known */
+	g[1].has_fds = true;
+}
+
+static void
+render_targets(struct fixture *f, const struct pw_group *g, size_t n)
+{
+	free(f->out);
+	f->out = NULL;
+	assert_int_equal(api_prom_targets(g, n, &f->out, &f->len), 0);
+	assert_non_null(f->out);
+	assert_int_equal(strlen(f->out), f->len);
+}
+
+#define TW	"{target=\"we\\\"b\\\\\\n\"}"	/* busy[] below, escaped */
+
+static void
+test_prom_renders_target_families(void **state)
+{
+	struct fixture *f = *state;
+	char busy[] = "we\"b\\\n", empty[] = "idle";
+	static const char *const fams[] = {
+		"procwatch_target_up", "procwatch_target_processes",
+		"procwatch_target_threads", "procwatch_target_cpu_percent",
+		"procwatch_target_resident_memory_bytes",
+		"procwatch_target_open_fds",
+	};
+	struct pw_group g[2];
+	char line[160];
+	size_t i;
+
+	set_groups(g, busy, empty);
+	render_targets(f, g, 2);
+	assert_line(f->out, "procwatch_target_up" TW " 1");
+	assert_line(f->out, "procwatch_target_processes" TW " 3");
+	assert_line(f->out, "procwatch_target_threads" TW " 17");
+	assert_line(f->out, "procwatch_target_cpu_percent" TW " 150.5");
+	assert_line(f->out, "procwatch_target_resident_memory_bytes" TW
+	    " 3221225472");
+	assert_line(f->out, "procwatch_target_open_fds" TW " 42");
+	assert_line(f->out, "procwatch_target_up{target=\"idle\"} 0");
+	assert_line(f->out, "procwatch_target_processes{target=\"idle\"} 0");
+	assert_line(f->out, "procwatch_target_cpu_percent{target=\"idle\"} 0");
+	for (i = 0; i < NELEM(fams); i++) {
+		snprintf(line, sizeof(line), "# TYPE %s gauge", fams[i]);
+		assert_line(f->out, line);
+		snprintf(line, sizeof(line), "# HELP %s ", fams[i]);
+		assert_int_equal(count_substr(f->out, line), 1);
+		snprintf(line, sizeof(line), "\n%s{", fams[i]);
+		assert_int_equal(count_substr(f->out, line), 2);
+	}
+	assert_null(strstr(f->out, "procwatch_process_"));
+}
+
+static void
+test_prom_target_unknown_values_left_out(void **state)
+{
+	struct fixture *f = *state;
+	char busy[] = "web", empty[] = "idle";
+	struct pw_group g[2];
+
+	set_groups(g, busy, empty);
+	g[0].has_cpu = false;		/* first samples only */
+	g[0].has_fds = false;		/* /proc/PID/fd unreadable */
+	render_targets(f, g, 2);
+	assert_null(strstr(f->out, "procwatch_target_cpu_percent{target="
+	    "\"web\"}"));
+	assert_null(strstr(f->out, "procwatch_target_open_fds{target="
+	    "\"web\"}"));
+	assert_line(f->out, "procwatch_target_open_fds{target=\"idle\"} 0");
+	/* A family with no series at all has no HELP/TYPE either. */
+	render_targets(f, g, 1);
+	assert_null(strstr(f->out, "procwatch_target_cpu_percent"));
+	assert_null(strstr(f->out, "procwatch_target_open_fds"));
+	assert_line(f->out, "procwatch_target_up{target=\"web\"} 1");
+	/* No targets: an empty page, not an error. */
+	render_targets(f, g, 0);
+	assert_int_equal(f->len, 0);
+}
+
+/* The process page with the target families after it passes promtool. */
+static void
+test_prom_targets_pass_promtool(void **state)
+{
+	struct fixture *f = *state;
+	const char *promtool = getenv("PROMTOOL"), *tmp;
+	char busy[] = "we\"b\\\n", empty[] = "idle";
+	char path[4096], out[8192], *page;
+	struct pw_group g[2];
+	size_t plen;
+	int fd, rc;
+
+	if (promtool == NULL || promtool[0] == '\0')
+		skip();
+	set_groups(g, busy, empty);
+	render(f);
+	page = f->out;
+	plen = f->len;
+	f->out = NULL;
+	render_targets(f, g, 2);
+	tmp = getenv("TMPDIR");
+	snprintf(path, sizeof(path), "%s/test_prom.XXXXXX",
+	    tmp != NULL && tmp[0] != '\0' ? tmp : "/tmp");
+	assert_true((fd = mkstemp(path)) >= 0);
+	assert_int_equal(write(fd, page, plen), (ssize_t)plen);
+	assert_int_equal(write(fd, f->out, f->len), (ssize_t)f->len);
+	assert_int_equal(close(fd), 0);
+	free(page);
+	rc = run_promtool(promtool, path, out, sizeof(out));
+	unlink(path);
+	if (rc != 0 || out[0] != '\0')
+		fail_msg("promtool check metrics: exit %d\n%s", rc, out);
+}
+
 int
 main(void)
 {
@@ -485,6 +616,12 @@ main(void)
 		    test_prom_renders_many_processes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prom_passes_promtool,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_prom_renders_target_families, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_prom_target_unknown_values_left_out, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_prom_targets_pass_promtool, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

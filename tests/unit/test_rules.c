@@ -308,13 +308,14 @@ test_rules_template(void **state)
 
 	(void)state;
 	r.message = (char *)"{rule}: {name}[{pid}] in {target} at "
-	    "{value:.1f}% > {threshold} ({value}) {severity} {{x} {bogus";
+	    "{value:.1f}% > {threshold} ({value}) {severity} <{last_exit}> "
+	    "{{x} {bogus";
 	fx_init(&f, &r, 1, 10);
 	set_cpu(&f, 0, 93.25);
 	fx_cycle(&f);
 	assert_int_equal(f.fired, 1);
 	assert_string_equal(f.last.message, "high_cpu: spin[100] in web at "
-	    "93.2% > 50 (93.25) warning {x} {bogus");
+	    "93.2% > 50 (93.25) warning <> {x} {bogus");
 	assert_int_equal(pw_rule_template_check("ok {value:.3f} {pid}", NULL),
 	    0);
 	assert_int_equal(pw_rule_template_check("bad {nope} x", &at), -EINVAL);
@@ -467,7 +468,14 @@ test_rules_builtins(void **state)
 		assert_int_equal(pw_rule_template_check(r.message, NULL), 0);
 		pw_rule_fini(&r);
 	}
-	assert_int_equal(i, 4);
+	assert_int_equal(i, 5);
+	assert_int_equal(pw_rule_builtin("process_down", &r), 0);
+	assert_string_equal(r.metric, "target_processes");
+	assert_int_equal(r.op, PW_OP_LT);
+	assert_true(r.threshold == 1);
+	assert_int_equal(r.severity, PW_ASEV_CRITICAL);
+	assert_int_equal(r.for_ms, 0);
+	pw_rule_fini(&r);
 	assert_int_equal(pw_rule_builtin("high_cpu", &r), 0);
 	assert_string_equal(r.metric, "cpu_percent");
 	assert_int_equal(r.op, PW_OP_GT);
@@ -585,6 +593,364 @@ test_rules_reload_keeps_unchanged_and_resolves_changed(void **state)
 	pw_alerts_free(f.e);
 }
 
+/* --- exit reasons and process_down ---------------------------------------- */
+
+/* A fake exit lookup: knows one pid; counts and records its calls. */
+struct fake_exit {
+	pid_t		 pid;
+	const char	*why;
+	int		 calls;
+	pid_t		 last_pid;
+	int64_t		 since_ms;
+};
+
+static int
+fake_exit(void *arg, pid_t pid, int64_t since_ms, char *reason, size_t len)
+{
+	struct fake_exit *fe = arg;
+
+	fe->calls++;
+	fe->last_pid = pid;
+	fe->since_ms = since_ms;
+	if (pid != fe->pid)
+		return -ENOENT;
+	snprintf(reason, len, "%s", fe->why);
+	return 0;
+}
+
+static void
+test_rules_exit_reason_from_lookup(void **state)
+{
+	struct pw_rule r = rule("cpu", "cpu_percent", PW_OP_GT, 50);
+	struct fake_exit fe = { 100, "exited with SIGKILL", 0, 0, 0 };
+	struct pw_alert *a;
+	struct fx f;
+	int64_t seen;
+	size_t n;
+
+	(void)state;
+	fx_init(&f, &r, 1, 10);
+	pw_alerts_set_exit_lookup(f.e, fake_exit, &fe);
+	set_cpu(&f, 0, 99);
+	fx_cycle(&f);
+	assert_int_equal(f.fired, 1);
+	assert_int_equal(fe.calls, 0);		/* nobody went away yet */
+	seen = f.now;
+	f.snap.n = 0;
+	fx_cycle(&f);
+	assert_int_equal(f.resolved, 1);
+	assert_string_equal(f.last.reason, "exited with SIGKILL");
+	assert_int_equal(fe.calls, 1);
+	assert_int_equal(fe.last_pid, 100);
+	/* Asked for exits since (about) the sample that last saw it. */
+	assert_true(fe.since_ms <= seen && fe.since_ms > seen - 5000);
+	/* The reason is in the history too, as the API shows it. */
+	assert_int_equal(pw_alerts_copy(f.e, PW_ALERTS_RESOLVED, &a, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(a[0].reason, "exited with SIGKILL");
+	free(a);
+	pw_alerts_free(f.e);
+
+	/* A pid the lookup does not know: the plain reason. */
+	fe.pid = 999;
+	fx_init(&f, &r, 1, 10);
+	pw_alerts_set_exit_lookup(f.e, fake_exit, &fe);
+	set_cpu(&f, 0, 99);
+	fx_cycle(&f);
+	f.snap.n = 0;
+	fx_cycle(&f);
+	assert_int_equal(f.resolved, 1);
+	assert_string_equal(f.last.reason, "process exited");
+	pw_alerts_free(f.e);
+
+	/* No alert firing and no target rule: the lookup is not asked. */
+	fe.calls = 0;
+	fx_init(&f, &r, 1, 10);
+	pw_alerts_set_exit_lookup(f.e, fake_exit, &fe);
+	set_cpu(&f, 0, 1);
+	fx_cycle(&f);
+	f.snap.n = 0;
+	fx_cycle(&f);
+	assert_int_equal(fe.calls, 0);
+	pw_alerts_free(f.e);
+}
+
+/* An engine with the built-in process_down (for_ms as given) on "web". */
+static void
+down_init(struct fx *f, int64_t for_ms)
+{
+	const char *web = "web";
+	struct pw_rule r;
+
+	assert_int_equal(pw_rule_builtin("process_down", &r), 0);
+	r.for_ms = for_ms;
+	fx_init(f, &r, 1, 10);
+	pw_rule_fini(&r);
+	assert_int_equal(pw_alerts_set_targets(f->e, &web, 1), 0);
+}
+
+static void
+test_rules_process_down_fires_and_resolves(void **state)
+{
+	struct fake_exit fe = { 100, "exited with SIGKILL", 0, 0, 0 };
+	struct fx f;
+	int i;
+
+	(void)state;
+	down_init(&f, 0);
+	pw_alerts_set_exit_lookup(f.e, fake_exit, &fe);
+	for (i = 0; i < 3; i++)
+		fx_cycle(&f);
+	assert_int_equal(f.fired, 0);		/* web has a process */
+	assert_int_equal(count_state(f.e, PW_ALERTS_PENDING |
+	    PW_ALERTS_FIRING), 0);
+	f.snap.n = 0;				/* killed */
+	fx_cycle(&f);
+	assert_int_equal(f.fired, 1);
+	assert_string_equal(f.last.rule->name, "process_down");
+	assert_int_equal(f.last.rule->severity, PW_ASEV_CRITICAL);
+	assert_string_equal(f.last.target, "web");
+	assert_int_equal(f.last.pid, 100);
+	assert_string_equal(f.last.name, "spin");
+	assert_int_equal(f.last.proc_id, 0);
+	assert_true(f.last.value == 0);
+	assert_string_equal(f.last.message,
+	    "target web is down: spin (pid 100) exited with SIGKILL");
+	assert_int_equal(fe.calls, 1);
+	for (i = 0; i < 5; i++)
+		fx_cycle(&f);
+	assert_int_equal(f.fired, 1);		/* once, not every cycle */
+	assert_int_equal(count_state(f.e, PW_ALERTS_FIRING), 1);
+	/* A new process of web (a new id, another pid): resolved. */
+	view_init(&f.v[0], 2, 101, "spin");
+	f.snap.n = 1;
+	fx_cycle(&f);
+	assert_int_equal(f.resolved, 1);
+	assert_string_equal(f.last.rule->name, "process_down");
+	assert_string_equal(f.last.reason, "condition cleared");
+	assert_int_equal(f.last.pid, 100);	/* the same alert */
+	assert_int_equal(count_state(f.e, PW_ALERTS_FIRING), 0);
+	pw_alerts_free(f.e);
+}
+
+static void
+test_rules_process_down_needs_all_gone(void **state)
+{
+	struct fake_exit fe = { 0, "exited with code 3", 0, 0, 0 };
+	struct fx f;
+
+	(void)state;
+	down_init(&f, 0);
+	pw_alerts_set_exit_lookup(f.e, fake_exit, &fe);
+	view_init(&f.v[1], 2, 200, "worker");
+	f.snap.n = 2;
+	fx_cycle(&f);
+	/* One of two goes: web is not down, and nobody asks why. */
+	f.v[0] = f.v[1];
+	f.snap.n = 1;
+	fx_cycle(&f);
+	assert_int_equal(f.fired, 0);
+	assert_int_equal(fe.calls, 0);
+	/* A process kept by the store but not alive does not count. */
+	fe.pid = 200;
+	f.v[0].alive = false;
+	fx_cycle(&f);
+	assert_int_equal(f.fired, 1);
+	assert_string_equal(f.last.message,
+	    "target web is down: worker (pid 200) exited with code 3");
+	pw_alerts_free(f.e);
+
+	/* Without an exit lookup, the message still names the process. */
+	down_init(&f, 0);
+	fx_cycle(&f);
+	f.snap.n = 0;
+	fx_cycle(&f);
+	assert_int_equal(f.fired, 1);
+	assert_string_equal(f.last.message,
+	    "target web is down: spin (pid 100) exited");
+	pw_alerts_free(f.e);
+}
+
+static void
+test_rules_process_down_honours_for(void **state)
+{
+	struct fx f;
+
+	(void)state;
+	down_init(&f, 600);
+	fx_cycle(&f);
+	f.snap.n = 0;
+	fx_cycle(&f);				/* pending from here */
+	assert_int_equal(count_state(f.e, PW_ALERTS_PENDING), 1);
+	fx_cycle(&f);
+	fx_cycle(&f);				/* 400 ms down */
+	assert_int_equal(f.fired, 0);
+	fx_cycle(&f);				/* 600 ms down */
+	assert_int_equal(f.fired, 1);
+	assert_int_equal(f.last.fired_ms - f.last.started_ms, 600);
+	pw_alerts_free(f.e);
+
+	/* Back before `for` has passed: silent. */
+	down_init(&f, 600);
+	fx_cycle(&f);
+	f.snap.n = 0;
+	fx_cycle(&f);
+	fx_cycle(&f);
+	f.snap.n = 1;
+	fx_cycle(&f);
+	fx_cycle(&f);
+	fx_cycle(&f);
+	assert_int_equal(f.fired, 0);
+	assert_int_equal(f.resolved, 0);
+	assert_int_equal(count_state(f.e, PW_ALERTS_PENDING |
+	    PW_ALERTS_FIRING), 0);
+	pw_alerts_free(f.e);
+}
+
+static void
+test_rules_process_down_not_before_first_cycle(void **state)
+{
+	struct pw_alert *t;
+	struct fx f;
+	size_t n;
+	int i;
+
+	(void)state;
+	down_init(&f, 0);
+	/* A starting daemon: nothing committed yet, the store is empty. */
+	f.snap.n = 0;
+	f.snap.taken_ms = 0;
+	for (i = 0; i < 5; i++) {
+		f.now += STEP;
+		assert_int_equal(pw_alerts_eval(f.e, &f.snap, f.now, &t, &n),
+		    0);
+		assert_int_equal(n, 0);
+		free(t);
+	}
+	assert_int_equal(count_state(f.e, PW_ALERTS_PENDING), 0);
+	/* The first committed cycle finds no process of web: down at once,
+	 * although web never had a process. */
+	fx_cycle(&f);
+	assert_int_equal(f.fired, 1);
+	assert_int_equal(f.last.pid, 0);
+	assert_string_equal(f.last.message,
+	    "target web is down: no matching process");
+	pw_alerts_free(f.e);
+
+	/* Never had one, with `for`: fires once it has passed. */
+	down_init(&f, 1000);
+	f.snap.n = 0;
+	for (i = 0; i < 5; i++)
+		fx_cycle(&f);
+	assert_int_equal(f.fired, 0);
+	fx_cycle(&f);
+	assert_int_equal(f.fired, 1);
+	pw_alerts_free(f.e);
+}
+
+static void
+test_rules_process_down_targets(void **state)
+{
+	const char *names[] = { "web", "db", "web" };
+	struct pw_rule r;
+	struct fx f;
+
+	(void)state;
+	/* No configured target (the implicit "all processes"): silent. */
+	assert_int_equal(pw_rule_builtin("process_down", &r), 0);
+	fx_init(&f, &r, 1, 10);
+	f.snap.n = 0;
+	fx_cycle(&f);
+	fx_cycle(&f);
+	assert_int_equal(f.fired, 0);
+	assert_int_equal(pw_alerts_set_targets(f.e, NULL, 0), 0);
+	fx_cycle(&f);
+	assert_int_equal(f.fired, 0);
+	pw_alerts_free(f.e);
+
+	/* "targets": ["db"] watches db only; duplicates count once. */
+	r.targets = calloc(1, sizeof(*r.targets));
+	assert_non_null(r.targets);
+	r.targets[0] = strdup("db");
+	r.ntargets = 1;
+	r.severity = PW_ASEV_WARNING;
+	free(r.message);
+	r.message = strdup("{target} down ({severity}): {last_exit}");
+	fx_init(&f, &r, 1, 10);
+	pw_rule_fini(&r);
+	assert_int_equal(pw_alerts_set_targets(f.e, names, 3), 0);
+	f.snap.n = 0;
+	fx_cycle(&f);
+	assert_int_equal(f.fired, 1);
+	assert_string_equal(f.last.target, "db");
+	assert_string_equal(f.last.message,
+	    "db down (warning): no matching process");
+	assert_int_equal(count_state(f.e, PW_ALERTS_FIRING), 1);
+	/* A reload that drops db: its alert resolves at the next cycle. */
+	assert_int_equal(pw_alerts_set_targets(f.e, names, 1), 0);
+	fx_cycle(&f);
+	assert_int_equal(f.resolved, 1);
+	assert_string_equal(f.last.reason, "target removed");
+	assert_int_equal(count_state(f.e, PW_ALERTS_FIRING), 0);
+	/* Added back: armed again only by a cycle after the change. */
+	assert_int_equal(pw_alerts_set_targets(f.e, names, 2), 0);
+	fx_cycle(&f);
+	assert_int_equal(f.fired, 2);
+	pw_alerts_free(f.e);
+}
+
+static void
+test_rules_process_down_off_and_reload(void **state)
+{
+	const char *web = "web";
+	struct pw_rule all[8], *pd = NULL;
+	struct pw_alert *t;
+	struct fx f;
+	size_t i, k = 0, n;
+
+	(void)state;
+	/* Every built-in but process_down (the "builtin" switch off). */
+	for (i = 0; pw_rule_builtin_name(i) != NULL; i++) {
+		assert_true(k < 8);
+		assert_int_equal(pw_rule_builtin(pw_rule_builtin_name(i),
+		    &all[k]), 0);
+		if (strcmp(all[k].name, "process_down") == 0)
+			pd = &all[k];
+		k++;
+	}
+	assert_non_null(pd);
+	fx_init(&f, all, k - 1, 10);	/* process_down is the last */
+	assert_int_equal(pw_alerts_set_targets(f.e, &web, 1), 0);
+	f.snap.n = 0;
+	fx_cycle(&f);
+	fx_cycle(&f);
+	assert_int_equal(f.fired, 0);
+	/* Switched on by a reload: fires at the next cycle. */
+	assert_int_equal(pw_alerts_reload(f.e, all, k, f.now, &t, &n), 0);
+	assert_int_equal(n, 0);
+	free(t);
+	fx_cycle(&f);
+	assert_int_equal(f.fired, 1);
+	/* A reload keeping it as it is keeps the alert: no new firing. */
+	assert_int_equal(pw_alerts_reload(f.e, all, k, f.now, &t, &n), 0);
+	assert_int_equal(n, 0);
+	free(t);
+	fx_cycle(&f);
+	fx_cycle(&f);
+	assert_int_equal(f.fired, 1);
+	assert_int_equal(count_state(f.e, PW_ALERTS_FIRING), 1);
+	/* Switched off: the firing alert resolves with the reload. */
+	assert_int_equal(pw_alerts_reload(f.e, all, k - 1, f.now, &t, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(t[0].rule->name, "process_down");
+	assert_string_equal(t[0].reason, "rule changed");
+	free(t);
+	assert_int_equal(count_state(f.e, PW_ALERTS_FIRING), 0);
+	for (i = 0; i < k; i++)
+		pw_rule_fini(&all[i]);
+	pw_alerts_free(f.e);
+}
+
 int
 main(void)
 {
@@ -608,6 +974,14 @@ main(void)
 		cmocka_unit_test(test_rules_history_is_bounded),
 		cmocka_unit_test(test_rules_rule_counts),
 		cmocka_unit_test(test_rules_unknown_metric_rejected),
+		cmocka_unit_test(test_rules_exit_reason_from_lookup),
+		cmocka_unit_test(test_rules_process_down_fires_and_resolves),
+		cmocka_unit_test(test_rules_process_down_needs_all_gone),
+		cmocka_unit_test(test_rules_process_down_honours_for),
+		cmocka_unit_test(
+		    test_rules_process_down_not_before_first_cycle),
+		cmocka_unit_test(test_rules_process_down_targets),
+		cmocka_unit_test(test_rules_process_down_off_and_reload),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

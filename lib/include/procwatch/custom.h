@@ -190,6 +190,9 @@ size_t	pw_custom_expire(struct pw_custom *, int64_t now_ms);
 
 /* Drop every series of process `proc_id` (it is gone). */
 void	pw_custom_drop_proc(struct pw_custom *, uint64_t proc_id);
+/* The same for ids[0..n-1], sorted ascending, in one pass. */
+void	pw_custom_drop_procs(struct pw_custom *, const uint64_t *ids,
+	    size_t n);
 
 /*
  * Copy out every series (proc_id 0) or those of one process, ordered by

@@ -10,15 +10,26 @@
  * target the parent was itself attributed to by an earlier fork.  At exec
  * its name is read from /proc/PID/comm (best effort: a process may be
  * gone already).  The connector's exit record carries the wait status
- * (exit code or terminating signal) but no CPU time, and /proc/PID is
- * gone by the time it arrives, so exits carry no CPU time; they carry the
- * lifetime since the fork when the fork was seen.  Events go to a bounded
- * history ring, and per-target counters count starts, exits and exits by
- * signal.  When the connector cannot be used (no capability, no kernel
- * support) the object still exists, says it is unavailable and why, and
- * polling goes on as before.
+ * (exit code or terminating signal) but no CPU time, and /proc/PID is gone
+ * by the time it arrives; so the same thread also listens to the kernel's
+ * taskstats interface (generic netlink family "TASKSTATS", registered for
+ * the online CPUs, CAP_NET_ADMIN, initial pid namespace only), which sends
+ * one record per exiting task with its user and system time.  The records
+ * of a process's threads (matched by tgid) are summed into its exit event,
+ * whichever of the two sockets is read first: records wait up to
+ * PW_EV_CPU_MATCH_MS for their exit event, and records arriving after it
+ * are added to it in the ring.  Best effort: threads that exited long
+ * before their process are not counted, and when taskstats is unavailable
+ * (or a record was lost) an exit's CPU time stays unknown.  Exits also
+ * carry the lifetime since the fork when the fork was seen.  Events go to
+ * a bounded history ring, and per-target counters count starts, exits,
+ * exits by signal and the CPU time of exited processes.  When the
+ * connector cannot be used (no capability, no kernel support) the object
+ * still exists, says it is unavailable and why, and polling goes on as
+ * before.
  *
- * Parsing and churn detection are pure and unit-tested.
+ * Parsing (connector and taskstats) and churn detection are pure and
+ * unit-tested.
  */
 #ifndef PROCWATCH_EVENTS_H
 #define PROCWATCH_EVENTS_H
@@ -36,6 +47,7 @@
 #define PW_CHURN_SHORT_S	1.0	/* "short-lived": exited within 1 s */
 #define PW_CHURN_MIN_RATE	1.0	/* per second, to be reported */
 #define PW_CHURN_CMDS		5	/* commands named per entry */
+#define PW_EV_CPU_MATCH_MS	2000	/* taskstats record <-> exit event */
 
 enum pw_event_type {
 	PW_EV_FORK = 0,
@@ -56,9 +68,19 @@ struct pw_event {
 	int			signal;		/* terminating signal, or 0 */
 	bool			core_dumped;
 	double			lifetime_s;	/* < 0: its fork was not seen */
+	bool			has_cpu;	/* cpu_us is known (taskstats) */
+	uint64_t		cpu_us;		/* user + system, all threads */
 };
 
 const char	*pw_event_type_name(enum pw_event_type);
+
+/*
+ * How an exit event ended, in words: "exited with code 3", "exited with
+ * SIGKILL", "killed by SIGSEGV (core dumped)".  Writes at most len bytes
+ * (truncating) and returns buf.  Thread: any.
+ */
+const char	*pw_event_exit_describe(const struct pw_event *ev, char *buf,
+		    size_t len);
 
 /*
  * Parse one netlink message (nlmsghdr + cn_msg + proc_event) of `len`
@@ -69,12 +91,35 @@ const char	*pw_event_type_name(enum pw_event_type);
  */
 int	pw_event_parse(const void *buf, size_t len, struct pw_event *ev);
 
+/* One task's exit record from taskstats. */
+struct pw_taskstats_rec {
+	pid_t		pid;		/* the task (thread) */
+	pid_t		tgid;		/* its process (= pid if unknown) */
+	uint64_t	utime_us;
+	uint64_t	stime_us;
+	uint32_t	exit_status;	/* wait status, of a process's leader */
+	char		comm[17];
+};
+
+/*
+ * Parse one generic netlink message (nlmsghdr + genlmsghdr + attributes)
+ * of `len` bytes from the taskstats family whose id is `family`.  Fills
+ * *rec and returns 1 for a task's exit record (TASKSTATS_TYPE_AGGR_PID);
+ * returns 0 for anything else (another family, a per-process aggregate,
+ * an ack), -EINVAL when it is malformed; *rec is written only on 1.
+ * Records of any struct taskstats version with the CPU times are taken.
+ * Thread: any.
+ */
+int	pw_taskstats_parse(const void *buf, size_t len, uint16_t family,
+	    struct pw_taskstats_rec *rec);
+
 /* Per-target counters. */
 struct pw_ev_counter {
 	char		target[PW_EV_TARGET_MAX];
 	uint64_t	starts;
 	uint64_t	exits;		/* every exit */
 	uint64_t	exits_signal;	/* of those, by a signal */
+	uint64_t	cpu_us;		/* CPU time of exits (where known) */
 };
 
 /* A parent that spawns many short-lived processes. */
@@ -126,6 +171,21 @@ void			 pw_events_free(struct pw_events *);
 
 /* Is the feed running?  If not, why[] says why.  Thread: any. */
 bool	pw_events_available(struct pw_events *, char *why, size_t whylen);
+
+/*
+ * Do exits carry their CPU time (taskstats)?  If not, why[] says why.
+ * Thread: any.
+ */
+bool	pw_events_cpu_available(struct pw_events *, char *why,
+	    size_t whylen);
+
+/*
+ * The newest exit event of `pid` received at or after `since_ms` (wall
+ * clock) into *out.  Returns 0, or -ENOENT when there is none in the
+ * history (or the feed is unavailable).  Thread: any.
+ */
+int	pw_events_exit_of(struct pw_events *, pid_t pid, int64_t since_ms,
+	    struct pw_event *out);
 
 /*
  * Copy the newest `limit` events (oldest first) into a malloc'd *out of

@@ -154,6 +154,20 @@ int	pw_monitor_add_source(struct pw_monitor *, const char *name,
 struct pw_store	*pw_monitor_store(struct pw_monitor *);
 void		 pw_monitor_get_stats(struct pw_monitor *,
 		    struct pw_monitor_stats *);
+/*
+ * The configuration in force.  Thread: the owner's (main) thread, or the
+ * sampler's; a reload replaces it, so other threads use the two below.
+ */
 const struct pw_monitor_config *pw_monitor_config(const struct pw_monitor *);
+
+/*
+ * Copies of the configured target names (none for the implicit "all"),
+ * consistent even while a reload runs.  Free with pw_monitor_names_free().
+ * 0 or -ENOMEM.  Thread: any.
+ */
+int	pw_monitor_target_names(struct pw_monitor *, char ***names, size_t *n);
+void	pw_monitor_names_free(char **names, size_t n);
+/* The sampling interval in force.  Thread: any. */
+unsigned pw_monitor_interval_ms(struct pw_monitor *);
 
 #endif

@@ -13,6 +13,12 @@
  * Processes are told apart by the store's unique id (pw_proc_view.id), so
  * a reused pid never inherits another process's alert.
  *
+ * One metric is of a target, not of a process: "target_processes", the
+ * number of live processes of a configured target (pw_alerts_set_targets()).
+ * A rule on it has one state per target; the built-in process_down
+ * (target_processes < 1) fires when a target has no live process and
+ * resolves when one is back.
+ *
  * DESIGN: the engine is pure and clock-injected: pw_alerts_eval() takes a
  * store snapshot and the time, and returns the transitions (fired,
  * resolved) for a notifier to deliver.  Windows for aggregates are kept
@@ -60,6 +66,7 @@ enum pw_alert_state {
 #define PW_RULE_NAME_MAX	64	/* bytes, without the NUL */
 #define PW_RULE_MESSAGE_MAX	256	/* rendered message, with the NUL */
 #define PW_RULE_WINDOW_MAX	4096	/* values kept per aggregate window */
+#define PW_RULE_REASON_MAX	48	/* why an alert resolved, with the NUL */
 
 /*
  * One rule.  Fill it by hand (strings are owned by the rule once it is
@@ -100,8 +107,9 @@ bool	pw_rule_metric_valid(const char *metric);
 
 /*
  * The built-in rules: high_cpu (cpu_percent > 90), high_memory
- * (memory_percent > 85), file_handle_leak (open_fds > 1000) and
- * fd_exhaustion (fd_usage > 0.9).  pw_rule_builtin_name(i) names the i-th,
+ * (memory_percent > 85), file_handle_leak (open_fds > 1000),
+ * fd_exhaustion (fd_usage > 0.9) and process_down (target_processes < 1,
+ * critical).  pw_rule_builtin_name(i) names the i-th,
  * NULL past the last; pw_rule_builtin() fills *out (free with
  * pw_rule_fini()) and returns 0, -ENOENT for an unknown name or -ENOMEM.
  */
@@ -120,7 +128,12 @@ int		 pw_agg_parse(const char *, enum pw_agg *);
 /*
  * Check a message template: placeholders are {value}, {value:.Nf}
  * (N = 0..9), {threshold}, {clear}, {metric}, {name}, {pid}, {target},
- * {rule} and {severity}; "{{" is a literal '{'.  Returns 0, or -EINVAL
+ * {rule}, {severity} and {last_exit}; "{{" is a literal '{'.  {last_exit}
+ * is for target_processes rules: the last process of the target that went
+ * away and why ("nginx (pid 42) exited with SIGKILL"), or "no matching
+ * process" when none was seen; it is empty in other rules.  For a
+ * target_processes alert {name} and {pid} are that process's (pid 0 if
+ * none).  Returns 0, or -EINVAL
  * with the offending placeholder's offset in *at (may be NULL).
  */
 int	pw_rule_template_check(const char *tmpl, size_t *at);
@@ -134,7 +147,7 @@ struct pw_alert {
 	const struct pw_rule	*rule;
 	size_t			 rule_index;
 	enum pw_alert_state	 state;
-	uint64_t		 proc_id;	/* pw_proc_view.id */
+	uint64_t		 proc_id;	/* pw_proc_view.id; 0: a target's */
 	pid_t			 pid;
 	char			 name[17];	/* comm */
 	char			 target[PW_RULE_NAME_MAX + 1];
@@ -142,7 +155,7 @@ struct pw_alert {
 	int64_t			 started_ms;	/* became pending */
 	int64_t			 fired_ms;	/* 0: never fired */
 	int64_t			 resolved_ms;	/* 0: not resolved */
-	char			 reason[32];	/* why it resolved, or "" */
+	char			 reason[PW_RULE_REASON_MAX];	/* why, or "" */
 	char			 message[PW_RULE_MESSAGE_MAX];
 };
 
@@ -162,7 +175,12 @@ void			 pw_alerts_free(struct pw_alerts *);
 /*
  * Evaluate every rule against the processes of `snap` at `now_ms`.  Live
  * processes are evaluated; an active alert whose process is absent from
- * `snap` or not alive resolves with reason "process exited".  Processes
+ * `snap` or not alive resolves with reason "process exited", or with what
+ * the exit lookup says (pw_alerts_set_exit_lookup()).  Rules on
+ * target_processes are evaluated for each configured target once `snap`
+ * comes from a cycle committed after the target was set (snap->taken_ms
+ * not 0 and not the one of the last evaluation before it was set), so
+ * nothing fires on the empty store of a starting daemon.  Processes
  * whose latest sample is not newer than the one seen last time are not
  * re-evaluated.  The transitions of this call (state FIRING: it fired;
  * RESOLVED: a firing alert resolved) go to *out, a malloc'd array the
@@ -206,6 +224,36 @@ struct pw_custom;
  * engine).  NULL: rules on custom metrics never fire.  Thread: any.
  */
 void	pw_alerts_set_custom(struct pw_alerts *, struct pw_custom *);
+
+/*
+ * How a process ended, for reasons and messages: fill reason[len] (e.g.
+ * "exited with code 3", "exited with SIGKILL") for the process `pid` that
+ * was alive at `since_ms` (wall clock) and return 0, or return -ENOENT
+ * when it is not known.  It is called with the engine's lock held, from
+ * pw_alerts_eval(): it must be quick and must not call into the engine.
+ */
+typedef int pw_alerts_exit_fn(void *arg, pid_t pid, int64_t since_ms,
+    char *reason, size_t len);
+
+/*
+ * Use fn(arg, ...) to say why a process went away (NULL: reason "process
+ * exited").  `arg` is borrowed and must outlive the engine or the next
+ * call.  Thread: any.
+ */
+void	pw_alerts_set_exit_lookup(struct pw_alerts *, pw_alerts_exit_fn *fn,
+	    void *arg);
+
+/*
+ * The configured targets (names deep-copied) that rules on
+ * target_processes watch; do not pass the implicit "all processes" one,
+ * which is never down.  Targets that stay keep their alerts; alerts of
+ * targets no longer listed resolve with reason "target removed" at the
+ * next pw_alerts_eval().  A new target is evaluated from the first cycle
+ * committed after this call.  Returns 0 or -ENOMEM (the old list stays).
+ * Thread: any (main, at start and on reload).
+ */
+int	pw_alerts_set_targets(struct pw_alerts *, const char *const *names,
+	    size_t n);
 
 size_t			 pw_alerts_nrules(const struct pw_alerts *);
 /* The i-th rule, borrowed for the engine's life; NULL past the end. */

@@ -5,7 +5,9 @@
  * DESIGN: the libproc2 source (lib/source_libproc2.c, the only file that
  * calls libproc2) resolves names, users and command lines on the real /proc
  * for processes seen for the first time; the procfs source does the same
- * with our own readers under any root, so tests can use fake trees.
+ * with our own readers under any root, so tests can use fake trees.  Both
+ * read the cgroup path with pw_cgroup_read(): one more small file per new
+ * process, whether or not a target needs it, so that the API can show it.
  * Neither is on the per-sample hot path: see procwatch/procfs.h.
  */
 #ifndef PROCWATCH_SOURCE_H
@@ -25,6 +27,8 @@ struct pw_procinfo {
 	char		comm[17];
 	char		*cmdline;	/* owned: args joined by spaces, or "" */
 	char		*user;		/* owned: user name, or the uid in decimal */
+	char		*cgroup;	/* owned: cgroup path (procwatch/cgroup.h),
+					   or NULL when unknown */
 };
 
 /* Free the strings of an info; the struct itself is the caller's. */

@@ -31,6 +31,7 @@ struct pw_proc_view {
 	const char	*target;	/* into the snapshot; "" if none */
 	const char	*cmdline;	/* into the snapshot */
 	const char	*user;		/* into the snapshot */
+	const char	*cgroup;	/* into the snapshot; "" if unknown */
 	int64_t		 start_time_ms;	/* wall clock */
 	bool		 alive;
 	int64_t		 gone_ms;	/* when it was seen gone, else 0 */

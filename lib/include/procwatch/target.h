@@ -2,7 +2,8 @@
  * procwatch/target.h: which processes a target selects.
  *
  * A target is a named selector (all, pid, pidfile, comm name, command-line
- * regex, user), optionally widened to the descendants of what it matches.
+ * regex, user, cgroup, systemd unit), optionally widened to the
+ * descendants of what it matches.
  * Matching is pure: it looks only at a pw_procinfo and, for descendants, at
  * the parent chain the caller provides.
  */
@@ -22,6 +23,8 @@ enum pw_selector {
 	PW_SEL_NAME,		/* comm, exact */
 	PW_SEL_CMDLINE,		/* POSIX extended regex on the command line */
 	PW_SEL_USER,		/* effective user, by name or uid */
+	PW_SEL_CGROUP,		/* cgroup path, or below it */
+	PW_SEL_UNIT,		/* systemd unit named in the cgroup path */
 };
 
 /*
@@ -40,13 +43,19 @@ struct pw_target {
 	bool		 has_re;
 	uid_t		 uid;		/* PW_SEL_USER */
 	char		*user;		/* owned, PW_SEL_USER: as configured */
+	char		*cgroup;	/* owned, PW_SEL_CGROUP: no trailing '/' */
+	char		*unit;		/* owned, PW_SEL_UNIT: with its suffix */
 };
 
 /*
  * Initialise `t` for selector `sel` with its argument (NULL for ALL, the
- * decimal pid for PID, a path, a name, a regex, a user name or uid).  On
- * error `t` is left zeroed and, for a bad regex, `err` (if not NULL)
- * receives regerror()'s text.  Returns 0, -EINVAL or -ENOMEM.
+ * decimal pid for PID, a path, a name, a regex, a user name or uid, a
+ * cgroup path, a unit name).  A cgroup path is checked with
+ * pw_cgroup_path_check() and a unit name normalised with
+ * pw_unit_name_normalize() ("nginx" selects nginx.service); see
+ * procwatch/cgroup.h.  On error `t` is left zeroed and `err` (if not NULL)
+ * receives the reason (for a bad regex, regerror()'s text).  Returns 0,
+ * -EINVAL or -ENOMEM.
  */
 int	pw_target_init(struct pw_target *t, const char *name,
 	    enum pw_selector sel, const char *arg, bool children,
@@ -56,6 +65,8 @@ void	pw_target_fini(struct pw_target *);
 /*
  * Does `t` select the process `pi` by itself (not through an ancestor)?
  * `pidfile_pid` is the pid read from t->pidfile this cycle (0 if none).
+ * A process whose cgroup is unknown (pi->cgroup NULL) matches no cgroup or
+ * unit target.
  */
 bool	pw_target_match(const struct pw_target *t,
 	    const struct pw_procinfo *pi, pid_t pidfile_pid);

@@ -1,0 +1,51 @@
+/*
+ * api/targets.h: each target as a group (procwatch/group.h) over HTTP.
+ *
+ *   GET /api/v1/targets          every configured target, in config order
+ *   GET /api/v1/targets/{name}   one target and the pids of its processes
+ *
+ * The layouts are at the top of api/targets.c.  As in api/stats.h, the
+ * request functions return an HTTP status; on 2xx *out is a new cJSON
+ * object the caller frees with cJSON_Delete(), otherwise *out is NULL and
+ * `err` holds the message for {"error": ...} (empty with 500: out of
+ * memory).  Neither takes query parameters.
+ * Thread: HTTP.
+ */
+#ifndef API_TARGETS_H
+#define API_TARGETS_H
+
+#include <stddef.h>
+
+struct cJSON;
+struct pw_monitor;
+struct pw_snapshot;
+
+/*
+ * Longest target name the API accepts; procwatchd's configuration allows
+ * 1 to 64 characters of A-Z a-z 0-9 _ . - (daemon/config.c), and a name
+ * outside that rule is answered 400 rather than looked up.
+ */
+#define API_TARGET_NAME_MAX	64
+
+unsigned	api_targets_list(struct pw_monitor *, struct cJSON **out,
+		    char *err, size_t errlen);
+/*
+ * `name` is the {name} path segment, name_len bytes, not NUL-terminated;
+ * MHD has already percent-decoded the path, so it is not decoded again
+ * ("%2541" is the name "%41", which is then rejected).  404 when no
+ * target has that name.
+ */
+unsigned	api_targets_get(struct pw_monitor *, const char *name,
+		    size_t name_len, struct cJSON **out, char *err,
+		    size_t errlen);
+
+/*
+ * Append the procwatch_target_* families (api_prom_targets()) for the
+ * processes of `snap` to the /metrics page *page of *len bytes, keeping
+ * the whole under API_PROM_MAX.  Returns 0, -ENOMEM or -E2BIG; on failure
+ * the page is left as it was.
+ */
+int		api_targets_append_metrics(struct pw_monitor *,
+		    const struct pw_snapshot *snap, char **page, size_t *len);
+
+#endif

@@ -1,0 +1,137 @@
+#!/bin/bash
+# End-to-end: "cgroup" and "unit" targets select exactly the processes of a
+# real cgroup.  The test makes cgroups of its own under the cgroup root,
+# moves only the sleepers it started into them, and removes them at exit.
+# It needs a writable cgroup file system (root on a host or VM): in most
+# containers there is none, and it exits 77 (skipped) saying why.
+. "$(dirname "$0")/lib.sh"
+
+skip() { echo "SKIP: $*"; exit 77; }
+
+# The hierarchies to make the cgroups in: the cgroup2 one (/sys/fs/cgroup
+# on a v2 system) and, on a hybrid or legacy system, systemd's
+# name=systemd one; systemd keeps a process's path equal in both, and so
+# does this test.
+mnt() { awk -v t="$1" -v o="$2" '$3 == t && $4 ~ o { print $2; exit }' \
+    /proc/self/mounts; }
+HIER=$(echo $(mnt cgroup2 '') $(mnt cgroup '(^|,)name=systemd(,|$)'))
+[ -n "$HIER" ] || skip "no cgroup2 (or name=systemd) file system mounted;" \
+    "/sys/fs/cgroup is $(stat -f -c %T /sys/fs/cgroup 2>/dev/null)"
+command -v jq >/dev/null || skip "jq not found"
+
+BASE="pw-test-$$"
+UNIT="pw-e2e-$$-unit.service"
+# Relative to each hierarchy's root; removed deepest first.
+CGROUPS="$BASE/app.service $BASE/app.servicex $BASE/pw-e2e.slice/$UNIT \
+    $BASE/pw-e2e.slice $BASE"
+MADE=""
+
+# Remove our cgroups once the processes in them are dead: lib.sh's
+# cleanup kills (by PID) and reaps everything spawn started.
+cg_cleanup() {
+	local h d i
+	cleanup
+	for h in $HIER; do
+		for d in $CGROUPS; do
+			[ -d "$h/$d" ] || continue
+			for i in $(seq 1 50); do
+				rmdir "$h/$d" 2>/dev/null && break
+				sleep 0.1
+			done
+			[ -d "$h/$d" ] && echo "# could not remove $h/$d"
+		done
+	done
+}
+trap cg_cleanup EXIT
+
+for h in $HIER; do
+	for d in $BASE $BASE/app.service $BASE/app.servicex \
+	    $BASE/pw-e2e.slice $BASE/pw-e2e.slice/$UNIT; do
+		mkdir "$h/$d" 2>/dev/null ||
+		    skip "cannot create cgroup $h/$d (not root, or a" \
+		    "read-only cgroup file system as in most containers)"
+		MADE="$MADE $h/$d"
+	done
+done
+
+spawn IN "$PW_TARGET" sleep cgroup-in-$$
+spawn UNITP "$PW_TARGET" sleep cgroup-unit-$$
+spawn SIB "$PW_TARGET" sleep cgroup-sibling-$$
+spawn OUT "$PW_TARGET" sleep cgroup-out-$$
+
+# move PID CGROUP: into CGROUP in every hierarchy (only that pid).
+move() {
+	local h
+	for h in $HIER; do
+		echo "$1" >"$h/$2/cgroup.procs" 2>/dev/null ||
+		    skip "cannot move pid $1 into $h/$2 (cgroup.procs not" \
+		    "writable here)"
+	done
+}
+move "$IN" "$BASE/app.service"
+move "$UNITP" "$BASE/pw-e2e.slice/$UNIT"
+move "$SIB" "$BASE/app.servicex"
+
+# The path as /proc shows it: relative to our cgroup namespace, which may
+# not be where /sys/fs/cgroup is rooted.
+cgpath() {
+	sed -n 's/^0:://p; s/^[0-9]*:\(.*,\)\{0,1\}name=systemd\(,.*\)\{0,1\}:\(.*\)/\3/p' \
+	    "/proc/$1/cgroup" | grep -v '^/$' | head -1
+}
+CG=$(cgpath "$IN")
+in_app() { case "$CG" in */"$BASE"/app.service) return 0;; esac; return 1; }
+check "moved process is in .../$BASE/app.service ($CG)" in_app
+
+cat >"$WORK/cg.json" <<JSON
+{
+  "listen": "127.0.0.1:0",
+  "interval_ms": 200,
+  "history": 20,
+  "targets": [
+    { "name": "cg", "cgroup": "$CG" },
+    { "name": "un", "unit": "${UNIT%.service}" }
+  ]
+}
+JSON
+
+"$PROCWATCHD" --config "$WORK/cg.json" --check-config >"$WORK/check" 2>&1
+check "--check-config accepts the targets" [ $? -eq 0 ]
+check "--check-config describes the cgroup target" \
+    grep -qF "  cg: cgroup $CG and below" "$WORK/check"
+check "--check-config adds .service to the unit" \
+    grep -qF "  un: systemd unit $UNIT" "$WORK/check"
+
+start_daemon "$WORK/cg.json" || exit 1
+
+listed() { get "$(url /api/v1/processes)" >"$WORK/procs.json" &&
+    jq -e --argjson a "$IN" --argjson b "$UNITP" \
+    '.processes | map(.pid) | index($a) != null and index($b) != null' \
+    "$WORK/procs.json" >/dev/null; }
+check "cgroup and unit targets are listed" wait_for listed 100 listed
+sleep 0.5			# a few more cycles: nothing else may appear
+get "$(url /api/v1/processes)" >"$WORK/procs.json"
+check "the cgroup target is exactly the process in it" \
+    jq -e --argjson p "$IN" \
+    '[.processes[] | select(.target == "cg") | .pid] == [$p]' \
+    "$WORK/procs.json"
+check "the unit target is exactly the process in $UNIT" \
+    jq -e --argjson p "$UNITP" \
+    '[.processes[] | select(.target == "un") | .pid] == [$p]' \
+    "$WORK/procs.json"
+check "the sibling cgroup app.servicex is not selected" \
+    jq -e --argjson p "$SIB" '.processes | map(.pid) | index($p) == null' \
+    "$WORK/procs.json"
+check "a process outside the cgroups is not selected" \
+    jq -e --argjson p "$OUT" '.processes | map(.pid) | index($p) == null' \
+    "$WORK/procs.json"
+check "nothing else is selected" \
+    jq -e '.processes | length == 2' "$WORK/procs.json"
+get "$(url /api/v1/processes/$IN)" >"$WORK/in.json"
+check "process view: target cg" \
+    jq -e --argjson p "$IN" '.pid == $p and .target == "cg"' "$WORK/in.json"
+check "process view: its cgroup" \
+    jq -e --arg cg "$CG" '.cgroup == $cg' "$WORK/in.json"
+
+stop_daemon
+check "procwatchd exits 0" [ $? -eq 0 ]
+finish
