@@ -175,6 +175,7 @@ struct daemon {
 	struct pw_events	*events;	/* fork/exec/exit feed */
 	struct notifier		*nt;
 	pthread_rwlock_t	 nt_lock;
+	struct custom_host	*custom;	/* custom series, sources */
 	struct api_server	*api;
 	struct api_server	*retired_api;	/* stopped at the next tick */
 	char			 base_url[128];
@@ -349,6 +350,13 @@ daemon_reload(struct daemon *d, char *msg, size_t msglen)
 		    "stays", err);
 		return rc == -ENOMEM ? rc : -EINVAL;
 	}
+	if (custom_host_check(nc, err, sizeof(err)) < 0) {
+		snprintf(msg, msglen, "%.64s: %.300s; the running "
+		    "configuration stays", d->path != NULL ? d->path :
+		    "built-in defaults", err);
+		config_free(nc);
+		return -EINVAL;
+	}
 	if (api_options_differ(old, nc) &&
 	    (napi = daemon_api_start(d, nc, err, sizeof(err))) == NULL) {
 		snprintf(msg, msglen, "cannot listen on %.64s:%u: %.300s; the "
@@ -382,6 +390,9 @@ daemon_reload(struct daemon *d, char *msg, size_t msglen)
 	if ((rc = pw_monitor_reload(d->mon, &nc->mon)) < 0)
 		log_warnx("reload: sampler: %s", strerror(-rc));
 	d->cfg = nc;
+	if (d->custom != NULL &&
+	    custom_host_reload(d->custom, nc, err, sizeof(err)) < 0)
+		log_warnx("reload: exec sources: %s", err);
 	if (napi != NULL) {
 		d->retired_api = d->api;
 		d->api = napi;
@@ -473,7 +484,6 @@ main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct custom_host *custom = NULL;
 	struct daemon d;
 	const char *path = NULL;
 	struct timespec tick = { 1, 0 };
@@ -564,7 +574,7 @@ main(int argc, char **argv)
 	}
 	pw_monitor_set_cycle_hook(d.mon, notifier_cycle_hook, d.nt);
 	/* Custom series, plugins and exec sources: before sampling starts. */
-	if ((custom = custom_host_new(d.cfg, d.mon, d.alerts, err,
+	if ((d.custom = custom_host_new(d.cfg, d.mon, d.alerts, err,
 	    sizeof(err))) == NULL) {
 		log_warnx("%s", err);
 		goto out;
@@ -650,7 +660,7 @@ out:
 	pw_monitor_free(d.mon);
 	notifier_free(d.nt);	/* flushes for up to ~1 s, then spools */
 	pw_alerts_free(d.alerts);
-	custom_host_free(custom);	/* after everything that reads it */
+	custom_host_free(d.custom);	/* after everything that reads it */
 	config_free(d.cfg);
 	if (curl_up)
 		curl_global_cleanup();

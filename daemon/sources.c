@@ -15,8 +15,10 @@
  * counted per source and reason in the store (procwatch_source_errors_
  * total) and logged at most once a minute per source.
  *
- * Sources and plugins are set up once at start; a reload does not change
- * them (restart for that).
+ * A reload replaces the exec sources (the thread is stopped, which kills
+ * a running command, and started again; a source whose definition did not
+ * change keeps its schedule).  Plugins are loaded once at start: their
+ * collectors live in the monitor, so changing them needs a restart.
  */
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -57,6 +59,7 @@ struct custom_host {
 	struct plugin_set	*plugins;
 	struct xsrc		*src;
 	size_t			 nsrc;
+	size_t			 nplugins;	/* as loaded at start */
 	pthread_t		 thread;
 	bool			 running;
 	pthread_mutex_t		 mtx;
@@ -407,6 +410,139 @@ target_known(const struct config *cfg, const char *name)
 	return false;
 }
 
+/* Same command, schedule and target: the schedule carries over. */
+static bool
+xsrc_same(const struct xsrc *a, const struct xsrc *b)
+{
+	size_t i;
+
+	if (strcmp(a->name, b->name) != 0 || a->interval_ms != b->interval_ms ||
+	    a->timeout_ms != b->timeout_ms ||
+	    (a->target == NULL) != (b->target == NULL) ||
+	    (a->target != NULL && strcmp(a->target, b->target) != 0))
+		return false;
+	for (i = 0; a->argv[i] != NULL && b->argv[i] != NULL; i++)
+		if (strcmp(a->argv[i], b->argv[i]) != 0)
+			return false;
+	return a->argv[i] == NULL && b->argv[i] == NULL;
+}
+
+/*
+ * Check cfg's sources and copy them into a new array *out of *n, the first
+ * runs spread from `now`.  0, or -1 with a message in err.
+ */
+static int
+xsrcs_from(const struct config *cfg, uint64_t now, struct xsrc **out,
+    size_t *n, char *err, size_t errlen)
+{
+	struct xsrc *v = NULL;
+	size_t i, k = 0;
+
+	*out = NULL;
+	*n = 0;
+	for (i = 0; i < cfg->nsources; i++)
+		if (cfg->sources[i].target != NULL &&
+		    !target_known(cfg, cfg->sources[i].target)) {
+			snprintf(err, errlen, "sources[%zu].target: no target "
+			    "named \"%s\"", i, cfg->sources[i].target);
+			return -1;
+		}
+	if (cfg->nsources > 0 &&
+	    (v = calloc(cfg->nsources, sizeof(*v))) == NULL)
+		goto out_oom;
+	for (; k < cfg->nsources; k++) {
+		if (xsrc_copy(&v[k], &cfg->sources[k]) < 0)
+			goto out_oom;
+		/* Spread the first runs a little so they do not pile up. */
+		v[k].due_ns = now + k * 50000000u;
+	}
+	*out = v;
+	*n = k;
+	return 0;
+out_oom:
+	for (i = 0; i < k; i++)
+		xsrc_fini(&v[i]);
+	free(v);
+	snprintf(err, errlen, "custom metrics: out of memory");
+	return -1;
+}
+
+static void
+thread_stop(struct custom_host *h)
+{
+	if (!h->running)
+		return;
+	pthread_mutex_lock(&h->mtx);
+	h->stop = true;
+	pthread_cond_signal(&h->cond);
+	pthread_mutex_unlock(&h->mtx);
+	pthread_join(h->thread, NULL);	/* kills a running command */
+	h->running = false;
+	h->stop = false;
+}
+
+static int
+thread_start(struct custom_host *h, char *err, size_t errlen)
+{
+	int rc;
+
+	if (h->nsrc == 0)
+		return 0;
+	if ((rc = pthread_create(&h->thread, NULL, sources_main, h)) != 0) {
+		snprintf(err, errlen, "cannot start the sources' thread: %s",
+		    strerror(rc));
+		return -1;
+	}
+	h->running = true;
+	return 0;
+}
+
+int
+custom_host_check(const struct config *cfg, char *err, size_t errlen)
+{
+	struct xsrc *v;
+	size_t n, i;
+
+	if (xsrcs_from(cfg, 0, &v, &n, err, errlen) < 0)
+		return -1;
+	for (i = 0; i < n; i++)
+		xsrc_fini(&v[i]);
+	free(v);
+	return 0;
+}
+
+int
+custom_host_reload(struct custom_host *h, const struct config *cfg,
+    char *err, size_t errlen)
+{
+	struct xsrc *v, *old;
+	size_t n, nold, i, j;
+
+	if (xsrcs_from(cfg, mono_ns(), &v, &n, err, errlen) < 0)
+		return -1;
+	thread_stop(h);
+	old = h->src;
+	nold = h->nsrc;
+	for (i = 0; i < n; i++)
+		for (j = 0; j < nold; j++)
+			if (xsrc_same(&v[i], &old[j])) {
+				v[i].due_ns = old[j].due_ns;
+				v[i].logged_ms = old[j].logged_ms;
+				break;
+			}
+	for (j = 0; j < nold; j++)
+		xsrc_fini(&old[j]);
+	free(old);
+	h->src = v;
+	h->nsrc = n;
+	if (cfg->nplugins != h->nplugins)
+		log_warnx("reload: plugins are loaded at start only; restart "
+		    "procwatchd to change them");
+	if (thread_start(h, err, errlen) < 0)
+		return -1;
+	return 0;
+}
+
 struct custom_host *
 custom_host_new(const struct config *cfg, struct pw_monitor *mon,
     struct pw_alerts *alerts, char *err, size_t errlen)
@@ -432,37 +568,17 @@ custom_host_new(const struct config *cfg, struct pw_monitor *mon,
 	pthread_condattr_destroy(&ca);
 	if (rc != 0)
 		goto out_mtx;
-	for (i = 0; i < cfg->nsources; i++)
-		if (cfg->sources[i].target != NULL &&
-		    !target_known(cfg, cfg->sources[i].target)) {
-			snprintf(err, errlen, "sources[%zu].target: no target "
-			    "named \"%s\"", i, cfg->sources[i].target);
-			goto out_cond_quiet;
-		}
-	if (cfg->nsources > 0 &&
-	    (h->src = calloc(cfg->nsources, sizeof(*h->src))) == NULL)
-		goto out_cond;
-	for (; h->nsrc < cfg->nsources; h->nsrc++) {
-		if (xsrc_copy(&h->src[h->nsrc], &cfg->sources[h->nsrc]) < 0)
-			goto out_cond;
-		/* Spread the first runs a little so they do not pile up. */
-		h->src[h->nsrc].due_ns = now + h->nsrc * 50000000u;
-	}
+	if (xsrcs_from(cfg, now, &h->src, &h->nsrc, err, errlen) < 0)
+		goto out_cond_quiet;
+	h->nplugins = cfg->nplugins;
 	pw_monitor_set_custom(mon, h->custom);
 	if (alerts != NULL)
 		pw_alerts_set_custom(alerts, h->custom);
 	if (cfg->nplugins > 0 && (h->plugins = plugins_load(cfg->plugins,
 	    cfg->nplugins, mon, err, errlen)) == NULL)
 		goto out_detach;
-	if (h->nsrc > 0) {
-		if ((rc = pthread_create(&h->thread, NULL, sources_main, h)) !=
-		    0) {
-			snprintf(err, errlen, "cannot start the sources' "
-			    "thread: %s", strerror(rc));
-			goto out_plugins;
-		}
-		h->running = true;
-	}
+	if (thread_start(h, err, errlen) < 0)
+		goto out_plugins;
 	if (h->nsrc > 0 || cfg->nplugins > 0)
 		log_info("%zu exec source(s), %zu plugin(s)", h->nsrc,
 		    cfg->nplugins);
@@ -474,8 +590,6 @@ out_detach:
 	if (alerts != NULL)
 		pw_alerts_set_custom(alerts, NULL);
 	goto out_cond_quiet;
-out_cond:
-	snprintf(err, errlen, "custom metrics: out of memory");
 out_cond_quiet:
 	for (i = 0; i < h->nsrc; i++)
 		xsrc_fini(&h->src[i]);
@@ -501,13 +615,7 @@ custom_host_free(struct custom_host *h)
 
 	if (h == NULL)
 		return;
-	if (h->running) {
-		pthread_mutex_lock(&h->mtx);
-		h->stop = true;
-		pthread_cond_signal(&h->cond);
-		pthread_mutex_unlock(&h->mtx);
-		pthread_join(h->thread, NULL);	/* kills a running command */
-	}
+	thread_stop(h);
 	plugins_unload(h->plugins);
 	for (i = 0; i < h->nsrc; i++)
 		xsrc_fini(&h->src[i]);

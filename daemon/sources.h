@@ -33,6 +33,18 @@ struct custom_host	*custom_host_new(const struct config *cfg,
 void			 custom_host_free(struct custom_host *);
 
 /*
+ * Replace the exec sources with cfg's (checked first: on error nothing
+ * changes and err says why).  A source whose definition is unchanged keeps
+ * its schedule; a running command is killed.  Plugins stay as loaded at
+ * start (a warning says so when cfg lists others).  0 or -1.
+ * Thread: main.
+ */
+int	custom_host_reload(struct custom_host *, const struct config *cfg,
+	    char *err, size_t errlen);
+/* What custom_host_reload() checks first, alone.  0 or -1.  Thread: any. */
+int	custom_host_check(const struct config *cfg, char *err, size_t errlen);
+
+/*
  * daemon/plugins.c: dlopen() each plugin, check its descriptor (procwatch/
  * plugin.h), and call its init(), which registers collectors on `mon`.
  * Returns NULL with a message naming the plugin in err on failure (none

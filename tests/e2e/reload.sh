@@ -63,5 +63,35 @@ old_down() { ! curl -s -o /dev/null "http://127.0.0.1:$OLD/healthz"; }
 check "old listen address stops" wait_for oldport 50 old_down
 check "history survives the move too" [ "$(count_of "$A")" -ge "$before" ]
 
+# Exec sources follow a reload: the old one stops, the new one runs, and
+# a source naming an unknown target is refused with the field named.
+mkdir -p "$WORK/bin"
+printf '#!/bin/sh\necho reload_old_metric 1\n' >"$WORK/bin/old"
+printf '#!/bin/sh\necho reload_new_metric 2\n' >"$WORK/bin/new"
+chmod 755 "$WORK/bin/old" "$WORK/bin/new"
+src_cfg() {	# src_cfg NAME SCRIPT [TARGET]
+	write_cfg "127.0.0.1:$PORT" "[{\"name\": \"moved\", \"cmdline\": \"reload-a-$$\$\"}]" \
+	    ", \"sources\": [{\"type\": \"exec\", \"name\": \"$1\", \"command\": [\"$WORK/bin/$2\"], \"interval_ms\": 200 ${3:+, \"target\": \"$3\"}}]"
+}
+series_of() { get "$(url /api/v1/custom)" | jq -r --arg n "$1" '[.series[] | select(.name == $n)] | length'; }
+updated_of() { get "$(url /api/v1/custom)" | jq -r --arg n "$1" '.series[] | select(.name == $n) | .updated'; }
+src_cfg old old
+kill -HUP "$DAEMON_PID"
+has_series() { [ "$(series_of "$1")" = 1 ]; }
+check "SIGHUP starts an exec source" wait_for old 50 has_series reload_old_metric
+src_cfg new new
+kill -HUP "$DAEMON_PID"
+check "SIGHUP replaces it with the new one" wait_for new 50 has_series reload_new_metric
+u1=$(updated_of reload_old_metric)
+sleep 1
+check "the old source no longer runs" [ "$(updated_of reload_old_metric)" = "$u1" ]
+src_cfg bad new nosuchtarget
+kill -HUP "$DAEMON_PID"
+src_refused() { grep -q 'reload: .*sources\[0\]\.target: no target named "nosuchtarget".*running configuration stays' "$WORK/daemon.log"; }
+check "a source with an unknown target is refused, naming the field" wait_for srcbad 50 src_refused
+n1=$(updated_of reload_new_metric)
+sleep 1
+check "the running source goes on after a refused reload" [ "$(updated_of reload_new_metric)" != "$n1" ]
+
 check "SIGTERM exits 0" stop_daemon
 finish
