@@ -25,6 +25,7 @@
 #include <procwatch/store.h>
 
 #include "internal.h"
+#include "bench/synth.h"
 
 static double
 now_ms(void)
@@ -49,61 +50,6 @@ report(const char *what, double *t, int n)
 	qsort(t, (size_t)n, sizeof(*t), cmp_d);
 	printf("%-44s median %8.3f ms   max %8.3f ms\n", what, t[n / 2],
 	    t[n - 1]);
-}
-
-static struct pw_store *
-fill(int procs, int samples)
-{
-	struct pw_store *st = pw_store_new((size_t)samples, 100);
-	struct pw_sample s;
-	struct pw_proc *p;
-	unsigned seed = 1;
-	int i, j;
-
-	if (st == NULL)
-		return NULL;
-	for (i = 0; i < procs; i++) {
-		if ((p = calloc(1, sizeof(*p))) == NULL)
-			return NULL;
-		p->pid = 1000 + i;
-		p->alive = true;
-		p->fd_limit = 1024;
-		snprintf(p->comm, sizeof(p->comm), "proc%d", i);
-		p->target = strdup(i % 3 ? "web" : "db");
-		p->cmdline = strdup("synthetic");
-		p->user = strdup("bench");
-		pw_prochandle_init(&p->h, p->pid);
-		if ((p->ring = pw_ring_new((size_t)samples, 100)) == NULL)
-			return NULL;
-		memset(&s, 0, sizeof(s));
-		s.rss_bytes = (uint64_t)(1 + i % 200) << 20;
-		s.vms_bytes = s.rss_bytes * 4;
-		s.threads = 1 + i % 8;
-		s.open_fds = 10;
-		s.state = PW_STATE_SLEEPING;
-		for (j = 0; j < samples; j++) {
-			s.ts_ms = 1700000000000LL + (int64_t)j * 1000;
-			s.utime_ticks += (uint64_t)(rand_r(&seed) % (1 + i % 50));
-			s.stime_ticks += (uint64_t)(rand_r(&seed) % 3);
-			s.ctx_voluntary += (uint64_t)(rand_r(&seed) % 100);
-			s.ctx_involuntary += (uint64_t)(rand_r(&seed) % 10);
-			s.minor_faults += (uint64_t)(rand_r(&seed) % 1000);
-			s.read_bytes += (uint64_t)(rand_r(&seed) % 65536);
-			s.write_bytes += (uint64_t)(rand_r(&seed) % 65536);
-			if (i % 10 == 0)
-				s.rss_bytes += 64 * 1024;	/* leak */
-			if (i % 10 == 1 && j % 5 == 0)
-				s.open_fds++;			/* fd leak */
-			pw_ring_push(p->ring, &s);
-		}
-		pw__store_wrlock(st);
-		if (pw__store_insert(st, p) < 0)
-			return NULL;
-		st->taken_ms = s.ts_ms;
-		st->mem_total = 16ull << 30;
-		pw__store_unlock(st);
-	}
-	return st;
 }
 
 /* One process's stats, as api/stats.c computes them. */
@@ -174,7 +120,7 @@ main(int argc, char **argv)
 	ta = calloc((size_t)rounds, sizeof(double));
 	ts = calloc((size_t)rounds, sizeof(double));
 	t0 = now_ms();
-	if ((st = fill(procs, samples)) == NULL || tb == NULL || ta == NULL ||
+	if ((st = bench_fill(procs, samples)) == NULL || tb == NULL || ta == NULL ||
 	    ts == NULL) {
 		fprintf(stderr, "stats_bench: out of memory\n");
 		return 1;
