@@ -41,7 +41,14 @@ enum metric {
 	M_READ_RATE, M_WRITE_RATE, M_CPU_SECONDS_RATE,
 	M_TARGET_PROCS,	/* of a target: its live processes */
 	M_CUSTOM,	/* not in metric_names[]: a custom series */
+	/*
+	 * "target_NAME": per-process metric NAME summed over a target's live
+	 * processes, as M_TSUM + NAME's metric (not fd_limit, fd_usage).
+	 */
+	M_TSUM = 64,
 };
+
+#define TARGET_PREFIX	"target_"
 
 #define CUSTOM_PREFIX	"custom:"
 
@@ -113,6 +120,8 @@ looks_builtin(const char *name)
 
 	if (n >= 5 && strcmp(name + n - 5, "_rate") == 0)
 		return true;
+	if (strncmp(name, TARGET_PREFIX, strlen(TARGET_PREFIX)) == 0)
+		return true;		/* a misspelt target sum */
 	for (i = 0; i < NELEM(metric_names); i++)
 		if (strncmp(metric_names[i], name, n) == 0 ||
 		    edit_distance(name, metric_names[i], 2) <= 2)
@@ -136,7 +145,10 @@ custom_name(const char *metric)
 	return pw_custom_name_valid(metric) ? metric : NULL;
 }
 
-/* A built-in metric, M_CUSTOM for a custom series, or -1. */
+/*
+ * A built-in metric, M_TSUM + m for "target_" and a summable built-in m,
+ * M_CUSTOM for a custom series, or -1.
+ */
 static int
 metric_lookup(const char *name)
 {
@@ -144,7 +156,19 @@ metric_lookup(const char *name)
 
 	if ((m = builtin_lookup(name)) >= 0)
 		return m;
+	if (name != NULL &&
+	    strncmp(name, TARGET_PREFIX, strlen(TARGET_PREFIX)) == 0 &&
+	    (m = builtin_lookup(name + strlen(TARGET_PREFIX))) >= 0 &&
+	    m < M_TARGET_PROCS && m != M_FD_LIMIT && m != M_FD_USAGE)
+		return M_TSUM + m;
 	return custom_name(name) != NULL ? M_CUSTOM : -1;
+}
+
+/* Is m evaluated per target rather than per process? */
+static bool
+is_target_metric(enum metric m)
+{
+	return m == M_TARGET_PROCS || m >= M_TSUM;
 }
 
 bool
@@ -1078,7 +1102,7 @@ eval_proc(struct pw_alerts *e, struct pentry *p,
 		const struct pw_rule *r = &e->rules[i];
 		struct rstate *s = &p->rs[i];
 
-		if (e->metrics[i] == M_TARGET_PROCS ||
+		if (is_target_metric(e->metrics[i]) ||
 		    !rule_applies(r, v->target))
 			continue;
 		if (e->metrics[i] == M_CUSTOM) {
@@ -1119,7 +1143,7 @@ has_target_rules(const struct pw_alerts *e)
 	size_t i;
 
 	for (i = 0; i < e->nrules; i++)
-		if (e->metrics[i] == M_TARGET_PROCS)
+		if (is_target_metric(e->metrics[i]))
 			return true;
 	return false;
 }
@@ -1179,17 +1203,44 @@ last_exit_text(const struct tentry *te, char *buf, size_t len)
 }
 
 /*
- * Rules on target_processes, for each target armed by a cycle committed
- * since it was set (`taken_ms`: that of the snapshot).  Targets removed
- * since the last evaluation resolve and go.
+ * Metric m summed over the live processes of te (every entry left is
+ * alive): 0 with none; unknown when processes live but none has a value
+ * (a first sample's CPU %, unreadable descriptors).
+ */
+static bool
+target_sum(const struct pw_alerts *e, const struct tentry *te, enum metric m,
+    uint64_t mem_total, double *out)
+{
+	const struct pentry *p;
+	double v, sum = 0;
+	bool known = te->live == 0;
+	size_t i;
+
+	for (i = 0; i < e->nents; i++) {
+		p = &e->ents[i];
+		if (!p->has_cur || strcmp(p->target, te->name) != 0 ||
+		    !metric_value(m, &p->cur, p->has_prev ? &p->prev : NULL, 0,
+		    mem_total, &v))
+			continue;
+		sum += v;
+		known = true;
+	}
+	*out = sum;
+	return known;
+}
+
+/*
+ * Rules on targets (target_processes, target_ sums), for each target
+ * armed by a cycle committed since it was set (`taken_ms`: that of the
+ * snapshot).  Targets removed since the last evaluation resolve and go.
  */
 static void
-eval_targets(struct pw_alerts *e, int64_t taken_ms, int64_t now_ms,
-    struct tlist *t)
+eval_targets(struct pw_alerts *e, int64_t taken_ms, uint64_t mem_total,
+    int64_t now_ms, struct tlist *t)
 {
 	char last[PW_RULE_MESSAGE_MAX];
 	struct tentry *te;
-	struct subject sub;
+	struct subject sub, whole;
 	double val;
 	size_t i, j, k;
 
@@ -1217,18 +1268,27 @@ eval_targets(struct pw_alerts *e, int64_t taken_ms, int64_t now_ms,
 		sub.name = te->last_name;
 		sub.target = te->name;
 		sub.last_exit = last;
+		/* A sum is about the whole target, not one process. */
+		whole = sub;
+		whole.pid = 0;
+		whole.name = "";
 		for (k = 0; k < e->nrules; k++) {
 			const struct pw_rule *r = &e->rules[k];
 
-			if (e->metrics[k] != M_TARGET_PROCS ||
+			if (!is_target_metric(e->metrics[k]) ||
 			    !rule_applies(r, te->name))
 				continue;
-			val = (double)te->live;
+			if (e->metrics[k] == M_TARGET_PROCS)
+				val = (double)te->live;
+			else if (!target_sum(e, te, e->metrics[k] - M_TSUM,
+			    mem_total, &val))
+				continue;	/* unknown: the state stays */
 			if (r->agg != PW_AGG_NONE &&
 			    !window_feed(&te->rs[k].win, r->agg, r->window_ms,
 			    now_ms, val, &val))
 				continue;
-			step(e, k, &te->rs[k], &sub, val, now_ms, t);
+			step(e, k, &te->rs[k], e->metrics[k] == M_TARGET_PROCS ?
+			    &sub : &whole, val, now_ms, t);
 		}
 	}
 }
@@ -1276,7 +1336,8 @@ pw_alerts_eval(struct pw_alerts *e, const struct pw_snapshot *snap,
 		pentry_fini(p, e->nrules);
 	}
 	e->nents = j;
-	eval_targets(e, snap != NULL ? snap->taken_ms : 0, now_ms, &t);
+	eval_targets(e, snap != NULL ? snap->taken_ms : 0,
+	    snap != NULL ? snap->mem_total : 0, now_ms, &t);
 	if (snap != NULL)
 		e->last_taken_ms = snap->taken_ms;
 	pthread_mutex_unlock(&e->mtx);

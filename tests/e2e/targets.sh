@@ -26,7 +26,14 @@ cat >"$WORK/targets.json" <<JSON
     { "name": "alpha", "cmdline": "pw_target sleep tgt-alpha-$$\$" },
     { "name": "beta.spin-1", "pid": $SPIN },
     { "name": "empty", "cmdline": "no-such-process-tgt-$$\$" }
-  ]
+  ],
+  "rules": { "builtin": { "process_down": true }, "custom": [
+    { "name": "alpha_threads", "metric": "target_threads", "op": ">=",
+      "threshold": 2, "targets": ["alpha"],
+      "message": "{target} runs {value} threads" },
+    { "name": "beta_cpu", "metric": "target_cpu_percent", "op": ">",
+      "threshold": 20, "clear": 1, "targets": ["beta.spin-1"] }
+  ] }
 }
 JSON
 start_daemon "$WORK/targets.json" || exit 1
@@ -50,6 +57,17 @@ check "alpha oldest start is its first process's" jq -e --arg t "$oldest" '.olde
 # '-', and percent-encoded in the path ("%2E" is '.').
 spin_ok() { one 'beta%2Espin-1' | jq -e --argjson p "$SPIN" '.name == "beta.spin-1" and .processes == 1 and .pids == [$p] and .cpu_percent > 20 and .top_cpu.pid == $p' >/dev/null; }
 check "spinner target: busy, decoded name, top CPU" wait_for spin 100 spin_ok
+
+# Rules on a target as a whole: sums over its processes, no one pid.
+group_alert() { get "$(url "/api/v1/alerts?state=firing")" | jq -e --arg r "$1" '.alerts[] | select(.rule == $r)' >/dev/null; }
+check "target_threads sums alpha's two processes" wait_for athreads 50 group_alert alpha_threads
+check "its alert is the target's: pid 0, summed value, message" jq -e \
+    '.alerts[] | select(.rule == "alpha_threads") | .pid == 0 and .target == "alpha" and .value == 2 and .message == "alpha runs 2 threads"' \
+    <(get "$(url "/api/v1/alerts?state=firing")")
+check "target_cpu_percent fires for the spinner's target" wait_for bcpu 50 group_alert beta_cpu
+check "process_down fires for the empty target only" jq -e \
+    '[.alerts[] | select(.rule == "process_down") | .target] == ["empty"]' \
+    <(get "$(url "/api/v1/alerts?state=firing")")
 
 one empty >"$WORK/empty.json"
 check "empty target is 200" [ "$(status)" = 200 ]

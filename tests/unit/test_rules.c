@@ -951,6 +951,57 @@ test_rules_process_down_off_and_reload(void **state)
 	pw_alerts_free(f.e);
 }
 
+/* target_ sums: the whole target's CPU and RSS, not one process's. */
+static void
+test_rules_target_sums(void **state)
+{
+	const char *web = "web";
+	struct pw_rule r[2];
+	struct fx f;
+
+	(void)state;
+	r[0] = rule("web_cpu", "target_cpu_percent", PW_OP_GT, 150);
+	r[1] = rule("web_rss", "target_rss_bytes", PW_OP_GE, 3000);
+	fx_init(&f, r, 2, 10);
+	assert_int_equal(pw_alerts_set_targets(f.e, &web, 1), 0);
+	view_init(&f.v[1], 2, 200, "worker");
+	f.snap.n = 2;
+	f.v[0].latest.rss_bytes = 1000;
+	f.v[1].latest.rss_bytes = 1000;
+	set_cpu(&f, 0, 90);
+	set_cpu(&f, 1, 50);
+	fx_cycle(&f);
+	fx_cycle(&f);
+	/* 140 % and 2000 bytes in all: below both, though 90 % is one. */
+	assert_int_equal(f.fired, 0);
+	set_cpu(&f, 1, 70);			/* 160 %: the sum crosses */
+	fx_cycle(&f);
+	assert_int_equal(f.fired, 1);
+	assert_string_equal(f.last.rule->name, "web_cpu");
+	assert_string_equal(f.last.target, "web");
+	assert_int_equal(f.last.pid, 0);	/* the target, no process */
+	assert_true(f.last.value > 159.9 && f.last.value < 160.1);
+	f.v[1].latest.rss_bytes = 2000;		/* 3000 bytes in all */
+	fx_cycle(&f);
+	assert_int_equal(f.fired, 2);
+	assert_string_equal(f.last.rule->name, "web_rss");
+	assert_true(f.last.value == 3000);
+	/* One process goes: both sums fall and resolve. */
+	f.snap.n = 1;
+	fx_cycle(&f);
+	assert_int_equal(f.resolved, 2);
+	assert_int_equal(count_state(f.e, PW_ALERTS_FIRING), 0);
+	pw_alerts_free(f.e);
+
+	/* Sums of what has no sense summed, and typos, are refused. */
+	assert_true(pw_rule_metric_valid("target_open_fds"));
+	assert_true(pw_rule_metric_valid("target_read_bytes_rate"));
+	assert_false(pw_rule_metric_valid("target_fd_usage"));
+	assert_false(pw_rule_metric_valid("target_fd_limit"));
+	assert_false(pw_rule_metric_valid("target_cpu_precent"));
+	assert_false(pw_rule_metric_valid("target_target_processes"));
+}
+
 int
 main(void)
 {
@@ -982,6 +1033,7 @@ main(void)
 		    test_rules_process_down_not_before_first_cycle),
 		cmocka_unit_test(test_rules_process_down_targets),
 		cmocka_unit_test(test_rules_process_down_off_and_reload),
+		cmocka_unit_test(test_rules_target_sums),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
