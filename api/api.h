@@ -216,6 +216,13 @@ struct MHD_Response	*api_static_response(const char *dygraphs_dir,
 #define API_PROM_MAX	(64u * 1024 * 1024)
 
 /*
+ * Append `extra` (alen bytes, NUL-terminated; ownership moves here, it is
+ * freed in every case) to the page *page of *len bytes.  0, -ENOMEM or
+ * -E2BIG past API_PROM_MAX; on failure the page is left as it was.
+ */
+int	api_page_append(char **page, size_t *len, char *extra, size_t alen);
+
+/*
  * Render the live processes of `snap` and the monitor figures `st` in the
  * Prometheus text exposition format 0.0.4.  `hz` is the clock tick rate
  * for CPU seconds.  On success *out is a malloc'd, NUL-terminated page of

@@ -38,18 +38,6 @@
 #define HTTP_BAD_REQUEST	400
 #define HTTP_INTERNAL		500
 
-static const char *
-sig_name(int sig, char *buf, size_t len)
-{
-	const char *s = sigabbrev_np(sig);
-
-	if (s == NULL)
-		snprintf(buf, len, "signal %d", sig);
-	else
-		snprintf(buf, len, "SIG%s", s);
-	return buf;
-}
-
 static cJSON *
 json_event(const struct pw_event *e)
 {
@@ -79,7 +67,7 @@ json_event(const struct pw_event *e)
 		    (e->signal != 0 ? cJSON_AddNumberToObject(o, "signal",
 		    e->signal) : cJSON_AddNullToObject(o, "signal")) != NULL &&
 		    (e->signal != 0 ? cJSON_AddStringToObject(o, "signal_name",
-		    sig_name(e->signal, sn, sizeof(sn))) :
+		    pw_signal_name(e->signal, sn, sizeof(sn))) :
 		    cJSON_AddNullToObject(o, "signal_name")) != NULL &&
 		    cJSON_AddBoolToObject(o, "core_dumped", e->core_dumped) !=
 		    NULL &&

@@ -819,6 +819,30 @@ out:
 }
 
 int
+api_page_append(char **page, size_t *len, char *extra, size_t alen)
+{
+	char *np;
+
+	if (alen == 0) {
+		free(extra);
+		return 0;
+	}
+	if (*len + alen > API_PROM_MAX) {
+		free(extra);
+		return -E2BIG;
+	}
+	if ((np = realloc(*page, *len + alen + 1)) == NULL) {
+		free(extra);
+		return -ENOMEM;
+	}
+	memcpy(np + *len, extra, alen + 1);
+	free(extra);
+	*page = np;
+	*len += alen;
+	return 0;
+}
+
+int
 api_prom_render(const struct pw_snapshot *snap,
     const struct pw_monitor_stats *st, long hz, const char *version,
     char **out, size_t *len)

@@ -586,7 +586,7 @@ append_alert_metrics(struct api_server *srv, char **page, size_t *len)
 {
 	struct api_receiver_stats rs[64];
 	size_t nrs = 0, alen;
-	char *extra, *np;
+	char *extra;
 	int rc;
 
 	if (srv->notify_stats != NULL)
@@ -594,19 +594,7 @@ append_alert_metrics(struct api_server *srv, char **page, size_t *len)
 		    sizeof(rs) / sizeof(rs[0]));
 	if ((rc = api_prom_alerts(srv->alerts, rs, nrs, &extra, &alen)) < 0)
 		return rc;
-	if (alen == 0) {
-		free(extra);
-		return 0;
-	}
-	if ((np = realloc(*page, *len + alen + 1)) == NULL) {
-		free(extra);
-		return -ENOMEM;
-	}
-	memcpy(np + *len, extra, alen + 1);
-	free(extra);
-	*page = np;
-	*len += alen;
-	return 0;
+	return api_page_append(page, len, extra, alen);
 }
 
 /*
@@ -617,20 +605,12 @@ static int
 append_events_metrics(struct api_server *srv, char **page, size_t *len)
 {
 	size_t alen;
-	char *extra, *np;
+	char *extra;
 	int rc;
 
 	if ((rc = api_prom_events(srv->events, &extra, &alen)) < 0)
 		return rc;
-	if ((np = realloc(*page, *len + alen + 1)) == NULL) {
-		free(extra);
-		return -ENOMEM;
-	}
-	memcpy(np + *len, extra, alen + 1);
-	free(extra);
-	*page = np;
-	*len += alen;
-	return 0;
+	return api_page_append(page, len, extra, alen);
 }
 
 /*
@@ -642,28 +622,12 @@ append_custom_metrics(struct api_server *srv, const struct pw_snapshot *snap,
     char **page, size_t *len)
 {
 	size_t alen;
-	char *extra, *np;
+	char *extra;
 	int rc;
 
 	if ((rc = api_prom_custom(srv->mon, snap, &extra, &alen)) < 0)
 		return rc;
-	if (alen == 0) {
-		free(extra);
-		return 0;
-	}
-	if (*len + alen > API_PROM_MAX) {
-		free(extra);
-		return -E2BIG;
-	}
-	if ((np = realloc(*page, *len + alen + 1)) == NULL) {
-		free(extra);
-		return -ENOMEM;
-	}
-	memcpy(np + *len, extra, alen + 1);
-	free(extra);
-	*page = np;
-	*len += alen;
-	return 0;
+	return api_page_append(page, len, extra, alen);
 }
 
 /* A file of the web dashboard (api/static.c sets its headers). */

@@ -225,7 +225,7 @@ api_targets_append_metrics(struct pw_monitor *mon,
 {
 	struct pw_group *groups;
 	size_t n, alen;
-	char *extra, *np;
+	char *extra;
 	int rc;
 
 	if ((rc = groups_of(mon, snap, &groups, &n)) < 0)
@@ -234,17 +234,5 @@ api_targets_append_metrics(struct pw_monitor *mon,
 	pw_groups_free(groups, n);
 	if (rc < 0)
 		return rc;
-	if (*len + alen > API_PROM_MAX) {
-		free(extra);
-		return -E2BIG;
-	}
-	if ((np = realloc(*page, *len + alen + 1)) == NULL) {
-		free(extra);
-		return -ENOMEM;
-	}
-	memcpy(np + *len, extra, alen + 1);
-	free(extra);
-	*page = np;
-	*len += alen;
-	return 0;
+	return api_page_append(page, len, extra, alen);
 }

@@ -26,27 +26,10 @@
 #include "api/api.h"
 #include "bench/synth.h"
 
-static double
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static int
-cmp_d(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 static void
 report(const char *what, double *t, int n, size_t bytes)
 {
-	qsort(t, (size_t)n, sizeof(*t), cmp_d);
+	bench_sort(t, n);
 	printf("%-40s median %7.3f ms   max %7.3f ms", what, t[n / 2],
 	    t[n - 1]);
 	if (bytes > 0)
@@ -133,16 +116,16 @@ main(int argc, char **argv)
 	}
 	printf("store: %d processes, 10 samples each\n", procs);
 	for (r = 0; r < rounds; r++) {
-		t0 = now_ms();
+		t0 = bench_now_ms();
 		if (pw_store_snapshot(st, false, &snap) < 0)
 			return 1;
-		ts[r] = now_ms() - t0;
-		t0 = now_ms();
+		ts[r] = bench_now_ms() - t0;
+		t0 = bench_now_ms();
 		mbytes = render_metrics(snap);
-		tm[r] = now_ms() - t0;
-		t0 = now_ms();
+		tm[r] = bench_now_ms() - t0;
+		t0 = bench_now_ms();
 		jbytes = render_json(snap);
-		tj[r] = now_ms() - t0;
+		tj[r] = bench_now_ms() - t0;
 		pw_snapshot_free(snap);
 	}
 	report("snapshot of every process", ts, rounds, 0);

@@ -27,27 +27,10 @@
 #include "internal.h"
 #include "bench/synth.h"
 
-static double
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static int
-cmp_d(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 static void
 report(const char *what, double *t, int n)
 {
-	qsort(t, (size_t)n, sizeof(*t), cmp_d);
+	bench_sort(t, n);
 	printf("%-44s median %8.3f ms   max %8.3f ms\n", what, t[n / 2],
 	    t[n - 1]);
 }
@@ -119,31 +102,31 @@ main(int argc, char **argv)
 	tb = calloc((size_t)rounds, sizeof(double));
 	ta = calloc((size_t)rounds, sizeof(double));
 	ts = calloc((size_t)rounds, sizeof(double));
-	t0 = now_ms();
+	t0 = bench_now_ms();
 	if ((st = bench_fill(procs, samples)) == NULL || tb == NULL || ta == NULL ||
 	    ts == NULL) {
 		fprintf(stderr, "stats_bench: out of memory\n");
 		return 1;
 	}
-	tf = now_ms() - t0;
+	tf = bench_now_ms() - t0;
 	printf("store: %d processes x %d samples (1 s apart), filled in "
 	    "%.0f ms\n", procs, samples, tf);
 	for (r = 0; r < rounds; r++) {
-		t0 = now_ms();
+		t0 = bench_now_ms();
 		if (pw_bottlenecks(st, 300000, 20, NULL, NULL, 0, &v, &n) < 0)
 			return 1;
-		tb[r] = now_ms() - t0;
+		tb[r] = bench_now_ms() - t0;
 		found = n;
 		free(v);
-		t0 = now_ms();
+		t0 = bench_now_ms();
 		if (pw_stats_averages(st, 300000, NULL, &g, &ng, &all) < 0)
 			return 1;
-		ta[r] = now_ms() - t0;
+		ta[r] = bench_now_ms() - t0;
 		pw_avg_groups_free(g, ng);
-		t0 = now_ms();
+		t0 = bench_now_ms();
 		if (one_stats(st, 1000 + procs / 2, 300000) == 0)
 			return 1;
-		ts[r] = now_ms() - t0;
+		ts[r] = bench_now_ms() - t0;
 	}
 	report("bottlenecks, 5m window (300 samples each)", tb, rounds);
 	report("averages, 5m window", ta, rounds);

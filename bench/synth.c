@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <procwatch/ring.h>
 #include <procwatch/store.h>
@@ -65,4 +66,27 @@ bench_fill(int procs, int samples)
 		pw__store_unlock(st);
 	}
 	return st;
+}
+
+double
+bench_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static int
+cmp_d(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+void
+bench_sort(double *t, int n)
+{
+	qsort(t, (size_t)n, sizeof(*t), cmp_d);
 }

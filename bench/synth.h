@@ -13,4 +13,8 @@ struct pw_store;
  */
 struct pw_store	*bench_fill(int procs, int samples);
 
+/* CLOCK_MONOTONIC in ms; sort n timings ascending (median t[n / 2]). */
+double		 bench_now_ms(void);
+void		 bench_sort(double *t, int n);
+
 #endif

@@ -118,8 +118,8 @@ pw_event_parse(const void *buf, size_t len, struct pw_event *ev)
 	}
 }
 
-static const char *
-sig_name(int sig, char *buf, size_t len)
+const char *
+pw_signal_name(int sig, char *buf, size_t len)
 {
 	const char *s = sigabbrev_np(sig);
 
@@ -139,10 +139,10 @@ pw_event_exit_describe(const struct pw_event *ev, char *buf, size_t len)
 		snprintf(buf, len, "exited with code %d", ev->exit_code);
 	else if (ev->core_dumped)
 		snprintf(buf, len, "killed by %s (core dumped)",
-		    sig_name(ev->signal, sn, sizeof(sn)));
+		    pw_signal_name(ev->signal, sn, sizeof(sn)));
 	else
 		snprintf(buf, len, "exited with %s",
-		    sig_name(ev->signal, sn, sizeof(sn)));
+		    pw_signal_name(ev->signal, sn, sizeof(sn)));
 	return buf;
 }
 

@@ -73,6 +73,8 @@ struct pw_event {
 };
 
 const char	*pw_event_type_name(enum pw_event_type);
+/* "SIGKILL", or "signal 77" for one without a name; in buf.  Pure. */
+const char	*pw_signal_name(int sig, char *buf, size_t len);
 
 /*
  * How an exit event ended, in words: "exited with code 3", "exited with
