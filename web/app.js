@@ -1229,6 +1229,51 @@
 		});
 	}
 
+	/*
+	 * Targets as wholes (/api/v1/targets): up or down, processes, CPU and
+	 * memory.  A click filters the table to the target's processes.
+	 */
+	function targetItem(t) {
+		var up = t.up === true;
+		var it = el('div', 'item target ' + (up ? 'sev-ok' : 'sev-critical'));
+		var head = el('div', 'head');
+		head.appendChild(el('span', 'badge', up ? 'up' : 'down'));
+		head.appendChild(el('span', 'title', String(t.name || '')));
+		head.appendChild(el('span', 'when', (isNum(t.processes) ?
+		    t.processes : '–') + ' proc'));
+		it.appendChild(head);
+		it.appendChild(el('p', null, 'CPU ' + fmtNum(t.cpu_percent) +
+		    ' % · RSS ' + fmtBytes(t.rss_bytes) + ' · threads ' +
+		    (isNum(t.threads) ? t.threads : '–') + ' · fds ' +
+		    (isNum(t.open_fds) ? t.open_fds : '–')));
+		it.title = 'Show only the processes of ' + t.name;
+		it.addEventListener('click', function () {
+			$('filter').value = String(t.name || '');
+			st.filter = $('filter').value.toLowerCase();
+			renderTable();
+		});
+		return it;
+	}
+
+	function loadTargets() {
+		return optJSON('targets', '/api/v1/targets').then(function (r) {
+			var node = $('targets'), list;
+			clear(node);
+			if (!r.ok || !r.data || !Array.isArray(r.data.targets)) {
+				$('target-count').textContent = '';
+				notAvailable(node);
+				return;
+			}
+			list = r.data.targets;
+			$('target-count').textContent = '(' + list.filter(
+			    function (t) { return t.up === true; }).length +
+			    ' of ' + list.length + ' up)';
+			list.slice(0, 50).forEach(function (t) {
+				node.appendChild(targetItem(t));
+			});
+		});
+	}
+
 	function loadBottlenecks() {
 		return optJSON('bottlenecks',
 		    '/api/v1/bottlenecks?window=1m&limit=10')
@@ -1378,6 +1423,7 @@
 			return loadDetail();
 		}));
 		work.push(loadAlerts());
+		work.push(loadTargets());
 		if (now - st.lastBottlenecks >= BOTTLENECKS_EVERY_MS) {
 			st.lastBottlenecks = now;
 			work.push(loadBottlenecks());

@@ -214,6 +214,20 @@ async function full(page, errors, dialogs, ignored) {
 	} else
 		console.log('SKIP alerts panel: the daemon has no alert rules ' +
 		    'engine wired to /api/v1/alerts');
+	// Targets as wholes; a click filters the table to one of them.
+	await waitTrue(page, 'the targets panel lists every target, up',
+	    () => document.querySelectorAll('#targets .item.target').length === 4
+	    && document.getElementById('target-count').textContent ===
+	    '(4 of 4 up)');
+	await page.evaluate(() => [...document.querySelectorAll(
+	    '#targets .item.target')].find((it) => it.querySelector('.title')
+	    .textContent === 'spin').click());
+	await waitTrue(page, 'clicking a target shows only its processes',
+	    (p) => document.getElementById('filter').value === 'spin' &&
+	    [...document.querySelectorAll('#proc-body tr')].every((tr) =>
+	    tr.dataset.pid === String(p)), spin);
+	await page.fill('#filter', '');
+	await page.dispatchEvent('#filter', 'input');
 	await waitTrue(page, 'the health panel shows the interval and cycles',
 	    () => /interval/.test(document.getElementById('health').textContent)
 	    && /cycles/.test(document.getElementById('health').textContent));
