@@ -632,6 +632,10 @@ render_daemon(struct api_buf *b, const struct pw_monitor_stats *st)
 	put_single(b, "procwatch_samples_unchanged_total", "counter",
 	    "Process samples of idle processes, taken from schedstat and "
 	    "statm alone.", num_u64(st->samples_unchanged));
+	put_single(b, "procwatch_proc_listings_total", "counter",
+	    "Sampling cycles that listed /proc to find new processes (the "
+	    "others took them from the fork/exec events).",
+	    num_u64(st->listings));
 	put_single(b, "procwatch_proc_descriptors_kept", "gauge",
 	    "/proc descriptors the sampler holds open across cycles.",
 	    num_u64(st->fds_kept));

@@ -231,6 +231,13 @@ daemon_api_start(struct daemon *d, const struct config *cfg, char *err,
 	return api_start(&ao, d->mon, err, errlen);
 }
 
+/* The monitor's discovery feed (pw_monitor_set_discovery()). */
+static int
+daemon_discover(void *arg, pid_t **pids, size_t *n, bool *complete)
+{
+	return pw_events_take_pids(arg, pids, n, complete);
+}
+
 /* sampler_realtime was asked for and refused: say what is missing. */
 static void
 warn_realtime(struct pw_monitor *mon)
@@ -579,15 +586,6 @@ main(int argc, char **argv)
 		log_warnx("%s", err);
 		goto out;
 	}
-	if ((rc = pw_monitor_start(d.mon)) < 0) {
-		log_warnx("cannot start the sampler: %s", strerror(-rc));
-		goto out;
-	}
-	warn_realtime(d.mon);
-	if ((d.profiler = pw_profiler_new(d.cfg->mon.proc_root, &rc)) == NULL) {
-		log_warnx("cannot start the profiler: %s", strerror(-rc));
-		goto out;
-	}
 	if ((d.events = pw_events_new(pw_monitor_store(d.mon),
 	    d.cfg->mon.proc_root, 0)) == NULL) {
 		log_warnx("cannot start the events feed: out of memory");
@@ -599,8 +597,19 @@ main(int argc, char **argv)
 		/* Alerts of exited processes say how they ended. */
 		pw_alerts_set_exit_lookup(d.alerts, daemon_exit_reason,
 		    d.events);
+		/* New pids from fork/exec: /proc is listed only to reconcile. */
+		pw_monitor_set_discovery(d.mon, daemon_discover, d.events);
 		if (!pw_events_cpu_available(d.events, err, sizeof(err)))
 			log_info("exits carry no CPU time: %s", err);
+	}
+	if ((rc = pw_monitor_start(d.mon)) < 0) {
+		log_warnx("cannot start the sampler: %s", strerror(-rc));
+		goto out;
+	}
+	warn_realtime(d.mon);
+	if ((d.profiler = pw_profiler_new(d.cfg->mon.proc_root, &rc)) == NULL) {
+		log_warnx("cannot start the profiler: %s", strerror(-rc));
+		goto out;
 	}
 	if ((d.api = daemon_api_start(&d, d.cfg, err, sizeof(err))) == NULL) {
 		log_warnx("cannot listen on %s:%u: %s", d.cfg->listen_host,

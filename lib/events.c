@@ -487,7 +487,87 @@ struct pw_events {
 	struct pw_ev_counter	*ctr;
 	size_t			 nctr;
 	uint64_t		 dropped;
+	/* discovery: pids that forked or exec'd since the last take */
+	bool			 disc_ok;	/* our pids are the kernel's */
+	bool			 disc_taken;	/* a take started the record */
+	bool			 disc_lost;	/* since the last take */
+	pid_t			*disc;
+	size_t			 ndisc, capdisc;
 };
+
+#define DISC_MAX	65536	/* pids between two takes; past it: lost */
+
+/* A pid forked or exec'd: the sampler's next take hands it over. */
+static void
+disc_note(struct pw_events *e, pid_t pid)
+{
+	pid_t *np;
+	size_t ncap;
+
+	pthread_mutex_lock(&e->mu);
+	if (e->disc_taken && !e->disc_lost) {
+		if (e->ndisc == e->capdisc) {
+			ncap = e->capdisc ? e->capdisc * 2 : 256;
+			if (ncap > DISC_MAX || (np = realloc(e->disc,
+			    ncap * sizeof(*np))) == NULL) {
+				e->disc_lost = true;	/* a listing catches up */
+				pthread_mutex_unlock(&e->mu);
+				return;
+			}
+			e->disc = np;
+			e->capdisc = ncap;
+		}
+		e->disc[e->ndisc++] = pid;
+	}
+	pthread_mutex_unlock(&e->mu);
+}
+
+/*
+ * Are the connector's pids the ones under proc_root?  Only in the initial
+ * pid namespace (/proc/self/status NSpid has one pid) and on /proc itself.
+ */
+static bool
+pids_are_ours(const char *proc_root)
+{
+	char line[256];
+	bool ours = false;
+	FILE *f;
+
+	if (strcmp(proc_root, "/proc") != 0 ||
+	    (f = fopen("/proc/self/status", "re")) == NULL)
+		return false;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		char *tok, *save = NULL;
+		int count = 0;
+
+		if (strncmp(line, "NSpid:", 6) != 0)
+			continue;
+		for (tok = strtok_r(line + 6, " \t\n", &save); tok != NULL;
+		    tok = strtok_r(NULL, " \t\n", &save))
+			count++;
+		ours = count == 1;	/* "NSpid: 42 1": a nested namespace */
+		break;
+	}
+	fclose(f);
+	return ours;
+}
+
+int
+pw_events_take_pids(struct pw_events *e, pid_t **out, size_t *n,
+    bool *complete)
+{
+	pthread_mutex_lock(&e->mu);
+	*complete = e->available && e->disc_ok && e->disc_taken &&
+	    !e->disc_lost;
+	*out = e->disc;
+	*n = e->ndisc;
+	e->disc = NULL;
+	e->ndisc = e->capdisc = 0;
+	e->disc_lost = false;
+	e->disc_taken = e->available && e->disc_ok;
+	pthread_mutex_unlock(&e->mu);
+	return 0;
+}
 
 static int64_t
 wall_ms(void)
@@ -822,6 +902,7 @@ events_main(void *arg)
 			if (errno == ENOBUFS) {
 				pthread_mutex_lock(&e->mu);
 				e->dropped++;
+				e->disc_lost = true;
 				pthread_mutex_unlock(&e->mu);
 			}
 			continue;
@@ -829,8 +910,11 @@ events_main(void *arg)
 		left = (size_t)n;
 		for (nh = (struct nlmsghdr *)(void *)buf; NLMSG_OK(nh, left);
 		    nh = NLMSG_NEXT(nh, left))
-			if (pw_event_parse(nh, nh->nlmsg_len, &ev) == 1)
+			if (pw_event_parse(nh, nh->nlmsg_len, &ev) == 1) {
+				if (ev.type != PW_EV_EXIT)
+					disc_note(e, ev.pid);
 				handle(e, &ev);
+			}
 	}
 	free(buf);
 	return NULL;
@@ -1119,6 +1203,7 @@ out_mem:
 	free(e->live);
 	free(e->ctr);
 	free(e->ring);
+	free(e->disc);
 	pthread_mutex_destroy(&e->mu);
 out_root:
 	free(e->proc_root);
@@ -1168,6 +1253,7 @@ pw_events_new(struct pw_store *store, const char *proc_root, size_t history)
 	}
 	e->started = true;
 	e->available = true;
+	e->disc_ok = pids_are_ours(e->proc_root);
 	if (e->ts_fd >= 0) {
 		e->ts_available = true;
 		e->ts_reason[0] = '\0';

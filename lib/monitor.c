@@ -73,6 +73,10 @@ struct pw_monitor {
 
 	pw_cycle_fn		*hook;
 	void			*hook_arg;
+	pw_discover_fn		*discover;
+	void			*discover_arg;
+	int64_t			 listed_ms;	/* (S) last listing of /proc */
+	uint64_t		 listings;	/* (S) */
 
 	struct pw_custom	*custom;	/* borrowed; may be NULL */
 	struct msource		*srcs;
@@ -293,6 +297,14 @@ pw_monitor_set_cycle_hook(struct pw_monitor *m, pw_cycle_fn *fn, void *arg)
 }
 
 void
+pw_monitor_set_discovery(struct pw_monitor *m, pw_discover_fn *fn, void *arg)
+{
+	m->discover = fn;
+	m->discover_arg = arg;
+	m->listed_ms = 0;		/* list at the next cycle */
+}
+
+void
 pw_monitor_set_custom(struct pw_monitor *m, struct pw_custom *c)
 {
 	m->custom = c;
@@ -440,7 +452,7 @@ proc_gone(struct known *k)
  * gone, add the new ones (unmatched, due for a describe at once).
  */
 static int
-merge_pids(struct pw_monitor *m, const pid_t *pids, size_t n)
+merge_pids(struct pw_monitor *m, const pid_t *pids, size_t n, bool listing)
 {
 	struct known *old = m->known, *nk;
 	size_t i = 0, j = 0, k = 0, cap = m->nknown + n;
@@ -457,7 +469,11 @@ merge_pids(struct pw_monitor *m, const pid_t *pids, size_t n)
 			nk[k].recheck_ms = INT64_MIN;
 			k++;
 		} else {
-			nk[k++] = old[i++];
+			nk[k] = old[i++];
+			/* Listed again though it looked gone: look once more. */
+			if (listing && nk[k].recheck_ms == INT64_MAX)
+				nk[k].recheck_ms = INT64_MIN;
+			k++;
 			j++;
 		}
 	}
@@ -466,6 +482,91 @@ merge_pids(struct pw_monitor *m, const pid_t *pids, size_t n)
 	m->nknown = k;
 	m->capknown = cap ? cap : 1;
 	return 0;
+}
+
+static int
+cmp_pid(const void *a, const void *b)
+{
+	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The known pids and news[0..n-1] (sorted here), as one sorted set. */
+static int
+known_plus(struct pw_monitor *m, pid_t *news, size_t n, pid_t **out,
+    size_t *nout)
+{
+	size_t i = 0, j = 0, k = 0;
+	pid_t *v;
+
+	qsort(news, n, sizeof(*news), cmp_pid);
+	if ((v = malloc((m->nknown + n + 1) * sizeof(*v))) == NULL)
+		return -ENOMEM;
+	while (i < m->nknown || j < n) {
+		pid_t p;
+
+		if (j == n || (i < m->nknown && m->known[i].pid <= news[j]))
+			p = m->known[i++].pid;
+		else
+			p = news[j++];
+		if (k == 0 || v[k - 1] != p)
+			v[k++] = p;
+	}
+	*out = v;
+	*nout = k;
+	return 0;
+}
+
+/*
+ * This cycle's pids: from the discovery feed and the known table while
+ * the feed is complete and the last listing is recent, else by listing
+ * /proc.  *news gets the feed's pids (for recheck_news()).
+ */
+static int
+find_pids(struct pw_monitor *m, int64_t now_ms, pid_t **pids, size_t *n,
+    pid_t **news, size_t *nnews, bool *listing)
+{
+	bool complete = false;
+	int rc;
+
+	*news = NULL;
+	*nnews = 0;
+	/* The take comes first: a pid forked after it is in the next. */
+	if (m->discover != NULL && m->discover(m->discover_arg, news, nnews,
+	    &complete) < 0) {
+		*news = NULL;
+		*nnews = 0;
+		complete = false;
+	}
+	*listing = !complete || m->listed_ms == 0 || now_ms < m->listed_ms ||
+	    now_ms - m->listed_ms >= PW_LISTING_EVERY_MS;
+	if (!*listing)
+		rc = known_plus(m, *news, *nnews, pids, n);
+	else if ((rc = pw_procfs_list_pids(m->fs, pids, n)) == 0) {
+		m->listed_ms = now_ms;
+		m->listings++;
+	}
+	if (rc < 0) {
+		free(*news);
+		*news = NULL;
+		*nnews = 0;
+	}
+	return rc;
+}
+
+/* Pids that exec'd (or were reused) and matched nothing: look again now. */
+static void
+recheck_news(struct pw_monitor *m, const pid_t *news, size_t n)
+{
+	struct known *k;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if ((k = known_find(m, news[i])) != NULL && k->proc == NULL) {
+			k->recheck_ms = INT64_MIN;
+			k->recheck_step_ms = 0;
+		}
 }
 
 static void
@@ -553,8 +654,12 @@ resolve(struct pw_monitor *m, int64_t now_ms, struct pw_proc ***fresh,
 	for (i = 0; i < ndue; i++) {
 		struct known *k = &m->known[idx[i]];
 
-		if (info[i].pid == 0)
-			continue;	/* gone before we looked */
+		if (info[i].pid == 0) {
+			/* Gone before we looked: not again until it is listed
+			 * or forked anew (a reused pid). */
+			k->recheck_ms = INT64_MAX;
+			continue;
+		}
 		k->ppid = info[i].ppid;
 		k->start_ticks = info[i].start_ticks;
 		k->target = direct_match(m, &info[i]);
@@ -755,13 +860,19 @@ pw_monitor_cycle(struct pw_monitor *m, int64_t now_ms)
 	struct pw_proc **fresh = NULL;
 	size_t npids = 0, nfresh = 0, i;
 	uint64_t errors = 0, vanished = 0, mem_total = 0, pushed;
-	pid_t *pids = NULL;
+	pid_t *pids = NULL, *news = NULL;
+	size_t nnews = 0;
+	bool listing;
 	int rc;
 
-	if ((rc = pw_procfs_list_pids(m->fs, &pids, &npids)) < 0)
+	if ((rc = find_pids(m, now_ms, &pids, &npids, &news, &nnews,
+	    &listing)) < 0)
 		return rc;
-	rc = merge_pids(m, pids, npids);
+	rc = merge_pids(m, pids, npids, listing);
 	free(pids);
+	if (rc == 0)
+		recheck_news(m, news, nnews);
+	free(news);
 	if (rc < 0)
 		return rc;
 	read_pidfiles(m);
@@ -790,6 +901,7 @@ pw_monitor_cycle(struct pw_monitor *m, int64_t now_ms)
 	m->st.sample_errors += errors;
 	m->st.vanished += vanished;
 	m->st.samples_unchanged = m->idle_skips;
+	m->st.listings = m->listings;
 	m->st.fds_kept = m->fds_kept;
 	m->st.fds_budget = m->fds_budget == SIZE_MAX ? 0 : m->fds_budget;
 	pthread_mutex_unlock(&m->mtx);

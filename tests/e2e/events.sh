@@ -101,6 +101,18 @@ else
 	echo "# SKIP: taskstats unavailable: $(jq -r .cpu_seconds_reason "$WORK/ev1.json")"
 fi
 kill "$LOOP" 2>/dev/null
+
+# --- discovery from fork/exec events: /proc listed only to reconcile ------
+cp "$(command -v sleep)" "$WORK/pwdiscnap"
+spawn NAP bash -c "exec -a pw-churn-loop-$$-nap $WORK/pwdiscnap 60"
+nap_seen() { get "$(url "/api/v1/processes/$NAP")" | jq -e '.alive and .target == "churner"' >/dev/null; }
+check "a new process is found from its fork and exec" wait_for nap 25 nap_seen
+curl -s "$(url /metrics)" >"$WORK/metrics.txt"
+cycles=$(awk '$1 == "procwatch_sampling_cycles_total" { print $2 }' "$WORK/metrics.txt")
+lists=$(awk '$1 == "procwatch_proc_listings_total" { print $2 }' "$WORK/metrics.txt")
+echo "# $lists listing(s) of /proc in $cycles cycles"
+few_listings() { [ "$lists" -gt 0 ] && [ $((lists * 4)) -lt "$cycles" ]; }
+check "most cycles do not list /proc" few_listings
 check "SIGTERM exits 0" stop_daemon
 
 # --- exit reasons in alerts, process_down, to a real webhook --------------

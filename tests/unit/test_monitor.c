@@ -785,6 +785,92 @@ test_monitor_expiry_drops_custom_series(void **state)
 	pw_custom_free(c);
 }
 
+/* A discovery feed the test scripts: pids to hand over, complete or not. */
+struct feed {
+	pid_t	pids[4];
+	size_t	n;
+	bool	complete;
+	int	calls;
+};
+
+static int
+feed_take(void *arg, pid_t **pids, size_t *n, bool *complete)
+{
+	struct feed *f = arg;
+
+	f->calls++;
+	*pids = NULL;
+	if (f->n > 0) {
+		*pids = malloc(f->n * sizeof(**pids));
+		assert_non_null(*pids);
+		memcpy(*pids, f->pids, f->n * sizeof(**pids));
+	}
+	*n = f->n;
+	*complete = f->complete;
+	f->n = 0;
+	return 0;
+}
+
+static uint64_t
+listings(struct pw_monitor *m)
+{
+	struct pw_monitor_stats st;
+
+	pw_monitor_get_stats(m, &st);
+	return st.listings;
+}
+
+static void
+test_monitor_discovery_feed_spares_listings(void **state)
+{
+	struct fake *fk = *state;
+	struct fproc a = std_proc(100, "alpha"), b = std_proc(200, "beta");
+	struct fproc c = std_proc(300, "gamma");
+	struct feed f = { { 0 }, 0, true, 0 };
+	struct pw_monitor *m;
+	int64_t t = T0;
+
+	fake_proc(fk, &a);
+	m = mk_monitor(fk, NULL, 0, true);
+	pw_monitor_set_discovery(m, feed_take, &f);
+	pw_monitor_cycle(m, t);			/* the first cycle lists */
+	assert_int_equal(listings(m), 1);
+	assert_int_equal(count_alive(m), 1);
+
+	/* beta appears but the feed does not say so: not listed, not seen. */
+	fake_proc(fk, &b);
+	pw_monitor_cycle(m, t += 1000);
+	assert_int_equal(listings(m), 1);
+	assert_int_equal(count_alive(m), 1);
+	/* The feed hands it over: found without a listing. */
+	f.pids[0] = 200;
+	f.n = 1;
+	pw_monitor_cycle(m, t += 1000);
+	assert_int_equal(listings(m), 1);
+	assert_int_equal(count_alive(m), 2);
+	/* An exit is seen by the sampler's own read. */
+	fake_kill(fk, 100);
+	pw_monitor_cycle(m, t += 1000);
+	assert_int_equal(count_alive(m), 1);
+
+	/* gamma never reported: the periodic listing reconciles. */
+	fake_proc(fk, &c);
+	while (t - T0 < PW_LISTING_EVERY_MS - 1000)
+		pw_monitor_cycle(m, t += 1000);
+	assert_int_equal(listings(m), 1);
+	assert_int_equal(count_alive(m), 1);
+	pw_monitor_cycle(m, t += 1000);
+	assert_int_equal(listings(m), 2);
+	assert_int_equal(count_alive(m), 2);
+
+	/* Events were lost: list at once. */
+	f.complete = false;
+	pw_monitor_cycle(m, t += 1000);
+	assert_int_equal(listings(m), 3);
+	assert_true(f.calls >= 10);
+	pw_monitor_free(m);
+}
+
 int
 main(void)
 {
@@ -817,6 +903,9 @@ main(void)
 		    test_monitor_realtime_sampler, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_monitor_expiry_drops_custom_series, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_monitor_discovery_feed_spares_listings, setup,
+		    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -200,6 +200,20 @@ int	pw_events_copy(struct pw_events *, size_t limit, struct pw_event **out,
 	    size_t *n, struct pw_ev_counter **ctr, size_t *nctr,
 	    uint64_t *dropped);
 
+/*
+ * For the sampler's discovery of new processes without listing /proc: the
+ * pids that forked or exec'd since the previous call (any order, maybe
+ * repeated) in a malloc'd *out of *n (free()), and whether that list is
+ * complete.  It is not on the first call (which starts the record), when
+ * events were lost meanwhile (the kernel's buffer overran, or more than
+ * 65536 pids), when the feed is not running, or when the connector's pids
+ * are not those of our /proc (a nested pid namespace, another proc_root):
+ * then the caller must list /proc.  Take before listing, so that no pid
+ * falls between a listing and the next take.  0.  Thread: any.
+ */
+int	pw_events_take_pids(struct pw_events *, pid_t **out, size_t *n,
+	    bool *complete);
+
 /* pw_churn_detect() over the history.  Thread: any. */
 int	pw_events_churn(struct pw_events *, int64_t window_ms,
 	    struct pw_churn **out, size_t *nout);

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <procwatch/custom.h>
 #include <procwatch/store.h>
@@ -53,6 +54,7 @@ struct pw_monitor_stats {
 	uint64_t	cycles;
 	uint64_t	samples;		/* process samples stored */
 	uint64_t	samples_unchanged;	/* of those, idle: 2 reads only */
+	uint64_t	listings;		/* cycles that listed /proc */
 	uint64_t	fds_kept;		/* /proc descriptors held open */
 	uint64_t	fds_budget;		/* the most it may hold */
 	uint64_t	sample_errors;		/* reads that failed, not ESRCH */
@@ -102,6 +104,21 @@ int	pw_monitor_cycle(struct pw_monitor *, int64_t now_ms);
  * Thread: main, never the sampler (not from the cycle hook).
  */
 int	pw_monitor_reload(struct pw_monitor *, const struct pw_monitor_config *);
+
+/*
+ * Where new pids come from between listings of /proc (the events feed's
+ * pw_events_take_pids()): fn hands over a malloc'd array of pids that
+ * forked or exec'd since its last call and says whether it is complete.
+ * While it is, the sampler lists /proc only every PW_LISTING_EVERY_MS, to
+ * reconcile; otherwise every cycle, as without one.  Exec'd pids that
+ * matched no target are looked at again at once.  NULL: list every cycle.
+ * Thread: main, while the sampler is stopped.
+ */
+#define PW_LISTING_EVERY_MS	10000
+typedef int pw_discover_fn(void *arg, pid_t **pids, size_t *n,
+    bool *complete);
+void	pw_monitor_set_discovery(struct pw_monitor *, pw_discover_fn *,
+	    void *arg);
 
 /* Start / stop the sampler thread.  Stop wakes it at once and joins it. */
 int	pw_monitor_start(struct pw_monitor *);
