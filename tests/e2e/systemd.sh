@@ -52,4 +52,22 @@ done
 check "unit does not hide processes (no ProtectProc=/ProcSubset=)" \
     sh -c "! grep -Eq '^(ProtectProc|ProcSubset)=' \"$UNIT\""
 
+# The events drop-in (systemd/events.conf) only adds to list settings, so
+# the unit with its [Service] lines appended is what systemd would run.
+mkdir -p "$WORK/with-events"
+{ cat "$UNIT"; sed -n '/^\[Service\]/,$p' "$PW_SRCDIR/systemd/events.conf"; } \
+    >"$WORK/with-events/procwatchd.service"
+"$SYSTEMD_ANALYZE" verify --man=no "$WORK/with-events/procwatchd.service" \
+    >"$WORK/verify2.out" 2>&1
+check "with the events drop-in: verify is clean" [ ! -s "$WORK/verify2.out" ]
+"$SYSTEMD_ANALYZE" security --offline=true --no-pager \
+    "$WORK/with-events/procwatchd.service" >"$WORK/security2.out" 2>&1
+exp2=$(sed -n 's/.*Overall exposure level for procwatchd\.service: \([0-9.]*\).*/\1/p' \
+    "$WORK/security2.out")
+echo "# exposure with the events drop-in: ${exp2:-none}"
+check "with the events drop-in: CAP_NET_ADMIN and AF_NETLINK allowed" sh -c \
+    "grep -q 'CapabilityBoundingSet=~CAP_NET_ADMIN' '$WORK/security2.out' && grep -q 'RestrictAddressFamilies=~AF_NETLINK' '$WORK/security2.out' && ! grep -q '✓ CapabilityBoundingSet=~CAP_NET_ADMIN' '$WORK/security2.out'"
+check "with the events drop-in: exposure $exp2 <= 2.5" awk -v e="${exp2:-99}" \
+    'BEGIN { exit !(e + 0 <= 2.5) }'
+
 finish
