@@ -1203,7 +1203,6 @@ out_mem:
 	free(e->live);
 	free(e->ctr);
 	free(e->ring);
-	free(e->disc);
 	pthread_mutex_destroy(&e->mu);
 out_root:
 	free(e->proc_root);
@@ -1281,6 +1280,7 @@ pw_events_free(struct pw_events *e)
 	free(e->live);
 	free(e->ctr);
 	free(e->ring);
+	free(e->disc);
 	pthread_mutex_destroy(&e->mu);
 	free(e->proc_root);
 	free(e);

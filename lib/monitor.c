@@ -500,7 +500,8 @@ known_plus(struct pw_monitor *m, pid_t *news, size_t n, pid_t **out,
 	size_t i = 0, j = 0, k = 0;
 	pid_t *v;
 
-	qsort(news, n, sizeof(*news), cmp_pid);
+	if (n > 1)
+		qsort(news, n, sizeof(*news), cmp_pid);
 	if ((v = malloc((m->nknown + n + 1) * sizeof(*v))) == NULL)
 		return -ENOMEM;
 	while (i < m->nknown || j < n) {
