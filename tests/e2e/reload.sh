@@ -52,12 +52,22 @@ check "POST reload says what it loaded" jq -e '.status == "reloaded" and (.messa
 check "GET reload is 405" sh -c "[ \"\$(curl -s -o /dev/null -w '%{http_code}' $(url /api/v1/reload))\" = 405 ]"
 
 # Move the listen address: the new port serves, the old one stops.
+# A random port may be taken (other tests run alongside): the refused
+# reload says so, and another port is tried.
 OLD=$PORT
-NEW=$(( (RANDOM % 20000) + 30000 ))
-write_cfg "127.0.0.1:$NEW" "[{\"name\": \"moved\", \"cmdline\": \"reload-a-$$\$\"}]"
-kill -HUP "$DAEMON_PID"
-PORT=$NEW
 new_up() { get "$(url /healthz)" | jq -e '.status == "ok"' >/dev/null; }
+refused_port() { grep -q "cannot listen on 127.0.0.1:$NEW" "$WORK/daemon.log"; }
+up_or_refused() { new_up || refused_port; }
+for try in 1 2 3 4 5; do
+	NEW=$(( (RANDOM % 20000) + 10000 ))
+	write_cfg "127.0.0.1:$NEW" "[{\"name\": \"moved\", \"cmdline\": \"reload-a-$$\$\"}]"
+	kill -HUP "$DAEMON_PID"
+	PORT=$NEW
+	wait_for newport 50 up_or_refused
+	refused_port || break
+	echo "# port $NEW was taken, trying another"
+	PORT=$OLD
+done
 check "new listen address serves" wait_for newport 50 new_up
 old_down() { ! curl -s -o /dev/null "http://127.0.0.1:$OLD/healthz"; }
 check "old listen address stops" wait_for oldport 50 old_down
