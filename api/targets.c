@@ -104,26 +104,40 @@ add_group(cJSON *o, const struct pw_group *g)
 
 /* --- requests ------------------------------------------------------------ */
 
+/*
+ * The groups now, from a snapshot taken and released here, with the
+ * snapshot's time and MemTotal (either may be NULL).  0 or -ENOMEM.
+ */
+static int
+groups_now(struct pw_monitor *mon, struct pw_group **groups, size_t *n,
+    int64_t *taken_ms, uint64_t *mem_total)
+{
+	struct pw_snapshot *snap;
+	int rc;
+
+	if ((rc = pw_store_snapshot(pw_monitor_store(mon), true, &snap)) < 0)
+		return rc;
+	rc = groups_of(mon, snap, groups, n);
+	if (taken_ms != NULL)
+		*taken_ms = snap->taken_ms;
+	if (mem_total != NULL)
+		*mem_total = snap->mem_total;
+	pw_snapshot_free(snap);
+	return rc;
+}
+
 unsigned
 api_targets_list(struct pw_monitor *mon, cJSON **out, char *err,
     size_t errlen)
 {
-	struct pw_snapshot *snap;
 	struct pw_group *groups = NULL;
 	cJSON *o = NULL, *arr, *g;
 	int64_t taken_ms;
 	uint64_t mem_total;
 	size_t n = 0, i;
-	int rc;
 
 	*out = NULL;
-	if ((rc = pw_store_snapshot(pw_monitor_store(mon), true, &snap)) < 0)
-		return api_oom(err, errlen);
-	rc = groups_of(mon, snap, &groups, &n);
-	taken_ms = snap->taken_ms;
-	mem_total = snap->mem_total;
-	pw_snapshot_free(snap);
-	if (rc < 0)
+	if (groups_now(mon, &groups, &n, &taken_ms, &mem_total) < 0)
 		return api_oom(err, errlen);
 
 	if ((o = cJSON_CreateObject()) == NULL ||
@@ -175,12 +189,10 @@ api_targets_get(struct pw_monitor *mon, const char *name, size_t name_len,
 {
 	char want[API_TARGET_NAME_MAX + 1];
 	const struct pw_group *g;
-	struct pw_snapshot *snap;
 	struct pw_group *groups = NULL;
 	cJSON *o = NULL, *pids;
 	int64_t taken_ms;
 	size_t n = 0, i;
-	int rc;
 
 	*out = NULL;
 	if (name == NULL || !name_ok(name, name_len))
@@ -189,12 +201,7 @@ api_targets_get(struct pw_monitor *mon, const char *name, size_t name_len,
 	memcpy(want, name, name_len);
 	want[name_len] = '\0';
 
-	if ((rc = pw_store_snapshot(pw_monitor_store(mon), true, &snap)) < 0)
-		return api_oom(err, errlen);
-	rc = groups_of(mon, snap, &groups, &n);
-	taken_ms = snap->taken_ms;
-	pw_snapshot_free(snap);
-	if (rc < 0)
+	if (groups_now(mon, &groups, &n, &taken_ms, NULL) < 0)
 		return api_oom(err, errlen);
 	if ((g = pw_group_find(groups, n, want)) == NULL) {
 		pw_groups_free(groups, n);
