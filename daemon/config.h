@@ -35,6 +35,13 @@ enum config_recv_format {
 	RECV_EXEC,			/* a command, alert JSON on stdin */
 };
 
+/* Which per-process series /metrics carries ("process_metrics"). */
+enum config_procmetrics {
+	PROCMETRICS_ALL = 0,		/* every monitored process (default) */
+	PROCMETRICS_NONE,		/* groups only */
+	PROCMETRICS_TOP,		/* the top N by CPU and the top N by RSS */
+};
+
 /* One notification receiver ("receivers": [...]); all strings owned. */
 struct config_receiver {
 	char			*name;
@@ -85,6 +92,8 @@ struct config {
 	char		*proc_root;	/* owned; NULL: "/proc" */
 	/* mon.targets points at targets, mon.proc_root at proc_root. */
 	struct pw_monitor_config mon;
+	enum config_procmetrics process_metrics;
+	unsigned	 process_metrics_top;	/* N of {"top": N}, 1..10000 */
 	struct pw_rule	*rules;		/* owned; built-ins unless "rules" */
 	size_t		 nrules;
 	bool		 rules_set;

@@ -225,8 +225,8 @@ pw_procfs_parse_stat(const char *buf, size_t len, struct pw_procstat *out)
 				return -EINVAL;
 			ps.state = pw_state_from_char(*tok);
 			continue;
-		case 4: case 10: case 12: case 14: case 15: case 20:
-		case 22: case 23: case 24:
+		case 4: case 10: case 12: case 14: case 15: case 16:
+		case 17: case 20: case 22: case 23: case 24:
 			break;
 		default:
 			continue;	/* unused; some may be negative */
@@ -250,6 +250,12 @@ pw_procfs_parse_stat(const char *buf, size_t len, struct pw_procstat *out)
 			break;
 		case 15:
 			ps.stime = v;
+			break;
+		case 16:
+			ps.cutime = v;
+			break;
+		case 17:
+			ps.cstime = v;
 			break;
 		case 20:
 			if (v > UINT32_MAX)
@@ -941,6 +947,8 @@ pw_procfs_sample_since(const struct pw_procfs *fs, struct pw_prochandle *h,
 
 	s.utime_ticks = ps.utime;
 	s.stime_ticks = ps.stime;
+	s.cutime_ticks = ps.cutime;
+	s.cstime_ticks = ps.cstime;
 	/* VmRSS is exact; stat's rss is in pages and lags per-CPU counters. */
 	if (pst.has_vm)
 		s.rss_bytes = mul_sat(pst.vmrss_kb, 1024);

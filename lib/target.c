@@ -227,12 +227,41 @@ pw_target_init(struct pw_target *t, const char *name, enum pw_selector sel,
 		goto out_nomem;
 	if (slot != NULL && (*slot = strdup(arg)) == NULL)
 		goto out_nomem;
+	n.min_processes = 1;
+	n.max_processes = 0;
 	*t = n;
 	return 0;
 out_nomem:
 	pw_target_fini(&n);
 	seterr(err, errlen, "out of memory");
 	return -ENOMEM;
+}
+
+char *
+pw_target_describe(const struct pw_target *t, char *buf, size_t len)
+{
+	const char *arg = NULL;
+	char num[16];
+
+	switch (t->sel) {
+	case PW_SEL_PID:
+		snprintf(num, sizeof(num), "%ld", (long)t->pid);
+		arg = num;
+		break;
+	case PW_SEL_PIDFILE:	arg = t->pidfile;	break;
+	case PW_SEL_NAME:	arg = t->comm;		break;
+	case PW_SEL_CMDLINE:	arg = t->pattern;	break;
+	case PW_SEL_USER:	arg = t->user;		break;
+	case PW_SEL_CGROUP:	arg = t->cgroup;	break;
+	case PW_SEL_UNIT:	arg = t->unit;		break;
+	default:
+		break;
+	}
+	if (len > 0)
+		snprintf(buf, len, "%s%s%s%s", pw_selector_name(t->sel),
+		    arg != NULL ? " " : "", arg != NULL ? arg : "",
+		    t->children ? " +children" : "");
+	return buf;
 }
 
 void

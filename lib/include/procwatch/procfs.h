@@ -32,6 +32,8 @@ struct pw_procstat {
 	uint64_t	majflt;		/* (12) */
 	uint64_t	utime;		/* (14) ticks */
 	uint64_t	stime;		/* (15) ticks */
+	uint64_t	cutime;		/* (16) ticks of reaped children */
+	uint64_t	cstime;		/* (17) */
 	uint32_t	threads;	/* (20) */
 	uint64_t	starttime;	/* (22) ticks after boot */
 	uint64_t	vsize;		/* (23) bytes */

@@ -39,6 +39,13 @@ struct pw_sample {
 	int64_t		ts_ms;		/* wall clock, ms since the epoch */
 	uint64_t	utime_ticks;	/* user CPU, clock ticks */
 	uint64_t	stime_ticks;	/* system CPU, clock ticks */
+	/*
+	 * CPU of the children it has reaped (wait(2)), user and system:
+	 * group accounting only (procwatch/groupacc.h); not kept in the
+	 * ring, so decoded samples have 0.
+	 */
+	uint64_t	cutime_ticks;
+	uint64_t	cstime_ticks;
 	double		cpu_user_pct;	/* % of one core since the previous sample */
 	double		cpu_system_pct;
 	uint64_t	rss_bytes;

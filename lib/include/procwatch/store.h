@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include <procwatch/groupacc.h>
 #include <procwatch/sample.h>
 
 struct pw_store;
@@ -42,11 +43,29 @@ struct pw_proc_view {
 	struct pw_sample latest;
 };
 
+/*
+ * One group (a configured target, or "all" when none is) as copied out:
+ * its newest aggregate sample (procwatch/groupacc.h).
+ */
+struct pw_group_view {
+	const char		*name;		/* into the snapshot */
+	const char		*selector;	/* into the snapshot, e.g.
+						 * "unit demo.service" */
+	size_t			 min_processes;	/* 0: no minimum */
+	size_t			 max_processes;	/* 0: no maximum */
+	size_t			 nsamples;	/* in its ring */
+	size_t			 capacity;
+	bool			 has_sample;
+	struct pw_group_sample	 latest;
+};
+
 struct pw_snapshot {
 	int64_t			 taken_ms;	/* time of the last commit */
 	uint64_t		 mem_total;	/* bytes, for memory % */
 	size_t			 n;
 	struct pw_proc_view	*procs;		/* ordered by pid, then id */
+	size_t			 ngroups;
+	struct pw_group_view	*groups;	/* in config order */
 };
 
 /*
@@ -80,6 +99,19 @@ void	pw_snapshot_free(struct pw_snapshot *);
  */
 int	pw_store_samples(struct pw_store *, pid_t, int64_t since_ms,
 	    size_t limit, struct pw_sample **out, size_t *n, size_t *cap);
+
+/*
+ * Copy the aggregate samples of group `name` newer than `since_ms`
+ * (INT64_MIN for all), at most `limit` (the newest ones), oldest first,
+ * like pw_store_samples().  Returns 0, -ENOENT (no such group) or -ENOMEM.
+ */
+int	pw_store_group_samples(struct pw_store *, const char *name,
+	    int64_t since_ms, size_t limit, struct pw_group_sample **out,
+	    size_t *n, size_t *cap);
+
+/* The group view in snap->groups called `name`, or NULL. */
+const struct pw_group_view *pw_snapshot_group(const struct pw_snapshot *,
+	    const char *name);
 
 /*
  * Called by pw_store_each() for each process: `view` (whose strings point

@@ -45,6 +45,13 @@ struct pw_target {
 	char		*user;		/* owned, PW_SEL_USER: as configured */
 	char		*cgroup;	/* owned, PW_SEL_CGROUP: no trailing '/' */
 	char		*unit;		/* owned, PW_SEL_UNIT: with its suffix */
+	/*
+	 * How many live processes the group should have: fewer than
+	 * min_processes is "process down", more than max_processes (when
+	 * not 0) is a runaway.  pw_target_init() sets 1 and 0.
+	 */
+	size_t		 min_processes;
+	size_t		 max_processes;
 };
 
 /*
@@ -75,5 +82,13 @@ bool	pw_target_match(const struct pw_target *t,
 int	pw_pidfile_read(const char *path, pid_t *pid);
 
 const char	*pw_selector_name(enum pw_selector);
+
+/*
+ * Describe the selector of `t` in buf[len] as "unit demo.service",
+ * "pid 42", "cmdline ^nginx", "all", with " +children" when it selects
+ * descendants too (truncated to fit).  Returns buf.
+ */
+char		*pw_target_describe(const struct pw_target *t, char *buf,
+		    size_t len);
 
 #endif
