@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <procwatch/groupacc.h>
 #include <procwatch/procfs.h>
 #include <procwatch/ring.h>
 #include <procwatch/store.h>
@@ -48,8 +49,20 @@ struct pw_proc {
 	int64_t			 limits_due_ms;
 	bool			 has_pending;
 	bool			 has_last;	/* pending holds the last sample */
+	bool			 has_prev;	/* prev holds the one before */
 	struct pw_sample	 pending;
+	struct pw_sample	 prev;		/* group accounting's base */
+	char			*new_cgroup;	/* re-read, to publish */
 	char			 pending_comm[17];
+};
+
+/* A group's ring of aggregate samples (procwatch/groupacc.h). */
+struct pw_store_group {
+	char			*name;		/* owned */
+	char			*selector;	/* owned */
+	size_t			 min_processes, max_processes;
+	struct pw_group_sample	*ring;		/* cap entries */
+	size_t			 cap, head, len;	/* head: next write */
 };
 
 struct pw_store {
@@ -62,6 +75,8 @@ struct pw_store {
 	struct pw_proc		**procs;	/* sorted by (pid, id) */
 	size_t			 nprocs;
 	size_t			 cap;
+	struct pw_store_group	*groups;	/* in target order */
+	size_t			 ngroups;
 };
 
 /* Read up to `size` bytes of an open file: the length, or -errno. */
@@ -79,6 +94,18 @@ int	pw__store_insert(struct pw_store *, struct pw_proc *);
 size_t	pw__store_expire(struct pw_store *, int64_t cutoff_ms,
 	    uint64_t **ids, size_t *nids);
 void	pw__proc_free(struct pw_proc *);
+/*
+ * Under the write lock: make the groups those of targets[0..n-1] (or one
+ * group "all" when n is 0), with rings of st->history samples.  A group
+ * whose name stays keeps its samples.  Returns 0 or -ENOMEM (the old
+ * groups stay).
+ */
+struct pw_target;
+int	pw__store_set_groups(struct pw_store *, const struct pw_target *,
+	    size_t n);
+/* Under the write lock: append a sample to group i. */
+void	pw__store_group_push(struct pw_store *, size_t i,
+	    const struct pw_group_sample *);
 
 struct pw_event;
 struct pw_events;

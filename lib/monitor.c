@@ -29,6 +29,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <procwatch/cgroup.h>
+#include <procwatch/groupacc.h>
 #include <procwatch/monitor.h>
 #include <procwatch/source.h>
 
@@ -67,6 +69,12 @@ struct pw_monitor {
 	int64_t			 btime_ms;
 	int64_t			 mem_due_ms;
 
+	/* (S) one accumulator and sample per group, in target order */
+	struct pw_groupacc	**accs;
+	struct pw_group_sample	*gsamples;
+	size_t			 naccs;
+	bool			 groups_ok;	/* the store's groups match */
+
 	struct known		*known;		/* sorted by pid */
 	size_t			 nknown, capknown;
 	pid_t			*pidfile_pids;	/* per target, this cycle */
@@ -103,6 +111,7 @@ struct pw_monitor {
 };
 
 static void	collect(struct pw_monitor *, int64_t now_ms);
+static void	proc_info(const struct pw_proc *, struct pw_procinfo *);
 static int	cmp_u64(const void *, const void *);
 
 void
@@ -124,6 +133,70 @@ mono_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void
+accs_free(struct pw_groupacc **accs, size_t n)
+{
+	size_t i;
+
+	for (i = 0; accs != NULL && i < n; i++)
+		pw_groupacc_free(accs[i]);
+	free(accs);
+}
+
+/*
+ * The accumulators for the targets of `cfg`, in its order: those of groups
+ * whose name stays are moved over from m (their counters carry on), the
+ * rest are new.  Returns 0 or -ENOMEM (m untouched).
+ */
+static int
+accs_make(struct pw_monitor *m, const struct pw_monitor_config *cfg)
+{
+	size_t i, j, n = cfg->ntargets ? cfg->ntargets : 1;
+	struct pw_group_sample *gs;
+	struct pw_groupacc **accs;
+	const char *name;
+
+	accs = calloc(n, sizeof(*accs));
+	gs = calloc(n, sizeof(*gs));
+	if (accs == NULL || gs == NULL)
+		goto fail;
+	for (i = 0; i < n; i++) {
+		name = cfg->ntargets ? cfg->targets[i].name : "all";
+		for (j = 0; j < m->naccs; j++)
+			if (m->accs[j] != NULL &&
+			    strcmp(m->cfg.ntargets ? m->cfg.targets[j].name :
+			    "all", name) == 0)
+				break;
+		if (j < m->naccs)
+			continue;	/* taken below, once nothing can fail */
+		if ((accs[i] = pw_groupacc_new()) == NULL)
+			goto fail;
+	}
+	for (i = 0; i < n; i++) {
+		if (accs[i] != NULL)
+			continue;
+		name = cfg->ntargets ? cfg->targets[i].name : "all";
+		for (j = 0; j < m->naccs; j++)
+			if (m->accs[j] != NULL &&
+			    strcmp(m->cfg.ntargets ? m->cfg.targets[j].name :
+			    "all", name) == 0) {
+				accs[i] = m->accs[j];
+				m->accs[j] = NULL;
+				break;
+			}
+	}
+	accs_free(m->accs, m->naccs);
+	free(m->gsamples);
+	m->accs = accs;
+	m->gsamples = gs;
+	m->naccs = n;
+	return 0;
+fail:
+	accs_free(accs, n);
+	free(gs);
+	return -ENOMEM;
 }
 
 struct pw_monitor *
@@ -166,6 +239,14 @@ pw_monitor_new(const struct pw_monitor_config *cfg, int *err)
 		goto out_mtx;
 	if ((rc = pw_procfs_boot_time(m->fs, &btime_s)) < 0)
 		goto out_cond;
+	rc = -ENOMEM;
+	if (accs_make(m, cfg) < 0 ||
+	    pw__store_set_groups(m->store, cfg->targets, cfg->ntargets) < 0) {
+		accs_free(m->accs, m->naccs);
+		free(m->gsamples);
+		goto out_cond;
+	}
+	m->groups_ok = true;
 	m->btime_ms = btime_s * 1000;
 	m->st.targets = cfg->ntargets ? cfg->ntargets : 1;
 	m->st.interval_ms = cfg->interval_ms;
@@ -199,6 +280,8 @@ pw_monitor_free(struct pw_monitor *m)
 	free(m->known);
 	free(m->pidfile_pids);
 	free(m->srcs);
+	accs_free(m->accs, m->naccs);
+	free(m->gsamples);
 	pw_source_free(m->src);
 	pw_procfs_free(m->fs);
 	pthread_cond_destroy(&m->cond);
@@ -435,11 +518,18 @@ proc_new(struct pw_monitor *m, struct pw_procinfo *pi, int target,
 	return p;
 }
 
-/* Mark a monitored process gone; the commit publishes it. */
+/*
+ * Mark a monitored process gone; the commit publishes it.  Its group
+ * learns of the exit (its parent may be credited with its CPU).
+ */
 static void
-proc_gone(struct known *k)
+proc_gone(struct pw_monitor *m, struct known *k)
 {
 	if (k->proc != NULL) {
+		if (k->target >= 0 && (size_t)k->target < m->naccs)
+			(void)pw_groupacc_exit(m->accs[k->target],
+			    k->proc->pid, k->proc->ppid, k->proc->has_last ?
+			    &k->proc->pending : NULL);
 		pw_prochandle_close(&k->proc->h);
 		k->proc->has_pending = false;
 		k->proc->vanished = true;
@@ -461,7 +551,7 @@ merge_pids(struct pw_monitor *m, const pid_t *pids, size_t n, bool listing)
 		return -ENOMEM;
 	while (i < m->nknown || j < n) {
 		if (j == n || (i < m->nknown && old[i].pid < pids[j])) {
-			proc_gone(&old[i]);
+			proc_gone(m, &old[i]);
 			i++;
 		} else if (i == m->nknown || pids[j] < old[i].pid) {
 			nk[k].pid = pids[j++];
@@ -726,6 +816,27 @@ fd_budget(const struct pw_monitor *m)
 	return rl.rlim_cur > reserve ? (size_t)(rl.rlim_cur - reserve) : 0;
 }
 
+/*
+ * Re-read the cgroup of a monitored process (on the fd-limit schedule:
+ * nothing in the files we read every cycle says a process moved).  A new
+ * path is kept in p->new_cgroup for the cycle to act on and the commit to
+ * publish.
+ */
+static void
+recheck_cgroup(struct pw_monitor *m, struct pw_proc *p)
+{
+	char *path = NULL;
+
+	if (pw_cgroup_read(m->cfg.proc_root, p->pid, &path) < 0)
+		return;
+	if (p->cgroup != NULL && strcmp(path, p->cgroup) == 0) {
+		free(path);
+		return;
+	}
+	free(p->new_cgroup);
+	p->new_cgroup = path;
+}
+
 static void
 sample_proc(struct pw_monitor *m, struct known *k, int64_t now_ms,
     uint64_t *errors, uint64_t *vanished)
@@ -742,6 +853,9 @@ sample_proc(struct pw_monitor *m, struct known *k, int64_t now_ms,
 	 */
 	keep = p->keep_open &&
 	    m->fds_kept - held + PW_PROCHANDLE_FDS_MAX <= m->fds_budget;
+	/* The group's deltas start from it (and an exit reports it). */
+	p->prev = p->pending;
+	p->has_prev = p->has_last;
 	/* p->pending still holds the last sample: the idle check's base. */
 	rc = pw_procfs_sample_since(m->fs, &p->h, keep,
 	    p->start_ticks, p->has_last ? &p->pending : NULL, &p->pending, &st);
@@ -755,7 +869,8 @@ sample_proc(struct pw_monitor *m, struct known *k, int64_t now_ms,
 	m->fds_kept = m->fds_kept - held + pw_prochandle_nfds(&p->h);
 	if (rc == -ESRCH) {
 		(*vanished)++;
-		proc_gone(k);
+		p->pending = p->prev;	/* a failed read may have written it */
+		proc_gone(m, k);
 		k->target = -1;
 		k->recheck_ms = INT64_MIN;	/* the pid may be reused */
 		return;
@@ -777,10 +892,70 @@ sample_proc(struct pw_monitor *m, struct known *k, int64_t now_ms,
 
 		if (pw_procfs_read_fd_limit(m->fs, p->pid, &lim) == 0)
 			p->fd_limit = lim;
+		recheck_cgroup(m, p);
 		/* Spread the re-reads so they do not all land in one cycle. */
 		p->limits_due_ms = now_ms + m->cfg.limits_every_ms / 2 +
 		    (int64_t)(p->id % 1000) * m->cfg.limits_every_ms / 2000;
 	}
+}
+
+/*
+ * Processes whose cgroup changed: one a cgroup or unit target selected by
+ * itself that it no longer matches has left that group; it is dropped and
+ * matched afresh next cycle, as a new process.
+ */
+static void
+moved_cgroups(struct pw_monitor *m)
+{
+	struct pw_procinfo pi;
+	const struct pw_target *t;
+	size_t i;
+
+	for (i = 0; i < m->nknown; i++) {
+		struct known *k = &m->known[i];
+		struct pw_proc *p = k->proc;
+
+		if (p == NULL || p->new_cgroup == NULL || !k->direct ||
+		    k->target < 0 || m->cfg.ntargets == 0)
+			continue;
+		t = &m->cfg.targets[k->target];
+		if (t->sel != PW_SEL_CGROUP && t->sel != PW_SEL_UNIT)
+			continue;
+		proc_info(p, &pi);
+		pi.cgroup = p->new_cgroup;
+		if (pw_target_match(t, &pi, 0))
+			continue;
+		proc_gone(m, k);
+		k->target = -1;
+		k->direct = false;
+		k->recheck_ms = INT64_MIN;
+		k->recheck_step_ms = 0;
+	}
+}
+
+/* Feed this cycle's members to their groups and finish the samples. */
+static void
+account_groups(struct pw_monitor *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->nknown; i++) {
+		struct known *k = &m->known[i];
+		struct pw_proc *p = k->proc;
+		struct pw_groupacc *a;
+
+		if (p == NULL || k->target < 0 || (size_t)k->target >= m->naccs)
+			continue;
+		a = m->accs[k->target];
+		if (!p->has_pending)
+			pw_groupacc_unsampled(a);
+		else
+			(void)pw_groupacc_member(a, p->pid, p->ppid,
+			    p->has_prev ? &p->prev : NULL, &p->pending,
+			    p->fd_limit, p->start_time_ms);
+	}
+	for (i = 0; i < m->naccs; i++)
+		pw_groupacc_end(m->accs[i], m->hz, &m->gsamples[i]);
 }
 
 /* Publish the cycle: one pass under the write lock, no I/O. */
@@ -812,6 +987,11 @@ commit(struct pw_monitor *m, int64_t now_ms, struct pw_proc **fresh,
 			p->alive = false;
 			p->gone_ms = now_ms;
 		}
+		if (p->new_cgroup != NULL) {
+			free(p->cgroup);
+			p->cgroup = p->new_cgroup;
+			p->new_cgroup = NULL;
+		}
 		if (!p->has_pending)
 			continue;
 		pw_ring_push(p->ring, &p->pending);
@@ -819,6 +999,8 @@ commit(struct pw_monitor *m, int64_t now_ms, struct pw_proc **fresh,
 		p->has_pending = false;
 		pushed++;
 	}
+	for (i = 0; m->groups_ok && i < m->naccs; i++)
+		pw__store_group_push(st, i, &m->gsamples[i]);
 	if (mem_total != 0)
 		st->mem_total = mem_total;
 	st->taken_ms = now_ms;
@@ -869,6 +1051,8 @@ pw_monitor_cycle(struct pw_monitor *m, int64_t now_ms)
 	if ((rc = find_pids(m, now_ms, &pids, &npids, &news, &nnews,
 	    &listing)) < 0)
 		return rc;
+	for (i = 0; i < m->naccs; i++)
+		pw_groupacc_begin(m->accs[i], now_ms);
 	rc = merge_pids(m, pids, npids, listing);
 	free(pids);
 	if (rc == 0)
@@ -889,6 +1073,8 @@ pw_monitor_cycle(struct pw_monitor *m, int64_t now_ms)
 		if (m->known[i].proc != NULL)
 			sample_proc(m, &m->known[i], now_ms, &errors,
 			    &vanished);
+	moved_cgroups(m);
+	account_groups(m);
 	if (now_ms >= m->mem_due_ms) {
 		if (pw_procfs_mem_total(m->fs, &mem_total) < 0)
 			mem_total = 0;
@@ -1195,6 +1381,13 @@ pw_monitor_reload(struct pw_monitor *m, const struct pw_monitor_config *cfg)
 	if (pidfile_pids == NULL)
 		return -ENOMEM;
 	pw_monitor_stop(m);
+	/* Before m->cfg changes: the old names pick the counters kept. */
+	if ((rc = accs_make(m, &nc)) < 0) {
+		free(pidfile_pids);
+		if (was_running)
+			(void)pw_monitor_start(m);
+		return rc;
+	}
 	nc.proc_root = m->cfg.proc_root;
 	nc.use_libproc2 = m->cfg.use_libproc2;
 	/* Under mtx: pw_monitor_target_names() reads it from HTTP threads. */
@@ -1230,7 +1423,7 @@ pw_monitor_reload(struct pw_monitor *m, const struct pw_monitor_config *cfg)
 		if ((t = k->target) < 0)
 			t = ancestor_match(m, k);
 		if (t < 0) {
-			proc_gone(k);		/* no longer selected */
+			proc_gone(m, k);	/* no longer selected */
 			continue;
 		}
 		k->target = t;
@@ -1248,6 +1441,9 @@ pw_monitor_reload(struct pw_monitor *m, const struct pw_monitor_config *cfg)
 			(void)pw_ring_resize(m->store->procs[i]->ring,
 			    m->cfg.history);
 	m->store->history = m->cfg.history;
+	/* Out of memory: no group samples until a reload succeeds. */
+	m->groups_ok = pw__store_set_groups(m->store, m->cfg.targets,
+	    m->cfg.ntargets) == 0;
 	pw__store_unlock(m->store);
 
 	pthread_mutex_lock(&m->mtx);

@@ -11,6 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <procwatch/cgroup.h>
+#include <procwatch/target.h>
+
 #include "internal.h"
 
 struct snapshot_priv {
@@ -56,7 +59,105 @@ pw__proc_free(struct pw_proc *p)
 	free(p->user);
 	free(p->cgroup);
 	free(p->target);
+	free(p->new_cgroup);
 	free(p);
+}
+
+static void
+group_fini(struct pw_store_group *g)
+{
+	free(g->name);
+	free(g->selector);
+	free(g->ring);
+	memset(g, 0, sizeof(*g));
+}
+
+/* Sample i of g, oldest first. */
+static const struct pw_group_sample *
+group_at(const struct pw_store_group *g, size_t i)
+{
+	return &g->ring[(g->head + g->cap - g->len + i) % g->cap];
+}
+
+/*
+ * Fill the empty ring of `g` (cap samples) with the newest samples of
+ * `old` (NULL: none).
+ */
+static int
+group_ring(struct pw_store_group *g, const struct pw_store_group *old,
+    size_t cap)
+{
+	size_t i, keep;
+
+	if ((g->ring = calloc(cap, sizeof(*g->ring))) == NULL)
+		return -ENOMEM;
+	g->cap = cap;
+	keep = old == NULL ? 0 : old->len < cap ? old->len : cap;
+	for (i = 0; i < keep; i++)
+		g->ring[i] = *group_at(old, old->len - keep + i);
+	g->len = keep;
+	g->head = keep % cap;
+	return 0;
+}
+
+int
+pw__store_set_groups(struct pw_store *st, const struct pw_target *targets,
+    size_t n)
+{
+	struct pw_store_group *ng;
+	struct pw_target all = { 0 };
+	char sel[PW_CGROUP_PATH_MAX + 64];
+	size_t i, j, count = n ? n : 1;
+
+	if ((ng = calloc(count, sizeof(*ng))) == NULL)
+		return -ENOMEM;
+	if (n == 0) {
+		all.name = (char *)"all";
+		all.sel = PW_SEL_ALL;
+		targets = &all;
+	}
+	/* Build the whole new set first: the old one stays on failure. */
+	for (i = 0; i < count; i++) {
+		const struct pw_target *t = &targets[i];
+		struct pw_store_group *g = &ng[i];
+
+		for (j = 0; j < st->ngroups; j++)
+			if (strcmp(st->groups[j].name, t->name) == 0)
+				break;
+		if ((g->name = strdup(t->name)) == NULL ||
+		    (g->selector = strdup(pw_target_describe(t, sel,
+		    sizeof(sel)))) == NULL ||
+		    group_ring(g, j < st->ngroups ? &st->groups[j] : NULL,
+		    st->history) < 0)
+			goto fail;
+		g->min_processes = n ? t->min_processes : 0;
+		g->max_processes = n ? t->max_processes : 0;
+	}
+	for (j = 0; j < st->ngroups; j++)
+		group_fini(&st->groups[j]);
+	free(st->groups);
+	st->groups = ng;
+	st->ngroups = count;
+	return 0;
+fail:
+	for (i = 0; i < count; i++)
+		group_fini(&ng[i]);
+	free(ng);
+	return -ENOMEM;
+}
+
+void
+pw__store_group_push(struct pw_store *st, size_t i,
+    const struct pw_group_sample *s)
+{
+	struct pw_store_group *g;
+
+	if (i >= st->ngroups || (g = &st->groups[i])->cap == 0)
+		return;
+	g->ring[g->head] = *s;
+	g->head = (g->head + 1) % g->cap;
+	if (g->len < g->cap)
+		g->len++;
 }
 
 void
@@ -69,6 +170,9 @@ pw_store_free(struct pw_store *st)
 	for (i = 0; i < st->nprocs; i++)
 		pw__proc_free(st->procs[i]);
 	free(st->procs);
+	for (i = 0; i < st->ngroups; i++)
+		group_fini(&st->groups[i]);
+	free(st->groups);
 	pthread_rwlock_destroy(&st->lock);
 	free(st);
 }
@@ -239,12 +343,19 @@ snapshot_of(const struct pw_store *st, struct pw_proc *const *procs,
 		bytes += proc_strings(procs[i]);
 		count++;
 	}
+	for (i = 0; i < st->ngroups; i++)
+		bytes += strsize(st->groups[i].name) +
+		    strsize(st->groups[i].selector);
 	if ((sp = calloc(1, sizeof(*sp))) == NULL)
 		return -ENOMEM;
 	sp->pub.procs = calloc(count ? count : 1, sizeof(*sp->pub.procs));
+	sp->pub.groups = calloc(st->ngroups ? st->ngroups : 1,
+	    sizeof(*sp->pub.groups));
 	sp->arena = malloc(bytes ? bytes : 1);
-	if (sp->pub.procs == NULL || sp->arena == NULL) {
+	if (sp->pub.procs == NULL || sp->pub.groups == NULL ||
+	    sp->arena == NULL) {
 		free(sp->pub.procs);
+		free(sp->pub.groups);
 		free(sp->arena);
 		free(sp);
 		return -ENOMEM;
@@ -255,6 +366,20 @@ snapshot_of(const struct pw_store *st, struct pw_proc *const *procs,
 			continue;
 		fill_view(procs[i], &sp->pub.procs[k++], &cur);
 	}
+	for (i = 0; i < st->ngroups; i++) {
+		const struct pw_store_group *g = &st->groups[i];
+		struct pw_group_view *v = &sp->pub.groups[i];
+
+		v->name = arena_put(&cur, g->name);
+		v->selector = arena_put(&cur, g->selector);
+		v->min_processes = g->min_processes;
+		v->max_processes = g->max_processes;
+		v->nsamples = g->len;
+		v->capacity = g->cap;
+		if ((v->has_sample = g->len > 0))
+			v->latest = *group_at(g, g->len - 1);
+	}
+	sp->pub.ngroups = st->ngroups;
 	sp->pub.n = count;
 	sp->pub.taken_ms = st->taken_ms;
 	sp->pub.mem_total = st->mem_total;
@@ -298,8 +423,59 @@ pw_snapshot_free(struct pw_snapshot *s)
 	if (s == NULL)
 		return;
 	free(sp->pub.procs);
+	free(sp->pub.groups);
 	free(sp->arena);
 	free(sp);
+}
+
+const struct pw_group_view *
+pw_snapshot_group(const struct pw_snapshot *s, const char *name)
+{
+	size_t i;
+
+	for (i = 0; s != NULL && name != NULL && i < s->ngroups; i++)
+		if (strcmp(s->groups[i].name, name) == 0)
+			return &s->groups[i];
+	return NULL;
+}
+
+int
+pw_store_group_samples(struct pw_store *st, const char *name,
+    int64_t since_ms, size_t limit, struct pw_group_sample **out, size_t *n,
+    size_t *cap)
+{
+	const struct pw_store_group *g = NULL;
+	struct pw_group_sample *buf;
+	size_t i, first, k;
+	int rc = 0;
+
+	pthread_rwlock_rdlock(&st->lock);
+	for (i = 0; i < st->ngroups; i++)
+		if (strcmp(st->groups[i].name, name) == 0)
+			g = &st->groups[i];
+	if (g == NULL) {
+		rc = -ENOENT;
+		goto out_unlock;
+	}
+	/* The window: samples newer than since_ms, the newest `limit`. */
+	for (first = g->len; first > 0 &&
+	    group_at(g, first - 1)->ts_ms > since_ms; first--)
+		;
+	if (g->len - first > limit)
+		first = g->len - limit;
+	if ((buf = malloc((g->len - first ? g->len - first : 1) *
+	    sizeof(*buf))) == NULL) {
+		rc = -ENOMEM;
+		goto out_unlock;
+	}
+	for (k = 0, i = first; i < g->len; i++)
+		buf[k++] = *group_at(g, i);
+	*out = buf;
+	*n = k;
+	*cap = g->cap;
+out_unlock:
+	pthread_rwlock_unlock(&st->lock);
+	return rc;
 }
 
 int
