@@ -277,6 +277,37 @@ pw_groupacc_end(struct pw_groupacc *a, long hz, struct pw_group_sample *out)
 	c->exited = 0;		/* exits may be noted before the next begin */
 }
 
+void
+pw_group_sample_as_sample(const struct pw_group_sample *g,
+    struct pw_sample *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->ts_ms = g->ts_ms;
+	s->utime_ticks = g->cpu_user_ticks;
+	s->stime_ticks = g->cpu_system_ticks;
+	s->cpu_user_pct = g->cpu_user_pct;
+	s->cpu_system_pct = g->cpu_system_pct;
+	s->rss_bytes = g->rss_bytes;
+	s->vms_bytes = g->vms_bytes;
+	s->swap_bytes = g->swap_bytes;
+	s->ctx_voluntary = g->ctx_voluntary;
+	s->ctx_involuntary = g->ctx_involuntary;
+	s->minor_faults = g->minor_faults;
+	s->major_faults = g->major_faults;
+	s->read_bytes = g->read_bytes;
+	s->write_bytes = g->write_bytes;
+	s->open_fds = g->open_fds > UINT32_MAX ? UINT32_MAX :
+	    (uint32_t)g->open_fds;
+	s->threads = g->threads;
+	s->state = PW_STATE_UNKNOWN;
+	if (g->flags & PW_GSAMPLE_NO_CPU)
+		s->flags |= PW_SAMPLE_FIRST;
+	if (g->flags & PW_GSAMPLE_NO_FDS)
+		s->flags |= PW_SAMPLE_NO_FDS;
+	if (g->flags & PW_GSAMPLE_NO_IO)
+		s->flags |= PW_SAMPLE_NO_IO;
+}
+
 double
 pw_group_sample_memory_pct(const struct pw_group_sample *s,
     uint64_t mem_total)

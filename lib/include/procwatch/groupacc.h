@@ -118,6 +118,16 @@ int	pw_groupacc_exit(struct pw_groupacc *, pid_t pid, pid_t ppid,
 void	pw_groupacc_end(struct pw_groupacc *, long hz,
 	    struct pw_group_sample *out);
 
+/*
+ * The group sample as a process sample, so that the windowed statistics
+ * (procwatch/stats.h) run over a group's ring as over a process's: ticks,
+ * CPU %, sizes, fds, threads and the cumulative counters map one to one;
+ * NO_CPU becomes PW_SAMPLE_FIRST, NO_FDS and NO_IO carry over.  The
+ * process count, children_ticks and the fd usage have no place there.
+ */
+void	pw_group_sample_as_sample(const struct pw_group_sample *,
+	    struct pw_sample *out);
+
 /* Memory % of a group sample, given MemTotal in bytes (0: 0). */
 double	pw_group_sample_memory_pct(const struct pw_group_sample *,
 	    uint64_t mem_total);
