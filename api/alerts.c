@@ -2,13 +2,16 @@
  * api/alerts.c: alerts and rules as JSON, and their /metrics families.
  *
  * ALERT: {"id", "rule", "severity", "state" ("pending", "firing" or
- *         "resolved"), "pid", "name", "target", "value", "threshold",
+ *         "resolved"), "pid", "name", "target", "value", "threshold" (in
+ *         force for that alert: a target's min or max processes for the
+ *         built-ins process_down and too_many_processes),
  *         "message", "started_at", "fired_at" (null until it fired),
  *         "resolved_at" (null until it resolved), "reason" (why it
  *         resolved: "condition cleared", "process exited" or how it
  *         exited, e.g. "exited with SIGKILL", "rule changed", "target
  *         removed"; null before)}
- * RULE:   {"name", "metric", "op", "threshold", "clear" (null: none),
+ * RULE:   {"name", "metric", "scope" ("process" or "group"), "op",
+ *         "threshold", "clear" (null: none),
  *         "for_ms", "aggregate" (null: none), "window_ms" (null),
  *         "severity", "targets" (null: every target), "message",
  *         "pending", "firing"}
@@ -97,8 +100,7 @@ api_json_alert(const struct pw_alert *a)
 	    add_text(o, "target", a->target) &&
 	    cJSON_AddNumberToObject(o, "value",
 	    finite_or_zero(a->value)) != NULL &&
-	    cJSON_AddNumberToObject(o, "threshold",
-	    a->rule->threshold) != NULL &&
+	    cJSON_AddNumberToObject(o, "threshold", a->threshold) != NULL &&
 	    add_text(o, "message", a->message) &&
 	    add_time_or_null(o, "started_at", a->started_ms) &&
 	    add_time_or_null(o, "fired_at", a->fired_ms) &&
@@ -168,6 +170,8 @@ json_rule(struct pw_alerts *e, size_t i)
 		return NULL;
 	ok = cJSON_AddStringToObject(o, "name", r->name) != NULL &&
 	    cJSON_AddStringToObject(o, "metric", r->metric) != NULL &&
+	    cJSON_AddStringToObject(o, "scope",
+	    pw_rule_scope_name(r->scope)) != NULL &&
 	    cJSON_AddStringToObject(o, "op", pw_rule_op_name(r->op)) != NULL &&
 	    cJSON_AddNumberToObject(o, "threshold", r->threshold) != NULL &&
 	    (r->has_clear ? cJSON_AddNumberToObject(o, "clear", r->clear) :

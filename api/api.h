@@ -81,7 +81,22 @@ struct api_options {
 	const char	*tls_key_pem;
 	const char	*api_token;
 	bool		 auth_reads;
+	/*
+	 * Which per-process series /metrics carries: API_PROCMETRICS_ALL
+	 * (0, the default), _NONE, or _TOP with process_metrics_top = N.
+	 * Changed later with api_set_process_metrics().
+	 */
+	int		 process_metrics;
+	unsigned	 process_metrics_top;
 };
+
+/*
+ * process_metrics modes; the same values as enum config_procmetrics in
+ * daemon/config.h (api/ does not include daemon/ headers).
+ */
+#define API_PROCMETRICS_ALL	0	/* every live process */
+#define API_PROCMETRICS_NONE	1	/* none: targets and daemon only */
+#define API_PROCMETRICS_TOP	2	/* top N by CPU % and top N by RSS */
 
 #define API_TOKEN_MAX	256
 
@@ -105,6 +120,16 @@ struct api_server	*api_start(const struct api_options *opts,
 uint16_t		 api_port(const struct api_server *);
 /* Stop listening, finish the running requests, free.  NULL is accepted. */
 void			 api_stop(struct api_server *);
+/*
+ * Change which per-process series /metrics carries (API_PROCMETRICS_*;
+ * `top` is N for API_PROCMETRICS_TOP and ignored otherwise); the next
+ * scrape uses it.  An unknown mode is taken as API_PROCMETRICS_ALL, and
+ * top 0 leaves no process.  Mode and N are stored together in one atomic
+ * word, so a scrape sees both old or both new.
+ * Thread: any (typically main, on reload) while HTTP threads render.
+ */
+void			 api_set_process_metrics(struct api_server *, int mode,
+			    unsigned top);
 
 /*
  * JSON renderers (api/json.c).  Each returns a new cJSON object the caller
@@ -235,14 +260,37 @@ int	api_prom_render(const struct pw_snapshot *snap,
 	    char **out, size_t *len);
 
 /*
- * The per-target families of /metrics for groups[0..n-1] (procwatch/
- * group.h): procwatch_target_up, _processes, _threads, _cpu_percent,
- * _resident_memory_bytes and _open_fds, all gauges labelled {target}; a
- * series whose value is unknown is left out.  *out is malloc'd and
- * NUL-terminated (free()), *len its length; 0, -ENOMEM or -E2BIG past
- * API_PROM_MAX.  Thread: any.
+ * The processes whose per-process series (the procwatch_process_*
+ * families, and the procwatch_custom_* series of processes) /metrics
+ * carries under process_metrics `mode` (API_PROCMETRICS_*): with _ALL
+ * every live process, with _NONE none, with _TOP the union of the `top`
+ * live processes with the highest CPU % and the `top` with the highest
+ * RSS, ties going to the lower pid (a process whose CPU % or RSS is not
+ * known yet is not ranked by it).  A pid listed twice counts once, as
+ * its newest process.  *out is filled as a copy of *snap whose procs[]
+ * is a new array of the chosen views, in snap's order; the views are
+ * shallow copies whose strings point into snap, so snap must outlive
+ * *out.  Release with api_prom_select_fini().  Returns 0 or -ENOMEM
+ * (*out untouched).  Thread: any.
  */
-int	api_prom_targets(const struct pw_group *groups, size_t n, char **out,
+int	api_prom_select_init(struct pw_snapshot *out,
+	    const struct pw_snapshot *snap, int mode, unsigned top);
+/* Free what api_prom_select_init() allocated (not the snapshot). */
+void	api_prom_select_fini(struct pw_snapshot *);
+
+/*
+ * The per-group families of /metrics for the groups of `snap` (their
+ * latest aggregate samples, procwatch/groupacc.h): procwatch_group_up,
+ * _processes, _min_processes, _max_processes, _threads,
+ * _cpu_seconds_total{mode}, _children_cpu_seconds_total, _cpu_percent,
+ * _resident_memory_bytes, _virtual_memory_bytes, _swap_bytes, _open_fds,
+ * _fd_usage_max, _read_bytes_total, _write_bytes_total,
+ * _context_switches_total{type}, _page_faults_total{type}, labelled
+ * {target}; a series whose value is unknown is left out.  `hz` is the
+ * clock tick rate.  *out is malloc'd and NUL-terminated (free()), *len
+ * its length; 0, -ENOMEM or -E2BIG past API_PROM_MAX.  Thread: any.
+ */
+int	api_prom_groups(const struct pw_snapshot *snap, long hz, char **out,
 	    size_t *len);
 
 /*

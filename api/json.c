@@ -2,8 +2,9 @@
  * api/json.c: processes and samples as cJSON objects.
  *
  * PROC:   {"pid", "ppid", "name", "target" (null if none), "cmdline",
- *          "user", "uid", "cgroup" (null if unknown), "start_time",
- *          "alive", "gone_at" (null while
+ *          "user", "uid", "cgroup" (null if unknown), "unit" (the
+ *          innermost .service or .scope of the cgroup, null if none:
+ *          pw_cgroup_unit()), "start_time", "alive", "gone_at" (null while
  *          alive), "fd_limit" (null if unknown), "samples_stored",
  *          "capacity", "sample": SAMPLE or null}
  * SAMPLE: {"ts", "cpu_percent", "cpu_user_percent", "cpu_system_percent"
@@ -33,6 +34,7 @@
 
 #include <cjson/cJSON.h>
 
+#include <procwatch/cgroup.h>
 #include <procwatch/sample.h>
 #include <procwatch/store.h>
 
@@ -295,11 +297,14 @@ api_json_sample(const struct pw_sample *s, uint64_t mem_total,
 cJSON *
 api_json_proc(const struct pw_proc_view *v, uint64_t mem_total)
 {
+	char unit[PW_UNIT_NAME_MAX];
 	cJSON *o, *sample;
-	bool ok;
+	bool ok, has_unit;
 
 	if ((o = cJSON_CreateObject()) == NULL)
 		return NULL;
+	has_unit = v->cgroup != NULL &&
+	    pw_cgroup_unit(v->cgroup, unit, sizeof(unit));
 	ok = api_add_u64(o, "pid", (uint64_t)v->pid) &&
 	    api_add_u64(o, "ppid", (uint64_t)v->ppid) &&
 	    api_add_text(o, "name", v->name) &&
@@ -310,6 +315,7 @@ api_json_proc(const struct pw_proc_view *v, uint64_t mem_total)
 	    api_add_u64(o, "uid", (uint64_t)v->uid) &&
 	    api_add_text(o, "cgroup", v->cgroup != NULL && v->cgroup[0] != '\0' ?
 	    v->cgroup : NULL) &&
+	    api_add_text(o, "unit", has_unit ? unit : NULL) &&
 	    add_time(o, "start_time", v->start_time_ms) &&
 	    cJSON_AddBoolToObject(o, "alive", v->alive) != NULL;
 	if (v->alive || v->gone_ms == 0)

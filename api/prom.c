@@ -13,6 +13,13 @@
  * rather than reported as 0.  A family with no series gets no HELP/TYPE.
  * The procwatch_target_* families (api_prom_targets()) are rendered the
  * same way over the groups of procwatch/group.h, one series per target.
+ *
+ * Per-process series are the costly part for a Prometheus server: every
+ * pid is a new series in each of the 14 families (17 series), and a
+ * restart makes new ones.  So the server may render a subset:
+ * api_prom_select_init() picks it (process_metrics "none", or "top" N by
+ * CPU % and N by RSS, chosen afresh at each scrape) as a shallow copy of
+ * the snapshot, and the renderers are handed that copy.
  */
 #include <errno.h>
 #include <math.h>
@@ -23,6 +30,7 @@
 #include <string.h>
 
 #include <procwatch/group.h>
+#include <procwatch/groupacc.h>
 #include <procwatch/monitor.h>
 #include <procwatch/sample.h>
 #include <procwatch/store.h>
@@ -607,6 +615,131 @@ render_procs(struct api_buf *b, const struct pctx *c,
 	}
 }
 
+/* --- process_metrics: which processes get series ------------------------ */
+
+/* A live process and its ranking keys for API_PROCMETRICS_TOP. */
+struct rank {
+	const struct pw_proc_view	*v;
+	double				 cpu_pct;
+	bool				 has_cpu;	/* known: ranked */
+	bool				 chosen;
+};
+
+/* Higher CPU % first, unknown last, then the lower pid. */
+static int
+cmp_cpu(const void *a, const void *b)
+{
+	const struct rank *x = *(const struct rank *const *)a;
+	const struct rank *y = *(const struct rank *const *)b;
+
+	if (x->has_cpu != y->has_cpu)
+		return x->has_cpu ? -1 : 1;
+	if (x->has_cpu && x->cpu_pct != y->cpu_pct)
+		return x->cpu_pct > y->cpu_pct ? -1 : 1;
+	return x->v->pid < y->v->pid ? -1 : x->v->pid > y->v->pid;
+}
+
+/* Higher RSS first, unknown (no sample yet) last, then the lower pid. */
+static int
+cmp_rss(const void *a, const void *b)
+{
+	const struct rank *x = *(const struct rank *const *)a;
+	const struct rank *y = *(const struct rank *const *)b;
+
+	if (x->v->has_sample != y->v->has_sample)
+		return x->v->has_sample ? -1 : 1;
+	if (x->v->has_sample &&
+	    x->v->latest.rss_bytes != y->v->latest.rss_bytes)
+		return x->v->latest.rss_bytes > y->v->latest.rss_bytes ? -1 : 1;
+	return x->v->pid < y->v->pid ? -1 : x->v->pid > y->v->pid;
+}
+
+/* Mark the first `top` of by[0..n) that have the key sorted on. */
+static void
+choose_top(struct rank **by, size_t n, unsigned top,
+    int (*cmp)(const void *, const void *), bool is_cpu)
+{
+	size_t i;
+
+	qsort(by, n, sizeof(*by), cmp);
+	for (i = 0; i < n && i < top; i++) {
+		if (is_cpu ? !by[i]->has_cpu : !by[i]->v->has_sample)
+			break;			/* the rest are unknown */
+		by[i]->chosen = true;
+	}
+}
+
+int
+api_prom_select_init(struct pw_snapshot *out, const struct pw_snapshot *snap,
+    int mode, unsigned top)
+{
+	struct pw_snapshot sel = { 0 };
+	struct rank *r = NULL, **by = NULL;
+	const struct pw_proc_view *v;
+	size_t i, n = 0, k;
+	double pct;
+	int rc = -ENOMEM;
+
+	if (snap != NULL)
+		sel = *snap;
+	sel.n = 0;
+	sel.procs = NULL;
+	if (mode != API_PROCMETRICS_NONE && mode != API_PROCMETRICS_TOP)
+		mode = API_PROCMETRICS_ALL;
+	if (snap == NULL || snap->n == 0 || mode == API_PROCMETRICS_NONE ||
+	    (mode == API_PROCMETRICS_TOP && top == 0))
+		goto done;
+	/* The live processes, one per pid: as collect() renders them. */
+	if ((r = calloc(snap->n, sizeof(*r))) == NULL)
+		return -ENOMEM;
+	for (i = 0; i < snap->n; i++) {
+		v = &snap->procs[i];
+		if (!v->alive)
+			continue;
+		if (n > 0 && r[n - 1].v->pid == v->pid)
+			n--;			/* ordered by pid, then id */
+		r[n].v = v;
+		pct = v->latest.cpu_user_pct + v->latest.cpu_system_pct;
+		r[n].has_cpu = v->has_sample &&
+		    !(v->latest.flags & PW_SAMPLE_FIRST) && isfinite(pct);
+		r[n].cpu_pct = r[n].has_cpu ? pct : 0;
+		r[n].chosen = mode == API_PROCMETRICS_ALL;
+		n++;
+	}
+	if (mode == API_PROCMETRICS_TOP && n > 0) {
+		if ((by = malloc(n * sizeof(*by))) == NULL)
+			goto out;
+		for (i = 0; i < n; i++)
+			by[i] = &r[i];
+		choose_top(by, n, top, cmp_cpu, true);
+		choose_top(by, n, top, cmp_rss, false);
+	}
+	for (i = k = 0; i < n; i++)
+		k += r[i].chosen;
+	if (k > 0 && (sel.procs = calloc(k, sizeof(*sel.procs))) == NULL)
+		goto out;
+	for (i = 0; i < n; i++)
+		if (r[i].chosen)
+			sel.procs[sel.n++] = *r[i].v;
+done:
+	*out = sel;
+	rc = 0;
+out:
+	free(by);
+	free(r);
+	return rc;
+}
+
+void
+api_prom_select_fini(struct pw_snapshot *sel)
+{
+	if (sel == NULL)
+		return;
+	free(sel->procs);
+	sel->procs = NULL;
+	sel->n = 0;
+}
+
 /* A family with a single unlabelled series. */
 static void
 put_single(struct api_buf *b, const char *name, const char *type,
@@ -692,90 +825,226 @@ render_build_info(struct api_buf *b, const char *version)
 	buf_puts(b, "\"} 1\n");
 }
 
-/* --- per-target families ------------------------------------------------- */
-
-/* The value of a target family for one group; false: none (left out). */
-typedef bool tgetter_fn(const struct pw_group *, struct num *);
-
-static bool
-get_t_up(const struct pw_group *g, struct num *out)
-{
-	*out = num_u64(g->is_up ? 1 : 0);
-	return true;
-}
-
-static bool
-get_t_processes(const struct pw_group *g, struct num *out)
-{
-	*out = num_u64(g->processes);
-	return true;
-}
-
-static bool
-get_t_threads(const struct pw_group *g, struct num *out)
-{
-	*out = num_u64(g->threads);
-	return true;
-}
-
-static bool
-get_t_cpu_pct(const struct pw_group *g, struct num *out)
-{
-	return g->has_cpu && num_pct(g->cpu_pct, out);
-}
-
-static bool
-get_t_rss(const struct pw_group *g, struct num *out)
-{
-	*out = num_u64(g->rss_bytes);
-	return true;
-}
-
-static bool
-get_t_open_fds(const struct pw_group *g, struct num *out)
-{
-	if (!g->has_fds)
-		return false;
-	*out = num_u64(g->open_fds);
-	return true;
-}
+/* --- per-group families -------------------------------------------------- */
 
 /*
- * Gauges only: a target's CPU seconds would not be a counter, since they
- * drop when a member exits; the per-process counters cover that.
+ * The value of a group family for one group (variant: which of the
+ * family's label values); false: none (left out).
+ */
+typedef bool ggetter_fn(const struct pw_group_view *, unsigned variant,
+    long hz, struct num *);
+
+static const struct pw_group_sample *
+gsample(const struct pw_group_view *g)
+{
+	return g->has_sample ? &g->latest : NULL;
+}
+
+static bool
+get_g_up(const struct pw_group_view *g, unsigned var, long hz,
+    struct num *out)
+{
+	(void)var;
+	(void)hz;
+	if (gsample(g) == NULL)
+		return false;
+	*out = num_u64(g->latest.processes > 0);
+	return true;
+}
+
+static bool
+get_g_min(const struct pw_group_view *g, unsigned var, long hz,
+    struct num *out)
+{
+	(void)var;
+	(void)hz;
+	if (g->min_processes == 0)
+		return false;
+	*out = num_u64(g->min_processes);
+	return true;
+}
+
+static bool
+get_g_max(const struct pw_group_view *g, unsigned var, long hz,
+    struct num *out)
+{
+	(void)var;
+	(void)hz;
+	if (g->max_processes == 0)
+		return false;
+	*out = num_u64(g->max_processes);
+	return true;
+}
+
+/* Ticks as seconds, exact to the millisecond. */
+static struct num
+num_ticks(uint64_t ticks, long hz)
+{
+	return num_ms((int64_t)(ticks / (uint64_t)hz * 1000 +
+	    ticks % (uint64_t)hz * 1000 / (uint64_t)hz));
+}
+
+static bool
+get_g_cpu(const struct pw_group_view *g, unsigned var, long hz,
+    struct num *out)
+{
+	const struct pw_group_sample *s = gsample(g);
+
+	if (s == NULL)
+		return false;
+	*out = num_ticks(var == 0 ? s->cpu_user_ticks : s->cpu_system_ticks,
+	    hz);
+	return true;
+}
+
+static bool
+get_g_children(const struct pw_group_view *g, unsigned var, long hz,
+    struct num *out)
+{
+	const struct pw_group_sample *s = gsample(g);
+
+	(void)var;
+	if (s == NULL)
+		return false;
+	*out = num_ticks(s->children_ticks, hz);
+	return true;
+}
+
+static bool
+get_g_cpu_pct(const struct pw_group_view *g, unsigned var, long hz,
+    struct num *out)
+{
+	const struct pw_group_sample *s = gsample(g);
+
+	(void)var;
+	(void)hz;
+	if (s == NULL || (s->flags & PW_GSAMPLE_NO_CPU))
+		return false;
+	return num_pct(s->cpu_user_pct + s->cpu_system_pct, out);
+}
+
+static bool
+get_g_fd_usage(const struct pw_group_view *g, unsigned var, long hz,
+    struct num *out)
+{
+	const struct pw_group_sample *s = gsample(g);
+
+	(void)var;
+	(void)hz;
+	if (s == NULL || s->fd_usage_pid == 0 || !isfinite(s->fd_usage_max) ||
+	    s->fd_usage_max < 0 || s->fd_usage_max > 1e9)
+		return false;
+	out->mag = (uint64_t)round(s->fd_usage_max * 10000.0);
+	out->dec = 4;
+	out->neg = false;
+	return true;
+}
+
+/* A plain field of the latest sample, by offset; with a flag it needs. */
+#define GFIELD(fn, expr, unknown)					\
+static bool								\
+fn(const struct pw_group_view *g, unsigned var, long hz,		\
+    struct num *out)							\
+{									\
+	const struct pw_group_sample *s = gsample(g);			\
+									\
+	(void)var;							\
+	(void)hz;							\
+	if (s == NULL || (s->flags & (unknown)))			\
+		return false;						\
+	*out = num_u64(expr);						\
+	return true;							\
+}
+GFIELD(get_g_processes, s->processes, 0)
+GFIELD(get_g_threads, s->threads, 0)
+GFIELD(get_g_rss, s->rss_bytes, 0)
+GFIELD(get_g_vms, s->vms_bytes, 0)
+GFIELD(get_g_swap, s->swap_bytes, 0)
+GFIELD(get_g_fds, s->open_fds, PW_GSAMPLE_NO_FDS)
+GFIELD(get_g_read, s->read_bytes, 0)
+GFIELD(get_g_write, s->write_bytes, 0)
+GFIELD(get_g_ctx, var == 0 ? s->ctx_voluntary : s->ctx_involuntary, 0)
+GFIELD(get_g_faults, var == 0 ? s->minor_faults : s->major_faults, 0)
+#undef GFIELD
+
+/*
+ * Counters are the group's own totals (procwatch/groupacc.h): what a
+ * member did stays counted after it exits, so they never go down.
  */
 static const struct {
 	const char	*name;
+	const char	*type;
 	const char	*help;
-	tgetter_fn	*get;
-} tfams[] = {
-	{ "procwatch_target_up",
+	const char	*extra[2];	/* label of each variant; NULL: one */
+	ggetter_fn	*get;
+} gfams[] = {
+	{ "procwatch_group_up", "gauge",
 	    "Whether the target has at least one live process (1) or none (0).",
-	    get_t_up },
-	{ "procwatch_target_processes",
-	    "Live processes of the target.", get_t_processes },
-	{ "procwatch_target_threads",
-	    "Threads in the live processes of the target.", get_t_threads },
-	{ "procwatch_target_cpu_percent",
-	    "CPU use of the target's processes over the last interval, "
-	    "percent of one core.", get_t_cpu_pct },
-	{ "procwatch_target_resident_memory_bytes",
-	    "Resident set size of the target's processes.", get_t_rss },
-	{ "procwatch_target_open_fds",
-	    "Open file descriptors of the target's processes.",
-	    get_t_open_fds },
+	    { NULL, NULL }, get_g_up },
+	{ "procwatch_group_processes", "gauge",
+	    "Live processes of the target.", { NULL, NULL }, get_g_processes },
+	{ "procwatch_group_min_processes", "gauge",
+	    "Fewer live processes than this is process_down.",
+	    { NULL, NULL }, get_g_min },
+	{ "procwatch_group_max_processes", "gauge",
+	    "More live processes than this is too_many_processes.",
+	    { NULL, NULL }, get_g_max },
+	{ "procwatch_group_threads", "gauge",
+	    "Threads in the live processes of the target.", { NULL, NULL },
+	    get_g_threads },
+	{ "procwatch_group_cpu_seconds_total", "counter",
+	    "CPU time of the target's processes, those gone and the children "
+	    "they reaped included.", { "mode=\"user\"", "mode=\"system\"" },
+	    get_g_cpu },
+	{ "procwatch_group_children_cpu_seconds_total", "counter",
+	    "Of that, CPU time of reaped children that were never sampled.",
+	    { NULL, NULL }, get_g_children },
+	{ "procwatch_group_cpu_percent", "gauge",
+	    "CPU use of the target over the last interval, percent of one core.",
+	    { NULL, NULL }, get_g_cpu_pct },
+	{ "procwatch_group_resident_memory_bytes", "gauge",
+	    "Resident set size of the target's processes.", { NULL, NULL },
+	    get_g_rss },
+	{ "procwatch_group_virtual_memory_bytes", "gauge",
+	    "Virtual memory size of the target's processes.", { NULL, NULL },
+	    get_g_vms },
+	{ "procwatch_group_swap_bytes", "gauge",
+	    "Swapped-out memory of the target's processes.", { NULL, NULL },
+	    get_g_swap },
+	{ "procwatch_group_open_fds", "gauge",
+	    "Open file descriptors of the target's processes.", { NULL, NULL },
+	    get_g_fds },
+	{ "procwatch_group_fd_usage_max", "gauge",
+	    "The highest open_fds / fd_limit of any process of the target.",
+	    { NULL, NULL }, get_g_fd_usage },
+	{ "procwatch_group_read_bytes_total", "counter",
+	    "Bytes the target's processes read from storage.", { NULL, NULL },
+	    get_g_read },
+	{ "procwatch_group_write_bytes_total", "counter",
+	    "Bytes the target's processes wrote to storage.", { NULL, NULL },
+	    get_g_write },
+	{ "procwatch_group_context_switches_total", "counter",
+	    "Context switches of the target's processes.",
+	    { "type=\"voluntary\"", "type=\"involuntary\"" }, get_g_ctx },
+	{ "procwatch_group_page_faults_total", "counter",
+	    "Page faults of the target's processes.",
+	    { "type=\"minor\"", "type=\"major\"" }, get_g_faults },
 };
 
 int
-api_prom_targets(const struct pw_group *groups, size_t n, char **out,
+api_prom_groups(const struct pw_snapshot *snap, long hz, char **out,
     size_t *len)
 {
+	const struct pw_group_view *gv = snap->groups;
+	size_t n = snap->ngroups, fi, i, namelen, *off = NULL;
 	struct api_buf b, lbl;
-	size_t fi, i, namelen, *off = NULL;
+	unsigned var, nvar;
 	struct num v;
 	bool header;
 	int rc;
 
+	if (hz <= 0)
+		hz = 100;
 	buf_init(&b, API_PROM_MAX);
 	buf_init(&lbl, API_PROM_MAX);
 	/* Each label set escaped once: target="...", at off[i] .. off[i+1]. */
@@ -784,7 +1053,7 @@ api_prom_targets(const struct pw_group *groups, size_t n, char **out,
 	for (i = 0; i < n; i++) {
 		off[i] = lbl.len;
 		buf_puts(&lbl, "target=\"");
-		put_label_value(&lbl, groups[i].name);
+		put_label_value(&lbl, gv[i].name);
 		buf_put(&lbl, "\"", 1);
 	}
 	off[n] = lbl.len;
@@ -795,20 +1064,23 @@ api_prom_targets(const struct pw_group *groups, size_t n, char **out,
 		goto out;
 	}
 	buf_commit(&b, b.p);
-	for (fi = 0; fi < sizeof(tfams) / sizeof(tfams[0]); fi++) {
-		namelen = strlen(tfams[fi].name);
+	for (fi = 0; fi < sizeof(gfams) / sizeof(gfams[0]); fi++) {
+		namelen = strlen(gfams[fi].name);
 		header = false;
-		for (i = 0; i < n; i++) {
-			if (!tfams[fi].get(&groups[i], &v))
-				continue;
-			if (!header) {
-				put_header(&b, tfams[fi].name, "gauge",
-				    tfams[fi].help);
-				header = true;
+		nvar = gfams[fi].extra[1] != NULL ? 2 : 1;
+		for (i = 0; i < n; i++)
+			for (var = 0; var < nvar; var++) {
+				if (!gfams[fi].get(&gv[i], var, hz, &v))
+					continue;
+				if (!header) {
+					put_header(&b, gfams[fi].name,
+					    gfams[fi].type, gfams[fi].help);
+					header = true;
+				}
+				put_series(&b, gfams[fi].name, namelen,
+				    lbl.p + off[i], off[i + 1] - off[i],
+				    gfams[fi].extra[var], &v);
 			}
-			put_series(&b, tfams[fi].name, namelen,
-			    lbl.p + off[i], off[i + 1] - off[i], NULL, &v);
-		}
 	}
 	if ((rc = b.err) < 0)
 		goto out;

@@ -24,6 +24,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -77,6 +78,8 @@ struct api_server {
 	void			*reload_arg;
 	char			*tls_cert;	/* PEM, while MHD runs */
 	char			*tls_key;
+	/* process_metrics: mode << 32 | top, one word so both change at once */
+	_Atomic uint64_t	 procmetrics;
 
 	/* MHD's first error while starting, for api_start()'s message. */
 	pthread_mutex_t		 start_mu;
@@ -151,7 +154,8 @@ static route_fn h_index, h_app_js, h_app_css, h_dygraphs;
 static route_fn h_reload;
 static route_fn h_custom_push, h_custom_list;
 static route_fn h_profile_start, h_profile, h_profile_folded, h_events;
-static route_fn h_targets, h_target;
+static route_fn h_targets, h_target, h_target_samples;
+static route_fn h_target_stats;
 
 static const struct route routes[] = {
 	{ M_GET | M_HEAD, "/healthz", h_healthz },
@@ -168,6 +172,8 @@ static const struct route routes[] = {
 	{ M_GET | M_HEAD, "/api/v1/custom", h_custom_list },
 	{ M_GET | M_HEAD, "/api/v1/targets", h_targets },
 	{ M_GET | M_HEAD, "/api/v1/targets/{name}", h_target },
+	{ M_GET | M_HEAD, "/api/v1/targets/{name}/samples", h_target_samples },
+	{ M_GET | M_HEAD, "/api/v1/targets/{name}/stats", h_target_stats },
 	{ M_POST, "/api/v1/processes/{pid}/profile", h_profile_start },
 	{ M_GET | M_HEAD, "/api/v1/profiles/{id}", h_profile },
 	{ M_GET | M_HEAD, "/api/v1/profiles/{id}/folded", h_profile_folded },
@@ -686,24 +692,41 @@ static enum MHD_Result
 h_metrics(struct request *r)
 {
 	struct pw_monitor_stats st;
-	struct pw_snapshot *snap;
+	struct pw_snapshot *snap, sel;
+	const struct pw_snapshot *procs;
 	struct MHD_Response *resp;
+	uint64_t pm;
 	char *page;
 	size_t len;
-	int rc;
+	int rc, mode;
 
+	pm = atomic_load_explicit(&r->srv->procmetrics, memory_order_relaxed);
+	mode = (int)(pm >> 32);
 	pw_monitor_get_stats(r->srv->mon, &st);
 	if ((rc = pw_store_snapshot(pw_monitor_store(r->srv->mon), false,
 	    &snap)) < 0)
 		return reply_store_error(r->conn, rc, 0);
-	rc = api_prom_render(snap, &st, r->srv->hz, r->srv->version, &page,
+	/* Per-process series for the processes process_metrics keeps;
+	 * the target families always see every process. */
+	procs = snap;
+	if (mode != API_PROCMETRICS_ALL) {
+		if ((rc = api_prom_select_init(&sel, snap, mode,
+		    (unsigned)pm)) < 0) {
+			pw_snapshot_free(snap);
+			return reply_oom(r->conn);
+		}
+		procs = &sel;
+	}
+	rc = api_prom_render(procs, &st, r->srv->hz, r->srv->version, &page,
 	    &len);
-	if (rc == 0 && (rc = append_custom_metrics(r->srv, snap, &page,
+	if (rc == 0 && (rc = append_custom_metrics(r->srv, procs, &page,
 	    &len)) < 0)
 		free(page);
 	if (rc == 0 && (rc = api_targets_append_metrics(r->srv->mon, snap,
 	    &page, &len)) < 0)
 		free(page);
+	if (procs != snap)
+		api_prom_select_fini(&sel);
 	pw_snapshot_free(snap);
 	if (rc == 0 && (rc = append_alert_metrics(r->srv, &page, &len)) < 0)
 		free(page);
@@ -801,13 +824,17 @@ h_bottlenecks(struct request *r)
 	char err[API_ERRMSG_MAX] = "";
 	const char *window = query_val(r->conn, "window");
 	const char *limit = query_val(r->conn, "limit");
+	const char *by = query_val(r->conn, "by");
 	int64_t window_ms = 60000;
 	size_t lim;
 	unsigned status;
 	cJSON *o;
 
-	status = api_stats_bottlenecks(r->srv->stats, window, limit, &o, err,
-	    sizeof(err));
+	status = api_stats_bottlenecks(r->srv->stats, by, window, limit, &o,
+	    err, sizeof(err));
+	/* A target's CPU already holds its short-lived children's. */
+	if (status == MHD_HTTP_OK && by != NULL && strcmp(by, "target") == 0)
+		return reply_stats(r->conn, status, o, err);
 	/* Churn entries come from the events feed (api/events.c). */
 	if (status == MHD_HTTP_OK && window != NULL &&
 	    api_parse_duration(window, &window_ms) < 0)
@@ -968,6 +995,44 @@ h_target(struct request *r)
 	cJSON *o;
 
 	status = api_targets_get(r->srv->mon, r->cap.s[0], r->cap.len[0], &o,
+	    err, sizeof(err));
+	return reply_stats(r->conn, status, o, err);
+}
+
+static enum MHD_Result
+h_target_samples(struct request *r)
+{
+	char err[API_ERRMSG_MAX] = "";
+	int64_t since = INT64_MIN;
+	size_t limit = SIZE_MAX;
+	const char *val;
+	unsigned status;
+	cJSON *o;
+
+	if (query_arg(r->conn, "limit", &val) &&
+	    api_parse_limit(val, API_MAX_SAMPLES_LIMIT, &limit) < 0)
+		return reply_error(r->conn, MHD_HTTP_BAD_REQUEST, NULL,
+		    "limit: expected an integer from 1 to %d",
+		    API_MAX_SAMPLES_LIMIT);
+	if (query_arg(r->conn, "since", &val) && !query_time(val, &since))
+		return reply_error(r->conn, MHD_HTTP_BAD_REQUEST, NULL,
+		    "since: expected an RFC 3339 time such as "
+		    "2026-11-26T02:11:35Z");
+	status = api_targets_samples(r->srv->mon, r->cap.s[0], r->cap.len[0],
+	    since, limit, &o, err, sizeof(err));
+	return reply_stats(r->conn, status, o, err);
+}
+
+/* The statistics of a target's aggregate samples (api/stats.c). */
+static enum MHD_Result
+h_target_stats(struct request *r)
+{
+	char err[API_ERRMSG_MAX] = "";
+	unsigned status;
+	cJSON *o;
+
+	status = api_stats_target(r->srv->stats, r->cap.s[0], r->cap.len[0],
+	    query_val(r->conn, "window"), query_val(r->conn, "metrics"), &o,
 	    err, sizeof(err));
 	return reply_stats(r->conn, status, o, err);
 }
@@ -1351,6 +1416,8 @@ api_start(const struct api_options *opts, struct pw_monitor *mon, char *err,
 		snprintf(srv->api_token, sizeof(srv->api_token), "%s",
 		    opts->api_token);
 	srv->auth_reads = opts->auth_reads;
+	api_set_process_metrics(srv, opts->process_metrics,
+	    opts->process_metrics_top);
 	srv->profiler = opts->profiler;
 	srv->events = opts->events;
 	if ((srv->hz = sysconf(_SC_CLK_TCK)) <= 0)
@@ -1429,6 +1496,15 @@ out_version:
 out_free:
 	free(srv);
 	return NULL;
+}
+
+void
+api_set_process_metrics(struct api_server *srv, int mode, unsigned top)
+{
+	if (mode != API_PROCMETRICS_NONE && mode != API_PROCMETRICS_TOP)
+		mode = API_PROCMETRICS_ALL;
+	atomic_store_explicit(&srv->procmetrics,
+	    (uint64_t)(unsigned)mode << 32 | top, memory_order_relaxed);
 }
 
 uint16_t

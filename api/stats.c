@@ -3,6 +3,9 @@
  * trends and regression tests, averages, bottlenecks, per-thread CPU and
  * saved baselines.
  *
+ * Targets as groups get the same statistics and bottlenecks over their
+ * rings of aggregate samples (procwatch/groupacc.h).
+ *
  * DESIGN: the figures come from lib/ (procwatch/stats.h, bottleneck.h);
  * this file parses parameters, keeps the little state the views need and
  * renders.  That state, under one mutex that is never held across a store
@@ -26,11 +29,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
 #include <procwatch/bottleneck.h>
 #include <procwatch/custom.h>
+#include <procwatch/groupacc.h>
 #include <procwatch/monitor.h>
 #include <procwatch/procfs.h>
 #include <procwatch/stats.h>
@@ -39,6 +44,7 @@
 #include "api/api.h"
 #include "api/params.h"
 #include "api/stats.h"
+#include "api/targets.h"
 
 #define HTTP_OK			200
 #define HTTP_CREATED		201
@@ -55,6 +61,7 @@
 #define HOT_SHARE		0.6
 
 #define BASIS_PREV	"since_previous_request"
+#define FD_USAGE_MAX	"fd_usage_max"	/* a group's fd_usage */
 #define BASIS_START	"since_thread_start"
 
 struct baseline {
@@ -81,6 +88,7 @@ struct thread_prev {
 
 struct api_stats {
 	struct pw_monitor	*mon;
+	long			 hz;		/* clock ticks per second */
 	pthread_mutex_t		 mu;
 	struct baseline		 bl[API_STATS_MAX_BASELINES];
 	size_t			 nbl;
@@ -109,6 +117,7 @@ api_stats_new(struct pw_monitor *mon)
 		return NULL;
 	}
 	s->mon = mon;
+	s->hz = sysconf(_SC_CLK_TCK);
 	return s;
 }
 
@@ -176,10 +185,11 @@ custom_metric(const char *p, size_t len, struct cnames *cn)
 /*
  * A comma-separated list of metric names; NULL or "" selects all the
  * built-in ones.  Names that are not built in go to cn as custom series.
+ * For a group, "fd_usage_max" is fd_usage (its worst member's).
  */
 static bool
 parse_metrics(const char *val, bool want[PW_METRIC_COUNT], char *err,
-    size_t errlen, struct cnames *cn)
+    size_t errlen, struct cnames *cn, bool group)
 {
 	enum pw_metric m;
 	const char *p = val;
@@ -191,6 +201,9 @@ parse_metrics(const char *val, bool want[PW_METRIC_COUNT], char *err,
 		len = strcspn(p, ",");
 		if (pw_metric_from_name(p, len, &m) == 0)
 			want[m] = true;
+		else if (group && len == strlen(FD_USAGE_MAX) &&
+		    memcmp(p, FD_USAGE_MAX, len) == 0)
+			want[PW_METRIC_FD_USAGE] = true;
 		else if (!custom_metric(p, len, cn)) {
 			api_fail(err, errlen, HTTP_BAD_REQUEST, "metrics: unknown "
 			    "metric \"%.*s\"", (int)(len > 64 ? 64 : len), p);
@@ -324,17 +337,33 @@ add_item(cJSON *o, const char *key, cJSON *item)
 
 /* --- one process's window ------------------------------------------------------ */
 
-/* The samples of one process: the window and the one before it. */
+/*
+ * The samples of one process or one group: the window and the one before
+ * it.  A group's samples are converted (pw_group_sample_as_sample()) into
+ * s, so that the same statistics run over both; gs keeps them as they
+ * are for what has no place in a process sample (fd_usage_max).
+ */
 struct pwin {
-	struct pw_proc_view	 view;
-	char			 target[PW_BN_TARGET_MAX];
+	struct pw_proc_view	 view;		/* a group: id 0, no pid */
+	char			 target[PW_BN_TARGET_MAX]; /* group: name */
 	uint64_t		 mem_total;
 	struct pw_sample	*s;
+	struct pw_group_sample	*gs;		/* NULL for a process */
 	size_t			 n;		/* all copied */
 	size_t			 cur;		/* index of the window's first */
 	size_t			 cap;
 	int64_t			 end_ms;
 };
+
+/* Free what load_window() or load_group_window() copied. */
+static void
+pwin_fini(struct pwin *w)
+{
+	free(w->s);
+	free(w->gs);
+	w->s = NULL;
+	w->gs = NULL;
+}
 
 /*
  * Copy the samples of pid for (end - 2 window, end], end being its newest
@@ -443,32 +472,145 @@ add_custom(struct api_stats *st, const struct pwin *w, int64_t window_ms,
 	return HTTP_OK;
 }
 
+/*
+ * Metric m of the samples [from, from + n) of w into v (and t_s, seconds
+ * after the first), as pw_stats_series() does.  For a group, fd_usage is
+ * its worst member's, the fd_usage_max of its own samples.
+ */
+static size_t
+win_series(const struct pwin *w, size_t from, size_t n, enum pw_metric m,
+    const struct pw_series_ctx *ctx, double *t_s, double *v)
+{
+	const struct pw_group_sample *g;
+	size_t i, k = 0;
+
+	if (w->gs == NULL || m != PW_METRIC_FD_USAGE)
+		return pw_stats_series(w->s + from, n, m, ctx, t_s, v);
+	for (i = from; i < from + n; i++) {
+		g = &w->gs[i];
+		if (g->fd_usage_pid == 0 || (g->flags & PW_GSAMPLE_NO_FDS))
+			continue;
+		if (t_s != NULL)
+			t_s[k] = (double)(g->ts_ms - w->gs[from].ts_ms) /
+			    1000.0;
+		v[k++] = g->fd_usage_max;
+	}
+	return k;
+}
+
+/*
+ * Add the window of w to o: "window_s", "count", "span_s",
+ * "window_covered", "from", "to", "capacity", "baseline" (with bl) and
+ * "metrics", each wanted metric's summary, span, trend and regression
+ * (against bl, else the window before).  Returns an HTTP status; o is
+ * the caller's either way.
+ */
+static unsigned
+render_window(struct api_stats *st, const struct pwin *w, int64_t window_ms,
+    const bool want[PW_METRIC_COUNT], const struct cnames *cn,
+    const struct baseline *bl, cJSON *o, char *err, size_t errlen)
+{
+	struct pw_series_ctx ctx;
+	struct pw_summary sum, prev;
+	const struct pw_summary *base;
+	struct pw_trend tr;
+	struct pw_welch wt;
+	double *t, *v;
+	size_t k, ncur = w->n - w->cur;
+	cJSON *mo, *mm;
+	unsigned m, status = HTTP_OK;
+	bool ok, trend;
+
+	t = malloc((w->n ? w->n : 1) * sizeof(*t));
+	v = malloc((w->n ? w->n : 1) * sizeof(*v));
+	ctx.mem_total = w->mem_total;
+	ctx.fd_limit = w->view.fd_limit;
+	if (t == NULL || v == NULL)
+		goto out_oom;
+	ok = add_num(o, "window_s", (double)window_ms / 1000.0) &&
+	    cJSON_AddNumberToObject(o, "count", (double)ncur) != NULL &&
+	    add_num(o, "span_s", ncur > 0 ? (double)(w->s[w->n - 1].ts_ms -
+	    w->s[w->cur].ts_ms) / 1000.0 : 0) &&
+	    /* The ring (or the process's life) may not reach back that far. */
+	    cJSON_AddBoolToObject(o, "window_covered", w->cur > 0 ||
+	    (ncur > 0 && w->s[w->cur].ts_ms <= w->end_ms - window_ms +
+	    (int64_t)pw_monitor_interval_ms(st->mon))) != NULL &&
+	    api_add_time(o, "from", ncur > 0 ? w->s[w->cur].ts_ms : 0) &&
+	    api_add_time(o, "to", ncur > 0 ? w->end_ms : 0) &&
+	    cJSON_AddNumberToObject(o, "capacity", (double)w->cap) != NULL &&
+	    (bl == NULL || cJSON_AddStringToObject(o, "baseline",
+	    bl->name) != NULL) &&
+	    (mo = cJSON_AddObjectToObject(o, "metrics")) != NULL;
+	if (!ok)
+		goto out_oom;
+	for (m = 0; m < PW_METRIC_COUNT; m++) {
+		if (!want[m])
+			continue;
+		/* A group's fd_usage is its worst member's, with a trend. */
+		trend = pw_metric_has_trend(m) ||
+		    (w->gs != NULL && m == PW_METRIC_FD_USAGE);
+		k = win_series(w, w->cur, ncur, m, &ctx, t, v);
+		pw_stats_trend(t, v, k, &tr);
+		pw_stats_summarize(v, k, v, &sum);	/* permutes v */
+		if ((mm = json_summary(&sum)) == NULL)
+			goto out_oom;
+		if (!cJSON_AddItemToObject(mo, w->gs != NULL &&
+		    m == PW_METRIC_FD_USAGE ? FD_USAGE_MAX : pw_metric_name(m),
+		    mm)) {
+			cJSON_Delete(mm);
+			goto out_oom;
+		}
+		if (k > 0 && !add_num(mm, "span_s", t[k - 1] - t[0]))
+			goto out_oom;
+		if (trend && !add_item(mm, "trend", json_trend(&tr)))
+			goto out_oom;
+		/* Regression: against the baseline, else the window before. */
+		if (bl != NULL) {
+			base = &bl->m[m];
+		} else {
+			k = win_series(w, 0, w->cur, m, &ctx, NULL, v);
+			pw_stats_summarize(v, k, v, &prev);
+			base = &prev;
+		}
+		if (pw_stats_welch(&sum, base, &wt) == 0) {
+			if (!add_item(mm, "regression", json_welch(bl != NULL ?
+			    "baseline" : "previous_window", bl != NULL ?
+			    bl->name : NULL, base, &wt)))
+				goto out_oom;
+		} else if (cJSON_AddNullToObject(mm, "regression") == NULL)
+			goto out_oom;
+	}
+	if (cn->n > 0)
+		status = add_custom(st, w, window_ms, cn, mo, err, errlen);
+	free(t);
+	free(v);
+	return status;
+out_oom:
+	free(t);
+	free(v);
+	return api_oom(err, errlen);
+}
+
 unsigned
 api_stats_process(struct api_stats *st, pid_t pid, const char *window,
     const char *metrics, const char *baseline, struct cJSON **out,
     char *err, size_t errlen)
 {
 	struct cnames cn;
-	bool want[PW_METRIC_COUNT], ok;
-	struct pw_series_ctx ctx;
-	struct pw_summary sum, prev, *base = NULL;
+	bool want[PW_METRIC_COUNT];
 	struct baseline *bl = NULL;
 	const struct baseline *found;
-	struct pw_trend tr;
-	struct pw_welch wt;
 	struct pwin w;
 	int64_t window_ms;
-	double *t = NULL, *v = NULL;
-	size_t k, ncur;
-	cJSON *o = NULL, *mo, *mm;
-	unsigned m, status;
+	cJSON *o;
+	unsigned status;
 
 	*out = NULL;
 	if (!parse_window(window, API_STATS_DEFAULT_WINDOW_MS, &window_ms, err,
 	    errlen))
 		return HTTP_BAD_REQUEST;
 	memset(&cn, 0, sizeof(cn));
-	if (!parse_metrics(metrics, want, err, errlen, &cn))
+	if (!parse_metrics(metrics, want, err, errlen, &cn, false))
 		return HTTP_BAD_REQUEST;
 	if (baseline != NULL) {
 		/* Copy it out: the mutex is not held while rendering. */
@@ -485,91 +627,128 @@ api_stats_process(struct api_stats *st, pid_t pid, const char *window,
 		}
 	}
 	if ((status = load_window(st, pid, window_ms, &w, err, errlen)) !=
-	    HTTP_OK) {
-		free(bl);
-		return status;
-	}
-	ncur = w.n - w.cur;
-	t = malloc((w.n ? w.n : 1) * sizeof(*t));
-	v = malloc((w.n ? w.n : 1) * sizeof(*v));
-	ctx.mem_total = w.mem_total;
-	ctx.fd_limit = w.view.fd_limit;
-	if (t == NULL || v == NULL || (o = cJSON_CreateObject()) == NULL)
-		goto out_oom;
-	ok = cJSON_AddNumberToObject(o, "pid", (double)w.view.pid) != NULL &&
-	    cJSON_AddStringToObject(o, "name", w.view.name) != NULL &&
-	    cJSON_AddStringToObject(o, "target", w.target) != NULL &&
-	    add_num(o, "window_s", (double)window_ms / 1000.0) &&
-	    cJSON_AddNumberToObject(o, "count", (double)ncur) != NULL &&
-	    add_num(o, "span_s", ncur > 0 ? (double)(w.s[w.n - 1].ts_ms -
-	    w.s[w.cur].ts_ms) / 1000.0 : 0) &&
-	    /* The ring (or the process's life) may not reach back that far. */
-	    cJSON_AddBoolToObject(o, "window_covered", w.cur > 0 ||
-	    (ncur > 0 && w.s[w.cur].ts_ms <= w.end_ms - window_ms +
-	    (int64_t)pw_monitor_interval_ms(st->mon))) != NULL &&
-	    api_add_time(o, "from", ncur > 0 ? w.s[w.cur].ts_ms : 0) &&
-	    api_add_time(o, "to", ncur > 0 ? w.end_ms : 0) &&
-	    cJSON_AddNumberToObject(o, "capacity", (double)w.cap) != NULL &&
-	    (bl == NULL || cJSON_AddStringToObject(o, "baseline",
-	    bl->name) != NULL) &&
-	    (mo = cJSON_AddObjectToObject(o, "metrics")) != NULL;
-	if (!ok)
-		goto out_oom;
-	for (m = 0; m < PW_METRIC_COUNT; m++) {
-		if (!want[m])
-			continue;
-		k = pw_stats_series(w.s + w.cur, ncur, m, &ctx, t, v);
-		pw_stats_trend(t, v, k, &tr);
-		pw_stats_summarize(v, k, v, &sum);	/* permutes v */
-		if ((mm = json_summary(&sum)) == NULL)
-			goto out_oom;
-		if (!cJSON_AddItemToObject(mo, pw_metric_name(m), mm)) {
-			cJSON_Delete(mm);
-			goto out_oom;
-		}
-		if (k > 0 && !add_num(mm, "span_s", t[k - 1] - t[0]))
-			goto out_oom;
-		if (pw_metric_has_trend(m) && !add_item(mm, "trend",
-		    json_trend(&tr)))
-			goto out_oom;
-		/* Regression: against the baseline, else the window before. */
-		if (bl != NULL) {
-			base = &bl->m[m];
-		} else {
-			k = pw_stats_series(w.s, w.cur, m, &ctx, NULL, v);
-			pw_stats_summarize(v, k, v, &prev);
-			base = &prev;
-		}
-		if (pw_stats_welch(&sum, base, &wt) == 0) {
-			if (!add_item(mm, "regression", json_welch(bl != NULL ?
-			    "baseline" : "previous_window", bl != NULL ?
-			    bl->name : NULL, base, &wt)))
-				goto out_oom;
-		} else if (cJSON_AddNullToObject(mm, "regression") == NULL)
-			goto out_oom;
-	}
-	if (cn.n > 0 && (status = add_custom(st, &w, window_ms, &cn, mo, err,
-	    errlen)) != HTTP_OK) {
+	    HTTP_OK)
+		goto out_bl;
+	if ((o = cJSON_CreateObject()) == NULL ||
+	    cJSON_AddNumberToObject(o, "pid", (double)w.view.pid) == NULL ||
+	    cJSON_AddStringToObject(o, "name", w.view.name) == NULL ||
+	    cJSON_AddStringToObject(o, "target", w.target) == NULL)
+		status = api_oom(err, errlen);
+	else
+		status = render_window(st, &w, window_ms, want, &cn, bl, o, err,
+		    errlen);
+	if (status == HTTP_OK)
+		*out = o;
+	else
 		cJSON_Delete(o);
-		free(bl);
-		free(t);
-		free(v);
-		free(w.s);
-		return status;
+	pwin_fini(&w);
+out_bl:
+	free(bl);
+	return status;
+}
+
+/* --- one target's window ------------------------------------------------------- */
+
+/*
+ * Copy the aggregate samples of group `name` for (end - 2 window, end],
+ * end being its newest sample, converted into w->s.  Returns an HTTP
+ * status.
+ */
+static unsigned
+load_group_window(struct api_stats *st, const char *name, int64_t window_ms,
+    struct pwin *w, char *err, size_t errlen)
+{
+	struct pw_store *store = pw_monitor_store(st->mon);
+	struct pw_group_sample *newest = NULL;
+	size_t n, i;
+	int rc;
+
+	memset(w, 0, sizeof(*w));
+	snprintf(w->target, sizeof(w->target), "%s", name);
+	w->view.target = w->target;
+	pw_store_info(store, NULL, &w->mem_total);
+	/* The newest first, for the end of the window. */
+	rc = pw_store_group_samples(store, name, INT64_MIN, 1, &newest, &n,
+	    &w->cap);
+	if (rc == -ENOMEM)
+		return api_oom(err, errlen);
+	if (rc < 0)
+		goto out_unknown;
+	if (n == 0) {			/* before its first cycle */
+		free(newest);
+		return HTTP_OK;
 	}
-	free(bl);
-	free(t);
-	free(v);
-	free(w.s);
-	*out = o;
+	w->end_ms = newest[0].ts_ms;
+	free(newest);
+	rc = pw_store_group_samples(store, name, w->end_ms - 2 * window_ms,
+	    SIZE_MAX, &w->gs, &w->n, &w->cap);
+	if (rc == -ENOMEM)
+		return api_oom(err, errlen);
+	if (rc < 0)
+		goto out_unknown;	/* gone in a reload meanwhile */
+	/* A cycle may have been committed between the two copies. */
+	if (w->n > 0)
+		w->end_ms = w->gs[w->n - 1].ts_ms;
+	if ((w->s = malloc((w->n ? w->n : 1) * sizeof(*w->s))) == NULL) {
+		pwin_fini(w);
+		return api_oom(err, errlen);
+	}
+	for (i = 0; i < w->n; i++)
+		pw_group_sample_as_sample(&w->gs[i], &w->s[i]);
+	for (i = 0; i < w->n && w->s[i].ts_ms <= w->end_ms - window_ms; i++)
+		;
+	w->cur = i;
 	return HTTP_OK;
-out_oom:
-	cJSON_Delete(o);
-	free(bl);
-	free(t);
-	free(v);
-	free(w.s);
-	return api_oom(err, errlen);
+out_unknown:
+	pwin_fini(w);
+	return api_fail(err, errlen, HTTP_NOT_FOUND, "no target named \"%s\"",
+	    name);
+}
+
+unsigned
+api_stats_target(struct api_stats *st, const char *name, size_t name_len,
+    const char *window, const char *metrics, struct cJSON **out, char *err,
+    size_t errlen)
+{
+	char want_name[API_TARGET_NAME_MAX + 1];
+	struct cnames cn;
+	bool want[PW_METRIC_COUNT];
+	struct pwin w;
+	int64_t window_ms;
+	cJSON *o;
+	unsigned status;
+
+	*out = NULL;
+	if (name == NULL || !api_target_name_ok(name, name_len))
+		return api_fail(err, errlen, HTTP_BAD_REQUEST, "name: expected 1 "
+		    "to %d characters of A-Z a-z 0-9 _ . -",
+		    API_TARGET_NAME_MAX);
+	memcpy(want_name, name, name_len);
+	want_name[name_len] = '\0';
+	if (!parse_window(window, API_STATS_DEFAULT_WINDOW_MS, &window_ms, err,
+	    errlen))
+		return HTTP_BAD_REQUEST;
+	memset(&cn, 0, sizeof(cn));
+	if (!parse_metrics(metrics, want, err, errlen, &cn, true))
+		return HTTP_BAD_REQUEST;
+	if ((status = load_group_window(st, want_name, window_ms, &w, err,
+	    errlen)) != HTTP_OK)
+		return status;
+	if ((o = cJSON_CreateObject()) == NULL ||
+	    cJSON_AddStringToObject(o, "name", w.target) == NULL ||
+	    (w.n > 0 ? cJSON_AddNumberToObject(o, "processes",
+	    (double)w.gs[w.n - 1].processes) : cJSON_AddNullToObject(o,
+	    "processes")) == NULL)
+		status = api_oom(err, errlen);
+	else
+		status = render_window(st, &w, window_ms, want, &cn, NULL, o,
+		    err, errlen);
+	if (status == HTTP_OK)
+		*out = o;
+	else
+		cJSON_Delete(o);
+	pwin_fini(&w);
+	return status;
 }
 
 /* --- baselines ------------------------------------------------------------------ */
@@ -1072,6 +1251,8 @@ json_evidence(const struct pw_bottleneck *b)
 	if ((o = cJSON_CreateObject()) == NULL)
 		return NULL;
 	ok = add_num(o, "window_s", e->window_s);
+	if (b->is_group)
+		ok = ok && add_num(o, "processes", e->processes);
 	switch (b->type) {
 	case PW_BN_CPU:
 		ok = ok && add_num(o, "cpu_seconds", e->cpu_s) &&
@@ -1081,6 +1262,12 @@ json_evidence(const struct pw_bottleneck *b)
 		    add_num(o, "ctx_switches_involuntary_rate",
 		    e->invol_ctx_rate) &&
 		    add_num(o, "threads", e->threads);
+		/* A target has no one thread; its reaped children instead. */
+		if (b->is_group) {
+			ok = ok && add_num(o, "children_cpu_seconds",
+			    e->children_cpu_s);
+			break;
+		}
 		if (!ok)
 			break;
 		if (!e->hot.known) {
@@ -1118,6 +1305,11 @@ json_evidence(const struct pw_bottleneck *b)
 		    add_num(o, "limit", e->limit > 0 ? e->limit : NAN) &&
 		    add_num(o, "time_to_limit_s", e->time_to_limit_s >= 0 ?
 		    e->time_to_limit_s : NAN);
+		if (b->is_group && b->type == PW_BN_FDS)
+			ok = ok && add_num(o, "fd_usage_max", e->fd_usage_pid ?
+			    e->fd_usage_max : NAN) &&
+			    add_num(o, "fd_usage_pid", e->fd_usage_pid ?
+			    (double)e->fd_usage_pid : NAN);
 		break;
 	}
 	if (!ok) {
@@ -1128,8 +1320,9 @@ json_evidence(const struct pw_bottleneck *b)
 }
 
 unsigned
-api_stats_bottlenecks(struct api_stats *st, const char *window,
-    const char *limit, struct cJSON **out, char *err, size_t errlen)
+api_stats_bottlenecks(struct api_stats *st, const char *by,
+    const char *window, const char *limit, struct cJSON **out, char *err,
+    size_t errlen)
 {
 	struct probe_arg pa = { .st = st };
 	struct pw_bottleneck *v = NULL;
@@ -1137,9 +1330,15 @@ api_stats_bottlenecks(struct api_stats *st, const char *window,
 	int64_t window_ms;
 	size_t n = 0, lim = BN_DEFAULT_LIMIT, i, j;
 	cJSON *o, *arr, *e, *sg;
-	bool ok;
+	bool ok, by_target;
+	int rc;
 
 	*out = NULL;
+	if (by != NULL && strcmp(by, "process") != 0 &&
+	    strcmp(by, "target") != 0)
+		return api_fail(err, errlen, HTTP_BAD_REQUEST, "by: expected "
+		    "process or target");
+	by_target = by != NULL && strcmp(by, "target") == 0;
 	if (!parse_window(window, BN_DEFAULT_WINDOW_MS, &window_ms, err,
 	    errlen))
 		return HTTP_BAD_REQUEST;
@@ -1147,10 +1346,17 @@ api_stats_bottlenecks(struct api_stats *st, const char *window,
 		return api_fail(err, errlen, HTTP_BAD_REQUEST, "limit: expected an "
 		    "integer from 1 to %d", BN_MAX_LIMIT);
 	pa.window_ms = window_ms;
-	if (pw_bottlenecks(pw_monitor_store(st->mon), window_ms, lim, probe,
-	    &pa, BN_PROBES, &v, &n) < 0)
+	if (by_target)
+		rc = pw_bottlenecks_by_target(pw_monitor_store(st->mon),
+		    window_ms, lim, st->hz, &v, &n);
+	else
+		rc = pw_bottlenecks(pw_monitor_store(st->mon), window_ms, lim,
+		    probe, &pa, BN_PROBES, &v, &n);
+	if (rc < 0)
 		return api_oom(err, errlen);
 	if ((o = cJSON_CreateObject()) == NULL ||
+	    cJSON_AddStringToObject(o, "by", by_target ? "target" :
+	    "process") == NULL ||
 	    !add_num(o, "window_s", (double)window_ms / 1000.0) ||
 	    cJSON_AddNumberToObject(o, "count", (double)n) == NULL ||
 	    (arr = cJSON_AddArrayToObject(o, "bottlenecks")) == NULL)
@@ -1162,10 +1368,15 @@ api_stats_bottlenecks(struct api_stats *st, const char *window,
 			cJSON_Delete(e);
 			goto out_oom;
 		}
-		ok = cJSON_AddNumberToObject(e, "pid", (double)v[i].pid) !=
+		/* A target's entry names the target and its process count. */
+		ok = (v[i].is_group ? cJSON_AddStringToObject(e, "target",
+		    v[i].target) != NULL && cJSON_AddNumberToObject(e,
+		    "processes", (double)v[i].ev.processes) != NULL :
+		    cJSON_AddNumberToObject(e, "pid", (double)v[i].pid) !=
 		    NULL &&
 		    cJSON_AddStringToObject(e, "name", v[i].name) != NULL &&
-		    cJSON_AddStringToObject(e, "target", v[i].target) != NULL &&
+		    cJSON_AddStringToObject(e, "target", v[i].target) !=
+		    NULL) &&
 		    cJSON_AddStringToObject(e, "type",
 		    pw_bn_type_name(v[i].type)) != NULL &&
 		    cJSON_AddStringToObject(e, "severity",
@@ -1178,7 +1389,7 @@ api_stats_bottlenecks(struct api_stats *st, const char *window,
 			ok = cJSON_AddItemToArray(sg,
 			    cJSON_CreateString(v[i].suggestions[j]));
 		/* A critical CPU entry links to where a profile is started. */
-		if (ok && v[i].type == PW_BN_CPU &&
+		if (ok && !v[i].is_group && v[i].type == PW_BN_CPU &&
 		    v[i].severity == PW_SEV_CRITICAL) {
 			snprintf(purl, sizeof(purl),
 			    "/api/v1/processes/%ld/profile", (long)v[i].pid);

@@ -34,14 +34,32 @@ unsigned	api_stats_process(struct api_stats *, pid_t pid,
 		    const char *window, const char *metrics,
 		    const char *baseline, struct cJSON **out, char *err,
 		    size_t errlen);
+/*
+ * GET /api/v1/targets/{name}/stats?window=&metrics=: the layout of the
+ * per-process statistics over the target's ring of aggregate samples,
+ * with "name" and "processes" (the newest sample's; null before the first
+ * cycle) in place of "pid", "name" and "target".  fd_usage, which needs
+ * one descriptor limit, is replaced by "fd_usage_max", the worst member's
+ * open_fds / fd_limit, with a trend; metrics= takes either name.  No
+ * baselines.  `name` is the path segment, name_len bytes, not
+ * NUL-terminated: 400 outside the target name rule (api/targets.h), 404
+ * when no target has it.
+ */
+unsigned	api_stats_target(struct api_stats *, const char *name,
+		    size_t name_len, const char *window, const char *metrics,
+		    struct cJSON **out, char *err, size_t errlen);
 /* GET /api/v1/averages?window=&target= */
 unsigned	api_stats_averages(struct api_stats *, const char *window,
 		    const char *target, struct cJSON **out, char *err,
 		    size_t errlen);
-/* GET /api/v1/bottlenecks?window=&limit= */
-unsigned	api_stats_bottlenecks(struct api_stats *, const char *window,
-		    const char *limit, struct cJSON **out, char *err,
-		    size_t errlen);
+/*
+ * GET /api/v1/bottlenecks?by=&window=&limit=: by "process" (the default)
+ * or "target" (each target as a whole, procwatch/bottleneck.h); any other
+ * `by` is 400.
+ */
+unsigned	api_stats_bottlenecks(struct api_stats *, const char *by,
+		    const char *window, const char *limit, struct cJSON **out,
+		    char *err, size_t errlen);
 /* GET /api/v1/processes/{pid}/threads?window= */
 unsigned	api_stats_threads(struct api_stats *, pid_t pid,
 		    const char *window, struct cJSON **out, char *err,

@@ -4,13 +4,29 @@
  * LIST:   {"ts" (the last sampling cycle, null before the first),
  *          "interval_ms", "mem_total_bytes", "count", "targets": [GROUP]}
  * ONE:    GROUP plus "ts" and "pids": [live member pids, ascending]
- * GROUP:  {"name", "up", "processes", "gone", "threads", "cpu_percent",
+ * SAMPLES: {"name", "capacity", "count", "samples": [SAMPLE, oldest first]}
+ * GROUP:  {"name", "selector", "min_processes", "max_processes" (null: no
+ *          maximum), "samples_stored", "capacity", "sample": SAMPLE (null
+ *          before the first cycle),
+ *          "up", "processes", "gone", "threads", "cpu_percent",
  *          "cpu_user_percent", "cpu_system_percent" (null while no member
  *          has a rate yet), "rss_bytes", "memory_percent" (null if
  *          MemTotal is unknown), "open_fds" (null if no member's fds were
  *          readable), "oldest_start_time" (null if none),
  *          "top_cpu": {"pid", "name", "cpu_percent"} or null,
  *          "top_rss": {"pid", "name", "rss_bytes"} or null}
+ * SAMPLE: the group's aggregate of one cycle (procwatch/groupacc.h):
+ *         {"ts", "processes", "exited", "threads", "cpu_percent",
+ *          "cpu_user_percent", "cpu_system_percent" (null on the first),
+ *          "cpu_seconds_total", "children_cpu_seconds_total", "rss_bytes",
+ *          "vms_bytes", "swap_bytes", "memory_percent", "open_fds",
+ *          "fd_usage_max", "fd_usage_max_pid" (null: no member had both
+ *          figures), "read_bytes_total", "write_bytes_total",
+ *          "ctx_switches_voluntary_total", "ctx_switches_involuntary_total",
+ *          "minor_faults_total", "major_faults_total"}
+ * The GROUP fields after "sample" are figures of the latest samples of
+ * the live members (CPU without the exited and reaped); SAMPLE's CPU
+ * also counts members gone during the interval and reaped children.
  * A target with no live process is listed with up false and zero totals.
  * Percentages are rounded to two decimals, as in api/json.c.
  *
@@ -26,10 +42,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
 #include <procwatch/group.h>
+#include <procwatch/groupacc.h>
 #include <procwatch/monitor.h>
 #include <procwatch/store.h>
 
@@ -81,11 +99,103 @@ add_top(cJSON *o, const char *key, const struct pw_group_top *t, bool cpu)
 	    api_add_u64(to, "rss_bytes", t->rss_bytes));
 }
 
-/* Add the GROUP fields of g to o. */
+static long
+clock_hz(void)
+{
+	long hz = sysconf(_SC_CLK_TCK);
+
+	return hz > 0 ? hz : 100;
+}
+
 static bool
-add_group(cJSON *o, const struct pw_group *g)
+add_seconds(cJSON *o, const char *key, uint64_t ticks, long hz)
+{
+	return cJSON_AddNumberToObject(o, key,
+	    round((double)ticks / (double)hz * 1000.0) / 1000.0) != NULL;
+}
+
+/* SAMPLE of one group cycle; NULL when out of memory. */
+static cJSON *
+group_sample_json(const struct pw_group_sample *s, uint64_t mem_total,
+    long hz)
+{
+	bool cpu = !(s->flags & PW_GSAMPLE_NO_CPU);
+	cJSON *o;
+
+	if ((o = cJSON_CreateObject()) == NULL)
+		return NULL;
+	if (api_add_time(o, "ts", s->ts_ms) &&
+	    api_add_u64(o, "processes", s->processes) &&
+	    api_add_u64(o, "exited", s->exited) &&
+	    api_add_u64(o, "threads", s->threads) &&
+	    add_pct(o, "cpu_percent", cpu, s->cpu_user_pct +
+	    s->cpu_system_pct) &&
+	    add_pct(o, "cpu_user_percent", cpu, s->cpu_user_pct) &&
+	    add_pct(o, "cpu_system_percent", cpu, s->cpu_system_pct) &&
+	    add_seconds(o, "cpu_seconds_total", s->cpu_user_ticks +
+	    s->cpu_system_ticks, hz) &&
+	    add_seconds(o, "children_cpu_seconds_total", s->children_ticks,
+	    hz) &&
+	    api_add_u64(o, "rss_bytes", s->rss_bytes) &&
+	    api_add_u64(o, "vms_bytes", s->vms_bytes) &&
+	    api_add_u64(o, "swap_bytes", s->swap_bytes) &&
+	    add_pct(o, "memory_percent", mem_total != 0,
+	    pw_group_sample_memory_pct(s, mem_total)) &&
+	    (!(s->flags & PW_GSAMPLE_NO_FDS) ?
+	    api_add_u64(o, "open_fds", s->open_fds) :
+	    cJSON_AddNullToObject(o, "open_fds") != NULL) &&
+	    (s->fd_usage_pid != 0 ?
+	    cJSON_AddNumberToObject(o, "fd_usage_max",
+	    round(s->fd_usage_max * 10000.0) / 10000.0) != NULL &&
+	    api_add_u64(o, "fd_usage_max_pid", (uint64_t)s->fd_usage_pid) :
+	    cJSON_AddNullToObject(o, "fd_usage_max") != NULL &&
+	    cJSON_AddNullToObject(o, "fd_usage_max_pid") != NULL) &&
+	    api_add_u64(o, "read_bytes_total", s->read_bytes) &&
+	    api_add_u64(o, "write_bytes_total", s->write_bytes) &&
+	    api_add_u64(o, "ctx_switches_voluntary_total", s->ctx_voluntary) &&
+	    api_add_u64(o, "ctx_switches_involuntary_total",
+	    s->ctx_involuntary) &&
+	    api_add_u64(o, "minor_faults_total", s->minor_faults) &&
+	    api_add_u64(o, "major_faults_total", s->major_faults))
+		return o;
+	cJSON_Delete(o);
+	return NULL;
+}
+
+/* The group's own fields: selector, limits, ring and latest SAMPLE. */
+static bool
+add_view(cJSON *o, const struct pw_group_view *v, uint64_t mem_total)
+{
+	cJSON *s;
+
+	if (v == NULL)		/* a reload between the two copies */
+		return cJSON_AddNullToObject(o, "selector") != NULL &&
+		    cJSON_AddNullToObject(o, "sample") != NULL;
+	if (!api_add_text(o, "selector", v->selector) ||
+	    !api_add_u64(o, "min_processes", v->min_processes) ||
+	    !(v->max_processes != 0 ?
+	    api_add_u64(o, "max_processes", v->max_processes) :
+	    cJSON_AddNullToObject(o, "max_processes") != NULL) ||
+	    !api_add_u64(o, "samples_stored", v->nsamples) ||
+	    !api_add_u64(o, "capacity", v->capacity))
+		return false;
+	if (!v->has_sample)
+		return cJSON_AddNullToObject(o, "sample") != NULL;
+	if ((s = group_sample_json(&v->latest, mem_total, clock_hz())) == NULL)
+		return false;
+	if (!cJSON_AddItemToObject(o, "sample", s)) {
+		cJSON_Delete(s);
+		return false;
+	}
+	return true;
+}
+
+/* Add the GROUP fields of g (and of its view in snap) to o. */
+static bool
+add_group(cJSON *o, const struct pw_group *g, const struct pw_snapshot *snap)
 {
 	return cJSON_AddStringToObject(o, "name", g->name) != NULL &&
+	    add_view(o, pw_snapshot_group(snap, g->name), snap->mem_total) &&
 	    cJSON_AddBoolToObject(o, "up", g->is_up) != NULL &&
 	    api_add_u64(o, "processes", g->processes) &&
 	    api_add_u64(o, "gone", g->gone) &&
@@ -105,25 +215,22 @@ add_group(cJSON *o, const struct pw_group *g)
 /* --- requests ------------------------------------------------------------ */
 
 /*
- * The groups now, from a snapshot taken and released here, with the
- * snapshot's time and MemTotal (either may be NULL).  0 or -ENOMEM.
+ * The groups now, over a snapshot taken here (*snap: free it with
+ * pw_snapshot_free(), also on failure).  0 or -ENOMEM.
  */
 static int
 groups_now(struct pw_monitor *mon, struct pw_group **groups, size_t *n,
-    int64_t *taken_ms, uint64_t *mem_total)
+    struct pw_snapshot **snap)
 {
-	struct pw_snapshot *snap;
 	int rc;
 
-	if ((rc = pw_store_snapshot(pw_monitor_store(mon), true, &snap)) < 0)
+	*groups = NULL;
+	*n = 0;
+	if ((rc = pw_store_snapshot(pw_monitor_store(mon), true, snap)) < 0) {
+		*snap = NULL;
 		return rc;
-	rc = groups_of(mon, snap, groups, n);
-	if (taken_ms != NULL)
-		*taken_ms = snap->taken_ms;
-	if (mem_total != NULL)
-		*mem_total = snap->mem_total;
-	pw_snapshot_free(snap);
-	return rc;
+	}
+	return groups_of(mon, *snap, groups, n);
 }
 
 unsigned
@@ -131,19 +238,18 @@ api_targets_list(struct pw_monitor *mon, cJSON **out, char *err,
     size_t errlen)
 {
 	struct pw_group *groups = NULL;
+	struct pw_snapshot *snap = NULL;
 	cJSON *o = NULL, *arr, *g;
-	int64_t taken_ms;
-	uint64_t mem_total;
 	size_t n = 0, i;
 
 	*out = NULL;
-	if (groups_now(mon, &groups, &n, &taken_ms, &mem_total) < 0)
-		return api_oom(err, errlen);
+	if (groups_now(mon, &groups, &n, &snap) < 0)
+		goto out_oom;
 
 	if ((o = cJSON_CreateObject()) == NULL ||
-	    !api_add_time(o, "ts", taken_ms) ||
+	    !api_add_time(o, "ts", snap->taken_ms) ||
 	    !api_add_u64(o, "interval_ms", pw_monitor_interval_ms(mon)) ||
-	    !api_add_u64(o, "mem_total_bytes", mem_total) ||
+	    !api_add_u64(o, "mem_total_bytes", snap->mem_total) ||
 	    !api_add_u64(o, "count", n) ||
 	    (arr = cJSON_AddArrayToObject(o, "targets")) == NULL)
 		goto out_oom;
@@ -154,21 +260,23 @@ api_targets_list(struct pw_monitor *mon, cJSON **out, char *err,
 			cJSON_Delete(g);
 			goto out_oom;
 		}
-		if (!add_group(g, &groups[i]))
+		if (!add_group(g, &groups[i], snap))
 			goto out_oom;
 	}
 	pw_groups_free(groups, n);
+	pw_snapshot_free(snap);
 	*out = o;
 	return 200;
 out_oom:
 	cJSON_Delete(o);
 	pw_groups_free(groups, n);
+	pw_snapshot_free(snap);
 	return api_oom(err, errlen);
 }
 
 /* The rule procwatchd's configuration has for target names. */
-static bool
-name_ok(const char *s, size_t n)
+bool
+api_target_name_ok(const char *s, size_t n)
 {
 	size_t i;
 
@@ -183,6 +291,22 @@ name_ok(const char *s, size_t n)
 	return true;
 }
 
+/*
+ * Check the {name} segment and copy it to want[API_TARGET_NAME_MAX + 1]:
+ * 0, or 400 with the message in err.
+ */
+static unsigned
+want_name(const char *name, size_t name_len, char *want, char *err,
+    size_t errlen)
+{
+	if (name == NULL || !api_target_name_ok(name, name_len))
+		return api_fail(err, errlen, 400, "name: expected 1 to %d "
+		    "characters of A-Z a-z 0-9 _ . -", API_TARGET_NAME_MAX);
+	memcpy(want, name, name_len);
+	want[name_len] = '\0';
+	return 0;
+}
+
 unsigned
 api_targets_get(struct pw_monitor *mon, const char *name, size_t name_len,
     cJSON **out, char *err, size_t errlen)
@@ -190,27 +314,25 @@ api_targets_get(struct pw_monitor *mon, const char *name, size_t name_len,
 	char want[API_TARGET_NAME_MAX + 1];
 	const struct pw_group *g;
 	struct pw_group *groups = NULL;
+	struct pw_snapshot *snap = NULL;
 	cJSON *o = NULL, *pids;
-	int64_t taken_ms;
 	size_t n = 0, i;
+	unsigned status;
 
 	*out = NULL;
-	if (name == NULL || !name_ok(name, name_len))
-		return api_fail(err, errlen, 400, "name: expected 1 to %d "
-		    "characters of A-Z a-z 0-9 _ . -", API_TARGET_NAME_MAX);
-	memcpy(want, name, name_len);
-	want[name_len] = '\0';
-
-	if (groups_now(mon, &groups, &n, &taken_ms, NULL) < 0)
-		return api_oom(err, errlen);
+	if ((status = want_name(name, name_len, want, err, errlen)) != 0)
+		return status;
+	if (groups_now(mon, &groups, &n, &snap) < 0)
+		goto out_oom;
 	if ((g = pw_group_find(groups, n, want)) == NULL) {
 		pw_groups_free(groups, n);
+		pw_snapshot_free(snap);
 		return api_fail(err, errlen, 404, "no target named \"%s\"",
 		    want);
 	}
 
-	if ((o = cJSON_CreateObject()) == NULL || !add_group(o, g) ||
-	    !api_add_time(o, "ts", taken_ms) ||
+	if ((o = cJSON_CreateObject()) == NULL || !add_group(o, g, snap) ||
+	    !api_add_time(o, "ts", snap->taken_ms) ||
 	    (pids = cJSON_AddArrayToObject(o, "pids")) == NULL)
 		goto out_oom;
 	for (i = 0; i < g->npids; i++)
@@ -218,11 +340,61 @@ api_targets_get(struct pw_monitor *mon, const char *name, size_t name_len,
 		    cJSON_CreateNumber((double)g->pids[i])))
 			goto out_oom;
 	pw_groups_free(groups, n);
+	pw_snapshot_free(snap);
 	*out = o;
 	return 200;
 out_oom:
 	cJSON_Delete(o);
 	pw_groups_free(groups, n);
+	pw_snapshot_free(snap);
+	return api_oom(err, errlen);
+}
+
+unsigned
+api_targets_samples(struct pw_monitor *mon, const char *name,
+    size_t name_len, int64_t since_ms, size_t limit, cJSON **out, char *err,
+    size_t errlen)
+{
+	char want[API_TARGET_NAME_MAX + 1];
+	struct pw_store *store = pw_monitor_store(mon);
+	struct pw_group_sample *samples = NULL;
+	uint64_t mem_total = 0;
+	size_t n = 0, cap = 0, i;
+	cJSON *o = NULL, *arr, *s;
+	unsigned status;
+	long hz = clock_hz();
+	int rc;
+
+	*out = NULL;
+	if ((status = want_name(name, name_len, want, err, errlen)) != 0)
+		return status;
+	pw_store_info(store, NULL, &mem_total);
+	if ((rc = pw_store_group_samples(store, want, since_ms, limit,
+	    &samples, &n, &cap)) == -ENOENT)
+		return api_fail(err, errlen, 404, "no target named \"%s\"",
+		    want);
+	if (rc < 0)
+		return api_oom(err, errlen);
+	if ((o = cJSON_CreateObject()) == NULL ||
+	    !api_add_text(o, "name", want) ||
+	    !api_add_u64(o, "capacity", cap) ||
+	    !api_add_u64(o, "count", n) ||
+	    (arr = cJSON_AddArrayToObject(o, "samples")) == NULL)
+		goto out_oom;
+	for (i = 0; i < n; i++) {
+		if ((s = group_sample_json(&samples[i], mem_total, hz)) == NULL)
+			goto out_oom;
+		if (!cJSON_AddItemToArray(arr, s)) {
+			cJSON_Delete(s);
+			goto out_oom;
+		}
+	}
+	free(samples);
+	*out = o;
+	return 200;
+out_oom:
+	cJSON_Delete(o);
+	free(samples);
 	return api_oom(err, errlen);
 }
 
@@ -230,16 +402,12 @@ int
 api_targets_append_metrics(struct pw_monitor *mon,
     const struct pw_snapshot *snap, char **page, size_t *len)
 {
-	struct pw_group *groups;
-	size_t n, alen;
+	size_t alen;
 	char *extra;
 	int rc;
 
-	if ((rc = groups_of(mon, snap, &groups, &n)) < 0)
-		return rc;
-	rc = api_prom_targets(groups, n, &extra, &alen);
-	pw_groups_free(groups, n);
-	if (rc < 0)
+	(void)mon;
+	if ((rc = api_prom_groups(snap, clock_hz(), &extra, &alen)) < 0)
 		return rc;
 	return api_page_append(page, len, extra, alen);
 }

@@ -3,6 +3,7 @@
  *
  *   GET /api/v1/targets          every configured target, in config order
  *   GET /api/v1/targets/{name}   one target and the pids of its processes
+ *   GET /api/v1/targets/{name}/samples   its ring of aggregate samples
  *
  * The layouts are at the top of api/targets.c.  As in api/stats.h, the
  * request functions return an HTTP status; on 2xx *out is a new cJSON
@@ -14,7 +15,9 @@
 #ifndef API_TARGETS_H
 #define API_TARGETS_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct cJSON;
 struct pw_monitor;
@@ -26,6 +29,12 @@ struct pw_snapshot;
  * outside that rule is answered 400 rather than looked up.
  */
 #define API_TARGET_NAME_MAX	64
+
+/*
+ * Is s[0..n-1] (not NUL-terminated) a possible target name: 1 to
+ * API_TARGET_NAME_MAX characters of A-Z a-z 0-9 _ . -?
+ */
+bool		api_target_name_ok(const char *s, size_t n);
 
 unsigned	api_targets_list(struct pw_monitor *, struct cJSON **out,
 		    char *err, size_t errlen);
@@ -40,8 +49,18 @@ unsigned	api_targets_get(struct pw_monitor *, const char *name,
 		    size_t errlen);
 
 /*
- * Append the procwatch_target_* families (api_prom_targets()) for the
- * processes of `snap` to the /metrics page *page of *len bytes, keeping
+ * GET /api/v1/targets/{name}/samples: the group's aggregate samples newer
+ * than since_ms (INT64_MIN: all), the newest `limit` of them, oldest
+ * first; the caller parsed and checked both parameters.  404 for an
+ * unknown name.
+ */
+unsigned	api_targets_samples(struct pw_monitor *, const char *name,
+		    size_t name_len, int64_t since_ms, size_t limit,
+		    struct cJSON **out, char *err, size_t errlen);
+
+/*
+ * Append the procwatch_group_* families (api_prom_groups()) for the
+ * groups of `snap` to the /metrics page *page of *len bytes, keeping
  * the whole under API_PROM_MAX.  Returns 0, -ENOMEM or -E2BIG; on failure
  * the page is left as it was.
  */

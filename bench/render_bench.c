@@ -6,8 +6,8 @@
  *
  * Fills a store with PROCS synthetic processes (default 1000, see
  * bench/synth.c) and times, as the handlers run them: the snapshot copy;
- * the /metrics process families (api_prom_render()) plus the per-target
- * families (pw_group_compute() and api_prom_targets()); and the
+ * the /metrics process families (api_prom_render()) plus the per-group
+ * families (api_prom_groups()); and the
  * /api/v1/processes JSON (api_json_proc() per process, printed).  Prints
  * the median and the worst of ROUNDS (default 50) runs and the page sizes.
  */
@@ -19,7 +19,6 @@
 
 #include <cjson/cJSON.h>
 
-#include <procwatch/group.h>
 #include <procwatch/monitor.h>
 #include <procwatch/store.h>
 
@@ -37,24 +36,20 @@ report(const char *what, double *t, int n, size_t bytes)
 	printf("\n");
 }
 
-/* /metrics: the process families and the target families. */
+/* /metrics: the process families and the group families. */
 static size_t
 render_metrics(const struct pw_snapshot *snap)
 {
-	static const char *const names[] = { "web", "db" };
 	struct pw_monitor_stats st;
-	struct pw_group *g;
 	char *page, *tpage;
-	size_t len, tlen, ng;
+	size_t len, tlen;
 
 	memset(&st, 0, sizeof(st));
 	if (api_prom_render(snap, &st, 100, "bench", &page, &len) < 0 ||
-	    pw_group_compute(snap, names, 2, &g, &ng) < 0 ||
-	    api_prom_targets(g, ng, &tpage, &tlen) < 0) {
+	    api_prom_groups(snap, 100, &tpage, &tlen) < 0) {
 		fprintf(stderr, "render_bench: render failed\n");
 		exit(1);
 	}
-	pw_groups_free(g, ng);
 	free(page);
 	free(tpage);
 	return len + tlen;

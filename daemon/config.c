@@ -76,6 +76,9 @@ struct tspec {
 	char		 argbuf[24];	/* decimal pid or uid */
 	bool		 is_self;	/* "pid": "self" */
 	bool		 children;
+	size_t		 min_processes;	/* with has_min; else 1 */
+	size_t		 max_processes;	/* with has_max; else 0: none */
+	bool		 has_min, has_max;
 	int		 nsel;
 	int		 index;
 	struct parse	*p;
@@ -88,9 +91,10 @@ struct tspec {
 static key_fn	parse_listen, parse_log_level, parse_proc_root,
 		parse_targets, parse_rules, parse_receivers, parse_state_dir,
 		parse_dygraphs_dir, parse_api_token, parse_api_token_file,
-		parse_sources, parse_plugins, parse_tls_cert, parse_tls_key;
+		parse_sources, parse_plugins, parse_tls_cert, parse_tls_key,
+		parse_process_metrics;
 static key_fn	t_name, t_all, t_pid, t_pidfile, t_comm, t_cmdline, t_user,
-		t_cgroup, t_unit;
+		t_cgroup, t_unit, t_procs;
 
 /* Rows: key, JSON types, integer range, where to store / handler. */
 #define INT(lo, hi, f)	T_INT, lo, hi, CFG(f), NULL
@@ -127,6 +131,8 @@ static const struct key top_keys[] = {
 	{ "plugins",		FN(T_ARRAY, parse_plugins) },
 	{ "tls_cert",		FN(T_STRING, parse_tls_cert) },
 	{ "tls_key",		FN(T_STRING, parse_tls_key) },
+	{ "process_metrics",	FN(T_STRING | T_OBJECT,
+				    parse_process_metrics) },
 };
 
 /* A pid above PID_MAX_LIMIT (4M) cannot exist; uid -1 means "none". */
@@ -141,6 +147,13 @@ static const struct key target_keys[] = {
 	{ "cgroup",	FN(T_STRING, t_cgroup) },
 	{ "unit",	FN(T_STRING, t_unit) },
 	{ "children",	T_BOOL, 0, 0, TSP(children), NULL },
+	{ "min_processes", T_INT, 0, 1000000, 0, 0, t_procs },
+	{ "max_processes", T_INT, 1, 1000000, 0, 0, t_procs },
+};
+
+/* "process_metrics": {"top": N}. */
+static const struct key procmetrics_keys[] = {
+	{ "top",	INT(1, 10000, process_metrics_top) },
 };
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
@@ -434,6 +447,41 @@ parse_proc_root(struct parse *p, const struct key *k, const char *field,
 	return 0;
 }
 
+/*
+ * "process_metrics": "all" | "none" | {"top": N}: which per-process series
+ * /metrics carries.
+ */
+static int
+parse_process_metrics(struct parse *p, const struct key *k, const char *field,
+    const cJSON *v, void *dst)
+{
+	struct config *c = dst;
+	int rc;
+
+	(void)k;
+	if (cJSON_IsString(v)) {
+		if (strcmp(v->valuestring, "all") == 0)
+			c->process_metrics = PROCMETRICS_ALL;
+		else if (strcmp(v->valuestring, "none") == 0)
+			c->process_metrics = PROCMETRICS_NONE;
+		else
+			return perr(p, field, "must be \"all\", \"none\" or "
+			    "{\"top\": N}, not \"%.*s\"", ERR_SNIP,
+			    v->valuestring);
+		c->process_metrics_top = 0;
+		return 0;
+	}
+	c->process_metrics_top = 0;
+	if ((rc = parse_object(p, field, v, procmetrics_keys,
+	    NELEM(procmetrics_keys), c)) < 0)
+		return rc;
+	if (c->process_metrics_top == 0)
+		return perr(p, field, "missing \"top\": give {\"top\": N}, N "
+		    "from 1 to 10000");
+	c->process_metrics = PROCMETRICS_TOP;
+	return 0;
+}
+
 /* --- targets -------------------------------------------------------------- */
 
 static bool
@@ -635,6 +683,25 @@ t_unit(struct parse *p, const struct key *k, const char *field,
 	return set_sel(dst, k, PW_SEL_UNIT, v->valuestring);
 }
 
+/* "min_processes" and "max_processes"; parse_object() checked the range. */
+static int
+t_procs(struct parse *p, const struct key *k, const char *field,
+    const cJSON *v, void *dst)
+{
+	struct tspec *ts = dst;
+
+	(void)p;
+	(void)field;
+	if (strcmp(k->name, "min_processes") == 0) {
+		ts->min_processes = (size_t)v->valuedouble;
+		ts->has_min = true;
+	} else {
+		ts->max_processes = (size_t)v->valuedouble;
+		ts->has_max = true;
+	}
+	return 0;
+}
+
 /* Is `name` used by an explicit name or by targets[0..ndone)? */
 static bool
 name_taken(const struct tspec *specs, size_t n, const struct pw_target *t,
@@ -811,6 +878,22 @@ parse_targets(struct parse *p, const struct key *k, const char *field,
 			    "\"user\", \"cgroup\", \"unit\"");
 			goto out_specs;
 		}
+		/* "all" is never handed to process_down: say so. */
+		if (ts->sel == PW_SEL_ALL && (ts->has_min || ts->has_max)) {
+			snprintf(where, sizeof(where), "targets[%zu].%s", i,
+			    ts->has_min ? "min_processes" : "max_processes");
+			rc = perr(p, where, "not for an \"all\" target (every "
+			    "process): give it to a target with a selector");
+			goto out_specs;
+		}
+		if (ts->has_min && ts->has_max &&
+		    ts->max_processes < ts->min_processes) {
+			snprintf(where, sizeof(where),
+			    "targets[%zu].max_processes", i);
+			rc = perr(p, where, "must be at least min_processes "
+			    "(%zu)", ts->min_processes);
+			goto out_specs;
+		}
 		for (j = 0; ts->name != NULL && j < i; j++)
 			if (specs[j].name != NULL &&
 			    strcmp(specs[j].name, ts->name) == 0) {
@@ -854,6 +937,10 @@ parse_targets(struct parse *p, const struct key *k, const char *field,
 				    rerr[0] != '\0' ? ": " : "", rerr);
 			goto out_targets;
 		}
+		if (ts->has_min)
+			t[ndone].min_processes = ts->min_processes;
+		if (ts->has_max)
+			t[ndone].max_processes = ts->max_processes;
 	}
 	free(specs);
 
@@ -879,7 +966,8 @@ out_specs:
 /* One entry of "rules.custom" while it is parsed. */
 struct rspec {
 	struct pw_rule	 r;		/* strings owned */
-	bool		 has_op, has_threshold, has_window;
+	bool		 has_op, has_threshold, has_window, has_scope,
+			 has_severity;
 	const cJSON	*targets;	/* checked once targets are known */
 };
 
@@ -890,12 +978,16 @@ struct rspec {
 struct rulesspec {
 	int		 all;		/* "builtin": true/false; -1 unset */
 	int		 on[BUILTIN_MAX];	/* per built-in; -1 unset */
+	/* From the object form {"for": ..., "severity": ...}. */
+	int64_t		 for_ms[BUILTIN_MAX];	/* 0: the built-in's */
+	int		 severity[BUILTIN_MAX];	/* -1: the built-in's */
 	struct rspec	*custom;
 	size_t		 ncustom;
 };
 
 static key_fn	r_name, r_metric, r_op, r_number, r_for, r_agg, r_window,
-		r_severity, r_targets, r_message, rules_builtin, rules_custom;
+		r_severity, r_targets, r_message, r_scope, rules_builtin,
+		rules_custom;
 static key_fn	rc_name, rc_url, rc_exec, rc_format, rc_headers, rc_secret,
 		rc_severity;
 
@@ -914,6 +1006,13 @@ static const struct key rule_keys[] = {
 	{ "severity",	FN(T_STRING, r_severity) },
 	{ "targets",	FN(T_ARRAY, r_targets) },
 	{ "message",	FN(T_STRING, r_message) },
+	{ "scope",	FN(T_STRING, r_scope) },
+};
+
+/* A built-in's object form: "high_cpu": {"for": "30s"}. */
+static const struct key builtin_keys[] = {
+	{ "for",	FN(T_NUM | T_STRING, r_for) },
+	{ "severity",	FN(T_STRING, r_severity) },
 };
 
 static const struct key rules_keys[] = {
@@ -970,8 +1069,8 @@ r_metric(struct parse *p, const struct key *k, const char *field,
 	if (!pw_rule_metric_valid(v->valuestring))
 		return perr(p, field, "unknown metric \"%.*s\" (a sample key "
 		    "such as cpu_percent, memory_percent, rss_bytes, "
-		    "open_fds, threads; fd_usage; <counter>_rate; or a "
-		    "custom series, custom:NAME)",
+		    "open_fds, threads; fd_usage; <counter>_rate; processes "
+		    "of a group; or a custom series, custom:NAME)",
 		    ERR_SNIP, v->valuestring);
 	return dup_str(&((struct rspec *)dst)->r.metric, v->valuestring);
 }
@@ -1099,6 +1198,20 @@ r_severity(struct parse *p, const struct key *k, const char *field,
 	if (pw_alert_severity_parse(v->valuestring,
 	    &((struct rspec *)dst)->r.severity) < 0)
 		return perr(p, field, "must be one of info warning critical");
+	((struct rspec *)dst)->has_severity = true;
+	return 0;
+}
+
+static int
+r_scope(struct parse *p, const struct key *k, const char *field,
+    const cJSON *v, void *dst)
+{
+	struct rspec *rs = dst;
+
+	(void)k;
+	if (pw_rule_scope_parse(v->valuestring, &rs->r.scope) < 0)
+		return perr(p, field, "must be \"process\" or \"group\"");
+	rs->has_scope = true;
 	return 0;
 }
 
@@ -1147,10 +1260,12 @@ rules_builtin(struct parse *p, const struct key *k, const char *field,
     const cJSON *v, void *dst)
 {
 	struct rulesspec *rs = dst;
+	struct rspec opt;
 	const cJSON *e;
 	const char *name;
-	char where[128];
-	size_t i;
+	char where[128], names[256];
+	size_t i, pos;
+	int rc;
 
 	(void)k;
 	if (cJSON_IsBool(v)) {
@@ -1158,18 +1273,70 @@ rules_builtin(struct parse *p, const struct key *k, const char *field,
 		return 0;
 	}
 	cJSON_ArrayForEach(e, v) {
-		snprintf(where, sizeof(where), "%s.%s", field, e->string);
+		snprintf(where, sizeof(where), "%s.%.*s", field, ERR_SNIP,
+		    e->string);
 		for (i = 0; (name = pw_rule_builtin_name(i)) != NULL; i++)
 			if (strcmp(name, e->string) == 0)
 				break;
-		if (name == NULL || i >= NELEM(rs->on))
-			return perr(p, where, "unknown built-in rule (high_cpu, "
-			    "high_memory, file_handle_leak, fd_exhaustion, "
-			    "process_down)");
-		if (!cJSON_IsBool(e))
-			return perr(p, where, "expected a boolean, got %s",
+		if (name == NULL || i >= NELEM(rs->on)) {
+			names[0] = '\0';
+			for (i = pos = 0; (name = pw_rule_builtin_name(i)) !=
+			    NULL && pos < sizeof(names); i++)
+				pos += (size_t)snprintf(names + pos,
+				    sizeof(names) - pos, "%s%s", i > 0 ?
+				    ", " : "", name);
+			return perr(p, where, "unknown built-in rule (%s)",
+			    names);
+		}
+		if (cJSON_IsBool(e)) {
+			rs->on[i] = cJSON_IsTrue(e);
+			continue;
+		}
+		if (!cJSON_IsObject(e))
+			return perr(p, where, "expected a boolean or an object "
+			    "such as {\"for\": \"30s\"}, got %s",
 			    jtype_name(e));
-		rs->on[i] = cJSON_IsTrue(e);
+		/* The object form enables it, with these settings. */
+		memset(&opt, 0, sizeof(opt));
+		if ((rc = parse_object(p, where, e, builtin_keys,
+		    NELEM(builtin_keys), &opt)) < 0)
+			return rc;
+		rs->on[i] = 1;
+		rs->for_ms[i] = opt.r.for_ms;
+		rs->severity[i] = opt.has_severity ? (int)opt.r.severity : -1;
+	}
+	return 0;
+}
+
+/*
+ * Does the rule's metric exist with its scope?  A group has no fd_limit
+ * and no custom series; "processes" is a group's only; "target_NAME" is
+ * NAME with scope group, so "scope": "process" contradicts it.
+ */
+static int
+rule_scope_check(struct parse *p, const char *where, const struct rspec *rs)
+{
+	char field[128];
+	const char *m = rs->r.metric;
+
+	if (rs->r.scope == PW_SCOPE_GROUP) {
+		if (pw_rule_metric_scope_valid(m, PW_SCOPE_GROUP))
+			return 0;
+		snprintf(field, sizeof(field), "%s.scope", where);
+		return perr(p, field, "metric \"%s\" has no group value "
+		    "(fd_limit and custom series are per process); use "
+		    "fd_usage, or \"scope\": \"process\"", m);
+	}
+	if (!pw_rule_metric_scope_valid(m, PW_SCOPE_PROCESS)) {
+		snprintf(field, sizeof(field), "%s.metric", where);
+		return perr(p, field, "\"%s\" is a metric of a group: add "
+		    "\"scope\": \"group\"", m);
+	}
+	if (rs->has_scope && strncmp(m, "target_", 7) == 0) {
+		snprintf(field, sizeof(field), "%s.scope", where);
+		return perr(p, field, "metric \"%s\" is of a group (it means "
+		    "\"%s\" with \"scope\": \"group\"); drop \"scope\"",
+		    m, m + 7);
 	}
 	return 0;
 }
@@ -1237,6 +1404,9 @@ rules_custom(struct parse *p, const struct key *k, const char *field,
 			    "together");
 			goto out;
 		}
+		if ((rc = rule_scope_check(p, where, rs)) < 0)
+			goto out;
+		rc = -EINVAL;
 		/* The clear line must lie on the safe side of the threshold. */
 		if (rs->r.has_clear && ((rs->r.op <= PW_OP_GE &&
 		    rs->r.clear > rs->r.threshold) || (rs->r.op >= PW_OP_LT &&
@@ -1306,6 +1476,9 @@ rules_build(struct parse *p, const struct rulesspec *rs, struct pw_rule **out,
 			rules_free(r, n);
 			return rc;
 		}
+		r[n].for_ms = rs->for_ms[i];
+		if (rs->severity[i] >= 0)
+			r[n].severity = (enum pw_alert_severity)rs->severity[i];
 		n++;
 	}
 	for (j = 0; j < rs->ncustom; j++) {
@@ -1374,7 +1547,7 @@ parse_rules(struct parse *p, const struct key *k, const char *field,
 	memset(&rs, 0, sizeof(rs));
 	rs.all = -1;
 	for (i = 0; i < NELEM(rs.on); i++)
-		rs.on[i] = -1;
+		rs.on[i] = rs.severity[i] = -1;
 	if (cJSON_IsArray(v))
 		rc = rules_custom(p, k, field, v, &rs);
 	else
@@ -2167,6 +2340,7 @@ config_finish(struct config *c)
 
 		memset(&rs, 0, sizeof(rs));
 		memset(rs.on, 0xff, sizeof(rs.on));	/* all -1: unset */
+		memset(rs.severity, 0xff, sizeof(rs.severity));
 		rs.all = 1;
 		if ((rc = rules_build(NULL, &rs, &c->rules, &c->nrules)) < 0)
 			return rc;
@@ -2404,7 +2578,13 @@ describe_target(const struct pw_target *t, FILE *fp)
 		fprintf(fp, "selector %d", (int)t->sel);
 		break;
 	}
-	fprintf(fp, "%s\n", t->children ? ", with children" : "");
+	fprintf(fp, "%s", t->children ? ", with children" : "");
+	/* Bounds only when not the defaults (at least 1, no maximum). */
+	if (t->sel != PW_SEL_ALL && t->min_processes != 1)
+		fprintf(fp, ", at least %zu processes", t->min_processes);
+	if (t->sel != PW_SEL_ALL && t->max_processes > 0)
+		fprintf(fp, ", at most %zu processes", t->max_processes);
+	fprintf(fp, "\n");
 }
 
 void
@@ -2429,6 +2609,12 @@ config_describe(const struct config *c, FILE *fp)
 	    ", libproc2" : "", c->mon.keep_open ? ", descriptors kept open" :
 	    "");
 	fprintf(fp, "log level: %s\n", c->debug ? "debug" : "info");
+	if (c->process_metrics == PROCMETRICS_TOP)
+		fprintf(fp, "process metrics: the top %u by CPU and by "
+		    "memory\n", c->process_metrics_top);
+	else
+		fprintf(fp, "process metrics: %s\n", c->process_metrics ==
+		    PROCMETRICS_NONE ? "none (groups only)" : "all");
 	fprintf(fp, "targets: %zu\n", c->ntargets);
 	for (i = 0; i < c->ntargets; i++)
 		describe_target(&c->targets[i], fp);

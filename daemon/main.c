@@ -36,6 +36,11 @@
 #include "daemon/sdnotify.h"
 #include "daemon/sources.h"
 
+/* api/ may not include daemon/ headers: the two enums must agree. */
+_Static_assert(PROCMETRICS_ALL == API_PROCMETRICS_ALL &&
+    PROCMETRICS_NONE == API_PROCMETRICS_NONE &&
+    PROCMETRICS_TOP == API_PROCMETRICS_TOP, "process_metrics modes");
+
 #define DEFAULT_CONFIG	PW_SYSCONFDIR "/procwatch/procwatchd.json"
 
 static void
@@ -228,6 +233,8 @@ daemon_api_start(struct daemon *d, const struct config *cfg, char *err,
 	ao.tls_cert_pem = cfg->tls_cert_pem;
 	ao.tls_key_pem = cfg->tls_key_pem;
 	ao.auth_reads = cfg->auth_reads;
+	ao.process_metrics = (int)cfg->process_metrics;
+	ao.process_metrics_top = cfg->process_metrics_top;
 	return api_start(&ao, d->mon, err, errlen);
 }
 
@@ -301,24 +308,30 @@ daemon_exit_reason(void *arg, pid_t pid, int64_t since_ms, char *reason,
 }
 
 /*
- * Tell the alert engine which targets can be down (process_down): the
- * configured ones, not the implicit "every process" one.  0 or -ENOMEM.
+ * Tell the alert engine which targets group rules watch, with their
+ * bounds (process_down, too_many_processes): the configured ones, not the
+ * implicit "every process" one.  0 or -ENOMEM.
  */
 static int
 daemon_set_targets(struct pw_alerts *alerts, const struct config *cfg)
 {
-	const char **names;
+	struct pw_alert_target *at;
 	size_t i, n = 0;
 	int rc;
 
-	if ((names = calloc(cfg->ntargets ? cfg->ntargets : 1,
-	    sizeof(*names))) == NULL)
+	if ((at = calloc(cfg->ntargets ? cfg->ntargets : 1,
+	    sizeof(*at))) == NULL)
 		return -ENOMEM;
-	for (i = 0; i < cfg->ntargets; i++)
-		if (cfg->targets[i].sel != PW_SEL_ALL)
-			names[n++] = cfg->targets[i].name;
-	rc = pw_alerts_set_targets(alerts, names, n);
-	free(names);
+	for (i = 0; i < cfg->ntargets; i++) {
+		if (cfg->targets[i].sel == PW_SEL_ALL)
+			continue;
+		at[n].name = cfg->targets[i].name;
+		at[n].min_processes = cfg->targets[i].min_processes;
+		at[n].max_processes = cfg->targets[i].max_processes;
+		n++;
+	}
+	rc = pw_alerts_set_targets(alerts, at, n);
+	free(at);
 	return rc;
 }
 
@@ -404,6 +417,8 @@ daemon_reload(struct daemon *d, char *msg, size_t msglen)
 		d->retired_api = d->api;
 		d->api = napi;
 	}
+	api_set_process_metrics(d->api, (int)nc->process_metrics,
+	    nc->process_metrics_top);
 	set_base_url(d);
 	notifier_set_base_url(d->nt, d->base_url);
 	if ((rc = pw_monitor_start(d->mon)) < 0)

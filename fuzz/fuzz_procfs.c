@@ -1,7 +1,8 @@
 /*
  * fuzz_procfs.c: libFuzzer harness for the /proc parsers.  Each parser
  * gets the raw bytes (not NUL-terminated: the harness copies them into an
- * exactly sized buffer so ASan sees any read past the end).
+ * exactly sized buffer so ASan sees any read past the end).  The cgroup
+ * path found is also run through pw_cgroup_unit() and pw_cgroup_has_unit().
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -19,6 +20,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct pw_procstat st;
 	struct pw_procstatus ss;
 	struct pw_procio io;
+	char unit[PW_UNIT_NAME_MAX], *path;
 	const char *cg;
 	size_t cglen;
 	uint64_t u;
@@ -36,10 +38,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)pw_procfs_parse_meminfo_total(b, size, &u);
 	(void)pw_procfs_parse_btime(b, size, &i);
 	/* A cgroup path lies inside the buffer, is absolute and one line. */
-	if (pw_cgroup_parse(b, size, &cg, &cglen) == 0 &&
-	    (cg < b || cg + cglen > b + size || cglen == 0 || cg[0] != '/' ||
-	    cglen >= PW_CGROUP_PATH_MAX || memchr(cg, '\n', cglen) != NULL))
-		abort();
+	if (pw_cgroup_parse(b, size, &cg, &cglen) == 0) {
+		if (cg < b || cg + cglen > b + size || cglen == 0 ||
+		    cg[0] != '/' || cglen >= PW_CGROUP_PATH_MAX ||
+		    memchr(cg, '\n', cglen) != NULL)
+			abort();
+		/* Its unit, if any, is a component the unit selector finds. */
+		if ((path = strndup(cg, cglen)) != NULL &&
+		    pw_cgroup_unit(path, unit, sizeof(unit)) &&
+		    (strlen(unit) >= PW_UNIT_NAME_MAX ||
+		    !pw_cgroup_has_unit(path, unit)))
+			abort();
+		free(path);
+	}
 	free(b);
 	return 0;
 }

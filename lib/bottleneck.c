@@ -1,5 +1,6 @@
 /*
- * bottleneck.c: rank monitored processes by what they cost, and say why.
+ * bottleneck.c: rank monitored processes, or targets as a whole, by what
+ * they cost, and say why.
  *
  * DESIGN: see procwatch/bottleneck.h for the bands.  The store walk only
  * gathers a few figures per process (CPU seconds, newest RSS, fds and
@@ -97,6 +98,20 @@ pw_bn_growth_severity(double time_left_s, double rel_per_min)
 		return PW_SEV_MEDIUM;
 	return PW_SEV_LOW;
 }
+
+enum pw_severity
+pw_bn_fd_usage_severity(double usage)
+{
+	if (usage >= 0.9)
+		return PW_SEV_CRITICAL;
+	if (usage >= 0.75)
+		return PW_SEV_HIGH;
+	if (usage >= PW_BN_MIN_FD_USAGE)
+		return PW_SEV_MEDIUM;
+	return PW_SEV_LOW;
+}
+
+static bool	is_growth(const struct pw_trend *, double, double);
 
 /* --- text ------------------------------------------------------------------- */
 
@@ -308,11 +323,193 @@ describe_growth(struct pw_bottleneck *b)
 	    "window (?window=30m) before calling it a leak.");
 }
 
+/* --- text: targets --------------------------------------------------------- */
+
+/* "Target 'web' (3 processes)" */
+static void
+group_subject(const struct pw_bottleneck *b, char *buf, size_t len)
+{
+	snprintf(buf, len, "Target '%s' (%u process%s)", b->target,
+	    (unsigned)b->ev.processes, b->ev.processes == 1 ? "" : "es");
+}
+
+static void
+describe_group_cpu(struct pw_bottleneck *b)
+{
+	const struct pw_bn_evidence *e = &b->ev;
+	char who[PW_BN_TARGET_MAX + 48], win[32], kids[96] = "";
+	double kshare = e->cpu_s > 0 ? e->children_cpu_s / e->cpu_s : 0;
+
+	group_subject(b, who, sizeof(who));
+	fmt_dur(e->window_s, win, sizeof(win));
+	if (e->children_cpu_s >= PW_BN_MIN_CPU_S)
+		snprintf(kids, sizeof(kids), "; %.2f CPU-seconds of it by "
+		    "short-lived children its processes reaped",
+		    e->children_cpu_s);
+	snprintf(b->description, sizeof(b->description),
+	    "%s used %.0f %% of monitored CPU over %s (%.2f CPU-seconds, "
+	    "%.1f %% of one core on average)%s", who, 100 * b->impact, win,
+	    e->cpu_s, e->cpu_percent, kids);
+	if (kshare >= 0.2)
+		add_sugg(b, "%.0f %% of it was spent by child processes too "
+		    "short-lived to be sampled: find what its processes run "
+		    "(GET /api/v1/events) and batch or avoid those commands.",
+		    100 * kshare);
+	add_sugg(b, "See which of its processes use the CPU with GET "
+	    "/api/v1/bottlenecks?by=process (or `procwatchctl top`), then "
+	    "profile the busiest with `perf top -p PID`.");
+	if (e->cpu_s > 0 && e->user_share < 0.5)
+		add_sugg(b, "%.0f %% of its CPU time is system time: count the "
+		    "system calls of its busiest process with `strace -c -f -p "
+		    "PID`.", 100 * (1 - e->user_share));
+	if (e->invol_ctx_rate >= 100)
+		add_sugg(b, "Its processes are preempted %.0f times per second "
+		    "in all: they compete for CPU with other work; check the "
+		    "run queue (`vmstat 1`).", e->invol_ctx_rate);
+	if (b->severity >= PW_SEV_HIGH && e->total_cpu_s > 0)
+		add_sugg(b, "If this load is expected, it is the service to "
+		    "scale out or move first: the other targets used %.2f "
+		    "CPU-seconds together.", e->total_cpu_s - e->cpu_s);
+}
+
+static void
+describe_group_memory(struct pw_bottleneck *b)
+{
+	const struct pw_bn_evidence *e = &b->ev;
+	char who[PW_BN_TARGET_MAX + 48], rss[32], ram[48] = "", sw[32];
+	double pct = 0;
+
+	group_subject(b, who, sizeof(who));
+	fmt_bytes((double)e->rss_bytes, rss, sizeof(rss));
+	if (e->mem_total > 0) {
+		pct = 100.0 * (double)e->rss_bytes / (double)e->mem_total;
+		snprintf(ram, sizeof(ram), " (%.1f %% of RAM)", pct);
+	}
+	if (e->rss_bytes >= e->largest_rss_bytes)
+		snprintf(b->description, sizeof(b->description),
+		    "%s has the largest resident memory of the monitored "
+		    "targets: %s%s", who, rss, ram);
+	else
+		snprintf(b->description, sizeof(b->description),
+		    "%s has %s resident%s, %.0f %% of the largest target",
+		    who, rss, ram, 100 * b->impact);
+	if (e->swap_bytes > 0) {
+		fmt_bytes((double)e->swap_bytes, sw, sizeof(sw));
+		add_sugg(b, "%s of it is swapped out: expect stalls when it "
+		    "is touched; give the service RAM or a lower footprint.",
+		    sw);
+	}
+	if (e->trend.valid && e->trend.dir == PW_TREND_GROWING) {
+		fmt_bytes(e->trend.slope_per_min, sw, sizeof(sw));
+		add_sugg(b, "Its RSS is still growing (+%s/min): see its "
+		    "leak entry.", sw);
+	}
+	if (pct > 50)
+		add_sugg(b, "It holds more than half of RAM: cap the service "
+		    "(systemd MemoryMax=) before the OOM killer picks "
+		    "something.");
+	add_sugg(b, "See which of its processes hold the memory with GET "
+	    "/api/v1/targets/%s (top_rss), then `pmap -x PID`.", b->target);
+}
+
+static void
+describe_group_fds(struct pw_bottleneck *b)
+{
+	const struct pw_bn_evidence *e = &b->ev;
+	const struct pw_trend *t = &e->trend;
+	char who[PW_BN_TARGET_MAX + 48], win[32], ttl[32], use[96] = "";
+	char grow[200] = "", at[96] = "";
+	bool grows = is_growth(t, e->window_s, GROWTH_MIN_N);
+	int pid = (int)e->fd_usage_pid;
+
+	group_subject(b, who, sizeof(who));
+	fmt_dur(e->window_s, win, sizeof(win));
+	if (pid != 0 && e->fd_usage_max >= PW_BN_MIN_FD_USAGE)
+		snprintf(use, sizeof(use), ": its process %d has %.0f %% of "
+		    "its descriptor limit open", pid, 100 * e->fd_usage_max);
+	if (e->time_to_limit_s >= 0) {
+		fmt_dur(e->time_to_limit_s, ttl, sizeof(ttl));
+		snprintf(at, sizeof(at), "; at its rate that process reaches "
+		    "its limit in %s", ttl);
+	}
+	if (grows)
+		snprintf(grow, sizeof(grow), "%s opens descriptors steadily: "
+		    "%+.1f/min (95 %% CI %.1f to %.1f, r\u00b2 %.2f) over %s, "
+		    "%.0f open now", use[0] != '\0' ? "; the target" : "",
+		    t->slope_per_min, t->ci_lo, t->ci_hi, t->r2, win,
+		    e->current);
+	snprintf(b->description, sizeof(b->description), "%s%s%s%s", who,
+	    use, grow, at);
+	if (pid != 0)
+		add_sugg(b, "List what process %d holds with `ls -l "
+		    "/proc/%d/fd` and look for files or sockets that are never "
+		    "closed.", pid, pid);
+	if (grows)
+		add_sugg(b, "Find the processes whose descriptors grow with "
+		    "GET /api/v1/bottlenecks?by=process.");
+	add_sugg(b, "Raising LimitNOFILE only postpones the failure if "
+	    "descriptors leak; fix the leak first.");
+}
+
+static void
+describe_group_growth(struct pw_bottleneck *b)
+{
+	const struct pw_bn_evidence *e = &b->ev;
+	const struct pw_trend *t = &e->trend;
+	char who[PW_BN_TARGET_MAX + 48], win[32], ttl[32], a[32], lo[32];
+	char hi[32], lim[32], at[160] = "";
+
+	group_subject(b, who, sizeof(who));
+	fmt_dur(e->window_s, win, sizeof(win));
+	if (strcmp(e->metric, "threads") == 0) {
+		snprintf(b->description, sizeof(b->description),
+		    "%s gains threads steadily: %+.1f/min (95 %% CI %.1f to "
+		    "%.1f, r\u00b2 %.2f) over %s, %.0f threads now", who,
+		    t->slope_per_min, t->ci_lo, t->ci_hi, t->r2, win,
+		    e->current);
+	} else {
+		fmt_bytes(t->slope_per_min, a, sizeof(a));
+		fmt_bytes(t->ci_lo, lo, sizeof(lo));
+		fmt_bytes(t->ci_hi, hi, sizeof(hi));
+		if (e->time_to_limit_s >= 0) {
+			fmt_dur(e->time_to_limit_s, ttl, sizeof(ttl));
+			fmt_bytes(e->limit, lim, sizeof(lim));
+			snprintf(at, sizeof(at), "; at this rate it reaches "
+			    "MemTotal (%s) in %s", lim, ttl);
+		}
+		snprintf(b->description, sizeof(b->description),
+		    "%s RSS grows %s/min (95 %% CI %s to %s, r\u00b2 %.2f) "
+		    "over %s%s", who, a, lo, hi, t->r2, win, at);
+	}
+	add_sugg(b, "A target grows when it gains processes too: compare "
+	    "its process count over the window (GET /api/v1/targets/%s/"
+	    "stats).", b->target);
+	add_sugg(b, "Find the processes that grow with GET "
+	    "/api/v1/bottlenecks?by=process.");
+}
+
 void
 pw_bottleneck_describe(struct pw_bottleneck *b)
 {
 	b->nsuggestions = 0;
 	memset(b->suggestions, 0, sizeof(b->suggestions));
+	if (b->is_group) {
+		switch (b->type) {
+		case PW_BN_CPU:
+			describe_group_cpu(b);
+			break;
+		case PW_BN_MEMORY:
+			describe_group_memory(b);
+			break;
+		case PW_BN_FDS:
+			describe_group_fds(b);
+			break;
+		default:
+			describe_group_growth(b);
+			break;
+		}
+		return;
+	}
 	switch (b->type) {
 	case PW_BN_CPU:
 		describe_cpu(b);
@@ -380,6 +577,7 @@ static int
 bn_cmp(const void *x, const void *y)
 {
 	const struct pw_bottleneck *a = x, *b = y;
+	int c;
 
 	if (a->severity != b->severity)
 		return a->severity > b->severity ? -1 : 1;
@@ -387,6 +585,8 @@ bn_cmp(const void *x, const void *y)
 		return a->impact > b->impact ? -1 : 1;
 	if (a->pid != b->pid)
 		return a->pid < b->pid ? -1 : 1;
+	if ((c = strcmp(a->target, b->target)) != 0)
+		return c;		/* targets: by name */
 	return (int)a->type - (int)b->type;
 }
 
@@ -452,6 +652,142 @@ pw_bottleneck_rank(const struct pw_bn_proc *procs, size_t n,
 			b = entry_new(v, &k, p, PW_BN_LEAK);
 			growth_entry(b, &p->threads_trend, "threads",
 			    p->threads, 0);
+		}
+	}
+	qsort(v, k, sizeof(*v), bn_cmp);
+	for (i = 0; i < k; i++)
+		pw_bottleneck_describe(&v[i]);
+	*out = v;
+	*nout = k;
+	return 0;
+}
+
+/* --- ranking targets -------------------------------------------------------- */
+
+static struct pw_bottleneck *
+group_entry_new(struct pw_bottleneck *v, size_t *n, const struct pw_bn_group *g,
+    enum pw_bn_type type)
+{
+	struct pw_bottleneck *b = &v[(*n)++];
+
+	memset(b, 0, sizeof(*b));
+	b->is_group = true;
+	memcpy(b->target, g->name, sizeof(b->target));
+	b->target[sizeof(b->target) - 1] = '\0';
+	b->type = type;
+	b->ev.window_s = g->window_s;
+	b->ev.time_to_limit_s = -1;
+	b->ev.processes = g->processes;
+	return b;
+}
+
+/*
+ * The fds entry of a group, if it has one: the worst member's usage, or
+ * the group's descriptors growing.  See procwatch/bottleneck.h.
+ */
+static void
+group_fds(struct pw_bottleneck *v, size_t *n, const struct pw_bn_group *g)
+{
+	const struct pw_trend *ut = &g->fd_usage_trend;
+	struct pw_bottleneck *b;
+	enum pw_severity sev = PW_SEV_LOW, gsev;
+	double usage = g->fd_usage_pid != 0 ? g->fd_usage_max : 0;
+	double impact = 0, gimp, ttl = -1, rel;
+	bool grows;
+
+	grows = g->has_fds && is_growth(&g->fds_trend, g->window_s,
+	    GROWTH_MIN_N);
+	if (usage < PW_BN_MIN_FD_USAGE && !grows)
+		return;
+	if (usage >= PW_BN_MIN_FD_USAGE) {
+		sev = pw_bn_fd_usage_severity(usage);
+		impact = usage;
+	}
+	if (grows) {
+		if (usage > 0 && ut->valid && ut->dir == PW_TREND_GROWING &&
+		    ut->slope_per_min > 0) {
+			ttl = usage >= 1 ? 0 : (1 - usage) /
+			    ut->slope_per_min * 60.0;
+			gsev = pw_bn_growth_severity(ttl, 0);
+			gimp = 600.0 / (600.0 + ttl);
+		} else {
+			rel = g->open_fds > 0 ? g->fds_trend.slope_per_min /
+			    (double)g->open_fds : 1;
+			gsev = pw_bn_growth_severity(-1, rel);
+			gimp = rel > 1 ? 1 : rel;
+		}
+		if (gsev > sev || (gsev == sev && gimp > impact)) {
+			sev = gsev;
+			impact = gimp;
+		}
+	}
+	b = group_entry_new(v, n, g, PW_BN_FDS);
+	b->severity = sev;
+	b->impact = impact;
+	b->ev.metric = "open_fds";
+	b->ev.trend = g->fds_trend;
+	b->ev.current = (double)g->open_fds;
+	b->ev.time_to_limit_s = ttl;
+	b->ev.fd_usage_max = usage;
+	b->ev.fd_usage_pid = g->fd_usage_pid;
+}
+
+int
+pw_bottleneck_rank_groups(const struct pw_bn_group *groups, size_t n,
+    uint64_t mem_total, struct pw_bottleneck **out, size_t *nout)
+{
+	struct pw_bottleneck *v, *b;
+	const struct pw_bn_group *g;
+	double total_cpu = 0;
+	uint64_t largest = 0;
+	size_t i, k = 0;
+
+	for (i = 0; i < n; i++) {
+		if (groups[i].cpu_s > 0)
+			total_cpu += groups[i].cpu_s;
+		if (groups[i].rss_bytes > largest)
+			largest = groups[i].rss_bytes;
+	}
+	/* At most one entry of each type per group. */
+	if ((v = calloc(n ? n * 4 : 1, sizeof(*v))) == NULL)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		g = &groups[i];
+		if (g->cpu_s >= PW_BN_MIN_CPU_S) {
+			b = group_entry_new(v, &k, g, PW_BN_CPU);
+			b->impact = total_cpu > 0 ? g->cpu_s / total_cpu : 0;
+			b->severity = pw_bn_cpu_severity(b->impact);
+			b->ev.cpu_s = g->cpu_s;
+			b->ev.total_cpu_s = total_cpu;
+			b->ev.cpu_percent = g->window_s > 0 ?
+			    100.0 * g->cpu_s / g->window_s : 0;
+			b->ev.user_share = g->cpu_s > 0 ?
+			    g->cpu_user_s / g->cpu_s : 0;
+			b->ev.children_cpu_s = g->children_cpu_s;
+			b->ev.invol_ctx_rate = g->invol_ctx_rate;
+			b->ev.threads = g->threads;
+		}
+		if (g->rss_bytes >= PW_BN_MIN_RSS && largest > 0) {
+			b = group_entry_new(v, &k, g, PW_BN_MEMORY);
+			b->impact = (double)g->rss_bytes / (double)largest;
+			b->severity = pw_bn_memory_severity(b->impact);
+			b->ev.rss_bytes = g->rss_bytes;
+			b->ev.largest_rss_bytes = largest;
+			b->ev.mem_total = mem_total;
+			b->ev.swap_bytes = g->swap_bytes;
+			b->ev.trend = g->rss_trend;
+		}
+		group_fds(v, &k, g);
+		if (is_growth(&g->rss_trend, g->window_s, GROWTH_MIN_RSS)) {
+			b = group_entry_new(v, &k, g, PW_BN_LEAK);
+			growth_entry(b, &g->rss_trend, "rss_bytes",
+			    (double)g->rss_bytes, (double)mem_total);
+			b->ev.mem_total = mem_total;
+		} else if (is_growth(&g->threads_trend, g->window_s,
+		    GROWTH_MIN_N)) {
+			b = group_entry_new(v, &k, g, PW_BN_LEAK);
+			growth_entry(b, &g->threads_trend, "threads",
+			    g->threads, 0);
 		}
 	}
 	qsort(v, k, sizeof(*v), bn_cmp);
@@ -573,5 +909,156 @@ out_free:
 	free(w.v);
 	free(w.t_s);
 	free(w.procs);
+	return rc;
+}
+
+/* Cumulative counters of a group between two of its samples, if they rose. */
+static bool
+ticks_rose(const struct pw_group_sample *a, const struct pw_group_sample *b)
+{
+	return b->cpu_user_ticks >= a->cpu_user_ticks &&
+	    b->cpu_system_ticks >= a->cpu_system_ticks &&
+	    b->children_ticks >= a->children_ticks;
+}
+
+void
+pw_bn_group_fill(struct pw_bn_group *p, const char *name,
+    const struct pw_group_sample *g, size_t n, long hz, struct pw_sample *s,
+    double *t_s, double *v)
+{
+	const struct pw_group_sample *last;
+	uint64_t u = 0, sy = 0, ch = 0;
+	size_t k, i;
+	double sum;
+
+	memset(p, 0, sizeof(*p));
+	snprintf(p->name, sizeof(p->name), "%s", name);
+	if (n == 0)
+		return;
+	last = &g[n - 1];
+	for (i = 0; i < n; i++)
+		pw_group_sample_as_sample(&g[i], &s[i]);
+	p->window_s = (double)(last->ts_ms - g[0].ts_ms) / 1000.0;
+	/*
+	 * CPU from the cumulative ticks, which hold what exited members and
+	 * reaped children did.  Pair by pair: a group begun anew (NO_CPU)
+	 * or counters that went back lose one interval, not the window.
+	 */
+	for (i = 1; i < n; i++) {
+		if ((g[i].flags & PW_GSAMPLE_NO_CPU) || !ticks_rose(&g[i - 1],
+		    &g[i]))
+			continue;
+		u += g[i].cpu_user_ticks - g[i - 1].cpu_user_ticks;
+		sy += g[i].cpu_system_ticks - g[i - 1].cpu_system_ticks;
+		ch += g[i].children_ticks - g[i - 1].children_ticks;
+	}
+	if (hz > 0) {
+		p->cpu_user_s = (double)u / (double)hz;
+		p->cpu_sys_s = (double)sy / (double)hz;
+		p->children_cpu_s = (double)ch / (double)hz;
+		p->cpu_s = p->cpu_user_s + p->cpu_sys_s;
+	}
+	p->processes = last->processes;
+	p->threads = last->threads;
+	p->rss_bytes = last->rss_bytes;
+	p->swap_bytes = last->swap_bytes;
+	p->open_fds = last->open_fds;
+	p->has_fds = (last->flags & PW_GSAMPLE_NO_FDS) == 0;
+	p->fd_usage_pid = last->fd_usage_pid;
+	p->fd_usage_max = last->fd_usage_pid != 0 ? last->fd_usage_max : 0;
+
+	k = pw_stats_series(s, n, PW_METRIC_CTX_INVOLUNTARY_RATE, NULL, NULL,
+	    v);
+	for (i = 0, sum = 0; i < k; i++)
+		sum += v[i];
+	p->invol_ctx_rate = k > 0 ? sum / (double)k : 0;
+	k = pw_stats_series(s, n, PW_METRIC_RSS_BYTES, NULL, t_s, v);
+	pw_stats_trend(t_s, v, k, &p->rss_trend);
+	k = pw_stats_series(s, n, PW_METRIC_OPEN_FDS, NULL, t_s, v);
+	pw_stats_trend(t_s, v, k, &p->fds_trend);
+	k = pw_stats_series(s, n, PW_METRIC_THREADS, NULL, t_s, v);
+	pw_stats_trend(t_s, v, k, &p->threads_trend);
+	for (i = 0, k = 0; i < n; i++) {
+		if (g[i].fd_usage_pid == 0 || (g[i].flags & PW_GSAMPLE_NO_FDS))
+			continue;
+		t_s[k] = (double)(g[i].ts_ms - g[0].ts_ms) / 1000.0;
+		v[k++] = g[i].fd_usage_max;
+	}
+	pw_stats_trend(t_s, v, k, &p->fd_usage_trend);
+}
+
+/* Grow the scratch arrays of pw_bottlenecks_by_target() to n entries. */
+static int
+scratch_grow(struct pw_sample **s, double **t_s, double **v, size_t *cap,
+    size_t n)
+{
+	void *p;
+
+	if (n <= *cap)
+		return 0;
+	if ((p = realloc(*s, n * sizeof(**s))) == NULL)
+		return -ENOMEM;
+	*s = p;
+	if ((p = realloc(*t_s, n * sizeof(**t_s))) == NULL)
+		return -ENOMEM;
+	*t_s = p;
+	if ((p = realloc(*v, n * sizeof(**v))) == NULL)
+		return -ENOMEM;
+	*v = p;
+	*cap = n;
+	return 0;
+}
+
+int
+pw_bottlenecks_by_target(struct pw_store *st, int64_t window_ms,
+    size_t limit, long hz, struct pw_bottleneck **out, size_t *nout)
+{
+	struct pw_snapshot *snap;
+	struct pw_bn_group *groups = NULL;
+	struct pw_group_sample *g;
+	struct pw_bottleneck *v = NULL;
+	struct pw_sample *s = NULL;
+	double *t_s = NULL, *d = NULL;
+	uint64_t mem_total;
+	int64_t taken;
+	size_t i, k = 0, n, cap, scap = 0, nv = 0;
+	int rc;
+
+	/* The snapshot gives the group names, in config order. */
+	if ((rc = pw_store_snapshot(st, false, &snap)) < 0)
+		return rc;
+	pw_store_info(st, &taken, &mem_total);
+	rc = -ENOMEM;
+	if ((groups = calloc(snap->ngroups ? snap->ngroups : 1,
+	    sizeof(*groups))) == NULL)
+		goto out_free;
+	for (i = 0; i < snap->ngroups; i++) {
+		rc = pw_store_group_samples(st, snap->groups[i].name,
+		    taken - window_ms, SIZE_MAX, &g, &n, &cap);
+		if (rc == -ENOENT)
+			continue;	/* gone in a reload meanwhile */
+		if (rc < 0)
+			goto out_free;
+		if (n >= 2 && (rc = scratch_grow(&s, &t_s, &d, &scap, n)) < 0) {
+			free(g);
+			goto out_free;
+		}
+		if (n >= 2)
+			pw_bn_group_fill(&groups[k++], snap->groups[i].name, g,
+			    n, hz, s, t_s, d);
+		free(g);
+	}
+	if ((rc = pw_bottleneck_rank_groups(groups, k, mem_total, &v,
+	    &nv)) < 0)
+		goto out_free;
+	*out = v;
+	*nout = nv > limit ? limit : nv;
+	rc = 0;
+out_free:
+	free(d);
+	free(t_s);
+	free(s);
+	free(groups);
+	pw_snapshot_free(snap);
 	return rc;
 }

@@ -6,6 +6,9 @@
  * like lib/procfs.c, so hostile contents can neither run it past the end
  * nor make it allocate.  The reader is on the slow path only (a process
  * seen for the first time): one open, usually one read into a stack buffer.
+ * Unit names are compared with memcmp(); unit globs go through fnmatch(3)
+ * one path component at a time, with FNM_NOESCAPE because '\' is a unit
+ * character (systemd escapes '-' in a name as "\x2d"), not a quote.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -13,6 +16,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -260,19 +264,69 @@ unit_char_ok(char c)
 	    c == '.' || c == '\\' || c == '@';
 }
 
+static bool
+is_glob(const char *s)
+{
+	return strpbrk(s, "*?[") != NULL;
+}
+
+/*
+ * Check the characters of a unit name or glob: unit characters, '*', '?'
+ * and bracket expressions "[...]" or "[!...]" of unit characters (ranges
+ * with '-').  Sets *dot to the last '.' outside brackets (NULL: none).
+ * Returns NULL or the reason the pattern is bad.
+ */
+static const char *
+scan_unit_pattern(const char *name, const char **dot)
+{
+	const char *c, *open;
+
+	*dot = NULL;
+	for (c = name; *c != '\0'; c++) {
+		if (*c == '*' || *c == '?')
+			continue;
+		if (*c == '[') {
+			open = c++;
+			if (*c == '!' || *c == '^')
+				c++;
+			for (; *c != '\0' && *c != ']'; c++)
+				if (!unit_char_ok(*c))
+					return "a [...] set may hold only unit "
+					    "characters";
+			if (*c != ']')
+				return "has a '[' without its ']'";
+			if (c == open + 1 || (c == open + 2 &&
+			    (open[1] == '!' || open[1] == '^')))
+				return "has an empty [] set";
+			continue;
+		}
+		if (!unit_char_ok(*c))
+			return "may hold only A-Z a-z 0-9 : - _ . \\ and '@' "
+			    "(systemd.unit(5)), or the globs * ? [...]";
+		if (*c == '.')
+			*dot = c;
+	}
+	return NULL;
+}
+
 int
 pw_unit_name_normalize(const char *name, char *out, size_t outlen,
     const char **why)
 {
-	const char *msg = NULL, *dot, *suffix = "";
-	size_t n, i, plen;
+	const char *msg = NULL, *bad, *dot = NULL, *suffix = "";
+	size_t n, plen;
 
 	n = name != NULL ? strlen(name) : 0;
-	dot = n > 0 ? strrchr(name, '.') : NULL;
 	if (n == 0)
 		msg = "must not be empty";
+	else if ((bad = scan_unit_pattern(name, &dot)) != NULL)
+		msg = bad;
 	else if (dot == NULL)
-		suffix = ".service";	/* "nginx" means nginx.service */
+		suffix = ".service";	/* "nginx", "app-*": services */
+	else if (is_glob(dot + 1))
+		msg = "the unit type after the last '.' must be written out, "
+		    "not a glob (\"foo.*\": write \"foo.*.service\", "
+		    "\"foo.*.scope\", ...)";
 	else if (in_list(dot + 1, strlen(dot + 1), other_types,
 	    sizeof(other_types) / sizeof(*other_types)))
 		msg = "that unit type has no cgroup; use a service, scope, "
@@ -286,10 +340,6 @@ pw_unit_name_normalize(const char *name, char *out, size_t outlen,
 		msg = "has no name before the suffix";
 	if (msg == NULL && name[0] == '@')
 		msg = "has no name before '@'";
-	for (i = 0; msg == NULL && i < plen; i++)
-		if (!unit_char_ok(name[i]))
-			msg = "may hold only A-Z a-z 0-9 : - _ . \\ and '@' "
-			    "(systemd.unit(5))";
 	if (msg == NULL && n + strlen(suffix) >= PW_UNIT_NAME_MAX)
 		msg = "longer than 255 characters with its suffix";
 	if (msg == NULL && strcmp(name, "-.slice") == 0)
@@ -321,19 +371,100 @@ names_unit(const char *c, size_t n, const char *unit, size_t ulen,
 	    memcmp(c + n - tail, unit + head, tail) == 0;
 }
 
+/*
+ * The fnmatch(3) pattern for glob `unit`: itself, or for a template glob
+ * ("*@.service": '@' just before the type) one that asks for a non-empty
+ * instance ("*@?*.service").  Returns false if it does not fit.
+ */
+static bool
+glob_pattern(const char *unit, char *pat, size_t patlen)
+{
+	const char *dot = strrchr(unit, '.');
+	int rc;
+
+	if (dot != NULL && dot > unit && dot[-1] == '@')
+		rc = snprintf(pat, patlen, "%.*s?*%s", (int)(dot - unit), unit,
+		    dot);
+	else
+		rc = snprintf(pat, patlen, "%s", unit);
+	return rc >= 0 && (size_t)rc < patlen;
+}
+
 bool
 pw_cgroup_has_unit(const char *path, const char *unit)
 {
+	char pat[PW_UNIT_NAME_MAX + 2], comp[PW_UNIT_NAME_MAX];
 	const char *c, *at = strchr(unit, '@');
 	size_t n, ulen = strlen(unit);
+	bool glob = is_glob(unit);
+
+	if (path == NULL || path[0] != '/' || outside_ns(path))
+		return false;
+	if (glob && !glob_pattern(unit, pat, sizeof(pat)))
+		return false;
+	for (c = path + 1; ; c += n + 1) {
+		n = strcspn(c, "/");
+		if (n == 0)
+			;
+		else if (!glob) {
+			if (names_unit(c, n, unit, ulen, at))
+				return true;
+		} else if (n < sizeof(comp)) {
+			/* Longer components are no unit names: skipped. */
+			memcpy(comp, c, n);
+			comp[n] = '\0';
+			/* '\' is a unit character ("\x2d"), not an escape. */
+			if (fnmatch(pat, comp, FNM_NOESCAPE) == 0)
+				return true;
+		}
+		if (c[n] == '\0')
+			return false;
+	}
+}
+
+/* Is c[0..n) a unit name with a .service or .scope suffix? */
+static bool
+is_unit_component(const char *c, size_t n)
+{
+	const char *at;
+	size_t i, sfx;
+
+	if (n >= 8 && memcmp(c + n - 8, ".service", 8) == 0)
+		sfx = 8;
+	else if (n >= 6 && memcmp(c + n - 6, ".scope", 6) == 0)
+		sfx = 6;
+	else
+		return false;
+	if (n == sfx || n >= PW_UNIT_NAME_MAX || c[0] == '@')
+		return false;
+	for (i = 0; i < n; i++)
+		if (!unit_char_ok(c[i]))
+			return false;
+	/* A template ("getty@.service") has no cgroup of its own. */
+	at = memchr(c, '@', n);
+	return at == NULL || at[1] != '.';
+}
+
+bool
+pw_cgroup_unit(const char *path, char *buf, size_t len)
+{
+	const char *c, *found = NULL;
+	size_t n, flen = 0;
 
 	if (path == NULL || path[0] != '/' || outside_ns(path))
 		return false;
 	for (c = path + 1; ; c += n + 1) {
 		n = strcspn(c, "/");
-		if (n > 0 && names_unit(c, n, unit, ulen, at))
-			return true;
+		if (is_unit_component(c, n)) {
+			found = c;		/* the innermost so far */
+			flen = n;
+		}
 		if (c[n] == '\0')
-			return false;
+			break;
 	}
+	if (found == NULL || flen >= len)
+		return false;
+	memcpy(buf, found, flen);
+	buf[flen] = '\0';
+	return true;
 }

@@ -12,11 +12,17 @@
  * allocation in steady state except a new process's entry) and for the
  * copies HTTP threads make.
  *
- * Rules on target_processes live in one entry per configured target
- * instead, with the same per-rule states; an evaluation counts the live
- * processes of each target and remembers, per target, the last process
- * that went away and why (the exit lookup, asked only for processes whose
- * alerts resolve or whose target is left empty).
+ * Rules with scope group live in one entry per configured target
+ * instead, with the same per-rule states.  Their values come from the
+ * target's group view in the snapshot (its newest aggregate sample; the
+ * entry keeps the previous one for rates).  A snapshot without that view
+ * (ngroups 0: callers and tests from before groups existed) gets the old
+ * arithmetic over the engine's process entries: the count of live
+ * processes, sums, and the worst fd_usage.  An evaluation also counts the
+ * live processes of each target and remembers, per target, the last
+ * process that went away and why (the exit lookup, asked only for
+ * processes whose alerts resolve or whose target is left empty or below
+ * its min_processes).
  */
 #include <errno.h>
 #include <math.h>
@@ -39,13 +45,13 @@ enum metric {
 	M_MAJFLT, M_READ, M_WRITE, M_FD_USAGE,
 	M_CTX_VOL_RATE, M_CTX_INVOL_RATE, M_MINFLT_RATE, M_MAJFLT_RATE,
 	M_READ_RATE, M_WRITE_RATE, M_CPU_SECONDS_RATE,
-	M_TARGET_PROCS,	/* of a target: its live processes */
+	M_PROCS,	/* of a group only: its live processes */
 	M_CUSTOM,	/* not in metric_names[]: a custom series */
 	/*
-	 * "target_NAME": per-process metric NAME summed over a target's live
-	 * processes, as M_TSUM + NAME's metric (not fd_limit, fd_usage).
+	 * A rule with scope group (or on "target_NAME"): metric m of each
+	 * configured target's group, as M_GROUP + m (not fd_limit, custom).
 	 */
-	M_TSUM = 64,
+	M_GROUP = 64,
 };
 
 #define TARGET_PREFIX	"target_"
@@ -61,7 +67,7 @@ static const char *const metric_names[] = {
 	"fd_usage",
 	"ctx_switches_voluntary_rate", "ctx_switches_involuntary_rate",
 	"minor_faults_rate", "major_faults_rate", "read_bytes_rate",
-	"write_bytes_rate", "cpu_ticks_rate", "target_processes",
+	"write_bytes_rate", "cpu_ticks_rate", "processes",
 };
 
 static int
@@ -145,36 +151,56 @@ custom_name(const char *metric)
 	return pw_custom_name_valid(metric) ? metric : NULL;
 }
 
+/* Does built-in metric m have a meaning for a group? */
+static bool
+group_ok(int m)
+{
+	return m != M_FD_LIMIT;
+}
+
 /*
- * A built-in metric, M_TSUM + m for "target_" and a summable built-in m,
- * M_CUSTOM for a custom series, or -1.
+ * What a rule on `name` with `scope` evaluates: a built-in metric of a
+ * process, M_GROUP + m for a group's metric m ("target_NAME" is NAME with
+ * scope group), M_CUSTOM for a custom series, or -1.
  */
 static int
-metric_lookup(const char *name)
+metric_lookup(const char *name, enum pw_rule_scope scope)
 {
 	int m;
 
-	if ((m = builtin_lookup(name)) >= 0)
-		return m;
+	if ((m = builtin_lookup(name)) >= 0) {
+		if (scope == PW_SCOPE_GROUP)
+			return group_ok(m) ? M_GROUP + m : -1;
+		return m == M_PROCS ? -1 : m;
+	}
 	if (name != NULL &&
 	    strncmp(name, TARGET_PREFIX, strlen(TARGET_PREFIX)) == 0 &&
 	    (m = builtin_lookup(name + strlen(TARGET_PREFIX))) >= 0 &&
-	    m < M_TARGET_PROCS && m != M_FD_LIMIT && m != M_FD_USAGE)
-		return M_TSUM + m;
-	return custom_name(name) != NULL ? M_CUSTOM : -1;
+	    group_ok(m))
+		return M_GROUP + m;
+	if (custom_name(name) == NULL || scope == PW_SCOPE_GROUP)
+		return -1;
+	return M_CUSTOM;
 }
 
-/* Is m evaluated per target rather than per process? */
+/* Is m evaluated per target (a group) rather than per process? */
 static bool
-is_target_metric(enum metric m)
+is_target_metric(int m)
 {
-	return m == M_TARGET_PROCS || m >= M_TSUM;
+	return m >= M_GROUP;
 }
 
 bool
 pw_rule_metric_valid(const char *metric)
 {
-	return metric_lookup(metric) >= 0;
+	return metric_lookup(metric, PW_SCOPE_PROCESS) >= 0 ||
+	    metric_lookup(metric, PW_SCOPE_GROUP) >= 0;
+}
+
+bool
+pw_rule_metric_scope_valid(const char *metric, enum pw_rule_scope scope)
+{
+	return metric_lookup(metric, scope) >= 0;
 }
 
 static uint64_t
@@ -249,6 +275,9 @@ metric_value(enum metric m, const struct pw_sample *cur,
 			return false;
 		*out = (double)cur->open_fds / (double)fd_limit;
 		return true;
+	case M_PROCS:
+	case M_CUSTOM:
+		return false;		/* not a process's */
 	default:
 		if (prev == NULL || cur->ts_ms <= prev->ts_ms)
 			return false;
@@ -259,6 +288,99 @@ metric_value(enum metric m, const struct pw_sample *cur,
 		b = counter(cur, m);
 		dt = (double)(cur->ts_ms - prev->ts_ms) / 1000.0;
 		*out = b >= a ? (double)(b - a) / dt : 0.0;	/* reset: 0 */
+		return true;
+	}
+}
+
+static uint64_t
+gcounter(const struct pw_group_sample *s, enum metric m)
+{
+	switch (m) {
+	case M_CTX_VOL:
+	case M_CTX_VOL_RATE:	return s->ctx_voluntary;
+	case M_CTX_INVOL:
+	case M_CTX_INVOL_RATE:	return s->ctx_involuntary;
+	case M_MINFLT:
+	case M_MINFLT_RATE:	return s->minor_faults;
+	case M_MAJFLT:
+	case M_MAJFLT_RATE:	return s->major_faults;
+	case M_READ:
+	case M_READ_RATE:	return s->read_bytes;
+	case M_WRITE:
+	case M_WRITE_RATE:	return s->write_bytes;
+	default:		return s->cpu_user_ticks + s->cpu_system_ticks;
+	}
+}
+
+/*
+ * The value of metric m for a group whose newest aggregate sample is
+ * `cur` and previous one `prev` (NULL if none).  False when it is
+ * unknown: the group's first CPU %, no member with a descriptor count or
+ * readable I/O, a rate without two samples.
+ */
+static bool
+group_value(enum metric m, const struct pw_group_sample *cur,
+    const struct pw_group_sample *prev, uint64_t mem_total, double *out)
+{
+	uint64_t a, b;
+	double dt;
+
+	switch (m) {
+	case M_PROCS:	*out = (double)cur->processes; return true;
+	case M_CPU:
+	case M_CPU_USER:
+	case M_CPU_SYSTEM:
+		if (cur->flags & PW_GSAMPLE_NO_CPU)
+			return false;
+		*out = m == M_CPU ? cur->cpu_user_pct + cur->cpu_system_pct :
+		    m == M_CPU_USER ? cur->cpu_user_pct : cur->cpu_system_pct;
+		return true;
+	case M_RSS:	*out = (double)cur->rss_bytes; return true;
+	case M_VMS:	*out = (double)cur->vms_bytes; return true;
+	case M_SWAP:	*out = (double)cur->swap_bytes; return true;
+	case M_MEM_PCT:
+		if (mem_total == 0)
+			return false;
+		/* As pw_group_sample_memory_pct(): the sum's share. */
+		*out = (double)cur->rss_bytes * 100.0 / (double)mem_total;
+		return true;
+	case M_OPEN_FDS:
+		if (cur->flags & PW_GSAMPLE_NO_FDS)
+			return false;
+		*out = (double)cur->open_fds;
+		return true;
+	case M_THREADS:	*out = (double)cur->threads; return true;
+	case M_FD_USAGE:
+		/* The worst member; none with both figures: unknown. */
+		if (cur->fd_usage_pid == 0 && cur->processes > 0)
+			return false;
+		*out = cur->fd_usage_max;
+		return true;
+	case M_CTX_VOL:
+	case M_CTX_INVOL:
+	case M_MINFLT:
+	case M_MAJFLT:
+		*out = (double)gcounter(cur, m);
+		return true;
+	case M_READ:
+	case M_WRITE:
+		if (cur->flags & PW_GSAMPLE_NO_IO)
+			return false;
+		*out = (double)gcounter(cur, m);
+		return true;
+	case M_FD_LIMIT:
+	case M_CUSTOM:
+		return false;		/* no group meaning */
+	default:
+		if (prev == NULL || cur->ts_ms <= prev->ts_ms)
+			return false;
+		if ((m == M_READ_RATE || m == M_WRITE_RATE) &&
+		    ((cur->flags | prev->flags) & PW_GSAMPLE_NO_IO))
+			return false;
+		a = gcounter(prev, m);
+		b = gcounter(cur, m);
+		dt = (double)(cur->ts_ms - prev->ts_ms) / 1000.0;
+		*out = b >= a ? (double)(b - a) / dt : 0.0;
 		return true;
 	}
 }
@@ -325,19 +447,31 @@ static const struct {
 	double		 threshold;
 	enum pw_alert_severity severity;
 	const char	*message;
+	enum pw_rule_scope scope;
+	enum pw_rule_bound bound;
 } builtins[] = {
 	{ "high_cpu", "cpu_percent", PW_OP_GT, 90, PW_ASEV_WARNING,
-	    "High CPU usage: {value:.1f}% (threshold {threshold}%)" },
+	    "High CPU usage: {value:.1f}% (threshold {threshold}%)",
+	    PW_SCOPE_PROCESS, PW_BOUND_NONE },
 	{ "high_memory", "memory_percent", PW_OP_GT, 85, PW_ASEV_WARNING,
-	    "High memory usage: {value:.1f}% of RAM (threshold {threshold}%)" },
+	    "High memory usage: {value:.1f}% of RAM (threshold {threshold}%)",
+	    PW_SCOPE_PROCESS, PW_BOUND_NONE },
 	{ "file_handle_leak", "open_fds", PW_OP_GT, 1000, PW_ASEV_WARNING,
 	    "Possible file handle leak: {value:.0f} open descriptors "
-	    "(threshold {threshold})" },
+	    "(threshold {threshold})", PW_SCOPE_PROCESS, PW_BOUND_NONE },
 	{ "fd_exhaustion", "fd_usage", PW_OP_GT, 0.9, PW_ASEV_CRITICAL,
 	    "Descriptors nearly exhausted: {value:.2f} of the limit in use "
-	    "(threshold {threshold})" },
+	    "(threshold {threshold})", PW_SCOPE_PROCESS, PW_BOUND_NONE },
+	/*
+	 * Each target's own bound is the threshold; the one here is the
+	 * default of pw_target_init(), for display.
+	 */
 	{ "process_down", "target_processes", PW_OP_LT, 1, PW_ASEV_CRITICAL,
-	    "target {target} is down: {last_exit}" },
+	    "target {target} is down: {last_exit}", PW_SCOPE_GROUP,
+	    PW_BOUND_MIN_PROCESSES },
+	{ "too_many_processes", "processes", PW_OP_GT, 0, PW_ASEV_WARNING,
+	    "target {target} has {value:.0f} processes (max {threshold})",
+	    PW_SCOPE_GROUP, PW_BOUND_MAX_PROCESSES },
 };
 
 const char *
@@ -361,6 +495,8 @@ pw_rule_builtin(const char *name, struct pw_rule *out)
 	r.op = builtins[i].op;
 	r.threshold = builtins[i].threshold;
 	r.severity = builtins[i].severity;
+	r.scope = builtins[i].scope;
+	r.bound = builtins[i].bound;
 	if (dup_opt(&r.name, builtins[i].name) < 0 ||
 	    dup_opt(&r.metric, builtins[i].metric) < 0 ||
 	    dup_opt(&r.message, builtins[i].message) < 0) {
@@ -372,6 +508,7 @@ pw_rule_builtin(const char *name, struct pw_rule *out)
 }
 
 static const char *const op_names[] = { ">", ">=", "<", "<=" };
+static const char *const scope_names[] = { "process", "group" };
 static const char *const sev_names[] = { "info", "warning", "critical" };
 static const char *const agg_names[] = { "none", "avg", "max", "min" };
 static const char *const state_names[] = {
@@ -382,6 +519,12 @@ const char *
 pw_rule_op_name(enum pw_rule_op op)
 {
 	return (unsigned)op < NELEM(op_names) ? op_names[op] : "?";
+}
+
+const char *
+pw_rule_scope_name(enum pw_rule_scope s)
+{
+	return (unsigned)s < NELEM(scope_names) ? scope_names[s] : "?";
 }
 
 const char *
@@ -422,6 +565,16 @@ pw_rule_op_parse(const char *s, enum pw_rule_op *out)
 
 	if ((rc = parse_name(s, op_names, NELEM(op_names), &v)) == 0)
 		*out = (enum pw_rule_op)v;
+	return rc;
+}
+
+int
+pw_rule_scope_parse(const char *s, enum pw_rule_scope *out)
+{
+	int v, rc;
+
+	if ((rc = parse_name(s, scope_names, NELEM(scope_names), &v)) == 0)
+		*out = (enum pw_rule_scope)v;
 	return rc;
 }
 
@@ -518,10 +671,13 @@ put(char *buf, size_t cap, size_t *pos, const char *s, size_t n)
 	buf[*pos] = '\0';
 }
 
-/* `last_exit` is {last_exit}'s text (NULL: empty). */
+/*
+ * `last_exit` is {last_exit}'s text (NULL: empty), `thr` the threshold in
+ * force (the target's bound for a rule with one).
+ */
 static void
 render_message(const struct pw_rule *r, const struct pw_alert *a,
-    const char *last_exit, char *buf, size_t cap)
+    const char *last_exit, double thr, char *buf, size_t cap)
 {
 	const char *p, *tmpl;
 	char num[64];
@@ -558,9 +714,9 @@ render_message(const struct pw_rule *r, const struct pw_alert *a,
 			break;
 		case 1:
 		case 2:
-			snprintf(num, sizeof(num), "%.6g", ph == 1 ?
-			    r->threshold : r->has_clear ? r->clear :
-			    r->threshold);
+			snprintf(num, sizeof(num), "%.6g", ph == 1 ? thr :
+			    r->has_clear && r->bound == PW_BOUND_NONE ?
+			    r->clear : thr);
 			put(buf, cap, &pos, num, strlen(num));
 			break;
 		case 3:
@@ -616,6 +772,7 @@ struct pentry {
 	bool			 seen;
 	bool			 has_cur, has_prev;
 	struct pw_sample	 cur, prev;
+	uint64_t		 fd_limit;	/* as last seen */
 	/* As last seen, for when it is gone. */
 	pid_t			 pid;
 	char			 name[17];
@@ -623,13 +780,18 @@ struct pentry {
 	struct rstate		*rs;	/* one per rule */
 };
 
-/* One configured target, for rules on target_processes. */
+/* One configured target, for rules with scope group. */
 struct tentry {
 	char			*name;		/* owned */
+	size_t			 min_processes;	/* 0: no process_down */
+	size_t			 max_processes;	/* 0: no too_many_processes */
 	bool			 is_removed;	/* resolve, then drop */
 	bool			 is_armed;	/* a cycle since it was set */
 	int64_t			 set_taken_ms;	/* snap->taken_ms then */
 	size_t			 live;		/* in this evaluation */
+	/* The group's last two aggregate samples, for rates. */
+	bool			 has_gcur, has_gprev;
+	struct pw_group_sample	 gcur, gprev;
 	pid_t			 last_pid;	/* last process gone; 0: none */
 	char			 last_name[17];
 	char			 last_why[PW_RULE_REASON_MAX];
@@ -639,7 +801,7 @@ struct tentry {
 struct pw_alerts {
 	pthread_mutex_t		 mtx;
 	struct pw_rule		*rules;
-	enum metric		*metrics;	/* per rule */
+	int			*metrics;	/* per rule: metric_lookup() */
 	size_t			 nrules;
 	struct pentry		*ents;		/* sorted by proc_id */
 	size_t			 nents, capents;
@@ -660,7 +822,7 @@ struct pw_alerts {
 	struct grave {
 		struct pw_rule	*rules;
 		size_t		 n;
-		enum metric	*metrics;
+		int		*metrics;
 	}			*graves;
 	size_t			 ngraves;
 };
@@ -699,9 +861,10 @@ pw_alerts_new(const struct pw_rule *rules, size_t n, size_t history)
 	    (e->metrics = calloc(n, sizeof(*e->metrics))) == NULL))
 		goto out_rules;
 	for (; e->nrules < n; e->nrules++) {
-		if ((m = metric_lookup(rules[e->nrules].metric)) < 0)
+		if ((m = metric_lookup(rules[e->nrules].metric,
+		    rules[e->nrules].scope)) < 0)
 			goto out_rules;
-		e->metrics[e->nrules] = (enum metric)m;
+		e->metrics[e->nrules] = m;
 		if (pw_rule_copy(&e->rules[e->nrules], &rules[e->nrules]) < 0)
 			goto out_rules;
 	}
@@ -820,6 +983,7 @@ rule_same(const struct pw_rule *a, const struct pw_rule *b)
 	size_t i;
 
 	if (!streq_opt(a->name, b->name) || !streq_opt(a->metric, b->metric) ||
+	    a->scope != b->scope || a->bound != b->bound ||
 	    a->op != b->op || a->threshold != b->threshold ||
 	    a->has_clear != b->has_clear ||
 	    (a->has_clear && a->clear != b->clear) || a->for_ms != b->for_ms ||
@@ -1021,13 +1185,20 @@ struct subject {
 	const char	*last_exit;	/* {last_exit}; NULL: empty */
 };
 
-/* Run rule i against subject v whose value is `val`. */
+/*
+ * Run rule i against subject v whose value is `val`; `thr` is the
+ * threshold in force (the target's bound for a rule with one, which also
+ * resolves there: a bound has no separate clear line).
+ */
 static void
 step(struct pw_alerts *e, size_t i, struct rstate *s,
-    const struct subject *v, double val, int64_t now_ms, struct tlist *t)
+    const struct subject *v, double val, double thr, int64_t now_ms,
+    struct tlist *t)
 {
 	const struct pw_rule *r = &e->rules[i];
-	bool cond = compare(r->op, val, r->threshold);
+	bool cond = compare(r->op, val, thr);
+	double clear = r->has_clear && r->bound == PW_BOUND_NONE ? r->clear :
+	    thr;
 
 	switch (s->state) {
 	case PW_ALERT_INACTIVE:
@@ -1050,11 +1221,11 @@ step(struct pw_alerts *e, size_t i, struct rstate *s,
 		break;
 	default:
 		/* Firing: resolve only once past the clear threshold. */
-		if (!compare(r->op, val, r->has_clear ? r->clear :
-		    r->threshold)) {
+		if (!compare(r->op, val, clear)) {
 			s->a.value = val;
-			render_message(r, &s->a, v->last_exit, s->a.message,
-			    sizeof(s->a.message));
+			s->a.threshold = thr;
+			render_message(r, &s->a, v->last_exit, thr,
+			    s->a.message, sizeof(s->a.message));
 			resolve(e, s, now_ms, "condition cleared", t);
 			return;
 		}
@@ -1063,13 +1234,14 @@ step(struct pw_alerts *e, size_t i, struct rstate *s,
 	snprintf(s->a.name, sizeof(s->a.name), "%s", v->name);
 	snprintf(s->a.target, sizeof(s->a.target), "%s", v->target);
 	s->a.value = val;
+	s->a.threshold = thr;
 	if (s->state == PW_ALERT_PENDING &&
 	    now_ms - s->a.started_ms >= r->for_ms) {
 		s->state = PW_ALERT_FIRING;
 		s->a.fired_ms = now_ms;
 	}
 	s->a.state = s->state;
-	render_message(r, &s->a, v->last_exit, s->a.message,
+	render_message(r, &s->a, v->last_exit, thr, s->a.message,
 	    sizeof(s->a.message));
 	if (s->state == PW_ALERT_FIRING && s->a.fired_ms == now_ms)
 		tlist_add(t, &s->a);
@@ -1087,6 +1259,7 @@ eval_proc(struct pw_alerts *e, struct pentry *p,
 	size_t i;
 
 	p->pid = v->pid;
+	p->fd_limit = v->fd_limit;
 	memcpy(p->name, v->name, sizeof(p->name));
 	snprintf(p->target, sizeof(p->target), "%s", sub.target);
 	if (p->has_cur && v->latest.ts_ms <= p->cur.ts_ms)
@@ -1118,7 +1291,7 @@ eval_proc(struct pw_alerts *e, struct pentry *p,
 		if (r->agg != PW_AGG_NONE && !window_feed(&s->win, r->agg,
 		    r->window_ms, p->cur.ts_ms, val, &val))
 			continue;
-		step(e, i, s, &sub, val, now_ms, t);
+		step(e, i, s, &sub, val, r->threshold, now_ms, t);
 	}
 }
 
@@ -1158,7 +1331,8 @@ has_target_rules(const struct pw_alerts *e)
 /*
  * Process p went away: resolve its alerts with the reason the exit lookup
  * gives, and remember it in its target when it leaves that target empty
- * (`watch`: rules on targets exist).  The lookup is asked only then.
+ * or below its min_processes (`watch`: rules on targets exist).  The
+ * lookup is asked only then.
  */
 static void
 gone(struct pw_alerts *e, struct pentry *p, bool watch, int64_t now_ms,
@@ -1172,8 +1346,8 @@ gone(struct pw_alerts *e, struct pentry *p, bool watch, int64_t now_ms,
 	for (k = 0; k < e->nrules; k++)
 		if (p->rs[k].state == PW_ALERT_FIRING)
 			firing = true;
-	if (te != NULL && te->live > 0)
-		te = NULL;		/* not the last one */
+	if (te != NULL && te->live > 0 && te->live >= te->min_processes)
+		te = NULL;		/* not below the minimum */
 	why[0] = '\0';
 	if ((firing || te != NULL) && e->exit_fn != NULL &&
 	    e->exit_fn(e->exit_arg, p->pid, p->cur.ts_ms - EXIT_SLACK_MS, why,
@@ -1190,59 +1364,129 @@ gone(struct pw_alerts *e, struct pentry *p, bool watch, int64_t now_ms,
 	}
 }
 
-/* {last_exit} of a target. */
+/*
+ * {last_exit} of a target that has `live` processes: the last one that
+ * went away, and how many are left when some are but fewer than its
+ * min_processes.
+ */
 static void
-last_exit_text(const struct tentry *te, char *buf, size_t len)
+last_exit_text(const struct tentry *te, size_t live, char *buf, size_t len)
 {
-	if (te->last_pid == 0)
+	bool few = live > 0 && live < te->min_processes;
+	int pos = 0;
+
+	buf[0] = '\0';
+	if (!few && te->last_pid == 0) {
 		snprintf(buf, len, "no matching process");
-	else
-		snprintf(buf, len, "%s (pid %ld) %s", te->last_name,
-		    (long)te->last_pid, te->last_why[0] != '\0' ?
-		    te->last_why : "exited");
+		return;
+	}
+	if (few)
+		pos = snprintf(buf, len, "only %zu running%s", live,
+		    te->last_pid != 0 ? "; last gone: " : "");
+	if (te->last_pid != 0 && pos >= 0 && (size_t)pos < len)
+		snprintf(buf + pos, len - (size_t)pos, "%s (pid %ld) %s",
+		    te->last_name, (long)te->last_pid,
+		    te->last_why[0] != '\0' ? te->last_why : "exited");
 }
 
 /*
- * Metric m summed over the live processes of te (every entry left is
- * alive): 0 with none; unknown when processes live but none has a value
- * (a first sample's CPU %, unreadable descriptors).
+ * Without a group view: metric m of te from the engine's entries of its
+ * live processes (every entry left is alive).  "processes" is their
+ * count, fd_usage the worst of theirs, anything else their sum: 0 with
+ * none; unknown when processes live but none has a value (a first
+ * sample's CPU %, unreadable descriptors).
  */
 static bool
-target_sum(const struct pw_alerts *e, const struct tentry *te, enum metric m,
-    uint64_t mem_total, double *out)
+target_fallback(const struct pw_alerts *e, const struct tentry *te,
+    enum metric m, uint64_t mem_total, double *out)
 {
 	const struct pentry *p;
-	double v, sum = 0;
-	bool known = te->live == 0;
+	double v, acc = 0;
+	bool any = false;
 	size_t i;
 
+	if (m == M_PROCS) {
+		*out = (double)te->live;
+		return true;
+	}
 	for (i = 0; i < e->nents; i++) {
 		p = &e->ents[i];
 		if (!p->has_cur || strcmp(p->target, te->name) != 0 ||
-		    !metric_value(m, &p->cur, p->has_prev ? &p->prev : NULL, 0,
-		    mem_total, &v))
+		    !metric_value(m, &p->cur, p->has_prev ? &p->prev : NULL,
+		    p->fd_limit, mem_total, &v))
 			continue;
-		sum += v;
-		known = true;
+		if (m != M_FD_USAGE)
+			acc += v;
+		else if (!any || v > acc)
+			acc = v;
+		any = true;
 	}
-	*out = sum;
-	return known;
+	*out = acc;
+	return any || te->live == 0;
+}
+
+/* The group view of `name` in snap with a sample, or NULL. */
+static const struct pw_group_view *
+snap_group(const struct pw_snapshot *snap, const char *name)
+{
+	size_t i;
+
+	/*
+	 * pw_snapshot_group() does this too; a walk here keeps the engine
+	 * free of store.c, and targets are few.
+	 */
+	for (i = 0; snap != NULL && snap->groups != NULL &&
+	    i < snap->ngroups; i++)
+		if (snap->groups[i].name != NULL &&
+		    strcmp(snap->groups[i].name, name) == 0)
+			return snap->groups[i].has_sample ? &snap->groups[i] :
+			    NULL;
+	return NULL;
 }
 
 /*
- * Rules on targets (target_processes, target_ sums), for each target
- * armed by a cycle committed since it was set (`taken_ms`: that of the
- * snapshot).  Targets removed since the last evaluation resolve and go.
+ * The threshold of rule r for target te in *thr: its own, or te's bound.
+ * False when te has no such bound (0): r does not apply to te.
+ */
+static bool
+rule_threshold(const struct pw_rule *r, const struct tentry *te, double *thr)
+{
+	size_t b;
+
+	switch (r->bound) {
+	case PW_BOUND_MIN_PROCESSES:
+		b = te->min_processes;
+		break;
+	case PW_BOUND_MAX_PROCESSES:
+		b = te->max_processes;
+		break;
+	default:
+		*thr = r->threshold;
+		return true;
+	}
+	*thr = (double)b;
+	return b > 0;
+}
+
+/*
+ * Rules with scope group, for each target armed by a cycle committed
+ * since it was set.  Targets removed since the last evaluation resolve
+ * and go.  With a group view in snap, a target whose newest aggregate
+ * sample is not newer than the one seen last time is not re-evaluated.
  */
 static void
-eval_targets(struct pw_alerts *e, int64_t taken_ms, uint64_t mem_total,
+eval_targets(struct pw_alerts *e, const struct pw_snapshot *snap,
     int64_t now_ms, struct tlist *t)
 {
+	const struct pw_group_view *gv;
 	char last[PW_RULE_MESSAGE_MAX];
 	struct tentry *te;
 	struct subject sub, whole;
-	double val;
+	int64_t taken_ms = snap != NULL ? snap->taken_ms : 0, ts;
+	uint64_t mem_total = snap != NULL ? snap->mem_total : 0;
+	double val, thr;
 	size_t i, j, k;
+	int m;
 
 	for (i = j = 0; i < e->ntents; i++) {
 		te = &e->tents[i];
@@ -1262,7 +1506,21 @@ eval_targets(struct pw_alerts *e, int64_t taken_ms, uint64_t mem_total,
 				continue;	/* no cycle since it was set */
 			te->is_armed = true;
 		}
-		last_exit_text(te, last, sizeof(last));
+		ts = now_ms;
+		if ((gv = snap_group(snap, te->name)) != NULL) {
+			/* Nothing new since last time: the states stay. */
+			if (te->has_gcur && gv->latest.ts_ms <= te->gcur.ts_ms)
+				continue;
+			if (te->has_gcur) {
+				te->gprev = te->gcur;
+				te->has_gprev = true;
+			}
+			te->gcur = gv->latest;
+			te->has_gcur = true;
+			ts = te->gcur.ts_ms;
+		}
+		last_exit_text(te, gv != NULL ? gv->latest.processes :
+		    te->live, last, sizeof(last));
 		sub.id = 0;
 		sub.pid = te->last_pid;
 		sub.name = te->last_name;
@@ -1278,17 +1536,23 @@ eval_targets(struct pw_alerts *e, int64_t taken_ms, uint64_t mem_total,
 			if (!is_target_metric(e->metrics[k]) ||
 			    !rule_applies(r, te->name))
 				continue;
-			if (e->metrics[k] == M_TARGET_PROCS)
-				val = (double)te->live;
-			else if (!target_sum(e, te, e->metrics[k] - M_TSUM,
-			    mem_total, &val))
+			if (!rule_threshold(r, te, &thr)) {
+				/* A bound taken away by a reload. */
+				resolve(e, &te->rs[k], now_ms, "target changed",
+				    t);
+				continue;
+			}
+			m = e->metrics[k] - M_GROUP;
+			if (gv != NULL ? !group_value(m, &te->gcur,
+			    te->has_gprev ? &te->gprev : NULL, mem_total,
+			    &val) : !target_fallback(e, te, m, mem_total, &val))
 				continue;	/* unknown: the state stays */
 			if (r->agg != PW_AGG_NONE &&
 			    !window_feed(&te->rs[k].win, r->agg, r->window_ms,
-			    now_ms, val, &val))
+			    ts, val, &val))
 				continue;
-			step(e, k, &te->rs[k], e->metrics[k] == M_TARGET_PROCS ?
-			    &sub : &whole, val, now_ms, t);
+			step(e, k, &te->rs[k], m == M_PROCS ? &sub : &whole,
+			    val, thr, now_ms, t);
 		}
 	}
 }
@@ -1336,8 +1600,7 @@ pw_alerts_eval(struct pw_alerts *e, const struct pw_snapshot *snap,
 		pentry_fini(p, e->nrules);
 	}
 	e->nents = j;
-	eval_targets(e, snap != NULL ? snap->taken_ms : 0,
-	    snap != NULL ? snap->mem_total : 0, now_ms, &t);
+	eval_targets(e, snap, now_ms, &t);
 	if (snap != NULL)
 		e->last_taken_ms = snap->taken_ms;
 	pthread_mutex_unlock(&e->mtx);
@@ -1363,7 +1626,7 @@ pw_alerts_reload(struct pw_alerts *e, const struct pw_rule *rules, size_t n,
 {
 	struct tlist t = { NULL, 0, 0, false };
 	struct pw_rule *nr = NULL;
-	enum metric *nm = NULL;
+	int *nm = NULL;
 	struct rstate **nrs = NULL;
 	struct grave *ng;
 	size_t *from = NULL, i, j, k, done = 0, nslots = 0;
@@ -1377,11 +1640,12 @@ pw_alerts_reload(struct pw_alerts *e, const struct pw_rule *rules, size_t n,
 	    (from = calloc(n, sizeof(*from))) == NULL))
 		goto out_free;
 	for (; done < n; done++) {
-		if ((m = metric_lookup(rules[done].metric)) < 0) {
+		if ((m = metric_lookup(rules[done].metric,
+		    rules[done].scope)) < 0) {
 			rc = -EINVAL;
 			goto out_free;
 		}
-		nm[done] = (enum metric)m;
+		nm[done] = m;
 		if (pw_rule_copy(&nr[done], &rules[done]) < 0)
 			goto out_free;
 	}
@@ -1520,22 +1784,37 @@ pw_alerts_rule_counts(struct pw_alerts *e, size_t r, size_t *pending,
 	pthread_mutex_unlock(&e->mtx);
 }
 
-/* Is `name` among names[0..n)? */
+/* Is `name` among targets[0..n)? */
 static bool
-listed(const char *const *names, size_t n, const char *name)
+listed(const struct pw_alert_target *targets, size_t n, const char *name)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (names[i] != NULL && strcmp(names[i], name) == 0)
+		if (targets[i].name != NULL &&
+		    strcmp(targets[i].name, name) == 0)
 			return true;
 	return false;
 }
 
-int
-pw_alerts_set_targets(struct pw_alerts *e, const char *const *names,
-    size_t n)
+/* The first entry of targets[0..n) named `name`; it must be listed. */
+static const struct pw_alert_target *
+listed_get(const struct pw_alert_target *targets, size_t n, const char *name)
 {
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (targets[i].name != NULL &&
+		    strcmp(targets[i].name, name) == 0)
+			break;
+	return &targets[i];
+}
+
+int
+pw_alerts_set_targets(struct pw_alerts *e,
+    const struct pw_alert_target *targets, size_t n)
+{
+	const struct pw_alert_target *at;
 	struct tentry *nt;
 	size_t i, k, nn;
 
@@ -1545,27 +1824,37 @@ pw_alerts_set_targets(struct pw_alerts *e, const char *const *names,
 		goto out_oom;
 	nn = e->ntents;
 	for (i = 0; i < n; i++) {
-		if (names[i] == NULL || names[i][0] == '\0' ||
-		    listed(names, i, names[i]))
+		if (targets[i].name == NULL || targets[i].name[0] == '\0' ||
+		    listed(targets, i, targets[i].name))
 			continue;		/* empty or a duplicate */
 		for (k = 0; k < e->ntents; k++)
-			if (strcmp(e->tents[k].name, names[i]) == 0)
+			if (strcmp(e->tents[k].name, targets[i].name) == 0)
 				break;
 		if (k < e->ntents)
 			continue;		/* kept */
-		if ((nt[nn].name = strdup(names[i])) == NULL ||
+		if ((nt[nn].name = strdup(targets[i].name)) == NULL ||
 		    (e->nrules > 0 && (nt[nn].rs = calloc(e->nrules,
 		    sizeof(*nt[nn].rs))) == NULL)) {
 			free(nt[nn].name);
 			goto out_free;
 		}
+		nt[nn].min_processes = targets[i].min_processes;
+		nt[nn].max_processes = targets[i].max_processes;
 		nt[nn].set_taken_ms = e->last_taken_ms;
 		nn++;
 	}
-	/* Kept ones keep their states (a removed one listed again, too). */
+	/*
+	 * Kept ones keep their states (a removed one listed again, too) and
+	 * take the new bounds.
+	 */
 	for (k = 0; k < e->ntents; k++) {
 		nt[k] = e->tents[k];
-		nt[k].is_removed = !listed(names, n, nt[k].name);
+		nt[k].is_removed = !listed(targets, n, nt[k].name);
+		if (nt[k].is_removed)
+			continue;
+		at = listed_get(targets, n, nt[k].name);
+		nt[k].min_processes = at->min_processes;
+		nt[k].max_processes = at->max_processes;
 	}
 	free(e->tents);
 	e->tents = nt;

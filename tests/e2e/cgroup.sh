@@ -1,7 +1,11 @@
 #!/bin/bash
 # End-to-end: "cgroup" and "unit" targets select exactly the processes of a
-# real cgroup.  The test makes cgroups of its own under the cgroup root,
-# moves only the sleepers it started into them, and removes them at exit.
+# real cgroup; then a unit target as a group: its count, the CPU of a
+# spinner and the RSS of an allocator, a member started later, the CPU of
+# 200 short-lived children, process_down to a real webhook when every
+# member is killed and its resolution when one is back.  The test makes
+# cgroups of its own under the cgroup root, moves only the processes it
+# started into them, and removes them at exit.
 # It needs a writable cgroup file system (root on a host or VM): in most
 # containers there is none, and it exits 77 (skipped) saying why.
 . "$(dirname "$0")/lib.sh"
@@ -21,9 +25,10 @@ command -v jq >/dev/null || skip "jq not found"
 
 BASE="pw-test-$$"
 UNIT="pw-e2e-$$-unit.service"
+DEMO="pw-demo-$$.service"
 # Relative to each hierarchy's root; removed deepest first.
 CGROUPS="$BASE/app.service $BASE/app.servicex $BASE/pw-e2e.slice/$UNIT \
-    $BASE/pw-e2e.slice $BASE"
+    $BASE/pw-e2e.slice $BASE/test.slice/$DEMO $BASE/test.slice $BASE"
 MADE=""
 
 # Remove our cgroups once the processes in them are dead: lib.sh's
@@ -46,7 +51,8 @@ trap cg_cleanup EXIT
 
 for h in $HIER; do
 	for d in $BASE $BASE/app.service $BASE/app.servicex \
-	    $BASE/pw-e2e.slice $BASE/pw-e2e.slice/$UNIT; do
+	    $BASE/pw-e2e.slice $BASE/pw-e2e.slice/$UNIT $BASE/test.slice \
+	    $BASE/test.slice/$DEMO; do
 		mkdir "$h/$d" 2>/dev/null ||
 		    skip "cannot create cgroup $h/$d (not root, or a" \
 		    "read-only cgroup file system as in most containers)"
@@ -132,6 +138,96 @@ check "process view: target cg" \
 check "process view: its cgroup" \
     jq -e --arg cg "$CG" '.cgroup == $cg' "$WORK/in.json"
 
+check "process view: its unit, the innermost .service" \
+    jq -e '.unit == "app.service"' "$WORK/in.json"
+get "$(url /api/v1/processes/$UNITP)" >"$WORK/unitp.json"
+check "process view: the unit of the unit target's process" \
+    jq -e --arg u "$UNIT" '.unit == $u' "$WORK/unitp.json"
+
 stop_daemon
 check "procwatchd exits 0" [ $? -eq 0 ]
+
+# --- a unit target as a group ----------------------------------------------
+D="$BASE/test.slice/$DEMO"
+spawn SPIN "$PW_TARGET" spin
+spawn ALLOC "$PW_TARGET" mem 64
+spawn FORK "$PW_TARGET" forkburn 200 10 "$WORK/go"
+move "$SPIN" "$D"
+move "$ALLOC" "$D"
+move "$FORK" "$D"
+start_receiver HOOK "$WORK/hook.jsonl"
+cat >"$WORK/demo.json" <<JSON
+{
+  "listen": "127.0.0.1:0",
+  "interval_ms": 200,
+  "history": 50,
+  "targets": [ { "name": "demo", "unit": "$DEMO", "min_processes": 1 } ],
+  "rules": { "builtin": { "high_cpu": false, "high_memory": false,
+    "file_handle_leak": false, "fd_exhaustion": false } },
+  "receivers": [ { "name": "hook", "url": "http://127.0.0.1:$HOOK/hook",
+    "backoff_ms": 200 } ]
+}
+JSON
+start_daemon "$WORK/demo.json" || exit 1
+demo() { get "$(url /api/v1/targets/demo)" >"$WORK/demo.out" &&
+    jq -e "$1" "$WORK/demo.out" >/dev/null; }
+check "the group has the three members" \
+    wait_for "3 members" 100 demo '.processes == 3 and .sample.processes == 3'
+check "the group's selector" demo ".selector == \"unit $DEMO\""
+check "the spinner's CPU shows in the group" \
+    wait_for "group CPU" 50 demo '.sample.cpu_percent >= 50'
+check "the allocator's RSS shows in the group" \
+    demo '.sample.rss_bytes >= 64 * 1048576'
+check "min_processes is reported" demo '.min_processes == 1'
+jq -c '.sample' "$WORK/demo.out" | sed 's/^/# /'
+
+spawn LATE "$PW_TARGET" sleep late-$$
+move "$LATE" "$D"
+check "a member started later is picked up" \
+    wait_for "4 members" 150 demo '.processes == 4 and .sample.processes == 4'
+
+# 200 children of 10 ms CPU each, too short-lived to be sampled: the group
+# sees them through the forker's cutime/cstime.
+demo true
+before=$(jq '.sample.children_cpu_seconds_total' "$WORK/demo.out")
+: >"$WORK/go"
+children_cpu() { demo ".sample.children_cpu_seconds_total - $before >= 1.4"; }
+check "the CPU of 200 short-lived children shows in the group" \
+    wait_for "children CPU" 150 children_cpu
+sleep 1
+demo true
+after=$(jq '.sample.children_cpu_seconds_total' "$WORK/demo.out")
+echo "# children CPU: $before s before, $after s after (200 x 10 ms)"
+check "and is not counted twice" \
+    jq -n -e "$after - $before <= 2.6"
+
+get "$(url '/api/v1/targets/demo/samples?limit=5')" >"$WORK/samples.json"
+check "group samples: 5 of them, oldest first" \
+    jq -e '.count == 5 and (.samples | length) == 5 and
+    .samples[0].ts < .samples[4].ts and .capacity == 50' "$WORK/samples.json"
+check "group samples: cumulative CPU does not go down" \
+    jq -e '[.samples[].cpu_seconds_total] | . == sort' "$WORK/samples.json"
+get "$(url '/api/v1/targets/nope/samples')" >/dev/null
+check "group samples: unknown target is 404" [ "$(status)" = 404 ]
+get "$(url '/api/v1/targets/demo/samples?limit=0')" >/dev/null
+check "group samples: limit=0 is 400" [ "$(status)" = 400 ]
+
+hook_has() { [ -f "$WORK/hook.jsonl" ] && jq -e -s "[.[].body | fromjson | .alerts[] | select($1)] | length > 0" "$WORK/hook.jsonl" >/dev/null; }
+check "no process_down while members live" \
+    sh -c "! grep -q process_down \"$WORK/hook.jsonl\" 2>/dev/null"
+for p in $SPIN $ALLOC $FORK $LATE; do
+	kill -KILL "$p"
+	wait "$p" 2>/dev/null
+done
+check "killing every member fires process_down" \
+    wait_for "demo down" 100 hook_has '.rule == "process_down" and
+    .state == "firing" and .target == "demo" and .severity == "critical"'
+check "the group is down" demo '.up == false and .sample.processes == 0'
+spawn BACK "$PW_TARGET" sleep back-$$
+move "$BACK" "$D"
+check "a member back resolves process_down" \
+    wait_for "demo back" 150 hook_has '.rule == "process_down" and
+    .state == "resolved" and .target == "demo"'
+stop_daemon
+check "procwatchd exits 0 (groups)" [ $? -eq 0 ]
 finish

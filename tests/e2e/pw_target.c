@@ -10,10 +10,15 @@
  *   pw_target threads N    N threads: one ("hot-worker") spins, the rest sleep
  *   pw_target name COMM [TAG...]  set the process name (comm, at most 15
  *                          bytes) to COMM, then sleep
+ *   pw_target forkburn N MS GO  once the file GO exists, fork N children
+ *                          one after another, each burning MS ms of CPU
+ *                          and exiting, reap each; then write "done" and
+ *                          sleep (a shell running short commands)
  *
  * It runs until killed.  "ready" on stdout means the state is set up.
  */
 #include <sys/prctl.h>
+#include <sys/wait.h>
 
 #include <fcntl.h>
 #include <pthread.h>
@@ -62,6 +67,45 @@ fdleak(long per_s)
 		(void)open("/dev/null", O_RDONLY);	/* EMFILE: stays flat */
 		nap(ms > 0 ? ms : 1);
 	}
+}
+
+/* Burn `ms` ms of this process's CPU time. */
+static void
+burn(long ms)
+{
+	struct timespec t0, t;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0);
+	do {
+		sink++;
+		clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+	} while ((t.tv_sec - t0.tv_sec) * 1000 +
+	    (t.tv_nsec - t0.tv_nsec) / 1000000 < ms);
+}
+
+static int
+forkburn(long n, long ms, const char *go)
+{
+	pid_t pid;
+	long i;
+
+	printf("ready\n");
+	fflush(stdout);
+	while (access(go, F_OK) != 0)
+		nap(20);
+	for (i = 0; i < n; i++) {
+		if ((pid = fork()) < 0)
+			return 1;
+		if (pid == 0) {
+			burn(ms);
+			_exit(0);
+		}
+		if (waitpid(pid, NULL, 0) != pid)
+			return 1;
+	}
+	printf("done\n");
+	fflush(stdout);
+	return 0;
 }
 
 static void *
@@ -135,6 +179,10 @@ main(int argc, char **argv)
 	} else if (strcmp(argv[1], "threads") == 0 && argc > 2) {
 		/* The main thread sleeps too: N threads in all. */
 		if (threads(strtol(argv[2], NULL, 10)) != 0)
+			return 1;
+	} else if (strcmp(argv[1], "forkburn") == 0 && argc > 4) {
+		if (forkburn(strtol(argv[2], NULL, 10),
+		    strtol(argv[3], NULL, 10), argv[4]) != 0)
 			return 1;
 	} else if (strcmp(argv[1], "sleep") != 0) {
 		fprintf(stderr, "pw_target: unknown mode %s\n", argv[1]);

@@ -1,6 +1,6 @@
 #!/bin/bash
 # End-to-end: each target as a whole, GET /api/v1/targets[/{name}], the
-# procwatch_target_* families of /metrics and `procwatchctl targets`,
+# procwatch_group_* families of /metrics and `procwatchctl targets`,
 # against real processes: two sleepers of one target, a spinner of
 # another, and a target that selects nothing.
 . "$(dirname "$0")/lib.sh"
@@ -110,16 +110,19 @@ check "killing one lowers alpha to 1, 1 gone" wait_for alpha1 100 alpha_one
 # Prometheus: the families, their values, and promtool.
 get "$(url /metrics)" >"$WORK/metrics.txt"
 check "metrics 200" [ "$(status)" = 200 ]
-for f in up processes threads cpu_percent resident_memory_bytes open_fds; do
-	check "metrics: procwatch_target_$f has HELP and TYPE gauge" sh -c "grep -q '^# HELP procwatch_target_$f ' \"$WORK/metrics.txt\" && grep -q '^# TYPE procwatch_target_$f gauge\$' \"$WORK/metrics.txt\""
+for f in up:gauge processes:gauge threads:gauge cpu_percent:gauge \
+    resident_memory_bytes:gauge open_fds:gauge cpu_seconds_total:counter \
+    read_bytes_total:counter context_switches_total:counter; do
+	t=${f#*:} f=${f%:*}
+	check "metrics: procwatch_group_$f has HELP and TYPE $t" sh -c "grep -q '^# HELP procwatch_group_$f ' \"$WORK/metrics.txt\" && grep -q '^# TYPE procwatch_group_$f $t\$' \"$WORK/metrics.txt\""
 done
-check "metrics: alpha up with 1 process" sh -c "grep -qx 'procwatch_target_up{target=\"alpha\"} 1' \"$WORK/metrics.txt\" && grep -qx 'procwatch_target_processes{target=\"alpha\"} 1' \"$WORK/metrics.txt\""
-check "metrics: empty target up 0" grep -qx 'procwatch_target_up{target="empty"} 0' "$WORK/metrics.txt"
-check "metrics: empty target 0 processes" grep -qx 'procwatch_target_processes{target="empty"} 0' "$WORK/metrics.txt"
-check "metrics: spinner's threads" grep -qx 'procwatch_target_threads{target="beta.spin-1"} 1' "$WORK/metrics.txt"
+check "metrics: alpha up with 1 process" sh -c "grep -qx 'procwatch_group_up{target=\"alpha\"} 1' \"$WORK/metrics.txt\" && grep -qx 'procwatch_group_processes{target=\"alpha\"} 1' \"$WORK/metrics.txt\""
+check "metrics: empty target up 0" grep -qx 'procwatch_group_up{target="empty"} 0' "$WORK/metrics.txt"
+check "metrics: empty target 0 processes" grep -qx 'procwatch_group_processes{target="empty"} 0' "$WORK/metrics.txt"
+check "metrics: spinner's threads" grep -qx 'procwatch_group_threads{target="beta.spin-1"} 1' "$WORK/metrics.txt"
 # The one sleeper left does not change its RSS: both views agree.
 rss_api=$(one alpha | jq -r .rss_bytes)
-rss_prom=$(sed -n 's/^procwatch_target_resident_memory_bytes{target="alpha"} //p' "$WORK/metrics.txt")
+rss_prom=$(sed -n 's/^procwatch_group_resident_memory_bytes{target="alpha"} //p' "$WORK/metrics.txt")
 same_rss() { [ -n "$rss_prom" ] && [ "$rss_prom" = "$rss_api" ] && [ "$rss_prom" -gt 0 ]; }
 check "metrics: alpha RSS is the API's, non-zero" same_rss
 if [ -n "${PROMTOOL:-}" ] && [ -x "$PROMTOOL" ]; then

@@ -1,6 +1,8 @@
 /*
  * test_bottleneck.c: ranking, severity bands at their edges, skip
- * thresholds, zero total CPU, and what the sentences say.
+ * thresholds, zero total CPU, and what the sentences say; the same for
+ * targets as groups, their figures from aggregate samples, and by target
+ * from a store.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +19,7 @@
 #include <procwatch/bottleneck.h>
 #include <procwatch/ring.h>
 #include <procwatch/store.h>
+#include <procwatch/target.h>
 
 #include "internal.h"
 
@@ -403,6 +406,335 @@ test_bottleneck_from_store(void **state)
 	pw_store_free(st);
 }
 
+/* --- by target -------------------------------------------------------------- */
+
+static struct pw_bn_group
+group(const char *name, double cpu_s, uint64_t rss)
+{
+	struct pw_bn_group g;
+
+	memset(&g, 0, sizeof(g));
+	snprintf(g.name, sizeof(g.name), "%s", name);
+	g.window_s = 60;
+	g.cpu_s = cpu_s;
+	g.cpu_user_s = cpu_s;
+	g.processes = 2;
+	g.threads = 2;
+	g.rss_bytes = rss;
+	g.open_fds = 20;
+	g.has_fds = true;
+	return g;
+}
+
+static const struct pw_bottleneck *
+gfind(const struct pw_bottleneck *v, size_t n, const char *target,
+    enum pw_bn_type t)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (v[i].is_group && strcmp(v[i].target, target) == 0 &&
+		    v[i].type == t)
+			return &v[i];
+	return NULL;
+}
+
+static void
+test_bottleneck_groups_cpu_impact_and_ranking(void **state)
+{
+	struct pw_bn_group g[3];
+	struct pw_bottleneck *v;
+	const struct pw_bottleneck *b;
+	size_t n;
+
+	(void)state;
+	g[0] = group("web", 6, 100 * MIB);
+	g[1] = group("db", 3, 400 * MIB);
+	g[2] = group("cron", 1, 0);
+	g[2].children_cpu_s = 0.8;	/* most of it reaped children */
+	assert_int_equal(pw_bottleneck_rank_groups(g, 3, 1024 * MIB, &v, &n),
+	    0);
+	/* 3 cpu, 2 memory (cron is under 1 MiB), no fds, no leak. */
+	assert_int_equal(n, 5);
+	b = gfind(v, n, "web", PW_BN_CPU);
+	assert_non_null(b);
+	assert_int_equal(b->pid, 0);
+	assert_true(fabs(b->impact - 0.6) < 1e-9);
+	assert_int_equal(b->severity, PW_SEV_CRITICAL);
+	assert_true(fabs(b->ev.total_cpu_s - 10) < 1e-9);
+	assert_true(fabs(b->ev.cpu_percent - 10) < 1e-9);	/* 6 s / 60 s */
+	assert_int_equal(b->ev.processes, 2);
+	assert_non_null(strstr(b->description, "Target 'web' (2 processes) "
+	    "used 60 % of monitored CPU"));
+	assert_null(strstr(b->description, "pid"));
+	assert_true(any_contains(b, "by=process"));
+	b = gfind(v, n, "db", PW_BN_MEMORY);
+	assert_non_null(b);
+	/* Critical both: by impact, db's memory (1), then web's CPU. */
+	assert_ptr_equal(b, &v[0]);
+	assert_ptr_equal(gfind(v, n, "web", PW_BN_CPU), &v[1]);
+	assert_true(fabs(b->impact - 1) < 1e-9);
+	assert_non_null(strstr(b->description, "largest resident memory of "
+	    "the monitored targets"));
+	b = gfind(v, n, "web", PW_BN_MEMORY);
+	assert_true(fabs(b->impact - 0.25) < 1e-9);
+	assert_int_equal(b->severity, PW_SEV_MEDIUM);
+	b = gfind(v, n, "cron", PW_BN_CPU);
+	assert_non_null(b);
+	assert_int_equal(b->severity, PW_SEV_LOW);		/* 0.1 */
+	assert_true(fabs(b->ev.children_cpu_s - 0.8) < 1e-9);
+	assert_non_null(strstr(b->description, "0.80 CPU-seconds of it by "
+	    "short-lived children"));
+	assert_true(any_contains(b, "80 % of it was spent by child processes"));
+	assert_null(gfind(v, n, "cron", PW_BN_MEMORY));
+	free(v);
+}
+
+static void
+test_bottleneck_groups_tie_broken_by_name(void **state)
+{
+	struct pw_bn_group g[2];
+	struct pw_bottleneck *v;
+	size_t n;
+
+	(void)state;
+	g[0] = group("zeta", 1, 0);
+	g[1] = group("alpha", 1, 0);
+	assert_int_equal(pw_bottleneck_rank_groups(g, 2, 0, &v, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(v[0].target, "alpha");
+	assert_string_equal(v[1].target, "zeta");
+	free(v);
+	/* No groups: an empty list, not an error. */
+	assert_int_equal(pw_bottleneck_rank_groups(g, 0, 0, &v, &n), 0);
+	assert_int_equal(n, 0);
+	free(v);
+}
+
+static void
+test_bottleneck_groups_fd_usage(void **state)
+{
+	struct pw_bn_group g[4];
+	struct pw_bottleneck *v;
+	const struct pw_bottleneck *b;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(pw_bn_fd_usage_severity(0.9), PW_SEV_CRITICAL);
+	assert_int_equal(pw_bn_fd_usage_severity(0.8999), PW_SEV_HIGH);
+	assert_int_equal(pw_bn_fd_usage_severity(0.75), PW_SEV_HIGH);
+	assert_int_equal(pw_bn_fd_usage_severity(0.7499), PW_SEV_MEDIUM);
+	assert_int_equal(pw_bn_fd_usage_severity(0.5), PW_SEV_MEDIUM);
+	assert_int_equal(pw_bn_fd_usage_severity(0.4999), PW_SEV_LOW);
+	g[0] = group("full", 0, 0);
+	g[0].fd_usage_max = 0.95;
+	g[0].fd_usage_pid = 4242;
+	g[1] = group("fine", 0, 0);
+	g[1].fd_usage_max = 0.4;			/* under 0.5: nothing */
+	g[1].fd_usage_pid = 4343;
+	/* Growing: the worst member at 0.4, +0.01/min: 60 min to go. */
+	g[2] = group("leaky", 0, 0);
+	g[2].fd_usage_max = 0.4;
+	g[2].fd_usage_pid = 4444;
+	g[2].fds_trend.valid = true;
+	g[2].fds_trend.n = 60;
+	g[2].fds_trend.dir = PW_TREND_GROWING;
+	g[2].fds_trend.r2 = 0.9;
+	g[2].fds_trend.slope_per_min = 5;
+	g[2].fd_usage_trend = g[2].fds_trend;
+	g[2].fd_usage_trend.slope_per_min = 0.01;
+	/* Growing, no member's usage known: relative growth, 5/20 a min. */
+	g[3] = group("unknown", 0, 0);
+	g[3].fds_trend = g[2].fds_trend;
+	assert_int_equal(pw_bottleneck_rank_groups(g, 4, 0, &v, &n), 0);
+	assert_int_equal(n, 3);
+	b = gfind(v, n, "full", PW_BN_FDS);
+	assert_non_null(b);
+	assert_int_equal(b->severity, PW_SEV_CRITICAL);
+	assert_true(fabs(b->impact - 0.95) < 1e-9);
+	assert_int_equal(b->ev.fd_usage_pid, 4242);
+	assert_true(b->ev.time_to_limit_s < 0);
+	assert_non_null(strstr(b->description, "Target 'full' (2 processes): "
+	    "its process 4242 has 95 % of its descriptor limit open"));
+	assert_true(any_contains(b, "/proc/4242/fd"));
+	assert_null(gfind(v, n, "fine", PW_BN_FDS));
+	b = gfind(v, n, "leaky", PW_BN_FDS);
+	assert_non_null(b);
+	assert_true(fabs(b->ev.time_to_limit_s - 3600) < 1e-6);
+	assert_int_equal(b->severity, PW_SEV_HIGH);
+	assert_true(fabs(b->impact - 600.0 / 4200.0) < 1e-9);
+	assert_non_null(strstr(b->description, "opens descriptors steadily"));
+	assert_non_null(strstr(b->description, "reaches its limit in 1h"));
+	b = gfind(v, n, "unknown", PW_BN_FDS);
+	assert_non_null(b);
+	assert_int_equal(b->severity, PW_SEV_HIGH);	/* 25 %/min */
+	assert_true(fabs(b->impact - 0.25) < 1e-9);
+	assert_true(b->ev.time_to_limit_s < 0);
+	/* Ordered: critical, then the two high ones by impact. */
+	assert_string_equal(v[0].target, "full");
+	assert_string_equal(v[1].target, "unknown");
+	assert_string_equal(v[2].target, "leaky");
+	free(v);
+}
+
+static void
+test_bottleneck_groups_rss_growth_is_a_leak(void **state)
+{
+	struct pw_bn_group g;
+	struct pw_bottleneck *v;
+	const struct pw_bottleneck *b;
+	size_t n;
+
+	(void)state;
+	g = group("web", 0, 100 * MIB);
+	g.rss_trend.valid = true;
+	g.rss_trend.n = 60;
+	g.rss_trend.dir = PW_TREND_GROWING;
+	g.rss_trend.r2 = 0.99;
+	g.rss_trend.slope_per_min = 10 * MIB;
+	assert_int_equal(pw_bottleneck_rank_groups(&g, 1, 1024 * MIB, &v, &n),
+	    0);
+	b = gfind(v, n, "web", PW_BN_LEAK);
+	assert_non_null(b);
+	assert_string_equal(b->ev.metric, "rss_bytes");
+	assert_true(fabs(b->ev.time_to_limit_s - 92.4 * 60) < 1e-6);
+	assert_non_null(strstr(b->description, "Target 'web' (2 processes) "
+	    "RSS grows 10.0 MiB/min"));
+	assert_true(any_contains(b, "gains processes"));
+	free(v);
+}
+
+/* A group sample at second i with cumulative ticks (hz 100). */
+static struct pw_group_sample
+gsample(int i, uint64_t user, uint64_t sys, uint64_t kids)
+{
+	struct pw_group_sample g;
+
+	memset(&g, 0, sizeof(g));
+	g.ts_ms = (int64_t)i * 1000;
+	g.processes = 3;
+	g.threads = 4;
+	g.cpu_user_ticks = user;
+	g.cpu_system_ticks = sys;
+	g.children_ticks = kids;
+	g.rss_bytes = 10 * MIB;
+	g.open_fds = 30;
+	g.fd_usage_max = 0.01 * i;
+	g.fd_usage_pid = 77;
+	return g;
+}
+
+static void
+test_bottleneck_group_fill_cpu_from_ticks(void **state)
+{
+	struct pw_group_sample g[5];
+	struct pw_sample s[5];
+	struct pw_bn_group p;
+	double t[5], v[5];
+
+	(void)state;
+	g[0] = gsample(0, 0, 0, 0);
+	g[0].flags = PW_GSAMPLE_NO_CPU;
+	g[1] = gsample(1, 50, 10, 0);
+	g[2] = gsample(2, 150, 30, 60);		/* reaped children: 60 */
+	/* Counters back to 0 (a group begun anew): that interval is lost. */
+	g[3] = gsample(3, 5, 0, 0);
+	g[3].flags = PW_GSAMPLE_NO_CPU;
+	g[4] = gsample(4, 105, 20, 0);
+	pw_bn_group_fill(&p, "web", g, 5, 100, s, t, v);
+	assert_string_equal(p.name, "web");
+	assert_true(fabs(p.window_s - 4) < 1e-9);
+	/* (50 + 100 + 100) user, (10 + 20 + 20) system ticks. */
+	assert_true(fabs(p.cpu_user_s - 2.5) < 1e-9);
+	assert_true(fabs(p.cpu_sys_s - 0.5) < 1e-9);
+	assert_true(fabs(p.cpu_s - 3.0) < 1e-9);
+	assert_true(fabs(p.children_cpu_s - 0.6) < 1e-9);
+	assert_int_equal(p.processes, 3);
+	assert_int_equal(p.threads, 4);
+	assert_int_equal(p.rss_bytes, 10 * MIB);
+	assert_int_equal(p.open_fds, 30);
+	assert_true(p.has_fds);
+	assert_int_equal(p.fd_usage_pid, 77);
+	assert_true(fabs(p.fd_usage_max - 0.04) < 1e-9);
+	assert_true(p.fd_usage_trend.valid);
+	assert_true(fabs(p.fd_usage_trend.slope_per_min - 0.6) < 1e-9);
+	assert_true(p.rss_trend.valid);
+	assert_int_equal(p.rss_trend.dir, PW_TREND_FLAT);
+	/* No member with both fd figures: usage unknown. */
+	g[4].fd_usage_pid = 0;
+	g[4].fd_usage_max = 0;
+	pw_bn_group_fill(&p, "web", g, 5, 100, s, t, v);
+	assert_int_equal(p.fd_usage_pid, 0);
+	assert_true(p.fd_usage_max == 0);
+	assert_int_equal(p.fd_usage_trend.n, 4);
+	/* No samples: only the name. */
+	pw_bn_group_fill(&p, "x", g, 0, 100, s, t, v);
+	assert_string_equal(p.name, "x");
+	assert_true(p.cpu_s == 0 && p.window_s == 0);
+}
+
+static void
+test_bottleneck_by_target_from_store(void **state)
+{
+	struct pw_store *st = pw_store_new(200, 100);
+	struct pw_target t[3];
+	struct pw_group_sample g;
+	struct pw_bottleneck *v;
+	const struct pw_bottleneck *b;
+	size_t n, i;
+
+	(void)state;
+	assert_non_null(st);
+	assert_int_equal(pw_target_init(&t[0], "busy", PW_SEL_NAME, "spin",
+	    false, NULL, 0), 0);
+	assert_int_equal(pw_target_init(&t[1], "idle", PW_SEL_NAME, "sleep",
+	    false, NULL, 0), 0);
+	assert_int_equal(pw_target_init(&t[2], "empty", PW_SEL_NAME, "none",
+	    false, NULL, 0), 0);
+	pw__store_wrlock(st);
+	assert_int_equal(pw__store_set_groups(st, t, 3), 0);
+	for (i = 0; i < 100; i++) {
+		/* busy: 90 ticks a second, 30 of them reaped children's. */
+		g = gsample((int)i, 60 * i, 0, 30 * i);
+		g.fd_usage_max = 0.01;
+		pw__store_group_push(st, 0, &g);
+		g = gsample((int)i, 10 * i, 0, 0);
+		g.fd_usage_max = 0.01;
+		g.rss_bytes = 40 * MIB;
+		pw__store_group_push(st, 1, &g);
+	}
+	st->taken_ms = 99 * 1000;
+	st->mem_total = 1024 * MIB;
+	pw__store_unlock(st);
+	assert_int_equal(pw_bottlenecks_by_target(st, 60000, 20, 100, &v,
+	    &n), 0);
+	b = gfind(v, n, "busy", PW_BN_CPU);
+	assert_non_null(b);
+	assert_ptr_equal(b, &v[1]);	/* after idle's memory, impact 1 */
+	assert_true(fabs(b->impact - 0.6 / 0.7) < 1e-9);
+	assert_true(fabs(b->ev.window_s - 59) < 1e-9);	/* 40 .. 99 s */
+	assert_true(fabs(b->ev.cpu_s - 0.6 * 59) < 1e-9);
+	assert_true(fabs(b->ev.children_cpu_s - 0.3 * 59) < 1e-9);
+	assert_true(fabs(b->ev.cpu_percent - 60) < 1e-9);
+	assert_int_equal(b->ev.processes, 3);
+	b = gfind(v, n, "idle", PW_BN_MEMORY);
+	assert_ptr_equal(b, &v[0]);
+	assert_int_equal(b->severity, PW_SEV_CRITICAL);
+	assert_int_equal(b->ev.mem_total, 1024 * MIB);
+	/* The empty group has no samples and no entries. */
+	for (i = 0; i < n; i++)
+		assert_string_not_equal(v[i].target, "empty");
+	free(v);
+	assert_int_equal(pw_bottlenecks_by_target(st, 60000, 1, 100, &v,
+	    &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0].target, "idle");
+	free(v);
+	for (i = 0; i < 3; i++)
+		pw_target_fini(&t[i]);
+	pw_store_free(st);
+}
+
 int
 main(void)
 {
@@ -417,6 +749,12 @@ main(void)
 		cmocka_unit_test(test_bottleneck_rss_leak_and_threads),
 		cmocka_unit_test(test_bottleneck_hot_thread_is_named),
 		cmocka_unit_test(test_bottleneck_from_store),
+		cmocka_unit_test(test_bottleneck_groups_cpu_impact_and_ranking),
+		cmocka_unit_test(test_bottleneck_groups_tie_broken_by_name),
+		cmocka_unit_test(test_bottleneck_groups_fd_usage),
+		cmocka_unit_test(test_bottleneck_groups_rss_growth_is_a_leak),
+		cmocka_unit_test(test_bottleneck_group_fill_cpu_from_ticks),
+		cmocka_unit_test(test_bottleneck_by_target_from_store),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -842,11 +842,13 @@ test_config_rules_default_to_builtins(void **state)
 	/* Every built-in is on by default: none is cut off by a cap. */
 	for (nbuiltin = 0; pw_rule_builtin_name(nbuiltin) != NULL; nbuiltin++)
 		;
-	assert_int_equal(nbuiltin, 5);
+	assert_int_equal(nbuiltin, 6);
 	assert_int_equal(c->nrules, nbuiltin);
 	assert_string_equal(c->rules[0].name, "high_cpu");
 	assert_string_equal(c->rules[3].name, "fd_exhaustion");
 	assert_string_equal(c->rules[4].name, "process_down");
+	assert_string_equal(c->rules[5].name, "too_many_processes");
+	assert_int_equal(c->rules[5].for_ms, 0);
 	assert_int_equal(c->alert_history, 100);
 	assert_string_equal(c->state_dir, "/var/lib/procwatch");
 	assert_int_equal(c->nreceivers, 0);
@@ -863,12 +865,13 @@ test_config_rules_builtin_switches(void **state)
 
 	(void)state;
 	c = parse_ok("{\"rules\": {\"builtin\": {\"high_cpu\": false}}}");
-	assert_int_equal(c->nrules, 4);
+	assert_int_equal(c->nrules, 5);
 	assert_string_equal(c->rules[0].name, "high_memory");
 	config_free(c);
 	c = parse_ok("{\"rules\": {\"builtin\": {\"process_down\": false}}}");
-	assert_int_equal(c->nrules, 4);
+	assert_int_equal(c->nrules, 5);
 	assert_string_equal(c->rules[3].name, "fd_exhaustion");
+	assert_string_equal(c->rules[4].name, "too_many_processes");
 	config_free(c);
 	c = parse_ok("{\"rules\": {\"builtin\": {\"process_down\": true}, "
 	    "\"custom\": [{\"name\": \"x\", \"metric\": \"threads\", "
@@ -1062,6 +1065,254 @@ test_config_receivers_bad(void **state)
 	    "integer between 0 and 100000");
 }
 
+static void
+test_config_min_max_processes(void **state)
+{
+	struct config *c;
+
+	(void)state;
+	c = parse_ok("{\"targets\": [{\"name\": \"a\", \"comm\": \"a\"}, "
+	    "{\"name\": \"b\", \"comm\": \"b\", \"min_processes\": 0}, "
+	    "{\"name\": \"c\", \"comm\": \"c\", \"min_processes\": 2, "
+	    "\"max_processes\": 2}, {\"name\": \"d\", \"comm\": \"d\", "
+	    "\"max_processes\": 1000000}]}");
+	assert_int_equal(c->ntargets, 4);
+	assert_int_equal(c->targets[0].min_processes, 1);	/* defaults */
+	assert_int_equal(c->targets[0].max_processes, 0);
+	assert_int_equal(c->targets[1].min_processes, 0);
+	assert_int_equal(c->targets[1].max_processes, 0);
+	assert_int_equal(c->targets[2].min_processes, 2);
+	assert_int_equal(c->targets[2].max_processes, 2);
+	assert_int_equal(c->targets[3].min_processes, 1);
+	assert_int_equal(c->targets[3].max_processes, 1000000);
+	assert_ptr_equal(c->mon.targets, c->targets);
+	config_free(c);
+	c = parse_ok("{\"targets\": [{\"comm\": \"a\", "
+	    "\"min_processes\": 1000000}]}");
+	assert_int_equal(c->targets[0].min_processes, 1000000);
+	config_free(c);
+
+	expect_error("{\"targets\": [{\"comm\": \"a\", \"min_processes\": "
+	    "-1}]}", "targets[0].min_processes: must be an integer between "
+	    "0 and 1000000");
+	expect_error("{\"targets\": [{\"comm\": \"a\", \"min_processes\": "
+	    "1000001}]}", "targets[0].min_processes: must be an integer");
+	expect_error("{\"targets\": [{\"comm\": \"a\", \"min_processes\": "
+	    "1.5}]}", "targets[0].min_processes: must be an integer");
+	expect_error("{\"targets\": [{\"comm\": \"a\", \"min_processes\": "
+	    "\"2\"}]}", "targets[0].min_processes: expected an integer, got "
+	    "a string");
+	expect_error("{\"targets\": [{\"comm\": \"a\"}, {\"comm\": \"b\", "
+	    "\"max_processes\": 0}]}", "targets[1].max_processes: must be an "
+	    "integer between 1 and 1000000");
+	expect_error("{\"targets\": [{\"comm\": \"a\", \"max_processes\": "
+	    "null}]}", "targets[0].max_processes: expected an integer, got "
+	    "null");
+	expect_error("{\"targets\": [{\"comm\": \"a\"}, {\"comm\": \"b\", "
+	    "\"min_processes\": 3, \"max_processes\": 2}]}",
+	    "targets[1].max_processes: must be at least min_processes (3)");
+	expect_error("{\"targets\": [{\"all\": true, \"min_processes\": 2}]}",
+	    "targets[0].min_processes: not for an \"all\" target");
+	expect_error("{\"targets\": [{\"all\": true, \"max_processes\": 9}]}",
+	    "targets[0].max_processes: not for an \"all\" target");
+	expect_error("{\"targets\": [{\"comm\": \"a\", \"min_processes\": 1, "
+	    "\"min_processes\": 2}]}",
+	    "targets[0].min_processes: key given more than once");
+}
+
+static void
+test_config_process_metrics(void **state)
+{
+	struct config *c;
+
+	(void)state;
+	c = parse_ok("{}");
+	assert_int_equal(c->process_metrics, PROCMETRICS_ALL);
+	config_free(c);
+	assert_int_equal(config_defaults(&c), 0);
+	assert_int_equal(c->process_metrics, PROCMETRICS_ALL);
+	config_free(c);
+	c = parse_ok("{\"process_metrics\": \"all\"}");
+	assert_int_equal(c->process_metrics, PROCMETRICS_ALL);
+	config_free(c);
+	c = parse_ok("{\"process_metrics\": \"none\"}");
+	assert_int_equal(c->process_metrics, PROCMETRICS_NONE);
+	config_free(c);
+	c = parse_ok("{\"process_metrics\": {\"top\": 20}}");
+	assert_int_equal(c->process_metrics, PROCMETRICS_TOP);
+	assert_int_equal(c->process_metrics_top, 20);
+	config_free(c);
+	c = parse_ok("{\"process_metrics\": {\"top\": 10000}}");
+	assert_int_equal(c->process_metrics_top, 10000);
+	config_free(c);
+
+	expect_error("{\"process_metrics\": \"some\"}", "process_metrics: must "
+	    "be \"all\", \"none\" or {\"top\": N}, not \"some\"");
+	expect_error("{\"process_metrics\": 5}", "process_metrics: expected "
+	    "a string or an object, got a number");
+	expect_error("{\"process_metrics\": true}",
+	    "process_metrics: expected a string or an object");
+	expect_error("{\"process_metrics\": {}}", "process_metrics: missing "
+	    "\"top\"");
+	expect_error("{\"process_metrics\": {\"top\": 0}}",
+	    "process_metrics.top: must be an integer between 1 and 10000");
+	expect_error("{\"process_metrics\": {\"top\": 10001}}",
+	    "process_metrics.top: must be an integer between 1 and 10000");
+	expect_error("{\"process_metrics\": {\"top\": \"5\"}}",
+	    "process_metrics.top: expected an integer, got a string");
+	expect_error("{\"process_metrics\": {\"top\": 5, \"by\": \"cpu\"}}",
+	    "process_metrics: unknown key \"by\"");
+}
+
+#define GRULE(metric, extra) "{\"targets\": [{\"name\": \"web\", " \
+	"\"comm\": \"nginx\"}], \"rules\": {\"custom\": [{\"name\": \"g\", " \
+	"\"metric\": \"" metric "\", \"op\": \">\", \"threshold\": 1" extra \
+	"}]}}"
+
+static void
+test_config_rule_scope(void **state)
+{
+	struct config *c;
+
+	(void)state;
+	c = parse_ok(GRULE("rss_bytes", ", \"scope\": \"group\""));
+	assert_int_equal(c->nrules, 1);
+	assert_int_equal(c->rules[0].scope, PW_SCOPE_GROUP);
+	assert_string_equal(c->rules[0].metric, "rss_bytes");
+	config_free(c);
+	c = parse_ok(GRULE("rss_bytes", ""));
+	assert_int_equal(c->rules[0].scope, PW_SCOPE_PROCESS);
+	config_free(c);
+	c = parse_ok(GRULE("rss_bytes", ", \"scope\": \"process\""));
+	assert_int_equal(c->rules[0].scope, PW_SCOPE_PROCESS);
+	config_free(c);
+	c = parse_ok(GRULE("processes", ", \"scope\": \"group\""));
+	assert_int_equal(c->rules[0].scope, PW_SCOPE_GROUP);
+	config_free(c);
+	/* Scope before metric, fd_usage and rates of groups. */
+	c = parse_ok("{\"rules\": [{\"scope\": \"group\", \"name\": \"f\", "
+	    "\"metric\": \"fd_usage\", \"op\": \">\", \"threshold\": 0.9}, "
+	    "{\"name\": \"r\", \"scope\": \"group\", \"metric\": "
+	    "\"read_bytes_rate\", \"op\": \">\", \"threshold\": 1e6}]}");
+	assert_int_equal(c->rules[0].scope, PW_SCOPE_GROUP);
+	assert_int_equal(c->rules[1].scope, PW_SCOPE_GROUP);
+	config_free(c);
+	/* The "target_" names need no scope. */
+	c = parse_ok(GRULE("target_rss_bytes", ""));
+	assert_int_equal(c->rules[0].scope, PW_SCOPE_PROCESS);
+	assert_true(pw_rule_metric_scope_valid(c->rules[0].metric,
+	    c->rules[0].scope));
+	config_free(c);
+	c = parse_ok(GRULE("target_rss_bytes", ", \"scope\": \"group\""));
+	config_free(c);
+
+	expect_error(GRULE("rss_bytes", ", \"scope\": \"host\""),
+	    "rules.custom[0].scope: must be \"process\" or \"group\"");
+	expect_error(GRULE("rss_bytes", ", \"scope\": 1"),
+	    "rules.custom[0].scope: expected a string, got a number");
+	expect_error(GRULE("fd_limit", ", \"scope\": \"group\""),
+	    "rules.custom[0].scope: metric \"fd_limit\" has no group value");
+	expect_error(GRULE("custom:queue", ", \"scope\": \"group\""),
+	    "rules.custom[0].scope: metric \"custom:queue\" has no group "
+	    "value");
+	expect_error(GRULE("queue_depth", ", \"scope\": \"group\""),
+	    "rules.custom[0].scope: metric \"queue_depth\" has no group");
+	expect_error(GRULE("processes", ""), "rules.custom[0].metric: "
+	    "\"processes\" is a metric of a group: add \"scope\": \"group\"");
+	expect_error(GRULE("processes", ", \"scope\": \"process\""),
+	    "rules.custom[0].metric: \"processes\" is a metric of a group");
+	expect_error(GRULE("target_rss_bytes", ", \"scope\": \"process\""),
+	    "rules.custom[0].scope: metric \"target_rss_bytes\" is of a group");
+	expect_error("{\"rules\": [{\"name\": \"x\", \"metric\": \"threads\", "
+	    "\"op\": \">\", \"threshold\": 1}, {\"name\": \"y\", \"metric\": "
+	    "\"fd_limit\", \"scope\": \"group\", \"op\": \"<\", "
+	    "\"threshold\": 1}]}", "rules[1].scope: metric \"fd_limit\"");
+}
+
+static void
+test_config_builtin_objects(void **state)
+{
+	struct config *c;
+	size_t i;
+
+	(void)state;
+	c = parse_ok("{\"rules\": {\"builtin\": {\"process_down\": "
+	    "{\"for\": \"5s\"}, \"high_cpu\": {\"for\": 30000, \"severity\": "
+	    "\"critical\"}, \"too_many_processes\": {}, \"high_memory\": "
+	    "false}}}");
+	assert_int_equal(c->nrules, 5);	/* high_memory off */
+	for (i = 0; i < c->nrules; i++) {
+		const struct pw_rule *r = &c->rules[i];
+
+		assert_string_not_equal(r->name, "high_memory");
+		if (strcmp(r->name, "process_down") == 0) {
+			assert_int_equal(r->for_ms, 5000);
+			assert_int_equal(r->severity, PW_ASEV_CRITICAL);
+			assert_int_equal(r->bound, PW_BOUND_MIN_PROCESSES);
+		} else if (strcmp(r->name, "high_cpu") == 0) {
+			assert_int_equal(r->for_ms, 30000);
+			assert_int_equal(r->severity, PW_ASEV_CRITICAL);
+		} else if (strcmp(r->name, "too_many_processes") == 0) {
+			assert_int_equal(r->for_ms, 0);
+			assert_int_equal(r->severity, PW_ASEV_WARNING);
+			assert_int_equal(r->scope, PW_SCOPE_GROUP);
+		} else
+			assert_int_equal(r->for_ms, 0);
+	}
+	config_free(c);
+	/* With custom rules, the object form switches a built-in on. */
+	c = parse_ok("{\"rules\": {\"builtin\": {\"too_many_processes\": "
+	    "{\"severity\": \"info\"}}, \"custom\": [{\"name\": \"x\", "
+	    "\"metric\": \"threads\", \"op\": \">\", \"threshold\": 100}]}}");
+	assert_int_equal(c->nrules, 2);
+	assert_string_equal(c->rules[0].name, "too_many_processes");
+	assert_int_equal(c->rules[0].severity, PW_ASEV_INFO);
+	assert_int_equal(c->rules[0].for_ms, 0);
+	config_free(c);
+
+	expect_error("{\"rules\": {\"builtin\": {\"process_down\": "
+	    "{\"for\": \"5 s\"}}}}", "rules.builtin.process_down.for: must be "
+	    "a duration");
+	expect_error("{\"rules\": {\"builtin\": {\"process_down\": "
+	    "{\"for\": -1}}}}", "rules.builtin.process_down.for: must be");
+	expect_error("{\"rules\": {\"builtin\": {\"process_down\": "
+	    "{\"threshold\": 2}}}}", "rules.builtin.process_down: unknown key "
+	    "\"threshold\"");
+	expect_error("{\"rules\": {\"builtin\": {\"process_down\": "
+	    "{\"severity\": \"page\"}}}}", "rules.builtin.process_down."
+	    "severity: must be one of info warning critical");
+	expect_error("{\"rules\": {\"builtin\": {\"process_down\": \"5s\"}}}",
+	    "rules.builtin.process_down: expected a boolean or an object");
+	expect_error("{\"rules\": {\"builtin\": {\"too_many\": true}}}",
+	    "rules.builtin.too_many: unknown built-in rule (high_cpu, "
+	    "high_memory, file_handle_leak, fd_exhaustion, process_down, "
+	    "too_many_processes)");
+}
+
+static void
+test_config_describe_bounds_and_process_metrics(void **state)
+{
+	struct config *c = parse_ok("{\"process_metrics\": {\"top\": 7}, "
+	    "\"targets\": [{\"name\": \"w\", \"comm\": \"w\", "
+	    "\"min_processes\": 2, \"max_processes\": 8}, {\"name\": \"x\", "
+	    "\"comm\": \"x\"}]}");
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *fp;
+
+	(void)state;
+	assert_non_null(fp = open_memstream(&buf, &len));
+	config_describe(c, fp);
+	fclose(fp);
+	assert_non_null(strstr(buf, "  w: comm \"w\", at least 2 processes, "
+	    "at most 8 processes\n"));
+	assert_non_null(strstr(buf, "  x: comm \"x\"\n"));
+	assert_non_null(strstr(buf,
+	    "process metrics: the top 7 by CPU and by memory\n"));
+	free(buf);
+	config_free(c);
+}
+
 int
 main(void)
 {
@@ -1111,6 +1362,12 @@ main(void)
 		cmocka_unit_test(test_config_dygraphs_dir),
 		cmocka_unit_test(test_config_receivers),
 		cmocka_unit_test(test_config_receivers_bad),
+		cmocka_unit_test(test_config_min_max_processes),
+		cmocka_unit_test(test_config_process_metrics),
+		cmocka_unit_test(test_config_rule_scope),
+		cmocka_unit_test(test_config_builtin_objects),
+		cmocka_unit_test(
+		    test_config_describe_bounds_and_process_metrics),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

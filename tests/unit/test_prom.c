@@ -2,7 +2,8 @@
  * tests/unit/test_prom.c: the /metrics renderer, api_prom_render(), on
  * hand-built snapshots: values, label escaping, what is left out, family
  * layout, and (when $PROMTOOL names promtool) `promtool check metrics`;
- * and the per-target families, api_prom_targets(), on hand-built groups.
+ * the per-group families, api_prom_groups(), on hand-built group views; and
+ * the process_metrics selection, api_prom_select_init().
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +15,7 @@
 #include <sys/wait.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +23,7 @@
 #include <unistd.h>
 
 #include <procwatch/group.h>
+#include <procwatch/groupacc.h>
 #include <procwatch/monitor.h>
 #include <procwatch/sample.h>
 #include <procwatch/store.h>
@@ -465,121 +468,359 @@ test_prom_passes_promtool(void **state)
 		fail_msg("promtool check metrics: exit %d\n%s", rc, out);
 }
 
-/* Two targets: a busy one with a name to escape, and an empty one. */
-static void
-set_groups(struct pw_group *g, char *busy, char *empty)
+/* --- process_metrics: api_prom_select_init() ---------------------------- */
+
+/* The pids of a selection, as "11,13". */
+static const char *
+sel_pids(const struct pw_snapshot *sel, char *buf, size_t len)
 {
-	memset(g, 0, 2 * sizeof(*g));
-	g[0].name = busy;
-	g[0].is_up = true;
-	g[0].processes = 3;
-	g[0].threads = 17;
-	g[0].has_cpu = true;
-	g[0].cpu_pct = 150.5;
-	g[0].rss_bytes = 3 * GIB;
-	g[0].has_fds = true;
-	g[0].open_fds = 42;
-	g[1].name = empty;
-	g[1].has_cpu = true;		/* nothing runs: 0 % is known */
-	g[1].has_fds = true;
+	size_t i, off = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < sel->n && off < len; i++)
+		off += (size_t)snprintf(buf + off, len - off, "%s%ld",
+		    i > 0 ? "," : "", (long)sel->procs[i].pid);
+	return buf;
 }
 
 static void
-render_targets(struct fixture *f, const struct pw_group *g, size_t n)
+assert_select(const struct pw_snapshot *snap, int mode, unsigned top,
+    const char *want)
+{
+	struct pw_snapshot sel;
+	char got[128];
+
+	memset(&sel, 0xa5, sizeof(sel));
+	assert_int_equal(api_prom_select_init(&sel, snap, mode, top), 0);
+	if (strcmp(sel_pids(&sel, got, sizeof(got)), want) != 0)
+		fail_msg("mode %d top %u: pids %s, want %s", mode, top, got,
+		    want);
+	/* The rest of the snapshot comes along for the renderers. */
+	if (snap != NULL) {
+		assert_int_equal(sel.mem_total, snap->mem_total);
+		assert_int_equal(sel.taken_ms, snap->taken_ms);
+	}
+	api_prom_select_fini(&sel);
+	assert_int_equal(sel.n, 0);
+	assert_null(sel.procs);
+}
+
+/*
+ * Processes with CPU % and RSS to rank (pid order, as the store gives
+ * them): ties, an unknown CPU %, no sample, a gone one, a reused pid.
+ */
+static void
+set_ranked(struct pw_proc_view *v, struct pw_snapshot *snap)
+{
+	static const struct {
+		pid_t		pid;
+		double		cpu;
+		uint64_t	rss;
+	} spec[] = {
+		{ 10, 5.0, 100 },
+		{ 11, 50.0, 10 },
+		{ 12, 50.0, 10 },		/* ties with 11: 11 first */
+		{ 13, 0.0, 1000 },		/* first sample: CPU unknown */
+		{ 14, 99.0, 9999 },		/* gone */
+		{ 15, 0.0, 0 },			/* no sample yet */
+		{ 16, 80.0, 5 },		/* pid reused: the old one */
+		{ 16, 1.0, 5 },			/* ... and this is the one */
+	};
+	size_t i;
+
+	for (i = 0; i < NELEM(spec); i++) {
+		set_view(&v[i], i + 1, spec[i].pid, "r", "web");
+		v[i].latest.cpu_user_pct = spec[i].cpu;
+		v[i].latest.cpu_system_pct = 0;
+		v[i].latest.rss_bytes = spec[i].rss;
+	}
+	v[3].latest.flags = PW_SAMPLE_FIRST;
+	v[4].alive = false;
+	v[5].has_sample = false;
+	memset(snap, 0, sizeof(*snap));
+	snap->taken_ms = INT64_C(1795659100000);
+	snap->mem_total = 16 * GIB;
+	snap->n = NELEM(spec);
+	snap->procs = v;
+}
+
+static void
+test_prom_select_modes(void **state)
+{
+	struct pw_proc_view v[8];
+	struct pw_snapshot snap;
+
+	(void)state;
+	set_ranked(v, &snap);
+	/* all: every live process, one per pid. */
+	assert_select(&snap, API_PROCMETRICS_ALL, 0, "10,11,12,13,15,16");
+	assert_select(&snap, 42, 1, "10,11,12,13,15,16");	/* unknown */
+	/* none, and top 0, which is none. */
+	assert_select(&snap, API_PROCMETRICS_NONE, 5, "");
+	assert_select(&snap, API_PROCMETRICS_TOP, 0, "");
+	/* top 1: 11 by CPU (it ties with 12, lower pid wins), 13 by RSS. */
+	assert_select(&snap, API_PROCMETRICS_TOP, 1, "11,13");
+	/* top 2: 11 and 12 by CPU, 13 and 10 by RSS. */
+	assert_select(&snap, API_PROCMETRICS_TOP, 2, "10,11,12,13");
+	/* The old process of pid 16 (80 %) is not the live pid 16. */
+	assert_select(&snap, API_PROCMETRICS_TOP, 4, "10,11,12,13,16");
+	/* Past the number of processes: those with a known value; 15 has
+	 * no sample yet, 14 is gone. */
+	assert_select(&snap, API_PROCMETRICS_TOP, 1000, "10,11,12,13,16");
+	/* No processes at all. */
+	snap.n = 0;
+	assert_select(&snap, API_PROCMETRICS_TOP, 3, "");
+	assert_select(NULL, API_PROCMETRICS_ALL, 0, "");
+}
+
+/* Ranking changes with each snapshot: the selection follows. */
+static void
+test_prom_select_follows_each_scrape(void **state)
+{
+	struct pw_proc_view v[8];
+	struct pw_snapshot snap;
+
+	(void)state;
+	set_ranked(v, &snap);
+	assert_select(&snap, API_PROCMETRICS_TOP, 1, "11,13");
+	v[0].latest.cpu_user_pct = 70.0;	/* 10 is now the busiest */
+	v[7].latest.rss_bytes = 5000;		/* 16 now the largest */
+	assert_select(&snap, API_PROCMETRICS_TOP, 1, "10,16");
+	/* CPU % that is not a number is not ranked. */
+	v[0].latest.cpu_user_pct = NAN;
+	assert_select(&snap, API_PROCMETRICS_TOP, 1, "11,16");
+}
+
+/* Rendered from a selection: only those processes, every other family. */
+static void
+test_prom_select_renders_only_chosen(void **state)
+{
+	struct fixture *f = *state;
+	struct pw_proc_view v[8];
+	struct pw_snapshot snap, sel;
+
+	set_ranked(v, &snap);
+	assert_int_equal(api_prom_select_init(&sel, &snap,
+	    API_PROCMETRICS_TOP, 1), 0);
+	free(f->out);
+	f->out = NULL;
+	assert_int_equal(api_prom_render(&sel, &f->st, HZ, "1.2.3", &f->out,
+	    &f->len), 0);
+	assert_line(f->out, "procwatch_process_cpu_percent{pid=\"11\","
+	    "name=\"r\",target=\"web\"} 50");
+	assert_line(f->out, "procwatch_process_resident_memory_bytes{"
+	    "pid=\"13\",name=\"r\",target=\"web\"} 1000");
+	assert_null(strstr(f->out, "pid=\"10\""));
+	assert_null(strstr(f->out, "pid=\"12\""));
+	assert_null(strstr(f->out, "pid=\"16\""));
+	assert_int_equal(count_substr(f->out, "\nprocwatch_process_threads{"),
+	    2);
+	assert_line(f->out, "procwatch_samples_total 168");
+	api_prom_select_fini(&sel);
+
+	/* none: no per-process family at all, the daemon's still there. */
+	assert_int_equal(api_prom_select_init(&sel, &snap,
+	    API_PROCMETRICS_NONE, 0), 0);
+	free(f->out);
+	f->out = NULL;
+	assert_int_equal(api_prom_render(&sel, &f->st, HZ, "1.2.3", &f->out,
+	    &f->len), 0);
+	assert_null(strstr(f->out, "procwatch_process_"));
+	assert_null(strstr(f->out, "pid="));
+	assert_line(f->out, "procwatch_processes{state=\"alive\"} 5");
+	assert_line(f->out, "procwatch_build_info{version=\"1.2.3\"} 1");
+	api_prom_select_fini(&sel);
+	api_prom_select_fini(NULL);
+}
+
+/*
+ * Two groups: a busy one with a name to escape, and an empty one; the
+ * snapshot `snap` points at them.
+ */
+static void
+set_groups(struct pw_group_view *g, struct pw_snapshot *snap, char *busy,
+    char *empty)
+{
+	struct pw_group_sample *s = &g[0].latest;
+
+	memset(g, 0, 2 * sizeof(*g));
+	memset(snap, 0, sizeof(*snap));
+	g[0].name = busy;
+	g[0].selector = "unit web.service";
+	g[0].min_processes = 2;
+	g[0].max_processes = 10;
+	g[0].has_sample = true;
+	s->processes = 3;
+	s->threads = 17;
+	s->cpu_user_ticks = 12345;		/* 123.45 s at HZ 100 */
+	s->cpu_system_ticks = 7;
+	s->children_ticks = 300;
+	s->cpu_user_pct = 140.5;
+	s->cpu_system_pct = 10;
+	s->rss_bytes = 3 * GIB;
+	s->vms_bytes = 5 * GIB;
+	s->swap_bytes = 4096;
+	s->open_fds = 42;
+	s->fd_usage_max = 0.87654;
+	s->fd_usage_pid = 77;
+	s->read_bytes = 1000;
+	s->write_bytes = 2000;
+	s->ctx_voluntary = 11;
+	s->ctx_involuntary = 12;
+	s->minor_faults = 13;
+	s->major_faults = 14;
+	g[1].name = empty;
+	g[1].selector = "comm idle";
+	g[1].min_processes = 1;
+	g[1].has_sample = true;		/* nothing runs: zeros are known */
+	snap->groups = g;
+	snap->ngroups = 2;
+}
+
+static void
+render_groups(struct fixture *f, const struct pw_snapshot *snap)
 {
 	free(f->out);
 	f->out = NULL;
-	assert_int_equal(api_prom_targets(g, n, &f->out, &f->len), 0);
+	assert_int_equal(api_prom_groups(snap, HZ, &f->out, &f->len), 0);
 	assert_non_null(f->out);
 	assert_int_equal(strlen(f->out), f->len);
 }
 
 #define TW	"{target=\"we\\\"b\\\\\\n\"}"	/* busy[] below, escaped */
+#define TWL	"{target=\"we\\\"b\\\\\\n\","	/* ... with more labels */
 
 static void
-test_prom_renders_target_families(void **state)
+test_prom_renders_group_families(void **state)
 {
 	struct fixture *f = *state;
 	char busy[] = "we\"b\\\n", empty[] = "idle";
-	static const char *const fams[] = {
-		"procwatch_target_up", "procwatch_target_processes",
-		"procwatch_target_threads", "procwatch_target_cpu_percent",
-		"procwatch_target_resident_memory_bytes",
-		"procwatch_target_open_fds",
+	static const struct { const char *name, *type; size_t n; } fams[] = {
+		{ "procwatch_group_up", "gauge", 2 },
+		{ "procwatch_group_processes", "gauge", 2 },
+		{ "procwatch_group_min_processes", "gauge", 2 },
+		{ "procwatch_group_max_processes", "gauge", 1 },
+		{ "procwatch_group_threads", "gauge", 2 },
+		{ "procwatch_group_cpu_seconds_total", "counter", 4 },
+		{ "procwatch_group_children_cpu_seconds_total", "counter", 2 },
+		{ "procwatch_group_cpu_percent", "gauge", 2 },
+		{ "procwatch_group_resident_memory_bytes", "gauge", 2 },
+		{ "procwatch_group_virtual_memory_bytes", "gauge", 2 },
+		{ "procwatch_group_swap_bytes", "gauge", 2 },
+		{ "procwatch_group_open_fds", "gauge", 2 },
+		{ "procwatch_group_fd_usage_max", "gauge", 1 },
+		{ "procwatch_group_read_bytes_total", "counter", 2 },
+		{ "procwatch_group_write_bytes_total", "counter", 2 },
+		{ "procwatch_group_context_switches_total", "counter", 4 },
+		{ "procwatch_group_page_faults_total", "counter", 4 },
 	};
-	struct pw_group g[2];
+	struct pw_group_view g[2];
+	struct pw_snapshot snap;
 	char line[160];
 	size_t i;
 
-	set_groups(g, busy, empty);
-	render_targets(f, g, 2);
-	assert_line(f->out, "procwatch_target_up" TW " 1");
-	assert_line(f->out, "procwatch_target_processes" TW " 3");
-	assert_line(f->out, "procwatch_target_threads" TW " 17");
-	assert_line(f->out, "procwatch_target_cpu_percent" TW " 150.5");
-	assert_line(f->out, "procwatch_target_resident_memory_bytes" TW
+	set_groups(g, &snap, busy, empty);
+	render_groups(f, &snap);
+	assert_line(f->out, "procwatch_group_up" TW " 1");
+	assert_line(f->out, "procwatch_group_processes" TW " 3");
+	assert_line(f->out, "procwatch_group_min_processes" TW " 2");
+	assert_line(f->out, "procwatch_group_max_processes" TW " 10");
+	assert_line(f->out, "procwatch_group_threads" TW " 17");
+	assert_line(f->out, "procwatch_group_cpu_seconds_total" TWL
+	    "mode=\"user\"} 123.45");
+	assert_line(f->out, "procwatch_group_cpu_seconds_total" TWL
+	    "mode=\"system\"} 0.07");
+	assert_line(f->out, "procwatch_group_children_cpu_seconds_total" TW
+	    " 3");
+	assert_line(f->out, "procwatch_group_cpu_percent" TW " 150.5");
+	assert_line(f->out, "procwatch_group_resident_memory_bytes" TW
 	    " 3221225472");
-	assert_line(f->out, "procwatch_target_open_fds" TW " 42");
-	assert_line(f->out, "procwatch_target_up{target=\"idle\"} 0");
-	assert_line(f->out, "procwatch_target_processes{target=\"idle\"} 0");
-	assert_line(f->out, "procwatch_target_cpu_percent{target=\"idle\"} 0");
+	assert_line(f->out, "procwatch_group_virtual_memory_bytes" TW
+	    " 5368709120");
+	assert_line(f->out, "procwatch_group_swap_bytes" TW " 4096");
+	assert_line(f->out, "procwatch_group_open_fds" TW " 42");
+	assert_line(f->out, "procwatch_group_fd_usage_max" TW " 0.8765");
+	assert_line(f->out, "procwatch_group_read_bytes_total" TW " 1000");
+	assert_line(f->out, "procwatch_group_write_bytes_total" TW " 2000");
+	assert_line(f->out, "procwatch_group_context_switches_total" TWL
+	    "type=\"involuntary\"} 12");
+	assert_line(f->out, "procwatch_group_page_faults_total" TWL
+	    "type=\"major\"} 14");
+	assert_line(f->out, "procwatch_group_up{target=\"idle\"} 0");
+	assert_line(f->out, "procwatch_group_processes{target=\"idle\"} 0");
+	assert_line(f->out, "procwatch_group_cpu_percent{target=\"idle\"} 0");
+	/* No maximum and no member with a fd limit: left out. */
+	assert_null(strstr(f->out, "procwatch_group_max_processes{target="
+	    "\"idle\"}"));
+	assert_null(strstr(f->out, "procwatch_group_fd_usage_max{target="
+	    "\"idle\"}"));
 	for (i = 0; i < NELEM(fams); i++) {
-		snprintf(line, sizeof(line), "# TYPE %s gauge", fams[i]);
+		snprintf(line, sizeof(line), "# TYPE %s %s", fams[i].name,
+		    fams[i].type);
 		assert_line(f->out, line);
-		snprintf(line, sizeof(line), "# HELP %s ", fams[i]);
+		snprintf(line, sizeof(line), "# HELP %s ", fams[i].name);
 		assert_int_equal(count_substr(f->out, line), 1);
-		snprintf(line, sizeof(line), "\n%s{", fams[i]);
-		assert_int_equal(count_substr(f->out, line), 2);
+		snprintf(line, sizeof(line), "\n%s{", fams[i].name);
+		assert_int_equal(count_substr(f->out, line), fams[i].n);
 	}
 	assert_null(strstr(f->out, "procwatch_process_"));
 }
 
 static void
-test_prom_target_unknown_values_left_out(void **state)
+test_prom_group_unknown_values_left_out(void **state)
 {
 	struct fixture *f = *state;
 	char busy[] = "web", empty[] = "idle";
-	struct pw_group g[2];
+	struct pw_group_view g[2];
+	struct pw_snapshot snap;
 
-	set_groups(g, busy, empty);
-	g[0].has_cpu = false;		/* first samples only */
-	g[0].has_fds = false;		/* /proc/PID/fd unreadable */
-	render_targets(f, g, 2);
-	assert_null(strstr(f->out, "procwatch_target_cpu_percent{target="
+	set_groups(g, &snap, busy, empty);
+	g[0].latest.flags = PW_GSAMPLE_NO_CPU | PW_GSAMPLE_NO_FDS;
+	g[1].has_sample = false;	/* before the first cycle */
+	render_groups(f, &snap);
+	assert_null(strstr(f->out, "procwatch_group_cpu_percent{target="
 	    "\"web\"}"));
-	assert_null(strstr(f->out, "procwatch_target_open_fds{target="
+	assert_null(strstr(f->out, "procwatch_group_open_fds{target="
 	    "\"web\"}"));
-	assert_line(f->out, "procwatch_target_open_fds{target=\"idle\"} 0");
+	/* The counters are known even on the first cycle (all 0 then). */
+	assert_line(f->out, "procwatch_group_cpu_seconds_total{target="
+	    "\"web\",mode=\"user\"} 123.45");
+	assert_null(strstr(f->out, "procwatch_group_up{target=\"idle\"}"));
+	/* Its configured bounds are known without a sample. */
+	assert_line(f->out, "procwatch_group_min_processes{target=\"idle\"} 1");
 	/* A family with no series at all has no HELP/TYPE either. */
-	render_targets(f, g, 1);
-	assert_null(strstr(f->out, "procwatch_target_cpu_percent"));
-	assert_null(strstr(f->out, "procwatch_target_open_fds"));
-	assert_line(f->out, "procwatch_target_up{target=\"web\"} 1");
-	/* No targets: an empty page, not an error. */
-	render_targets(f, g, 0);
+	snap.ngroups = 1;
+	render_groups(f, &snap);
+	assert_null(strstr(f->out, "procwatch_group_cpu_percent"));
+	assert_null(strstr(f->out, "procwatch_group_open_fds"));
+	assert_line(f->out, "procwatch_group_up{target=\"web\"} 1");
+	/* No groups: an empty page, not an error. */
+	snap.ngroups = 0;
+	render_groups(f, &snap);
 	assert_int_equal(f->len, 0);
 }
 
-/* The process page with the target families after it passes promtool. */
+/* The process page with the group families after it passes promtool. */
 static void
-test_prom_targets_pass_promtool(void **state)
+test_prom_groups_pass_promtool(void **state)
 {
 	struct fixture *f = *state;
 	const char *promtool = getenv("PROMTOOL"), *tmp;
 	char busy[] = "we\"b\\\n", empty[] = "idle";
 	char path[4096], out[8192], *page;
-	struct pw_group g[2];
+	struct pw_group_view g[2];
+	struct pw_snapshot snap;
 	size_t plen;
 	int fd, rc;
 
 	if (promtool == NULL || promtool[0] == '\0')
 		skip();
-	set_groups(g, busy, empty);
+	set_groups(g, &snap, busy, empty);
 	render(f);
 	page = f->out;
 	plen = f->len;
 	f->out = NULL;
-	render_targets(f, g, 2);
+	render_groups(f, &snap);
 	tmp = getenv("TMPDIR");
 	snprintf(path, sizeof(path), "%s/test_prom.XXXXXX",
 	    tmp != NULL && tmp[0] != '\0' ? tmp : "/tmp");
@@ -592,6 +833,46 @@ test_prom_targets_pass_promtool(void **state)
 	unlink(path);
 	if (rc != 0 || out[0] != '\0')
 		fail_msg("promtool check metrics: exit %d\n%s", rc, out);
+}
+
+/* Pages of the top and none modes pass promtool. */
+static void
+test_prom_select_pages_pass_promtool(void **state)
+{
+	struct fixture *f = *state;
+	const char *promtool = getenv("PROMTOOL"), *tmp;
+	static const int modes[] = {
+		API_PROCMETRICS_TOP, API_PROCMETRICS_NONE,
+	};
+	struct pw_proc_view v[8];
+	struct pw_snapshot snap, sel;
+	char path[4096], out[8192];
+	size_t i;
+	int fd, rc;
+
+	if (promtool == NULL || promtool[0] == '\0')
+		skip();
+	set_ranked(v, &snap);
+	for (i = 0; i < NELEM(modes); i++) {
+		assert_int_equal(api_prom_select_init(&sel, &snap, modes[i], 2),
+		    0);
+		free(f->out);
+		f->out = NULL;
+		assert_int_equal(api_prom_render(&sel, &f->st, HZ, "1.2.3",
+		    &f->out, &f->len), 0);
+		api_prom_select_fini(&sel);
+		tmp = getenv("TMPDIR");
+		snprintf(path, sizeof(path), "%s/test_prom.XXXXXX",
+		    tmp != NULL && tmp[0] != '\0' ? tmp : "/tmp");
+		assert_true((fd = mkstemp(path)) >= 0);
+		assert_int_equal(write(fd, f->out, f->len), (ssize_t)f->len);
+		assert_int_equal(close(fd), 0);
+		rc = run_promtool(promtool, path, out, sizeof(out));
+		unlink(path);
+		if (rc != 0 || out[0] != '\0')
+			fail_msg("promtool check metrics (mode %d): "
+			    "exit %d\n%s", modes[i], rc, out);
+	}
 }
 
 int
@@ -617,11 +898,17 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_prom_passes_promtool,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
-		    test_prom_renders_target_families, setup, teardown),
+		    test_prom_renders_group_families, setup, teardown),
 		cmocka_unit_test_setup_teardown(
-		    test_prom_target_unknown_values_left_out, setup, teardown),
+		    test_prom_group_unknown_values_left_out, setup, teardown),
 		cmocka_unit_test_setup_teardown(
-		    test_prom_targets_pass_promtool, setup, teardown),
+		    test_prom_groups_pass_promtool, setup, teardown),
+		cmocka_unit_test(test_prom_select_modes),
+		cmocka_unit_test(test_prom_select_follows_each_scrape),
+		cmocka_unit_test_setup_teardown(
+		    test_prom_select_renders_only_chosen, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_prom_select_pages_pass_promtool, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

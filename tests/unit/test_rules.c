@@ -20,10 +20,14 @@
 #define T0	1800000000000LL		/* fake wall clock, ms */
 #define STEP	200			/* ms between cycles */
 
-/* A one- or two-process snapshot whose values the test sets. */
+/*
+ * A one- or two-process snapshot whose values the test sets, with up to
+ * two group views (none unless a test adds them: snap.ngroups 0).
+ */
 struct fx {
 	struct pw_snapshot	snap;
 	struct pw_proc_view	v[2];
+	struct pw_group_view	g[2];
 	struct pw_alerts	*e;
 	int64_t			now;
 	size_t			fired, resolved;
@@ -52,6 +56,8 @@ fx_init(struct fx *f, const struct pw_rule *rules, size_t n, size_t hist)
 	view_init(&f->v[0], 1, 100, "spin");
 	f->snap.procs = f->v;
 	f->snap.n = 1;
+	f->snap.groups = f->g;
+	f->snap.ngroups = 0;
 	f->snap.mem_total = 1000000;
 	f->now = T0;
 	f->e = pw_alerts_new(rules, n, hist);
@@ -70,6 +76,8 @@ fx_cycle(struct fx *f)
 		f->v[i].latest.ts_ms = f->now;
 		f->v[i].latest.flags &= ~PW_SAMPLE_FIRST;
 	}
+	for (i = 0; i < f->snap.ngroups; i++)
+		f->g[i].latest.ts_ms = f->now;
 	f->snap.taken_ms = f->now;
 	assert_int_equal(pw_alerts_eval(f->e, &f->snap, f->now, &t, &n), 0);
 	for (i = 0; i < n; i++) {
@@ -103,6 +111,40 @@ rule(const char *name, const char *metric, enum pw_rule_op op, double thr)
 	r.threshold = thr;
 	r.severity = PW_ASEV_WARNING;
 	return r;
+}
+
+/* Add group view i of target `name` (its sample: all zero) to the fx. */
+static struct pw_group_view *
+group_add(struct fx *f, const char *name)
+{
+	struct pw_group_view *g = &f->g[f->snap.ngroups++];
+
+	memset(g, 0, sizeof(*g));
+	g->name = name;
+	g->selector = "comm x";
+	g->has_sample = true;
+	g->capacity = 10;
+	return g;
+}
+
+/*
+ * pw_alerts_set_targets() with names[0..n) and the same bounds for each
+ * (pw_target_init()'s defaults are 1 and 0).
+ */
+static int
+set_targets(struct pw_alerts *e, const char *const *names, size_t n,
+    size_t min, size_t max)
+{
+	struct pw_alert_target at[4];
+	size_t i;
+
+	assert_true(n <= 4);
+	for (i = 0; i < n; i++) {
+		at[i].name = names[i];
+		at[i].min_processes = min;
+		at[i].max_processes = max;
+	}
+	return pw_alerts_set_targets(e, n > 0 ? at : NULL, n);
 }
 
 static size_t
@@ -468,18 +510,30 @@ test_rules_builtins(void **state)
 		assert_int_equal(pw_rule_template_check(r.message, NULL), 0);
 		pw_rule_fini(&r);
 	}
-	assert_int_equal(i, 5);
+	assert_int_equal(i, 6);
 	assert_int_equal(pw_rule_builtin("process_down", &r), 0);
 	assert_string_equal(r.metric, "target_processes");
 	assert_int_equal(r.op, PW_OP_LT);
 	assert_true(r.threshold == 1);
 	assert_int_equal(r.severity, PW_ASEV_CRITICAL);
 	assert_int_equal(r.for_ms, 0);
+	assert_int_equal(r.scope, PW_SCOPE_GROUP);
+	assert_int_equal(r.bound, PW_BOUND_MIN_PROCESSES);
+	pw_rule_fini(&r);
+	assert_int_equal(pw_rule_builtin("too_many_processes", &r), 0);
+	assert_string_equal(r.metric, "processes");
+	assert_int_equal(r.op, PW_OP_GT);
+	assert_int_equal(r.severity, PW_ASEV_WARNING);
+	assert_int_equal(r.for_ms, 0);
+	assert_int_equal(r.scope, PW_SCOPE_GROUP);
+	assert_int_equal(r.bound, PW_BOUND_MAX_PROCESSES);
 	pw_rule_fini(&r);
 	assert_int_equal(pw_rule_builtin("high_cpu", &r), 0);
 	assert_string_equal(r.metric, "cpu_percent");
 	assert_int_equal(r.op, PW_OP_GT);
 	assert_true(r.threshold == 90);
+	assert_int_equal(r.scope, PW_SCOPE_PROCESS);
+	assert_int_equal(r.bound, PW_BOUND_NONE);
 	pw_rule_fini(&r);
 	assert_int_equal(pw_rule_builtin("high_memory", &r), 0);
 	assert_string_equal(r.metric, "memory_percent");
@@ -686,7 +740,7 @@ down_init(struct fx *f, int64_t for_ms)
 	r.for_ms = for_ms;
 	fx_init(f, &r, 1, 10);
 	pw_rule_fini(&r);
-	assert_int_equal(pw_alerts_set_targets(f->e, &web, 1), 0);
+	assert_int_equal(set_targets(f->e, &web, 1, 1, 0), 0);
 }
 
 static void
@@ -863,7 +917,7 @@ test_rules_process_down_targets(void **state)
 	fx_cycle(&f);
 	fx_cycle(&f);
 	assert_int_equal(f.fired, 0);
-	assert_int_equal(pw_alerts_set_targets(f.e, NULL, 0), 0);
+	assert_int_equal(set_targets(f.e, NULL, 0, 1, 0), 0);
 	fx_cycle(&f);
 	assert_int_equal(f.fired, 0);
 	pw_alerts_free(f.e);
@@ -878,7 +932,7 @@ test_rules_process_down_targets(void **state)
 	r.message = strdup("{target} down ({severity}): {last_exit}");
 	fx_init(&f, &r, 1, 10);
 	pw_rule_fini(&r);
-	assert_int_equal(pw_alerts_set_targets(f.e, names, 3), 0);
+	assert_int_equal(set_targets(f.e, names, 3, 1, 0), 0);
 	f.snap.n = 0;
 	fx_cycle(&f);
 	assert_int_equal(f.fired, 1);
@@ -887,13 +941,13 @@ test_rules_process_down_targets(void **state)
 	    "db down (warning): no matching process");
 	assert_int_equal(count_state(f.e, PW_ALERTS_FIRING), 1);
 	/* A reload that drops db: its alert resolves at the next cycle. */
-	assert_int_equal(pw_alerts_set_targets(f.e, names, 1), 0);
+	assert_int_equal(set_targets(f.e, names, 1, 1, 0), 0);
 	fx_cycle(&f);
 	assert_int_equal(f.resolved, 1);
 	assert_string_equal(f.last.reason, "target removed");
 	assert_int_equal(count_state(f.e, PW_ALERTS_FIRING), 0);
 	/* Added back: armed again only by a cycle after the change. */
-	assert_int_equal(pw_alerts_set_targets(f.e, names, 2), 0);
+	assert_int_equal(set_targets(f.e, names, 2, 1, 0), 0);
 	fx_cycle(&f);
 	assert_int_equal(f.fired, 2);
 	pw_alerts_free(f.e);
@@ -903,7 +957,7 @@ static void
 test_rules_process_down_off_and_reload(void **state)
 {
 	const char *web = "web";
-	struct pw_rule all[8], *pd = NULL;
+	struct pw_rule all[8], *pd = NULL, tmp;
 	struct pw_alert *t;
 	struct fx f;
 	size_t i, k = 0, n;
@@ -919,8 +973,12 @@ test_rules_process_down_off_and_reload(void **state)
 		k++;
 	}
 	assert_non_null(pd);
-	fx_init(&f, all, k - 1, 10);	/* process_down is the last */
-	assert_int_equal(pw_alerts_set_targets(f.e, &web, 1), 0);
+	/* Move process_down last, so that k - 1 rules leave it out. */
+	tmp = *pd;
+	*pd = all[k - 1];
+	all[k - 1] = tmp;
+	fx_init(&f, all, k - 1, 10);
+	assert_int_equal(set_targets(f.e, &web, 1, 1, 0), 0);
 	f.snap.n = 0;
 	fx_cycle(&f);
 	fx_cycle(&f);
@@ -963,7 +1021,7 @@ test_rules_target_sums(void **state)
 	r[0] = rule("web_cpu", "target_cpu_percent", PW_OP_GT, 150);
 	r[1] = rule("web_rss", "target_rss_bytes", PW_OP_GE, 3000);
 	fx_init(&f, r, 2, 10);
-	assert_int_equal(pw_alerts_set_targets(f.e, &web, 1), 0);
+	assert_int_equal(set_targets(f.e, &web, 1, 1, 0), 0);
 	view_init(&f.v[1], 2, 200, "worker");
 	f.snap.n = 2;
 	f.v[0].latest.rss_bytes = 1000;
@@ -996,10 +1054,485 @@ test_rules_target_sums(void **state)
 	/* Sums of what has no sense summed, and typos, are refused. */
 	assert_true(pw_rule_metric_valid("target_open_fds"));
 	assert_true(pw_rule_metric_valid("target_read_bytes_rate"));
-	assert_false(pw_rule_metric_valid("target_fd_usage"));
+	assert_true(pw_rule_metric_valid("target_fd_usage")); /* worst one */
 	assert_false(pw_rule_metric_valid("target_fd_limit"));
 	assert_false(pw_rule_metric_valid("target_cpu_precent"));
 	assert_false(pw_rule_metric_valid("target_target_processes"));
+}
+
+/* --- rules with scope group ----------------------------------------------- */
+
+/* A rule on metric `metric` of groups, > thr. */
+static struct pw_rule
+grule(const char *name, const char *metric, double thr)
+{
+	struct pw_rule r = rule(name, metric, PW_OP_GT, thr);
+
+	r.scope = PW_SCOPE_GROUP;
+	return r;
+}
+
+/*
+ * The group's RSS, not one process's nor the sum of the processes in the
+ * snapshot: pending, firing after `for`, held above `clear`, resolved
+ * below it; the alert is the target's.
+ */
+static void
+test_rules_group_rss_for_and_hysteresis(void **state)
+{
+	const char *web = "web";
+	struct pw_rule r = grule("web_rss", "rss_bytes", 1000);
+	struct pw_group_view *g;
+	struct fx f;
+
+	(void)state;
+	r.for_ms = 400;
+	r.has_clear = true;
+	r.clear = 500;
+	fx_init(&f, &r, 1, 10);
+	assert_int_equal(set_targets(f.e, &web, 1, 1, 0), 0);
+	f.v[0].latest.rss_bytes = 100;	/* the sum would stay far below */
+	g = group_add(&f, "web");
+	g->latest.processes = 1;
+	g->latest.rss_bytes = 2000;
+	fx_cycle(&f);			/* pending */
+	assert_int_equal(count_state(f.e, PW_ALERTS_PENDING), 1);
+	fx_cycle(&f);			/* 200 ms */
+	assert_int_equal(f.fired, 0);
+	fx_cycle(&f);			/* 400 ms: fires */
+	assert_int_equal(f.fired, 1);
+	assert_string_equal(f.last.rule->name, "web_rss");
+	assert_string_equal(f.last.target, "web");
+	assert_int_equal(f.last.pid, 0);
+	assert_int_equal(f.last.proc_id, 0);
+	assert_true(f.last.value == 2000);
+	assert_int_equal(f.last.fired_ms - f.last.started_ms, 400);
+	g->latest.rss_bytes = 800;	/* below the threshold, above clear */
+	fx_cycle(&f);
+	fx_cycle(&f);
+	assert_int_equal(f.resolved, 0);
+	assert_int_equal(count_state(f.e, PW_ALERTS_FIRING), 1);
+	g->latest.rss_bytes = 500;	/* !(500 > 500): cleared */
+	fx_cycle(&f);
+	assert_int_equal(f.resolved, 1);
+	assert_string_equal(f.last.reason, "condition cleared");
+	assert_true(f.last.value == 500);
+	/* A group sample not newer than the last one is not evaluated. */
+	g->latest.rss_bytes = 5000;
+	f.now += STEP;
+	f.snap.taken_ms = f.now;
+	{
+		struct pw_alert *t;
+		size_t n;
+
+		assert_int_equal(pw_alerts_eval(f.e, &f.snap, f.now, &t, &n),
+		    0);
+		assert_int_equal(n, 0);
+		free(t);
+	}
+	assert_int_equal(count_state(f.e, PW_ALERTS_PENDING), 0);
+	pw_alerts_free(f.e);
+}
+
+/* fd_usage of a group is its worst member's, not a sum of ratios. */
+static void
+test_rules_group_fd_usage_is_worst_member(void **state)
+{
+	const char *web = "web";
+	struct pw_rule r = grule("fds", "fd_usage", 0.9);
+	struct pw_group_view *g;
+	struct fx f;
+
+	(void)state;
+	fx_init(&f, &r, 1, 10);
+	assert_int_equal(set_targets(f.e, &web, 1, 1, 0), 0);
+	g = group_add(&f, "web");
+	g->latest.processes = 2;
+	g->latest.open_fds = 1900;
+	g->latest.fd_usage_max = 0.8;
+	g->latest.fd_usage_pid = 100;
+	fx_cycle(&f);
+	assert_int_equal(f.fired, 0);
+	g->latest.fd_usage_max = 0.95;
+	g->latest.fd_usage_pid = 200;
+	fx_cycle(&f);
+	assert_int_equal(f.fired, 1);
+	assert_true(fabs(f.last.value - 0.95) < 1e-9);
+	/* No member with both figures: unknown, the alert stays. */
+	g->latest.fd_usage_max = 0;
+	g->latest.fd_usage_pid = 0;
+	fx_cycle(&f);
+	assert_int_equal(f.resolved, 0);
+	assert_int_equal(count_state(f.e, PW_ALERTS_FIRING), 1);
+	pw_alerts_free(f.e);
+
+	/* Without a group view: the worst of the processes (0.5 and 0.95,
+	 * whose sum would be 1.45), through the "target_" name. */
+	r = rule("fds", "target_fd_usage", PW_OP_GT, 0.9);
+	fx_init(&f, &r, 1, 10);
+	assert_int_equal(set_targets(f.e, &web, 1, 1, 0), 0);
+	view_init(&f.v[1], 2, 200, "worker");
+	f.snap.n = 2;
+	f.v[0].fd_limit = 100;
+	f.v[0].latest.open_fds = 50;
+	f.v[1].fd_limit = 1000;
+	f.v[1].latest.open_fds = 950;
+	fx_cycle(&f);
+	assert_int_equal(f.fired, 1);
+	assert_true(fabs(f.last.value - 0.95) < 1e-9);
+	f.v[1].latest.open_fds = 10;	/* worst now 0.5 */
+	fx_cycle(&f);
+	assert_int_equal(f.resolved, 1);
+	assert_true(fabs(f.last.value - 0.5) < 1e-9);
+	pw_alerts_free(f.e);
+}
+
+/* Rates of a group come from its last two aggregate samples. */
+static void
+test_rules_group_rates(void **state)
+{
+	const char *web = "web";
+	struct pw_rule r[2];
+	struct pw_group_view *g;
+	struct pw_alert *a;
+	struct fx f;
+	size_t n;
+
+	(void)state;
+	r[0] = grule("io", "read_bytes_rate", 10000);
+	r[1] = grule("cpu", "cpu_ticks_rate", 150);
+	fx_init(&f, r, 2, 10);
+	assert_int_equal(set_targets(f.e, &web, 1, 1, 0), 0);
+	f.v[0].latest.read_bytes = 1u << 30;	/* not what counts */
+	g = group_add(&f, "web");
+	g->latest.processes = 1;
+	g->latest.read_bytes = 1000000;
+	g->latest.cpu_user_ticks = 1000;
+	fx_cycle(&f);			/* one sample: no rate yet */
+	assert_int_equal(count_state(f.e, PW_ALERTS_PENDING |
+	    PW_ALERTS_FIRING), 0);
+	g->latest.read_bytes += 1000;	/* 1000 B / 0.2 s = 5000 B/s */
+	g->latest.cpu_user_ticks += 20;	/* 20 ticks / 0.2 s = 100/s */
+	fx_cycle(&f);
+	assert_int_equal(f.fired, 0);
+	g->latest.read_bytes += 4000;	/* 20000 B/s */
+	g->latest.cpu_user_ticks += 20;
+	g->latest.cpu_system_ticks += 20; /* 200 ticks/s */
+	fx_cycle(&f);
+	assert_int_equal(f.fired, 2);
+	assert_int_equal(pw_alerts_copy(f.e, PW_ALERTS_FIRING, &a, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(a[0].rule->name, "io");
+	assert_true(fabs(a[0].value - 20000) < 1e-6);
+	assert_string_equal(a[1].rule->name, "cpu");
+	assert_true(fabs(a[1].value - 200) < 1e-6);
+	free(a);
+	pw_alerts_free(f.e);
+
+	/* Unknown rates. */
+	fx_init(&f, r, 1, 10);
+	assert_int_equal(set_targets(f.e, &web, 1, 1, 0), 0);
+	g = group_add(&f, "web");
+	g->latest.processes = 1;
+	fx_cycle(&f);
+	g->latest.read_bytes = 4000;	/* 20000 B/s */
+	fx_cycle(&f);
+	assert_int_equal(f.fired, 1);
+	assert_true(fabs(f.last.value - 20000) < 1e-6);
+	/* Unreadable I/O in either sample: unknown, the state stays. */
+	g->latest.read_bytes = 4000;
+	g->latest.flags = PW_GSAMPLE_NO_IO;
+	fx_cycle(&f);
+	assert_int_equal(f.resolved, 0);
+	g->latest.flags = 0;
+	fx_cycle(&f);			/* the previous one had no I/O */
+	assert_int_equal(f.resolved, 0);
+	fx_cycle(&f);			/* 0 B/s now */
+	assert_int_equal(f.resolved, 1);
+	assert_true(f.last.value == 0);
+	pw_alerts_free(f.e);
+}
+
+/* An engine with every built-in, the target "web" bounded by min/max. */
+static void
+bounds_init(struct fx *f, size_t min, size_t max, int64_t for_ms)
+{
+	const char *web = "web";
+	struct pw_rule all[8];
+	size_t i, k = 0;
+
+	for (i = 0; pw_rule_builtin_name(i) != NULL; i++) {
+		assert_true(k < 8);
+		assert_int_equal(pw_rule_builtin(pw_rule_builtin_name(i),
+		    &all[k]), 0);
+		all[k].for_ms = for_ms;
+		k++;
+	}
+	fx_init(f, all, k, 10);
+	for (i = 0; i < k; i++)
+		pw_rule_fini(&all[i]);
+	assert_int_equal(set_targets(f->e, &web, 1, min, max), 0);
+}
+
+static void
+test_rules_min_processes(void **state)
+{
+	struct fake_exit fe = { 200, "exited with code 3", 0, 0, 0 };
+	struct pw_group_view *g;
+	struct fx f;
+
+	(void)state;
+	/* min 2 with 1 live (the group view says so): down. */
+	bounds_init(&f, 2, 0, 0);
+	g = group_add(&f, "web");
+	g->latest.processes = 1;
+	fx_cycle(&f);
+	assert_int_equal(f.fired, 1);
+	assert_string_equal(f.last.rule->name, "process_down");
+	assert_true(f.last.value == 1);
+	assert_string_equal(f.last.message,
+	    "target web is down: only 1 running");
+	assert_true(f.last.threshold == 2);
+	g->latest.processes = 2;	/* back to 2: resolved */
+	fx_cycle(&f);
+	assert_int_equal(f.resolved, 1);
+	assert_string_equal(f.last.reason, "condition cleared");
+	pw_alerts_free(f.e);
+
+	/* Without group views: the live processes of the target count; one
+	 * of two going leaves it below 2, and the message says which. */
+	bounds_init(&f, 2, 0, 0);
+	pw_alerts_set_exit_lookup(f.e, fake_exit, &fe);
+	view_init(&f.v[1], 2, 200, "worker");
+	f.snap.n = 2;
+	fx_cycle(&f);
+	fx_cycle(&f);
+	assert_int_equal(f.fired, 0);
+	f.snap.n = 1;			/* the worker goes */
+	fx_cycle(&f);
+	assert_int_equal(f.fired, 1);
+	assert_string_equal(f.last.message, "target web is down: only 1 "
+	    "running; last gone: worker (pid 200) exited with code 3");
+	assert_int_equal(f.last.pid, 200);
+	pw_alerts_free(f.e);
+
+	/* min 0: never down, not even empty from the start. */
+	bounds_init(&f, 0, 0, 0);
+	g = group_add(&f, "web");
+	f.snap.n = 0;
+	fx_cycle(&f);
+	fx_cycle(&f);
+	assert_int_equal(f.fired, 0);
+	assert_int_equal(count_state(f.e, PW_ALERTS_PENDING |
+	    PW_ALERTS_FIRING), 0);
+	pw_alerts_free(f.e);
+}
+
+static void
+test_rules_max_processes(void **state)
+{
+	const char *web = "web";
+	struct pw_group_view *g;
+	struct fx f;
+	int i;
+
+	(void)state;
+	/* No maximum (0): 500 processes are fine. */
+	bounds_init(&f, 1, 0, 0);
+	g = group_add(&f, "web");
+	g->latest.processes = 500;
+	fx_cycle(&f);
+	assert_int_equal(f.fired, 0);
+	pw_alerts_free(f.e);
+
+	bounds_init(&f, 1, 3, 0);
+	g = group_add(&f, "web");
+	g->latest.processes = 3;	/* not > 3 */
+	fx_cycle(&f);
+	assert_int_equal(f.fired, 0);
+	g->latest.processes = 4;
+	fx_cycle(&f);
+	assert_int_equal(f.fired, 1);
+	assert_string_equal(f.last.rule->name, "too_many_processes");
+	assert_int_equal(f.last.rule->severity, PW_ASEV_WARNING);
+	assert_string_equal(f.last.target, "web");
+	assert_int_equal(f.last.pid, 0);
+	assert_string_equal(f.last.message,
+	    "target web has 4 processes (max 3)");
+	assert_true(f.last.threshold == 3);
+	for (i = 0; i < 3; i++)
+		fx_cycle(&f);
+	assert_int_equal(f.fired, 1);
+	g->latest.processes = 3;
+	fx_cycle(&f);
+	assert_int_equal(f.resolved, 1);
+	/* A reload raising the bound takes effect; removing it resolves. */
+	g->latest.processes = 9;
+	fx_cycle(&f);
+	assert_int_equal(f.fired, 2);
+	assert_int_equal(set_targets(f.e, &web, 1, 1, 20), 0);
+	fx_cycle(&f);
+	assert_int_equal(f.resolved, 2);
+	assert_string_equal(f.last.reason, "condition cleared");
+	g->latest.processes = 30;
+	fx_cycle(&f);
+	assert_int_equal(f.fired, 3);
+	assert_string_equal(f.last.message,
+	    "target web has 30 processes (max 20)");
+	assert_int_equal(set_targets(f.e, &web, 1, 1, 0), 0);
+	fx_cycle(&f);
+	assert_int_equal(f.resolved, 3);
+	assert_string_equal(f.last.reason, "target changed");
+	assert_int_equal(count_state(f.e, PW_ALERTS_FIRING), 0);
+	pw_alerts_free(f.e);
+
+	/* Without group views the target's live processes count: 2 > 1,
+	 * from the first cycle. */
+	bounds_init(&f, 1, 1, 0);
+	view_init(&f.v[1], 2, 200, "worker");
+	f.snap.n = 2;
+	fx_cycle(&f);
+	assert_int_equal(f.fired, 1);
+	assert_string_equal(f.last.message,
+	    "target web has 2 processes (max 1)");
+	pw_alerts_free(f.e);
+}
+
+/* A built-in with "for" (the config's {"for": "5s"}) waits that long. */
+static void
+test_rules_builtin_for_delays_process_down(void **state)
+{
+	struct pw_group_view *g;
+	struct fx f;
+	int i;
+
+	(void)state;
+	bounds_init(&f, 1, 0, 5000);
+	g = group_add(&f, "web");
+	f.snap.n = 0;			/* never had a process */
+	fx_cycle(&f);			/* pending from here */
+	assert_int_equal(count_state(f.e, PW_ALERTS_PENDING), 1);
+	for (i = 0; i < 24; i++)	/* 4.8 s */
+		fx_cycle(&f);
+	assert_int_equal(f.fired, 0);
+	fx_cycle(&f);			/* 5 s */
+	assert_int_equal(f.fired, 1);
+	assert_int_equal(f.last.fired_ms - f.last.started_ms, 5000);
+	assert_string_equal(f.last.message,
+	    "target web is down: no matching process");
+	g->latest.processes = 1;
+	fx_cycle(&f);
+	assert_int_equal(f.resolved, 1);
+	pw_alerts_free(f.e);
+}
+
+/* "target_NAME" is NAME with scope group: same values, same transitions. */
+static void
+test_rules_target_alias_equivalence(void **state)
+{
+	const char *web = "web";
+	struct pw_rule r[4];
+	struct pw_group_view *g;
+	struct pw_alert *a;
+	struct fx f;
+	size_t n;
+
+	(void)state;
+	r[0] = rule("alias_rss", "target_rss_bytes", PW_OP_GT, 1000);
+	r[1] = grule("group_rss", "rss_bytes", 1000);
+	r[2] = rule("alias_procs", "target_processes", PW_OP_GT, 2);
+	r[3] = grule("group_procs", "processes", 2);
+	fx_init(&f, r, 4, 10);
+	assert_int_equal(set_targets(f.e, &web, 1, 1, 0), 0);
+	g = group_add(&f, "web");
+	g->latest.processes = 2;
+	g->latest.rss_bytes = 1000;
+	fx_cycle(&f);
+	assert_int_equal(f.fired, 0);
+	g->latest.rss_bytes = 1500;
+	g->latest.processes = 3;
+	fx_cycle(&f);
+	assert_int_equal(f.fired, 4);
+	assert_int_equal(pw_alerts_copy(f.e, PW_ALERTS_FIRING, &a, &n), 0);
+	assert_int_equal(n, 4);
+	assert_true(a[0].value == 1500 && a[1].value == 1500);
+	assert_true(a[2].value == 3 && a[3].value == 3);
+	assert_int_equal(a[0].pid, 0);
+	assert_int_equal(a[1].pid, 0);
+	assert_string_equal(a[0].target, "web");
+	assert_string_equal(a[1].target, "web");
+	free(a);
+	g->latest.rss_bytes = 10;
+	fx_cycle(&f);
+	assert_int_equal(f.resolved, 2);
+	pw_alerts_free(f.e);
+
+	/* Which metric goes with which scope. */
+	assert_true(pw_rule_metric_scope_valid("processes", PW_SCOPE_GROUP));
+	assert_false(pw_rule_metric_scope_valid("processes",
+	    PW_SCOPE_PROCESS));
+	assert_true(pw_rule_metric_valid("processes"));
+	assert_true(pw_rule_metric_scope_valid("target_processes",
+	    PW_SCOPE_PROCESS));
+	assert_true(pw_rule_metric_scope_valid("fd_usage", PW_SCOPE_GROUP));
+	assert_true(pw_rule_metric_scope_valid("cpu_ticks_rate",
+	    PW_SCOPE_GROUP));
+	assert_false(pw_rule_metric_scope_valid("fd_limit", PW_SCOPE_GROUP));
+	assert_false(pw_rule_metric_scope_valid("custom:queue",
+	    PW_SCOPE_GROUP));
+	assert_true(pw_rule_metric_scope_valid("custom:queue",
+	    PW_SCOPE_PROCESS));
+	assert_false(pw_rule_metric_scope_valid("target_fd_limit",
+	    PW_SCOPE_GROUP));
+	r[0] = grule("x", "fd_limit", 1);
+	assert_null(pw_alerts_new(r, 1, 0));
+	r[0] = rule("x", "processes", PW_OP_GT, 1);
+	assert_null(pw_alerts_new(r, 1, 0));
+}
+
+static void
+test_rules_reload_group_scope(void **state)
+{
+	const char *web = "web";
+	struct pw_rule r = grule("rss", "rss_bytes", 1000), nr;
+	struct pw_group_view *g;
+	struct pw_alert *t;
+	struct fx f;
+	size_t n;
+
+	(void)state;
+	fx_init(&f, &r, 1, 10);
+	assert_int_equal(set_targets(f.e, &web, 1, 1, 0), 0);
+	g = group_add(&f, "web");
+	g->latest.processes = 1;
+	g->latest.rss_bytes = 5000;
+	f.v[0].latest.rss_bytes = 5000;
+	fx_cycle(&f);
+	assert_int_equal(f.fired, 1);
+	/* The same definition: the alert stays, and does not fire again. */
+	nr = grule("rss", "rss_bytes", 1000);
+	assert_int_equal(pw_alerts_reload(f.e, &nr, 1, f.now, &t, &n), 0);
+	assert_int_equal(n, 0);
+	free(t);
+	fx_cycle(&f);
+	fx_cycle(&f);
+	assert_int_equal(f.fired, 1);
+	assert_int_equal(count_state(f.e, PW_ALERTS_FIRING), 1);
+	/* The scope changed: the group's alert resolves with the reload,
+	 * and the rule now fires for the process instead. */
+	nr.scope = PW_SCOPE_PROCESS;
+	assert_int_equal(pw_alerts_reload(f.e, &nr, 1, f.now, &t, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(t[0].state, PW_ALERT_RESOLVED);
+	assert_string_equal(t[0].reason, "rule changed");
+	assert_int_equal(t[0].pid, 0);
+	assert_string_equal(t[0].target, "web");
+	free(t);
+	fx_cycle(&f);
+	assert_int_equal(f.fired, 2);
+	assert_int_equal(f.last.pid, 100);
+	assert_int_equal(f.last.proc_id, 1);
+	pw_alerts_free(f.e);
 }
 
 int
@@ -1034,6 +1567,14 @@ main(void)
 		cmocka_unit_test(test_rules_process_down_targets),
 		cmocka_unit_test(test_rules_process_down_off_and_reload),
 		cmocka_unit_test(test_rules_target_sums),
+		cmocka_unit_test(test_rules_group_rss_for_and_hysteresis),
+		cmocka_unit_test(test_rules_group_fd_usage_is_worst_member),
+		cmocka_unit_test(test_rules_group_rates),
+		cmocka_unit_test(test_rules_min_processes),
+		cmocka_unit_test(test_rules_max_processes),
+		cmocka_unit_test(test_rules_builtin_for_delays_process_down),
+		cmocka_unit_test(test_rules_target_alias_equivalence),
+		cmocka_unit_test(test_rules_reload_group_scope),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,6 +1,7 @@
 /*
- * procwatch/bottleneck.h: which monitored processes are the bottleneck,
- * ranked, each with a sentence a person can act on.
+ * procwatch/bottleneck.h: which monitored processes (or targets, as
+ * groups) are the bottleneck, ranked, each with a sentence a person can
+ * act on.
  *
  * DESIGN: ranking is a pure function of per-process window figures
  * (struct pw_bn_proc), so the bands, the skip thresholds and the wording
@@ -22,6 +23,26 @@
  *           impact = 600 s / (600 s + time left), or that relative growth.
  *
  * Entries are ordered by severity, then impact, then pid.
+ *
+ * By target (pw_bottleneck_rank_groups()), the same kinds over the
+ * groups' rings of aggregate samples (procwatch/groupacc.h), one entry
+ * per kind per target, with pid 0 and is_group set:
+ *
+ *   cpu     impact = the target's CPU time / that of all targets, same
+ *           bands.  The CPU time is the growth of the group's cumulative
+ *           ticks, so members that exited within the window and the
+ *           children they reaped count.
+ *   memory  impact = the target's RSS (sum) / the largest target's.
+ *   fds     the worst member's descriptor usage, fd_usage_max: critical
+ *           >= 0.9, high >= 0.75, medium >= 0.5 (under 0.5 no entry),
+ *           impact = that usage; or the group's open descriptors on a
+ *           growing trend as for a process, with the time left until the
+ *           worst member's usage reaches 1 at its own trend's rate.  The
+ *           higher severity (then impact) of the two is kept.
+ *   leak    the group's RSS or thread count on a growing trend, as for a
+ *           process; a growing member count shows up here too.
+ *
+ * Ties are broken by target name.
  */
 #ifndef PROCWATCH_BOTTLENECK_H
 #define PROCWATCH_BOTTLENECK_H
@@ -31,6 +52,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include <procwatch/groupacc.h>
 #include <procwatch/stats.h>
 
 struct pw_store;
@@ -53,9 +75,10 @@ enum pw_severity {
 #define PW_BN_MIN_CPU_S		0.010		/* skip below 10 ms of CPU */
 #define PW_BN_MIN_RSS		(1u << 20)	/* skip below 1 MiB */
 #define PW_BN_MIN_R2		0.5		/* growth must be steady */
-#define PW_BN_TARGET_MAX	64		/* longer names are cut */
+#define PW_BN_TARGET_MAX	65		/* a target name (<= 64) and NUL */
 #define PW_BN_TEXT_MAX		320
 #define PW_BN_MAX_SUGGESTIONS	4
+#define PW_BN_MIN_FD_USAGE	0.5		/* groups: fds entry from here */
 
 /* What is known about one process over the window. */
 struct pw_bn_proc {
@@ -76,6 +99,29 @@ struct pw_bn_proc {
 	struct pw_trend		rss_trend;	/* per minute, bytes */
 	struct pw_trend		fds_trend;
 	struct pw_trend		threads_trend;
+};
+
+/* What is known about one group (a target) over the window. */
+struct pw_bn_group {
+	char			name[PW_BN_TARGET_MAX];
+	double			window_s;	/* the span actually covered */
+	double			cpu_s;		/* user + system CPU seconds */
+	double			cpu_user_s;
+	double			cpu_sys_s;
+	double			children_cpu_s;	/* of cpu_s: reaped, unsampled */
+	uint32_t		processes;	/* newest sample */
+	uint32_t		threads;	/* newest sample */
+	uint64_t		rss_bytes;	/* newest sample */
+	uint64_t		swap_bytes;	/* newest sample */
+	uint64_t		open_fds;	/* newest sample */
+	bool			has_fds;
+	double			fd_usage_max;	/* newest, 0 .. 1; 0: unknown */
+	pid_t			fd_usage_pid;	/* its member; 0: unknown */
+	double			invol_ctx_rate;	/* average per second */
+	struct pw_trend		rss_trend;	/* per minute, bytes */
+	struct pw_trend		fds_trend;
+	struct pw_trend		threads_trend;
+	struct pw_trend		fd_usage_trend;	/* of fd_usage_max */
 };
 
 /* The busiest thread of a process, when someone looked. */
@@ -111,9 +157,15 @@ struct pw_bn_evidence {
 	double			current;
 	double			limit;		/* 0: unknown */
 	double			time_to_limit_s; /* < 0: unknown */
+	/* groups only */
+	uint32_t		processes;	/* newest sample */
+	double			children_cpu_s;	/* cpu: of cpu_s */
+	double			fd_usage_max;	/* fds: worst member, 0 .. 1 */
+	pid_t			fd_usage_pid;	/* fds: that member; 0 unknown */
 };
 
 struct pw_bottleneck {
+	bool			is_group;	/* target is the subject; pid 0 */
 	pid_t			pid;
 	char			name[17];
 	char			target[PW_BN_TARGET_MAX];
@@ -135,6 +187,8 @@ enum pw_severity	pw_bn_memory_severity(double impact);
 /* time_left_s < 0: unknown, then rel_per_min (growth / current) decides. */
 enum pw_severity	pw_bn_growth_severity(double time_left_s,
 			    double rel_per_min);
+/* Groups: the worst member's fd usage (0 .. 1); below 0.5 is low. */
+enum pw_severity	pw_bn_fd_usage_severity(double usage);
 
 /*
  * Rank procs[0..n-1].  `mem_total` (bytes, 0 unknown) is the limit RSS
@@ -144,6 +198,14 @@ enum pw_severity	pw_bn_growth_severity(double time_left_s,
  * Thread: any.
  */
 int	pw_bottleneck_rank(const struct pw_bn_proc *procs, size_t n,
+	    uint64_t mem_total, struct pw_bottleneck **out, size_t *nout);
+
+/*
+ * Rank groups[0..n-1] as above (by target); *out as for
+ * pw_bottleneck_rank().  Returns 0 or -ENOMEM.
+ * Thread: any.
+ */
+int	pw_bottleneck_rank_groups(const struct pw_bn_group *groups, size_t n,
 	    uint64_t mem_total, struct pw_bottleneck **out, size_t *nout);
 
 /*
@@ -177,5 +239,25 @@ int	pw_bottlenecks(struct pw_store *st, int64_t window_ms, size_t limit,
 void	pw_bn_proc_fill(struct pw_bn_proc *p, const char *name,
 	    const char *target, pid_t pid, uint64_t fd_limit,
 	    const struct pw_sample *s, size_t n, double *t_s, double *v);
+
+/*
+ * Gather the pw_bn_group figures of group `name` from its window samples
+ * g[0..n-1] (oldest first).  `hz` is the clock tick rate of the ticks;
+ * `s` is scratch for n samples, t_s and v for n doubles.  Thread: any.
+ */
+void	pw_bn_group_fill(struct pw_bn_group *p, const char *name,
+	    const struct pw_group_sample *g, size_t n, long hz,
+	    struct pw_sample *s, double *t_s, double *v);
+
+/*
+ * Bottlenecks by target: the groups of `st` over the last `window_ms`
+ * before the store's last commit, at most `limit` entries, ranked by
+ * pw_bottleneck_rank_groups().  `hz` is the clock tick rate the store's
+ * ticks count in.  *out as for pw_bottleneck_rank().  Returns 0 or
+ * -ENOMEM.
+ * Thread: any (HTTP).
+ */
+int	pw_bottlenecks_by_target(struct pw_store *st, int64_t window_ms,
+	    size_t limit, long hz, struct pw_bottleneck **out, size_t *nout);
 
 #endif

@@ -58,20 +58,32 @@ int	pw_cgroup_path_check(const char *path, const char **why);
 /*
  * Is the process cgroup `path` the cgroup `prefix` (checked by
  * pw_cgroup_path_check(), without a trailing '/') or below it?  Whole
- * components only: "/a/b/c" is under "/a/b", "/a/bc" is not.  A path that starts with "/.." (a process outside our cgroup
- * namespace) is under nothing.
+ * components only: "/a/b/c" is under "/a/b", "/a/bc" is not.  A path
+ * that starts with "/.." (a process outside our cgroup namespace) is
+ * under nothing.
  */
 bool	pw_cgroup_path_under(const char *path, const char *prefix);
 
 /*
- * Turn a configured unit name into the one to match: "nginx" becomes
- * "nginx.service"; "foo.slice" stays.  The name must use systemd's
- * characters (A-Z a-z 0-9 : - _ . \ and '@' before an instance), be shorter
- * than PW_UNIT_NAME_MAX with its suffix, and be of a unit type that has a
- * cgroup: service, scope, slice, socket, mount or swap.  A template such as
- * "getty@.service" stands for all of its instances.  Writes the result to
- * out[outlen] and returns 0, or -EINVAL with *why (if not NULL) set to a
- * static explanation (out is then untouched).
+ * Turn a configured unit name or glob into the pattern to match: "nginx"
+ * becomes "nginx.service"; "foo.slice" stays.  The name must use
+ * systemd's characters (A-Z a-z 0-9 : - _ . \ and '@' before an
+ * instance), be shorter than PW_UNIT_NAME_MAX with its suffix, and be of
+ * a unit type that has a cgroup: service, scope, slice, socket, mount or
+ * swap.  A template such as "getty@.service" stands for all of its
+ * instances.
+ *
+ * Globs: '*', '?' and bracket sets "[...]"/"[!...]" of unit characters
+ * (ranges with '-') may appear anywhere before the type, as in
+ * "getty@*.service", "app-*.service", "*.scope", "session-[0-9]*.scope".
+ * The type itself, the text after the last '.' outside brackets, is
+ * never a glob: "foo.*" is refused rather than guessed at.  As for plain
+ * names, a pattern without a '.' is a service pattern: "foo*" becomes
+ * "foo*.service" (it does not match foo.slice, foo-x.scope and so on;
+ * write those types out).  '\' is literal (no escaping).
+ *
+ * Writes the result to out[outlen] and returns 0, or -EINVAL with *why (if
+ * not NULL) set to a static explanation (out is then untouched).
  */
 int	pw_unit_name_normalize(const char *name, char *out, size_t outlen,
 	    const char **why);
@@ -80,9 +92,29 @@ int	pw_unit_name_normalize(const char *name, char *out, size_t outlen,
  * Does the process cgroup `path` have a component naming `unit` (as
  * returned by pw_unit_name_normalize()), such as "nginx.service" in
  * "/system.slice/nginx.service/workers"?  A template unit matches every
- * instance ("getty@tty1.service" for "getty@.service").  A path outside
- * our cgroup namespace ("/..") has no unit.
+ * instance ("getty@tty1.service" for "getty@.service").  A glob is
+ * matched with fnmatch(3) (FNM_NOESCAPE) against each whole component:
+ * "getty@*.service" matches "/system.slice/system-getty.slice/
+ * getty@tty1.service", "*.scope" any process in a scope; a template glob
+ * ("*@.service") wants a non-empty instance as a template does.  A path
+ * outside our cgroup namespace ("/..") has no unit.  Thread: any.
  */
 bool	pw_cgroup_has_unit(const char *path, const char *unit);
+
+/*
+ * The systemd unit a process cgroup `path` belongs to: its innermost
+ * component that is a unit name ending in ".service" or ".scope"
+ * (systemd's characters only, shorter than PW_UNIT_NAME_MAX), so
+ * "nginx.service" for "/system.slice/nginx.service/workers" and
+ * "foo.scope" for "/user.slice/user-1000.slice/user@1000.service/
+ * app.slice/foo.scope".  Slices, other types and templates
+ * ("getty@.service") are skipped, so pw_cgroup_has_unit(path, name) holds
+ * for the name found.  Returns true and writes the NUL-terminated name to
+ * buf[len] (PW_UNIT_NAME_MAX is always enough), or false, leaving buf
+ * untouched, when there is none: NULL, "/", a path outside our cgroup
+ * namespace ("/.."), or a name that does not fit.  Never allocates.
+ * Thread: any.
+ */
+bool	pw_cgroup_unit(const char *path, char *buf, size_t len);
 
 #endif

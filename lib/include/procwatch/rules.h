@@ -13,11 +13,15 @@
  * Processes are told apart by the store's unique id (pw_proc_view.id), so
  * a reused pid never inherits another process's alert.
  *
- * One metric is of a target, not of a process: "target_processes", the
- * number of live processes of a configured target (pw_alerts_set_targets()).
- * A rule on it has one state per target; the built-in process_down
- * (target_processes < 1) fires when a target has no live process and
- * resolves when one is back.
+ * A rule with scope PW_SCOPE_GROUP compares the same metrics of a
+ * configured target's group instead (pw_alerts_set_targets()): the
+ * aggregate sample of the group (procwatch/groupacc.h) as the snapshot
+ * carries it, plus "processes", the number of live members.  Such a rule
+ * has one state per target.  "target_NAME" is another name for NAME with
+ * scope group.  The built-in process_down (processes below the target's
+ * min_processes) fires when a target has too few live processes and
+ * resolves when they are back; too_many_processes (above max_processes)
+ * catches runaway forking.
  *
  * DESIGN: the engine is pure and clock-injected: pw_alerts_eval() takes a
  * store snapshot and the time, and returns the transitions (fired,
@@ -56,6 +60,23 @@ enum pw_agg {
 	PW_AGG_MIN,
 };
 
+/* What a rule looks at: each process, or each configured target's group. */
+enum pw_rule_scope {
+	PW_SCOPE_PROCESS = 0,
+	PW_SCOPE_GROUP,
+};
+
+/*
+ * Where a rule's threshold comes from.  The built-ins process_down and
+ * too_many_processes compare a group's processes with each target's own
+ * bound (pw_alert_target); a target whose bound is 0 is not evaluated.
+ */
+enum pw_rule_bound {
+	PW_BOUND_NONE = 0,		/* `threshold` */
+	PW_BOUND_MIN_PROCESSES,		/* the target's min_processes */
+	PW_BOUND_MAX_PROCESSES,		/* the target's max_processes */
+};
+
 enum pw_alert_state {
 	PW_ALERT_INACTIVE = 0,
 	PW_ALERT_PENDING,
@@ -76,8 +97,10 @@ enum pw_alert_state {
 struct pw_rule {
 	char		*name;		/* owned; [A-Za-z0-9_.-], unique */
 	char		*metric;	/* owned; see pw_rule_metric_valid() */
+	enum pw_rule_scope scope;	/* "target_" metrics: group anyway */
 	enum pw_rule_op	 op;
-	double		 threshold;
+	double		 threshold;	/* unless `bound` says otherwise */
+	enum pw_rule_bound bound;
 	bool		 has_clear;	/* hysteresis */
 	double		 clear;		/* resolve once !(value op clear) */
 	int64_t		 for_ms;	/* 0: fire at once */
@@ -106,10 +129,28 @@ int	pw_rule_copy(struct pw_rule *dst, const struct pw_rule *src);
 bool	pw_rule_metric_valid(const char *metric);
 
 /*
+ * Is `metric` valid with `scope`?  With PW_SCOPE_GROUP: every built-in
+ * metric but fd_limit, plus "processes"; never a custom series.  With
+ * PW_SCOPE_PROCESS: every built-in metric but "processes", custom series,
+ * and the "target_" names, which mean their metric with scope group.
+ * For a group: cpu_percent (and _user, _system) is the group's CPU % of
+ * one core, including children it reaped; rss_bytes, vms_bytes,
+ * swap_bytes, open_fds and threads are sums over live members;
+ * memory_percent is the sum's share of RAM; fd_usage is the worst
+ * member's open_fds / fd_limit; the counters (read_bytes, ...,
+ * major_faults) are the group's totals since it is watched, and
+ * <counter>_rate and cpu_ticks_rate their rates per second between the
+ * group's last two samples.
+ */
+bool	pw_rule_metric_scope_valid(const char *metric, enum pw_rule_scope);
+
+/*
  * The built-in rules: high_cpu (cpu_percent > 90), high_memory
  * (memory_percent > 85), file_handle_leak (open_fds > 1000),
- * fd_exhaustion (fd_usage > 0.9) and process_down (target_processes < 1,
- * critical).  pw_rule_builtin_name(i) names the i-th,
+ * fd_exhaustion (fd_usage > 0.9), process_down (target_processes <
+ * min_processes, critical) and too_many_processes (processes >
+ * max_processes of a group, warning); the last two have scope group and
+ * a `bound`.  All have for_ms 0.  pw_rule_builtin_name(i) names the i-th,
  * NULL past the last; pw_rule_builtin() fills *out (free with
  * pw_rule_fini()) and returns 0, -ENOENT for an unknown name or -ENOMEM.
  */
@@ -117,11 +158,13 @@ const char	*pw_rule_builtin_name(size_t i);
 int		 pw_rule_builtin(const char *name, struct pw_rule *out);
 
 const char	*pw_rule_op_name(enum pw_rule_op);
+const char	*pw_rule_scope_name(enum pw_rule_scope);
 const char	*pw_alert_severity_name(enum pw_alert_severity);
 const char	*pw_agg_name(enum pw_agg);
 const char	*pw_alert_state_name(enum pw_alert_state);
 /* Parse the names above; 0 or -EINVAL. */
 int		 pw_rule_op_parse(const char *, enum pw_rule_op *);
+int		 pw_rule_scope_parse(const char *, enum pw_rule_scope *);
 int		 pw_alert_severity_parse(const char *, enum pw_alert_severity *);
 int		 pw_agg_parse(const char *, enum pw_agg *);
 
@@ -129,11 +172,13 @@ int		 pw_agg_parse(const char *, enum pw_agg *);
  * Check a message template: placeholders are {value}, {value:.Nf}
  * (N = 0..9), {threshold}, {clear}, {metric}, {name}, {pid}, {target},
  * {rule}, {severity} and {last_exit}; "{{" is a literal '{'.  {last_exit}
- * is for target_processes rules: the last process of the target that went
- * away and why ("nginx (pid 42) exited with SIGKILL"), or "no matching
- * process" when none was seen; it is empty in other rules.  For a
- * target_processes alert {name} and {pid} are that process's (pid 0 if
- * none).  Returns 0, or -EINVAL
+ * is for rules on a group's processes: the last process of the target
+ * that went away leaving it empty or below its min_processes, and why
+ * ("nginx (pid 42) exited with SIGKILL"), or "no matching process" when
+ * none was seen; it is empty in other rules.  For such an alert {name}
+ * and {pid} are that process's (pid 0 if none); for other group rules
+ * they are "" and 0.  {threshold} is the target's bound for a rule with
+ * one.  Returns 0, or -EINVAL
  * with the offending placeholder's offset in *at (may be NULL).
  */
 int	pw_rule_template_check(const char *tmpl, size_t *at);
@@ -147,11 +192,14 @@ struct pw_alert {
 	const struct pw_rule	*rule;
 	size_t			 rule_index;
 	enum pw_alert_state	 state;
-	uint64_t		 proc_id;	/* pw_proc_view.id; 0: a target's */
+	uint64_t		 proc_id;	/* pw_proc_view.id; 0: group */
 	pid_t			 pid;
 	char			 name[17];	/* comm */
 	char			 target[PW_RULE_NAME_MAX + 1];
 	double			 value;		/* latest (aggregated) value */
+	double			 threshold;	/* in force: the rule's, or the
+						 * target's bound (process_down,
+						 * too_many_processes) */
 	int64_t			 started_ms;	/* became pending */
 	int64_t			 fired_ms;	/* 0: never fired */
 	int64_t			 resolved_ms;	/* 0: not resolved */
@@ -164,7 +212,8 @@ struct pw_alerts;
 /*
  * Create an engine for `n` rules (deep-copied) keeping the newest
  * `history` resolved alerts (0 keeps none).  Returns NULL when out of
- * memory or a rule names an unknown metric.  Free with pw_alerts_free();
+ * memory or a rule names an unknown metric (or one its scope does not
+ * have, see pw_rule_metric_scope_valid()).  Free with pw_alerts_free();
  * NULL is accepted.
  * Thread: any; afterwards every function may be called from any thread.
  */
@@ -176,13 +225,20 @@ void			 pw_alerts_free(struct pw_alerts *);
  * Evaluate every rule against the processes of `snap` at `now_ms`.  Live
  * processes are evaluated; an active alert whose process is absent from
  * `snap` or not alive resolves with reason "process exited", or with what
- * the exit lookup says (pw_alerts_set_exit_lookup()).  Rules on
- * target_processes are evaluated for each configured target once `snap`
- * comes from a cycle committed after the target was set (snap->taken_ms
- * not 0 and not the one of the last evaluation before it was set), so
- * nothing fires on the empty store of a starting daemon.  Processes
- * whose latest sample is not newer than the one seen last time are not
- * re-evaluated.  The transitions of this call (state FIRING: it fired;
+ * the exit lookup says (pw_alerts_set_exit_lookup()).  Rules with scope
+ * group are evaluated for each configured target once `snap` comes from
+ * a cycle committed after the target was set (snap->taken_ms not 0 and
+ * not the one of the last evaluation before it was set), so nothing
+ * fires on the empty store of a starting daemon; a target that never had
+ * a process is evaluated like any other.  A target's values come from
+ * its group view in snap->groups (the view's min_processes and
+ * max_processes are not used: pw_alerts_set_targets() gives them); a
+ * snapshot without a view of the target (ngroups 0, an older caller)
+ * gets the old arithmetic: "processes" counts the target's live
+ * processes, fd_usage is the worst of theirs, other metrics (rates too)
+ * are sums of their values.  Processes, and groups, whose latest sample
+ * is not newer than the one seen last time are not re-evaluated.  The
+ * transitions of this call (state FIRING: it fired;
  * RESOLVED: a firing alert resolved) go to *out, a malloc'd array the
  * caller frees with free() (NULL when *n is 0).  Returns 0 or -ENOMEM (the
  * engine's state is then as if the call evaluated nothing new).
@@ -243,17 +299,27 @@ typedef int pw_alerts_exit_fn(void *arg, pid_t pid, int64_t since_ms,
 void	pw_alerts_set_exit_lookup(struct pw_alerts *, pw_alerts_exit_fn *fn,
 	    void *arg);
 
+/* A configured target as the engine sees it (pw_alerts_set_targets()). */
+struct pw_alert_target {
+	const char	*name;		/* borrowed; copied by the engine */
+	size_t		 min_processes;	/* process_down below it; 0: never */
+	size_t		 max_processes;	/* too_many_processes above; 0: none */
+};
+
 /*
- * The configured targets (names deep-copied) that rules on
- * target_processes watch; do not pass the implicit "all processes" one,
- * which is never down.  Targets that stay keep their alerts; alerts of
- * targets no longer listed resolve with reason "target removed" at the
- * next pw_alerts_eval().  A new target is evaluated from the first cycle
- * committed after this call.  Returns 0 or -ENOMEM (the old list stays).
+ * The configured targets (deep-copied) that rules with scope group
+ * watch; do not pass the implicit "all processes" one, which is never
+ * down.  Entries with an empty or NULL name, and repeated names after
+ * the first, are ignored.  Targets that stay keep their alerts and take
+ * the new bounds; alerts of targets no longer listed resolve with reason
+ * "target removed" at the next pw_alerts_eval(), and those of a rule
+ * whose bound became 0 resolve with reason "target changed".  A new
+ * target is evaluated from the first cycle committed after this call.
+ * Returns 0 or -ENOMEM (the old list stays).
  * Thread: any (main, at start and on reload).
  */
-int	pw_alerts_set_targets(struct pw_alerts *, const char *const *names,
-	    size_t n);
+int	pw_alerts_set_targets(struct pw_alerts *,
+	    const struct pw_alert_target *targets, size_t n);
 
 size_t			 pw_alerts_nrules(const struct pw_alerts *);
 /* The i-th rule, borrowed for the engine's life; NULL past the end. */
