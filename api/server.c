@@ -358,6 +358,32 @@ query_time(const char *val, int64_t *ms)
 	return api_parse_rfc3339(buf, ms) == 0;
 }
 
+/*
+ * ?limit= and ?since= of a samples request into *limit and *since (left
+ * as they are when absent).  False: a bad one was answered 400 (*mrc).
+ */
+static bool
+query_samples(struct request *r, int64_t *since, size_t *limit,
+    enum MHD_Result *mrc)
+{
+	const char *val;
+
+	if (query_arg(r->conn, "limit", &val) &&
+	    api_parse_limit(val, API_MAX_SAMPLES_LIMIT, limit) < 0) {
+		*mrc = reply_error(r->conn, MHD_HTTP_BAD_REQUEST, NULL,
+		    "limit: expected an integer from 1 to %d",
+		    API_MAX_SAMPLES_LIMIT);
+		return false;
+	}
+	if (query_arg(r->conn, "since", &val) && !query_time(val, since)) {
+		*mrc = reply_error(r->conn, MHD_HTTP_BAD_REQUEST, NULL,
+		    "since: expected an RFC 3339 time such as "
+		    "2026-11-26T02:11:35Z");
+		return false;
+	}
+	return true;
+}
+
 static enum MHD_Result
 h_healthz(struct request *r)
 {
@@ -479,22 +505,13 @@ h_samples(struct request *r)
 	uint64_t mem_total, fd_limit;
 	int64_t since = INT64_MIN;
 	size_t limit = SIZE_MAX, n, cap, i;
-	const char *val;
 	cJSON *o = NULL, *arr, *s;
 	pid_t pid;
 	int rc;
 
-	if (!capture_pid(r, 0, &pid, &mrc))
+	if (!capture_pid(r, 0, &pid, &mrc) ||
+	    !query_samples(r, &since, &limit, &mrc))
 		return mrc;
-	if (query_arg(r->conn, "limit", &val) &&
-	    api_parse_limit(val, API_MAX_SAMPLES_LIMIT, &limit) < 0)
-		return reply_error(r->conn, MHD_HTTP_BAD_REQUEST, NULL,
-		    "limit: expected an integer from 1 to %d",
-		    API_MAX_SAMPLES_LIMIT);
-	if (query_arg(r->conn, "since", &val) && !query_time(val, &since))
-		return reply_error(r->conn, MHD_HTTP_BAD_REQUEST, NULL,
-		    "since: expected an RFC 3339 time such as "
-		    "2026-11-26T02:11:35Z");
 
 	/* The view gives memory and fd figures the samples are read with. */
 	if ((rc = pw_store_snapshot_pid(store, pid, &snap)) < 0)
@@ -1005,19 +1022,12 @@ h_target_samples(struct request *r)
 	char err[API_ERRMSG_MAX] = "";
 	int64_t since = INT64_MIN;
 	size_t limit = SIZE_MAX;
-	const char *val;
+	enum MHD_Result mrc;
 	unsigned status;
 	cJSON *o;
 
-	if (query_arg(r->conn, "limit", &val) &&
-	    api_parse_limit(val, API_MAX_SAMPLES_LIMIT, &limit) < 0)
-		return reply_error(r->conn, MHD_HTTP_BAD_REQUEST, NULL,
-		    "limit: expected an integer from 1 to %d",
-		    API_MAX_SAMPLES_LIMIT);
-	if (query_arg(r->conn, "since", &val) && !query_time(val, &since))
-		return reply_error(r->conn, MHD_HTTP_BAD_REQUEST, NULL,
-		    "since: expected an RFC 3339 time such as "
-		    "2026-11-26T02:11:35Z");
+	if (!query_samples(r, &since, &limit, &mrc))
+		return mrc;
 	status = api_targets_samples(r->srv->mon, r->cap.s[0], r->cap.len[0],
 	    since, limit, &o, err, sizeof(err));
 	return reply_stats(r->conn, status, o, err);

@@ -24,15 +24,7 @@
 #include <procwatch/cgroup.h>
 #include <procwatch/groupacc.h>
 
-static double
-cpu_s(void)
-{
-	struct rusage ru;
-
-	getrusage(RUSAGE_SELF, &ru);
-	return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
-	    (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
-}
+#include "bench/cputime.h"
 
 static size_t
 list_pids(pid_t **out)
@@ -86,7 +78,7 @@ main(int argc, char **argv)
 		return 2;
 	if ((n = list_pids(&pids)) == 0)
 		return 1;
-	t0 = cpu_s();
+	t0 = bench_cpu_s();
 	for (r = 0; r < rounds; r++)
 		for (i = 0; i < n; i++) {
 			reads++;
@@ -95,7 +87,7 @@ main(int argc, char **argv)
 				free(path);
 			}
 		}
-	t1 = cpu_s();
+	t1 = bench_cpu_s();
 	per_read = (t1 - t0) / (double)reads * 1e6;
 	printf("cgroup lookup: %zu pids x %d rounds, %.2f us per read "
 	    "(%zu of %zu had a path)\n", n, rounds, per_read, found, reads);
@@ -110,7 +102,7 @@ main(int argc, char **argv)
 		return 1;
 	memset(&prev, 0, sizeof(prev));
 	cur = prev;
-	t0 = cpu_s();
+	t0 = bench_cpu_s();
 	for (r = 0; r < 1000; r++) {
 		pw_groupacc_begin(a, 1795659000000 + (int64_t)r * 1000);
 		for (i = 0; i < 1000; i++) {
@@ -122,7 +114,7 @@ main(int argc, char **argv)
 		}
 		pw_groupacc_end(a, 100, &gs);
 	}
-	t1 = cpu_s();
+	t1 = bench_cpu_s();
 	per_member = (t1 - t0) / 1e6 * 1e6;
 	printf("group accounting: %.3f us per member per cycle "
 	    "(1000 members x 1000 cycles; last cpu %.1f%%)\n", per_member,

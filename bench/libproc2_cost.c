@@ -17,15 +17,7 @@
 
 #include <libproc2/pids.h>
 
-static double
-cpu_s(void)
-{
-	struct rusage ru;
-
-	getrusage(RUSAGE_SELF, &ru);
-	return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
-	    (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
-}
+#include "bench/cputime.h"
 
 int
 main(int argc, char **argv)
@@ -58,7 +50,7 @@ main(int argc, char **argv)
 		pids[i] = (unsigned)atoi(argv[optind + i]);
 	if (procps_pids_new(&info, items, sizeof(items) / sizeof(*items)) < 0)
 		return 1;
-	t0 = cpu_s();
+	t0 = bench_cpu_s();
 	for (r = 0; r < rounds; r++) {
 		for (off = 0; off < n; off += chunk) {
 			struct pids_fetch *f;
@@ -72,7 +64,7 @@ main(int argc, char **argv)
 		if (r + 1 < rounds)
 			usleep(100000);
 	}
-	t1 = cpu_s();
+	t1 = bench_cpu_s();
 	printf("libproc2: %d pids x %d rounds: %.2f us CPU per process-sample "
 	    "(%ld read)\n", n, rounds, (t1 - t0) * 1e6 / ((double)n * rounds),
 	    got);

@@ -18,18 +18,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bench/cputime.h"
+
 static const char *const files[] = { "stat", "status", "io" };
 #define NFILES	3
-
-static double
-cpu_s(void)
-{
-	struct rusage ru;
-
-	getrusage(RUSAGE_SELF, &ru);
-	return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
-	    (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
-}
 
 int
 main(int argc, char **argv)
@@ -64,7 +56,7 @@ main(int argc, char **argv)
 			fds[i][f] = reopen ? -1 : open(path, O_RDONLY | O_CLOEXEC);
 		}
 	}
-	t0 = cpu_s();
+	t0 = bench_cpu_s();
 	for (r = 0; r < rounds; r++) {
 		for (i = 0; i < n; i++) {
 			for (f = 0; f < NFILES; f++) {
@@ -87,7 +79,7 @@ main(int argc, char **argv)
 		if (r + 1 < rounds)
 			usleep(1000000 / 10);	/* let the targets run */
 	}
-	t1 = cpu_s();
+	t1 = bench_cpu_s();
 	printf("limit: %d pids x %d rounds, %s: %.2f us CPU per "
 	    "process-sample (fds seen %llu)\n", n, rounds,
 	    reopen ? "open/read/close" : "kept-open pread",

@@ -1,0 +1,11 @@
+/*
+ * bench/cputime.h: the CPU time this process has used, for benchmarks that
+ * report what the daemon would spend rather than wall time.
+ */
+#ifndef PW_BENCH_CPUTIME_H
+#define PW_BENCH_CPUTIME_H
+
+/* User + system CPU seconds of this process so far (getrusage). */
+double	bench_cpu_s(void);
+
+#endif
