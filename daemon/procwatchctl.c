@@ -57,7 +57,8 @@ usage(FILE *f)
 	    "  status [--all]    a table of the monitored processes\n"
 	    "  show PID          one process, with CPU and RSS sparklines\n"
 	    "  alerts            firing and pending alerts\n"
-	    "  top               the bottlenecks, worst first\n"
+	    "  top [targets]     the bottlenecks, worst first (of processes,\n"
+	    "                    or of targets as wholes)\n"
 	    "  targets           each target as a whole: processes, CPU, "
 	    "memory\n"
 	    "  reload            make procwatchd reload its configuration\n"
@@ -675,9 +676,10 @@ out:
 }
 
 static int
-cmd_top(struct ctl *c)
+cmd_top(struct ctl *c, bool by_target)
 {
-	const char *path = "/api/v1/bottlenecks";
+	const char *path = by_target ? "/api/v1/bottlenecks?by=target" :
+	    "/api/v1/bottlenecks";
 	const cJSON *arr, *b, *sug, *it;
 	cJSON *root = NULL;
 	char b1[32], b2[32];
@@ -696,16 +698,25 @@ cmd_top(struct ctl *c)
 		printf("no bottlenecks\n");
 		goto out;
 	}
-	printf("%3s %-8s %-6s %6s %7s %-15s %s\n", "#", "SEVERITY", "TYPE",
-	    "IMPACT", "PID", "NAME", "TARGET");
+	if (by_target)
+		printf("%3s %-8s %-6s %6s %5s %s\n", "#", "SEVERITY", "TYPE",
+		    "IMPACT", "PROCS", "TARGET");
+	else
+		printf("%3s %-8s %-6s %6s %7s %-15s %s\n", "#", "SEVERITY",
+		    "TYPE", "IMPACT", "PID", "NAME", "TARGET");
 	cJSON_ArrayForEach(b, arr) {
 		printf("%3d ", ++rank);
 		col(dash(str(b, "severity")), 8, false);
 		col(dash(str(b, "type")), 6, false);
 		col(fmt_num_key(b, "impact_score", 2, b1, sizeof(b1)), 6,
 		    true);
-		col(fmt_num_key(b, "pid", 0, b2, sizeof(b2)), 7, true);
-		col(dash(str(b, "name")), 15, false);
+		if (by_target)
+			col(fmt_num_key(b, "processes", 0, b2, sizeof(b2)), 5,
+			    true);
+		else {
+			col(fmt_num_key(b, "pid", 0, b2, sizeof(b2)), 7, true);
+			col(dash(str(b, "name")), 15, false);
+		}
 		printf("%s\n", dash(str(b, "target")));
 		if (str(b, "description") != NULL)
 			printf("    %s\n", str(b, "description"));
@@ -730,6 +741,13 @@ fmt_top(const cJSON *t, const char *key, char *buf, size_t len)
 		return "-";
 	snprintf(buf, len, "%s/%.0f", dash(str(m, "name")), pid);
 	return buf;
+}
+
+/* The "sample" object of a target (not an object before its first). */
+static const cJSON *
+sample(const cJSON *t)
+{
+	return cJSON_GetObjectItemCaseSensitive(t, "sample");
 }
 
 static int
@@ -761,8 +779,9 @@ cmd_targets(struct ctl *c)
 		    "yes" : "no", 4, false);
 		col(fmt_num_key(t, "processes", 0, b1, sizeof(b1)), 5, true);
 		col(fmt_num_key(t, "gone", 0, b2, sizeof(b2)), 4, true);
-		col(fmt_num_key(t, "cpu_percent", 1, b3, sizeof(b3)), 6,
-		    true);
+		/* The group's own: with members gone and children reaped. */
+		col(fmt_num_key(cJSON_IsObject(sample(t)) ? sample(t) : t,
+		    "cpu_percent", 1, b3, sizeof(b3)), 6, true);
 		col(fmt_bytes_key(t, "rss_bytes", b4, sizeof(b4)), 7, true);
 		col(fmt_num_key(t, "memory_percent", 1, b5, sizeof(b5)), 5,
 		    true);
@@ -930,7 +949,10 @@ main(int argc, char **argv)
 	else if (strcmp(cmd, "alerts") == 0 && optind == argc)
 		rc = cmd_alerts(&c);
 	else if (strcmp(cmd, "top") == 0 && optind == argc)
-		rc = cmd_top(&c);
+		rc = cmd_top(&c, false);
+	else if (strcmp(cmd, "top") == 0 && optind + 1 == argc &&
+	    strcmp(argv[optind], "targets") == 0)
+		rc = cmd_top(&c, true);
 	else if (strcmp(cmd, "targets") == 0 && optind == argc)
 		rc = cmd_targets(&c);
 	else if (strcmp(cmd, "reload") == 0 && optind == argc)

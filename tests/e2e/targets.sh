@@ -101,6 +101,10 @@ check "procwatchctl targets: empty down with 0" grep -Eq '^empty +no +0 +0 ' "$W
 check "procwatchctl targets: spinner's top CPU" grep -Eq "^beta\\.spin-1 +yes +1 .* pw_target/$SPIN " "$WORK/ctl.txt"
 "$CTL" -u "$(url '')" --json targets >"$WORK/ctl.json" 2>/dev/null
 check "procwatchctl --json targets is the list" jq -e '.count == 3' "$WORK/ctl.json"
+check "procwatchctl targets: CPU% is the group's" sh -c "[ \"\$(jq '[.targets[] | select(.name == \"beta.spin-1\") | .sample.cpu_percent] | .[0] > 50' \"$WORK/ctl.json\")\" = true ]"
+"$CTL" -u "$(url '')" top targets >"$WORK/top.txt" 2>&1
+check "procwatchctl top targets: the spinner's target has all the CPU" grep -Eq '^ +[0-9]+ +[a-z]+ +cpu +1\.00 +1 beta\.spin-1$' "$WORK/top.txt"
+sed 's/^/# /' "$WORK/top.txt" | head -5
 
 # Killing a member lowers the count; it is kept as gone.
 kill -KILL "$A1"; wait "$A1" 2>/dev/null
