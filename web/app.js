@@ -1242,11 +1242,16 @@
 		head.appendChild(el('span', 'when', (isNum(t.processes) ?
 		    t.processes : '–') + ' proc'));
 		it.appendChild(head);
-		it.appendChild(el('p', null, 'CPU ' + fmtNum(t.cpu_percent) +
+		/* The group's own CPU counts members gone and children reaped. */
+		var s = t.sample && typeof t.sample === 'object' ? t.sample : t;
+		it.appendChild(el('p', null, 'CPU ' + fmtNum(s.cpu_percent) +
 		    ' % · RSS ' + fmtBytes(t.rss_bytes) + ' · threads ' +
 		    (isNum(t.threads) ? t.threads : '–') + ' · fds ' +
-		    (isNum(t.open_fds) ? t.open_fds : '–')));
-		it.title = 'Show only the processes of ' + t.name;
+		    (isNum(t.open_fds) ? t.open_fds : '–') +
+		    (isNum(s.fd_usage_max) ? ' (worst ' +
+		    fmtNum(s.fd_usage_max * 100) + ' % of its limit)' : '')));
+		it.title = (t.selector ? t.selector + ' · ' : '') +
+		    'Show only the processes of ' + t.name;
 		it.addEventListener('click', function () {
 			$('filter').value = String(t.name || '');
 			st.filter = $('filter').value.toLowerCase();
