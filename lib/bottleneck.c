@@ -212,19 +212,59 @@ describe_cpu(struct pw_bottleneck *b)
 		    "together.", e->total_cpu_s - e->cpu_s);
 }
 
+/*
+ * " (12.5 % of RAM)" for the RSS of memory evidence e, "" when MemTotal
+ * is unknown; returns that percentage (0: unknown).
+ */
+static double
+fmt_ram_share(const struct pw_bn_evidence *e, char *buf, size_t len)
+{
+	double pct;
+
+	buf[0] = '\0';
+	if (e->mem_total == 0)
+		return 0;
+	pct = 100.0 * (double)e->rss_bytes / (double)e->mem_total;
+	snprintf(buf, len, " (%.1f %% of RAM)", pct);
+	return pct;
+}
+
+/*
+ * The suggestions of a memory entry, of a process or a target, that
+ * follow from its evidence and `pct`, its share of RAM; `whom` is what
+ * to give RAM or to cap ("it", "the service").
+ */
+static void
+sugg_memory(struct pw_bottleneck *b, double pct, const char *whom)
+{
+	const struct pw_bn_evidence *e = &b->ev;
+	char sw[32];
+
+	if (e->swap_bytes > 0) {
+		fmt_bytes((double)e->swap_bytes, sw, sizeof(sw));
+		add_sugg(b, "%s of it is swapped out: expect stalls when it "
+		    "is touched; give %s RAM or a lower footprint.", sw, whom);
+	}
+	if (e->trend.valid && e->trend.dir == PW_TREND_GROWING) {
+		fmt_bytes(e->trend.slope_per_min, sw, sizeof(sw));
+		add_sugg(b, "Its RSS is still growing (+%s/min): see its "
+		    "leak entry.", sw);
+	}
+	if (pct > 50)
+		add_sugg(b, "It holds more than half of RAM: cap %s (systemd "
+		    "MemoryMax=) before the OOM killer picks something.", whom);
+}
+
 static void
 describe_memory(struct pw_bottleneck *b)
 {
 	const struct pw_bn_evidence *e = &b->ev;
-	char rss[32], ram[48] = "", sw[32];
+	char rss[32], ram[48];
 	int pid = (int)b->pid;
-	double pct = 0;
+	double pct;
 
 	fmt_bytes((double)e->rss_bytes, rss, sizeof(rss));
-	if (e->mem_total > 0) {
-		pct = 100.0 * (double)e->rss_bytes / (double)e->mem_total;
-		snprintf(ram, sizeof(ram), " (%.1f %% of RAM)", pct);
-	}
+	pct = fmt_ram_share(e, ram, sizeof(ram));
 	if (e->rss_bytes >= e->largest_rss_bytes)
 		snprintf(b->description, sizeof(b->description),
 		    "Process '%s' (pid %d) has the largest resident memory of "
@@ -234,19 +274,7 @@ describe_memory(struct pw_bottleneck *b)
 		    "Process '%s' (pid %d) has %s resident%s, %.0f %% of the "
 		    "largest monitored process", b->name, pid, rss, ram,
 		    100 * b->impact);
-	if (e->swap_bytes > 0) {
-		fmt_bytes((double)e->swap_bytes, sw, sizeof(sw));
-		add_sugg(b, "%s of it is swapped out: expect stalls when it "
-		    "is touched; give it RAM or a lower footprint.", sw);
-	}
-	if (e->trend.valid && e->trend.dir == PW_TREND_GROWING) {
-		fmt_bytes(e->trend.slope_per_min, sw, sizeof(sw));
-		add_sugg(b, "Its RSS is still growing (+%s/min): see its "
-		    "leak entry.", sw);
-	}
-	if (pct > 50)
-		add_sugg(b, "It holds more than half of RAM: cap it (systemd "
-		    "MemoryMax=) before the OOM killer picks something.");
+	sugg_memory(b, pct, "it");
 	add_sugg(b, "See which mappings hold the memory with `pmap -x %d` "
 	    "(heap and anonymous mappings first).", pid);
 }
@@ -376,15 +404,12 @@ static void
 describe_group_memory(struct pw_bottleneck *b)
 {
 	const struct pw_bn_evidence *e = &b->ev;
-	char who[PW_BN_TARGET_MAX + 48], rss[32], ram[48] = "", sw[32];
-	double pct = 0;
+	char who[PW_BN_TARGET_MAX + 48], rss[32], ram[48];
+	double pct;
 
 	group_subject(b, who, sizeof(who));
 	fmt_bytes((double)e->rss_bytes, rss, sizeof(rss));
-	if (e->mem_total > 0) {
-		pct = 100.0 * (double)e->rss_bytes / (double)e->mem_total;
-		snprintf(ram, sizeof(ram), " (%.1f %% of RAM)", pct);
-	}
+	pct = fmt_ram_share(e, ram, sizeof(ram));
 	if (e->rss_bytes >= e->largest_rss_bytes)
 		snprintf(b->description, sizeof(b->description),
 		    "%s has the largest resident memory of the monitored "
@@ -393,21 +418,7 @@ describe_group_memory(struct pw_bottleneck *b)
 		snprintf(b->description, sizeof(b->description),
 		    "%s has %s resident%s, %.0f %% of the largest target",
 		    who, rss, ram, 100 * b->impact);
-	if (e->swap_bytes > 0) {
-		fmt_bytes((double)e->swap_bytes, sw, sizeof(sw));
-		add_sugg(b, "%s of it is swapped out: expect stalls when it "
-		    "is touched; give the service RAM or a lower footprint.",
-		    sw);
-	}
-	if (e->trend.valid && e->trend.dir == PW_TREND_GROWING) {
-		fmt_bytes(e->trend.slope_per_min, sw, sizeof(sw));
-		add_sugg(b, "Its RSS is still growing (+%s/min): see its "
-		    "leak entry.", sw);
-	}
-	if (pct > 50)
-		add_sugg(b, "It holds more than half of RAM: cap the service "
-		    "(systemd MemoryMax=) before the OOM killer picks "
-		    "something.");
+	sugg_memory(b, pct, "the service");
 	add_sugg(b, "See which of its processes hold the memory with GET "
 	    "/api/v1/targets/%s (top_rss), then `pmap -x PID`.", b->target);
 }
@@ -525,21 +536,67 @@ pw_bottleneck_describe(struct pw_bottleneck *b)
 
 /* --- ranking ---------------------------------------------------------------- */
 
+/*
+ * What a process and a group are ranked on alike: the cpu, memory and
+ * leak entries are built from these only, so the two rankings cannot
+ * drift apart.  The trends are borrowed from the pw_bn_proc or
+ * pw_bn_group.
+ */
+struct figures {
+	double			 window_s;
+	double			 cpu_s;
+	double			 cpu_user_s;
+	double			 invol_ctx_rate;
+	uint32_t		 threads;
+	uint64_t		 rss_bytes;
+	uint64_t		 swap_bytes;
+	const struct pw_trend	*rss_trend;
+	const struct pw_trend	*threads_trend;
+};
+
+/*
+ * The figures of x, a pw_bn_proc or a pw_bn_group: both name them alike,
+ * so one initializer serves the two types.
+ */
+#define FIGURES_OF(x) {							\
+	.window_s = (x)->window_s,					\
+	.cpu_s = (x)->cpu_s,						\
+	.cpu_user_s = (x)->cpu_user_s,					\
+	.invol_ctx_rate = (x)->invol_ctx_rate,				\
+	.threads = (x)->threads,					\
+	.rss_bytes = (x)->rss_bytes,					\
+	.swap_bytes = (x)->swap_bytes,					\
+	.rss_trend = &(x)->rss_trend,					\
+	.threads_trend = &(x)->threads_trend,				\
+}
+
+/* Over all subjects: what the cpu and memory impacts are shares of. */
+struct totals {
+	double			 cpu_s;
+	uint64_t		 largest_rss;
+};
+
+static void
+totals_add(struct totals *t, double cpu_s, uint64_t rss_bytes)
+{
+	if (cpu_s > 0)
+		t->cpu_s += cpu_s;
+	if (rss_bytes > t->largest_rss)
+		t->largest_rss = rss_bytes;
+}
+
+/*
+ * Append an entry of `type` to v[*n]: a copy of `id`, which holds the
+ * subject (a process or a target) and what every entry of it starts with.
+ */
 static struct pw_bottleneck *
-entry_new(struct pw_bottleneck *v, size_t *n, const struct pw_bn_proc *p,
+entry_new(struct pw_bottleneck *v, size_t *n, const struct pw_bottleneck *id,
     enum pw_bn_type type)
 {
 	struct pw_bottleneck *b = &v[(*n)++];
 
-	memset(b, 0, sizeof(*b));
-	b->pid = p->pid;
-	memcpy(b->name, p->name, sizeof(b->name));
-	b->name[sizeof(b->name) - 1] = '\0';
-	memcpy(b->target, p->target, sizeof(b->target));
-	b->target[sizeof(b->target) - 1] = '\0';
+	*b = *id;
 	b->type = type;
-	b->ev.window_s = p->window_s;
-	b->ev.time_to_limit_s = -1;
 	return b;
 }
 
@@ -573,6 +630,69 @@ growth_entry(struct pw_bottleneck *b, const struct pw_trend *t,
 	}
 }
 
+/* The cpu entry of subject `id`, or NULL when it used too little CPU. */
+static struct pw_bottleneck *
+cpu_entry(struct pw_bottleneck *v, size_t *n, const struct pw_bottleneck *id,
+    const struct figures *f, const struct totals *tot)
+{
+	struct pw_bottleneck *b;
+
+	if (f->cpu_s < PW_BN_MIN_CPU_S)
+		return NULL;
+	b = entry_new(v, n, id, PW_BN_CPU);
+	/* tot->cpu_s >= cpu_s > 0 here; guard anyway. */
+	b->impact = tot->cpu_s > 0 ? f->cpu_s / tot->cpu_s : 0;
+	b->severity = pw_bn_cpu_severity(b->impact);
+	b->ev.cpu_s = f->cpu_s;
+	b->ev.total_cpu_s = tot->cpu_s;
+	b->ev.cpu_percent = f->window_s > 0 ?
+	    100.0 * f->cpu_s / f->window_s : 0;
+	b->ev.user_share = f->cpu_s > 0 ? f->cpu_user_s / f->cpu_s : 0;
+	b->ev.invol_ctx_rate = f->invol_ctx_rate;
+	b->ev.threads = f->threads;
+	return b;
+}
+
+/* The memory entry of subject `id`, unless its RSS is too small. */
+static void
+memory_entry(struct pw_bottleneck *v, size_t *n, const struct pw_bottleneck *id,
+    const struct figures *f, const struct totals *tot, uint64_t mem_total)
+{
+	struct pw_bottleneck *b;
+
+	if (f->rss_bytes < PW_BN_MIN_RSS || tot->largest_rss == 0)
+		return;
+	b = entry_new(v, n, id, PW_BN_MEMORY);
+	b->impact = (double)f->rss_bytes / (double)tot->largest_rss;
+	b->severity = pw_bn_memory_severity(b->impact);
+	b->ev.rss_bytes = f->rss_bytes;
+	b->ev.largest_rss_bytes = tot->largest_rss;
+	b->ev.mem_total = mem_total;
+	b->ev.swap_bytes = f->swap_bytes;
+	b->ev.trend = *f->rss_trend;
+}
+
+/*
+ * The leak entry of subject `id`, if its RSS grows (against MemTotal)
+ * or else its thread count does (no limit).
+ */
+static void
+leak_entry(struct pw_bottleneck *v, size_t *n, const struct pw_bottleneck *id,
+    const struct figures *f, uint64_t mem_total)
+{
+	struct pw_bottleneck *b;
+
+	if (is_growth(f->rss_trend, f->window_s, GROWTH_MIN_RSS)) {
+		b = entry_new(v, n, id, PW_BN_LEAK);
+		growth_entry(b, f->rss_trend, "rss_bytes",
+		    (double)f->rss_bytes, (double)mem_total);
+		b->ev.mem_total = mem_total;
+	} else if (is_growth(f->threads_trend, f->window_s, GROWTH_MIN_N)) {
+		b = entry_new(v, n, id, PW_BN_LEAK);
+		growth_entry(b, f->threads_trend, "threads", f->threads, 0);
+	}
+}
+
 static int
 bn_cmp(const void *x, const void *y)
 {
@@ -590,95 +710,80 @@ bn_cmp(const void *x, const void *y)
 	return (int)a->type - (int)b->type;
 }
 
+/* Order v[0..n), write its texts and hand it to the caller. */
+static void
+rank_done(struct pw_bottleneck *v, size_t n, struct pw_bottleneck **out,
+    size_t *nout)
+{
+	size_t i;
+
+	qsort(v, n, sizeof(*v), bn_cmp);
+	for (i = 0; i < n; i++)
+		pw_bottleneck_describe(&v[i]);
+	*out = v;
+	*nout = n;
+}
+
+/* The template of a process's entries: see entry_new(). */
+static void
+proc_entry_id(const struct pw_bn_proc *p, struct pw_bottleneck *id)
+{
+	memset(id, 0, sizeof(*id));
+	id->pid = p->pid;
+	memcpy(id->name, p->name, sizeof(id->name));
+	id->name[sizeof(id->name) - 1] = '\0';
+	memcpy(id->target, p->target, sizeof(id->target));
+	id->target[sizeof(id->target) - 1] = '\0';
+	id->ev.window_s = p->window_s;
+	id->ev.time_to_limit_s = -1;
+}
+
 int
 pw_bottleneck_rank(const struct pw_bn_proc *procs, size_t n,
     uint64_t mem_total, struct pw_bottleneck **out, size_t *nout)
 {
-	struct pw_bottleneck *v, *b;
-	const struct pw_bn_proc *p;
-	double total_cpu = 0;
-	uint64_t largest = 0;
+	struct pw_bottleneck *v, *b, id;
+	struct totals tot = { 0, 0 };
 	size_t i, k = 0;
 
-	for (i = 0; i < n; i++) {
-		if (procs[i].cpu_s > 0)
-			total_cpu += procs[i].cpu_s;
-		if (procs[i].rss_bytes > largest)
-			largest = procs[i].rss_bytes;
-	}
+	for (i = 0; i < n; i++)
+		totals_add(&tot, procs[i].cpu_s, procs[i].rss_bytes);
 	/* At most one entry of each type per process. */
 	if ((v = calloc(n ? n * 4 : 1, sizeof(*v))) == NULL)
 		return -ENOMEM;
 	for (i = 0; i < n; i++) {
-		p = &procs[i];
-		if (p->cpu_s >= PW_BN_MIN_CPU_S) {
-			b = entry_new(v, &k, p, PW_BN_CPU);
-			/* total_cpu >= cpu_s > 0 here; guard anyway. */
-			b->impact = total_cpu > 0 ? p->cpu_s / total_cpu : 0;
-			b->severity = pw_bn_cpu_severity(b->impact);
-			b->ev.cpu_s = p->cpu_s;
-			b->ev.total_cpu_s = total_cpu;
-			b->ev.cpu_percent = p->window_s > 0 ?
-			    100.0 * p->cpu_s / p->window_s : 0;
-			b->ev.user_share = p->cpu_s > 0 ?
-			    p->cpu_user_s / p->cpu_s : 0;
-			b->ev.invol_ctx_rate = p->invol_ctx_rate;
-			b->ev.threads = p->threads;
-		}
-		if (p->rss_bytes >= PW_BN_MIN_RSS && largest > 0) {
-			b = entry_new(v, &k, p, PW_BN_MEMORY);
-			b->impact = (double)p->rss_bytes / (double)largest;
-			b->severity = pw_bn_memory_severity(b->impact);
-			b->ev.rss_bytes = p->rss_bytes;
-			b->ev.largest_rss_bytes = largest;
-			b->ev.mem_total = mem_total;
-			b->ev.swap_bytes = p->swap_bytes;
-			b->ev.trend = p->rss_trend;
-		}
+		const struct pw_bn_proc *p = &procs[i];
+		struct figures f = FIGURES_OF(p);
+
+		proc_entry_id(p, &id);
+		(void)cpu_entry(v, &k, &id, &f, &tot);
+		memory_entry(v, &k, &id, &f, &tot, mem_total);
 		if (p->has_fds && is_growth(&p->fds_trend, p->window_s,
 		    GROWTH_MIN_N)) {
-			b = entry_new(v, &k, p, PW_BN_FDS);
+			b = entry_new(v, &k, &id, PW_BN_FDS);
 			growth_entry(b, &p->fds_trend, "open_fds", p->open_fds,
 			    p->fd_limit == UINT64_MAX ? 0 :
 			    (double)p->fd_limit);
 		}
-		if (is_growth(&p->rss_trend, p->window_s, GROWTH_MIN_RSS)) {
-			b = entry_new(v, &k, p, PW_BN_LEAK);
-			growth_entry(b, &p->rss_trend, "rss_bytes",
-			    (double)p->rss_bytes, (double)mem_total);
-			b->ev.mem_total = mem_total;
-		} else if (is_growth(&p->threads_trend, p->window_s,
-		    GROWTH_MIN_N)) {
-			b = entry_new(v, &k, p, PW_BN_LEAK);
-			growth_entry(b, &p->threads_trend, "threads",
-			    p->threads, 0);
-		}
+		leak_entry(v, &k, &id, &f, mem_total);
 	}
-	qsort(v, k, sizeof(*v), bn_cmp);
-	for (i = 0; i < k; i++)
-		pw_bottleneck_describe(&v[i]);
-	*out = v;
-	*nout = k;
+	rank_done(v, k, out, nout);
 	return 0;
 }
 
 /* --- ranking targets -------------------------------------------------------- */
 
-static struct pw_bottleneck *
-group_entry_new(struct pw_bottleneck *v, size_t *n, const struct pw_bn_group *g,
-    enum pw_bn_type type)
+/* The template of a group's entries: see entry_new(). */
+static void
+group_entry_id(const struct pw_bn_group *g, struct pw_bottleneck *id)
 {
-	struct pw_bottleneck *b = &v[(*n)++];
-
-	memset(b, 0, sizeof(*b));
-	b->is_group = true;
-	memcpy(b->target, g->name, sizeof(b->target));
-	b->target[sizeof(b->target) - 1] = '\0';
-	b->type = type;
-	b->ev.window_s = g->window_s;
-	b->ev.time_to_limit_s = -1;
-	b->ev.processes = g->processes;
-	return b;
+	memset(id, 0, sizeof(*id));
+	id->is_group = true;
+	memcpy(id->target, g->name, sizeof(id->target));
+	id->target[sizeof(id->target) - 1] = '\0';
+	id->ev.window_s = g->window_s;
+	id->ev.time_to_limit_s = -1;
+	id->ev.processes = g->processes;
 }
 
 /*
@@ -686,7 +791,8 @@ group_entry_new(struct pw_bottleneck *v, size_t *n, const struct pw_bn_group *g,
  * the group's descriptors growing.  See procwatch/bottleneck.h.
  */
 static void
-group_fds(struct pw_bottleneck *v, size_t *n, const struct pw_bn_group *g)
+group_fds(struct pw_bottleneck *v, size_t *n, const struct pw_bottleneck *id,
+    const struct pw_bn_group *g)
 {
 	const struct pw_trend *ut = &g->fd_usage_trend;
 	struct pw_bottleneck *b;
@@ -721,7 +827,7 @@ group_fds(struct pw_bottleneck *v, size_t *n, const struct pw_bn_group *g)
 			impact = gimp;
 		}
 	}
-	b = group_entry_new(v, n, g, PW_BN_FDS);
+	b = entry_new(v, n, id, PW_BN_FDS);
 	b->severity = sev;
 	b->impact = impact;
 	b->ev.metric = "open_fds";
@@ -736,69 +842,58 @@ int
 pw_bottleneck_rank_groups(const struct pw_bn_group *groups, size_t n,
     uint64_t mem_total, struct pw_bottleneck **out, size_t *nout)
 {
-	struct pw_bottleneck *v, *b;
-	const struct pw_bn_group *g;
-	double total_cpu = 0;
-	uint64_t largest = 0;
+	struct pw_bottleneck *v, *b, id;
+	struct totals tot = { 0, 0 };
 	size_t i, k = 0;
 
-	for (i = 0; i < n; i++) {
-		if (groups[i].cpu_s > 0)
-			total_cpu += groups[i].cpu_s;
-		if (groups[i].rss_bytes > largest)
-			largest = groups[i].rss_bytes;
-	}
+	for (i = 0; i < n; i++)
+		totals_add(&tot, groups[i].cpu_s, groups[i].rss_bytes);
 	/* At most one entry of each type per group. */
 	if ((v = calloc(n ? n * 4 : 1, sizeof(*v))) == NULL)
 		return -ENOMEM;
 	for (i = 0; i < n; i++) {
-		g = &groups[i];
-		if (g->cpu_s >= PW_BN_MIN_CPU_S) {
-			b = group_entry_new(v, &k, g, PW_BN_CPU);
-			b->impact = total_cpu > 0 ? g->cpu_s / total_cpu : 0;
-			b->severity = pw_bn_cpu_severity(b->impact);
-			b->ev.cpu_s = g->cpu_s;
-			b->ev.total_cpu_s = total_cpu;
-			b->ev.cpu_percent = g->window_s > 0 ?
-			    100.0 * g->cpu_s / g->window_s : 0;
-			b->ev.user_share = g->cpu_s > 0 ?
-			    g->cpu_user_s / g->cpu_s : 0;
+		const struct pw_bn_group *g = &groups[i];
+		struct figures f = FIGURES_OF(g);
+
+		group_entry_id(g, &id);
+		if ((b = cpu_entry(v, &k, &id, &f, &tot)) != NULL)
 			b->ev.children_cpu_s = g->children_cpu_s;
-			b->ev.invol_ctx_rate = g->invol_ctx_rate;
-			b->ev.threads = g->threads;
-		}
-		if (g->rss_bytes >= PW_BN_MIN_RSS && largest > 0) {
-			b = group_entry_new(v, &k, g, PW_BN_MEMORY);
-			b->impact = (double)g->rss_bytes / (double)largest;
-			b->severity = pw_bn_memory_severity(b->impact);
-			b->ev.rss_bytes = g->rss_bytes;
-			b->ev.largest_rss_bytes = largest;
-			b->ev.mem_total = mem_total;
-			b->ev.swap_bytes = g->swap_bytes;
-			b->ev.trend = g->rss_trend;
-		}
-		group_fds(v, &k, g);
-		if (is_growth(&g->rss_trend, g->window_s, GROWTH_MIN_RSS)) {
-			b = group_entry_new(v, &k, g, PW_BN_LEAK);
-			growth_entry(b, &g->rss_trend, "rss_bytes",
-			    (double)g->rss_bytes, (double)mem_total);
-			b->ev.mem_total = mem_total;
-		} else if (is_growth(&g->threads_trend, g->window_s,
-		    GROWTH_MIN_N)) {
-			b = group_entry_new(v, &k, g, PW_BN_LEAK);
-			growth_entry(b, &g->threads_trend, "threads",
-			    g->threads, 0);
-		}
+		memory_entry(v, &k, &id, &f, &tot, mem_total);
+		group_fds(v, &k, &id, g);
+		leak_entry(v, &k, &id, &f, mem_total);
 	}
-	qsort(v, k, sizeof(*v), bn_cmp);
-	for (i = 0; i < k; i++)
-		pw_bottleneck_describe(&v[i]);
-	*out = v;
-	*nout = k;
+	rank_done(v, k, out, nout);
 	return 0;
 }
 
 /* --- from a store ----------------------------------------------------------- */
+
+/*
+ * What samples s[0..n) show over the window, of a process or of a group
+ * (as pw_group_sample_as_sample() maps it): the average involuntary
+ * context switch rate and the RSS, descriptor and thread trends.  t_s
+ * and v are scratch arrays of n doubles.
+ */
+static void
+series_fill(const struct pw_sample *s, size_t n, double *t_s, double *v,
+    double *invol_ctx_rate, struct pw_trend *rss_trend,
+    struct pw_trend *fds_trend, struct pw_trend *threads_trend)
+{
+	size_t k, i;
+	double sum;
+
+	k = pw_stats_series(s, n, PW_METRIC_CTX_INVOLUNTARY_RATE, NULL, NULL,
+	    v);
+	for (i = 0, sum = 0; i < k; i++)
+		sum += v[i];
+	*invol_ctx_rate = k > 0 ? sum / (double)k : 0;
+	k = pw_stats_series(s, n, PW_METRIC_RSS_BYTES, NULL, t_s, v);
+	pw_stats_trend(t_s, v, k, rss_trend);
+	k = pw_stats_series(s, n, PW_METRIC_OPEN_FDS, NULL, t_s, v);
+	pw_stats_trend(t_s, v, k, fds_trend);
+	k = pw_stats_series(s, n, PW_METRIC_THREADS, NULL, t_s, v);
+	pw_stats_trend(t_s, v, k, threads_trend);
+}
 
 void
 pw_bn_proc_fill(struct pw_bn_proc *p, const char *name, const char *target,
@@ -806,8 +901,6 @@ pw_bn_proc_fill(struct pw_bn_proc *p, const char *name, const char *target,
     double *t_s, double *v)
 {
 	const struct pw_sample *last;
-	size_t k, i;
-	double sum;
 
 	memset(p, 0, sizeof(*p));
 	p->pid = pid;
@@ -825,17 +918,8 @@ pw_bn_proc_fill(struct pw_bn_proc *p, const char *name, const char *target,
 	p->open_fds = last->open_fds;
 	p->has_fds = (last->flags & PW_SAMPLE_NO_FDS) == 0;
 
-	k = pw_stats_series(s, n, PW_METRIC_CTX_INVOLUNTARY_RATE, NULL, NULL,
-	    v);
-	for (i = 0, sum = 0; i < k; i++)
-		sum += v[i];
-	p->invol_ctx_rate = k > 0 ? sum / (double)k : 0;
-	k = pw_stats_series(s, n, PW_METRIC_RSS_BYTES, NULL, t_s, v);
-	pw_stats_trend(t_s, v, k, &p->rss_trend);
-	k = pw_stats_series(s, n, PW_METRIC_OPEN_FDS, NULL, t_s, v);
-	pw_stats_trend(t_s, v, k, &p->fds_trend);
-	k = pw_stats_series(s, n, PW_METRIC_THREADS, NULL, t_s, v);
-	pw_stats_trend(t_s, v, k, &p->threads_trend);
+	series_fill(s, n, t_s, v, &p->invol_ctx_rate, &p->rss_trend,
+	    &p->fds_trend, &p->threads_trend);
 }
 
 struct walk {
@@ -929,7 +1013,6 @@ pw_bn_group_fill(struct pw_bn_group *p, const char *name,
 	const struct pw_group_sample *last;
 	uint64_t u = 0, sy = 0, ch = 0;
 	size_t k, i;
-	double sum;
 
 	memset(p, 0, sizeof(*p));
 	snprintf(p->name, sizeof(p->name), "%s", name);
@@ -967,17 +1050,8 @@ pw_bn_group_fill(struct pw_bn_group *p, const char *name,
 	p->fd_usage_pid = last->fd_usage_pid;
 	p->fd_usage_max = last->fd_usage_pid != 0 ? last->fd_usage_max : 0;
 
-	k = pw_stats_series(s, n, PW_METRIC_CTX_INVOLUNTARY_RATE, NULL, NULL,
-	    v);
-	for (i = 0, sum = 0; i < k; i++)
-		sum += v[i];
-	p->invol_ctx_rate = k > 0 ? sum / (double)k : 0;
-	k = pw_stats_series(s, n, PW_METRIC_RSS_BYTES, NULL, t_s, v);
-	pw_stats_trend(t_s, v, k, &p->rss_trend);
-	k = pw_stats_series(s, n, PW_METRIC_OPEN_FDS, NULL, t_s, v);
-	pw_stats_trend(t_s, v, k, &p->fds_trend);
-	k = pw_stats_series(s, n, PW_METRIC_THREADS, NULL, t_s, v);
-	pw_stats_trend(t_s, v, k, &p->threads_trend);
+	series_fill(s, n, t_s, v, &p->invol_ctx_rate, &p->rss_trend,
+	    &p->fds_trend, &p->threads_trend);
 	for (i = 0, k = 0; i < n; i++) {
 		if (g[i].fd_usage_pid == 0 || (g[i].flags & PW_GSAMPLE_NO_FDS))
 			continue;

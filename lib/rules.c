@@ -32,6 +32,7 @@
 #include <string.h>
 
 #include <procwatch/custom.h>
+#include <procwatch/groupacc.h>
 #include <procwatch/rules.h>
 #include <procwatch/store.h>
 
@@ -292,97 +293,46 @@ metric_value(enum metric m, const struct pw_sample *cur,
 	}
 }
 
-static uint64_t
-gcounter(const struct pw_group_sample *s, enum metric m)
-{
-	switch (m) {
-	case M_CTX_VOL:
-	case M_CTX_VOL_RATE:	return s->ctx_voluntary;
-	case M_CTX_INVOL:
-	case M_CTX_INVOL_RATE:	return s->ctx_involuntary;
-	case M_MINFLT:
-	case M_MINFLT_RATE:	return s->minor_faults;
-	case M_MAJFLT:
-	case M_MAJFLT_RATE:	return s->major_faults;
-	case M_READ:
-	case M_READ_RATE:	return s->read_bytes;
-	case M_WRITE:
-	case M_WRITE_RATE:	return s->write_bytes;
-	default:		return s->cpu_user_ticks + s->cpu_system_ticks;
-	}
-}
-
 /*
  * The value of metric m for a group whose newest aggregate sample is
  * `cur` and previous one `prev` (NULL if none).  False when it is
  * unknown: the group's first CPU %, no member with a descriptor count or
- * readable I/O, a rate without two samples.
+ * readable I/O, a rate without two samples.  Only what a process has no
+ * counterpart of is read here; the rest is metric_value()'s, over the
+ * samples pw_group_sample_as_sample() maps the group's onto, so a group
+ * and a process read the same metric the same way.
  */
 static bool
 group_value(enum metric m, const struct pw_group_sample *cur,
     const struct pw_group_sample *prev, uint64_t mem_total, double *out)
 {
-	uint64_t a, b;
-	double dt;
+	struct pw_sample c, p;
 
 	switch (m) {
-	case M_PROCS:	*out = (double)cur->processes; return true;
-	case M_CPU:
-	case M_CPU_USER:
-	case M_CPU_SYSTEM:
-		if (cur->flags & PW_GSAMPLE_NO_CPU)
-			return false;
-		*out = m == M_CPU ? cur->cpu_user_pct + cur->cpu_system_pct :
-		    m == M_CPU_USER ? cur->cpu_user_pct : cur->cpu_system_pct;
+	case M_PROCS:
+		*out = (double)cur->processes;
 		return true;
-	case M_RSS:	*out = (double)cur->rss_bytes; return true;
-	case M_VMS:	*out = (double)cur->vms_bytes; return true;
-	case M_SWAP:	*out = (double)cur->swap_bytes; return true;
 	case M_MEM_PCT:
 		if (mem_total == 0)
 			return false;
-		/* As pw_group_sample_memory_pct(): the sum's share. */
-		*out = (double)cur->rss_bytes * 100.0 / (double)mem_total;
+		/* The group's own share, as /api/v1/targets shows it. */
+		*out = pw_group_sample_memory_pct(cur, mem_total);
 		return true;
-	case M_OPEN_FDS:
-		if (cur->flags & PW_GSAMPLE_NO_FDS)
-			return false;
-		*out = (double)cur->open_fds;
-		return true;
-	case M_THREADS:	*out = (double)cur->threads; return true;
 	case M_FD_USAGE:
 		/* The worst member; none with both figures: unknown. */
 		if (cur->fd_usage_pid == 0 && cur->processes > 0)
 			return false;
 		*out = cur->fd_usage_max;
 		return true;
-	case M_CTX_VOL:
-	case M_CTX_INVOL:
-	case M_MINFLT:
-	case M_MAJFLT:
-		*out = (double)gcounter(cur, m);
-		return true;
-	case M_READ:
-	case M_WRITE:
-		if (cur->flags & PW_GSAMPLE_NO_IO)
-			return false;
-		*out = (double)gcounter(cur, m);
-		return true;
-	case M_FD_LIMIT:
-	case M_CUSTOM:
-		return false;		/* no group meaning */
 	default:
-		if (prev == NULL || cur->ts_ms <= prev->ts_ms)
-			return false;
-		if ((m == M_READ_RATE || m == M_WRITE_RATE) &&
-		    ((cur->flags | prev->flags) & PW_GSAMPLE_NO_IO))
-			return false;
-		a = gcounter(prev, m);
-		b = gcounter(cur, m);
-		dt = (double)(cur->ts_ms - prev->ts_ms) / 1000.0;
-		*out = b >= a ? (double)(b - a) / dt : 0.0;
-		return true;
+		break;
 	}
+	pw_group_sample_as_sample(cur, &c);
+	if (prev != NULL)
+		pw_group_sample_as_sample(prev, &p);
+	/* A group has no fd limit: fd_limit is unknown (0) there. */
+	return metric_value(m, &c, prev != NULL ? &p : NULL, 0, mem_total,
+	    out);
 }
 
 /* --- rules ----------------------------------------------------------------- */
@@ -1429,19 +1379,9 @@ target_fallback(const struct pw_alerts *e, const struct tentry *te,
 static const struct pw_group_view *
 snap_group(const struct pw_snapshot *snap, const char *name)
 {
-	size_t i;
+	const struct pw_group_view *gv = pw_snapshot_group(snap, name);
 
-	/*
-	 * pw_snapshot_group() does this too; a walk here keeps the engine
-	 * free of store.c, and targets are few.
-	 */
-	for (i = 0; snap != NULL && snap->groups != NULL &&
-	    i < snap->ngroups; i++)
-		if (snap->groups[i].name != NULL &&
-		    strcmp(snap->groups[i].name, name) == 0)
-			return snap->groups[i].has_sample ? &snap->groups[i] :
-			    NULL;
-	return NULL;
+	return gv != NULL && gv->has_sample ? gv : NULL;
 }
 
 /*
