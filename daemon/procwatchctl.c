@@ -59,8 +59,10 @@ usage(FILE *f)
 	    "  alerts            firing and pending alerts\n"
 	    "  top [targets]     the bottlenecks, worst first (of processes,\n"
 	    "                    or of targets as wholes)\n"
-	    "  targets           each target as a whole: processes, CPU, "
-	    "memory\n"
+	    "  targets [NAME]    each target as a whole: processes, CPU, "
+	    "memory;\n"
+	    "                    with NAME, one target and its recent "
+	    "history\n"
 	    "  reload            make procwatchd reload its configuration\n"
 	    "options:\n"
 	    "  -u, --url URL         procwatchd's address (default "
@@ -522,13 +524,45 @@ sparkline(const char *label, const cJSON *samples, const char *key,
 		printf("  min %.1f, max %.1f, now %.1f\n", lo, hi, v);
 }
 
+/*
+ * Print {key: *obj, "samples": *hist (null if NULL)} as one JSON document;
+ * both are taken (set to NULL).  Returns 0 or EXIT_DAEMON.
+ */
+static int
+print_with_samples(const char *key, cJSON **obj, cJSON **hist)
+{
+	cJSON *both;
+	char *out;
+
+	if ((both = cJSON_CreateObject()) == NULL) {
+		warnx_("out of memory");
+		return EXIT_DAEMON;
+	}
+	cJSON_AddItemToObject(both, key, *obj);
+	*obj = NULL;
+	if (*hist != NULL)
+		cJSON_AddItemToObject(both, "samples", *hist);
+	else
+		cJSON_AddNullToObject(both, "samples");
+	*hist = NULL;
+	out = cJSON_Print(both);
+	cJSON_Delete(both);
+	if (out == NULL) {
+		warnx_("out of memory");
+		return EXIT_DAEMON;
+	}
+	printf("%s\n", out);
+	cJSON_free(out);
+	return 0;
+}
+
 static int
 cmd_show(struct ctl *c, const char *pidarg)
 {
 	char path[96], spath[128], b1[32], b2[32], b3[32], b4[32];
-	cJSON *proc = NULL, *hist = NULL, *both;
+	cJSON *proc = NULL, *hist = NULL;
 	const cJSON *s, *samples;
-	char *end, *out;
+	char *end;
 	unsigned long pid;
 	double v, w;
 	int rc;
@@ -549,28 +583,7 @@ cmd_show(struct ctl *c, const char *pidarg)
 	if (get_json(c, spath, NULL, false, &hist) != 0)
 		hist = NULL;
 	if (c->json) {
-		/* One JSON document: the process and its recent samples. */
-		if ((both = cJSON_CreateObject()) == NULL) {
-			warnx_("out of memory");
-			rc = EXIT_DAEMON;
-			goto out;
-		}
-		cJSON_AddItemToObject(both, "process", proc);
-		proc = NULL;
-		if (hist != NULL)
-			cJSON_AddItemToObject(both, "samples", hist);
-		else
-			cJSON_AddNullToObject(both, "samples");
-		hist = NULL;
-		out = cJSON_Print(both);
-		cJSON_Delete(both);
-		if (out == NULL) {
-			warnx_("out of memory");
-			rc = EXIT_DAEMON;
-			goto out;
-		}
-		printf("%s\n", out);
-		cJSON_free(out);
+		rc = print_with_samples("process", &proc, &hist);
 		goto out;
 	}
 
@@ -795,6 +808,104 @@ out:
 	return rc;
 }
 
+/* A name procwatchd's configuration allows: 1-64 of A-Z a-z 0-9 _ . - */
+static bool
+target_name_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 0 && n <= 64 && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789_.-") == n;
+}
+
+/* One target as a whole, with sparklines of its aggregate samples. */
+static int
+cmd_target(struct ctl *c, const char *name)
+{
+	char path[128], spath[160], b1[32], b2[32], b3[32], b4[32], b5[32];
+	cJSON *t = NULL, *hist = NULL;
+	const cJSON *s, *samples, *pids, *it;
+	double v, w;
+	int rc;
+
+	if (!target_name_ok(name)) {
+		warnx_("targets: \"%s\" is not a target name (1 to 64 of "
+		    "A-Z a-z 0-9 _ . -)", name);
+		return EXIT_USAGE;
+	}
+	snprintf(path, sizeof(path), "/api/v1/targets/%s", name);
+	snprintf(spath, sizeof(spath), "%s/samples?limit=%d", path,
+	    SPARK_SAMPLES);
+	if ((rc = get_json(c, path, NULL, false, &t)) != 0)
+		return rc;
+	if (get_json(c, spath, NULL, false, &hist) != 0)
+		hist = NULL;	/* an older daemon: no group ring */
+	if (c->json) {
+		rc = print_with_samples("target", &t, &hist);
+		goto out;
+	}
+
+	s = sample(t);
+	printf("target %s (%s), %s, %s process(es)", name,
+	    dash(str(t, "selector")),
+	    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t, "up")) ?
+	    "up" : "down", fmt_num_key(t, "processes", 0, b1, sizeof(b1)));
+	if (num(t, "min_processes", &v) && v > 0)
+		printf(", at least %.0f", v);
+	if (num(t, "max_processes", &v))
+		printf(", at most %.0f", v);
+	printf(", %s gone\n", fmt_num_key(t, "gone", 0, b1, sizeof(b1)));
+	if (cJSON_IsObject(s)) {
+		printf("  %-10s%s%% (user %s%%, system %s%%); %s s in all, "
+		    "%s s of it reaped children\n", "cpu",
+		    fmt_num_key(s, "cpu_percent", 1, b1, sizeof(b1)),
+		    fmt_num_key(s, "cpu_user_percent", 1, b2, sizeof(b2)),
+		    fmt_num_key(s, "cpu_system_percent", 1, b3, sizeof(b3)),
+		    fmt_num_key(s, "cpu_seconds_total", 2, b4, sizeof(b4)),
+		    fmt_num_key(s, "children_cpu_seconds_total", 2, b5,
+		    sizeof(b5)));
+		printf("  %-10sRSS %s (%s%%), VMS %s, swap %s\n", "memory",
+		    fmt_bytes_key(s, "rss_bytes", b1, sizeof(b1)),
+		    fmt_num_key(s, "memory_percent", 2, b2, sizeof(b2)),
+		    fmt_bytes_key(s, "vms_bytes", b3, sizeof(b3)),
+		    fmt_bytes_key(s, "swap_bytes", b4, sizeof(b4)));
+		printf("  %-10s%s", "fds",
+		    fmt_num_key(s, "open_fds", 0, b1, sizeof(b1)));
+		if (num(s, "fd_usage_max", &v) &&
+		    num(s, "fd_usage_max_pid", &w))
+			printf(", worst member %.1f%% of its limit (pid %.0f)",
+			    v * 100.0, w);
+		printf("\n  %-10s%s\n", "threads",
+		    fmt_num_key(s, "threads", 0, b1, sizeof(b1)));
+		printf("  %-10sread %s, written %s since watched\n", "i/o",
+		    fmt_bytes_key(s, "read_bytes_total", b1, sizeof(b1)),
+		    fmt_bytes_key(s, "write_bytes_total", b2, sizeof(b2)));
+		printf("  %-10s%s\n", "sampled", dash(str(s, "ts")));
+	} else
+		printf("  (no sample yet)\n");
+	pids = cJSON_GetObjectItemCaseSensitive(t, "pids");
+	if (cJSON_IsArray(pids) && cJSON_GetArraySize(pids) > 0) {
+		printf("  %-10s", "pids");
+		cJSON_ArrayForEach(it, pids)
+			if (cJSON_IsNumber(it))
+				printf(" %.0f", it->valuedouble);
+		putchar('\n');
+	}
+	if (num(t, "samples_stored", &v) && num(t, "capacity", &w))
+		printf("  %-10s%.0f of %.0f samples kept\n", "history", v, w);
+	samples = cJSON_GetObjectItemCaseSensitive(hist, "samples");
+	if (cJSON_IsArray(samples)) {
+		printf("last %d samples:\n", cJSON_GetArraySize(samples));
+		sparkline("cpu %", samples, "cpu_percent", false);
+		sparkline("rss", samples, "rss_bytes", true);
+		sparkline("procs", samples, "processes", false);
+	}
+out:
+	cJSON_Delete(hist);
+	cJSON_Delete(t);
+	return rc;
+}
+
 static int
 cmd_reload(struct ctl *c)
 {
@@ -955,6 +1066,8 @@ main(int argc, char **argv)
 		rc = cmd_top(&c, true);
 	else if (strcmp(cmd, "targets") == 0 && optind == argc)
 		rc = cmd_targets(&c);
+	else if (strcmp(cmd, "targets") == 0 && optind + 1 == argc)
+		rc = cmd_target(&c, argv[optind]);
 	else if (strcmp(cmd, "reload") == 0 && optind == argc)
 		rc = cmd_reload(&c);
 	else {

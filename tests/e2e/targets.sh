@@ -105,6 +105,17 @@ check "procwatchctl targets: CPU% is the group's" sh -c "[ \"\$(jq '[.targets[] 
 "$CTL" -u "$(url '')" top targets >"$WORK/top.txt" 2>&1
 check "procwatchctl top targets: the spinner's target has all the CPU" grep -Eq '^ +[0-9]+ +[a-z]+ +cpu +1\.00 +1 beta\.spin-1$' "$WORK/top.txt"
 sed 's/^/# /' "$WORK/top.txt" | head -5
+"$CTL" -u "$(url '')" targets beta.spin-1 >"$WORK/one.txt" 2>&1
+check "procwatchctl targets NAME: the target and its selector" grep -q '^target beta\.spin-1 (pid [0-9]*), up, 1 process(es)' "$WORK/one.txt"
+check "procwatchctl targets NAME: CPU line" grep -Eq '^  cpu +[0-9.]+% \(user [0-9.]+%, system [0-9.]+%\); [0-9.]+ s in all, 0\.00 s of it reaped children$' "$WORK/one.txt"
+check "procwatchctl targets NAME: CPU sparkline" grep -Eq '^  cpu % +[▁▂▃▄▅▆▇█ ]+  min ' "$WORK/one.txt"
+check "procwatchctl targets NAME: process count sparkline" grep -Eq '^  procs +[▁▂▃▄▅▆▇█ ]+  min 1.0, max 1.0, now 1.0$' "$WORK/one.txt"
+sed 's/^/# /' "$WORK/one.txt"
+check "procwatchctl --json targets NAME: target and samples" sh -c "\"$CTL\" -u \"$(url '')\" --json targets beta.spin-1 | jq -e '.target.name == \"beta.spin-1\" and .samples.count > 0'"
+"$CTL" -u "$(url '')" targets nope >/dev/null 2>"$WORK/nope.err"
+check "procwatchctl targets UNKNOWN exits 1 with the daemon's error" sh -c "[ $? -eq 1 ] && grep -q 'no target named' \"$WORK/nope.err\""
+"$CTL" -u "$(url '')" targets 'a/b' >/dev/null 2>&1
+check "procwatchctl targets with a bad name is a usage error (2)" [ $? -eq 2 ]
 
 # Killing a member lowers the count; it is kept as gone.
 kill -KILL "$A1"; wait "$A1" 2>/dev/null
