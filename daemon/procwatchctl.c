@@ -525,6 +525,29 @@ sparkline(const char *label, const cJSON *samples, const char *key,
 }
 
 /*
+ * The "history" line of a process or target `obj` and sparklines of CPU
+ * and RSS (and, for a target, the process count) over its samples `hist`
+ * (NULL: none).
+ */
+static void
+print_history(const cJSON *obj, const cJSON *hist, bool procs)
+{
+	const cJSON *samples;
+	double v, w;
+
+	if (num(obj, "samples_stored", &v) && num(obj, "capacity", &w))
+		printf("  %-10s%.0f of %.0f samples kept\n", "history", v, w);
+	samples = cJSON_GetObjectItemCaseSensitive(hist, "samples");
+	if (!cJSON_IsArray(samples))
+		return;
+	printf("last %d samples:\n", cJSON_GetArraySize(samples));
+	sparkline("cpu %", samples, "cpu_percent", false);
+	sparkline("rss", samples, "rss_bytes", true);
+	if (procs)
+		sparkline("procs", samples, "processes", false);
+}
+
+/*
  * Print {key: *obj, "samples": *hist (null if NULL)} as one JSON document;
  * both are taken (set to NULL).  Returns 0 or EXIT_DAEMON.
  */
@@ -561,10 +584,9 @@ cmd_show(struct ctl *c, const char *pidarg)
 {
 	char path[96], spath[128], b1[32], b2[32], b3[32], b4[32];
 	cJSON *proc = NULL, *hist = NULL;
-	const cJSON *s, *samples;
+	const cJSON *s;
 	char *end;
 	unsigned long pid;
-	double v, w;
 	int rc;
 
 	errno = 0;
@@ -629,14 +651,7 @@ cmd_show(struct ctl *c, const char *pidarg)
 		printf("  %-10s%s\n", "sampled", dash(str(s, "ts")));
 	} else
 		printf("  (no sample yet)\n");
-	if (num(proc, "samples_stored", &v) && num(proc, "capacity", &w))
-		printf("  %-10s%.0f of %.0f samples kept\n", "history", v, w);
-	samples = cJSON_GetObjectItemCaseSensitive(hist, "samples");
-	if (cJSON_IsArray(samples)) {
-		printf("last %d samples:\n", cJSON_GetArraySize(samples));
-		sparkline("cpu %", samples, "cpu_percent", false);
-		sparkline("rss", samples, "rss_bytes", true);
-	}
+	print_history(proc, hist, false);
 out:
 	cJSON_Delete(hist);
 	cJSON_Delete(proc);
@@ -824,7 +839,7 @@ cmd_target(struct ctl *c, const char *name)
 {
 	char path[128], spath[160], b1[32], b2[32], b3[32], b4[32], b5[32];
 	cJSON *t = NULL, *hist = NULL;
-	const cJSON *s, *samples, *pids, *it;
+	const cJSON *s, *pids, *it;
 	double v, w;
 	int rc;
 
@@ -891,15 +906,7 @@ cmd_target(struct ctl *c, const char *name)
 				printf(" %.0f", it->valuedouble);
 		putchar('\n');
 	}
-	if (num(t, "samples_stored", &v) && num(t, "capacity", &w))
-		printf("  %-10s%.0f of %.0f samples kept\n", "history", v, w);
-	samples = cJSON_GetObjectItemCaseSensitive(hist, "samples");
-	if (cJSON_IsArray(samples)) {
-		printf("last %d samples:\n", cJSON_GetArraySize(samples));
-		sparkline("cpu %", samples, "cpu_percent", false);
-		sparkline("rss", samples, "rss_bytes", true);
-		sparkline("procs", samples, "processes", false);
-	}
+	print_history(t, hist, true);
 out:
 	cJSON_Delete(hist);
 	cJSON_Delete(t);
