@@ -20,7 +20,6 @@ struct pw_monitor;
 struct pw_monitor_stats;
 struct pw_profiler;
 struct pw_events;
-struct pw_group;
 struct pw_proc_view;
 struct pw_sample;
 struct pw_snapshot;

@@ -11,8 +11,8 @@
  * as scaled integers rather than going through a double.  A series whose
  * value is unknown (no /proc/PID/io, a first sample's CPU %) is left out
  * rather than reported as 0.  A family with no series gets no HELP/TYPE.
- * The procwatch_target_* families (api_prom_targets()) are rendered the
- * same way over the groups of procwatch/group.h, one series per target.
+ * The procwatch_group_* families (api_prom_groups()) are rendered the
+ * same way over the group views of a snapshot, one series per target.
  *
  * Per-process series are the costly part for a Prometheus server: every
  * pid is a new series in each of the 14 families (17 series), and a
@@ -29,7 +29,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <procwatch/group.h>
 #include <procwatch/groupacc.h>
 #include <procwatch/monitor.h>
 #include <procwatch/sample.h>

@@ -739,7 +739,7 @@ h_metrics(struct request *r)
 	if (rc == 0 && (rc = append_custom_metrics(r->srv, procs, &page,
 	    &len)) < 0)
 		free(page);
-	if (rc == 0 && (rc = api_targets_append_metrics(r->srv->mon, snap,
+	if (rc == 0 && (rc = api_targets_append_metrics(snap, r->srv->hz,
 	    &page, &len)) < 0)
 		free(page);
 	if (procs != snap)
@@ -1000,7 +1000,8 @@ h_targets(struct request *r)
 	unsigned status;
 	cJSON *o;
 
-	status = api_targets_list(r->srv->mon, &o, err, sizeof(err));
+	status = api_targets_list(r->srv->mon, r->srv->hz, &o, err,
+	    sizeof(err));
 	return reply_stats(r->conn, status, o, err);
 }
 
@@ -1011,7 +1012,8 @@ h_target(struct request *r)
 	unsigned status;
 	cJSON *o;
 
-	status = api_targets_get(r->srv->mon, r->cap.s[0], r->cap.len[0], &o,
+	status = api_targets_get(r->srv->mon, r->srv->hz, r->cap.s[0],
+	    r->cap.len[0], &o,
 	    err, sizeof(err));
 	return reply_stats(r->conn, status, o, err);
 }
@@ -1028,7 +1030,8 @@ h_target_samples(struct request *r)
 
 	if (!query_samples(r, &since, &limit, &mrc))
 		return mrc;
-	status = api_targets_samples(r->srv->mon, r->cap.s[0], r->cap.len[0],
+	status = api_targets_samples(r->srv->mon, r->srv->hz, r->cap.s[0],
+	    r->cap.len[0],
 	    since, limit, &o, err, sizeof(err));
 	return reply_stats(r->conn, status, o, err);
 }
@@ -1408,7 +1411,9 @@ api_start(const struct api_options *opts, struct pw_monitor *mon, char *err,
 		goto out_version;
 	}
 	srv->mon = mon;
-	if ((srv->stats = api_stats_new(mon)) == NULL) {
+	if ((srv->hz = sysconf(_SC_CLK_TCK)) <= 0)
+		srv->hz = 100;
+	if ((srv->stats = api_stats_new(mon, srv->hz)) == NULL) {
 		set_err(err, errlen, "api: out of memory");
 		goto out_mutex;
 	}
@@ -1430,8 +1435,6 @@ api_start(const struct api_options *opts, struct pw_monitor *mon, char *err,
 	    opts->process_metrics_top);
 	srv->profiler = opts->profiler;
 	srv->events = opts->events;
-	if ((srv->hz = sysconf(_SC_CLK_TCK)) <= 0)
-		srv->hz = 100;
 	srv->capturing = true;
 
 	maxconn = opts->max_connections != 0 ? opts->max_connections :

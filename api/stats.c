@@ -29,7 +29,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -106,7 +105,7 @@ wall_ms(void)
 
 
 struct api_stats *
-api_stats_new(struct pw_monitor *mon)
+api_stats_new(struct pw_monitor *mon, long hz)
 {
 	struct api_stats *s;
 
@@ -117,7 +116,7 @@ api_stats_new(struct pw_monitor *mon)
 		return NULL;
 	}
 	s->mon = mon;
-	s->hz = sysconf(_SC_CLK_TCK);
+	s->hz = hz;
 	return s;
 }
 
@@ -719,12 +718,9 @@ api_stats_target(struct api_stats *st, const char *name, size_t name_len,
 	unsigned status;
 
 	*out = NULL;
-	if (name == NULL || !api_target_name_ok(name, name_len))
-		return api_fail(err, errlen, HTTP_BAD_REQUEST, "name: expected 1 "
-		    "to %d characters of A-Z a-z 0-9 _ . -",
-		    API_TARGET_NAME_MAX);
-	memcpy(want_name, name, name_len);
-	want_name[name_len] = '\0';
+	if ((status = api_target_name(name, name_len, want_name, err,
+	    errlen)) != 0)
+		return status;
 	if (!parse_window(window, API_STATS_DEFAULT_WINDOW_MS, &window_ms, err,
 	    errlen))
 		return HTTP_BAD_REQUEST;

@@ -26,7 +26,8 @@ struct api_stats;
 #define API_STATS_DEFAULT_WINDOW_MS	300000
 
 /* Returns NULL when out of memory.  Free with api_stats_free(). */
-struct api_stats	*api_stats_new(struct pw_monitor *mon);
+/* `hz` is the clock tick rate, for CPU seconds from ticks. */
+struct api_stats	*api_stats_new(struct pw_monitor *mon, long hz);
 void			 api_stats_free(struct api_stats *);
 
 /* GET /api/v1/processes/{pid}/stats?window=&metrics=&baseline= */

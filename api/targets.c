@@ -30,9 +30,10 @@
  * A target with no live process is listed with up false and zero totals.
  * Percentages are rounded to two decimals, as in api/json.c.
  *
- * DESIGN: the target names are copied from the monitor
- * (pw_monitor_target_names(), safe against a reload); the store snapshot
- * is taken (and released) before any JSON is built.
+ * DESIGN: one store snapshot serves a request: its group views are the
+ * targets (names in config order, set under the same lock as the
+ * processes' targets, so a reload never shows one without the other) and
+ * its processes give the live-member figures.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -42,7 +43,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -54,21 +54,22 @@
 #include "api/api.h"
 #include "api/targets.h"
 
-/* The groups over `snap`; free with pw_groups_free(). */
+/* The groups over `snap`, one per group view; free with pw_groups_free(). */
 static int
-groups_of(struct pw_monitor *mon, const struct pw_snapshot *snap,
-    struct pw_group **groups, size_t *n)
+groups_of(const struct pw_snapshot *snap, struct pw_group **groups,
+    size_t *n)
 {
-	char **names = NULL;
-	size_t nnames = 0;
+	const char **names;
+	size_t i;
 	int rc;
 
-	/* A copy: a reload may free the configuration meanwhile. */
-	if ((rc = pw_monitor_target_names(mon, &names, &nnames)) < 0)
-		return rc;
-	rc = pw_group_compute(snap, (const char *const *)names, nnames,
-	    groups, n);
-	pw_monitor_names_free(names, nnames);
+	if ((names = calloc(snap->ngroups ? snap->ngroups : 1,
+	    sizeof(*names))) == NULL)
+		return -ENOMEM;
+	for (i = 0; i < snap->ngroups; i++)
+		names[i] = snap->groups[i].name;
+	rc = pw_group_compute(snap, names, snap->ngroups, groups, n);
+	free(names);
 	return rc;
 }
 
@@ -97,14 +98,6 @@ add_top(cJSON *o, const char *key, const struct pw_group_top *t, bool cpu)
 	    api_add_text(to, "name", t->name) &&
 	    (cpu ? add_pct(to, "cpu_percent", true, t->cpu_pct) :
 	    api_add_u64(to, "rss_bytes", t->rss_bytes));
-}
-
-static long
-clock_hz(void)
-{
-	long hz = sysconf(_SC_CLK_TCK);
-
-	return hz > 0 ? hz : 100;
 }
 
 static bool
@@ -164,7 +157,8 @@ group_sample_json(const struct pw_group_sample *s, uint64_t mem_total,
 
 /* The group's own fields: selector, limits, ring and latest SAMPLE. */
 static bool
-add_view(cJSON *o, const struct pw_group_view *v, uint64_t mem_total)
+add_view(cJSON *o, const struct pw_group_view *v, uint64_t mem_total,
+    long hz)
 {
 	cJSON *s;
 
@@ -181,7 +175,7 @@ add_view(cJSON *o, const struct pw_group_view *v, uint64_t mem_total)
 		return false;
 	if (!v->has_sample)
 		return cJSON_AddNullToObject(o, "sample") != NULL;
-	if ((s = group_sample_json(&v->latest, mem_total, clock_hz())) == NULL)
+	if ((s = group_sample_json(&v->latest, mem_total, hz)) == NULL)
 		return false;
 	if (!cJSON_AddItemToObject(o, "sample", s)) {
 		cJSON_Delete(s);
@@ -192,10 +186,12 @@ add_view(cJSON *o, const struct pw_group_view *v, uint64_t mem_total)
 
 /* Add the GROUP fields of g (and of its view in snap) to o. */
 static bool
-add_group(cJSON *o, const struct pw_group *g, const struct pw_snapshot *snap)
+add_group(cJSON *o, const struct pw_group *g, const struct pw_snapshot *snap,
+    long hz)
 {
 	return cJSON_AddStringToObject(o, "name", g->name) != NULL &&
-	    add_view(o, pw_snapshot_group(snap, g->name), snap->mem_total) &&
+	    add_view(o, pw_snapshot_group(snap, g->name), snap->mem_total,
+	    hz) &&
 	    cJSON_AddBoolToObject(o, "up", g->is_up) != NULL &&
 	    api_add_u64(o, "processes", g->processes) &&
 	    api_add_u64(o, "gone", g->gone) &&
@@ -230,11 +226,11 @@ groups_now(struct pw_monitor *mon, struct pw_group **groups, size_t *n,
 		*snap = NULL;
 		return rc;
 	}
-	return groups_of(mon, *snap, groups, n);
+	return groups_of(*snap, groups, n);
 }
 
 unsigned
-api_targets_list(struct pw_monitor *mon, cJSON **out, char *err,
+api_targets_list(struct pw_monitor *mon, long hz, cJSON **out, char *err,
     size_t errlen)
 {
 	struct pw_group *groups = NULL;
@@ -260,7 +256,7 @@ api_targets_list(struct pw_monitor *mon, cJSON **out, char *err,
 			cJSON_Delete(g);
 			goto out_oom;
 		}
-		if (!add_group(g, &groups[i], snap))
+		if (!add_group(g, &groups[i], snap, hz))
 			goto out_oom;
 	}
 	pw_groups_free(groups, n);
@@ -275,8 +271,8 @@ out_oom:
 }
 
 /* The rule procwatchd's configuration has for target names. */
-bool
-api_target_name_ok(const char *s, size_t n)
+static bool
+name_ok(const char *s, size_t n)
 {
 	size_t i;
 
@@ -291,15 +287,11 @@ api_target_name_ok(const char *s, size_t n)
 	return true;
 }
 
-/*
- * Check the {name} segment and copy it to want[API_TARGET_NAME_MAX + 1]:
- * 0, or 400 with the message in err.
- */
-static unsigned
-want_name(const char *name, size_t name_len, char *want, char *err,
+unsigned
+api_target_name(const char *name, size_t name_len, char *want, char *err,
     size_t errlen)
 {
-	if (name == NULL || !api_target_name_ok(name, name_len))
+	if (name == NULL || !name_ok(name, name_len))
 		return api_fail(err, errlen, 400, "name: expected 1 to %d "
 		    "characters of A-Z a-z 0-9 _ . -", API_TARGET_NAME_MAX);
 	memcpy(want, name, name_len);
@@ -308,8 +300,8 @@ want_name(const char *name, size_t name_len, char *want, char *err,
 }
 
 unsigned
-api_targets_get(struct pw_monitor *mon, const char *name, size_t name_len,
-    cJSON **out, char *err, size_t errlen)
+api_targets_get(struct pw_monitor *mon, long hz, const char *name,
+    size_t name_len, cJSON **out, char *err, size_t errlen)
 {
 	char want[API_TARGET_NAME_MAX + 1];
 	const struct pw_group *g;
@@ -320,7 +312,7 @@ api_targets_get(struct pw_monitor *mon, const char *name, size_t name_len,
 	unsigned status;
 
 	*out = NULL;
-	if ((status = want_name(name, name_len, want, err, errlen)) != 0)
+	if ((status = api_target_name(name, name_len, want, err, errlen)) != 0)
 		return status;
 	if (groups_now(mon, &groups, &n, &snap) < 0)
 		goto out_oom;
@@ -331,7 +323,7 @@ api_targets_get(struct pw_monitor *mon, const char *name, size_t name_len,
 		    want);
 	}
 
-	if ((o = cJSON_CreateObject()) == NULL || !add_group(o, g, snap) ||
+	if ((o = cJSON_CreateObject()) == NULL || !add_group(o, g, snap, hz) ||
 	    !api_add_time(o, "ts", snap->taken_ms) ||
 	    (pids = cJSON_AddArrayToObject(o, "pids")) == NULL)
 		goto out_oom;
@@ -351,7 +343,7 @@ out_oom:
 }
 
 unsigned
-api_targets_samples(struct pw_monitor *mon, const char *name,
+api_targets_samples(struct pw_monitor *mon, long hz, const char *name,
     size_t name_len, int64_t since_ms, size_t limit, cJSON **out, char *err,
     size_t errlen)
 {
@@ -362,11 +354,10 @@ api_targets_samples(struct pw_monitor *mon, const char *name,
 	size_t n = 0, cap = 0, i;
 	cJSON *o = NULL, *arr, *s;
 	unsigned status;
-	long hz = clock_hz();
 	int rc;
 
 	*out = NULL;
-	if ((status = want_name(name, name_len, want, err, errlen)) != 0)
+	if ((status = api_target_name(name, name_len, want, err, errlen)) != 0)
 		return status;
 	pw_store_info(store, NULL, &mem_total);
 	if ((rc = pw_store_group_samples(store, want, since_ms, limit,
@@ -399,15 +390,14 @@ out_oom:
 }
 
 int
-api_targets_append_metrics(struct pw_monitor *mon,
-    const struct pw_snapshot *snap, char **page, size_t *len)
+api_targets_append_metrics(const struct pw_snapshot *snap, long hz,
+    char **page, size_t *len)
 {
 	size_t alen;
 	char *extra;
 	int rc;
 
-	(void)mon;
-	if ((rc = api_prom_groups(snap, clock_hz(), &extra, &alen)) < 0)
+	if ((rc = api_prom_groups(snap, hz, &extra, &alen)) < 0)
 		return rc;
 	return api_page_append(page, len, extra, alen);
 }

@@ -31,12 +31,17 @@ struct pw_snapshot;
 #define API_TARGET_NAME_MAX	64
 
 /*
- * Is s[0..n-1] (not NUL-terminated) a possible target name: 1 to
- * API_TARGET_NAME_MAX characters of A-Z a-z 0-9 _ . -?
+ * Check the {name} path segment name[0..name_len) (not NUL-terminated)
+ * against that rule and copy it to want[API_TARGET_NAME_MAX + 1].
+ * Returns 0, or 400 with the message in err.
  */
-bool		api_target_name_ok(const char *s, size_t n);
+unsigned	api_target_name(const char *name, size_t name_len, char *want,
+		    char *err, size_t errlen);
 
-unsigned	api_targets_list(struct pw_monitor *, struct cJSON **out,
+/*
+ * The handlers take the clock tick rate `hz` (CPU seconds from ticks).
+ */
+unsigned	api_targets_list(struct pw_monitor *, long hz, struct cJSON **out,
 		    char *err, size_t errlen);
 /*
  * `name` is the {name} path segment, name_len bytes, not NUL-terminated;
@@ -44,7 +49,7 @@ unsigned	api_targets_list(struct pw_monitor *, struct cJSON **out,
  * ("%2541" is the name "%41", which is then rejected).  404 when no
  * target has that name.
  */
-unsigned	api_targets_get(struct pw_monitor *, const char *name,
+unsigned	api_targets_get(struct pw_monitor *, long hz, const char *name,
 		    size_t name_len, struct cJSON **out, char *err,
 		    size_t errlen);
 
@@ -54,9 +59,10 @@ unsigned	api_targets_get(struct pw_monitor *, const char *name,
  * first; the caller parsed and checked both parameters.  404 for an
  * unknown name.
  */
-unsigned	api_targets_samples(struct pw_monitor *, const char *name,
-		    size_t name_len, int64_t since_ms, size_t limit,
-		    struct cJSON **out, char *err, size_t errlen);
+unsigned	api_targets_samples(struct pw_monitor *, long hz,
+		    const char *name, size_t name_len, int64_t since_ms,
+		    size_t limit, struct cJSON **out, char *err,
+		    size_t errlen);
 
 /*
  * Append the procwatch_group_* families (api_prom_groups()) for the
@@ -64,7 +70,7 @@ unsigned	api_targets_samples(struct pw_monitor *, const char *name,
  * the whole under API_PROM_MAX.  Returns 0, -ENOMEM or -E2BIG; on failure
  * the page is left as it was.
  */
-int		api_targets_append_metrics(struct pw_monitor *,
-		    const struct pw_snapshot *snap, char **page, size_t *len);
+int		api_targets_append_metrics(const struct pw_snapshot *snap,
+		    long hz, char **page, size_t *len);
 
 #endif
