@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include <procwatch/cgroup.h>
+#include <procwatch/group.h>
 #include <procwatch/groupacc.h>
 #include <procwatch/monitor.h>
 #include <procwatch/source.h>
@@ -145,6 +146,26 @@ accs_free(struct pw_groupacc **accs, size_t n)
 	free(accs);
 }
 
+/* The name of target i of `c`: PW_GROUP_ALL when it has none. */
+static const char *
+cfg_target_name(const struct pw_monitor_config *c, size_t i)
+{
+	return c->ntargets == 0 ? PW_GROUP_ALL : c->targets[i].name;
+}
+
+/* The index of m's accumulator (not yet taken) for group `name`, or -1. */
+static ssize_t
+acc_find(const struct pw_monitor *m, const char *name)
+{
+	size_t j;
+
+	for (j = 0; j < m->naccs; j++)
+		if (m->accs[j] != NULL &&
+		    strcmp(cfg_target_name(&m->cfg, j), name) == 0)
+			return (ssize_t)j;
+	return -1;
+}
+
 /*
  * The accumulators for the targets of `cfg`, in its order: those of groups
  * whose name stays are moved over from m (their counters carry on), the
@@ -153,40 +174,26 @@ accs_free(struct pw_groupacc **accs, size_t n)
 static int
 accs_make(struct pw_monitor *m, const struct pw_monitor_config *cfg)
 {
-	size_t i, j, n = cfg->ntargets ? cfg->ntargets : 1;
+	size_t i, n = cfg->ntargets ? cfg->ntargets : 1;
 	struct pw_group_sample *gs;
 	struct pw_groupacc **accs;
-	const char *name;
+	ssize_t j;
 
 	accs = calloc(n, sizeof(*accs));
 	gs = calloc(n, sizeof(*gs));
 	if (accs == NULL || gs == NULL)
 		goto fail;
-	for (i = 0; i < n; i++) {
-		name = cfg->ntargets ? cfg->targets[i].name : "all";
-		for (j = 0; j < m->naccs; j++)
-			if (m->accs[j] != NULL &&
-			    strcmp(m->cfg.ntargets ? m->cfg.targets[j].name :
-			    "all", name) == 0)
-				break;
-		if (j < m->naccs)
-			continue;	/* taken below, once nothing can fail */
-		if ((accs[i] = pw_groupacc_new()) == NULL)
+	for (i = 0; i < n; i++)
+		if (acc_find(m, cfg_target_name(cfg, i)) < 0 &&
+		    (accs[i] = pw_groupacc_new()) == NULL)
 			goto fail;
-	}
-	for (i = 0; i < n; i++) {
-		if (accs[i] != NULL)
-			continue;
-		name = cfg->ntargets ? cfg->targets[i].name : "all";
-		for (j = 0; j < m->naccs; j++)
-			if (m->accs[j] != NULL &&
-			    strcmp(m->cfg.ntargets ? m->cfg.targets[j].name :
-			    "all", name) == 0) {
-				accs[i] = m->accs[j];
-				m->accs[j] = NULL;
-				break;
-			}
-	}
+	/* Nothing can fail now: take over the ones that stay. */
+	for (i = 0; i < n; i++)
+		if (accs[i] == NULL) {
+			j = acc_find(m, cfg_target_name(cfg, i));
+			accs[i] = m->accs[j];
+			m->accs[j] = NULL;
+		}
 	accs_free(m->accs, m->naccs);
 	free(m->gsamples);
 	m->accs = accs;
@@ -482,9 +489,7 @@ ancestor_match(struct pw_monitor *m, const struct known *k)
 static const char *
 target_name(const struct pw_monitor *m, int t)
 {
-	if (m->cfg.ntargets == 0)
-		return "all";
-	return m->cfg.targets[t].name;
+	return cfg_target_name(&m->cfg, (size_t)t);
 }
 
 static struct pw_proc *
@@ -1179,7 +1184,7 @@ collect(struct pw_monitor *m, int64_t now_ms)
 			continue;
 		}
 		if (m->cfg.ntargets == 0)
-			collect_one(m, &m->srcs[i], "all", now_ms);
+			collect_one(m, &m->srcs[i], PW_GROUP_ALL, now_ms);
 		for (t = 0; t < m->cfg.ntargets; t++)
 			collect_one(m, &m->srcs[i], m->cfg.targets[t].name,
 			    now_ms);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include <procwatch/cgroup.h>
+#include <procwatch/group.h>
 #include <procwatch/target.h>
 
 #include "internal.h"
@@ -112,7 +113,7 @@ pw__store_set_groups(struct pw_store *st, const struct pw_target *targets,
 	if ((ng = calloc(count, sizeof(*ng))) == NULL)
 		return -ENOMEM;
 	if (n == 0) {
-		all.name = (char *)"all";
+		all.name = (char *)PW_GROUP_ALL;
 		all.sel = PW_SEL_ALL;
 		targets = &all;
 	}
