@@ -525,6 +525,26 @@ sparkline(const char *label, const cJSON *samples, const char *key,
 }
 
 /*
+ * The "cpu" line of a sample (a process's or a target's: the keys are the
+ * same) ending in `tail`, then its "memory" line.
+ */
+static void
+print_cpu_memory(const cJSON *s, const char *tail)
+{
+	char b1[32], b2[32], b3[32], b4[32];
+
+	printf("  %-10s%s%% (user %s%%, system %s%%)%s", "cpu",
+	    fmt_num_key(s, "cpu_percent", 1, b1, sizeof(b1)),
+	    fmt_num_key(s, "cpu_user_percent", 1, b2, sizeof(b2)),
+	    fmt_num_key(s, "cpu_system_percent", 1, b3, sizeof(b3)), tail);
+	printf("  %-10sRSS %s (%s%%), VMS %s, swap %s\n", "memory",
+	    fmt_bytes_key(s, "rss_bytes", b1, sizeof(b1)),
+	    fmt_num_key(s, "memory_percent", 2, b2, sizeof(b2)),
+	    fmt_bytes_key(s, "vms_bytes", b3, sizeof(b3)),
+	    fmt_bytes_key(s, "swap_bytes", b4, sizeof(b4)));
+}
+
+/*
  * The "history" line of a process or target `obj` and sparklines of CPU
  * and RSS (and, for a target, the process count) over its samples `hist`
  * (NULL: none).
@@ -582,7 +602,7 @@ print_with_samples(const char *key, cJSON **obj, cJSON **hist)
 static int
 cmd_show(struct ctl *c, const char *pidarg)
 {
-	char path[96], spath[128], b1[32], b2[32], b3[32], b4[32];
+	char path[96], spath[128], b1[32], b2[32];
 	cJSON *proc = NULL, *hist = NULL;
 	const cJSON *s;
 	char *end;
@@ -623,16 +643,7 @@ cmd_show(struct ctl *c, const char *pidarg)
 	if (str(proc, "gone_at") != NULL)
 		printf("  %-10s%s\n", "gone at", str(proc, "gone_at"));
 	if (cJSON_IsObject(s)) {
-		printf("  %-10s%s%% (user %s%%, system %s%%)\n", "cpu",
-		    fmt_num_key(s, "cpu_percent", 1, b1, sizeof(b1)),
-		    fmt_num_key(s, "cpu_user_percent", 1, b2, sizeof(b2)),
-		    fmt_num_key(s, "cpu_system_percent", 1, b3,
-		    sizeof(b3)));
-		printf("  %-10sRSS %s (%s%%), VMS %s, swap %s\n", "memory",
-		    fmt_bytes_key(s, "rss_bytes", b1, sizeof(b1)),
-		    fmt_num_key(s, "memory_percent", 2, b2, sizeof(b2)),
-		    fmt_bytes_key(s, "vms_bytes", b3, sizeof(b3)),
-		    fmt_bytes_key(s, "swap_bytes", b4, sizeof(b4)));
+		print_cpu_memory(s, "\n");
 		printf("  %-10s%s of %s\n", "fds",
 		    fmt_num_key(s, "open_fds", 0, b1, sizeof(b1)),
 		    fmt_num_key(s, "fd_limit", 0, b2, sizeof(b2)));
@@ -837,7 +848,8 @@ target_name_ok(const char *s)
 static int
 cmd_target(struct ctl *c, const char *name)
 {
-	char path[128], spath[160], b1[32], b2[32], b3[32], b4[32], b5[32];
+	char path[128], spath[160], b1[32], b2[32];
+	char cpu_tail[128];
 	cJSON *t = NULL, *hist = NULL;
 	const cJSON *s, *pids, *it;
 	double v, w;
@@ -871,19 +883,11 @@ cmd_target(struct ctl *c, const char *name)
 		printf(", at most %.0f", v);
 	printf(", %s gone\n", fmt_num_key(t, "gone", 0, b1, sizeof(b1)));
 	if (cJSON_IsObject(s)) {
-		printf("  %-10s%s%% (user %s%%, system %s%%); %s s in all, "
-		    "%s s of it reaped children\n", "cpu",
-		    fmt_num_key(s, "cpu_percent", 1, b1, sizeof(b1)),
-		    fmt_num_key(s, "cpu_user_percent", 1, b2, sizeof(b2)),
-		    fmt_num_key(s, "cpu_system_percent", 1, b3, sizeof(b3)),
-		    fmt_num_key(s, "cpu_seconds_total", 2, b4, sizeof(b4)),
-		    fmt_num_key(s, "children_cpu_seconds_total", 2, b5,
-		    sizeof(b5)));
-		printf("  %-10sRSS %s (%s%%), VMS %s, swap %s\n", "memory",
-		    fmt_bytes_key(s, "rss_bytes", b1, sizeof(b1)),
-		    fmt_num_key(s, "memory_percent", 2, b2, sizeof(b2)),
-		    fmt_bytes_key(s, "vms_bytes", b3, sizeof(b3)),
-		    fmt_bytes_key(s, "swap_bytes", b4, sizeof(b4)));
+		snprintf(cpu_tail, sizeof(cpu_tail), "; %s s in all, %s s of "
+		    "it reaped children\n", fmt_num_key(s, "cpu_seconds_total",
+		    2, b1, sizeof(b1)), fmt_num_key(s,
+		    "children_cpu_seconds_total", 2, b2, sizeof(b2)));
+		print_cpu_memory(s, cpu_tail);
 		printf("  %-10s%s", "fds",
 		    fmt_num_key(s, "open_fds", 0, b1, sizeof(b1)));
 		if (num(s, "fd_usage_max", &v) &&
