@@ -7,15 +7,9 @@
 . "$(dirname "$0")/lib.sh"
 
 CHROMIUM=${PW_CHROMIUM:-/usr/bin/chromium}
-if [ ! -x "$CHROMIUM" ] || ! command -v node >/dev/null ||
-    ! command -v npm >/dev/null; then
-	if [ -n "${CI:-}" ]; then
-		echo "not ok - chromium, node and npm are needed (scripts/deps.sh installs them)"
-		exit 1
-	fi
-	echo "SKIP: chromium, node or npm missing (scripts/deps.sh installs them)"
-	exit 77
-fi
+[ -x "$CHROMIUM" ] || skip "$CHROMIUM not found (scripts/deps.sh installs chromium)"
+command -v node >/dev/null && command -v npm >/dev/null ||
+    skip "node or npm not found (scripts/deps.sh installs nodejs and npm)"
 
 # playwright-core goes under the build directory (distcheck's source tree
 # is read-only), installed with npm ci once per lockfile.

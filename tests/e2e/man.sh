@@ -1,14 +1,15 @@
 #!/bin/bash
 # The man pages render without a single warning: groff -ww (all warnings)
-# and, when installed, mandoc -T lint at style level.  Any output fails.
+# and mandoc -T lint at style level.  Any output fails.  Either one missing
+# is a skipped part (a failure under PW_STRICT=1).
 . "$(dirname "$0")/lib.sh"
 
 : "${GROFF:=$(command -v groff || true)}"
 : "${MANDOC:=$(command -v mandoc || true)}"
-if [ -z "$GROFF" ] && [ -z "$MANDOC" ]; then
-	echo "SKIP: neither groff nor mandoc found (apt-get install groff-base mandoc)"
-	exit 77
-fi
+[ -n "$GROFF" ] || [ -n "$MANDOC" ] ||
+    skip "neither groff nor mandoc found (apt-get install groff-base mandoc)"
+[ -n "$GROFF" ] || skip_part "groff not found: no groff -ww check (apt-get install groff-base)"
+[ -n "$MANDOC" ] || skip_part "mandoc not found: no mandoc -T lint check (apt-get install mandoc)"
 
 clean() { [ "$1" -eq 0 ] && [ ! -s "$WORK/out" ]; }
 

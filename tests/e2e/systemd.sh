@@ -8,10 +8,8 @@
 . "$(dirname "$0")/lib.sh"
 
 : "${SYSTEMD_ANALYZE:=$(command -v systemd-analyze || true)}"
-if [ -z "$SYSTEMD_ANALYZE" ] || [ ! -x "$SYSTEMD_ANALYZE" ]; then
-	echo "SKIP: systemd-analyze not found (apt-get install systemd)"
-	exit 77
-fi
+[ -n "$SYSTEMD_ANALYZE" ] && [ -x "$SYSTEMD_ANALYZE" ] ||
+    skip "systemd-analyze not found (apt-get install systemd)"
 MAX_EXPOSURE=2.0
 
 UNIT="$WORK/procwatchd.service"
