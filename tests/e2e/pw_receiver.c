@@ -1,13 +1,16 @@
 /*
  * pw_receiver.c: a webhook receiver for the alert end-to-end test.
  *
- * usage: pw_receiver [--hang] [--port N] PORTFILE OUTFILE
+ * usage: pw_receiver [--hang] [--headers] [--port N] PORTFILE OUTFILE
  *
  * Listens on 127.0.0.1 on port N (default: one the kernel picks), writes the port to
  * PORTFILE (then renames it into place, so a reader never sees half of
  * it), and appends each POST as one JSON line to OUTFILE:
  * {"path": ..., "signature": <X-Procwatch-Signature or null>, "body": ...}
- * and answers 200.  With --hang it reads requests and never answers.
+ * and answers 200.  With --headers each line also has "headers": an
+ * object of the request's headers, names in lower case (HTTP names are
+ * case-insensitive; a repeated header keeps its last value).  With --hang
+ * it reads requests and never answers.
  * Runs until killed.  (A receiver that is "down" is simply one the test
  * has not started yet.)
  */
@@ -37,11 +40,31 @@ struct req {
 
 static const char	*outfile;
 static bool		 hang;
+static bool		 with_headers;
+
+static enum MHD_Result
+add_header(void *cls, enum MHD_ValueKind kind, const char *key,
+    const char *value)
+{
+	cJSON *h = cls;
+	char name[256];
+	size_t i;
+
+	(void)kind;
+	for (i = 0; key[i] != '\0' && i < sizeof(name) - 1; i++)
+		name[i] = (char)(key[i] >= 'A' && key[i] <= 'Z' ?
+		    key[i] - 'A' + 'a' : key[i]);
+	name[i] = '\0';
+	cJSON_DeleteItemFromObjectCaseSensitive(h, name);
+	cJSON_AddStringToObject(h, name, value != NULL ? value : "");
+	return MHD_YES;
+}
 
 static void
-append(const char *url, const char *sig, const struct req *r)
+append(struct MHD_Connection *conn, const char *url, const char *sig,
+    const struct req *r)
 {
-	cJSON *o;
+	cJSON *o, *h;
 	char *line, *body;
 	FILE *f;
 
@@ -57,6 +80,8 @@ append(const char *url, const char *sig, const struct req *r)
 	else
 		cJSON_AddNullToObject(o, "signature");
 	cJSON_AddStringToObject(o, "body", body);
+	if (with_headers && (h = cJSON_AddObjectToObject(o, "headers")) != NULL)
+		MHD_get_connection_values(conn, MHD_HEADER_KIND, add_header, h);
 	if ((line = cJSON_PrintUnformatted(o)) != NULL) {
 		if ((f = fopen(outfile, "a")) != NULL) {
 			fprintf(f, "%s\n", line);
@@ -103,8 +128,8 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		return MHD_NO;
 	}
 	if (strcmp(method, "POST") == 0)
-		append(url, MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-		    "X-Procwatch-Signature"), r);
+		append(conn, url, MHD_lookup_connection_value(conn,
+		    MHD_HEADER_KIND, "X-Procwatch-Signature"), r);
 	resp = MHD_create_response_from_buffer(2, (void *)"ok",
 	    MHD_RESPMEM_PERSISTENT);
 	if (resp == NULL)
@@ -143,6 +168,8 @@ main(int argc, char **argv)
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		if (strcmp(argv[i], "--hang") == 0)
 			hang = true;
+		else if (strcmp(argv[i], "--headers") == 0)
+			with_headers = true;
 		else if (strcmp(argv[i], "--port") == 0 && i + 1 < argc)
 			port = atoi(argv[++i]);
 		else
@@ -153,8 +180,8 @@ main(int argc, char **argv)
 	sin.sin_port = htons((uint16_t)port);
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	if (argc - i != 2) {
-		fprintf(stderr, "usage: pw_receiver [--hang] [--port N] "
-		    "PORTFILE OUTFILE\n");
+		fprintf(stderr, "usage: pw_receiver [--hang] [--headers] "
+		    "[--port N] PORTFILE OUTFILE\n");
 		return 2;
 	}
 	outfile = argv[i + 1];
