@@ -54,6 +54,17 @@ typedef size_t api_notify_stats_fn(void *arg, struct api_receiver_stats *out,
  */
 typedef int api_reload_fn(void *arg, char *msg, size_t msglen);
 
+/*
+ * The wall clock in ms since the epoch, for everything the API stamps or
+ * measures against "now" (uptime, pushed points, baselines, per-thread
+ * CPU %).  The golden tests (tests/unit/test_golden.c) fix it.
+ * Thread: HTTP.
+ */
+typedef int64_t api_clock_fn(void *arg);
+
+/* clock(arg), or CLOCK_REALTIME in ms when clock is NULL.  Thread: any. */
+int64_t	api_now_ms(api_clock_fn *clock, void *arg);
+
 struct api_options {
 	const char	*host;		/* numeric, v4 or v6; NULL: 127.0.0.1 */
 	uint16_t	 port;		/* 0: any free port */
@@ -87,6 +98,8 @@ struct api_options {
 	 */
 	int		 process_metrics;
 	unsigned	 process_metrics_top;
+	api_clock_fn	*now_ms;	/* NULL: the real clock */
+	void		*now_arg;
 };
 
 /*
@@ -303,8 +316,10 @@ int	api_prom_groups(const struct pw_snapshot *snap, long hz, char **out,
  * with cJSON_Delete().
  */
 #define API_CUSTOM_BATCH_MAX	1000
+/* `now_ms` stamps points that carry no "ts". */
 unsigned	api_custom_push(struct pw_monitor *, const char *body,
-		    size_t len, struct cJSON **out, char *err, size_t errlen);
+		    size_t len, int64_t now_ms, struct cJSON **out, char *err,
+		    size_t errlen);
 /* {"series": [...], "count", "max_series", "sources": [...]}; 0/-ENOMEM. */
 int		api_custom_list(struct pw_monitor *, struct cJSON **out);
 

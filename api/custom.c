@@ -48,15 +48,6 @@ struct item {
 };
 
 
-static int64_t
-wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static bool
 target_known(struct pw_monitor *mon, const char *name)
 {
@@ -197,14 +188,14 @@ item_parse(struct pw_monitor *mon, const cJSON *o, const char *at,
 
 unsigned
 api_custom_push(struct pw_monitor *mon, const char *body, size_t len,
-    struct cJSON **out, char *err, size_t errlen)
+    int64_t now_ms, struct cJSON **out, char *err, size_t errlen)
 {
 	struct pw_custom *cs = pw_monitor_custom(mon);
 	struct item *items = NULL;
 	char at[24], perr[PW_CUSTOM_ERRMSG_MAX];
 	const cJSON *e;
 	cJSON *root, *o;
-	int64_t now = wall_ms();
+	int64_t now = now_ms;
 	size_t n, i;
 	unsigned status = HTTP_OK;
 	int rc;

@@ -80,6 +80,8 @@ struct api_server {
 	char			*tls_key;
 	/* process_metrics: mode << 32 | top, one word so both change at once */
 	_Atomic uint64_t	 procmetrics;
+	api_clock_fn		*now_ms;	/* NULL: the real clock */
+	void			*now_arg;
 
 	/* MHD's first error while starting, for api_start()'s message. */
 	pthread_mutex_t		 start_mu;
@@ -191,11 +193,13 @@ static const struct route routes[] = {
 /* The body used when there is no memory to build one; MHD never frees it. */
 static char oom_body[] = "{\"error\":\"out of memory\"}";
 
-static int64_t
-now_ms(void)
+int64_t
+api_now_ms(api_clock_fn *clock, void *arg)
 {
 	struct timespec ts;
 
+	if (clock != NULL)
+		return clock(arg);
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
@@ -393,7 +397,7 @@ h_healthz(struct request *r)
 	bool ok;
 
 	pw_monitor_get_stats(r->srv->mon, &st);
-	now = now_ms();
+	now = api_now_ms(r->srv->now_ms, r->srv->now_arg);
 	if (st.started_ms > 0 && now > st.started_ms)
 		up = (now - st.started_ms) / 1000;
 	if ((o = cJSON_CreateObject()) == NULL)
@@ -976,8 +980,8 @@ h_custom_push(struct request *r)
 	unsigned status;
 	cJSON *o;
 
-	status = api_custom_push(r->srv->mon, r->body, r->body_len, &o, err,
-	    sizeof(err));
+	status = api_custom_push(r->srv->mon, r->body, r->body_len,
+	    api_now_ms(r->srv->now_ms, r->srv->now_arg), &o, err, sizeof(err));
 	return reply_stats(r->conn, status, o, err);
 }
 
@@ -1413,7 +1417,10 @@ api_start(const struct api_options *opts, struct pw_monitor *mon, char *err,
 	srv->mon = mon;
 	if ((srv->hz = sysconf(_SC_CLK_TCK)) <= 0)
 		srv->hz = 100;
-	if ((srv->stats = api_stats_new(mon, srv->hz)) == NULL) {
+	srv->now_ms = opts->now_ms;
+	srv->now_arg = opts->now_arg;
+	if ((srv->stats = api_stats_new(mon, srv->hz, srv->now_ms,
+	    srv->now_arg)) == NULL) {
 		set_err(err, errlen, "api: out of memory");
 		goto out_mutex;
 	}

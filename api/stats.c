@@ -88,6 +88,8 @@ struct thread_prev {
 struct api_stats {
 	struct pw_monitor	*mon;
 	long			 hz;		/* clock ticks per second */
+	api_clock_fn		*clock;		/* NULL: the real clock */
+	void			*clock_arg;
 	pthread_mutex_t		 mu;
 	struct baseline		 bl[API_STATS_MAX_BASELINES];
 	size_t			 nbl;
@@ -95,17 +97,15 @@ struct api_stats {
 };
 
 static int64_t
-wall_ms(void)
+wall_ms(const struct api_stats *st)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return api_now_ms(st->clock, st->clock_arg);
 }
 
 
 struct api_stats *
-api_stats_new(struct pw_monitor *mon, long hz)
+api_stats_new(struct pw_monitor *mon, long hz, api_clock_fn *clock,
+    void *clock_arg)
 {
 	struct api_stats *s;
 
@@ -117,6 +117,8 @@ api_stats_new(struct pw_monitor *mon, long hz)
 	}
 	s->mon = mon;
 	s->hz = hz;
+	s->clock = clock;
+	s->clock_arg = clock_arg;
 	return s;
 }
 
@@ -868,7 +870,7 @@ api_stats_baseline_create(struct api_stats *st, const char *body, size_t len,
 	b->window_ms = window_ms;
 	b->from_ms = w.s[w.cur].ts_ms;
 	b->to_ms = w.end_ms;
-	b->created_ms = wall_ms();
+	b->created_ms = wall_ms(st);
 	ctx.mem_total = w.mem_total;
 	ctx.fd_limit = w.view.fd_limit;
 	for (m = 0; m < PW_METRIC_COUNT; m++) {
@@ -1026,7 +1028,7 @@ threads_measure(struct api_stats *st, pid_t pid, int64_t window_ms,
 	memset(tv, 0, sizeof(*tv));
 	if ((rc = pw_monitor_threads(st->mon, pid, &ts, &start, &n, &hz)) < 0)
 		return rc;
-	now = wall_ms();
+	now = wall_ms(st);
 	rows = calloc(n ? n : 1, sizeof(*rows));
 	now_t = malloc((n ? n : 1) * sizeof(*now_t));
 	if (rows == NULL || now_t == NULL) {

@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "api/api.h"		/* api_clock_fn */
+
 struct cJSON;
 struct pw_monitor;
 struct api_stats;
@@ -26,8 +28,10 @@ struct api_stats;
 #define API_STATS_DEFAULT_WINDOW_MS	300000
 
 /* Returns NULL when out of memory.  Free with api_stats_free(). */
-/* `hz` is the clock tick rate, for CPU seconds from ticks. */
-struct api_stats	*api_stats_new(struct pw_monitor *mon, long hz);
+/* `hz` is the clock tick rate, for CPU seconds from ticks; `clock` and
+ * `clock_arg` give the wall time (api_now_ms(); NULL: the real clock). */
+struct api_stats	*api_stats_new(struct pw_monitor *mon, long hz,
+			    api_clock_fn *clock, void *clock_arg);
 void			 api_stats_free(struct api_stats *);
 
 /* GET /api/v1/processes/{pid}/stats?window=&metrics=&baseline= */
