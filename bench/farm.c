@@ -1,13 +1,20 @@
 /*
  * farm.c: a farm of N long-lived target processes for the benchmarks.
  *
- *   bench/pw_farm N
+ *   bench/pw_farm [-b K] [-u US] [-p MS] N
  *
  * Most children sleep holding a few open descriptors; one in 50 of the
  * first 500 is busy (10 % duty cycle: 10 busy at most, so a large farm does
- * not saturate the machine) and one in 10 has 4 threads.  The parent prints the
- * children's pids, one per line, then "ready", and on SIGTERM or SIGINT
- * kills its children and exits.
+ * not saturate the machine) and one in 10 has 4 threads.  This is the
+ * mostly idle farm.  With -b K (the busy farm, -b 4: a quarter) every Kth
+ * child that is not one of those ten also runs lightly: it wakes every MS
+ * (-p, default 100) milliseconds and spins for US (-u, default 100)
+ * microseconds, 0.1 % of a core each by default, so that a monitor sees
+ * its CPU time change at every sample without the farm saturating the
+ * machine (250 such children at N=1000 use a quarter of one core).  The
+ * phases are spread so that they do not all wake at once.  The parent
+ * prints the children's pids, one per line, then "ready", and on SIGTERM
+ * or SIGINT kills its children and exits.
  */
 #include <fcntl.h>
 #include <pthread.h>
@@ -19,6 +26,42 @@
 #include <unistd.h>
 
 static volatile unsigned long sink;
+static int busy_every;			/* -b: 0 = no light spinners */
+static long spin_ns = 100000;		/* -u */
+static long period_ns = 100000000;	/* -p */
+
+/* Spin for ns nanoseconds of wall time. */
+static void
+spin(long ns)
+{
+	struct timespec t0, t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		sink++;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	} while ((t.tv_sec - t0.tv_sec) * 1000000000L +
+	    (t.tv_nsec - t0.tv_nsec) < ns);
+}
+
+/* Wake every period_ns on an absolute deadline and spin for spin_ns. */
+static void
+light(int i)
+{
+	struct timespec next;
+
+	clock_gettime(CLOCK_MONOTONIC, &next);
+	next.tv_nsec += (long)(i * 7919L % 1000) * (period_ns / 1000);
+	for (;;) {
+		while (next.tv_nsec >= 1000000000L) {
+			next.tv_nsec -= 1000000000L;
+			next.tv_sec++;
+		}
+		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL);
+		spin(spin_ns);
+		next.tv_nsec += period_ns;
+	}
+}
 
 static void *
 sleeper(void *arg)
@@ -32,7 +75,7 @@ sleeper(void *arg)
 static void
 child(int i)
 {
-	struct timespec on = { 0, 10000000 }, off = { 0, 90000000 }, t0, t;
+	struct timespec off = { 0, 90000000 };
 	pthread_t th;
 	int k;
 
@@ -43,15 +86,12 @@ child(int i)
 			pthread_create(&th, NULL, sleeper, NULL);
 	if (i % 50 == 7 && i < 500) {
 		for (;;) {
-			clock_gettime(CLOCK_MONOTONIC, &t0);
-			do {
-				sink++;
-				clock_gettime(CLOCK_MONOTONIC, &t);
-			} while ((t.tv_sec - t0.tv_sec) * 1000000000L +
-			    (t.tv_nsec - t0.tv_nsec) < on.tv_nsec);
+			spin(10000000);
 			nanosleep(&off, NULL);
 		}
 	}
+	if (busy_every > 0 && i % busy_every == busy_every - 1)
+		light(i);
 	for (;;)
 		pause();
 }
@@ -59,14 +99,24 @@ child(int i)
 int
 main(int argc, char **argv)
 {
-	int n = argc > 1 ? atoi(argv[1]) : 0, i, sig;
+	int n, i, sig, opt;
 	pid_t *kids;
 	sigset_t set;
 
-	if (n <= 0) {
-		fprintf(stderr, "usage: pw_farm N\n");
-		return 2;
+	while ((opt = getopt(argc, argv, "b:u:p:")) != -1) {
+		if (opt == 'b')
+			busy_every = atoi(optarg);
+		else if (opt == 'u')
+			spin_ns = atol(optarg) * 1000L;
+		else if (opt == 'p')
+			period_ns = atol(optarg) * 1000000L;
+		else
+			goto usage;
 	}
+	n = optind < argc ? atoi(argv[optind]) : 0;
+	if (n <= 0 || busy_every < 0 || spin_ns < 0 || period_ns <= 0 ||
+	    period_ns >= 1000000000L)
+		goto usage;
 	kids = calloc((size_t)n, sizeof(*kids));
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
@@ -93,4 +143,7 @@ main(int argc, char **argv)
 	for (i = 0; i < n; i++)
 		waitpid(kids[i], NULL, 0);
 	return 0;
+usage:
+	fprintf(stderr, "usage: pw_farm [-b K] [-u US] [-p MS] N\n");
+	return 2;
 }
