@@ -216,15 +216,17 @@ fake_proc(const struct fproc *p)
 	fclose(f);
 	snprintf(path, sizeof(path), "%s/%d/task", root, (int)p->pid);
 	(void)mkdir(path, 0755);
-	for (i = 0; i < nthr; i++) {
+	/* As in the kernel, a process has at least its main thread. */
+	for (i = 0; i < (nthr ? nthr : 1); i++) {
 		char tdir[600], tfile[64];
+		pid_t tid = nthr ? p->t[i].tid : p->pid;
 
-		snprintf(tdir, sizeof(tdir), "%s/%d", path, (int)p->t[i].tid);
+		snprintf(tdir, sizeof(tdir), "%s/%d", path, (int)tid);
 		(void)mkdir(tdir, 0755);
-		snprintf(tfile, sizeof(tfile), "task/%d/stat",
-		    (int)p->t[i].tid);
-		put_stat(p->pid, tfile, p->t[i].tid, p->t[i].comm, p,
-		    p->t[i].utime, p->t[i].stime, nthr);
+		snprintf(tfile, sizeof(tfile), "task/%d/stat", (int)tid);
+		put_stat(p->pid, tfile, tid, nthr ? p->t[i].comm : p->comm, p,
+		    nthr ? p->t[i].utime : p->utime,
+		    nthr ? p->t[i].stime : p->stime, nthr ? nthr : 1);
 	}
 }
 
@@ -782,6 +784,7 @@ test_golden_every_endpoint(void **state)
 {
 	struct golden *g = *state;
 
+	g->failed = 0;
 	assert_null(normalized[0]);	/* nothing to normalize, see above */
 
 	golden(g, "healthz", "GET", "/healthz", NULL);
@@ -862,6 +865,7 @@ test_golden_errors(void **state)
 {
 	struct golden *g = *state;
 
+	g->failed = 0;
 	golden(g, "err_unknown_pid", "GET", "/api/v1/processes/4242", NULL);
 	golden(g, "err_bad_pid", "GET", "/api/v1/processes/abc", NULL);
 	golden(g, "err_samples_unknown_pid", "GET",
@@ -917,6 +921,7 @@ test_golden_metrics_modes(void **state)
 {
 	struct golden *g = *state;
 
+	g->failed = 0;
 	api_set_process_metrics(g->srv, API_PROCMETRICS_TOP, 1);
 	golden(g, "metrics_top1", "GET", "/metrics", NULL);
 	api_set_process_metrics(g->srv, API_PROCMETRICS_NONE, 0);
