@@ -19,168 +19,30 @@
 #include <procwatch/stats.h>
 #include <procwatch/store.h>
 
-static const char *const metric_names[PW_METRIC_COUNT] = {
-	[PW_METRIC_CPU_PERCENT] = "cpu_percent",
-	[PW_METRIC_CPU_USER_PERCENT] = "cpu_user_percent",
-	[PW_METRIC_CPU_SYSTEM_PERCENT] = "cpu_system_percent",
-	[PW_METRIC_RSS_BYTES] = "rss_bytes",
-	[PW_METRIC_VMS_BYTES] = "vms_bytes",
-	[PW_METRIC_SWAP_BYTES] = "swap_bytes",
-	[PW_METRIC_MEMORY_PERCENT] = "memory_percent",
-	[PW_METRIC_OPEN_FDS] = "open_fds",
-	[PW_METRIC_THREADS] = "threads",
-	[PW_METRIC_CTX_VOLUNTARY_RATE] = "ctx_switches_voluntary_rate",
-	[PW_METRIC_CTX_INVOLUNTARY_RATE] = "ctx_switches_involuntary_rate",
-	[PW_METRIC_MINOR_FAULTS_RATE] = "minor_faults_rate",
-	[PW_METRIC_MAJOR_FAULTS_RATE] = "major_faults_rate",
-	[PW_METRIC_READ_BYTES_RATE] = "read_bytes_rate",
-	[PW_METRIC_WRITE_BYTES_RATE] = "write_bytes_rate",
-	[PW_METRIC_FD_USAGE] = "fd_usage",
-};
-
-const char *
-pw_metric_name(enum pw_metric m)
-{
-	if ((unsigned)m >= PW_METRIC_COUNT)
-		return NULL;
-	return metric_names[m];
-}
-
-int
-pw_metric_from_name(const char *name, size_t len, enum pw_metric *out)
-{
-	unsigned i;
-
-	for (i = 0; i < PW_METRIC_COUNT; i++) {
-		if (strlen(metric_names[i]) == len &&
-		    memcmp(metric_names[i], name, len) == 0) {
-			*out = (enum pw_metric)i;
-			return 0;
-		}
-	}
-	return -EINVAL;
-}
-
-bool
-pw_metric_has_trend(enum pw_metric m)
-{
-	return m == PW_METRIC_RSS_BYTES || m == PW_METRIC_OPEN_FDS ||
-	    m == PW_METRIC_THREADS;
-}
-
 /* --- series ----------------------------------------------------------------- */
-
-static uint64_t
-counter(const struct pw_sample *s, enum pw_metric m)
-{
-	switch (m) {
-	case PW_METRIC_CTX_VOLUNTARY_RATE:
-		return s->ctx_voluntary;
-	case PW_METRIC_CTX_INVOLUNTARY_RATE:
-		return s->ctx_involuntary;
-	case PW_METRIC_MINOR_FAULTS_RATE:
-		return s->minor_faults;
-	case PW_METRIC_MAJOR_FAULTS_RATE:
-		return s->major_faults;
-	case PW_METRIC_READ_BYTES_RATE:
-		return s->read_bytes;
-	default:
-		return s->write_bytes;
-	}
-}
-
-static bool
-is_counter_rate(enum pw_metric m)
-{
-	return m >= PW_METRIC_CTX_VOLUNTARY_RATE &&
-	    m <= PW_METRIC_WRITE_BYTES_RATE;
-}
-
-/* The gauge value of sample s; false when it has none. */
-static bool
-gauge(const struct pw_sample *s, enum pw_metric m,
-    const struct pw_series_ctx *ctx, double *v)
-{
-	switch (m) {
-	case PW_METRIC_CPU_PERCENT:
-	case PW_METRIC_CPU_USER_PERCENT:
-	case PW_METRIC_CPU_SYSTEM_PERCENT:
-		if (s->flags & PW_SAMPLE_FIRST)
-			return false;
-		*v = m == PW_METRIC_CPU_USER_PERCENT ? s->cpu_user_pct :
-		    m == PW_METRIC_CPU_SYSTEM_PERCENT ? s->cpu_system_pct :
-		    s->cpu_user_pct + s->cpu_system_pct;
-		return true;
-	case PW_METRIC_RSS_BYTES:
-		*v = (double)s->rss_bytes;
-		return true;
-	case PW_METRIC_VMS_BYTES:
-		*v = (double)s->vms_bytes;
-		return true;
-	case PW_METRIC_SWAP_BYTES:
-		*v = (double)s->swap_bytes;
-		return true;
-	case PW_METRIC_MEMORY_PERCENT:
-		if (ctx == NULL || ctx->mem_total == 0)
-			return false;
-		*v = 100.0 * (double)s->rss_bytes / (double)ctx->mem_total;
-		return true;
-	case PW_METRIC_OPEN_FDS:
-		if (s->flags & PW_SAMPLE_NO_FDS)
-			return false;
-		*v = s->open_fds;
-		return true;
-	case PW_METRIC_THREADS:
-		*v = s->threads;
-		return true;
-	case PW_METRIC_FD_USAGE:
-		if ((s->flags & PW_SAMPLE_NO_FDS) || ctx == NULL ||
-		    ctx->fd_limit == 0 || ctx->fd_limit == UINT64_MAX)
-			return false;
-		*v = (double)s->open_fds / (double)ctx->fd_limit;
-		return true;
-	default:
-		return false;
-	}
-}
 
 size_t
 pw_stats_series(const struct pw_sample *s, size_t n, enum pw_metric m,
     const struct pw_series_ctx *ctx, double *t_s, double *v)
 {
+	const struct pw_metric_def *d = pw_metric_def(m);
+	struct pw_metric_ctx c = { 0 };
 	size_t i, k = 0;
-	uint64_t c0, c1;
-	int64_t dt;
 	double x;
 
-	if (n == 0 || (unsigned)m >= PW_METRIC_COUNT)
+	if (n == 0 || d == NULL || d->proc == NULL)
 		return 0;
-	if (!is_counter_rate(m)) {
-		for (i = 0; i < n; i++) {
-			if (!gauge(&s[i], m, ctx, &x))
-				continue;
-			if (t_s != NULL)
-				t_s[k] = (double)(s[i].ts_ms - s[0].ts_ms) /
-				    1000.0;
-			v[k++] = x;
-		}
-		return k;
+	if (ctx != NULL) {
+		c.mem_total = ctx->mem_total;
+		c.fd_limit = ctx->fd_limit;
 	}
-	for (i = 1; i < n; i++) {
-		dt = s[i].ts_ms - s[i - 1].ts_ms;
-		if (dt <= 0 || (s[i].flags & PW_SAMPLE_FIRST))
+	/* A rate needs a pair within the window: the first sample has none. */
+	for (i = (d->flags & PW_MF_PAIR) ? 1 : 0; i < n; i++) {
+		if (!pw_metric_read(m, &c, &s[i], i > 0 ? &s[i - 1] : NULL, &x))
 			continue;
-		if ((m == PW_METRIC_READ_BYTES_RATE ||
-		    m == PW_METRIC_WRITE_BYTES_RATE) &&
-		    ((s[i].flags | s[i - 1].flags) & PW_SAMPLE_NO_IO))
-			continue;
-		c0 = counter(&s[i - 1], m);
-		c1 = counter(&s[i], m);
-		if (c1 < c0)
-			continue;	/* reset: the interval's rate is unknown */
 		if (t_s != NULL)
 			t_s[k] = (double)(s[i].ts_ms - s[0].ts_ms) / 1000.0;
-		v[k++] = (double)(c1 - c0) * 1000.0 / (double)dt;
+		v[k++] = x;
 	}
 	return k;
 }

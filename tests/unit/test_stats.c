@@ -287,9 +287,16 @@ test_stats_series_rates_and_reset(void **state)
 	s[1].flags |= PW_SAMPLE_NO_FDS;
 	assert_int_equal(pw_stats_series(s, 5, PW_METRIC_OPEN_FDS, &ctx, t,
 	    v), 4);
-	/* Unknown limits give no values. */
+	/*
+	 * An unlimited limit gives about 0 (such a process cannot run out),
+	 * as rules have it; an unknown one gives no values.
+	 */
 	ctx.fd_limit = UINT64_MAX;
 	ctx.mem_total = 0;
+	assert_int_equal(pw_stats_series(s, 5, PW_METRIC_FD_USAGE, &ctx, t,
+	    v), 4);
+	NEAR(v[0], 0, 1e-15);
+	ctx.fd_limit = 0;
 	assert_int_equal(pw_stats_series(s, 5, PW_METRIC_FD_USAGE, &ctx, t,
 	    v), 0);
 	assert_int_equal(pw_stats_series(s, 5, PW_METRIC_MEMORY_PERCENT,
@@ -336,7 +343,10 @@ test_stats_metric_names_round_trip(void **state)
 	assert_int_equal(pw_metric_from_name("rss", 3, &m), -EINVAL);
 	assert_int_equal(pw_metric_from_name("rss_bytesx", 10, &m), -EINVAL);
 	assert_int_equal(pw_metric_from_name("cpu_percent,", 11, &m), 0);
-	assert_null(pw_metric_name(PW_METRIC_COUNT));
+	assert_null(pw_metric_name(PW_METRIC_NROWS));
+	/* Rows past the windowed ones are not windowed metrics. */
+	assert_int_equal(pw_metric_from_name(pw_metric_name(PW_METRIC_COUNT),
+	    strlen(pw_metric_name(PW_METRIC_COUNT)), &m), -EINVAL);
 	assert_true(pw_metric_has_trend(PW_METRIC_RSS_BYTES));
 	assert_true(pw_metric_has_trend(PW_METRIC_OPEN_FDS));
 	assert_true(pw_metric_has_trend(PW_METRIC_THREADS));

@@ -18,44 +18,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <procwatch/metric.h>
 #include <procwatch/sample.h>
 
-/* The metrics a window can be summarised over. */
-enum pw_metric {
-	PW_METRIC_CPU_PERCENT = 0,
-	PW_METRIC_CPU_USER_PERCENT,
-	PW_METRIC_CPU_SYSTEM_PERCENT,
-	PW_METRIC_RSS_BYTES,
-	PW_METRIC_VMS_BYTES,
-	PW_METRIC_SWAP_BYTES,
-	PW_METRIC_MEMORY_PERCENT,
-	PW_METRIC_OPEN_FDS,
-	PW_METRIC_THREADS,
-	PW_METRIC_CTX_VOLUNTARY_RATE,	/* per second */
-	PW_METRIC_CTX_INVOLUNTARY_RATE,
-	PW_METRIC_MINOR_FAULTS_RATE,
-	PW_METRIC_MAJOR_FAULTS_RATE,
-	PW_METRIC_READ_BYTES_RATE,
-	PW_METRIC_WRITE_BYTES_RATE,
-	PW_METRIC_FD_USAGE,		/* open_fds / fd_limit, 0 .. 1 */
-	PW_METRIC_COUNT
-};
-
-/* The API name of a metric ("cpu_percent"), NULL if out of range. */
-const char	*pw_metric_name(enum pw_metric);
 /*
- * The metric called name[0..len-1] (not NUL-terminated).  Returns 0 or
- * -EINVAL.
+ * The metrics a window can be summarised over are the catalogue's rows
+ * with PW_MF_STATS (procwatch/metric.h): enum pw_metric up to
+ * PW_METRIC_COUNT, pw_metric_name(), pw_metric_from_name() and
+ * pw_metric_has_trend() are declared there.
  */
-int		 pw_metric_from_name(const char *name, size_t len,
-		    enum pw_metric *out);
-/* Is a trend (slope) reported for this metric?  RSS, open fds, threads. */
-bool		 pw_metric_has_trend(enum pw_metric);
 
 /* What a series needs besides the samples. */
 struct pw_series_ctx {
 	uint64_t	mem_total;	/* bytes; 0: memory_percent has no values */
-	uint64_t	fd_limit;	/* 0 or UINT64_MAX: fd_usage has no values */
+	uint64_t	fd_limit;	/* 0: fd_usage has no values */
 };
 
 /*
@@ -63,8 +39,10 @@ struct pw_series_ctx {
  * if t_s is not NULL, the sample times in seconds after s[0] into t_s[].
  * Both arrays need room for n values.  Returns how many were written.
  *
- * Gauges give one value per sample (open fds and fd_usage skip samples
- * with PW_SAMPLE_NO_FDS).  CPU percentages are the sampler's per-interval
+ * Values are the catalogue's readers' (pw_metric_read()); `m` may be any
+ * row with a process value.  Gauges give one value per sample (open fds
+ * and fd_usage skip samples with PW_SAMPLE_NO_FDS; an unlimited fd_limit
+ * gives a usage of about 0).  CPU percentages are the sampler's per-interval
  * rates; samples flagged PW_SAMPLE_FIRST have none and are skipped.  The
  * other rates come from consecutive pairs (i-1, i) within the array, so a
  * window of n samples gives at most n-1; a pair is skipped when the time

@@ -1,11 +1,13 @@
 /*
- * rules.c: alert rules, message templates and the alert engine.
+ * alert.c: the alert engine (procwatch/rules.h), which evaluates rules
+ * after every sample cycle.
  *
  * DESIGN: the engine keeps one entry per process it has seen (sorted by the
  * store's process id), each with one small state per rule and, for rules
  * with an aggregate, a bounded window of (time, value) pairs fed once per
- * new sample.  Rates of cumulative counters come from the entry's previous
- * and current samples.  An evaluation walks the snapshot once; entries not
+ * new sample.  Values, rates included, are the metric catalogue's
+ * (procwatch/metric.h), read from the entry's previous and current
+ * samples.  An evaluation walks the snapshot once; entries not
  * seen in it belong to processes that exited: their firing alerts resolve
  * and the entries are dropped.  Resolved alerts go into a fixed ring.  One
  * mutex guards everything; it is held for one evaluation (no I/O, no
@@ -16,16 +18,15 @@
  * instead, with the same per-rule states.  Their values come from the
  * target's group view in the snapshot (its newest aggregate sample; the
  * entry keeps the previous one for rates).  A snapshot without that view
- * (ngroups 0: callers and tests from before groups existed) gets the old
- * arithmetic over the engine's process entries: the count of live
- * processes, sums, and the worst fd_usage.  An evaluation also counts the
- * live processes of each target and remembers, per target, the last
- * process that went away and why (the exit lookup, asked only for
- * processes whose alerts resolve or whose target is left empty or below
- * its min_processes).
+ * (ngroups 0, or a target whose ring has no sample yet) gets the members'
+ * values combined as the catalogue says a group combines them (the
+ * count of live processes, sums, the worst fd_usage).  An evaluation also
+ * counts the live processes of each target and remembers, per target,
+ * the last process that went away and why (the exit lookup, asked only
+ * for processes whose alerts resolve or whose target is left empty or
+ * below its min_processes).
  */
 #include <errno.h>
-#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,687 +34,39 @@
 
 #include <procwatch/custom.h>
 #include <procwatch/groupacc.h>
+#include <procwatch/metric.h>
 #include <procwatch/rules.h>
 #include <procwatch/store.h>
 
-#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
-
-/* --- metrics --------------------------------------------------------------- */
-
-enum metric {
-	M_CPU, M_CPU_USER, M_CPU_SYSTEM, M_RSS, M_VMS, M_SWAP, M_MEM_PCT,
-	M_OPEN_FDS, M_FD_LIMIT, M_THREADS, M_CTX_VOL, M_CTX_INVOL, M_MINFLT,
-	M_MAJFLT, M_READ, M_WRITE, M_FD_USAGE,
-	M_CTX_VOL_RATE, M_CTX_INVOL_RATE, M_MINFLT_RATE, M_MAJFLT_RATE,
-	M_READ_RATE, M_WRITE_RATE, M_CPU_SECONDS_RATE,
-	M_PROCS,	/* of a group only: its live processes */
-	M_CUSTOM,	/* not in metric_names[]: a custom series */
-	/*
-	 * A rule with scope group (or on "target_NAME"): metric m of each
-	 * configured target's group, as M_GROUP + m (not fd_limit, custom).
-	 */
-	M_GROUP = 64,
-};
-
-#define TARGET_PREFIX	"target_"
-
-#define CUSTOM_PREFIX	"custom:"
-
-
-static const char *const metric_names[] = {
-	"cpu_percent", "cpu_user_percent", "cpu_system_percent", "rss_bytes",
-	"vms_bytes", "swap_bytes", "memory_percent", "open_fds", "fd_limit",
-	"threads", "ctx_switches_voluntary", "ctx_switches_involuntary",
-	"minor_faults", "major_faults", "read_bytes", "write_bytes",
-	"fd_usage",
-	"ctx_switches_voluntary_rate", "ctx_switches_involuntary_rate",
-	"minor_faults_rate", "major_faults_rate", "read_bytes_rate",
-	"write_bytes_rate", "cpu_ticks_rate", "processes",
-};
-
-static int
-builtin_lookup(const char *name)
-{
-	size_t i;
-
-	if (name == NULL)
-		return -1;
-	for (i = 0; i < NELEM(metric_names); i++)
-		if (strcmp(name, metric_names[i]) == 0)
-			return (int)i;
-	return -1;
-}
-
-/* Edit distance of a and b, stopping early once it is past `max`. */
-static size_t
-edit_distance(const char *a, const char *b, size_t max)
-{
-	size_t row[64], i, j, la = strlen(a), lb = strlen(b), diag, up, best;
-
-	if (lb >= NELEM(row) || (la > lb ? la - lb : lb - la) > max)
-		return max + 1;
-	for (j = 0; j <= lb; j++)
-		row[j] = j;
-	for (i = 1; i <= la; i++) {
-		diag = row[0];
-		row[0] = i;
-		best = row[0];
-		for (j = 1; j <= lb; j++) {
-			up = row[j];
-			row[j] = diag + (a[i - 1] != b[j - 1]);
-			if (up + 1 < row[j])
-				row[j] = up + 1;
-			if (row[j - 1] + 1 < row[j])
-				row[j] = row[j - 1] + 1;
-			diag = up;
-			if (row[j] < best)
-				best = row[j];
-		}
-		if (best > max)
-			return max + 1;
-	}
-	return row[lb];
-}
-
-/*
- * Does a plain name look like a misspelt built-in metric (a prefix of
- * one, or at most 2 edits away) or a rate (only built-in counters have
- * rates)?  Such names must be written "custom:NAME".
- */
-static bool
-looks_builtin(const char *name)
-{
-	size_t i, n = strlen(name);
-
-	if (n >= 5 && strcmp(name + n - 5, "_rate") == 0)
-		return true;
-	if (strncmp(name, TARGET_PREFIX, strlen(TARGET_PREFIX)) == 0)
-		return true;		/* a misspelt target sum */
-	for (i = 0; i < NELEM(metric_names); i++)
-		if (strncmp(metric_names[i], name, n) == 0 ||
-		    edit_distance(name, metric_names[i], 2) <= 2)
-			return true;
-	return false;
-}
-
-/*
- * The custom series a rule's metric names: "custom:NAME", or a NAME that
- * is neither a built-in metric nor close to one.  NULL if it names none.
- */
-static const char *
-custom_name(const char *metric)
-{
-	if (metric == NULL)
-		return NULL;
-	if (strncmp(metric, CUSTOM_PREFIX, strlen(CUSTOM_PREFIX)) == 0)
-		metric += strlen(CUSTOM_PREFIX);
-	else if (builtin_lookup(metric) >= 0 || looks_builtin(metric))
-		return NULL;
-	return pw_custom_name_valid(metric) ? metric : NULL;
-}
-
-/* Does built-in metric m have a meaning for a group? */
-static bool
-group_ok(int m)
-{
-	return m != M_FD_LIMIT;
-}
-
-/*
- * What a rule on `name` with `scope` evaluates: a built-in metric of a
- * process, M_GROUP + m for a group's metric m ("target_NAME" is NAME with
- * scope group), M_CUSTOM for a custom series, or -1.
- */
-static int
-metric_lookup(const char *name, enum pw_rule_scope scope)
-{
-	int m;
-
-	if ((m = builtin_lookup(name)) >= 0) {
-		if (scope == PW_SCOPE_GROUP)
-			return group_ok(m) ? M_GROUP + m : -1;
-		return m == M_PROCS ? -1 : m;
-	}
-	if (name != NULL &&
-	    strncmp(name, TARGET_PREFIX, strlen(TARGET_PREFIX)) == 0 &&
-	    (m = builtin_lookup(name + strlen(TARGET_PREFIX))) >= 0 &&
-	    group_ok(m))
-		return M_GROUP + m;
-	if (custom_name(name) == NULL || scope == PW_SCOPE_GROUP)
-		return -1;
-	return M_CUSTOM;
-}
+#include "rule_impl.h"
 
 /* Is m evaluated per target (a group) rather than per process? */
 static bool
 is_target_metric(int m)
 {
-	return m >= M_GROUP;
-}
-
-bool
-pw_rule_metric_valid(const char *metric)
-{
-	return metric_lookup(metric, PW_SCOPE_PROCESS) >= 0 ||
-	    metric_lookup(metric, PW_SCOPE_GROUP) >= 0;
-}
-
-bool
-pw_rule_metric_scope_valid(const char *metric, enum pw_rule_scope scope)
-{
-	return metric_lookup(metric, scope) >= 0;
-}
-
-static uint64_t
-counter(const struct pw_sample *s, enum metric m)
-{
-	switch (m) {
-	case M_CTX_VOL_RATE:	return s->ctx_voluntary;
-	case M_CTX_INVOL_RATE:	return s->ctx_involuntary;
-	case M_MINFLT_RATE:	return s->minor_faults;
-	case M_MAJFLT_RATE:	return s->major_faults;
-	case M_READ_RATE:	return s->read_bytes;
-	case M_WRITE_RATE:	return s->write_bytes;
-	default:		return s->utime_ticks + s->stime_ticks;
-	}
+	return m >= PW__RULE_GROUP;
 }
 
 /*
- * The value of metric m for a process whose newest sample is `cur` and
- * previous one `prev` (NULL if none).  False when it is unknown: a first
- * sample's CPU %, unreadable descriptors or I/O, an unknown limit.
+ * The catalogue's context for a rule: a counter that went backwards
+ * reads as a rate of 0, so that a reset ends a rate alert.
  */
-static bool
-metric_value(enum metric m, const struct pw_sample *cur,
-    const struct pw_sample *prev, uint64_t fd_limit, uint64_t mem_total,
-    double *out)
+static struct pw_metric_ctx
+rule_ctx(uint64_t mem_total, uint64_t fd_limit)
 {
-	uint64_t a, b;
-	double dt;
+	struct pw_metric_ctx c = { 0 };
 
-	switch (m) {
-	case M_CPU:
-	case M_CPU_USER:
-	case M_CPU_SYSTEM:
-		if (cur->flags & PW_SAMPLE_FIRST)
-			return false;
-		*out = m == M_CPU ? cur->cpu_user_pct + cur->cpu_system_pct :
-		    m == M_CPU_USER ? cur->cpu_user_pct : cur->cpu_system_pct;
-		return true;
-	case M_RSS:	*out = (double)cur->rss_bytes; return true;
-	case M_VMS:	*out = (double)cur->vms_bytes; return true;
-	case M_SWAP:	*out = (double)cur->swap_bytes; return true;
-	case M_MEM_PCT:
-		if (mem_total == 0)
-			return false;
-		*out = pw_sample_memory_pct(cur, mem_total);
-		return true;
-	case M_OPEN_FDS:
-		if (cur->flags & PW_SAMPLE_NO_FDS)
-			return false;
-		*out = (double)cur->open_fds;
-		return true;
-	case M_FD_LIMIT:
-		if (fd_limit == 0)
-			return false;
-		*out = (double)fd_limit;
-		return true;
-	case M_THREADS:	*out = (double)cur->threads; return true;
-	case M_CTX_VOL:	*out = (double)cur->ctx_voluntary; return true;
-	case M_CTX_INVOL: *out = (double)cur->ctx_involuntary; return true;
-	case M_MINFLT:	*out = (double)cur->minor_faults; return true;
-	case M_MAJFLT:	*out = (double)cur->major_faults; return true;
-	case M_READ:
-	case M_WRITE:
-		if (cur->flags & PW_SAMPLE_NO_IO)
-			return false;
-		*out = (double)(m == M_READ ? cur->read_bytes :
-		    cur->write_bytes);
-		return true;
-	case M_FD_USAGE:
-		/* An "unlimited" limit is UINT64_MAX: the ratio is ~0. */
-		if (fd_limit == 0 || (cur->flags & PW_SAMPLE_NO_FDS))
-			return false;
-		*out = (double)cur->open_fds / (double)fd_limit;
-		return true;
-	case M_PROCS:
-	case M_CUSTOM:
-		return false;		/* not a process's */
-	default:
-		if (prev == NULL || cur->ts_ms <= prev->ts_ms)
-			return false;
-		if ((m == M_READ_RATE || m == M_WRITE_RATE) &&
-		    ((cur->flags | prev->flags) & PW_SAMPLE_NO_IO))
-			return false;
-		a = counter(prev, m);
-		b = counter(cur, m);
-		dt = (double)(cur->ts_ms - prev->ts_ms) / 1000.0;
-		*out = b >= a ? (double)(b - a) / dt : 0.0;	/* reset: 0 */
-		return true;
-	}
+	c.mem_total = mem_total;
+	c.fd_limit = fd_limit;
+	c.flags = PW_MCTX_RESET_IS_ZERO;
+	return c;
 }
-
-/*
- * The value of metric m for a group whose newest aggregate sample is
- * `cur` and previous one `prev` (NULL if none).  False when it is
- * unknown: the group's first CPU %, no member with a descriptor count or
- * readable I/O, a rate without two samples.  Only what a process has no
- * counterpart of is read here; the rest is metric_value()'s, over the
- * samples pw_group_sample_as_sample() maps the group's onto, so a group
- * and a process read the same metric the same way.
- */
-static bool
-group_value(enum metric m, const struct pw_group_sample *cur,
-    const struct pw_group_sample *prev, uint64_t mem_total, double *out)
-{
-	struct pw_sample c, p;
-
-	switch (m) {
-	case M_PROCS:
-		*out = (double)cur->processes;
-		return true;
-	case M_MEM_PCT:
-		if (mem_total == 0)
-			return false;
-		/* The group's own share, as /api/v1/targets shows it. */
-		*out = pw_group_sample_memory_pct(cur, mem_total);
-		return true;
-	case M_FD_USAGE:
-		/* The worst member; none with both figures: unknown. */
-		if (cur->fd_usage_pid == 0 && cur->processes > 0)
-			return false;
-		*out = cur->fd_usage_max;
-		return true;
-	default:
-		break;
-	}
-	pw_group_sample_as_sample(cur, &c);
-	if (prev != NULL)
-		pw_group_sample_as_sample(prev, &p);
-	/* A group has no fd limit: fd_limit is unknown (0) there. */
-	return metric_value(m, &c, prev != NULL ? &p : NULL, 0, mem_total,
-	    out);
-}
-
-/* --- rules ----------------------------------------------------------------- */
-
-void
-pw_rule_fini(struct pw_rule *r)
-{
-	size_t i;
-
-	if (r == NULL)
-		return;
-	free(r->name);
-	free(r->metric);
-	free(r->message);
-	for (i = 0; i < r->ntargets; i++)
-		free(r->targets[i]);
-	free(r->targets);
-	memset(r, 0, sizeof(*r));
-}
-
-static int
-dup_opt(char **dst, const char *s)
-{
-	*dst = NULL;
-	if (s != NULL && (*dst = strdup(s)) == NULL)
-		return -ENOMEM;
-	return 0;
-}
-
-int
-pw_rule_copy(struct pw_rule *dst, const struct pw_rule *src)
-{
-	struct pw_rule r = *src;
-	size_t i;
-
-	r.name = r.metric = r.message = NULL;
-	r.targets = NULL;
-	r.ntargets = 0;
-	if (dup_opt(&r.name, src->name) < 0 ||
-	    dup_opt(&r.metric, src->metric) < 0 ||
-	    dup_opt(&r.message, src->message) < 0)
-		goto out_oom;
-	if (src->ntargets > 0) {
-		if ((r.targets = calloc(src->ntargets,
-		    sizeof(*r.targets))) == NULL)
-			goto out_oom;
-		for (i = 0; i < src->ntargets; i++, r.ntargets++)
-			if (dup_opt(&r.targets[i], src->targets[i]) < 0)
-				goto out_oom;
-	}
-	*dst = r;
-	return 0;
-out_oom:
-	pw_rule_fini(&r);
-	return -ENOMEM;
-}
-
-static const struct {
-	const char	*name;
-	const char	*metric;
-	enum pw_rule_op	 op;
-	double		 threshold;
-	enum pw_alert_severity severity;
-	const char	*message;
-	enum pw_rule_scope scope;
-	enum pw_rule_bound bound;
-} builtins[] = {
-	{ "high_cpu", "cpu_percent", PW_OP_GT, 90, PW_ASEV_WARNING,
-	    "High CPU usage: {value:.1f}% (threshold {threshold}%)",
-	    PW_SCOPE_PROCESS, PW_BOUND_NONE },
-	{ "high_memory", "memory_percent", PW_OP_GT, 85, PW_ASEV_WARNING,
-	    "High memory usage: {value:.1f}% of RAM (threshold {threshold}%)",
-	    PW_SCOPE_PROCESS, PW_BOUND_NONE },
-	{ "file_handle_leak", "open_fds", PW_OP_GT, 1000, PW_ASEV_WARNING,
-	    "Possible file handle leak: {value:.0f} open descriptors "
-	    "(threshold {threshold})", PW_SCOPE_PROCESS, PW_BOUND_NONE },
-	{ "fd_exhaustion", "fd_usage", PW_OP_GT, 0.9, PW_ASEV_CRITICAL,
-	    "Descriptors nearly exhausted: {value:.2f} of the limit in use "
-	    "(threshold {threshold})", PW_SCOPE_PROCESS, PW_BOUND_NONE },
-	/*
-	 * Each target's own bound is the threshold; the one here is the
-	 * default of pw_target_init(), for display.
-	 */
-	{ "process_down", "target_processes", PW_OP_LT, 1, PW_ASEV_CRITICAL,
-	    "target {target} is down: {last_exit}", PW_SCOPE_GROUP,
-	    PW_BOUND_MIN_PROCESSES },
-	{ "too_many_processes", "processes", PW_OP_GT, 0, PW_ASEV_WARNING,
-	    "target {target} has {value:.0f} processes (max {threshold})",
-	    PW_SCOPE_GROUP, PW_BOUND_MAX_PROCESSES },
-};
-
-const char *
-pw_rule_builtin_name(size_t i)
-{
-	return i < NELEM(builtins) ? builtins[i].name : NULL;
-}
-
-int
-pw_rule_builtin(const char *name, struct pw_rule *out)
-{
-	struct pw_rule r;
-	size_t i;
-
-	for (i = 0; i < NELEM(builtins); i++)
-		if (strcmp(builtins[i].name, name) == 0)
-			break;
-	if (i == NELEM(builtins))
-		return -ENOENT;
-	memset(&r, 0, sizeof(r));
-	r.op = builtins[i].op;
-	r.threshold = builtins[i].threshold;
-	r.severity = builtins[i].severity;
-	r.scope = builtins[i].scope;
-	r.bound = builtins[i].bound;
-	if (dup_opt(&r.name, builtins[i].name) < 0 ||
-	    dup_opt(&r.metric, builtins[i].metric) < 0 ||
-	    dup_opt(&r.message, builtins[i].message) < 0) {
-		pw_rule_fini(&r);
-		return -ENOMEM;
-	}
-	*out = r;
-	return 0;
-}
-
-static const char *const op_names[] = { ">", ">=", "<", "<=" };
-static const char *const scope_names[] = { "process", "group" };
-static const char *const sev_names[] = { "info", "warning", "critical" };
-static const char *const agg_names[] = { "none", "avg", "max", "min" };
-static const char *const state_names[] = {
-	"inactive", "pending", "firing", "resolved"
-};
-
-const char *
-pw_rule_op_name(enum pw_rule_op op)
-{
-	return (unsigned)op < NELEM(op_names) ? op_names[op] : "?";
-}
-
-const char *
-pw_rule_scope_name(enum pw_rule_scope s)
-{
-	return (unsigned)s < NELEM(scope_names) ? scope_names[s] : "?";
-}
-
-const char *
-pw_alert_severity_name(enum pw_alert_severity s)
-{
-	return (unsigned)s < NELEM(sev_names) ? sev_names[s] : "?";
-}
-
-const char *
-pw_agg_name(enum pw_agg a)
-{
-	return (unsigned)a < NELEM(agg_names) ? agg_names[a] : "?";
-}
-
-const char *
-pw_alert_state_name(enum pw_alert_state s)
-{
-	return (unsigned)s < NELEM(state_names) ? state_names[s] : "?";
-}
-
-static int
-parse_name(const char *s, const char *const *names, size_t n, int *out)
-{
-	size_t i;
-
-	for (i = 0; s != NULL && i < n; i++)
-		if (strcmp(s, names[i]) == 0) {
-			*out = (int)i;
-			return 0;
-		}
-	return -EINVAL;
-}
-
-int
-pw_rule_op_parse(const char *s, enum pw_rule_op *out)
-{
-	int v, rc;
-
-	if ((rc = parse_name(s, op_names, NELEM(op_names), &v)) == 0)
-		*out = (enum pw_rule_op)v;
-	return rc;
-}
-
-int
-pw_rule_scope_parse(const char *s, enum pw_rule_scope *out)
-{
-	int v, rc;
-
-	if ((rc = parse_name(s, scope_names, NELEM(scope_names), &v)) == 0)
-		*out = (enum pw_rule_scope)v;
-	return rc;
-}
-
-int
-pw_alert_severity_parse(const char *s, enum pw_alert_severity *out)
-{
-	int v, rc;
-
-	if ((rc = parse_name(s, sev_names, NELEM(sev_names), &v)) == 0)
-		*out = (enum pw_alert_severity)v;
-	return rc;
-}
-
-int
-pw_agg_parse(const char *s, enum pw_agg *out)
-{
-	int v, rc;
-
-	if ((rc = parse_name(s, agg_names, NELEM(agg_names), &v)) == 0)
-		*out = (enum pw_agg)v;
-	return rc;
-}
-
-/* --- templates ------------------------------------------------------------- */
-
-static const char *const placeholders[] = {
-	"value", "threshold", "clear", "metric", "name", "pid", "target",
-	"rule", "severity", "last_exit",
-};
-
-/*
- * The placeholder at s (just past '{'), ending at '}'.  Returns its index
- * in placeholders[] and the precision of {value:.Nf} in *prec (-1 if
- * none), the length up to and including '}' in *len; -1 if not one.
- */
-static int
-placeholder(const char *s, int *prec, size_t *len)
-{
-	const char *end = strchr(s, '}');
-	size_t n, i, k;
-
-	*prec = -1;
-	if (end == NULL)
-		return -1;
-	n = (size_t)(end - s);
-	*len = n + 1;
-	if (n == 9 && strncmp(s, "value:.", 7) == 0 && s[7] >= '0' &&
-	    s[7] <= '9' && s[8] == 'f') {
-		*prec = s[7] - '0';
-		return 0;
-	}
-	for (i = 0; i < NELEM(placeholders); i++) {
-		k = strlen(placeholders[i]);
-		if (k == n && strncmp(s, placeholders[i], n) == 0)
-			return (int)i;
-	}
-	return -1;
-}
-
-int
-pw_rule_template_check(const char *tmpl, size_t *at)
-{
-	const char *p;
-	size_t len;
-	int prec;
-
-	for (p = tmpl; *p != '\0'; p++) {
-		if (*p != '{')
-			continue;
-		if (p[1] == '{') {
-			p++;
-			continue;
-		}
-		if (placeholder(p + 1, &prec, &len) < 0) {
-			if (at != NULL)
-				*at = (size_t)(p - tmpl);
-			return -EINVAL;
-		}
-		p += len;
-	}
-	return 0;
-}
-
-/* Append to buf[*pos..cap), truncating; keeps buf NUL-terminated. */
-static void
-put(char *buf, size_t cap, size_t *pos, const char *s, size_t n)
-{
-	if (*pos + 1 >= cap)
-		return;
-	if (n > cap - 1 - *pos)
-		n = cap - 1 - *pos;
-	memcpy(buf + *pos, s, n);
-	*pos += n;
-	buf[*pos] = '\0';
-}
-
-/*
- * `last_exit` is {last_exit}'s text (NULL: empty), `thr` the threshold in
- * force (the target's bound for a rule with one).
- */
-static void
-render_message(const struct pw_rule *r, const struct pw_alert *a,
-    const char *last_exit, double thr, char *buf, size_t cap)
-{
-	const char *p, *tmpl;
-	char num[64];
-	size_t pos = 0, len;
-	int ph, prec;
-
-	buf[0] = '\0';
-	tmpl = r->message != NULL ? r->message :
-	    "{rule}: {metric} is {value} (threshold {threshold})";
-	for (p = tmpl; *p != '\0'; p++) {
-		if (*p != '{') {
-			put(buf, cap, &pos, p, 1);
-			continue;
-		}
-		if (p[1] == '{') {
-			put(buf, cap, &pos, p, 1);
-			p++;
-			continue;
-		}
-		if ((ph = placeholder(p + 1, &prec, &len)) < 0) {
-			put(buf, cap, &pos, p, 1);
-			continue;
-		}
-		p += len;
-		num[0] = '\0';
-		switch (ph) {
-		case 0:
-			if (prec >= 0)
-				snprintf(num, sizeof(num), "%.*f", prec,
-				    a->value);
-			else
-				snprintf(num, sizeof(num), "%.6g", a->value);
-			put(buf, cap, &pos, num, strlen(num));
-			break;
-		case 1:
-		case 2:
-			snprintf(num, sizeof(num), "%.6g", ph == 1 ? thr :
-			    r->has_clear && r->bound == PW_BOUND_NONE ?
-			    r->clear : thr);
-			put(buf, cap, &pos, num, strlen(num));
-			break;
-		case 3:
-			put(buf, cap, &pos, r->metric, strlen(r->metric));
-			break;
-		case 4:
-			put(buf, cap, &pos, a->name, strlen(a->name));
-			break;
-		case 5:
-			snprintf(num, sizeof(num), "%ld", (long)a->pid);
-			put(buf, cap, &pos, num, strlen(num));
-			break;
-		case 6:
-			put(buf, cap, &pos, a->target, strlen(a->target));
-			break;
-		case 7:
-			put(buf, cap, &pos, r->name, strlen(r->name));
-			break;
-		case 9:
-			if (last_exit != NULL)
-				put(buf, cap, &pos, last_exit,
-				    strlen(last_exit));
-			break;
-		default:
-			put(buf, cap, &pos, pw_alert_severity_name(r->severity),
-			    strlen(pw_alert_severity_name(r->severity)));
-			break;
-		}
-	}
-}
-
-/* --- engine ---------------------------------------------------------------- */
-
-/* The values of one (rule, process) window, a ring. */
-struct window {
-	int64_t		*ts;
-	double		*v;
-	size_t		 head;		/* oldest */
-	size_t		 len;
-	size_t		 cap;
-};
 
 /* The state of one (rule, process) pair. */
 struct rstate {
 	enum pw_alert_state	 state;	/* INACTIVE, PENDING or FIRING */
 	struct pw_alert		 a;	/* valid unless INACTIVE */
-	struct window		 win;
+	struct pw__window	 win;
 };
 
 /* One process seen by the engine. */
@@ -751,7 +104,7 @@ struct tentry {
 struct pw_alerts {
 	pthread_mutex_t		 mtx;
 	struct pw_rule		*rules;
-	int			*metrics;	/* per rule: metric_lookup() */
+	int			*metrics;	/* per rule: pw__rule_metric_lookup() */
 	size_t			 nrules;
 	struct pentry		*ents;		/* sorted by proc_id */
 	size_t			 nents, capents;
@@ -811,7 +164,7 @@ pw_alerts_new(const struct pw_rule *rules, size_t n, size_t history)
 	    (e->metrics = calloc(n, sizeof(*e->metrics))) == NULL))
 		goto out_rules;
 	for (; e->nrules < n; e->nrules++) {
-		if ((m = metric_lookup(rules[e->nrules].metric,
+		if ((m = pw__rule_metric_lookup(rules[e->nrules].metric,
 		    rules[e->nrules].scope)) < 0)
 			goto out_rules;
 		e->metrics[e->nrules] = m;
@@ -842,8 +195,7 @@ rs_free(struct rstate *rs, size_t nrules)
 	if (rs == NULL)
 		return;
 	for (i = 0; i < nrules; i++) {
-		free(rs[i].win.ts);
-		free(rs[i].win.v);
+		pw__window_fini(&rs[i].win);
 	}
 	free(rs);
 }
@@ -918,35 +270,6 @@ pw_alerts_rule(const struct pw_alerts *e, size_t i)
 	return r;
 }
 
-static bool
-streq_opt(const char *a, const char *b)
-{
-	if (a == NULL || b == NULL)
-		return a == b;
-	return strcmp(a, b) == 0;
-}
-
-/* Same name and same definition: its alerts carry over a reload. */
-static bool
-rule_same(const struct pw_rule *a, const struct pw_rule *b)
-{
-	size_t i;
-
-	if (!streq_opt(a->name, b->name) || !streq_opt(a->metric, b->metric) ||
-	    a->scope != b->scope || a->bound != b->bound ||
-	    a->op != b->op || a->threshold != b->threshold ||
-	    a->has_clear != b->has_clear ||
-	    (a->has_clear && a->clear != b->clear) || a->for_ms != b->for_ms ||
-	    a->agg != b->agg || a->window_ms != b->window_ms ||
-	    a->severity != b->severity || a->ntargets != b->ntargets ||
-	    !streq_opt(a->message, b->message))
-		return false;
-	for (i = 0; i < a->ntargets; i++)
-		if (!streq_opt(a->targets[i], b->targets[i]))
-			return false;
-	return true;
-}
-
 /* Index of the entry of proc_id, or where it would go. */
 static size_t
 ent_lower(const struct pw_alerts *e, uint64_t id)
@@ -990,88 +313,6 @@ ent_get(struct pw_alerts *e, uint64_t id)
 	e->ents[at].rs = rs;
 	e->nents++;
 	return &e->ents[at];
-}
-
-static bool
-rule_applies(const struct pw_rule *r, const char *target)
-{
-	size_t i;
-
-	if (r->ntargets == 0)
-		return true;
-	for (i = 0; i < r->ntargets; i++)
-		if (target != NULL && strcmp(r->targets[i], target) == 0)
-			return true;
-	return false;
-}
-
-static bool
-compare(enum pw_rule_op op, double v, double t)
-{
-	switch (op) {
-	case PW_OP_GT:	return v > t;
-	case PW_OP_GE:	return v >= t;
-	case PW_OP_LT:	return v < t;
-	default:	return v <= t;
-	}
-}
-
-/*
- * Add (ts, v) to a window, drop what is older than window_ms, and
- * aggregate.  Returns false (nothing changed) when out of memory.
- */
-static bool
-window_feed(struct window *w, enum pw_agg agg, int64_t window_ms,
-    int64_t ts, double v, double *out)
-{
-	size_t i, ncap, at;
-	int64_t *nts;
-	double *nv, acc;
-
-	if (w->len == w->cap && w->cap < PW_RULE_WINDOW_MAX) {
-		ncap = w->cap ? w->cap * 2 : 16;
-		if (ncap > PW_RULE_WINDOW_MAX)
-			ncap = PW_RULE_WINDOW_MAX;
-		if ((nts = malloc(ncap * sizeof(*nts))) == NULL)
-			return false;
-		if ((nv = malloc(ncap * sizeof(*nv))) == NULL) {
-			free(nts);
-			return false;
-		}
-		for (i = 0; i < w->len; i++) {	/* unwrap into the new ring */
-			nts[i] = w->ts[(w->head + i) % w->cap];
-			nv[i] = w->v[(w->head + i) % w->cap];
-		}
-		free(w->ts);
-		free(w->v);
-		w->ts = nts;
-		w->v = nv;
-		w->head = 0;
-		w->cap = ncap;
-	}
-	if (w->len == w->cap) {			/* full at the cap: overwrite */
-		w->head = (w->head + 1) % w->cap;
-		w->len--;
-	}
-	at = (w->head + w->len) % w->cap;
-	w->ts[at] = ts;
-	w->v[at] = v;
-	w->len++;
-	while (w->len > 1 && w->ts[w->head] <= ts - window_ms) {
-		w->head = (w->head + 1) % w->cap;
-		w->len--;
-	}
-	acc = agg == PW_AGG_AVG ? 0.0 : w->v[w->head];
-	for (i = 0; i < w->len; i++) {
-		double x = w->v[(w->head + i) % w->cap];
-
-		if (agg == PW_AGG_AVG)
-			acc += x;
-		else if (agg == PW_AGG_MAX ? x > acc : x < acc)
-			acc = x;
-	}
-	*out = agg == PW_AGG_AVG ? acc / (double)w->len : acc;
-	return true;
 }
 
 static void
@@ -1146,7 +387,7 @@ step(struct pw_alerts *e, size_t i, struct rstate *s,
     struct tlist *t)
 {
 	const struct pw_rule *r = &e->rules[i];
-	bool cond = compare(r->op, val, thr);
+	bool cond = pw__rule_compare(r->op, val, thr);
 	double clear = r->has_clear && r->bound == PW_BOUND_NONE ? r->clear :
 	    thr;
 
@@ -1171,10 +412,10 @@ step(struct pw_alerts *e, size_t i, struct rstate *s,
 		break;
 	default:
 		/* Firing: resolve only once past the clear threshold. */
-		if (!compare(r->op, val, clear)) {
+		if (!pw__rule_compare(r->op, val, clear)) {
 			s->a.value = val;
 			s->a.threshold = thr;
-			render_message(r, &s->a, v->last_exit, thr,
+			pw__rule_render(r, &s->a, v->last_exit, thr,
 			    s->a.message, sizeof(s->a.message));
 			resolve(e, s, now_ms, "condition cleared", t);
 			return;
@@ -1191,7 +432,7 @@ step(struct pw_alerts *e, size_t i, struct rstate *s,
 		s->a.fired_ms = now_ms;
 	}
 	s->a.state = s->state;
-	render_message(r, &s->a, v->last_exit, thr, s->a.message,
+	pw__rule_render(r, &s->a, v->last_exit, thr, s->a.message,
 	    sizeof(s->a.message));
 	if (s->state == PW_ALERT_FIRING && s->a.fired_ms == now_ms)
 		tlist_add(t, &s->a);
@@ -1205,6 +446,7 @@ eval_proc(struct pw_alerts *e, struct pentry *p,
 	const struct pw_sample *prev;
 	struct subject sub = { v->id, v->pid, v->name,
 	    v->target != NULL ? v->target : "", NULL };
+	struct pw_metric_ctx ctx = rule_ctx(mem_total, v->fd_limit);
 	double val;
 	size_t i;
 
@@ -1226,19 +468,19 @@ eval_proc(struct pw_alerts *e, struct pentry *p,
 		struct rstate *s = &p->rs[i];
 
 		if (is_target_metric(e->metrics[i]) ||
-		    !rule_applies(r, v->target))
+		    !pw__rule_applies(r, v->target))
 			continue;
-		if (e->metrics[i] == M_CUSTOM) {
+		if (e->metrics[i] == PW__RULE_CUSTOM) {
 			/* The process's series, else its target's, else
 			 * the host's; none (or stale): the state stays. */
 			if (e->custom == NULL || pw_custom_lookup(e->custom,
-			    custom_name(r->metric), v->id, v->target, &val,
+			    pw__rule_custom_name(r->metric), v->id, v->target, &val,
 			    NULL) < 0)
 				continue;
-		} else if (!metric_value(e->metrics[i], &p->cur, prev,
-		    v->fd_limit, mem_total, &val))
+		} else if (!pw_metric_read(e->metrics[i], &ctx, &p->cur, prev,
+		    &val))
 			continue;	/* unknown: the state stays */
-		if (r->agg != PW_AGG_NONE && !window_feed(&s->win, r->agg,
+		if (r->agg != PW_AGG_NONE && !pw__window_feed(&s->win, r->agg,
 		    r->window_ms, p->cur.ts_ms, val, &val))
 			continue;
 		step(e, i, s, &sub, val, r->threshold, now_ms, t);
@@ -1341,31 +583,34 @@ last_exit_text(const struct tentry *te, size_t live, char *buf, size_t len)
 
 /*
  * Without a group view: metric m of te from the engine's entries of its
- * live processes (every entry left is alive).  "processes" is their
- * count, fd_usage the worst of theirs, anything else their sum: 0 with
- * none; unknown when processes live but none has a value (a first
+ * live processes (every entry left is alive).  The process count is
+ * their number; a row the catalogue combines by max (fd_usage) is the
+ * worst of theirs, anything else their sum: 0 with none; unknown when processes live but none has a value (a first
  * sample's CPU %, unreadable descriptors).
  */
 static bool
 target_fallback(const struct pw_alerts *e, const struct tentry *te,
-    enum metric m, uint64_t mem_total, double *out)
+    enum pw_metric m, uint64_t mem_total, double *out)
 {
+	bool is_max = pw_metric_def(m)->gagg == PW_GAGG_MAX;
+	struct pw_metric_ctx c;
 	const struct pentry *p;
 	double v, acc = 0;
 	bool any = false;
 	size_t i;
 
-	if (m == M_PROCS) {
+	if (m == PW_METRIC_PROCESSES) {
 		*out = (double)te->live;
 		return true;
 	}
 	for (i = 0; i < e->nents; i++) {
 		p = &e->ents[i];
+		c = rule_ctx(mem_total, p->fd_limit);
 		if (!p->has_cur || strcmp(p->target, te->name) != 0 ||
-		    !metric_value(m, &p->cur, p->has_prev ? &p->prev : NULL,
-		    p->fd_limit, mem_total, &v))
+		    !pw_metric_read(m, &c, &p->cur, p->has_prev ? &p->prev :
+		    NULL, &v))
 			continue;
-		if (m != M_FD_USAGE)
+		if (!is_max)
 			acc += v;
 		else if (!any || v > acc)
 			acc = v;
@@ -1424,9 +669,10 @@ eval_targets(struct pw_alerts *e, const struct pw_snapshot *snap,
 	struct subject sub, whole;
 	int64_t taken_ms = snap != NULL ? snap->taken_ms : 0, ts;
 	uint64_t mem_total = snap != NULL ? snap->mem_total : 0;
+	struct pw_metric_ctx ctx = rule_ctx(mem_total, 0);
+	enum pw_metric m;
 	double val, thr;
 	size_t i, j, k;
-	int m;
 
 	for (i = j = 0; i < e->ntents; i++) {
 		te = &e->tents[i];
@@ -1474,7 +720,7 @@ eval_targets(struct pw_alerts *e, const struct pw_snapshot *snap,
 			const struct pw_rule *r = &e->rules[k];
 
 			if (!is_target_metric(e->metrics[k]) ||
-			    !rule_applies(r, te->name))
+			    !pw__rule_applies(r, te->name))
 				continue;
 			if (!rule_threshold(r, te, &thr)) {
 				/* A bound taken away by a reload. */
@@ -1482,16 +728,16 @@ eval_targets(struct pw_alerts *e, const struct pw_snapshot *snap,
 				    t);
 				continue;
 			}
-			m = e->metrics[k] - M_GROUP;
-			if (gv != NULL ? !group_value(m, &te->gcur,
-			    te->has_gprev ? &te->gprev : NULL, mem_total,
+			m = (enum pw_metric)(e->metrics[k] - PW__RULE_GROUP);
+			if (gv != NULL ? !pw_metric_read_group(m, &ctx,
+			    &te->gcur, te->has_gprev ? &te->gprev : NULL,
 			    &val) : !target_fallback(e, te, m, mem_total, &val))
 				continue;	/* unknown: the state stays */
 			if (r->agg != PW_AGG_NONE &&
-			    !window_feed(&te->rs[k].win, r->agg, r->window_ms,
+			    !pw__window_feed(&te->rs[k].win, r->agg, r->window_ms,
 			    ts, val, &val))
 				continue;
-			step(e, k, &te->rs[k], m == M_PROCS ? &sub : &whole,
+			step(e, k, &te->rs[k], m == PW_METRIC_PROCESSES ? &sub : &whole,
 			    val, thr, now_ms, t);
 		}
 	}
@@ -1580,7 +826,7 @@ pw_alerts_reload(struct pw_alerts *e, const struct pw_rule *rules, size_t n,
 	    (from = calloc(n, sizeof(*from))) == NULL))
 		goto out_free;
 	for (; done < n; done++) {
-		if ((m = metric_lookup(rules[done].metric,
+		if ((m = pw__rule_metric_lookup(rules[done].metric,
 		    rules[done].scope)) < 0) {
 			rc = -EINVAL;
 			goto out_free;
@@ -1604,7 +850,7 @@ pw_alerts_reload(struct pw_alerts *e, const struct pw_rule *rules, size_t n,
 	for (j = 0; j < n; j++) {
 		from[j] = SIZE_MAX;
 		for (k = 0; k < e->nrules; k++)
-			if (!kept[k] && rule_same(&e->rules[k], &nr[j])) {
+			if (!kept[k] && pw__rule_same(&e->rules[k], &nr[j])) {
 				from[j] = k;
 				kept[k] = true;
 				break;
@@ -1625,8 +871,7 @@ pw_alerts_reload(struct pw_alerts *e, const struct pw_rule *rules, size_t n,
 			if (kept[k])
 				continue;
 			resolve(e, &(*rs)[k], now_ms, "rule changed", &t);
-			free((*rs)[k].win.ts);
-			free((*rs)[k].win.v);
+			pw__window_fini(&(*rs)[k].win);
 		}
 		free(*rs);
 		*rs = nrs[i];

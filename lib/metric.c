@@ -1,0 +1,620 @@
+/*
+ * metric.c: the metric catalogue (procwatch/metric.h), its rows and
+ * readers.
+ *
+ * DESIGN: the table is indexed by enum pw_metric, with designated
+ * initialisers so a row cannot slip to another's place.  Each reader is a
+ * few lines over one sample; counter rates share one helper so that every
+ * rate skips the same intervals.  The Prometheus names and help texts are
+ * the ones /metrics has always shown: they are an interface (dashboards
+ * and alerting rules name them) and must not change.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <procwatch/metric.h>
+#include <procwatch/store.h>
+
+#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* --- process readers -------------------------------------------------------- */
+
+/*
+ * The per-second rate of a counter read as `a` from prev and `b` from cur.
+ * Unknown without a previous sample, when time does not advance, on a
+ * first sample and, with `io`, when either sample lacks /proc/PID/io.  A
+ * counter that went backwards is a reset: unknown, or 0 if ctx says so.
+ */
+static bool
+rate(const struct pw_metric_ctx *c, const struct pw_sample *cur,
+    const struct pw_sample *prev, uint64_t a, uint64_t b, bool io,
+    double *out)
+{
+	int64_t dt;
+
+	if (prev == NULL || (dt = cur->ts_ms - prev->ts_ms) <= 0 ||
+	    (cur->flags & PW_SAMPLE_FIRST))
+		return false;
+	if (io && ((cur->flags | prev->flags) & PW_SAMPLE_NO_IO))
+		return false;
+	if (b < a) {
+		if (!(c->flags & PW_MCTX_RESET_IS_ZERO))
+			return false;
+		*out = 0.0;
+		return true;
+	}
+	*out = (double)(b - a) * 1000.0 / (double)dt;
+	return true;
+}
+
+/* A reader of a field that is always known. */
+#define PLAIN(fn, expr)							\
+static bool								\
+fn(const struct pw_metric_ctx *c, const struct pw_sample *cur,		\
+    const struct pw_sample *prev, double *out)				\
+{									\
+	(void)c;							\
+	(void)prev;							\
+	*out = (double)(expr);						\
+	return true;							\
+}
+PLAIN(r_rss, cur->rss_bytes)
+PLAIN(r_vms, cur->vms_bytes)
+PLAIN(r_swap, cur->swap_bytes)
+PLAIN(r_threads, cur->threads)
+PLAIN(r_ctx_vol, cur->ctx_voluntary)
+PLAIN(r_ctx_invol, cur->ctx_involuntary)
+PLAIN(r_minflt, cur->minor_faults)
+PLAIN(r_majflt, cur->major_faults)
+#undef PLAIN
+
+/* A reader of a field known unless the sample has flag `unknown`. */
+#define FLAGGED(fn, unknown, expr)					\
+static bool								\
+fn(const struct pw_metric_ctx *c, const struct pw_sample *cur,		\
+    const struct pw_sample *prev, double *out)				\
+{									\
+	(void)c;							\
+	(void)prev;							\
+	if (cur->flags & (unknown))					\
+		return false;						\
+	*out = (expr);							\
+	return true;							\
+}
+/* The sampler's rates: a first sample has none. */
+FLAGGED(r_cpu, PW_SAMPLE_FIRST, cur->cpu_user_pct + cur->cpu_system_pct)
+FLAGGED(r_cpu_user, PW_SAMPLE_FIRST, cur->cpu_user_pct)
+FLAGGED(r_cpu_system, PW_SAMPLE_FIRST, cur->cpu_system_pct)
+FLAGGED(r_open_fds, PW_SAMPLE_NO_FDS, (double)cur->open_fds)
+FLAGGED(r_read, PW_SAMPLE_NO_IO, (double)cur->read_bytes)
+FLAGGED(r_write, PW_SAMPLE_NO_IO, (double)cur->write_bytes)
+#undef FLAGGED
+
+/* A reader of the rate of a counter; `io`: it comes from /proc/PID/io. */
+#define RATE(fn, field, io)						\
+static bool								\
+fn(const struct pw_metric_ctx *c, const struct pw_sample *cur,		\
+    const struct pw_sample *prev, double *out)				\
+{									\
+	return rate(c, cur, prev, prev != NULL ? prev->field : 0,	\
+	    cur->field, io, out);					\
+}
+RATE(r_ctx_vol_rate, ctx_voluntary, false)
+RATE(r_ctx_invol_rate, ctx_involuntary, false)
+RATE(r_minflt_rate, minor_faults, false)
+RATE(r_majflt_rate, major_faults, false)
+RATE(r_read_rate, read_bytes, true)
+RATE(r_write_rate, write_bytes, true)
+#undef RATE
+
+static bool
+r_cpu_ticks_rate(const struct pw_metric_ctx *c, const struct pw_sample *cur,
+    const struct pw_sample *prev, double *out)
+{
+	return rate(c, cur, prev, prev != NULL ? prev->utime_ticks +
+	    prev->stime_ticks : 0, cur->utime_ticks + cur->stime_ticks, false,
+	    out);
+}
+
+/* Memory % is pw_sample_memory_pct()'s, the one computation of it. */
+static bool
+r_mem_pct(const struct pw_metric_ctx *c, const struct pw_sample *cur,
+    const struct pw_sample *prev, double *out)
+{
+	(void)prev;
+	if (c->mem_total == 0)
+		return false;
+	*out = pw_sample_memory_pct(cur, c->mem_total);
+	return true;
+}
+
+/* Unlimited (UINT64_MAX) gives about 0: see procwatch/metric.h. */
+static bool
+r_fd_usage(const struct pw_metric_ctx *c, const struct pw_sample *cur,
+    const struct pw_sample *prev, double *out)
+{
+	(void)prev;
+	if (c->fd_limit == 0 || (cur->flags & PW_SAMPLE_NO_FDS))
+		return false;
+	*out = (double)cur->open_fds / (double)c->fd_limit;
+	return true;
+}
+
+static bool
+r_fd_limit(const struct pw_metric_ctx *c, const struct pw_sample *cur,
+    const struct pw_sample *prev, double *out)
+{
+	(void)cur;
+	(void)prev;
+	if (c->fd_limit == 0)
+		return false;
+	*out = (double)c->fd_limit;
+	return true;
+}
+
+static bool
+r_start_time(const struct pw_metric_ctx *c, const struct pw_sample *cur,
+    const struct pw_sample *prev, double *out)
+{
+	(void)cur;
+	(void)prev;
+	if (c->start_time_ms == 0)
+		return false;
+	*out = (double)c->start_time_ms / 1000.0;
+	return true;
+}
+
+/* Ticks as seconds; unknown without the clock rate. */
+static bool
+ticks_seconds(const struct pw_metric_ctx *c, uint64_t ticks, double *out)
+{
+	if (c->hz <= 0)
+		return false;
+	*out = (double)ticks / (double)c->hz;
+	return true;
+}
+
+static bool
+r_cpu_user_seconds(const struct pw_metric_ctx *c, const struct pw_sample *cur,
+    const struct pw_sample *prev, double *out)
+{
+	(void)prev;
+	return ticks_seconds(c, cur->utime_ticks, out);
+}
+
+static bool
+r_cpu_system_seconds(const struct pw_metric_ctx *c,
+    const struct pw_sample *cur, const struct pw_sample *prev, double *out)
+{
+	(void)prev;
+	return ticks_seconds(c, cur->stime_ticks, out);
+}
+
+static bool
+r_cpu_seconds(const struct pw_metric_ctx *c, const struct pw_sample *cur,
+    const struct pw_sample *prev, double *out)
+{
+	(void)prev;
+	return ticks_seconds(c, cur->utime_ticks + cur->stime_ticks, out);
+}
+
+/* --- group readers ---------------------------------------------------------- */
+
+static bool
+g_processes(const struct pw_metric_ctx *c, const struct pw_group_sample *cur,
+    const struct pw_group_sample *prev, double *out)
+{
+	(void)c;
+	(void)prev;
+	*out = (double)cur->processes;
+	return true;
+}
+
+static bool
+g_up(const struct pw_metric_ctx *c, const struct pw_group_sample *cur,
+    const struct pw_group_sample *prev, double *out)
+{
+	(void)c;
+	(void)prev;
+	*out = cur->processes > 0 ? 1.0 : 0.0;
+	return true;
+}
+
+static bool
+g_exited(const struct pw_metric_ctx *c, const struct pw_group_sample *cur,
+    const struct pw_group_sample *prev, double *out)
+{
+	(void)c;
+	(void)prev;
+	*out = (double)cur->exited;
+	return true;
+}
+
+static bool
+g_children_seconds(const struct pw_metric_ctx *c,
+    const struct pw_group_sample *cur, const struct pw_group_sample *prev,
+    double *out)
+{
+	(void)prev;
+	return ticks_seconds(c, cur->children_ticks, out);
+}
+
+/*
+ * The worst member's usage.  An empty group uses nothing (0); live
+ * members of which none had both figures leave it unknown.
+ */
+static bool
+g_fd_usage(const struct pw_metric_ctx *c, const struct pw_group_sample *cur,
+    const struct pw_group_sample *prev, double *out)
+{
+	(void)c;
+	(void)prev;
+	if (cur->fd_usage_pid == 0 && cur->processes > 0)
+		return false;
+	*out = cur->fd_usage_max;
+	return true;
+}
+
+/* The target's bounds, from the context: 0 is "none". */
+static bool
+g_min_processes(const struct pw_metric_ctx *c,
+    const struct pw_group_sample *cur, const struct pw_group_sample *prev,
+    double *out)
+{
+	(void)cur;
+	(void)prev;
+	if (c->min_processes == 0)
+		return false;
+	*out = (double)c->min_processes;
+	return true;
+}
+
+static bool
+g_max_processes(const struct pw_metric_ctx *c,
+    const struct pw_group_sample *cur, const struct pw_group_sample *prev,
+    double *out)
+{
+	(void)cur;
+	(void)prev;
+	if (c->max_processes == 0)
+		return false;
+	*out = (double)c->max_processes;
+	return true;
+}
+
+/* --- the table -------------------------------------------------------------- */
+
+#define P	PW_MF_PROCESS
+#define G	PW_MF_GROUP
+#define RULE	(PW_MF_RULE_PROCESS | PW_MF_RULE_GROUP)
+#define WIN	(PW_MF_STATS | RULE | P | G)
+
+/* Prometheus families: the names and texts /metrics has always had. */
+#define PP(name, type, help, label, dec)				\
+	{ "procwatch_process_" name, type, help, label, dec }
+#define GP(name, type, help, label, dec)				\
+	{ "procwatch_group_" name, type, help, label, dec }
+#define NOPROM	{ NULL, NULL, NULL, NULL, 0 }
+
+#define H_CPU_SEC	"CPU time consumed by the process, by mode."
+#define H_G_CPU_SEC	"CPU time of the target's processes, those gone and " \
+	"the children they reaped included."
+#define H_CTX		"Context switches, by type."
+#define H_G_CTX		"Context switches of the target's processes."
+#define H_FLT		"Page faults, by type."
+#define H_G_FLT		"Page faults of the target's processes."
+
+static const struct pw_metric_def defs[PW_METRIC_NROWS] = {
+	[PW_METRIC_CPU_PERCENT] = { "cpu_percent", "cpu_percent", "percent",
+	    PW_KIND_RATE, PW_ROLLUP_SUMMARY, PW_GAGG_RATE, WIN,
+	    "CPU use over the last interval, percent of one core.",
+	    r_cpu, NULL,
+	    PP("cpu_percent", "gauge",
+	    "CPU use over the last interval, percent of one core.", NULL, 2),
+	    GP("cpu_percent", "gauge",
+	    "CPU use of the target over the last interval, percent of one "
+	    "core.", NULL, 2) },
+	[PW_METRIC_CPU_USER_PERCENT] = { "cpu_user_percent",
+	    "cpu_user_percent", "percent", PW_KIND_RATE, PW_ROLLUP_SUMMARY,
+	    PW_GAGG_RATE, WIN,
+	    "User-mode CPU use over the last interval, percent of one core.",
+	    r_cpu_user, NULL, NOPROM, NOPROM },
+	[PW_METRIC_CPU_SYSTEM_PERCENT] = { "cpu_system_percent",
+	    "cpu_system_percent", "percent", PW_KIND_RATE, PW_ROLLUP_SUMMARY,
+	    PW_GAGG_RATE, WIN,
+	    "Kernel-mode CPU use over the last interval, percent of one core.",
+	    r_cpu_system, NULL, NOPROM, NOPROM },
+	[PW_METRIC_RSS_BYTES] = { "rss_bytes", "rss_bytes", "bytes",
+	    PW_KIND_GAUGE, PW_ROLLUP_SUMMARY, PW_GAGG_SUM, WIN | PW_MF_TREND,
+	    "Resident set size.", r_rss, NULL,
+	    PP("resident_memory_bytes", "gauge", "Resident set size.", NULL,
+	    0),
+	    GP("resident_memory_bytes", "gauge",
+	    "Resident set size of the target's processes.", NULL, 0) },
+	[PW_METRIC_VMS_BYTES] = { "vms_bytes", "vms_bytes", "bytes",
+	    PW_KIND_GAUGE, PW_ROLLUP_SUMMARY, PW_GAGG_SUM, WIN,
+	    "Virtual memory size.", r_vms, NULL,
+	    PP("virtual_memory_bytes", "gauge", "Virtual memory size.", NULL,
+	    0),
+	    GP("virtual_memory_bytes", "gauge",
+	    "Virtual memory size of the target's processes.", NULL, 0) },
+	[PW_METRIC_SWAP_BYTES] = { "swap_bytes", "swap_bytes", "bytes",
+	    PW_KIND_GAUGE, PW_ROLLUP_SUMMARY, PW_GAGG_SUM, WIN,
+	    "Swapped-out memory.", r_swap, NULL,
+	    PP("swap_bytes", "gauge", "Swapped-out memory.", NULL, 0),
+	    GP("swap_bytes", "gauge",
+	    "Swapped-out memory of the target's processes.", NULL, 0) },
+	[PW_METRIC_MEMORY_PERCENT] = { "memory_percent", "memory_percent",
+	    "percent", PW_KIND_RATIO, PW_ROLLUP_SUMMARY, PW_GAGG_SUM, WIN,
+	    "Resident set size, percent of total memory.", r_mem_pct, NULL,
+	    PP("memory_percent", "gauge",
+	    "Resident set size, percent of total memory.", NULL, 2),
+	    NOPROM },
+	[PW_METRIC_OPEN_FDS] = { "open_fds", "open_fds", "count",
+	    PW_KIND_GAUGE, PW_ROLLUP_SUMMARY, PW_GAGG_SUM, WIN | PW_MF_TREND,
+	    "Open file descriptors.", r_open_fds, NULL,
+	    PP("open_fds", "gauge", "Open file descriptors.", NULL, 0),
+	    GP("open_fds", "gauge",
+	    "Open file descriptors of the target's processes.", NULL, 0) },
+	[PW_METRIC_THREADS] = { "threads", "threads", "count", PW_KIND_GAUGE,
+	    PW_ROLLUP_SUMMARY, PW_GAGG_SUM, WIN | PW_MF_TREND,
+	    "Threads in the process.", r_threads, NULL,
+	    PP("threads", "gauge", "Threads in the process.", NULL, 0),
+	    GP("threads", "gauge",
+	    "Threads in the live processes of the target.", NULL, 0) },
+	[PW_METRIC_CTX_VOLUNTARY_RATE] = { "ctx_switches_voluntary_rate",
+	    NULL, "per_second", PW_KIND_RATE, PW_ROLLUP_SUMMARY, PW_GAGG_RATE,
+	    WIN | PW_MF_PAIR, "Voluntary context switches per second.",
+	    r_ctx_vol_rate, NULL, NOPROM, NOPROM },
+	[PW_METRIC_CTX_INVOLUNTARY_RATE] = { "ctx_switches_involuntary_rate",
+	    NULL, "per_second", PW_KIND_RATE, PW_ROLLUP_SUMMARY, PW_GAGG_RATE,
+	    WIN | PW_MF_PAIR, "Involuntary context switches per second.",
+	    r_ctx_invol_rate, NULL, NOPROM, NOPROM },
+	[PW_METRIC_MINOR_FAULTS_RATE] = { "minor_faults_rate", NULL,
+	    "per_second", PW_KIND_RATE, PW_ROLLUP_SUMMARY, PW_GAGG_RATE,
+	    WIN | PW_MF_PAIR, "Minor page faults per second.",
+	    r_minflt_rate, NULL, NOPROM, NOPROM },
+	[PW_METRIC_MAJOR_FAULTS_RATE] = { "major_faults_rate", NULL,
+	    "per_second", PW_KIND_RATE, PW_ROLLUP_SUMMARY, PW_GAGG_RATE,
+	    WIN | PW_MF_PAIR, "Major page faults per second.",
+	    r_majflt_rate, NULL, NOPROM, NOPROM },
+	[PW_METRIC_READ_BYTES_RATE] = { "read_bytes_rate", NULL,
+	    "bytes_per_second", PW_KIND_RATE, PW_ROLLUP_SUMMARY, PW_GAGG_RATE,
+	    WIN | PW_MF_PAIR, "Bytes read from storage per second.",
+	    r_read_rate, NULL, NOPROM, NOPROM },
+	[PW_METRIC_WRITE_BYTES_RATE] = { "write_bytes_rate", NULL,
+	    "bytes_per_second", PW_KIND_RATE, PW_ROLLUP_SUMMARY, PW_GAGG_RATE,
+	    WIN | PW_MF_PAIR, "Bytes written to storage per second.",
+	    r_write_rate, NULL, NOPROM, NOPROM },
+	[PW_METRIC_FD_USAGE] = { "fd_usage", "fd_usage_max", "ratio",
+	    PW_KIND_RATIO, PW_ROLLUP_SUMMARY, PW_GAGG_MAX, WIN,
+	    "Open file descriptors over the soft limit, 0 to 1; of a group, "
+	    "the highest of any member.", r_fd_usage, g_fd_usage, NOPROM,
+	    GP("fd_usage_max", "gauge",
+	    "The highest open_fds / fd_limit of any process of the target.",
+	    NULL, 4) },
+	[PW_METRIC_FD_LIMIT] = { "fd_limit", NULL, "count", PW_KIND_GAUGE,
+	    PW_ROLLUP_LAST, PW_GAGG_NONE,
+	    PW_MF_RULE_PROCESS | P | PW_MF_NO_SAMPLE,
+	    "Soft limit on open file descriptors.", r_fd_limit, NULL,
+	    PP("max_fds", "gauge", "Soft limit on open file descriptors.",
+	    NULL, 0), NOPROM },
+	[PW_METRIC_CTX_VOLUNTARY] = { "ctx_switches_voluntary",
+	    "ctx_switches_voluntary_total", "count", PW_KIND_COUNTER,
+	    PW_ROLLUP_INCREASE, PW_GAGG_ACCUMULATE, RULE | P | G,
+	    "Voluntary context switches.", r_ctx_vol, NULL,
+	    PP("context_switches_total", "counter", H_CTX,
+	    "type=\"voluntary\"", 0),
+	    GP("context_switches_total", "counter", H_G_CTX,
+	    "type=\"voluntary\"", 0) },
+	[PW_METRIC_CTX_INVOLUNTARY] = { "ctx_switches_involuntary",
+	    "ctx_switches_involuntary_total", "count", PW_KIND_COUNTER,
+	    PW_ROLLUP_INCREASE, PW_GAGG_ACCUMULATE, RULE | P | G,
+	    "Involuntary context switches.", r_ctx_invol, NULL,
+	    PP("context_switches_total", "counter", H_CTX,
+	    "type=\"involuntary\"", 0),
+	    GP("context_switches_total", "counter", H_G_CTX,
+	    "type=\"involuntary\"", 0) },
+	[PW_METRIC_MINOR_FAULTS] = { "minor_faults", "minor_faults_total",
+	    "count", PW_KIND_COUNTER, PW_ROLLUP_INCREASE, PW_GAGG_ACCUMULATE,
+	    RULE | P | G, "Minor page faults.", r_minflt, NULL,
+	    PP("page_faults_total", "counter", H_FLT, "type=\"minor\"", 0),
+	    GP("page_faults_total", "counter", H_G_FLT, "type=\"minor\"",
+	    0) },
+	[PW_METRIC_MAJOR_FAULTS] = { "major_faults", "major_faults_total",
+	    "count", PW_KIND_COUNTER, PW_ROLLUP_INCREASE, PW_GAGG_ACCUMULATE,
+	    RULE | P | G, "Major page faults.", r_majflt, NULL,
+	    PP("page_faults_total", "counter", H_FLT, "type=\"major\"", 0),
+	    GP("page_faults_total", "counter", H_G_FLT, "type=\"major\"",
+	    0) },
+	[PW_METRIC_READ_BYTES] = { "read_bytes", "read_bytes_total", "bytes",
+	    PW_KIND_COUNTER, PW_ROLLUP_INCREASE, PW_GAGG_ACCUMULATE,
+	    RULE | P | G, "Bytes read from storage.", r_read, NULL,
+	    PP("io_read_bytes_total", "counter", "Bytes read from storage.",
+	    NULL, 0),
+	    GP("read_bytes_total", "counter",
+	    "Bytes the target's processes read from storage.", NULL, 0) },
+	[PW_METRIC_WRITE_BYTES] = { "write_bytes", "write_bytes_total",
+	    "bytes", PW_KIND_COUNTER, PW_ROLLUP_INCREASE, PW_GAGG_ACCUMULATE,
+	    RULE | P | G, "Bytes written to storage.", r_write, NULL,
+	    PP("io_write_bytes_total", "counter", "Bytes written to storage.",
+	    NULL, 0),
+	    GP("write_bytes_total", "counter",
+	    "Bytes the target's processes wrote to storage.", NULL, 0) },
+	[PW_METRIC_CPU_TICKS_RATE] = { "cpu_ticks_rate", NULL,
+	    "ticks_per_second", PW_KIND_RATE, PW_ROLLUP_SUMMARY, PW_GAGG_RATE,
+	    RULE | P | G | PW_MF_PAIR,
+	    "CPU clock ticks (user and system) per second.",
+	    r_cpu_ticks_rate, NULL, NOPROM, NOPROM },
+	[PW_METRIC_CPU_USER_SECONDS] = { "cpu_user_seconds", NULL, "seconds",
+	    PW_KIND_COUNTER, PW_ROLLUP_INCREASE, PW_GAGG_ACCUMULATE, P | G,
+	    "User-mode CPU time.", r_cpu_user_seconds, NULL,
+	    PP("cpu_seconds_total", "counter", H_CPU_SEC, "mode=\"user\"", 6),
+	    GP("cpu_seconds_total", "counter", H_G_CPU_SEC, "mode=\"user\"",
+	    3) },
+	[PW_METRIC_CPU_SYSTEM_SECONDS] = { "cpu_system_seconds", NULL,
+	    "seconds", PW_KIND_COUNTER, PW_ROLLUP_INCREASE, PW_GAGG_ACCUMULATE,
+	    P | G, "Kernel-mode CPU time.", r_cpu_system_seconds, NULL,
+	    PP("cpu_seconds_total", "counter", H_CPU_SEC, "mode=\"system\"",
+	    6),
+	    GP("cpu_seconds_total", "counter", H_G_CPU_SEC,
+	    "mode=\"system\"", 3) },
+	[PW_METRIC_CPU_SECONDS] = { "cpu_seconds", "cpu_seconds_total",
+	    "seconds", PW_KIND_COUNTER, PW_ROLLUP_INCREASE, PW_GAGG_ACCUMULATE,
+	    P | G, "CPU time, user and system.", r_cpu_seconds, NULL, NOPROM,
+	    NOPROM },
+	[PW_METRIC_START_TIME] = { "start_time", NULL, "seconds",
+	    PW_KIND_GAUGE, PW_ROLLUP_LAST, PW_GAGG_NONE, P | PW_MF_NO_SAMPLE,
+	    "Start time of the process since the Unix epoch.", r_start_time,
+	    NULL,
+	    PP("start_time_seconds", "gauge",
+	    "Start time of the process since the Unix epoch.", NULL, 3),
+	    NOPROM },
+	[PW_METRIC_PROCESSES] = { "processes", "processes", "count",
+	    PW_KIND_GAUGE, PW_ROLLUP_SUMMARY, PW_GAGG_SUM,
+	    PW_MF_RULE_GROUP | G, "Live processes of the target.", NULL,
+	    g_processes, NOPROM,
+	    GP("processes", "gauge", "Live processes of the target.", NULL,
+	    0) },
+	[PW_METRIC_UP] = { "up", NULL, "boolean", PW_KIND_GAUGE,
+	    PW_ROLLUP_SUMMARY, PW_GAGG_NONE, G,
+	    "Whether the target has at least one live process (1) or none "
+	    "(0).", NULL, g_up, NOPROM,
+	    GP("up", "gauge",
+	    "Whether the target has at least one live process (1) or none "
+	    "(0).", NULL, 0) },
+	[PW_METRIC_EXITED] = { "exited", "exited", "count", PW_KIND_GAUGE,
+	    PW_ROLLUP_SUMMARY, PW_GAGG_SUM, G,
+	    "Members of the target that exited during the cycle.", NULL,
+	    g_exited, NOPROM, NOPROM },
+	[PW_METRIC_CHILDREN_CPU_SECONDS] = { "children_cpu_seconds",
+	    "children_cpu_seconds_total", "seconds", PW_KIND_COUNTER,
+	    PW_ROLLUP_INCREASE, PW_GAGG_ACCUMULATE, G,
+	    "CPU time of reaped children that were never sampled.", NULL,
+	    g_children_seconds, NOPROM,
+	    GP("children_cpu_seconds_total", "counter",
+	    "Of that, CPU time of reaped children that were never sampled.",
+	    NULL, 3) },
+	[PW_METRIC_MIN_PROCESSES] = { "min_processes", NULL, "count",
+	    PW_KIND_GAUGE, PW_ROLLUP_LAST, PW_GAGG_NONE, G | PW_MF_NO_SAMPLE,
+	    "Fewer live processes than this is process_down.", NULL,
+	    g_min_processes, NOPROM,
+	    GP("min_processes", "gauge",
+	    "Fewer live processes than this is process_down.", NULL, 0) },
+	[PW_METRIC_MAX_PROCESSES] = { "max_processes", NULL, "count",
+	    PW_KIND_GAUGE, PW_ROLLUP_LAST, PW_GAGG_NONE, G | PW_MF_NO_SAMPLE,
+	    "More live processes than this is too_many_processes.", NULL,
+	    g_max_processes, NOPROM,
+	    GP("max_processes", "gauge",
+	    "More live processes than this is too_many_processes.", NULL,
+	    0) },
+};
+
+/* The order of the families on /metrics, which scrapers may rely on. */
+static const enum pw_metric prom_procs[] = {
+	PW_METRIC_CPU_USER_SECONDS, PW_METRIC_CPU_SYSTEM_SECONDS,
+	PW_METRIC_CPU_PERCENT, PW_METRIC_RSS_BYTES, PW_METRIC_VMS_BYTES,
+	PW_METRIC_SWAP_BYTES, PW_METRIC_MEMORY_PERCENT, PW_METRIC_OPEN_FDS,
+	PW_METRIC_FD_LIMIT, PW_METRIC_THREADS, PW_METRIC_CTX_VOLUNTARY,
+	PW_METRIC_CTX_INVOLUNTARY, PW_METRIC_MINOR_FAULTS,
+	PW_METRIC_MAJOR_FAULTS, PW_METRIC_READ_BYTES, PW_METRIC_WRITE_BYTES,
+	PW_METRIC_START_TIME,
+};
+
+static const enum pw_metric prom_groups[] = {
+	PW_METRIC_UP, PW_METRIC_PROCESSES, PW_METRIC_MIN_PROCESSES,
+	PW_METRIC_MAX_PROCESSES, PW_METRIC_THREADS,
+	PW_METRIC_CPU_USER_SECONDS, PW_METRIC_CPU_SYSTEM_SECONDS,
+	PW_METRIC_CHILDREN_CPU_SECONDS, PW_METRIC_CPU_PERCENT,
+	PW_METRIC_RSS_BYTES, PW_METRIC_VMS_BYTES, PW_METRIC_SWAP_BYTES,
+	PW_METRIC_OPEN_FDS, PW_METRIC_FD_USAGE, PW_METRIC_READ_BYTES,
+	PW_METRIC_WRITE_BYTES, PW_METRIC_CTX_VOLUNTARY,
+	PW_METRIC_CTX_INVOLUNTARY, PW_METRIC_MINOR_FAULTS,
+	PW_METRIC_MAJOR_FAULTS,
+};
+
+/* --- lookups ---------------------------------------------------------------- */
+
+const struct pw_metric_def *
+pw_metric_def(enum pw_metric m)
+{
+	return (unsigned)m < PW_METRIC_NROWS ? &defs[m] : NULL;
+}
+
+const char *
+pw_metric_name(enum pw_metric m)
+{
+	return (unsigned)m < PW_METRIC_NROWS ? defs[m].name : NULL;
+}
+
+int
+pw_metric_lookup(const char *name, size_t len, unsigned flags,
+    enum pw_metric *out)
+{
+	unsigned i;
+
+	for (i = 0; name != NULL && i < PW_METRIC_NROWS; i++) {
+		if ((defs[i].flags & flags) == flags &&
+		    strlen(defs[i].name) == len &&
+		    memcmp(defs[i].name, name, len) == 0) {
+			*out = (enum pw_metric)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+int
+pw_metric_from_name(const char *name, size_t len, enum pw_metric *out)
+{
+	return pw_metric_lookup(name, len, PW_MF_STATS, out);
+}
+
+bool
+pw_metric_has_trend(enum pw_metric m)
+{
+	return (unsigned)m < PW_METRIC_NROWS &&
+	    (defs[m].flags & PW_MF_TREND) != 0;
+}
+
+bool
+pw_metric_read(enum pw_metric m, const struct pw_metric_ctx *ctx,
+    const struct pw_sample *cur, const struct pw_sample *prev, double *out)
+{
+	const struct pw_metric_def *d = pw_metric_def(m);
+
+	if (d == NULL || d->proc == NULL ||
+	    (cur == NULL && !(d->flags & PW_MF_NO_SAMPLE)))
+		return false;
+	return d->proc(ctx, cur, prev, out);
+}
+
+bool
+pw_metric_read_group(enum pw_metric m, const struct pw_metric_ctx *ctx,
+    const struct pw_group_sample *cur, const struct pw_group_sample *prev,
+    double *out)
+{
+	const struct pw_metric_def *d = pw_metric_def(m);
+	struct pw_metric_ctx c;
+	struct pw_sample sc, sp;
+
+	if (d == NULL || !(d->flags & PW_MF_GROUP) || cur == NULL)
+		return false;
+	if (d->group != NULL)
+		return d->group(ctx, cur, prev, out);
+	/* The same reader as a process's, over the mapped samples. */
+	c = *ctx;
+	c.fd_limit = 0;
+	pw_group_sample_as_sample(cur, &sc);
+	if (prev != NULL)
+		pw_group_sample_as_sample(prev, &sp);
+	return d->proc(&c, &sc, prev != NULL ? &sp : NULL, out);
+}
+
+const enum pw_metric *
+pw_metric_prom_order(bool group, size_t *n)
+{
+	*n = group ? NELEM(prom_groups) : NELEM(prom_procs);
+	return group ? prom_groups : prom_procs;
+}
