@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include <procwatch/duration.h>
+
 #include "api/params.h"
 
 /* The largest value of the signed integer type pid_t. */
@@ -196,38 +198,11 @@ api_parse_rfc3339(const char *s, int64_t *ms_out)
 	return 0;
 }
 
+/* The grammar is lib/duration.c's, for the config too; "30" is seconds. */
 int
 api_parse_duration(const char *s, int64_t *ms_out)
 {
-	static const struct {
-		const char	*suffix;
-		int64_t		 ms;
-	} units[] = {
-		{ "", MS_PER_S },	/* bare number: seconds */
-		{ "ms", 1 },
-		{ "s", MS_PER_S },
-		{ "m", MS_PER_MIN },
-		{ "h", MS_PER_HOUR },
-		{ "d", MS_PER_DAY },
-	};
-	const char *p, *q;
-	uint64_t v;
-	size_t i;
-
-	if (s == NULL || read_u64(&s, INT64_MAX, &v) < 0)
-		return -EINVAL;
-	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-		for (p = s, q = units[i].suffix; *q != '\0' && *p == *q;
-		    p++, q++)
-			;
-		if (*q != '\0' || *p != '\0')
-			continue;
-		if (v > (uint64_t)(INT64_MAX / units[i].ms))
-			return -EINVAL;
-		*ms_out = (int64_t)v * units[i].ms;
-		return 0;
-	}
-	return -EINVAL;
+	return pw_duration_parse(s, MS_PER_S, ms_out, NULL);
 }
 
 /* ASCII-only, locale-free case-insensitive equality. */

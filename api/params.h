@@ -33,8 +33,9 @@ int	api_parse_limit(const char *s, size_t max, size_t *out);
 int	api_parse_rfc3339(const char *s, int64_t *ms_out);
 
 /*
- * A non-negative duration: digits and a unit, "500ms", "30s", "5m", "1h",
- * "2d"; bare digits are seconds.  *ms_out gets milliseconds.
+ * A non-negative duration in the grammar of procwatch/duration.h, "500ms",
+ * "30s", "1.5m", "1h30m", "2d"; a number without a unit is seconds.
+ * *ms_out gets milliseconds.
  */
 int	api_parse_duration(const char *s, int64_t *ms_out);
 

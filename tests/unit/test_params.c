@@ -285,6 +285,10 @@ test_params_duration_units(void **state)
 		{ "9223372036854775807ms", INT64_MAX },
 		{ "9223372036854775s", INT64_C(9223372036854775000) },
 		{ "106751991167d", INT64_C(9223372036828800000) },
+		/* procwatch/duration.h: fractions and several terms. */
+		{ "1.5s", 1500 },
+		{ "1.5", 1500 },		/* bare: seconds */
+		{ "1h30m", 5400000 },
 	};
 	int64_t ms;
 	size_t i;
@@ -302,8 +306,8 @@ static void
 test_params_duration_rejects_bad_input(void **state)
 {
 	static const char *const bad[] = {
-		"", "s", "ms", "-1s", "+1s", " 1s", "1s ", "1 s", "1.5s",
-		"1x", "1S", "1M", "1sm", "1ms5", "1h30m", "1w", "1e3",
+		"", "s", "ms", "-1s", "+1s", " 1s", "1s ", "1 s", "1.5ms",
+		"1x", "1S", "1M", "1sm", "1ms5", "30m1h", "1w", "1e3",
 		"9223372036854775808ms",	/* past INT64_MAX */
 		"9223372036854776s",
 		"106751991168d",
