@@ -18,7 +18,7 @@
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 
-/* --- process readers -------------------------------------------------------- */
+/* --- process readers ------------------------------------------------------ */
 
 /*
  * The per-second rate of a counter read as `a` from prev and `b` from cur.
@@ -199,7 +199,7 @@ r_cpu_seconds(const struct pw_metric_ctx *c, const struct pw_sample *cur,
 	return ticks_seconds(c, cur->utime_ticks + cur->stime_ticks, out);
 }
 
-/* --- group readers ---------------------------------------------------------- */
+/* --- group readers -------------------------------------------------------- */
 
 static bool
 g_processes(const struct pw_metric_ctx *c, const struct pw_group_sample *cur,
@@ -283,7 +283,7 @@ g_max_processes(const struct pw_metric_ctx *c,
 	return true;
 }
 
-/* --- the table -------------------------------------------------------------- */
+/* --- the table ------------------------------------------------------------ */
 
 #define P	PW_MF_PROCESS
 #define G	PW_MF_GROUP
@@ -534,7 +534,7 @@ static const enum pw_metric prom_groups[] = {
 	PW_METRIC_MAJOR_FAULTS,
 };
 
-/* --- lookups ---------------------------------------------------------------- */
+/* --- lookups -------------------------------------------------------------- */
 
 const struct pw_metric_def *
 pw_metric_def(enum pw_metric m)

@@ -23,7 +23,7 @@
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 
-/* --- metrics --------------------------------------------------------------- */
+/* --- metrics -------------------------------------------------------------- */
 
 #define TARGET_PREFIX	"target_"
 #define CUSTOM_PREFIX	"custom:"
@@ -149,7 +149,7 @@ pw_rule_metric_scope_valid(const char *metric, enum pw_rule_scope scope)
 	return pw__rule_metric_lookup(metric, scope) >= 0;
 }
 
-/* --- rules ----------------------------------------------------------------- */
+/* --- rules ---------------------------------------------------------------- */
 
 void
 pw_rule_fini(struct pw_rule *r)
@@ -219,24 +219,28 @@ static const struct {
 	enum pw_rule_scope scope;
 	enum pw_rule_bound bound;
 } builtins[] = {
-	{ "high_cpu", PW_METRIC_CPU_PERCENT, false, PW_OP_GT, 90, PW_ASEV_WARNING,
+	{ "high_cpu", PW_METRIC_CPU_PERCENT, false, PW_OP_GT, 90,
+	    PW_ASEV_WARNING,
 	    "High CPU usage: {value:.1f}% (threshold {threshold}%)",
 	    PW_SCOPE_PROCESS, PW_BOUND_NONE },
 	{ "high_memory", PW_METRIC_MEMORY_PERCENT, false,
 	    PW_OP_GT, 85, PW_ASEV_WARNING,
 	    "High memory usage: {value:.1f}% of RAM (threshold {threshold}%)",
 	    PW_SCOPE_PROCESS, PW_BOUND_NONE },
-	{ "file_handle_leak", PW_METRIC_OPEN_FDS, false, PW_OP_GT, 1000, PW_ASEV_WARNING,
+	{ "file_handle_leak", PW_METRIC_OPEN_FDS, false, PW_OP_GT, 1000,
+	    PW_ASEV_WARNING,
 	    "Possible file handle leak: {value:.0f} open descriptors "
 	    "(threshold {threshold})", PW_SCOPE_PROCESS, PW_BOUND_NONE },
-	{ "fd_exhaustion", PW_METRIC_FD_USAGE, false, PW_OP_GT, 0.9, PW_ASEV_CRITICAL,
+	{ "fd_exhaustion", PW_METRIC_FD_USAGE, false, PW_OP_GT, 0.9,
+	    PW_ASEV_CRITICAL,
 	    "Descriptors nearly exhausted: {value:.2f} of the limit in use "
 	    "(threshold {threshold})", PW_SCOPE_PROCESS, PW_BOUND_NONE },
 	/*
 	 * Each target's own bound is the threshold; the one here is the
 	 * default of pw_target_init(), for display.
 	 */
-	{ "process_down", PW_METRIC_PROCESSES, true, PW_OP_LT, 1, PW_ASEV_CRITICAL,
+	{ "process_down", PW_METRIC_PROCESSES, true, PW_OP_LT, 1,
+	    PW_ASEV_CRITICAL,
 	    "target {target} is down: {last_exit}", PW_SCOPE_GROUP,
 	    PW_BOUND_MIN_PROCESSES },
 	{ "too_many_processes", PW_METRIC_PROCESSES, false,
