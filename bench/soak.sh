@@ -9,15 +9,22 @@
 #   - a second wrk (-t1 -c1, bench/soak_push.lua) POSTs a batch of
 #     PUSH_BATCH (50) custom series values to /api/v1/custom with the
 #     Bearer token, pausing PUSH_MS (100) ms after each response.
-# The daemon's VmRSS is taken at the end of the warm-up and DURATION
-# seconds later, both under load.  The load runs on through the baseline
+# The daemon's VmRSS is read every RSS_EVERY (default 5) s from the
+# start of the load, and judged on its trend over the soak: a least-squares
+# line through the readings from the end of the warm-up to the end of the
+# soak, whose growth over the soak (slope x DURATION) is compared with the
+# line's value at the start of the soak.  Two readings would judge a
+# one-off step at either end as a leak, or miss a leak between steps.  The load runs on through the baseline
 # on purpose: MHD hands each new connection to one of its two worker
 # threads, each with its own malloc arena, and a new set of connections
 # after a pause is spread differently, which shows as a one-off step in
 # VmRSS.  It prints wrk's request counts, non-2xx responses and socket
-# errors (over the whole run), the push failures, the VmRSS difference,
+# errors (over the whole run), the push failures, the VmRSS trend (slope,
+# growth over the soak, the scatter around the line) and the first and last
+# readings,
 # the sampling cycle p50/p99, the jitter p99 and the sample errors, and
-# exits 1 on any error or if VmRSS grew by more than RSS_MAX_PCT (1) %.
+# exits 1 on any error or if the trend grew VmRSS by more than RSS_MAX_PCT
+# (1) % over the soak.
 #
 #   cd build/plain && make daemon/procwatchd bench/pw_farm && ../../bench/soak.sh
 #   DURATION=300 WARMUP=60 ../../bench/soak.sh        (the defaults)
@@ -47,6 +54,7 @@ HISTORY=${HISTORY:-50}
 PUSH_BATCH=${PUSH_BATCH:-50}
 PUSH_MS=${PUSH_MS:-100}
 RSS_MAX_PCT=${RSS_MAX_PCT:-1}
+RSS_EVERY=${RSS_EVERY:-5}
 WRK_ARGS=${WRK_ARGS:--t2 -c16 --timeout 5s}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/pw-soak.XXXXXX")
 TOKEN="soak-$$-$(od -An -tx8 -N8 /dev/urandom | tr -d ' ')"
@@ -109,16 +117,16 @@ for _ in $(seq 300); do [ "$(nprocs)" -ge "$((FARM_N + 1))" ] 2>/dev/null && bre
 [ "$(nprocs)" -ge "$((FARM_N + 1))" ] 2>/dev/null || die "the farm was not picked up"
 
 # --- the load ----------------------------------------------------------------
-# rss_log: the daemon's VmRSS every 10 s until it exits or is stopped,
+# rss_log: the daemon's VmRSS every RSS_EVERY s until it exits or is stopped,
 # "elapsed_s kB".
 rss_log() {
 	local t=0 z=""
 	trap '[ -n "$z" ] && kill "$z" 2>/dev/null; exit 0' TERM
 	while kill -0 "$D" 2>/dev/null; do
 		echo "$t $(rss_kb "$D")"
-		sleep 10 & z=$!
+		sleep "$RSS_EVERY" & z=$!
 		wait "$z"; z=""
-		t=$((t + 10))
+		t=$((t + RSS_EVERY))
 	done
 }
 # events_fill: how many events the daemon's process-event ring holds.
@@ -211,12 +219,27 @@ kill -TERM "$RL" 2>/dev/null; wait "$RL" 2>/dev/null; stopped "$RL"
 echo "load (${TOTAL} s: warm-up, soak, 3 s):"
 wrk_report soak || FAIL=1
 push_report soak "$TOTAL" || FAIL=1
-echo "  VmRSS every 10 s from the start of the load (kB): $(awk '{ printf "%s%s", (NR > 1 ? " " : ""), $2 }' "$WORK/rss.log")"
-pct=$(awk -v a="$rss0" -v b="$rss1" 'BEGIN { printf "%+.2f", (b - a) * 100 / a }')
-echo "  VmRSS: before the load $rss_start kB, after the ${WARMUP} s warm-up $rss0 kB, ${DURATION} s later $rss1 kB ($pct %); 2 s after the load $rss_quiet kB, peak (VmHWM) $hwm kB"
+echo "  VmRSS every $RSS_EVERY s from the start of the load (kB): $(awk '{ printf "%s%s", (NR > 1 ? " " : ""), $2 }' "$WORK/rss.log")"
+# The trend: least squares over the readings of the soak proper.
+fit=$(awk -v w="$WARMUP" -v d="$DURATION" '$1 >= w && $1 <= w + d {
+	n++; x = $1 - w; sx += x; sy += $2; sxx += x * x; sxy += x * $2
+	xs[n] = x; ys[n] = $2 }
+    END {
+	if (n < 3 || n * sxx == sx * sx) { print "? ? ? ? 0"; exit }
+	b = (n * sxy - sx * sy) / (n * sxx - sx * sx); a = (sy - b * sx) / n
+	for (i = 1; i <= n; i++) { r = ys[i] - (a + b * xs[i]); ss += r * r }
+	printf "%.3f %.0f %+.2f %.0f %d\n", b * 60, a, b * d * 100 / a, sqrt(ss / n), n }' "$WORK/rss.log")
+# shellcheck disable=SC2086
+set -- $fit
+pct=$3
+echo "  VmRSS trend over the ${DURATION} s soak ($5 readings): $1 kB/min, $pct % over the soak from $2 kB (least squares; readings scatter $4 kB rms around the line)"
+echo "  VmRSS: before the load $rss_start kB, after the ${WARMUP} s warm-up $rss0 kB, ${DURATION} s later $rss1 kB; 2 s after the load $rss_quiet kB, peak (VmHWM) $hwm kB"
 echo "  process events in the daemon's ring at the end: ${ev1:-?} of 8192"
-if awk -v p="$pct" -v lim="$RSS_MAX_PCT" 'BEGIN { exit !(p > lim) }'; then
-	echo "  VmRSS grew by more than $RSS_MAX_PCT %"
+if [ "$pct" = "?" ]; then
+	echo "  too few VmRSS readings for a trend"
+	FAIL=1
+elif awk -v p="$pct" -v lim="$RSS_MAX_PCT" 'BEGIN { exit !(p > lim) }'; then
+	echo "  VmRSS trend grew by more than $RSS_MAX_PCT % over the soak"
 	FAIL=1
 fi
 q='procwatch_sampling_cycle_duration_seconds{quantile='
