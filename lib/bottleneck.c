@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include <procwatch/bottleneck.h>
+#include <procwatch/metric.h>
 #include <procwatch/store.h>
 
 #define MIB		(1024.0 * 1024.0)
@@ -313,7 +314,7 @@ describe_growth(struct pw_bottleneck *b)
 		    "if descriptors leak; fix the leak first.");
 		return;
 	}
-	if (strcmp(e->metric, "threads") == 0) {
+	if (strcmp(e->metric, pw_metric_name(PW_METRIC_THREADS)) == 0) {
 		snprintf(b->description, sizeof(b->description),
 		    "Process '%s' (pid %d) starts threads steadily: "
 		    "%+.1f/min (95 %% CI %.1f to %.1f, r\u00b2 %.2f) over %s, "
@@ -472,7 +473,7 @@ describe_group_growth(struct pw_bottleneck *b)
 
 	group_subject(b, who, sizeof(who));
 	fmt_dur(e->window_s, win, sizeof(win));
-	if (strcmp(e->metric, "threads") == 0) {
+	if (strcmp(e->metric, pw_metric_name(PW_METRIC_THREADS)) == 0) {
 		snprintf(b->description, sizeof(b->description),
 		    "%s gains threads steadily: %+.1f/min (95 %% CI %.1f to "
 		    "%.1f, r\u00b2 %.2f) over %s, %.0f threads now", who,
@@ -684,12 +685,14 @@ leak_entry(struct pw_bottleneck *v, size_t *n, const struct pw_bottleneck *id,
 
 	if (is_growth(f->rss_trend, f->window_s, GROWTH_MIN_RSS)) {
 		b = entry_new(v, n, id, PW_BN_LEAK);
-		growth_entry(b, f->rss_trend, "rss_bytes",
-		    (double)f->rss_bytes, (double)mem_total);
+		growth_entry(b, f->rss_trend,
+		    pw_metric_name(PW_METRIC_RSS_BYTES), (double)f->rss_bytes,
+		    (double)mem_total);
 		b->ev.mem_total = mem_total;
 	} else if (is_growth(f->threads_trend, f->window_s, GROWTH_MIN_N)) {
 		b = entry_new(v, n, id, PW_BN_LEAK);
-		growth_entry(b, f->threads_trend, "threads", f->threads, 0);
+		growth_entry(b, f->threads_trend,
+		    pw_metric_name(PW_METRIC_THREADS), f->threads, 0);
 	}
 }
 
@@ -761,7 +764,8 @@ pw_bottleneck_rank(const struct pw_bn_proc *procs, size_t n,
 		if (p->has_fds && is_growth(&p->fds_trend, p->window_s,
 		    GROWTH_MIN_N)) {
 			b = entry_new(v, &k, &id, PW_BN_FDS);
-			growth_entry(b, &p->fds_trend, "open_fds", p->open_fds,
+			growth_entry(b, &p->fds_trend,
+			    pw_metric_name(PW_METRIC_OPEN_FDS), p->open_fds,
 			    p->fd_limit == UINT64_MAX ? 0 :
 			    (double)p->fd_limit);
 		}
@@ -830,7 +834,7 @@ group_fds(struct pw_bottleneck *v, size_t *n, const struct pw_bottleneck *id,
 	b = entry_new(v, n, id, PW_BN_FDS);
 	b->severity = sev;
 	b->impact = impact;
-	b->ev.metric = "open_fds";
+	b->ev.metric = pw_metric_name(PW_METRIC_OPEN_FDS);
 	b->ev.trend = g->fds_trend;
 	b->ev.current = (double)g->open_fds;
 	b->ev.time_to_limit_s = ttl;

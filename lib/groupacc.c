@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include <procwatch/groupacc.h>
+#include <procwatch/store.h>
 
 /* Credits older than this many cycles are dropped unused. */
 #define CREDIT_CYCLES	2
@@ -308,11 +309,13 @@ pw_group_sample_as_sample(const struct pw_group_sample *g,
 		s->flags |= PW_SAMPLE_NO_IO;
 }
 
+/* pw_sample_memory_pct() is the one computation of memory %. */
 double
 pw_group_sample_memory_pct(const struct pw_group_sample *s,
     uint64_t mem_total)
 {
-	if (mem_total == 0)
-		return 0;
-	return (double)s->rss_bytes * 100.0 / (double)mem_total;
+	struct pw_sample ps;
+
+	pw_group_sample_as_sample(s, &ps);
+	return pw_sample_memory_pct(&ps, mem_total);
 }

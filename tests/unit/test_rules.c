@@ -1,6 +1,7 @@
 /*
- * test_rules.c: lib/rules.c, alert rules and the alert engine, on
- * hand-built snapshots with a fake clock.
+ * test_rules.c: the alert engine (lib/alert.c, lib/alert_group.c) on
+ * hand-built snapshots with a fake clock.  The rules themselves are in
+ * test_rule.c, templates in test_template.c, the metrics in test_metric.c.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -346,7 +347,6 @@ test_rules_template(void **state)
 {
 	struct pw_rule r = rule("high_cpu", "cpu_percent", PW_OP_GT, 50);
 	struct fx f;
-	size_t at;
 
 	(void)state;
 	r.message = (char *)"{rule}: {name}[{pid}] in {target} at "
@@ -358,12 +358,6 @@ test_rules_template(void **state)
 	assert_int_equal(f.fired, 1);
 	assert_string_equal(f.last.message, "high_cpu: spin[100] in web at "
 	    "93.2% > 50 (93.25) warning <> {x} {bogus");
-	assert_int_equal(pw_rule_template_check("ok {value:.3f} {pid}", NULL),
-	    0);
-	assert_int_equal(pw_rule_template_check("bad {nope} x", &at), -EINVAL);
-	assert_int_equal(at, 4);
-	assert_int_equal(pw_rule_template_check("{value:.f}", NULL), -EINVAL);
-	assert_int_equal(pw_rule_template_check("{{literal}", NULL), 0);
 	pw_alerts_free(f.e);
 }
 
@@ -494,55 +488,6 @@ test_rules_targets_filter(void **state)
 	assert_int_equal(f.last.pid, 200);
 	assert_string_equal(f.last.target, "db");
 	pw_alerts_free(f.e);
-}
-
-static void
-test_rules_builtins(void **state)
-{
-	struct pw_rule r;
-	size_t i;
-
-	(void)state;
-	for (i = 0; pw_rule_builtin_name(i) != NULL; i++) {
-		assert_int_equal(pw_rule_builtin(pw_rule_builtin_name(i), &r),
-		    0);
-		assert_true(pw_rule_metric_valid(r.metric));
-		assert_int_equal(pw_rule_template_check(r.message, NULL), 0);
-		pw_rule_fini(&r);
-	}
-	assert_int_equal(i, 6);
-	assert_int_equal(pw_rule_builtin("process_down", &r), 0);
-	assert_string_equal(r.metric, "target_processes");
-	assert_int_equal(r.op, PW_OP_LT);
-	assert_true(r.threshold == 1);
-	assert_int_equal(r.severity, PW_ASEV_CRITICAL);
-	assert_int_equal(r.for_ms, 0);
-	assert_int_equal(r.scope, PW_SCOPE_GROUP);
-	assert_int_equal(r.bound, PW_BOUND_MIN_PROCESSES);
-	pw_rule_fini(&r);
-	assert_int_equal(pw_rule_builtin("too_many_processes", &r), 0);
-	assert_string_equal(r.metric, "processes");
-	assert_int_equal(r.op, PW_OP_GT);
-	assert_int_equal(r.severity, PW_ASEV_WARNING);
-	assert_int_equal(r.for_ms, 0);
-	assert_int_equal(r.scope, PW_SCOPE_GROUP);
-	assert_int_equal(r.bound, PW_BOUND_MAX_PROCESSES);
-	pw_rule_fini(&r);
-	assert_int_equal(pw_rule_builtin("high_cpu", &r), 0);
-	assert_string_equal(r.metric, "cpu_percent");
-	assert_int_equal(r.op, PW_OP_GT);
-	assert_true(r.threshold == 90);
-	assert_int_equal(r.scope, PW_SCOPE_PROCESS);
-	assert_int_equal(r.bound, PW_BOUND_NONE);
-	pw_rule_fini(&r);
-	assert_int_equal(pw_rule_builtin("high_memory", &r), 0);
-	assert_string_equal(r.metric, "memory_percent");
-	assert_true(r.threshold == 85);
-	pw_rule_fini(&r);
-	assert_int_equal(pw_rule_builtin("file_handle_leak", &r), 0);
-	assert_true(r.threshold == 1000);
-	pw_rule_fini(&r);
-	assert_int_equal(pw_rule_builtin("nope", &r), -ENOENT);
 }
 
 static void
@@ -1554,7 +1499,6 @@ main(void)
 		cmocka_unit_test(test_rules_fd_usage),
 		cmocka_unit_test(test_rules_rate),
 		cmocka_unit_test(test_rules_targets_filter),
-		cmocka_unit_test(test_rules_builtins),
 		cmocka_unit_test(test_rules_history_is_bounded),
 		cmocka_unit_test(test_rules_rule_counts),
 		cmocka_unit_test(test_rules_unknown_metric_rejected),
