@@ -23,7 +23,6 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -35,6 +34,7 @@
 #include <procwatch/rules.h>
 
 #include "api/api.h"
+#include "api/buf.h"
 
 static bool
 add_time_or_null(cJSON *o, const char *key, int64_t ms)
@@ -237,81 +237,35 @@ out_oom:
 
 /* --- /metrics -------------------------------------------------------------- */
 
-struct sbuf {
-	char	*p;
-	size_t	 len, cap;
-	bool	 oom;
-};
-
-static void sb_printf(struct sbuf *, const char *, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-sb_printf(struct sbuf *b, const char *fmt, ...)
-{
-	va_list ap;
-	char *np;
-	size_t ncap;
-	int n;
-
-	if (b->oom)
-		return;
-	for (;;) {
-		va_start(ap, fmt);
-		n = vsnprintf(b->p != NULL ? b->p + b->len : NULL,
-		    b->cap - b->len, fmt, ap);
-		va_end(ap);
-		if (n < 0) {
-			b->oom = true;
-			return;
-		}
-		if ((size_t)n < b->cap - b->len) {
-			b->len += (size_t)n;
-			return;
-		}
-		ncap = b->cap ? b->cap * 2 : 1024;
-		while (ncap - b->len <= (size_t)n)
-			ncap *= 2;
-		if (ncap > API_PROM_MAX || (np = realloc(b->p, ncap)) == NULL) {
-			b->oom = true;
-			return;
-		}
-		b->p = np;
-		b->cap = ncap;
-	}
-}
-
 int
 api_prom_alerts(struct pw_alerts *e, const struct api_receiver_stats *rs,
-    size_t nrs, char **out, size_t *len)
+    size_t nrs, struct api_buf *b)
 {
 	static const char *const results[] = {
 		"delivered", "failed", "dropped"
 	};
-	struct sbuf b = { NULL, 0, 0, false };
 	const struct pw_rule *r;
 	size_t i, n, pending, firing, k;
 	uint64_t v;
 
-	sb_printf(&b, "%s", "");
 	n = e != NULL ? pw_alerts_nrules(e) : 0;
 	if (n > 0)
-		sb_printf(&b, "# HELP procwatch_alerts Alerts by rule, "
+		api_buf_printf(b, "# HELP procwatch_alerts Alerts by rule, "
 		    "severity and state.\n# TYPE procwatch_alerts gauge\n");
 	for (i = 0; i < n; i++) {
 		if ((r = pw_alerts_rule(e, i)) == NULL)
 			break;		/* a reload shrank the rules meanwhile */
 		pw_alerts_rule_counts(e, i, &pending, &firing);
 		/* Rule names are [A-Za-z0-9_.-]: no escaping needed. */
-		sb_printf(&b, "procwatch_alerts{rule=\"%s\",severity=\"%s\","
-		    "state=\"pending\"} %zu\n", r->name,
+		api_buf_printf(b, "procwatch_alerts{rule=\"%s\","
+		    "severity=\"%s\",state=\"pending\"} %zu\n", r->name,
 		    pw_alert_severity_name(r->severity), pending);
-		sb_printf(&b, "procwatch_alerts{rule=\"%s\",severity=\"%s\","
-		    "state=\"firing\"} %zu\n", r->name,
+		api_buf_printf(b, "procwatch_alerts{rule=\"%s\","
+		    "severity=\"%s\",state=\"firing\"} %zu\n", r->name,
 		    pw_alert_severity_name(r->severity), firing);
 	}
 	if (nrs > 0) {
-		sb_printf(&b, "# HELP procwatch_notifications_total "
+		api_buf_printf(b, "# HELP procwatch_notifications_total "
 		    "Notifications by receiver and result (failed counts "
 		    "attempts that will be retried).\n"
 		    "# TYPE procwatch_notifications_total counter\n");
@@ -319,23 +273,18 @@ api_prom_alerts(struct pw_alerts *e, const struct api_receiver_stats *rs,
 			for (k = 0; k < 3; k++) {
 				v = k == 0 ? rs[i].delivered : k == 1 ?
 				    rs[i].failed : rs[i].dropped;
-				sb_printf(&b, "procwatch_notifications_total"
-				    "{receiver=\"%s\",result=\"%s\"} %" PRIu64
-				    "\n", rs[i].name, results[k], v);
+				api_buf_printf(b,
+				    "procwatch_notifications_total{receiver="
+				    "\"%s\",result=\"%s\"} %" PRIu64 "\n",
+				    rs[i].name, results[k], v);
 			}
-		sb_printf(&b, "# HELP procwatch_notifications_queued "
+		api_buf_printf(b, "# HELP procwatch_notifications_queued "
 		    "Notifications waiting for delivery or a retry.\n"
 		    "# TYPE procwatch_notifications_queued gauge\n");
 		for (i = 0; i < nrs; i++)
-			sb_printf(&b, "procwatch_notifications_queued"
+			api_buf_printf(b, "procwatch_notifications_queued"
 			    "{receiver=\"%s\"} %" PRIu64 "\n", rs[i].name,
 			    rs[i].queued);
 	}
-	if (b.oom) {
-		free(b.p);
-		return -ENOMEM;
-	}
-	*out = b.p;
-	*len = b.len;
-	return 0;
+	return b->err;
 }

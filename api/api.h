@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct api_buf;
 struct cJSON;
 struct pw_alert;
 struct pw_alerts;
@@ -208,14 +209,15 @@ int		 api_json_alerts(struct pw_alerts *, unsigned mask,
 struct cJSON	*api_json_rules(struct pw_alerts *);
 
 /*
- * The alert and notification families of /metrics: procwatch_alerts
- * {rule,severity,state}, procwatch_notifications_total{receiver,result}
- * and procwatch_notifications_queued{receiver}.  `e` may be NULL.  *out
- * is malloc'd (free()), *len its length; 0 or -ENOMEM.  Thread: any.
+ * Append the alert and notification families to the /metrics page
+ * (api/buf.h): procwatch_alerts{rule,severity,state},
+ * procwatch_notifications_total{receiver,result} and
+ * procwatch_notifications_queued{receiver}.  `e` may be NULL.  Returns 0
+ * or the page's error.  Thread: any.
  */
 int	api_prom_alerts(struct pw_alerts *e,
-	    const struct api_receiver_stats *rs, size_t nrs, char **out,
-	    size_t *len);
+	    const struct api_receiver_stats *rs, size_t nrs,
+	    struct api_buf *page);
 
 /*
  * The web dashboard (api/static.c).  Our own files are embedded at build
@@ -251,13 +253,6 @@ struct MHD_Response	*api_static_response(const char *dygraphs_dir,
 
 /* Upper bound of a rendered /metrics page; past it rendering fails. */
 #define API_PROM_MAX	(64u * 1024 * 1024)
-
-/*
- * Append `extra` (alen bytes, NUL-terminated; ownership moves here, it is
- * freed in every case) to the page *page of *len bytes.  0, -ENOMEM or
- * -E2BIG past API_PROM_MAX; on failure the page is left as it was.
- */
-int	api_page_append(char **page, size_t *len, char *extra, size_t alen);
 
 /*
  * Render the live processes of `snap` and the monitor figures `st` in the
@@ -335,12 +330,13 @@ int			 api_custom_attach(const struct api_custom_procs *,
 			    struct cJSON *proc, uint64_t proc_id);
 
 /*
- * The procwatch_custom_<name> families (process series only for live
- * processes of `snap`) and procwatch_source_errors_total.  *out is
- * malloc'd (NULL and *len 0 without a custom store); 0, -ENOMEM, -E2BIG.
+ * Append the procwatch_custom_<name> families (process series only for
+ * live processes of `snap`) and procwatch_source_errors_total to the
+ * /metrics page (api/buf.h); nothing without a custom store.  0, -ENOMEM,
+ * or the page's error.
  */
 int	api_prom_custom(struct pw_monitor *, const struct pw_snapshot *snap,
-	    char **out, size_t *len);
+	    struct api_buf *page);
 
 /* pw_custom_points() of the monitor's store; -ENOENT without one. */
 int	api_custom_points(struct pw_monitor *, const char *name,

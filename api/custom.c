@@ -21,7 +21,6 @@
  */
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +33,7 @@
 #include <procwatch/store.h>
 
 #include "api/api.h"
+#include "api/buf.h"
 #include "api/params.h"
 
 #define HTTP_OK			200
@@ -448,58 +448,9 @@ api_custom_attach(const struct api_custom_procs *cp, struct cJSON *proc,
 
 /* --- /metrics ------------------------------------------------------------- */
 
-struct obuf {
-	char	*p;
-	size_t	 len, cap;
-	int	 err;
-};
-
-static void oprintf(struct obuf *, const char *, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-oprintf(struct obuf *b, const char *fmt, ...)
-{
-	va_list ap;
-	size_t need, ncap;
-	char *np;
-	int n;
-
-	if (b->err != 0)
-		return;
-	for (;;) {
-		va_start(ap, fmt);
-		n = vsnprintf(b->p != NULL ? b->p + b->len : NULL,
-		    b->p != NULL ? b->cap - b->len : 0, fmt, ap);
-		va_end(ap);
-		if (n < 0) {
-			b->err = -EINVAL;
-			return;
-		}
-		need = b->len + (size_t)n + 1;
-		if (b->p != NULL && need <= b->cap) {
-			b->len += (size_t)n;
-			return;
-		}
-		if (need > API_PROM_MAX) {
-			b->err = -E2BIG;
-			return;
-		}
-		ncap = b->cap ? b->cap : 4096;
-		while (ncap < need)
-			ncap *= 2;
-		if ((np = realloc(b->p, ncap)) == NULL) {
-			b->err = -ENOMEM;
-			return;
-		}
-		b->p = np;
-		b->cap = ncap;
-	}
-}
-
 /* A label value escaped per the exposition format: \\ \" \n. */
 static void
-oescaped(struct obuf *b, const char *s)
+oescaped(struct api_buf *b, const char *s)
 {
 	char tmp[2 * PW_CUSTOM_LVALUE_MAX + 2];
 	size_t i = 0;
@@ -515,7 +466,7 @@ oescaped(struct obuf *b, const char *s)
 			tmp[i++] = *s;
 	}
 	tmp[i] = '\0';
-	oprintf(b, "%s", tmp);
+	api_buf_puts(b, tmp);
 }
 
 /* The shortest of %.15g and %.17g that reads back as v. */
@@ -548,7 +499,7 @@ snap_find(const struct pw_snapshot *snap, pid_t pid, uint64_t proc_id)
 
 /* A comm as a label value: bad UTF-8 bytes become U+FFFD. */
 static void
-ocomm(struct obuf *b, const char *comm)
+ocomm(struct api_buf *b, const char *comm)
 {
 	char tmp[17 * 3 + 1];
 	size_t i = 0, k, n = strlen(comm);
@@ -572,20 +523,17 @@ ocomm(struct obuf *b, const char *comm)
 
 int
 api_prom_custom(struct pw_monitor *mon, const struct pw_snapshot *snap,
-    char **out, size_t *len)
+    struct api_buf *b)
 {
 	struct pw_custom *cs = pw_monitor_custom(mon);
 	struct pw_custom_source_stats *ss = NULL;
 	struct pw_custom_view *v = NULL;
 	const struct pw_proc_view *pv;
-	struct obuf b = { NULL, 0, 0, 0 };
 	size_t n = 0, ns = 0, i, k, series = 0, max = 0;
 	const char *last = "";
 	char num[32];
 	bool any;
 
-	*out = NULL;
-	*len = 0;
 	if (cs == NULL)
 		return 0;
 	if (pw_custom_copy(cs, 0, &v, &n) < 0 ||
@@ -595,8 +543,8 @@ api_prom_custom(struct pw_monitor *mon, const struct pw_snapshot *snap,
 	}
 	pw_custom_counts(cs, &series, &max);
 	/* Not procwatch_custom_*: that prefix belongs to users' names. */
-	oprintf(&b, "# HELP procwatch_source_series Custom metric series "
-	    "stored.\n# TYPE procwatch_source_series gauge\n"
+	api_buf_printf(b, "# HELP procwatch_source_series Custom metric "
+	    "series stored.\n# TYPE procwatch_source_series gauge\n"
 	    "procwatch_source_series %zu\n"
 	    "# HELP procwatch_source_series_max The custom_max_series limit.\n"
 	    "# TYPE procwatch_source_series_max gauge\n"
@@ -608,59 +556,54 @@ api_prom_custom(struct pw_monitor *mon, const struct pw_snapshot *snap,
 		    (pv = snap_find(snap, v[i].pid, v[i].proc_id)) == NULL)
 			continue;	/* the process is gone */
 		if (strcmp(last, v[i].name) != 0) {
-			oprintf(&b, "# HELP procwatch_custom_%s Custom metric "
-			    "%s.\n# TYPE procwatch_custom_%s gauge\n",
+			api_buf_printf(b, "# HELP procwatch_custom_%s Custom "
+			    "metric %s.\n# TYPE procwatch_custom_%s gauge\n",
 			    v[i].name, v[i].name, v[i].name);
 			last = v[i].name;
 		}
-		oprintf(&b, "procwatch_custom_%s", v[i].name);
+		api_buf_printf(b, "procwatch_custom_%s", v[i].name);
 		any = false;
 		if (pv != NULL) {
-			oprintf(&b, "{pid=\"%ld\",name=\"", (long)pv->pid);
-			ocomm(&b, pv->name);
-			oprintf(&b, "\",target=\"");
-			oescaped(&b, pv->target != NULL ? pv->target : "");
-			oprintf(&b, "\"");
+			api_buf_printf(b, "{pid=\"%ld\",name=\"",
+			    (long)pv->pid);
+			ocomm(b, pv->name);
+			api_buf_puts(b, "\",target=\"");
+			oescaped(b, pv->target != NULL ? pv->target : "");
+			api_buf_puts(b, "\"");
 			any = true;
 		} else if (v[i].scope == PW_CUSTOM_TARGET) {
-			oprintf(&b, "{target=\"");
-			oescaped(&b, v[i].target);
-			oprintf(&b, "\"");
+			api_buf_puts(b, "{target=\"");
+			oescaped(b, v[i].target);
+			api_buf_puts(b, "\"");
 			any = true;
 		}
 		for (k = 0; k < v[i].nlabels; k++) {
-			oprintf(&b, "%s%s=\"", any ? "," : "{",
+			api_buf_printf(b, "%s%s=\"", any ? "," : "{",
 			    v[i].lnames[k]);
-			oescaped(&b, v[i].lvalues[k]);
-			oprintf(&b, "\"");
+			oescaped(b, v[i].lvalues[k]);
+			api_buf_puts(b, "\"");
 			any = true;
 		}
 		fmt_double(v[i].value, num, sizeof(num));
-		oprintf(&b, "%s %s\n", any ? "}" : "", num);
+		api_buf_printf(b, "%s %s\n", any ? "}" : "", num);
 	}
 	if (ns > 0) {
-		oprintf(&b, "# HELP procwatch_source_errors_total Failures of "
-		    "custom metric sources, by reason.\n"
+		api_buf_puts(b, "# HELP procwatch_source_errors_total Failures "
+		    "of custom metric sources, by reason.\n"
 		    "# TYPE procwatch_source_errors_total counter\n");
 		for (i = 0; i < ns; i++)
 			for (k = 0; k < PW_CERR_COUNT; k++) {
-				oprintf(&b, "procwatch_source_errors_total"
-				    "{source=\"");
-				oescaped(&b, ss[i].name);
-				oprintf(&b, "\",reason=\"%s\"} %llu\n",
+				api_buf_puts(b,
+				    "procwatch_source_errors_total{source=\"");
+				oescaped(b, ss[i].name);
+				api_buf_printf(b, "\",reason=\"%s\"} %llu\n",
 				    pw_custom_err_name(k),
 				    (unsigned long long)ss[i].errors[k]);
 			}
 	}
 	pw_custom_views_free(v, n);
 	free(ss);
-	if (b.err != 0) {
-		free(b.p);
-		return b.err;
-	}
-	*out = b.p;
-	*len = b.len;
-	return 0;
+	return b->err;
 }
 
 /* --- windowed statistics of one custom series -------------------------------- */

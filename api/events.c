@@ -19,7 +19,6 @@
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +30,7 @@
 #include <procwatch/events.h>
 
 #include "api/api.h"
+#include "api/buf.h"
 #include "api/events.h"
 #include "api/params.h"
 
@@ -183,45 +183,6 @@ out_oom:
 
 /* --- /metrics ---------------------------------------------------------------------- */
 
-struct buf {
-	char	*p;
-	size_t	 len, cap;
-	bool	 oom;
-};
-
-static void bprintf(struct buf *, const char *, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-bprintf(struct buf *b, const char *fmt, ...)
-{
-	va_list ap;
-	char *np;
-	int n;
-
-	if (b->oom)
-		return;
-	for (;;) {
-		va_start(ap, fmt);
-		n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
-		va_end(ap);
-		if (n < 0) {
-			b->oom = true;
-			return;
-		}
-		if ((size_t)n < b->cap - b->len) {
-			b->len += (size_t)n;
-			return;
-		}
-		if ((np = realloc(b->p, b->cap * 2 + (size_t)n)) == NULL) {
-			b->oom = true;
-			return;
-		}
-		b->p = np;
-		b->cap = b->cap * 2 + (size_t)n;
-	}
-}
-
 /* A label value with \, " and newlines escaped, as the text format wants. */
 static void
 esc(const char *s, char *out, size_t len)
@@ -242,9 +203,8 @@ esc(const char *s, char *out, size_t len)
 }
 
 int
-api_prom_events(struct pw_events *ev, char **out, size_t *len)
+api_prom_events(struct pw_events *ev, struct api_buf *b)
 {
-	struct buf b = { 0 };
 	struct pw_ev_counter *c = NULL;
 	size_t nc = 0, i;
 	char t[PW_EV_TARGET_MAX * 2 + 1];
@@ -254,33 +214,28 @@ api_prom_events(struct pw_events *ev, char **out, size_t *len)
 	cpu_ok = avail && pw_events_cpu_available(ev, NULL, 0);
 	if (avail && pw_events_copy(ev, 0, NULL, NULL, &c, &nc, NULL) < 0)
 		return -ENOMEM;
-	b.cap = 1024;
-	if ((b.p = malloc(b.cap)) == NULL) {
-		free(c);
-		return -ENOMEM;
-	}
-	b.p[0] = '\0';
-	bprintf(&b, "# HELP procwatch_events_available Whether process "
+	api_buf_printf(b, "# HELP procwatch_events_available Whether process "
 	    "lifecycle events (netlink process connector) are received.\n"
 	    "# TYPE procwatch_events_available gauge\n"
 	    "procwatch_events_available %d\n", avail ? 1 : 0);
 	if (nc > 0) {
-		bprintf(&b, "# HELP procwatch_process_starts_total Processes "
-		    "started (forked) under each target, from events.\n"
+		api_buf_puts(b, "# HELP procwatch_process_starts_total "
+		    "Processes started (forked) under each target, from "
+		    "events.\n"
 		    "# TYPE procwatch_process_starts_total counter\n");
 		for (i = 0; i < nc; i++) {
 			esc(c[i].target, t, sizeof(t));
-			bprintf(&b, "procwatch_process_starts_total"
+			api_buf_printf(b, "procwatch_process_starts_total"
 			    "{target=\"%s\"} %llu\n", t,
 			    (unsigned long long)c[i].starts);
 		}
-		bprintf(&b, "# HELP procwatch_process_exits_total Processes "
-		    "that exited under each target, by how.\n"
+		api_buf_puts(b, "# HELP procwatch_process_exits_total "
+		    "Processes that exited under each target, by how.\n"
 		    "# TYPE procwatch_process_exits_total counter\n");
 		for (i = 0; i < nc; i++) {
 			esc(c[i].target, t, sizeof(t));
-			bprintf(&b, "procwatch_process_exits_total{target="
-			    "\"%s\",how=\"exit\"} %llu\n"
+			api_buf_printf(b, "procwatch_process_exits_total"
+			    "{target=\"%s\",how=\"exit\"} %llu\n"
 			    "procwatch_process_exits_total{target=\"%s\","
 			    "how=\"signal\"} %llu\n", t,
 			    (unsigned long long)(c[i].exits -
@@ -290,25 +245,22 @@ api_prom_events(struct pw_events *ev, char **out, size_t *len)
 	}
 	/* Without taskstats the sum would be a misleading 0: left out. */
 	if (nc > 0 && cpu_ok) {
-		bprintf(&b, "# HELP procwatch_process_exit_cpu_seconds_total "
-		    "CPU time (user + system) of the processes that exited "
-		    "under each target, from taskstats.\n"
-		    "# TYPE procwatch_process_exit_cpu_seconds_total counter\n");
+		api_buf_puts(b,
+		    "# HELP procwatch_process_exit_cpu_seconds_total CPU time "
+		    "(user + system) of the processes that exited under each "
+		    "target, from taskstats.\n"
+		    "# TYPE procwatch_process_exit_cpu_seconds_total "
+		    "counter\n");
 		for (i = 0; i < nc; i++) {
 			esc(c[i].target, t, sizeof(t));
-			bprintf(&b, "procwatch_process_exit_cpu_seconds_total"
+			api_buf_printf(b,
+			    "procwatch_process_exit_cpu_seconds_total"
 			    "{target=\"%s\"} %.6f\n", t,
 			    (double)c[i].cpu_us / 1e6);
 		}
 	}
 	free(c);
-	if (b.oom) {
-		free(b.p);
-		return -ENOMEM;
-	}
-	*out = b.p;
-	*len = b.len;
-	return 0;
+	return b->err;
 }
 
 /* --- churn bottlenecks -------------------------------------------------------------- */

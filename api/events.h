@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct api_buf;
 struct cJSON;
 struct pw_events;
 
@@ -25,11 +26,11 @@ unsigned	api_events_list(struct pw_events *ev, const char *limit,
 		    struct cJSON **out, char *err, size_t errlen);
 
 /*
- * procwatch_events_available, procwatch_process_starts_total{target},
- * procwatch_process_exits_total{target,how="exit|signal"}.  *out is
- * malloc'd (free()), *len its length.  0 or -ENOMEM.
+ * Append procwatch_events_available, procwatch_process_starts_total
+ * {target} and procwatch_process_exits_total{target,how="exit|signal"}
+ * to the /metrics page (api/buf.h).  0, -ENOMEM, or the page's error.
  */
-int	api_prom_events(struct pw_events *ev, char **out, size_t *len);
+int	api_prom_events(struct pw_events *ev, struct api_buf *page);
 
 /*
  * Add the churn entries over `window_ms` to the "bottlenecks" array of

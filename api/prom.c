@@ -35,15 +35,7 @@
 #include <procwatch/store.h>
 
 #include "api/api.h"
-
-/* A growing output buffer; after a failure every append is a no-op. */
-struct api_buf {
-	char	*p;
-	size_t	 len;
-	size_t	 cap;
-	size_t	 max;
-	int	 err;		/* 0, -ENOMEM or -E2BIG */
-};
+#include "api/buf.h"
 
 /*
  * A decimal number: (neg ? -1 : 1) * mag / 10^dec.  Keeping values scaled
@@ -64,71 +56,6 @@ static const char digits2[201] =
 	"00010203040506070809101112131415161718192021222324252627282930313233"
 	"34353637383940414243444546474849505152535455565758596061626364656667"
 	"6869707172737475767778798081828384858687888990919293949596979899";
-
-static void
-buf_init(struct api_buf *b, size_t max)
-{
-	b->p = NULL;
-	b->len = b->cap = 0;
-	b->max = max;
-	b->err = 0;
-}
-
-/*
- * Make room for n more bytes plus a NUL; return where to write them, or
- * NULL (and latch b->err).
- */
-static char *
-buf_room(struct api_buf *b, size_t n)
-{
-	size_t want, cap;
-	char *np;
-
-	if (b->err != 0)
-		return NULL;
-	if (n >= b->max || b->len >= b->max - n) {
-		b->err = -E2BIG;
-		return NULL;
-	}
-	want = b->len + n + 1;
-	if (want > b->cap) {
-		cap = b->cap != 0 ? b->cap : 4096;
-		while (cap < want)
-			cap = cap > b->max / 2 ? b->max : cap * 2;
-		if ((np = realloc(b->p, cap)) == NULL) {
-			b->err = -ENOMEM;
-			return NULL;
-		}
-		b->p = np;
-		b->cap = cap;
-	}
-	return b->p + b->len;
-}
-
-/* Record that the bytes up to `end` (from buf_room()) are written. */
-static void
-buf_commit(struct api_buf *b, char *end)
-{
-	b->len = (size_t)(end - b->p);
-	b->p[b->len] = '\0';
-}
-
-static void
-buf_put(struct api_buf *b, const char *s, size_t n)
-{
-	char *p;
-
-	if ((p = buf_room(b, n)) == NULL)
-		return;
-	memcpy(p, s, n);
-	buf_commit(b, p + n);
-}
-
-static void
-buf_puts(struct api_buf *b, const char *s)
-{
-	buf_put(b, s, strlen(s));
-}
 
 static char *
 put_u64(char *p, uint64_t v)
@@ -237,7 +164,7 @@ put_label_value(struct api_buf *b, const char *s)
 	size_t n = strlen(s), i, k;
 	char *p;
 
-	if ((p = buf_room(b, n * 3)) == NULL)
+	if ((p = api_buf_room(b, n * 3)) == NULL)
 		return;
 	for (i = 0; i < n; i += k) {
 		if (u[i] == '\\' || u[i] == '"' || u[i] == '\n') {
@@ -256,7 +183,7 @@ put_label_value(struct api_buf *b, const char *s)
 			k = 1;
 		}
 	}
-	buf_commit(b, p);
+	api_buf_commit(b, p);
 }
 
 /*
@@ -271,7 +198,7 @@ put_series(struct api_buf *b, const char *name, size_t namelen,
 	size_t extralen = extra != NULL ? strlen(extra) : 0;
 	char *p;
 
-	if ((p = buf_room(b, namelen + lablen + extralen + 4 +
+	if ((p = api_buf_room(b, namelen + lablen + extralen + 4 +
 	    NUM_MAX)) == NULL)
 		return;
 	memcpy(p, name, namelen);
@@ -293,22 +220,22 @@ put_series(struct api_buf *b, const char *name, size_t namelen,
 	*p++ = ' ';
 	p = put_num(p, v);
 	*p++ = '\n';
-	buf_commit(b, p);
+	api_buf_commit(b, p);
 }
 
 static void
 put_header(struct api_buf *b, const char *name, const char *type,
     const char *help)
 {
-	buf_puts(b, "# HELP ");
-	buf_puts(b, name);
-	buf_put(b, " ", 1);
-	buf_puts(b, help);
-	buf_puts(b, "\n# TYPE ");
-	buf_puts(b, name);
-	buf_put(b, " ", 1);
-	buf_puts(b, type);
-	buf_put(b, "\n", 1);
+	api_buf_puts(b, "# HELP ");
+	api_buf_puts(b, name);
+	api_buf_put(b, " ", 1);
+	api_buf_puts(b, help);
+	api_buf_puts(b, "\n# TYPE ");
+	api_buf_puts(b, name);
+	api_buf_put(b, " ", 1);
+	api_buf_puts(b, type);
+	api_buf_put(b, "\n", 1);
 }
 
 /* What the per-process getters need besides the view. */
@@ -561,14 +488,14 @@ collect(const struct pw_snapshot *snap, struct api_buf *lbl,
 			it = &items[n++];
 		it->v = v;
 		it->off = lbl->len;
-		buf_puts(lbl, "pid=\"");
-		if ((p = buf_room(lbl, 24)) != NULL)
-			buf_commit(lbl, put_u64(p, (uint64_t)v->pid));
-		buf_puts(lbl, "\",name=\"");
+		api_buf_puts(lbl, "pid=\"");
+		if ((p = api_buf_room(lbl, 24)) != NULL)
+			api_buf_commit(lbl, put_u64(p, (uint64_t)v->pid));
+		api_buf_puts(lbl, "\",name=\"");
 		put_label_value(lbl, v->name);
-		buf_puts(lbl, "\",target=\"");
+		api_buf_puts(lbl, "\",target=\"");
 		put_label_value(lbl, v->target != NULL ? v->target : "");
-		buf_put(lbl, "\"", 1);
+		api_buf_put(lbl, "\"", 1);
 		it->len = lbl->len - it->off;
 	}
 	if (lbl->err != 0) {
@@ -819,9 +746,9 @@ render_build_info(struct api_buf *b, const char *version)
 {
 	put_header(b, "procwatch_build_info", "gauge",
 	    "Build information; the value is always 1.");
-	buf_puts(b, "procwatch_build_info{version=\"");
+	api_buf_puts(b, "procwatch_build_info{version=\"");
 	put_label_value(b, version != NULL ? version : "unknown");
-	buf_puts(b, "\"} 1\n");
+	api_buf_puts(b, "\"} 1\n");
 }
 
 /* --- per-group families -------------------------------------------------- */
@@ -1044,25 +971,25 @@ api_prom_groups(const struct pw_snapshot *snap, long hz, char **out,
 
 	if (hz <= 0)
 		hz = 100;
-	buf_init(&b, API_PROM_MAX);
-	buf_init(&lbl, API_PROM_MAX);
+	api_buf_init(&b, API_PROM_MAX);
+	api_buf_init(&lbl, API_PROM_MAX);
 	/* Each label set escaped once: target="...", at off[i] .. off[i+1]. */
 	if ((off = calloc(n + 1, sizeof(*off))) == NULL)
 		return -ENOMEM;
 	for (i = 0; i < n; i++) {
 		off[i] = lbl.len;
-		buf_puts(&lbl, "target=\"");
+		api_buf_puts(&lbl, "target=\"");
 		put_label_value(&lbl, gv[i].name);
-		buf_put(&lbl, "\"", 1);
+		api_buf_put(&lbl, "\"", 1);
 	}
 	off[n] = lbl.len;
 	if ((rc = lbl.err) < 0)
 		goto out;
-	if (buf_room(&b, 64) == NULL) {	/* a page even with no groups */
+	if (api_buf_room(&b, 64) == NULL) {	/* a page even with no groups */
 		rc = b.err;
 		goto out;
 	}
-	buf_commit(&b, b.p);
+	api_buf_commit(&b, b.p);
 	for (fi = 0; fi < sizeof(gfams) / sizeof(gfams[0]); fi++) {
 		namelen = strlen(gfams[fi].name);
 		header = false;
@@ -1094,30 +1021,6 @@ out:
 }
 
 int
-api_page_append(char **page, size_t *len, char *extra, size_t alen)
-{
-	char *np;
-
-	if (alen == 0) {
-		free(extra);
-		return 0;
-	}
-	if (*len + alen > API_PROM_MAX) {
-		free(extra);
-		return -E2BIG;
-	}
-	if ((np = realloc(*page, *len + alen + 1)) == NULL) {
-		free(extra);
-		return -ENOMEM;
-	}
-	memcpy(np + *len, extra, alen + 1);
-	free(extra);
-	*page = np;
-	*len += alen;
-	return 0;
-}
-
-int
 api_prom_render(const struct pw_snapshot *snap,
     const struct pw_monitor_stats *st, long hz, const char *version,
     char **out, size_t *len)
@@ -1128,16 +1031,16 @@ api_prom_render(const struct pw_snapshot *snap,
 	size_t n;
 	int rc;
 
-	buf_init(&b, API_PROM_MAX);
-	buf_init(&lbl, API_PROM_MAX);
+	api_buf_init(&b, API_PROM_MAX);
+	api_buf_init(&lbl, API_PROM_MAX);
 	if ((rc = collect(snap, &lbl, &items, &n)) < 0)
 		goto out_lbl;
 	/* About 1.6 KiB of output per process: grow rarely. */
-	if (buf_room(&b, 4096 + n * 2048) == NULL) {
+	if (api_buf_room(&b, 4096 + n * 2048) == NULL) {
 		rc = b.err;
 		goto out_items;
 	}
-	buf_commit(&b, b.p);
+	api_buf_commit(&b, b.p);
 
 	c.hz = hz;
 	c.mem_total = snap != NULL ? snap->mem_total : 0;

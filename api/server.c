@@ -42,6 +42,7 @@
 #include <procwatch/store.h>
 
 #include "api/api.h"
+#include "api/buf.h"
 #include "api/params.h"
 #include "api/events.h"
 #include "api/profile.h"
@@ -604,57 +605,17 @@ h_rules(struct request *r)
 	    NULL);
 }
 
-/*
- * Append the alert and notification families to a rendered page.  On
- * failure the page is left as it was.
- */
+/* Append the alert and notification families to the /metrics page. */
 static int
-append_alert_metrics(struct api_server *srv, char **page, size_t *len)
+append_alert_metrics(struct api_server *srv, struct api_buf *page)
 {
 	struct api_receiver_stats rs[64];
-	size_t nrs = 0, alen;
-	char *extra;
-	int rc;
+	size_t nrs = 0;
 
 	if (srv->notify_stats != NULL)
 		nrs = srv->notify_stats(srv->notify_arg, rs,
 		    sizeof(rs) / sizeof(rs[0]));
-	if ((rc = api_prom_alerts(srv->alerts, rs, nrs, &extra, &alen)) < 0)
-		return rc;
-	return api_page_append(page, len, extra, alen);
-}
-
-/*
- * Append the process event families (api/events.c) to a rendered page.
- * On failure the page is left as it was.
- */
-static int
-append_events_metrics(struct api_server *srv, char **page, size_t *len)
-{
-	size_t alen;
-	char *extra;
-	int rc;
-
-	if ((rc = api_prom_events(srv->events, &extra, &alen)) < 0)
-		return rc;
-	return api_page_append(page, len, extra, alen);
-}
-
-/*
- * Append the custom series families to a rendered page.  On failure the
- * page is left as it was.
- */
-static int
-append_custom_metrics(struct api_server *srv, const struct pw_snapshot *snap,
-    char **page, size_t *len)
-{
-	size_t alen;
-	char *extra;
-	int rc;
-
-	if ((rc = api_prom_custom(srv->mon, snap, &extra, &alen)) < 0)
-		return rc;
-	return api_page_append(page, len, extra, alen);
+	return api_prom_alerts(srv->alerts, rs, nrs, page);
 }
 
 /* A file of the web dashboard (api/static.c sets its headers). */
@@ -716,6 +677,7 @@ h_metrics(struct request *r)
 	struct pw_snapshot *snap, sel;
 	const struct pw_snapshot *procs;
 	struct MHD_Response *resp;
+	struct api_buf b;
 	uint64_t pm;
 	char *page;
 	size_t len;
@@ -738,21 +700,24 @@ h_metrics(struct request *r)
 		}
 		procs = &sel;
 	}
-	rc = api_prom_render(procs, &st, r->srv->hz, r->srv->version, &page,
-	    &len);
-	if (rc == 0 && (rc = append_custom_metrics(r->srv, procs, &page,
-	    &len)) < 0)
-		free(page);
-	if (rc == 0 && (rc = api_targets_append_metrics(snap, r->srv->hz,
-	    &page, &len)) < 0)
-		free(page);
+	api_buf_init(&b, API_PROM_MAX);
+	if ((rc = api_prom_render(procs, &st, r->srv->hz, r->srv->version,
+	    &page, &len)) == 0)
+		api_buf_append_page(&b, page, len);
+	if (rc == 0)
+		rc = api_prom_custom(r->srv->mon, procs, &b);
+	if (rc == 0)
+		rc = api_targets_append_metrics(snap, r->srv->hz, &b);
 	if (procs != snap)
 		api_prom_select_fini(&sel);
 	pw_snapshot_free(snap);
-	if (rc == 0 && (rc = append_alert_metrics(r->srv, &page, &len)) < 0)
-		free(page);
-	if (rc == 0 && (rc = append_events_metrics(r->srv, &page, &len)) < 0)
-		free(page);
+	if (rc == 0)
+		rc = append_alert_metrics(r->srv, &b);
+	if (rc == 0)
+		rc = api_prom_events(r->srv->events, &b);
+	if (rc == 0)
+		rc = api_buf_take(&b, &page, &len);
+	api_buf_fini(&b);
 	if (rc == -ENOMEM)
 		return reply_oom(r->conn);
 	if (rc < 0)

@@ -52,6 +52,7 @@
 #include <procwatch/store.h>
 
 #include "api/api.h"
+#include "api/buf.h"
 #include "api/targets.h"
 
 /* The groups over `snap`, one per group view; free with pw_groups_free(). */
@@ -391,7 +392,7 @@ out_oom:
 
 int
 api_targets_append_metrics(const struct pw_snapshot *snap, long hz,
-    char **page, size_t *len)
+    struct api_buf *page)
 {
 	size_t alen;
 	char *extra;
@@ -399,5 +400,6 @@ api_targets_append_metrics(const struct pw_snapshot *snap, long hz,
 
 	if ((rc = api_prom_groups(snap, hz, &extra, &alen)) < 0)
 		return rc;
-	return api_page_append(page, len, extra, alen);
+	api_buf_append_page(page, extra, alen);
+	return page->err;
 }

@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct api_buf;
 struct cJSON;
 struct pw_monitor;
 struct pw_snapshot;
@@ -66,11 +67,10 @@ unsigned	api_targets_samples(struct pw_monitor *, long hz,
 
 /*
  * Append the procwatch_group_* families (api_prom_groups()) for the
- * groups of `snap` to the /metrics page *page of *len bytes, keeping
- * the whole under API_PROM_MAX.  Returns 0, -ENOMEM or -E2BIG; on failure
- * the page is left as it was.
+ * groups of `snap` to the /metrics page (api/buf.h).  Returns 0, or the
+ * page's error (-ENOMEM, -E2BIG past its cap), which it keeps.
  */
 int		api_targets_append_metrics(const struct pw_snapshot *snap,
-		    long hz, char **page, size_t *len);
+		    long hz, struct api_buf *page);
 
 #endif
