@@ -48,48 +48,59 @@ rate(const struct pw_metric_ctx *c, const struct pw_sample *cur,
 	return true;
 }
 
-/* A reader of a field that is always known. */
-#define PLAIN(fn, expr)							\
+/*
+ * A reader of `expr` from samples of type `stype`, known whenever
+ * `known` holds.  Readers of rows with PW_MF_NO_SAMPLE are called with
+ * cur NULL and must not touch it.
+ */
+#define READER_OF(stype, fn, known, expr)				\
 static bool								\
-fn(const struct pw_metric_ctx *c, const struct pw_sample *cur,		\
-    const struct pw_sample *prev, double *out)				\
+fn(const struct pw_metric_ctx *c, const struct stype *cur,		\
+    const struct stype *prev, double *out)				\
 {									\
 	(void)c;							\
+	(void)cur;							\
 	(void)prev;							\
+	if (!(known))							\
+		return false;						\
 	*out = (double)(expr);						\
 	return true;							\
 }
-PLAIN(r_rss, cur->rss_bytes)
-PLAIN(r_vms, cur->vms_bytes)
-PLAIN(r_swap, cur->swap_bytes)
-PLAIN(r_threads, cur->threads)
-PLAIN(r_ctx_vol, cur->ctx_voluntary)
-PLAIN(r_ctx_invol, cur->ctx_involuntary)
-PLAIN(r_minflt, cur->minor_faults)
-PLAIN(r_majflt, cur->major_faults)
-#undef PLAIN
-
-/* A reader of a field known unless the sample has flag `unknown`. */
-#define FLAGGED(fn, unknown, expr)					\
-static bool								\
-fn(const struct pw_metric_ctx *c, const struct pw_sample *cur,		\
-    const struct pw_sample *prev, double *out)				\
-{									\
-	(void)c;							\
-	(void)prev;							\
-	if (cur->flags & (unknown))					\
-		return false;						\
-	*out = (expr);							\
-	return true;							\
-}
+#define READER(fn, known, expr)	READER_OF(pw_sample, fn, known, expr)
+READER(r_rss, true, cur->rss_bytes)
+READER(r_vms, true, cur->vms_bytes)
+READER(r_swap, true, cur->swap_bytes)
+READER(r_threads, true, cur->threads)
+READER(r_ctx_vol, true, cur->ctx_voluntary)
+READER(r_ctx_invol, true, cur->ctx_involuntary)
+READER(r_minflt, true, cur->minor_faults)
+READER(r_majflt, true, cur->major_faults)
 /* The sampler's rates: a first sample has none. */
-FLAGGED(r_cpu, PW_SAMPLE_FIRST, cur->cpu_user_pct + cur->cpu_system_pct)
-FLAGGED(r_cpu_user, PW_SAMPLE_FIRST, cur->cpu_user_pct)
-FLAGGED(r_cpu_system, PW_SAMPLE_FIRST, cur->cpu_system_pct)
-FLAGGED(r_open_fds, PW_SAMPLE_NO_FDS, (double)cur->open_fds)
-FLAGGED(r_read, PW_SAMPLE_NO_IO, (double)cur->read_bytes)
-FLAGGED(r_write, PW_SAMPLE_NO_IO, (double)cur->write_bytes)
-#undef FLAGGED
+#define NOT_FIRST	!(cur->flags & PW_SAMPLE_FIRST)
+READER(r_cpu, NOT_FIRST, cur->cpu_user_pct + cur->cpu_system_pct)
+READER(r_cpu_user, NOT_FIRST, cur->cpu_user_pct)
+READER(r_cpu_system, NOT_FIRST, cur->cpu_system_pct)
+#undef NOT_FIRST
+READER(r_open_fds, !(cur->flags & PW_SAMPLE_NO_FDS), cur->open_fds)
+READER(r_read, !(cur->flags & PW_SAMPLE_NO_IO), cur->read_bytes)
+READER(r_write, !(cur->flags & PW_SAMPLE_NO_IO), cur->write_bytes)
+/* Memory % is pw_sample_memory_pct()'s, the one computation of it. */
+READER(r_mem_pct, c->mem_total != 0,
+    pw_sample_memory_pct(cur, c->mem_total))
+/* Unlimited (UINT64_MAX) gives about 0: see procwatch/metric.h. */
+READER(r_fd_usage, c->fd_limit != 0 && !(cur->flags & PW_SAMPLE_NO_FDS),
+    (double)cur->open_fds / (double)c->fd_limit)
+READER(r_fd_limit, c->fd_limit != 0, c->fd_limit)
+READER(r_start_time, c->start_time_ms != 0,
+    (double)c->start_time_ms / 1000.0)
+/* CPU time: ticks as seconds, unknown without the clock rate. */
+READER(r_cpu_user_seconds, c->hz > 0,
+    (double)cur->utime_ticks / (double)c->hz)
+READER(r_cpu_system_seconds, c->hz > 0,
+    (double)cur->stime_ticks / (double)c->hz)
+READER(r_cpu_seconds, c->hz > 0,
+    (double)(cur->utime_ticks + cur->stime_ticks) / (double)c->hz)
+#undef READER
 
 /* A reader of the rate of a counter; `io`: it comes from /proc/PID/io. */
 #define RATE(fn, field, io)						\
@@ -117,171 +128,26 @@ r_cpu_ticks_rate(const struct pw_metric_ctx *c, const struct pw_sample *cur,
 	    out);
 }
 
-/* Memory % is pw_sample_memory_pct()'s, the one computation of it. */
-static bool
-r_mem_pct(const struct pw_metric_ctx *c, const struct pw_sample *cur,
-    const struct pw_sample *prev, double *out)
-{
-	(void)prev;
-	if (c->mem_total == 0)
-		return false;
-	*out = pw_sample_memory_pct(cur, c->mem_total);
-	return true;
-}
-
-/* Unlimited (UINT64_MAX) gives about 0: see procwatch/metric.h. */
-static bool
-r_fd_usage(const struct pw_metric_ctx *c, const struct pw_sample *cur,
-    const struct pw_sample *prev, double *out)
-{
-	(void)prev;
-	if (c->fd_limit == 0 || (cur->flags & PW_SAMPLE_NO_FDS))
-		return false;
-	*out = (double)cur->open_fds / (double)c->fd_limit;
-	return true;
-}
-
-static bool
-r_fd_limit(const struct pw_metric_ctx *c, const struct pw_sample *cur,
-    const struct pw_sample *prev, double *out)
-{
-	(void)cur;
-	(void)prev;
-	if (c->fd_limit == 0)
-		return false;
-	*out = (double)c->fd_limit;
-	return true;
-}
-
-static bool
-r_start_time(const struct pw_metric_ctx *c, const struct pw_sample *cur,
-    const struct pw_sample *prev, double *out)
-{
-	(void)cur;
-	(void)prev;
-	if (c->start_time_ms == 0)
-		return false;
-	*out = (double)c->start_time_ms / 1000.0;
-	return true;
-}
-
-/* Ticks as seconds; unknown without the clock rate. */
-static bool
-ticks_seconds(const struct pw_metric_ctx *c, uint64_t ticks, double *out)
-{
-	if (c->hz <= 0)
-		return false;
-	*out = (double)ticks / (double)c->hz;
-	return true;
-}
-
-static bool
-r_cpu_user_seconds(const struct pw_metric_ctx *c, const struct pw_sample *cur,
-    const struct pw_sample *prev, double *out)
-{
-	(void)prev;
-	return ticks_seconds(c, cur->utime_ticks, out);
-}
-
-static bool
-r_cpu_system_seconds(const struct pw_metric_ctx *c,
-    const struct pw_sample *cur, const struct pw_sample *prev, double *out)
-{
-	(void)prev;
-	return ticks_seconds(c, cur->stime_ticks, out);
-}
-
-static bool
-r_cpu_seconds(const struct pw_metric_ctx *c, const struct pw_sample *cur,
-    const struct pw_sample *prev, double *out)
-{
-	(void)prev;
-	return ticks_seconds(c, cur->utime_ticks + cur->stime_ticks, out);
-}
-
 /* --- group readers -------------------------------------------------------- */
 
-static bool
-g_processes(const struct pw_metric_ctx *c, const struct pw_group_sample *cur,
-    const struct pw_group_sample *prev, double *out)
-{
-	(void)c;
-	(void)prev;
-	*out = (double)cur->processes;
-	return true;
-}
-
-static bool
-g_up(const struct pw_metric_ctx *c, const struct pw_group_sample *cur,
-    const struct pw_group_sample *prev, double *out)
-{
-	(void)c;
-	(void)prev;
-	*out = cur->processes > 0 ? 1.0 : 0.0;
-	return true;
-}
-
-static bool
-g_exited(const struct pw_metric_ctx *c, const struct pw_group_sample *cur,
-    const struct pw_group_sample *prev, double *out)
-{
-	(void)c;
-	(void)prev;
-	*out = (double)cur->exited;
-	return true;
-}
-
-static bool
-g_children_seconds(const struct pw_metric_ctx *c,
-    const struct pw_group_sample *cur, const struct pw_group_sample *prev,
-    double *out)
-{
-	(void)prev;
-	return ticks_seconds(c, cur->children_ticks, out);
-}
-
+#define GFIELD(fn, known, expr) \
+	READER_OF(pw_group_sample, fn, known, expr)
+GFIELD(g_processes, true, cur->processes)
+GFIELD(g_up, true, cur->processes > 0 ? 1 : 0)
+GFIELD(g_exited, true, cur->exited)
 /*
  * The worst member's usage.  An empty group uses nothing (0); live
  * members of which none had both figures leave it unknown.
  */
-static bool
-g_fd_usage(const struct pw_metric_ctx *c, const struct pw_group_sample *cur,
-    const struct pw_group_sample *prev, double *out)
-{
-	(void)c;
-	(void)prev;
-	if (cur->fd_usage_pid == 0 && cur->processes > 0)
-		return false;
-	*out = cur->fd_usage_max;
-	return true;
-}
-
+GFIELD(g_fd_usage, cur->fd_usage_pid != 0 || cur->processes == 0,
+    cur->fd_usage_max)
 /* The target's bounds, from the context: 0 is "none". */
-static bool
-g_min_processes(const struct pw_metric_ctx *c,
-    const struct pw_group_sample *cur, const struct pw_group_sample *prev,
-    double *out)
-{
-	(void)cur;
-	(void)prev;
-	if (c->min_processes == 0)
-		return false;
-	*out = (double)c->min_processes;
-	return true;
-}
-
-static bool
-g_max_processes(const struct pw_metric_ctx *c,
-    const struct pw_group_sample *cur, const struct pw_group_sample *prev,
-    double *out)
-{
-	(void)cur;
-	(void)prev;
-	if (c->max_processes == 0)
-		return false;
-	*out = (double)c->max_processes;
-	return true;
-}
+GFIELD(g_min_processes, c->min_processes != 0, c->min_processes)
+GFIELD(g_max_processes, c->max_processes != 0, c->max_processes)
+GFIELD(g_children_seconds, c->hz > 0,
+    (double)cur->children_ticks / (double)c->hz)
+#undef GFIELD
+#undef READER_OF
 
 /* --- the table ------------------------------------------------------------ */
 

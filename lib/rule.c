@@ -336,46 +336,22 @@ parse_name(const char *s, const char *const *names, size_t n, int *out)
 	return -EINVAL;
 }
 
-int
-pw_rule_op_parse(const char *s, enum pw_rule_op *out)
-{
-	int v, rc;
-
-	if ((rc = parse_name(s, op_names, NELEM(op_names), &v)) == 0)
-		*out = (enum pw_rule_op)v;
-	return rc;
+/* pw_<what>_parse(): parse_name() over the names of one enum. */
+#define PARSER(fn, type, names)						\
+int									\
+fn(const char *s, type *out)						\
+{									\
+	int v, rc;							\
+									\
+	if ((rc = parse_name(s, names, NELEM(names), &v)) == 0)		\
+		*out = (type)v;						\
+	return rc;							\
 }
-
-int
-pw_rule_scope_parse(const char *s, enum pw_rule_scope *out)
-{
-	int v, rc;
-
-	if ((rc = parse_name(s, scope_names, NELEM(scope_names), &v)) == 0)
-		*out = (enum pw_rule_scope)v;
-	return rc;
-}
-
-int
-pw_alert_severity_parse(const char *s, enum pw_alert_severity *out)
-{
-	int v, rc;
-
-	if ((rc = parse_name(s, sev_names, NELEM(sev_names), &v)) == 0)
-		*out = (enum pw_alert_severity)v;
-	return rc;
-}
-
-int
-pw_agg_parse(const char *s, enum pw_agg *out)
-{
-	int v, rc;
-
-	if ((rc = parse_name(s, agg_names, NELEM(agg_names), &v)) == 0)
-		*out = (enum pw_agg)v;
-	return rc;
-}
-
+PARSER(pw_rule_op_parse, enum pw_rule_op, op_names)
+PARSER(pw_rule_scope_parse, enum pw_rule_scope, scope_names)
+PARSER(pw_alert_severity_parse, enum pw_alert_severity, sev_names)
+PARSER(pw_agg_parse, enum pw_agg, agg_names)
+#undef PARSER
 
 /* --- what a rule computes ------------------------------------------------- */
 
