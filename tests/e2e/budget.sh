@@ -19,7 +19,6 @@ JSON
 PW_WRAPPER="prlimit --nofile=$LIMIT:$LIMIT ${PW_WRAPPER:-}" \
     start_daemon "$WORK/cfg.json" || exit 1
 
-metric() { get "$(url /metrics)" | awk -v m="$1" '$1 == m { print $2; exit }'; }
 monitored() { [ "$(get "$(url /api/v1/targets/sleepers)" | jq .processes)" = "$N" ]; }
 wait_for "all $N sleepers monitored" 100 monitored
 sleep 2				# ten cycles: idle ones have parked

@@ -212,7 +212,6 @@ check "group samples: unknown target is 404" [ "$(status)" = 404 ]
 get "$(url '/api/v1/targets/demo/samples?limit=0')" >/dev/null
 check "group samples: limit=0 is 400" [ "$(status)" = 400 ]
 
-hook_has() { [ -f "$WORK/hook.jsonl" ] && jq -e -s "[.[].body | fromjson | .alerts[] | select($1)] | length > 0" "$WORK/hook.jsonl" >/dev/null; }
 check "no process_down while members live" \
     sh -c "! grep -q process_down \"$WORK/hook.jsonl\" 2>/dev/null"
 for p in $SPIN $ALLOC $FORK $LATE; do

@@ -134,8 +134,7 @@ cat >"$WORK/alerts.json" <<JSON
 }
 JSON
 start_daemon "$WORK/alerts.json" || exit 1
-# hook_has JQ: some delivered alert matches the jq filter JQ.
-hook_has() { [ -f "$WORK/hook.jsonl" ] && jq -e -s "[.[].body | fromjson | .alerts[] | select($1)] | length > 0" "$WORK/hook.jsonl" >/dev/null; }
+# hook_has (lib.sh) JQ: some delivered alert matches the jq filter JQ.
 hook_count() { jq -s "[.[].body | fromjson | .alerts[] | select($1)] | length" "$WORK/hook.jsonl"; }
 check "the victim's alert fires" wait_for "alive firing" 50 hook_has '.rule == "alive" and .state == "firing" and .pid == '"$VICTIM"
 check "a target that never had a process is down" wait_for "ghost down" 50 hook_has '.rule == "process_down" and .state == "firing" and .target == "ghost" and .severity == "critical" and .message == "target ghost is down: no matching process"'

@@ -70,10 +70,6 @@ check "metrics=fd_usage is fd_usage_max for a target" jq -e \
     '(.metrics | keys) == ["fd_usage_max"] and .window_s == 300' "$WORK/idle.json"
 
 # Errors: JSON with the right status.
-expect_err() {	# expect_err STATUS PATH
-	get "$(url "$2")" >"$WORK/err.json"
-	[ "$(status)" = "$1" ] && jq -e '.error | type == "string" and length > 0' "$WORK/err.json" >/dev/null
-}
 check "unknown target 404" expect_err 404 /api/v1/targets/nope/stats
 check "404 names the target" jq -e '.error | test("nope")' "$WORK/err.json"
 check "name with a space 400" expect_err 400 '/api/v1/targets/al%20pha/stats'

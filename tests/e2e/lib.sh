@@ -138,3 +138,42 @@ finish() {
 	echo "$PASSED passed, $FAILED failed, $SKIPPED skipped"
 	[ "$FAILED" -eq 0 ]
 }
+
+# --- helpers that several scripts share ------------------------------------
+
+# expect_err STATUS PATH [curl args]: the daemon answers STATUS with a JSON
+# {"error": "..."}, which is left in $WORK/err.json.
+expect_err() {
+	local want=$1 path=$2; shift 2
+	get "$(url "$path")" "$@" >"$WORK/err.json"
+	[ "$(status)" = "$want" ] &&
+	    jq -e '.error | type == "string" and length > 0' "$WORK/err.json" >/dev/null
+}
+
+# post PATH BODY [curl args]: POST BODY as JSON; the answer to stdout, its
+# HTTP status in $WORK/status (as get).
+post() {
+	local path=$1 body=$2; shift 2
+	get "$(url "$path")" -X POST -H 'Content-Type: application/json' \
+	    --data-binary "$body" "$@"
+}
+
+# expect_post_err STATUS PATH BODY [curl args]: expect_err for a POST.
+expect_post_err() {
+	local want=$1 path=$2 body=$3; shift 3
+	expect_err "$want" "$path" -X POST -H 'Content-Type: application/json' \
+	    --data-binary "$body" "$@"
+}
+
+# metric NAME: the value of the unlabelled series NAME on /metrics
+# (NAME{labels} for a labelled one, written as /metrics writes it).
+metric() {
+	get "$(url /metrics)" | awk -v m="$1" '$1 == m { print $2; exit }'
+}
+
+# hook_has JQ-CONDITION: a webhook receiver's $WORK/hook.jsonl holds an
+# alert for which the condition holds.
+hook_has() {
+	[ -f "$WORK/hook.jsonl" ] && jq -e -s "[.[].body | fromjson | .alerts[] | select($1)] | length > 0" \
+	    "$WORK/hook.jsonl" >/dev/null
+}

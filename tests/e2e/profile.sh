@@ -12,8 +12,6 @@ cat >"$WORK/profile.json" <<JSON
 JSON
 start_daemon "$WORK/profile.json" || exit 1
 
-post() { get "$(url "$1")" -X POST -H 'Content-Type: application/json' --data-binary "$2"; }
-
 # profile PID SECONDS HZ: start a profile and wait until it is no longer
 # running; the profile JSON is left in $WORK/prof.json.
 profile() {
@@ -89,22 +87,18 @@ echo "# exiting: exit status seen by its parent: $rc"
 check "exiting: its parent still sees exit status 0" [ "$rc" -eq 0 ]
 
 # Limits and errors.
-expect_err() {	# expect_err STATUS PATH BODY
-	post "$2" "$3" >"$WORK/err.json"
-	[ "$(status)" = "$1" ] && jq -e '.error | type == "string" and length > 0' "$WORK/err.json" >/dev/null
-}
 spawn SPIN "$HOT_FP" spin
-check "seconds over 60 is 400" expect_err 400 "/api/v1/processes/$SPIN/profile" '{"seconds":61}'
+check "seconds over 60 is 400" expect_post_err 400 "/api/v1/processes/$SPIN/profile" '{"seconds":61}'
 check "400 names the field" jq -e '.error | test("^seconds")' "$WORK/err.json"
-check "hz over 200 is 400" expect_err 400 "/api/v1/processes/$SPIN/profile" '{"hz":500}'
+check "hz over 200 is 400" expect_post_err 400 "/api/v1/processes/$SPIN/profile" '{"hz":500}'
 check "400 names hz" jq -e '.error | test("^hz")' "$WORK/err.json"
-check "unknown field is 400" expect_err 400 "/api/v1/processes/$SPIN/profile" '{"secs":1}'
-check "bad JSON is 400" expect_err 400 "/api/v1/processes/$SPIN/profile" '{"seconds":'
-check "unknown pid is 404" expect_err 404 "/api/v1/processes/999999999/profile" '{}'
-check "the daemon itself is 403" expect_err 403 "/api/v1/processes/$DAEMON_PID/profile" '{}'
+check "unknown field is 400" expect_post_err 400 "/api/v1/processes/$SPIN/profile" '{"secs":1}'
+check "bad JSON is 400" expect_post_err 400 "/api/v1/processes/$SPIN/profile" '{"seconds":'
+check "unknown pid is 404" expect_post_err 404 "/api/v1/processes/999999999/profile" '{}'
+check "the daemon itself is 403" expect_post_err 403 "/api/v1/processes/$DAEMON_PID/profile" '{}'
 post "/api/v1/processes/$SPIN/profile" '{"seconds":2,"hz":10}' >/dev/null
 check "first profile accepted" [ "$(status)" = 202 ]
-check "a second at once is 409" expect_err 409 "/api/v1/processes/$SPIN/profile" '{"seconds":1}'
+check "a second at once is 409" expect_post_err 409 "/api/v1/processes/$SPIN/profile" '{"seconds":1}'
 get "$(url "/api/v1/profiles/$(( $(jq -r .id "$WORK/start.json") + 1 ))")" >"$WORK/run.json"
 check "running profile has no summary yet" jq -e '.status == "running" and .summary == null' "$WORK/run.json"
 get "$(url "/api/v1/profiles/$(( $(jq -r .id "$WORK/start.json") + 1 ))/folded")" >/dev/null
@@ -124,7 +118,7 @@ if command -v capsh >/dev/null && [ "$(id -u)" = 0 ]; then
 	PORT=$(sed -n 's|.*listening on http://127\.0\.0\.1:\([0-9]*\)/.*|\1|p' "$WORK/daemon.log" | head -1)
 	spawn OTHER setpriv --reuid=65534 --regid=65534 --clear-groups "$HOT_FP" spin
 	sleep 0.3
-	check "without CAP_SYS_PTRACE: 403" expect_err 403 "/api/v1/processes/$OTHER/profile" '{"seconds":1}'
+	check "without CAP_SYS_PTRACE: 403" expect_post_err 403 "/api/v1/processes/$OTHER/profile" '{"seconds":1}'
 	check "403 names the capability" jq -e '.error | test("CAP_SYS_PTRACE")' "$WORK/err.json"
 else
 	echo "# SKIP: capsh not available or not root: the 403 check"

@@ -62,11 +62,6 @@ check "cmdline regex target" jq -e --argjson p "$SLEEPER" '.processes | map(sele
 check "self target is the daemon" jq -e --argjson p "$DAEMON_PID" '.target == "self" and .pid == $p' <(get "$(url /api/v1/processes/$DAEMON_PID)")
 
 # Errors are JSON with the right status.
-expect_err() {	# expect_err STATUS PATH [curl args]
-	local want=$1 path=$2; shift 2
-	get "$(url "$path")" "$@" >"$WORK/err.json"
-	[ "$(status)" = "$want" ] && jq -e '.error | type == "string" and length > 0' "$WORK/err.json" >/dev/null
-}
 check "unknown pid 404" expect_err 404 /api/v1/processes/999999999
 check "bad pid 400" expect_err 400 /api/v1/processes/12abc
 check "negative pid 400" expect_err 400 /api/v1/processes/-1

@@ -54,11 +54,6 @@ get "$(url "/api/v1/processes/$FDL/stats?window=1h")" >"$WORK/all.json"
 check "window bounded by the ring" jq -e '.window_covered == false and .span_s < 3600 and (.metrics | length) == 16 and .metrics.fd_usage.max > 0 and .metrics.fd_usage.max < 1' "$WORK/all.json"
 
 # Errors.
-expect_err() {	# expect_err STATUS PATH [curl args]
-	local want=$1 path=$2; shift 2
-	get "$(url "$path")" "$@" >"$WORK/err.json"
-	[ "$(status)" = "$want" ] && jq -e '.error | type == "string" and length > 0' "$WORK/err.json" >/dev/null
-}
 check "bad window 400" expect_err 400 "/api/v1/processes/$LEAK/stats?window=soon"
 check "zero window 400" expect_err 400 "/api/v1/bottlenecks?window=0s"
 check "unknown metric 400" expect_err 400 "/api/v1/processes/$LEAK/stats?metrics=rss_bytes,bogus"
@@ -72,7 +67,6 @@ check "averages over all" jq -e '.all.processes == 3 and .all.avg_cpu_percent > 
 check "averages for one target" jq -e '.all.processes == 1 and (.targets | length) == 1 and .targets[0].target == "spin" and .targets[0].avg_cpu_percent > 10' <(get "$(url "/api/v1/averages?window=6s&target=spin")")
 
 # Baselines.
-post() { get "$(url "$1")" -X POST -H 'Content-Type: application/json' --data-binary "$2"; }
 post /api/v1/baselines "{\"name\":\"before-deploy\",\"pid\":$SPIN,\"window\":\"3s\"}" >"$WORK/bl.json"
 check "baseline created 201" [ "$(status)" = 201 ]
 check "baseline has summaries" jq -e --argjson p "$SPIN" '.name == "before-deploy" and .pid == $p and .metrics.cpu_percent.count > 5' "$WORK/bl.json"

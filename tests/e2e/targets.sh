@@ -79,11 +79,6 @@ check "list has every target in config order" jq -e '.count == 3 and ([.targets[
 check "list agrees with the single views" jq -e '[.targets[] | .processes] == [2, 1, 0] and [.targets[] | .up] == [true, true, false]' "$WORK/list.json"
 
 # Errors: JSON with the right status.
-expect_err() {	# expect_err STATUS PATH [curl args]
-	local want=$1 path=$2; shift 2
-	get "$(url "$path")" "$@" >"$WORK/err.json"
-	[ "$(status)" = "$want" ] && jq -e '.error | type == "string" and length > 0' "$WORK/err.json" >/dev/null
-}
 check "unknown target 404" expect_err 404 /api/v1/targets/nope
 check "404 names the target" jq -e '.error | test("nope")' "$WORK/err.json"
 check "name with a space 400" expect_err 400 '/api/v1/targets/al%20pha'
