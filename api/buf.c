@@ -99,7 +99,7 @@ api_buf_printf(struct api_buf *b, const char *fmt, ...)
 	    b->p != NULL ? b->cap - b->len : 0, fmt, ap);
 	va_end(ap);
 	if (n < 0) {
-		b->err = -ENOMEM;	/* vsnprintf fails only without memory */
+		b->err = -ENOMEM;	/* it fails only without memory */
 		return;
 	}
 	if (b->p == NULL || (size_t)n >= b->cap - b->len) {

@@ -808,31 +808,12 @@ static enum MHD_Result
 h_bottlenecks(struct request *r)
 {
 	char err[API_ERRMSG_MAX] = "";
-	const char *window = query_val(r->conn, "window");
-	const char *limit = query_val(r->conn, "limit");
-	const char *by = query_val(r->conn, "by");
-	int64_t window_ms = 60000;
-	size_t lim;
 	unsigned status;
 	cJSON *o;
 
-	status = api_stats_bottlenecks(r->srv->stats, by, window, limit, &o,
-	    err, sizeof(err));
-	/* A target's CPU already holds its short-lived children's. */
-	if (status == MHD_HTTP_OK && by != NULL && strcmp(by, "target") == 0)
-		return reply_stats(r->conn, status, o, err);
-	/* Churn entries come from the events feed (api/events.c). */
-	if (status == MHD_HTTP_OK && window != NULL &&
-	    api_parse_duration(window, &window_ms) < 0)
-		window_ms = 60000;
-	if (status == MHD_HTTP_OK && (limit == NULL ||
-	    api_parse_limit(limit, SIZE_MAX, &lim) < 0))
-		lim = 20;		/* api/stats.c's default */
-	if (status == MHD_HTTP_OK && api_events_add_churn(r->srv->events,
-	    window_ms, lim, o) < 0) {
-		cJSON_Delete(o);
-		return reply_oom(r->conn);
-	}
+	status = api_stats_bottlenecks(r->srv->stats, r->srv->events,
+	    query_val(r->conn, "by"), query_val(r->conn, "window"),
+	    query_val(r->conn, "limit"), &o, err, sizeof(err));
 	return reply_stats(r->conn, status, o, err);
 }
 

@@ -1,7 +1,9 @@
 /*
  * api/stats.h: the windowed views of the API (statistics, averages,
  * bottlenecks, threads, baselines) as request -> JSON functions, so that
- * server.c only routes.
+ * the route table (api/routes.c) only parses and renders.  They live in
+ * api/stats.c (the state), window.c, baselines.c, averages.c, threads.c
+ * and bottlenecks.c; api/stats_impl.h is what those share.
  *
  * Each function returns an HTTP status.  On 2xx *out is a new cJSON object
  * the caller frees with cJSON_Delete(); otherwise *out is NULL and `err`
@@ -20,6 +22,7 @@
 #include "api/api.h"		/* api_clock_fn */
 
 struct cJSON;
+struct pw_events;
 struct pw_monitor;
 struct api_stats;
 
@@ -60,11 +63,12 @@ unsigned	api_stats_averages(struct api_stats *, const char *window,
 /*
  * GET /api/v1/bottlenecks?by=&window=&limit=: by "process" (the default)
  * or "target" (each target as a whole, procwatch/bottleneck.h); any other
- * `by` is 400.
+ * `by` is 400.  By process, the churn entries of the events feed `ev`
+ * (NULL: none) are merged in (api_events_add_churn()).
  */
-unsigned	api_stats_bottlenecks(struct api_stats *, const char *by,
-		    const char *window, const char *limit, struct cJSON **out,
-		    char *err, size_t errlen);
+unsigned	api_stats_bottlenecks(struct api_stats *, struct pw_events *ev,
+		    const char *by, const char *window, const char *limit,
+		    struct cJSON **out, char *err, size_t errlen);
 /* GET /api/v1/processes/{pid}/threads?window= */
 unsigned	api_stats_threads(struct api_stats *, pid_t pid,
 		    const char *window, struct cJSON **out, char *err,

@@ -1,0 +1,230 @@
+/*
+ * api/bottlenecks.c: GET /api/v1/bottlenecks, what limits each process
+ * or target, worst first (procwatch/bottleneck.h), with the churn of
+ * short-lived children from the events feed (api/events.c) merged in.
+ *
+ * The busiest CPU entries are probed for one hot thread (api/threads.c),
+ * and a critical one links to where a profile is started.
+ */
+#include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include <procwatch/bottleneck.h>
+#include <procwatch/monitor.h>
+#include <procwatch/store.h>
+
+#include "api/api.h"
+#include "api/events.h"
+#include "api/params.h"
+#include "api/stats.h"
+#include "api/stats_impl.h"
+
+#define BN_DEFAULT_WINDOW_MS	60000
+#define BN_DEFAULT_LIMIT	20
+#define BN_MAX_LIMIT		10000
+#define BN_PROBES		5	/* cpu entries whose threads are read */
+
+struct probe_arg {
+	struct api_stats	*st;
+	int64_t			 window_ms;
+};
+
+static void
+probe(void *arg, pid_t pid, struct pw_bn_thread *out)
+{
+	struct probe_arg *pa = arg;
+	struct api_thread_view tv;
+	const struct api_thread_row *h;
+
+	if (api_threads_measure(pa->st, pid, pa->window_ms, &tv) < 0 ||
+	    tv.n == 0) {
+		free(tv.rows);
+		return;
+	}
+	h = &tv.rows[tv.hot];
+	out->known = true;
+	out->tid = h->tid;
+	memcpy(out->name, h->name, sizeof(out->name));
+	out->share = h->share;
+	out->cpu_percent = h->cpu_pct;
+	out->nthreads = tv.n;
+	out->basis = h->basis;
+	free(tv.rows);
+}
+
+static cJSON *
+json_evidence(const struct pw_bottleneck *b)
+{
+	const struct pw_bn_evidence *e = &b->ev;
+	cJSON *o, *h;
+	bool ok = true;
+
+	if ((o = cJSON_CreateObject()) == NULL)
+		return NULL;
+	ok = api_add_num(o, "window_s", e->window_s);
+	if (b->is_group)
+		ok = ok && api_add_num(o, "processes", e->processes);
+	switch (b->type) {
+	case PW_BN_CPU:
+		ok = ok && api_add_num(o, "cpu_seconds", e->cpu_s) &&
+		    api_add_num(o, "total_cpu_seconds", e->total_cpu_s) &&
+		    api_add_num(o, "cpu_percent", e->cpu_percent) &&
+		    api_add_num(o, "user_share", e->user_share) &&
+		    api_add_num(o, "ctx_switches_involuntary_rate",
+		    e->invol_ctx_rate) &&
+		    api_add_num(o, "threads", e->threads);
+		/* A target has no one thread; its reaped children instead. */
+		if (b->is_group) {
+			ok = ok && api_add_num(o, "children_cpu_seconds",
+			    e->children_cpu_s);
+			break;
+		}
+		if (!ok)
+			break;
+		if (!e->hot.known) {
+			ok = cJSON_AddNullToObject(o, "hot_thread") != NULL;
+			break;
+		}
+		ok = (h = cJSON_AddObjectToObject(o, "hot_thread")) != NULL &&
+		    cJSON_AddNumberToObject(h, "tid", (double)e->hot.tid) !=
+		    NULL &&
+		    cJSON_AddStringToObject(h, "name", e->hot.name) != NULL &&
+		    api_add_num(h, "share", e->hot.share) &&
+		    api_add_num(h, "cpu_percent", e->hot.cpu_percent) &&
+		    api_add_num(h, "threads", (double)e->hot.nthreads) &&
+		    cJSON_AddStringToObject(h, "basis", e->hot.basis != NULL ?
+		    e->hot.basis : "") != NULL &&
+		    cJSON_AddBoolToObject(h, "one_hot_thread",
+		    e->hot.nthreads > 1 && e->hot.share >= HOT_SHARE) != NULL;
+		break;
+	case PW_BN_MEMORY:
+		ok = ok && api_add_num(o, "rss_bytes", (double)e->rss_bytes) &&
+		    api_add_num(o, "largest_rss_bytes",
+		    (double)e->largest_rss_bytes) &&
+		    api_add_num(o, "swap_bytes", (double)e->swap_bytes) &&
+		    api_add_num(o, "mem_total_bytes", e->mem_total > 0 ?
+		    (double)e->mem_total : NAN);
+		break;
+	default:
+		ok = ok && cJSON_AddStringToObject(o, "metric",
+		    e->metric) != NULL &&
+		    api_add_num(o, "slope_per_min", e->trend.slope_per_min) &&
+		    api_add_pair(o, "slope_ci95", e->trend.ci_lo,
+		    e->trend.ci_hi) &&
+		    api_add_num(o, "r2", e->trend.r2) &&
+		    api_add_num(o, "points", (double)e->trend.n) &&
+		    api_add_num(o, "current", e->current) &&
+		    api_add_num(o, "limit", e->limit > 0 ? e->limit : NAN) &&
+		    api_add_num(o, "time_to_limit_s", e->time_to_limit_s >= 0 ?
+		    e->time_to_limit_s : NAN);
+		if (b->is_group && b->type == PW_BN_FDS)
+			ok = ok && api_add_num(o, "fd_usage_max",
+			    e->fd_usage_pid ? e->fd_usage_max : NAN) &&
+			    api_add_num(o, "fd_usage_pid", e->fd_usage_pid ?
+			    (double)e->fd_usage_pid : NAN);
+		break;
+	}
+	if (!ok) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}
+
+unsigned
+api_stats_bottlenecks(struct api_stats *st, struct pw_events *ev,
+    const char *by, const char *window, const char *limit,
+    struct cJSON **out, char *err, size_t errlen)
+{
+	struct probe_arg pa = { .st = st };
+	struct pw_bottleneck *v = NULL;
+	char purl[64];
+	int64_t window_ms;
+	size_t n = 0, lim = BN_DEFAULT_LIMIT, i, j;
+	cJSON *o, *arr, *e, *sg;
+	bool ok, by_target;
+	int rc;
+
+	*out = NULL;
+	if (by != NULL && strcmp(by, "process") != 0 &&
+	    strcmp(by, "target") != 0)
+		return api_fail(err, errlen, HTTP_BAD_REQUEST, "by: expected "
+		    "process or target");
+	by_target = by != NULL && strcmp(by, "target") == 0;
+	if (!api_stats_window(window, BN_DEFAULT_WINDOW_MS, &window_ms, err,
+	    errlen))
+		return HTTP_BAD_REQUEST;
+	if (limit != NULL && api_parse_limit(limit, BN_MAX_LIMIT, &lim) < 0)
+		return api_fail(err, errlen, HTTP_BAD_REQUEST,
+		    "limit: expected an integer from 1 to %d", BN_MAX_LIMIT);
+	pa.window_ms = window_ms;
+	if (by_target)
+		rc = pw_bottlenecks_by_target(pw_monitor_store(st->mon),
+		    window_ms, lim, st->hz, &v, &n);
+	else
+		rc = pw_bottlenecks(pw_monitor_store(st->mon), window_ms, lim,
+		    probe, &pa, BN_PROBES, &v, &n);
+	if (rc < 0)
+		return api_oom(err, errlen);
+	if ((o = cJSON_CreateObject()) == NULL ||
+	    cJSON_AddStringToObject(o, "by", by_target ? "target" :
+	    "process") == NULL ||
+	    !api_add_num(o, "window_s", (double)window_ms / 1000.0) ||
+	    cJSON_AddNumberToObject(o, "count", (double)n) == NULL ||
+	    (arr = cJSON_AddArrayToObject(o, "bottlenecks")) == NULL)
+		goto out_oom;
+	for (i = 0; i < n; i++) {
+		if ((e = cJSON_CreateObject()) == NULL)
+			goto out_oom;
+		if (!cJSON_AddItemToArray(arr, e)) {
+			cJSON_Delete(e);
+			goto out_oom;
+		}
+		/* A target's entry names the target and its process count. */
+		ok = (v[i].is_group ? cJSON_AddStringToObject(e, "target",
+		    v[i].target) != NULL && cJSON_AddNumberToObject(e,
+		    "processes", (double)v[i].ev.processes) != NULL :
+		    cJSON_AddNumberToObject(e, "pid", (double)v[i].pid) !=
+		    NULL &&
+		    cJSON_AddStringToObject(e, "name", v[i].name) != NULL &&
+		    cJSON_AddStringToObject(e, "target", v[i].target) !=
+		    NULL) &&
+		    cJSON_AddStringToObject(e, "type",
+		    pw_bn_type_name(v[i].type)) != NULL &&
+		    cJSON_AddStringToObject(e, "severity",
+		    pw_severity_name(v[i].severity)) != NULL &&
+		    api_add_num(e, "impact_score", v[i].impact) &&
+		    cJSON_AddStringToObject(e, "description",
+		    v[i].description) != NULL &&
+		    (sg = cJSON_AddArrayToObject(e, "suggestions")) != NULL;
+		for (j = 0; ok && j < v[i].nsuggestions; j++)
+			ok = cJSON_AddItemToArray(sg,
+			    cJSON_CreateString(v[i].suggestions[j]));
+		/* A critical CPU entry links to where a profile is started. */
+		if (ok && !v[i].is_group && v[i].type == PW_BN_CPU &&
+		    v[i].severity == PW_SEV_CRITICAL) {
+			snprintf(purl, sizeof(purl),
+			    "/api/v1/processes/%ld/profile", (long)v[i].pid);
+			ok = cJSON_AddStringToObject(e, "profile_url", purl) !=
+			    NULL;
+		}
+		if (!ok || !api_add_item(e, "evidence", json_evidence(&v[i])))
+			goto out_oom;
+	}
+	/* A target's CPU already holds its short-lived children's. */
+	if (!by_target && api_events_add_churn(ev, window_ms, lim, o) < 0)
+		goto out_oom;
+	free(v);
+	*out = o;
+	return HTTP_OK;
+out_oom:
+	cJSON_Delete(o);
+	free(v);
+	return api_oom(err, errlen);
+}
