@@ -51,8 +51,8 @@ thread_delta() {
 # by_thread SAMPLES: us per process-sample of each thread name.
 by_thread() {
 	awk -v k="$1" '{ s[$1] += $2 } END {
-		for (c in s) printf "%s %.2f, ", c, s[c] / 1000 / k }' \
-	    "$WORK/by_thread" | sed 's/, $//'
+		for (c in s) printf "%s %.2f\n", c, s[c] / 1000 / k }' \
+	    "$WORK/by_thread" | sort -t'#' -k2 -n | paste -sd, | sed 's/,/, /g'
 }
 
 # now_us: wall clock in microseconds.
