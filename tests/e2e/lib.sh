@@ -72,6 +72,13 @@ stop_daemon() {
 	wait "$DAEMON_PID"
 	rc=$?
 	PIDS=$(echo "$PIDS" | sed "s/ $DAEMON_PID\b//")
+	# valgrind.sh: memcheck's verdict (exit 99) counts even where the
+	# caller does not check the status.  Its report, from the log, goes
+	# to stderr: check sends the caller's stdout to /dev/null.
+	if [ -n "${PW_VALGRIND:-}" ] && [ $rc -ne 0 ]; then
+		{ not_ok "procwatchd under valgrind exited $rc"
+		  grep '^==[0-9]*==' "$WORK/daemon.log" | head -200; } >&2
+	fi
 	return $rc
 }
 
@@ -135,6 +142,12 @@ skip_part() {
 }
 
 finish() {
+	# valgrind.sh: a daemon still running is stopped here, not killed by
+	# cleanup, so that memcheck's verdict on it counts.
+	if [ -n "${PW_VALGRIND:-}" ] && [ -n "$DAEMON_PID" ] &&
+	    echo "$PIDS " | grep -q " $DAEMON_PID "; then
+		check "procwatchd exits 0 at the end" stop_daemon
+	fi
 	echo "$PASSED passed, $FAILED failed, $SKIPPED skipped"
 	[ "$FAILED" -eq 0 ]
 }
