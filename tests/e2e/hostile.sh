@@ -48,15 +48,26 @@ check "pid overflow 400" [ "$c" = 400 ]
 
 # Slowloris: 40 connections that send half a request and stall; the
 # connection timeout (2 s) closes them and others are still served.
+# ss counts them from our side: ESTABLISHED while the daemon holds them,
+# CLOSE-WAIT once it has closed them.
 ulimit -n 4096 2>/dev/null
+conns() {	# conns STATE: our TCP connections to the daemon's port in STATE
+	ss -Htn state "$1" "dst 127.0.0.1:$PORT" | wc -l
+}
 slow=()
 for i in $(seq 1 40); do
 	exec {fd}<>/dev/tcp/127.0.0.1/"$PORT" || break
 	printf 'GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ' >&"$fd"
 	slow+=("$fd")
 done
+check "40 slow connections opened" [ "${#slow[@]}" -eq 40 ]
+slow_open() { [ "$(conns established)" -ge 40 ]; }
+check "all 40 are established with the daemon" slow_open
 check "served while slow clients hang" sh -c "[ \"\$(curl -s -m 5 -o /dev/null -w '%{http_code}' $(url /healthz))\" = 200 ]"
-sleep 3
+check "the daemon's health answer while they hang" jq -e '.status == "ok"' <(get "$(url /healthz)")
+slow_cut() { [ "$(conns close-wait)" -ge 40 ] && [ "$(conns established)" -eq 0 ]; }
+check "the daemon closes all slow connections (its 2 s timeout)" wait_for "slow cut off" 75 slow_cut
+echo "# after the timeout: $(conns close-wait) closed by the daemon, $(conns established) still open"
 closed=0
 for fd in "${slow[@]}"; do
 	# Closed by the server: cat sees EOF at once; still open: it times out.
@@ -65,7 +76,7 @@ for fd in "${slow[@]}"; do
 	exec {fd}>&-
 done
 echo "# $closed of ${#slow[@]} slow clients were cut off after the 2 s timeout"
-check "slow clients were cut off by the timeout" [ "$closed" -eq "${#slow[@]}" ]
+check "slow clients see the end of the stream" [ "$closed" -eq 40 ]
 
 # A flood of connections past max_connections (64): the extra ones are
 # refused or closed, and the daemon answers again right after.
@@ -75,6 +86,7 @@ for i in $(seq 1 1000); do
 	flood+=("$fd")
 done
 echo "# held ${#flood[@]} connections open"
+check "the flood went past max_connections (64)" [ "${#flood[@]}" -gt 64 ]
 for fd in "${flood[@]}"; do exec {fd}>&-; done
 served() { [ "$(curl -s -m 2 -o /dev/null -w '%{http_code}' "$(url /healthz)")" = 200 ]; }
 check "serves again after 1000 connections" wait_for served 50 served
