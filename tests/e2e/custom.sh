@@ -72,6 +72,10 @@ cat >"$WORK/custom.json" <<JSON
 }
 JSON
 start_daemon "$WORK/custom.json" || exit 1
+# Pushes name $TGT's pid: wait until it is sampled (under valgrind the
+# first cycle may end after the first push).
+sampled() { get "$(url "/api/v1/processes/$TGT")" >/dev/null && [ "$(status)" = 200 ]; }
+wait_for "first sample of $TGT" 150 sampled
 
 post() {	# post BODY [curl args]: status in $WORK/status
 	local b=$1; shift

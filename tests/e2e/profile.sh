@@ -52,7 +52,10 @@ for variant in fp nofp; do
 	check "$variant: summary names the hot function first" \
 	    jq -e '.summary.top_self[0].function == "hot_inner" and .summary.top_self[0].percent > 80 and (.summary.top_total | map(.function) | index("hot_outer")) != null' "$WORK/prof.json"
 	check "$variant: summary counts" jq -e '.summary.samples > 100 and .summary.rounds >= .summary.samples and .summary.samples_lost < .summary.rounds / 4 and (.summary.threads | length) == 1 and .summary.exited == false' "$WORK/prof.json"
-	check "$variant: overhead is measured" jq -e '.summary.overhead | .stopped_fraction >= 0 and .stopped_fraction < 0.5 and .cpu_before > 0.05 and (.cpu_progress_ratio | type) == "number"' "$WORK/prof.json"
+	# Under valgrind (valgrind.sh) the daemon unwinds 20-50x slower and
+	# keeps the target stopped longer: the bound on that is not checked.
+	max_stop=0.5; [ -n "${PW_VALGRIND:-}" ] && max_stop=1.01
+	check "$variant: overhead is measured" jq -e --argjson m "$max_stop" '.summary.overhead | .stopped_fraction >= 0 and .stopped_fraction < $m and .cpu_before > 0.05 and (.cpu_progress_ratio | type) == "number"' "$WORK/prof.json"
 	jq -c '{variant: "'$variant'", overhead: (.summary.overhead | del(.basis)), samples: .summary.samples, lost: .summary.samples_lost}' "$WORK/prof.json" | sed 's/^/# /'
 	check "$variant: target still runs after detach" kill -0 "$HOT"
 	check "$variant: target is no longer traced" grep -q '^TracerPid:[[:space:]]*0$' "/proc/$HOT/status"
