@@ -116,6 +116,21 @@ wait_for() {
 	return 1
 }
 
+# cycles: the daemon's sampling cycles so far, by its own count (/metrics).
+cycles() {
+	curl -s "$(url /metrics)" |
+	    awk '$1 == "procwatch_sampling_cycles_total" { print $2 }'
+}
+cycles_ge() { [ "$(cycles)" -ge "$1" ] 2>/dev/null; }
+# wait_cycles N: wait, with a deadline, until the daemon has run N more
+# sampling cycles.  "Long enough for it to have seen that" by the daemon's
+# own clock, not a wall-clock guess that a loaded machine or ASan breaks.
+wait_cycles() {
+	local want
+	want=$(( $(cycles) + $1 ))
+	wait_for "$1 more sampling cycles" $(( $1 * 25 + 50 )) cycles_ge "$want"
+}
+
 # skip REASON: this whole script cannot run here.  On a developer's partial
 # machine that is a skip (exit 77, which automake reports as SKIP); under
 # PW_STRICT=1 (scripts/test.sh, the README's test command, where root and

@@ -28,6 +28,16 @@ profile() {
 	echo "$id"
 }
 
+# running PID [THREADS]: PID runs pw_hot (exec done) with THREADS threads
+# (default 1), every one of them named.
+running() {
+	local n
+	case "$(cat "/proc/$1/comm" 2>/dev/null)" in pw_hot_*) ;; *) return 1;; esac
+	n=$(grep -l . /proc/"$1"/task/*/comm 2>/dev/null | wc -l)
+	[ "$n" -eq "${2:-1}" ] || return 1
+	[ "${2:-1}" -eq 1 ] || grep -qx hot-worker /proc/"$1"/task/*/comm
+}
+
 # Share of the samples whose leaf is hot_inner.
 hot_share() {
 	awk '{ n = $NF; t += n; if ($0 ~ /;hot_inner [0-9]+$/) h += n }
@@ -38,7 +48,7 @@ for variant in fp nofp; do
 	bin=$HOT_FP
 	[ $variant = nofp ] && bin=$HOT_NOFP
 	spawn HOT "$bin" spin
-	sleep 0.3
+	wait_for "$variant spinner" 50 running "$HOT"
 	ID=$(profile "$HOT" 2 99)
 	check "$variant: profile finished" jq -e '.status == "done" and .error == null' "$WORK/prof.json"
 	check "$variant: folded stacks are served" test -s "$WORK/folded.txt"
@@ -64,7 +74,7 @@ done
 
 # A sleeping process: its stack shows the sleep.
 spawn SLP "$HOT_NOFP" sleep
-sleep 0.3
+wait_for sleeper 50 running "$SLP"
 profile "$SLP" 1 49 >/dev/null
 check "sleeper: profile finished" jq -e '.status == "done"' "$WORK/prof.json"
 check "sleeper: stacks show nanosleep" grep -Eq 'sleep_loop;.*(clock_nanosleep|nanosleep)' "$WORK/folded.txt"
@@ -73,7 +83,7 @@ check "sleeper: still sleeping after detach" kill -0 "$SLP"
 
 # Threads: each gets its own stacks, named from comm.
 spawn THR "$HOT_FP" threads
-sleep 0.3
+wait_for "two threads" 50 running "$THR" 2
 profile "$THR" 1 49 >/dev/null
 check "threads: both threads sampled" jq -e '(.summary.threads | length) == 2 and (.summary.threads | map(.name) | index("hot-worker")) != null' "$WORK/prof.json"
 check "threads: the worker's stacks are hot" grep -q '^hot-worker;.*hot_outer;hot_inner [0-9]*$' "$WORK/folded.txt"
@@ -111,7 +121,10 @@ check "GET on the profile route is 405" sh -c "curl -s -o /dev/null -w '%{http_c
 
 # Refused without CAP_SYS_PTRACE (capsh drops it, if available).
 if command -v capsh >/dev/null && [ "$(id -u)" = 0 ]; then
-	sleep 2.5
+	# The 2 s profile above ends before this daemon is stopped.
+	ID=$(( $(jq -r .id "$WORK/start.json") + 1 ))
+	ended() { get "$(url "/api/v1/profiles/$ID")" | jq -e '.status != "running"' >/dev/null; }
+	check "the 2 s profile ends" wait_for "profile $ID" 100 ended
 	stop_daemon
 	: >"$WORK/daemon.log"
 	capsh --drop=cap_sys_ptrace -- -c "exec '$PROCWATCHD' --config '$WORK/profile.json'" 2>"$WORK/daemon.log" &
@@ -120,11 +133,11 @@ if command -v capsh >/dev/null && [ "$(id -u)" = 0 ]; then
 	wait_for "daemon" 50 grep -q 'listening on' "$WORK/daemon.log"
 	PORT=$(sed -n 's|.*listening on http://127\.0\.0\.1:\([0-9]*\)/.*|\1|p' "$WORK/daemon.log" | head -1)
 	spawn OTHER setpriv --reuid=65534 --regid=65534 --clear-groups "$HOT_FP" spin
-	sleep 0.3
+	wait_for "spinner as nobody" 50 running "$OTHER"
 	check "without CAP_SYS_PTRACE: 403" expect_post_err 403 "/api/v1/processes/$OTHER/profile" '{"seconds":1}'
 	check "403 names the capability" jq -e '.error | test("CAP_SYS_PTRACE")' "$WORK/err.json"
 else
-	echo "# SKIP: capsh not available or not root: the 403 check"
+	skip_part "capsh not available or not root: the 403 without CAP_SYS_PTRACE"
 fi
 
 finish
