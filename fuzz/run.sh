@@ -22,7 +22,7 @@ build() {	# build NAME SOURCES...
 	# shellcheck disable=SC2086
 	$CC $CFLAGS -o "$out/$name" "$@" $LIB $LIBS
 }
-build fuzz_config "$top/fuzz/fuzz_config.c" "$top/daemon/config.c" "$top/daemon/log.c"
+build fuzz_config "$top/fuzz/fuzz_config.c" "$top"/daemon/config*.c "$top/daemon/log.c"
 build fuzz_params "$top/fuzz/fuzz_params.c" "$top/api/params.c" "$top/api/json.c"
 build fuzz_prom "$top/fuzz/fuzz_prom.c" "$top/api/prom.c" "$top/api/json.c"
 build fuzz_procfs "$top/fuzz/fuzz_procfs.c"

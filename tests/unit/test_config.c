@@ -958,6 +958,37 @@ test_config_dygraphs_dir(void **state)
 	"\"metric\": \"cpu_percent\", \"op\": \">\", \"threshold\": 1" extra \
 	"}]}}"
 
+/*
+ * Durations follow procwatch/duration.h: a JSON number is milliseconds, a
+ * string needs a unit, and a string without one names the field.
+ */
+static void
+test_config_rule_durations(void **state)
+{
+	struct config *c;
+
+	(void)state;
+	c = parse_ok(RULE(", \"for\": \"1h30m\", \"aggregate\": \"avg\", "
+	    "\"window\": \"1.5s\""));
+	assert_int_equal(c->rules[0].for_ms, 5400000);
+	assert_int_equal(c->rules[0].window_ms, 1500);
+	config_free(c);
+	c = parse_ok(RULE(", \"for\": \"2d\", \"aggregate\": \"max\", "
+	    "\"window\": 250"));
+	assert_int_equal(c->rules[0].for_ms, 172800000);
+	assert_int_equal(c->rules[0].window_ms, 250);
+	config_free(c);
+	expect_error(RULE(", \"for\": \"500\""), "rules.custom[0].for: "
+	    "\"500\" needs a unit (ms, s, m, h, d)");
+	expect_error("{\"rules\": {\"builtin\": {\"process_down\": "
+	    "{\"for\": \"30\"}}}}", "rules.builtin.process_down.for: "
+	    "\"30\" needs a unit (ms, s, m, h, d)");
+	expect_error(RULE(", \"for\": \"8d\""), "rules.custom[0].for: must "
+	    "be a duration up to 7 days");
+	expect_error(RULE(", \"aggregate\": \"avg\", \"window\": \"1.5ms\""),
+	    "rules.custom[0].window: must be a duration from 1ms to 1 day");
+}
+
 static void
 test_config_rules_bad(void **state)
 {
@@ -1359,6 +1390,7 @@ main(void)
 		cmocka_unit_test(test_config_rules_builtin_switches),
 		cmocka_unit_test(test_config_rules_custom_full),
 		cmocka_unit_test(test_config_rules_bad),
+		cmocka_unit_test(test_config_rule_durations),
 		cmocka_unit_test(test_config_dygraphs_dir),
 		cmocka_unit_test(test_config_receivers),
 		cmocka_unit_test(test_config_receivers_bad),
