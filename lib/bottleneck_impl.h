@@ -1,0 +1,24 @@
+/*
+ * bottleneck_impl.h: what lib/bottleneck.c (ranking) and
+ * lib/bottleneck_text.c (sentences) share, inside lib/ only.
+ */
+#ifndef PW_BOTTLENECK_IMPL_H
+#define PW_BOTTLENECK_IMPL_H
+
+#include <stdbool.h>
+
+#include <procwatch/stats.h>
+
+#define MIB		(1024.0 * 1024.0)
+#define GROWTH_MIN_RSS	(1024.0 * 1024.0)	/* bytes over the window */
+#define GROWTH_MIN_N	2.0			/* fds, threads */
+#define HOT_SHARE	0.6			/* "one hot thread" */
+
+/*
+ * Is trend t over a window of window_s seconds a growth worth reporting
+ * (by at least min_growth)?  See procwatch/bottleneck.h.
+ */
+bool	pw__bn_is_growth(const struct pw_trend *t, double window_s,
+	    double min_growth);
+
+#endif
