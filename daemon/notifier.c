@@ -126,6 +126,10 @@ struct notifier {
 	size_t			 ninbox;
 	uint64_t		 inbox_dropped;	/* under mtx */
 
+	/* The clock of ages and retries: wall_ms() unless a test sets one. */
+	notifier_clock_fn	*clock_ms;
+	void			*clock_arg;
+
 	/* delivery thread only */
 	struct job		**jobs;
 	size_t			 njobs, capjobs;
@@ -140,6 +144,13 @@ wall_ms(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t
+wall_clock(void *arg)
+{
+	(void)arg;
+	return wall_ms();
 }
 
 /* --- bodies ----------------------------------------------------------------- */
@@ -270,7 +281,7 @@ static void
 note_drop(struct notifier *n, size_t ri, const char *why)
 {
 	struct recv_state *rs = &n->rs[ri];
-	int64_t now = wall_ms();
+	int64_t now = n->clock_ms(n->clock_arg);
 
 	pthread_mutex_lock(&n->mtx);
 	rs->dropped++;
@@ -936,7 +947,7 @@ notifier_main(void *arg)
 	int running, timeout;
 
 	for (;;) {
-		now = wall_ms();
+		now = n->clock_ms(n->clock_arg);
 		pthread_mutex_lock(&n->mtx);
 		if (n->stop && !stopping) {
 			stopping = true;
@@ -1033,6 +1044,7 @@ notifier_new(const struct config *cfg, struct pw_alerts *alerts, char *err,
 		goto out_oom;
 	n->cfg = cfg;
 	n->alerts = alerts;
+	n->clock_ms = wall_clock;
 	n->seed = (unsigned)wall_ms() ^ (unsigned)getpid();
 	if (gethostname(n->host, sizeof(n->host) - 1) < 0)
 		snprintf(n->host, sizeof(n->host), "localhost");
@@ -1063,6 +1075,13 @@ out_free:
 out_oom:
 	snprintf(err, errlen, "notify: out of memory");
 	return NULL;
+}
+
+void
+notifier_set_clock(struct notifier *n, notifier_clock_fn *fn, void *arg)
+{
+	n->clock_ms = fn != NULL ? fn : wall_clock;
+	n->clock_arg = arg;
 }
 
 void

@@ -34,6 +34,16 @@ struct notifier	*notifier_new(const struct config *cfg,
 		    struct pw_alerts *alerts, char *err, size_t errlen);
 void		 notifier_set_base_url(struct notifier *, const char *url);
 
+/*
+ * The clock (milliseconds since the epoch) that ages jobs and schedules
+ * retries; NULL restores the wall clock, the default.  For tests, which
+ * drive the backoff with a fake clock.  Call before notifier_start();
+ * fn is then called from the delivery thread.  Thread: main.
+ */
+typedef int64_t	 notifier_clock_fn(void *arg);
+void		 notifier_set_clock(struct notifier *, notifier_clock_fn *fn,
+		    void *arg);
+
 /* Start the delivery thread.  0 or a negative errno.  Thread: main. */
 int		 notifier_start(struct notifier *);
 

@@ -5,7 +5,8 @@
  * A rule compares one metric of a process (a sample key such as
  * "cpu_percent", the ratio "fd_usage" = open_fds / fd_limit, or the
  * per-second rate "<counter>_rate" of a cumulative counter, or a custom
- * series, see pw_rule_metric_valid()), optionally
+ * series, see pw_rule_metric_valid(); the built-in metrics are the rows
+ * of the catalogue, procwatch/metric.h, flagged PW_MF_RULE_*), optionally
  * aggregated (avg, max, min) over a window, with a threshold.  Each
  * (rule, process) pair has a state: inactive -> pending (the condition
  * holds, `for_ms` has not passed yet) -> firing -> resolved (the value
