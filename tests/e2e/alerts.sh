@@ -55,8 +55,13 @@ start_daemon "$WORK/alerts.json" || exit 1
 
 # --- firing: exactly one notification, signed ----------------------------
 has_lines() { [ "$(lines "$1")" -ge "$2" ]; }
+# notified RECEIVER RESULT N: the daemon counts N such deliveries (or more).
+notified() {
+	[ "$(metric "procwatch_notifications_total{receiver=\"$1\",result=\"$2\"}")" -ge "$3" ] 2>/dev/null
+}
 check "firing notification arrives" wait_for firing 50 has_lines "$WORK/hook.jsonl" 1
-sleep 1.5	# anything extra would show up by now
+check "the daemon counts it delivered" wait_for delivered 50 notified hook delivered 1
+wait_cycles 8	# anything extra would show up by now (the daemon's own clock)
 check "exactly one firing notification" [ "$(lines "$WORK/hook.jsonl")" -eq 1 ]
 head -1 "$WORK/hook.jsonl" >"$WORK/fire.json"
 check "it says firing" [ "$(status_of "$WORK/fire.json")" = firing ]
@@ -77,12 +82,18 @@ check "bad state is 400" [ "$(status)" = 400 ]
 check "GET /api/v1/rules counts firing" jq -e '.count == 1 and .rules[0].name == "spin_hot" and .rules[0].firing == 1 and .rules[0].for_ms == 600 and .rules[0].clear == 1' <(get "$(url /api/v1/rules)")
 
 # --- the late receiver: down, then up: delivered once --------------------
-sleep 1
+# Its first attempts must have failed (nothing listens there yet), so
+# what arrives later is a retry.
+check "delivery to the late receiver fails while it is down" wait_for "late failed" 50 notified late failed 1
+check "nothing reached it" [ ! -s "$WORK/late.jsonl" ]
 start_receiver LATE2 "$WORK/late.jsonl" --port "$LATE"
+check "the late receiver is up on its port" [ "${LATE2:-}" = "$LATE" ]
 check "late receiver gets it once it is up" wait_for late 50 has_lines "$WORK/late.jsonl" 1
 
 # --- the hanging receiver does not delay sampling ------------------------
-sleep 2
+# The hanging receiver has timed out (1.5 s) at least once: the samples
+# below span the time it hung.
+check "delivery to the hanging receiver times out" wait_for "hang failed" 50 notified hang failed 1
 get "$(url "/api/v1/processes/$SPIN/samples?limit=25")" >"$WORK/samples.json"
 jq -r '[.samples[].ts | (.[0:19] + "Z" | fromdateiso8601) * 1000 + (.[20:23] | tonumber)] | [range(1; length) as $i | .[$i] - .[$i-1]] | "\(min) \(max) \(add / length) \(sort | .[length / 2 | floor])"' "$WORK/samples.json" >"$WORK/gaps"
 read -r gmin gmax gavg gmed <"$WORK/gaps"
@@ -96,21 +107,26 @@ get "$(url /metrics)" >"$WORK/metrics.txt"
 check "metrics show the firing alert" grep -q '^procwatch_alerts{rule="spin_hot",severity="warning",state="firing"} 1$' "$WORK/metrics.txt"
 check "metrics count the hook delivery" grep -q '^procwatch_notifications_total{receiver="hook",result="delivered"} 1$' "$WORK/metrics.txt"
 check "metrics count failed attempts to the hanging receiver" grep -q '^procwatch_notifications_total{receiver="hang",result="failed"} [1-9]' "$WORK/metrics.txt"
-if [ -n "${PROMTOOL:-}" ] && [ -x "$PROMTOOL" ]; then
+: "${PROMTOOL:=$(command -v promtool)}"
+if [ -n "$PROMTOOL" ] && [ -x "$PROMTOOL" ]; then
 	check "promtool check metrics is clean" sh -c "\"$PROMTOOL\" check metrics <\"$WORK/metrics.txt\" >\"$WORK/promtool.out\" 2>&1 && [ ! -s \"$WORK/promtool.out\" ]"
+	cat "$WORK/promtool.out"
+else
+	skip_part "promtool not found: the Prometheus format check of /metrics"
 fi
 
 # --- resolved: stop the spinner -----------------------------------------
 kill -STOP "$SPIN"
 check "resolved notification arrives" wait_for resolved 50 has_lines "$WORK/hook.jsonl" 2
-sleep 1.5
+check "the daemon counts two delivered" wait_for delivered2 50 notified hook delivered 2
+wait_cycles 8
 check "exactly one resolved notification" [ "$(lines "$WORK/hook.jsonl")" -eq 2 ]
 tail -1 "$WORK/hook.jsonl" >"$WORK/resolve.json"
 check "it says resolved" jq -e '.body | fromjson | .status == "resolved" and .alerts[0].state == "resolved" and (.alerts[0].resolved_at | type) == "string" and .alerts[0].reason == "condition cleared"' "$WORK/resolve.json"
 want=$(jq -j '.body' "$WORK/resolve.json" | openssl dgst -sha256 -hmac "$SECRET" -r | cut -d' ' -f1)
 check "resolved signature verifies" [ "$(jq -r .signature "$WORK/resolve.json")" = "sha256=$want" ]
 check "late receiver: firing then resolved, each once" wait_for late2 50 has_lines "$WORK/late.jsonl" 2
-sleep 1
+wait_cycles 5
 check "late receiver got exactly two" [ "$(lines "$WORK/late.jsonl")" -eq 2 ]
 check "resolved alert in ?state=resolved" jq -e '.count == 1 and .alerts[0].state == "resolved" and (.alerts[0].resolved_at | type) == "string"' <(get "$(url "/alerts?state=resolved")")
 check "no alert firing now" jq -e '.count == 0' <(get "$(url /alerts)")
@@ -130,7 +146,8 @@ start_receiver BACK "$WORK/back.jsonl"
 write_config "$WORK/alerts2.json" "http://127.0.0.1:$BACK/hang"
 start_daemon "$WORK/alerts2.json" || exit 1
 check "after a restart the spooled notifications arrive" wait_for spool 50 has_lines "$WORK/back.jsonl" 2
-sleep 1
+check "the daemon counts them delivered" wait_for spooldone 50 notified hang delivered 2
+wait_cycles 5
 check "each exactly once" [ "$(lines "$WORK/back.jsonl")" -eq 2 ]
 check "firing then resolved" [ "$(jq -r '.body | fromjson | .status' "$WORK/back.jsonl" | sort | tr '\n' ' ')" = "firing resolved " ]
 check "hook got nothing more after the restart" [ "$(lines "$WORK/hook.jsonl")" -eq 2 ]
