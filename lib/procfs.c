@@ -1247,7 +1247,8 @@ pw_procfs_list_threads(const struct pw_procfs *fs, pid_t pid,
 		free(v);
 		return rc;
 	}
-	qsort(v, len, sizeof(*v), cmp_thread);
+	if (len > 1)	/* qsort(NULL, 0, ...) is undefined (UBSan) */
+		qsort(v, len, sizeof(*v), cmp_thread);
 	*out = v;
 	*n = len;
 	return 0;
