@@ -93,7 +93,7 @@ windows() {
 }
 
 ROWS=""
-row() { ROWS="$ROWS$(printf '%-20s %-34s %-26s %s' "$1" "$2" "$3" "$4")"$'\n'; }
+row() { ROWS="$ROWS$(printf '%-18s %-38s %-26s %s' "$1" "$2" "$3" "$4")"$'\n'; }
 
 machine_line
 start_farm $FARM_ARGS $N
@@ -200,6 +200,6 @@ else
 fi
 
 echo
-printf '%-20s %-34s %-26s %s\n' tool "process-samples of" "us CPU/process-sample" "% of one core"
-printf '%-20s %-34s %-26s %s\n' "" "" "min / median / max" "min / median / max"
+printf '%-18s %-38s %-26s %s\n' tool "process-samples of" "us CPU/process-sample" "% of one core"
+printf '%-18s %-38s %-26s %s\n' "" "" "min / median / max" "min / median / max"
 printf '%s' "$ROWS"

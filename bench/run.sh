@@ -86,6 +86,8 @@ cycles() { healthz | hz_field cycles; }
 page() { curl -s --max-time 10 "$URL/metrics" >"$WORK/$1.prom"; }
 m() { awk -v s="$2" '$1 == s { print $2; exit }' "$WORK/$1.prom"; }
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+# forks_total: processes and threads created on the machine since boot.
+forks_total() { awk '$1 == "processes" { print $2 }' /proc/stat; }
 
 machine_line
 for N in ${@:-1000}; do
@@ -121,16 +123,17 @@ for kind in $FARMS; do
 	page warm			# the first render: not measured
 	ph=$(phase_of cycles)
 	[ -n "$ph" ] || die "the daemon's cycle count did not move"
-	us=(); core=(); note=""; nsamp=0; : >"$WORK/by_thread"
+	us=(); core=(); note=""; nsamp=0; forks=0; : >"$WORK/by_thread"
 	t=$((ph + 500000))
 	for r in $(seq "$REPEATS"); do
 		while [ "$t" -le "$(now_us)" ]; do t=$((t + 1000000)); done
 		sleep_until "$t"
-		h0=$(healthz); c0=$(cpu_ns "$D"); cp "$WORK/tids.$D" "$WORK/tids0"
+		h0=$(healthz); f0=$(forks_total); c0=$(cpu_ns "$D"); cp "$WORK/tids.$D" "$WORK/tids0"
 		cp "$WORK/threads.$D" "$WORK/threads0"
 		t=$((t + DURATION * 1000000))
 		sleep_until "$t"
-		c1=$(cpu_ns "$D"); h1=$(healthz)
+		c1=$(cpu_ns "$D"); f1=$(forks_total); h1=$(healthz)
+		forks=$((forks + f1 - f0))
 		thread_delta "$WORK/threads0" "$WORK/threads.$D"
 		cmp -s "$WORK/tids0" "$WORK/tids.$D" || note="$note (window $r: threads changed)"
 		n0=$(echo "$h0" | hz_field cycles); n1=$(echo "$h1" | hz_field cycles)
@@ -147,6 +150,7 @@ for kind in $FARMS; do
 	echo "#  procwatchd, $REPEATS windows of $DURATION s after warm-up (schedstat of its threads)$note"
 	printf '#    %-48s %s\n' "us CPU per process-sample" "$(stats "${us[@]}")"
 	printf '#    %-48s %s\n' "by thread, us per process-sample" "$(by_thread "$nsamp")"
+	printf '#    %-48s %s\n' "forks on the machine (events thread's input)" "$(awk -v f="$forks" -v d="$((REPEATS * DURATION))" 'BEGIN { printf "%.1f/s", f / d }')"
 	printf '#    %-48s %s\n' "% of one core" "$(stats "${core[@]}")"
 	printf '#    %-48s %s\n' "full reads (not the idle path)" "$(awk -v s="$((s1 - s0))" -v u="$((u1 - u0))" 'BEGIN { printf "%.3f per sample", (s - u) / s }')"
 	printf '#    %-48s %s\n' "against the floor (medians)" "$(awk -v d="$med" -v i="$f_idle" -v b="$f_busy" -v a="$f_adap" 'BEGIN { printf "%.2fx idle, %.2fx busy, %.2fx adaptive", d / i, d / b, d / a }')"
