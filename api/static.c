@@ -30,6 +30,7 @@
 #include <microhttpd.h>
 
 #include "api/api.h"
+#include "lib/pwutil.h"
 
 #define CT_HTML		"text/html; charset=utf-8"
 #define CT_JS		"text/javascript; charset=utf-8"
@@ -46,8 +47,6 @@ static const char *const dygraphs_files[] = {
 	"dygraph.js",
 	"dygraph.css",
 };
-
-#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 
 static const char *
 content_type(const char *name)

@@ -11,6 +11,7 @@
 #include <procwatch/store.h>
 
 #include "internal.h"
+#include "pwutil.h"
 #include "bench/synth.h"
 
 struct pw_store *
@@ -71,10 +72,7 @@ bench_fill(int procs, int samples)
 double
 bench_now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+	return (double)pw_mono_ns() / 1e6;
 }
 
 static int

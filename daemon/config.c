@@ -348,7 +348,7 @@ config_load(const char *path, struct config **out, char *err, size_t errlen)
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
 		rc = -errno;
-		perr(&p, NULL, "%s", config_strerror(-rc, ebuf,
+		perr(&p, NULL, "%s", pw_strerror(-rc, ebuf,
 		    sizeof(ebuf)));
 		return rc;
 	}
@@ -364,7 +364,7 @@ config_load(const char *path, struct config **out, char *err, size_t errlen)
 			if (errno == EINTR)
 				continue;
 			rc = -errno;
-			perr(&p, NULL, "%s", config_strerror(-rc, ebuf,
+			perr(&p, NULL, "%s", pw_strerror(-rc, ebuf,
 		    sizeof(ebuf)));
 			goto out_free;
 		}

@@ -64,7 +64,7 @@ check_users(struct parse *p)
 			if (rc == -ENOMEM)
 				return rc;
 			return perr(p, field, "cannot look up user \"%.*s\": "
-			    "%s", ERR_SNIP, ts->arg, config_strerror(-rc,
+			    "%s", ERR_SNIP, ts->arg, pw_strerror(-rc,
 			    ebuf, sizeof(ebuf)));
 		}
 		if (rc == 0)

@@ -43,7 +43,7 @@
 #define T_ANY		(T_BOOL | T_NUM | T_STRING | T_ARRAY | T_OBJECT | \
 			    T_NULL)
 
-#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+#include "lib/pwutil.h"
 
 struct config_draft;
 
@@ -136,7 +136,6 @@ struct config_draft {
 /* config_parse.c: the table-driven machinery. */
 int	perr(struct parse *, const char *field, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
-const char *config_strerror(int e, char *buf, size_t len);
 unsigned jtype(const cJSON *);
 const char *jtype_name(const cJSON *);
 int	parse_object(struct parse *, const char *where, const cJSON *obj,

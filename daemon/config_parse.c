@@ -21,28 +21,6 @@
 
 #define ARGV_MAX	64		/* a command and its arguments */
 
-static const char *
-strerror_xsi(int rc, char *buf)
-{
-	return rc == 0 ? buf : "unknown error";
-}
-
-static const char *
-strerror_gnu(char *s, char *buf)
-{
-	(void)buf;
-	return s;
-}
-
-/* strerror_r() is the XSI or the GNU one depending on feature macros. */
-const char *
-config_strerror(int e, char *buf, size_t len)
-{
-	return _Generic(strerror_r(e, buf, len),
-	    int: strerror_xsi,
-	    char *: strerror_gnu)(strerror_r(e, buf, len), buf);
-}
-
 /*
  * Write "<file>: <field>: <message>" (or "<file>: <message>" when field
  * is NULL) to the caller's err buffer.  Returns -EINVAL for convenience.

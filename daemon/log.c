@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "daemon/log.h"
+#include "lib/pwutil.h"
 
 #define LOG_LINE_MAX	2048
 
@@ -52,29 +53,6 @@ log_get_verbose(void)
 {
 	return atomic_load(&verbose);
 }
-
-/*
- * strerror_r() is the XSI one (returns int) or the GNU one (returns a
- * pointer that may not be `buf`) depending on feature macros; pick the
- * matching helper by the type of the call so either compiles.
- */
-static const char *
-strerror_xsi(int rc, char *buf)
-{
-	return rc == 0 ? buf : "unknown error";
-}
-
-static const char *
-strerror_gnu(char *s, char *buf)
-{
-	(void)buf;
-	return s;
-}
-
-#define STRERROR(e, buf, len)						\
-	_Generic(strerror_r((e), (buf), (len)),				\
-	    int: strerror_xsi,						\
-	    char *: strerror_gnu)(strerror_r((e), (buf), (len)), (buf))
 
 static void
 write_all(const char *s, size_t len)
@@ -130,7 +108,7 @@ vlog(int pri, const char *fmt, va_list ap, int errnum)
 	}
 	if (errnum != 0) {
 		append(line, &pos, ": ");
-		append(line, &pos, STRERROR(errnum, ebuf, sizeof(ebuf)));
+		append(line, &pos, pw_strerror(errnum, ebuf, sizeof(ebuf)));
 	}
 	line[pos++] = '\n';
 	write_all(line, pos);

@@ -35,6 +35,7 @@
 #include "daemon/notifier.h"
 #include "daemon/sdnotify.h"
 #include "daemon/sources.h"
+#include "lib/pwutil.h"
 
 /* api/ may not include daemon/ headers: the two enums must agree. */
 _Static_assert(PROCMETRICS_ALL == API_PROCMETRICS_ALL &&
@@ -88,15 +89,6 @@ raise_nofile(void)
 	}
 }
 
-static uint64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /* What the service manager was last told (see notify_tick()). */
 struct notify_state {
 	bool	is_ready;
@@ -125,7 +117,7 @@ notify_tick(struct pw_monitor *mon, struct notify_state *ns)
 	if ((last = pw_monitor_last_cycle_ns(mon)) == 0)
 		return;			/* no cycle yet: not ready */
 	pw_monitor_get_stats(mon, &st);
-	now = mono_ns();
+	now = pw_mono_ns();
 	grace_ns = (3 * (uint64_t)st.interval_ms + 1000) * 1000000u;
 	is_alive = now < last || now - last <= grace_ns;
 	if (is_alive)
@@ -335,15 +327,6 @@ daemon_set_targets(struct pw_alerts *alerts, const struct config *cfg)
 	return rc;
 }
 
-static int64_t
-wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /*
  * Reload: parse and validate the file first and keep everything as it is
  * if that fails (OpenBSD's "load before commit").  Then, with the sampler
@@ -398,7 +381,7 @@ daemon_reload(struct daemon *d, char *msg, size_t msglen)
 	notifier_free(d->nt);		/* delivers ~1 s, spools the rest */
 	d->nt = nnt;
 	pthread_rwlock_unlock(&d->nt_lock);
-	if (pw_alerts_reload(d->alerts, nc->rules, nc->nrules, wall_ms(), &t,
+	if (pw_alerts_reload(d->alerts, nc->rules, nc->nrules, pw_wall_ms(), &t,
 	    &nt) < 0)
 		log_warnx("reload: the alert rules stay as they were");
 	else
@@ -478,7 +461,7 @@ daemon_on_sighup(struct daemon *d)
 	/* MONOTONIC_USEC: Type=notify-reload (systemd 253) wants it; older
 	 * managers ignore it. */
 	sdnotify("RELOADING=1\nMONOTONIC_USEC=%llu",
-	    (unsigned long long)(mono_ns() / 1000u));
+	    (unsigned long long)(pw_mono_ns() / 1000u));
 	if ((rc = daemon_reload(d, msg, sizeof(msg))) < 0)
 		log_warnx("reload: %s", msg);
 	else

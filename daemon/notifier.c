@@ -62,6 +62,7 @@
 
 #include "daemon/log.h"
 #include "daemon/notifier.h"
+#include "lib/pwutil.h"
 
 #define INBOX_MAX	4096		/* transitions not yet picked up */
 #define SPOOL_NAME	"notify-spool.jsonl"
@@ -126,7 +127,7 @@ struct notifier {
 	size_t			 ninbox;
 	uint64_t		 inbox_dropped;	/* under mtx */
 
-	/* The clock of ages and retries: wall_ms() unless a test sets one. */
+	/* The clock of ages and retries: pw_wall_ms() unless a test says. */
 	notifier_clock_fn	*clock_ms;
 	void			*clock_arg;
 
@@ -138,19 +139,10 @@ struct notifier {
 };
 
 static int64_t
-wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int64_t
 wall_clock(void *arg)
 {
 	(void)arg;
-	return wall_ms();
+	return pw_wall_ms();
 }
 
 /* --- bodies ----------------------------------------------------------------- */
@@ -1045,7 +1037,7 @@ notifier_new(const struct config *cfg, struct pw_alerts *alerts, char *err,
 	n->cfg = cfg;
 	n->alerts = alerts;
 	n->clock_ms = wall_clock;
-	n->seed = (unsigned)wall_ms() ^ (unsigned)getpid();
+	n->seed = (unsigned)pw_wall_ms() ^ (unsigned)getpid();
 	if (gethostname(n->host, sizeof(n->host) - 1) < 0)
 		snprintf(n->host, sizeof(n->host), "localhost");
 	snprintf(n->base_url, sizeof(n->base_url), "http://%s:%u",

@@ -42,6 +42,7 @@
 #include "daemon/config.h"
 #include "daemon/log.h"
 #include "daemon/sources.h"
+#include "lib/pwutil.h"
 
 /* One exec source; everything copied from the config. */
 struct xsrc {
@@ -67,30 +68,12 @@ struct custom_host {
 	_Atomic bool		 stop;
 };
 
-static uint64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static int64_t
-wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Count a failure, and log it unless this source logged one recently. */
 static void
 src_fail(struct custom_host *h, struct xsrc *s, enum pw_custom_err why,
     const char *msg)
 {
-	int64_t now = wall_ms();
+	int64_t now = pw_wall_ms();
 
 	pw_custom_source_error(h->custom, s->name, why, msg, now);
 	if (s->logged_ms == 0 || now - s->logged_ms >= SOURCE_LOG_EVERY_MS) {
@@ -190,7 +173,7 @@ reap(struct custom_host *h, pid_t pid, uint64_t deadline, bool kill_now,
 		if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG |
 		    WNOWAIT) == 0 && si.si_pid == pid)
 			break;			/* exited; not reaped yet */
-		if (mono_ns() >= deadline) {
+		if ((uint64_t)pw_mono_ns() >= deadline) {
 			*timed_out = true;
 			break;
 		}
@@ -232,7 +215,7 @@ run_one(struct custom_host *h, struct xsrc *s)
 		src_fail(h, s, PW_CERR_SPAWN, strerror(errno));
 		goto out_pipe;
 	}
-	deadline = mono_ns() + (uint64_t)s->timeout_ms * 1000000u;
+	deadline = pw_mono_ns() + (uint64_t)s->timeout_ms * 1000000u;
 	if ((pid = fork()) < 0) {
 		src_fail(h, s, PW_CERR_SPAWN, strerror(errno));
 		close(err[0]);
@@ -248,7 +231,7 @@ run_one(struct custom_host *h, struct xsrc *s)
 	pfd[1].fd = err[0];
 	pfd[0].events = pfd[1].events = POLLIN;
 	while ((pfd[0].fd >= 0 || pfd[1].fd >= 0) && !flood && !h->stop) {
-		if ((now = mono_ns()) >= deadline) {
+		if ((now = pw_mono_ns()) >= deadline) {
 			timed_out = true;
 			break;
 		}
@@ -309,7 +292,7 @@ run_one(struct custom_host *h, struct xsrc *s)
 	memset(&pc, 0, sizeof(pc));
 	pc.h = h;
 	pc.s = s;
-	pc.now_ms = wall_ms();
+	pc.now_ms = pw_wall_ms();
 	good = pw_custom_parse_output(buf, len, put_one, &pc, &bad, perr,
 	    sizeof(perr));
 	if (bad > 0) {
@@ -345,7 +328,7 @@ sources_main(void *arg)
 		for (i = 1; i < h->nsrc; i++)
 			if (h->src[i].due_ns < next->due_ns)
 				next = &h->src[i];
-		if ((now = mono_ns()) < next->due_ns) {
+		if ((now = pw_mono_ns()) < next->due_ns) {
 			ts.tv_sec = (time_t)(next->due_ns / 1000000000u);
 			ts.tv_nsec = (long)(next->due_ns % 1000000000u);
 			pthread_cond_timedwait(&h->cond, &h->mtx, &ts);
@@ -355,7 +338,7 @@ sources_main(void *arg)
 		run_one(h, next);
 		/* Next run on the grid; runs missed while it overran are skipped. */
 		next->due_ns += (uint64_t)next->interval_ms * 1000000u;
-		if ((now = mono_ns()) > next->due_ns)
+		if ((now = pw_mono_ns()) > next->due_ns)
 			next->due_ns = now + (uint64_t)next->interval_ms *
 			    1000000u;
 		pthread_mutex_lock(&h->mtx);
@@ -518,7 +501,7 @@ custom_host_reload(struct custom_host *h, const struct config *cfg,
 	struct xsrc *v, *old;
 	size_t n, nold, i, j;
 
-	if (xsrcs_from(cfg, mono_ns(), &v, &n, err, errlen) < 0)
+	if (xsrcs_from(cfg, pw_mono_ns(), &v, &n, err, errlen) < 0)
 		return -1;
 	thread_stop(h);
 	old = h->src;
@@ -549,7 +532,7 @@ custom_host_new(const struct config *cfg, struct pw_monitor *mon,
 {
 	struct custom_host *h;
 	pthread_condattr_t ca;
-	uint64_t now = mono_ns();
+	uint64_t now = pw_mono_ns();
 	size_t i;
 	int rc;
 

@@ -18,7 +18,8 @@
 
 #include <procwatch/custom.h>
 
-#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+#include "pwutil.h"
+
 #define KEY_SEP		'\x1e'
 #define LABEL_SEP	'\x1f'
 #define RING_MIN	8
@@ -193,21 +194,6 @@ pw_custom_target_valid(const char *t)
 	return true;
 }
 
-static void seterr(char *, size_t, const char *, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 static int
 cmp_label(const void *a, const void *b)
 {
@@ -224,42 +210,42 @@ check_point(const struct pw_custom_point *pt,
 	size_t i;
 
 	if (!pw_custom_name_valid(pt->name)) {
-		seterr(err, errlen, "name: must match [a-zA-Z_:][a-zA-Z0-9_:]* "
-		    "and be at most %d bytes", PW_CUSTOM_NAME_MAX);
+		pw_seterr(err, errlen, "name: must match "
+		    "[a-zA-Z_:][a-zA-Z0-9_:]* and be at most %d bytes", PW_CUSTOM_NAME_MAX);
 		return -EINVAL;
 	}
 	if (!isfinite(pt->value)) {
-		seterr(err, errlen, "value: must be a finite number");
+		pw_seterr(err, errlen, "value: must be a finite number");
 		return -EINVAL;
 	}
 	if ((pt->scope == PW_CUSTOM_TARGET || (pt->scope == PW_CUSTOM_PROC &&
 	    pt->target != NULL && pt->target[0] != '\0')) &&
 	    !pw_custom_target_valid(pt->target)) {
-		seterr(err, errlen, "target: must be 1 to %d printable bytes "
+		pw_seterr(err, errlen, "target: must be 1 to %d printable bytes "
 		    "without spaces", PW_CUSTOM_TARGET_MAX);
 		return -EINVAL;
 	}
 	if (pt->scope != PW_CUSTOM_HOST && pt->scope != PW_CUSTOM_TARGET &&
 	    pt->scope != PW_CUSTOM_PROC) {
-		seterr(err, errlen, "scope: unknown");
+		pw_seterr(err, errlen, "scope: unknown");
 		return -EINVAL;
 	}
 	if (pt->nlabels > PW_CUSTOM_LABELS_MAX) {
-		seterr(err, errlen, "labels: at most %d labels",
+		pw_seterr(err, errlen, "labels: at most %d labels",
 		    PW_CUSTOM_LABELS_MAX);
 		return -EINVAL;
 	}
 	for (i = 0; i < pt->nlabels; i++) {
 		if (!pw_custom_label_name_valid(pt->labels[i].name)) {
-			seterr(err, errlen, "labels: bad label name \"%.64s\": "
-			    "must match [a-zA-Z_][a-zA-Z0-9_]*, not start with "
-			    "__ and not be pid, name or target",
+			pw_seterr(err, errlen, "labels: bad label name "
+			    "\"%.64s\": must match [a-zA-Z_][a-zA-Z0-9_]*, "
+			    "not start with __ and not be pid, name or target",
 			    pt->labels[i].name != NULL ? pt->labels[i].name :
 			    "");
 			return -EINVAL;
 		}
 		if (!pw_custom_label_value_valid(pt->labels[i].value)) {
-			seterr(err, errlen, "labels.%s: must be valid UTF-8 "
+			pw_seterr(err, errlen, "labels.%s: must be valid UTF-8 "
 			    "without control characters, at most %d bytes",
 			    pt->labels[i].name, PW_CUSTOM_LVALUE_MAX);
 			return -EINVAL;
@@ -269,7 +255,7 @@ check_point(const struct pw_custom_point *pt,
 	qsort(sorted, pt->nlabels, sizeof(*sorted), cmp_label);
 	for (i = 1; i < pt->nlabels; i++)
 		if (strcmp(sorted[i - 1].name, sorted[i].name) == 0) {
-			seterr(err, errlen, "labels.%s: repeated",
+			pw_seterr(err, errlen, "labels.%s: repeated",
 			    sorted[i].name);
 			return -EINVAL;
 		}
@@ -519,7 +505,7 @@ pw_custom_put(struct pw_custom *c, const struct pw_custom_point *pt,
 	if ((rc = check_point(pt, sorted, err, errlen)) < 0)
 		return rc;
 	if ((key = key_make(pt, sorted)) == NULL) {
-		seterr(err, errlen, "out of memory");
+		pw_seterr(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
 	pthread_mutex_lock(&c->mtx);
@@ -531,8 +517,8 @@ pw_custom_put(struct pw_custom *c, const struct pw_custom_point *pt,
 		if (c->n >= c->cfg.max_series) {
 			pthread_mutex_unlock(&c->mtx);
 			free(key);
-			seterr(err, errlen, "too many series: the limit is %zu "
-			    "(custom_max_series)", c->cfg.max_series);
+			pw_seterr(err, errlen, "too many series: the limit "
+			    "is %zu (custom_max_series)", c->cfg.max_series);
 			return -ENOSPC;
 		}
 		if (c->n == c->cap) {
@@ -567,7 +553,7 @@ pw_custom_put(struct pw_custom *c, const struct pw_custom_point *pt,
 out_oom:
 	pthread_mutex_unlock(&c->mtx);
 	free(key);
-	seterr(err, errlen, "out of memory");
+	pw_seterr(err, errlen, "out of memory");
 	return -ENOMEM;
 }
 
@@ -1104,7 +1090,7 @@ parse_lines(const char *buf, size_t len, pw_custom_parse_fn *fn, void *arg,
 		}
 		if (why != NULL) {
 			if (*bad == 0)
-				seterr(err, errlen, "line %zu: %s", lineno,
+				pw_seterr(err, errlen, "line %zu: %s", lineno,
 				    why);
 			(*bad)++;
 		}
@@ -1184,7 +1170,7 @@ parse_json(const char *s, size_t n, pw_custom_parse_fn *fn, void *arg,
 				goto syntax;
 			why = "value is not a number";
 		} else if (s[i] == '{' || s[i] == '[') {
-			seterr(err, errlen, "JSON: nested values are not "
+			pw_seterr(err, errlen, "JSON: nested values are not "
 			    "supported (entry %zu)", idx);
 			(*bad)++;
 			return (int)good;
@@ -1206,7 +1192,7 @@ parse_json(const char *s, size_t n, pw_custom_parse_fn *fn, void *arg,
 			good++;
 		} else if (why != NULL) {
 			if (*bad == 0)
-				seterr(err, errlen, "JSON entry %zu: %s", idx,
+				pw_seterr(err, errlen, "JSON entry %zu: %s", idx,
 				    why);
 			(*bad)++;
 		}
@@ -1223,12 +1209,12 @@ parse_json(const char *s, size_t n, pw_custom_parse_fn *fn, void *arg,
 end:
 	i = skip_ws(s, i + 1, n);
 	if (i != n) {
-		seterr(err, errlen, "JSON: trailing bytes after the object");
+		pw_seterr(err, errlen, "JSON: trailing bytes after the object");
 		(*bad)++;
 	}
 	return (int)good;
 syntax:
-	seterr(err, errlen, "JSON: syntax error at byte %zu", i);
+	pw_seterr(err, errlen, "JSON: syntax error at byte %zu", i);
 	(*bad)++;
 	return (int)good;
 }
@@ -1243,7 +1229,7 @@ pw_custom_parse_output(const char *buf, size_t len, pw_custom_parse_fn *fn,
 	if (bad == NULL)
 		bad = &nbad;
 	*bad = 0;
-	seterr(err, errlen, "%s", "");
+	pw_seterr(err, errlen, "%s", "");
 	i = skip_ws(buf, 0, len);
 	if (i < len && buf[i] == '{')
 		rc = parse_json(buf, len, fn, arg, bad, err, errlen);

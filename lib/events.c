@@ -41,6 +41,7 @@
 #include <procwatch/store.h>
 
 #include "internal.h"
+#include "pwutil.h"
 
 #define TABLE_MAX	16384	/* live processes followed */
 #define RECV_BUF	(64 * 1024)
@@ -569,15 +570,6 @@ pw_events_take_pids(struct pw_events *e, pid_t **out, size_t *n,
 	return 0;
 }
 
-static int64_t
-wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 #define NSLOTS	(TABLE_MAX * 2)
 
 static struct live *
@@ -759,7 +751,7 @@ on_taskstats(struct pw_events *e, const struct pw_taskstats_rec *r)
 	struct pw_ev_counter *c;
 	struct pw_event *ev;
 	uint64_t cpu = r->utime_us + r->stime_us;
-	int64_t now = wall_ms();
+	int64_t now = pw_wall_ms();
 	size_t i;
 
 	pthread_mutex_lock(&e->mu);
@@ -787,7 +779,7 @@ handle(struct pw_events *e, struct pw_event *ev)
 {
 	struct live *l, *p;
 
-	ev->ts_ms = wall_ms();
+	ev->ts_ms = pw_wall_ms();
 	switch (ev->type) {
 	case PW_EV_FORK:
 		p = live_find(e, ev->ppid, false);
@@ -1377,7 +1369,7 @@ pw_events_churn(struct pw_events *e, int64_t window_ms, struct pw_churn **out,
 		return 0;
 	if ((rc = pw_events_copy(e, SIZE_MAX, &v, &n, NULL, NULL, NULL)) < 0)
 		return rc;
-	rc = pw_churn_detect(v, n, wall_ms(), window_ms, out, nout);
+	rc = pw_churn_detect(v, n, pw_wall_ms(), window_ms, out, nout);
 	free(v);
 	return rc;
 }

@@ -16,7 +16,7 @@
 #include <procwatch/metric.h>
 #include <procwatch/store.h>
 
-#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+#include "pwutil.h"
 
 /* --- process readers ------------------------------------------------------ */
 

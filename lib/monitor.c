@@ -36,6 +36,7 @@
 #include <procwatch/source.h>
 
 #include "internal.h"
+#include "pwutil.h"
 
 #define STATS_WINDOW	1024	/* cycles kept for p50/p99 */
 #define RECHECK_MAX_MS	32000
@@ -125,15 +126,6 @@ pw_monitor_config_defaults(struct pw_monitor_config *c)
 	c->limits_every_ms = PW_DEFAULT_LIMITS_MS;
 	c->use_libproc2 = true;
 	c->keep_open = true;
-}
-
-static uint64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 static void
@@ -1252,34 +1244,25 @@ pw_monitor_get_stats(struct pw_monitor *m, struct pw_monitor_stats *out)
 
 /* --- thread ---------------------------------------------------------------- */
 
-static int64_t
-wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void *
 sampler_main(void *arg)
 {
 	struct pw_monitor *m = arg;
 	uint64_t period = (uint64_t)m->cfg.interval_ms * 1000000u;
-	uint64_t deadline = mono_ns(), t0, t1;
+	uint64_t deadline = pw_mono_ns(), t0, t1;
 	/* Sample times follow the monotonic clock from one wall anchor, so
 	 * a wall clock step cannot reorder a ring. */
-	int64_t anchor_wall = wall_ms();
+	int64_t anchor_wall = pw_wall_ms();
 	uint64_t anchor_mono = deadline;
 	struct timespec ts;
 
 	pthread_mutex_lock(&m->mtx);
 	while (!m->stop) {
 		pthread_mutex_unlock(&m->mtx);
-		t0 = mono_ns();
+		t0 = pw_mono_ns();
 		pw_monitor_cycle(m, anchor_wall +
 		    (int64_t)((t0 - anchor_mono) / 1000000u));
-		t1 = mono_ns();
+		t1 = pw_mono_ns();
 		m->last_cycle_ns = t1;
 		record_cycle(m, t1 - t0, t0 > deadline ? t0 - deadline : 0);
 		if (m->hook != NULL)
@@ -1288,7 +1271,7 @@ sampler_main(void *arg)
 			    m->hook_arg);
 		/* Next deadline; skip the ones already missed. */
 		deadline += period;
-		t1 = mono_ns();
+		t1 = pw_mono_ns();
 		if (deadline < t1)
 			deadline += ((t1 - deadline) / period + 1) * period;
 		ts.tv_sec = (time_t)(deadline / 1000000000u);
@@ -1321,7 +1304,7 @@ pw_monitor_start(struct pw_monitor *m)
 		return -rc;
 	m->stop = false;
 	if (m->st.started_ms == 0)
-		m->st.started_ms = wall_ms();	/* kept across reloads */
+		m->st.started_ms = pw_wall_ms();	/* kept across reloads */
 	if ((rc = pthread_create(&m->thread, NULL, sampler_main, m)) != 0)
 		return -rc;
 	m->running = true;

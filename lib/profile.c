@@ -49,6 +49,8 @@
 
 #include <procwatch/profile.h>
 
+#include "pwutil.h"
+
 #define PRE_NS		300000000LL	/* CPU rate measured before */
 #define REFRESH_NS	250000000LL	/* task list re-read */
 #define POLL_NS		5000000LL	/* tracees polled between ticks */
@@ -577,24 +579,6 @@ struct job {
 	size_t			 nframes;
 };
 
-static int64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-static int64_t
-wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* The process CPU time of pid in ns; -1 when it cannot be read. */
 static int64_t
 cpu_ns(pid_t pid)
@@ -622,7 +606,7 @@ sleep_until(struct pw_profiler *pr, int64_t until_ns)
 	bool stop;
 
 	pthread_mutex_lock(&pr->mu);
-	while (!pr->stop && mono_ns() < until_ns)
+	while (!pr->stop && pw_mono_ns() < until_ns)
 		if (pthread_cond_timedwait(&pr->cond, &pr->mu, &ts) ==
 		    ETIMEDOUT)
 			break;
@@ -805,7 +789,7 @@ poll_tracees(struct job *j)
 static bool
 wait_stopped(struct job *j, struct tracee *t)
 {
-	int64_t give_up = mono_ns() + STOP_WAIT_NS;
+	int64_t give_up = pw_mono_ns() + STOP_WAIT_NS;
 	struct timespec nap = { 0, 20000 };
 	pid_t r;
 	int st;
@@ -822,7 +806,7 @@ wait_stopped(struct job *j, struct tracee *t)
 			handle_status(j, t, st);
 			continue;
 		}
-		if (mono_ns() > give_up)
+		if (pw_mono_ns() > give_up)
 			return false;
 		nanosleep(&nap, NULL);
 		if (nap.tv_nsec < 1000000)
@@ -905,7 +889,7 @@ sample_round(struct job *j)
 			continue;
 		}
 		if (t0 == 0)
-			t0 = mono_ns();	/* stopped from here on */
+			t0 = pw_mono_ns();	/* stopped from here on */
 		j->nframes = 0;
 		/* A partial unwind (no CFI past some frame) still counts. */
 		(void)dwfl_getthread_frames(j->dwfl, t->tid, frame_cb, j);
@@ -919,7 +903,7 @@ sample_round(struct job *j)
 	}
 	for (i = 0; i < j->nt; i++)
 		resume(j, &j->t[i]);
-	dt = t0 != 0 ? mono_ns() - t0 : 0;
+	dt = t0 != 0 ? pw_mono_ns() - t0 : 0;
 	p->stopped_s += (double)dt / 1e9;
 	if ((double)dt / 1e6 > p->stop_max_ms)
 		p->stop_max_ms = (double)dt / 1e6;
@@ -981,10 +965,10 @@ run_job(struct job *j)
 	int rc;
 
 	p->cpu_before = p->cpu_during = -1;
-	w0 = mono_ns();
+	w0 = pw_mono_ns();
 	c0 = cpu_ns(p->pid);
 	stop = sleep_until(j->prof, w0 + PRE_NS);
-	w1 = mono_ns();
+	w1 = pw_mono_ns();
 	c1 = cpu_ns(p->pid);
 	if (c0 >= 0 && c1 >= c0 && w1 > w0)
 		p->cpu_before = (double)(c1 - c0) / (double)(w1 - w0);
@@ -1027,7 +1011,7 @@ run_job(struct job *j)
 	}
 
 	period = 1000000000LL / p->hz;
-	start = mono_ns();
+	start = pw_mono_ns();
 	end = start + (int64_t)p->seconds * 1000000000LL;
 	next = start;
 	refresh = start + REFRESH_NS;
@@ -1037,10 +1021,10 @@ run_job(struct job *j)
 		sample_round(j);
 		if ((c1 = cpu_ns(p->pid)) >= 0) {
 			last_c = c1;
-			last_w = mono_ns();
+			last_w = pw_mono_ns();
 		}
 		next += period;
-		now = mono_ns();
+		now = pw_mono_ns();
 		if (now > next) {
 			/* Overran: the ticks that cannot be taken are lost. */
 			p->lost += (uint64_t)((now - next) / period);
@@ -1054,12 +1038,12 @@ run_job(struct job *j)
 		/* Pass signals and exits on while waiting for the tick. */
 		do {
 			poll_tracees(j);
-			now = mono_ns();
+			now = pw_mono_ns();
 			stop = sleep_until(j->prof, next < now + POLL_NS ?
 			    next : now + POLL_NS);
-		} while (!stop && j->nlive > 0 && mono_ns() < next);
+		} while (!stop && j->nlive > 0 && pw_mono_ns() < next);
 	}
-	p->duration_s = (double)(mono_ns() - start) / 1e9;
+	p->duration_s = (double)(pw_mono_ns() - start) / 1e9;
 	if (c0 >= 0 && last_c >= c0 && last_w > start)
 		p->cpu_during = (double)(last_c - c0) / (double)(last_w - start);
 	poll_tracees(j);
@@ -1210,7 +1194,7 @@ pw_profiler_start(struct pw_profiler *pr, pid_t pid, unsigned seconds,
 	p->seconds = seconds;
 	p->hz = hz;
 	p->status = PW_PROFILE_RUNNING;
-	p->started_ms = wall_ms();
+	p->started_ms = pw_wall_ms();
 	p->cpu_before = p->cpu_during = -1;
 	read_comm(pr->proc_root, pid, pid, p->comm, sizeof(p->comm));
 

@@ -19,9 +19,8 @@
 #include <procwatch/metric.h>
 #include <procwatch/rules.h>
 
+#include "pwutil.h"
 #include "rule_impl.h"
-
-#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 
 /* --- metrics -------------------------------------------------------------- */
 

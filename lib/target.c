@@ -15,6 +15,8 @@
 #include <procwatch/cgroup.h>
 #include <procwatch/target.h>
 
+#include "pwutil.h"
+
 static const char *const selector_names[] = {
 	[PW_SEL_ALL] = "all",
 	[PW_SEL_PID] = "pid",
@@ -121,13 +123,6 @@ regex_too_complex(const char *re)
 	return NULL;
 }
 
-static void
-seterr(char *err, size_t errlen, const char *msg)
-{
-	if (err != NULL && errlen > 0)
-		snprintf(err, errlen, "%s", msg);
-}
-
 int
 pw_target_init(struct pw_target *t, const char *name, enum pw_selector sel,
     const char *arg, bool children, char *err, size_t errlen)
@@ -141,7 +136,7 @@ pw_target_init(struct pw_target *t, const char *name, enum pw_selector sel,
 
 	memset(t, 0, sizeof(*t));
 	if (name == NULL || *name == '\0') {
-		seterr(err, errlen, "empty target name");
+		pw_seterr(err, errlen, "empty target name");
 		return -EINVAL;
 	}
 	n.sel = sel;
@@ -151,28 +146,30 @@ pw_target_init(struct pw_target *t, const char *name, enum pw_selector sel,
 		break;
 	case PW_SEL_PID:
 		if (parse_uint(arg, 0x3fffffff, &v) != 0 || v == 0) {
-			seterr(err, errlen, "not a positive pid");
+			pw_seterr(err, errlen, "not a positive pid");
 			return -EINVAL;
 		}
 		n.pid = (pid_t)v;
 		break;
 	case PW_SEL_PIDFILE:
 		if (arg == NULL || arg[0] != '/') {
-			seterr(err, errlen, "pidfile must be an absolute path");
+			pw_seterr(err, errlen,
+			    "pidfile must be an absolute path");
 			return -EINVAL;
 		}
 		slot = &n.pidfile;
 		break;
 	case PW_SEL_NAME:
 		if (arg == NULL || *arg == '\0' || strlen(arg) > 15) {
-			seterr(err, errlen, "comm must be 1 to 15 characters");
+			pw_seterr(err, errlen,
+			    "comm must be 1 to 15 characters");
 			return -EINVAL;
 		}
 		slot = &n.comm;
 		break;
 	case PW_SEL_CMDLINE:
 		if (arg == NULL) {
-			seterr(err, errlen, "missing regex");
+			pw_seterr(err, errlen, "missing regex");
 			return -EINVAL;
 		}
 		if ((why = regex_too_complex(arg)) != NULL) {
@@ -194,14 +191,14 @@ pw_target_init(struct pw_target *t, const char *name, enum pw_selector sel,
 		break;
 	case PW_SEL_USER:
 		if (arg == NULL || lookup_user(arg, &n.uid) != 0) {
-			seterr(err, errlen, "unknown user");
+			pw_seterr(err, errlen, "unknown user");
 			return -EINVAL;
 		}
 		slot = &n.user;
 		break;
 	case PW_SEL_CGROUP:
 		if (pw_cgroup_path_check(arg, &why) < 0) {
-			seterr(err, errlen, why);
+			pw_seterr(err, errlen, "%s", why);
 			return -EINVAL;
 		}
 		/* "/a/b/" is "/a/b"; the root stays "/". */
@@ -213,14 +210,14 @@ pw_target_init(struct pw_target *t, const char *name, enum pw_selector sel,
 		break;
 	case PW_SEL_UNIT:
 		if (pw_unit_name_normalize(arg, unit, sizeof(unit), &why) < 0) {
-			seterr(err, errlen, why);
+			pw_seterr(err, errlen, "%s", why);
 			return -EINVAL;
 		}
 		arg = unit;
 		slot = &n.unit;
 		break;
 	default:
-		seterr(err, errlen, "unknown selector");
+		pw_seterr(err, errlen, "unknown selector");
 		return -EINVAL;
 	}
 	if ((n.name = strdup(name)) == NULL)
@@ -233,7 +230,7 @@ pw_target_init(struct pw_target *t, const char *name, enum pw_selector sel,
 	return 0;
 out_nomem:
 	pw_target_fini(&n);
-	seterr(err, errlen, "out of memory");
+	pw_seterr(err, errlen, "out of memory");
 	return -ENOMEM;
 }
 

@@ -14,9 +14,8 @@
 
 #include <procwatch/rules.h>
 
+#include "pwutil.h"
 #include "rule_impl.h"
-
-#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 
 static const char *const placeholders[] = {
 	"value", "threshold", "clear", "metric", "name", "pid", "target",

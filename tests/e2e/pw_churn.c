@@ -13,13 +13,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/pwutil.h"
+
 static double
 now_s(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+	return (double)pw_mono_ns() / 1e9;
 }
 
 int

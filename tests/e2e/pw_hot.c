@@ -16,15 +16,14 @@
 #include <string.h>
 #include <time.h>
 
+#include "lib/pwutil.h"
+
 static volatile unsigned long sink;
 
 static double
 now_s(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return (double)pw_mono_ns() / 1e9;
 }
 
 __attribute__((noinline)) static void

@@ -22,7 +22,7 @@
 
 #include <procwatch/cgroup.h>
 
-#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+#include "lib/pwutil.h"
 
 /* pw_cgroup_parse() on a C string: the path, or NULL and *rc. */
 static const char *

@@ -14,7 +14,7 @@
 
 #include <procwatch/duration.h>
 
-#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+#include "lib/pwutil.h"
 
 static void
 test_duration_units_and_terms(void **state)

@@ -16,8 +16,7 @@
 
 #include "api/api.h"
 #include "api/params.h"
-
-#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+#include "lib/pwutil.h"
 
 /* 2026-11-26T02:11:35Z */
 #define T0	INT64_C(1795659095000)

@@ -29,8 +29,8 @@
 #include <procwatch/store.h>
 
 #include "api/api.h"
+#include "lib/pwutil.h"
 
-#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 #define HZ		100
 #define GIB		(UINT64_C(1) << 30)
 
