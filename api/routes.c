@@ -1,0 +1,858 @@
+/*
+ * api/routes.c: the route table of the HTTP API, its parse and render
+ * functions, and api_route_serve(), the one handler that runs them.
+ *
+ * DESIGN: api/routes.h says how a request goes through a route.  The
+ * work of most routes lives in the module that owns the view (api/stats.h
+ * for the windowed views, targets.h, events.h, profile.h, custom.c,
+ * alerts.c, prom.c, static.c); a render function here calls one and says
+ * what the answer is, so the table reads as the API's index.  Parse
+ * functions check what is checked before any work is done (a {pid}, a
+ * ?limit=, a ?state=); values a view checks itself (?window=, ?metrics=)
+ * are handed over as given.
+ *
+ * Renderers take their snapshot from the handler (a copy made under the
+ * store's read lock, released before rendering), so no lock is held
+ * across cJSON or the network.
+ */
+#include <sys/types.h>
+
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+#include <microhttpd.h>
+
+#include <procwatch/monitor.h>
+#include <procwatch/rules.h>
+#include <procwatch/store.h>
+
+#include "api/api.h"
+#include "api/buf.h"
+#include "api/events.h"
+#include "api/params.h"
+#include "api/profile.h"
+#include "api/routes.h"
+#include "api/stats.h"
+#include "api/targets.h"
+
+#define CT_PROM		"text/plain; version=0.0.4; charset=utf-8"
+#define CT_TEXT		"text/plain; charset=utf-8"
+
+#define UNUSED		__attribute__((unused))
+
+struct api_req {
+	pid_t		 pid;		/* {pid} */
+	const char	*name;		/* {name} or {id}: not NUL-ended */
+	size_t		 name_len;
+	const char	*body;		/* NULL without one; not NUL-ended */
+	size_t		 body_len;
+	/*
+	 * The query values the views check themselves (api/stats.h): ""
+	 * for a bare "?key", NULL when absent.
+	 */
+	const char	*window;
+	const char	*metrics;
+	const char	*baseline;
+	const char	*target;
+	const char	*by;
+	const char	*limit;
+	int64_t		 since_ms;	/* samples' ?since=; INT64_MIN: none */
+	size_t		 nlimit;	/* samples' ?limit=; SIZE_MAX: none */
+	bool		 with_gone;	/* ?all= or ?include_gone= */
+	unsigned	 states;	/* alerts' ?state=: PW_ALERTS_* */
+	const char	*severity;	/* alerts' ?severity=, checked */
+	const char	*file;		/* a dashboard file's name */
+	char		 file_buf[64];
+};
+
+int64_t
+api_now_ms(api_clock_fn *clock, void *arg)
+{
+	struct timespec ts;
+
+	if (clock != NULL)
+		return clock(arg);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* --- the routes' state ---------------------------------------------------- */
+
+int
+api_ctx_init(struct api_ctx *c, const struct api_options *opts,
+    struct pw_monitor *mon)
+{
+	c->mon = mon;
+	if ((c->hz = sysconf(_SC_CLK_TCK)) <= 0)
+		c->hz = 100;
+	c->now_ms = opts->now_ms;
+	c->now_arg = opts->now_arg;
+	if ((c->version = strdup(opts->version != NULL ? opts->version :
+	    "unknown")) == NULL)
+		return -ENOMEM;
+	if ((c->stats = api_stats_new(mon, c->hz, c->now_ms,
+	    c->now_arg)) == NULL) {
+		free(c->version);
+		c->version = NULL;
+		return -ENOMEM;
+	}
+	c->alerts = opts->alerts;
+	c->notify_stats = opts->notify_stats;
+	c->notify_arg = opts->notify_arg;
+	snprintf(c->dygraphs_dir, sizeof(c->dygraphs_dir), "%s",
+	    opts->dygraphs_dir != NULL ? opts->dygraphs_dir :
+	    API_DEFAULT_DYGRAPHS_DIR);
+	c->reload = opts->reload;
+	c->reload_arg = opts->reload_arg;
+	api_ctx_set_process_metrics(c, opts->process_metrics,
+	    opts->process_metrics_top);
+	c->profiler = opts->profiler;
+	c->events = opts->events;
+	return 0;
+}
+
+void
+api_ctx_fini(struct api_ctx *c)
+{
+	api_stats_free(c->stats);
+	free(c->version);
+	c->stats = NULL;
+	c->version = NULL;
+}
+
+void
+api_ctx_set_process_metrics(struct api_ctx *c, int mode, unsigned top)
+{
+	if (mode != API_PROCMETRICS_NONE && mode != API_PROCMETRICS_TOP)
+		mode = API_PROCMETRICS_ALL;
+	atomic_store_explicit(&c->procmetrics,
+	    (uint64_t)(unsigned)mode << 32 | top, memory_order_relaxed);
+}
+
+/* --- parse: query and path into a struct api_req -------------------------- */
+
+/*
+ * Look up query argument key.  Returns false if absent; else *val is its
+ * value, NULL for a bare "?key" without '='.
+ */
+static bool
+query_arg(const struct api_in *in, const char *key, const char **val)
+{
+	*val = NULL;
+	return MHD_lookup_connection_value_n(in->conn, MHD_GET_ARGUMENT_KIND,
+	    key, strlen(key), val, NULL) == MHD_YES;
+}
+
+/* A query value; "" for a bare "?key", NULL when absent. */
+static const char *
+query_val(const struct api_in *in, const char *key)
+{
+	const char *val;
+
+	if (!query_arg(in, key, &val))
+		return NULL;
+	return val != NULL ? val : "";
+}
+
+/*
+ * A boolean query flag: absent is false, a bare "?key" true.  Returns 0
+ * or -EINVAL.
+ */
+static int
+query_flag(const struct api_in *in, const char *key, bool *out)
+{
+	const char *val;
+
+	*out = false;
+	if (!query_arg(in, key, &val))
+		return 0;
+	if (val == NULL) {
+		*out = true;
+		return 0;
+	}
+	return api_parse_bool(val, out);
+}
+
+/*
+ * An RFC 3339 query value.  A '+' sent unencoded in a query decodes to a
+ * space; past the seconds (offset 19) a space can only be that, so it is
+ * put back and "since=...T03:11:45+01:00" works as typed.
+ */
+static bool
+query_time(const char *val, int64_t *ms)
+{
+	char buf[64];
+	size_t n, i;
+
+	if (val == NULL || (n = strlen(val)) >= sizeof(buf))
+		return false;
+	memcpy(buf, val, n + 1);
+	for (i = 19; i < n; i++)
+		if (buf[i] == ' ')
+			buf[i] = '+';
+	return api_parse_rfc3339(buf, ms) == 0;
+}
+
+/* The {pid} capture (the first). */
+static unsigned
+parse_pid(const struct api_in *in, struct api_req *rq, char *err,
+    size_t errlen)
+{
+	char buf[32];
+
+	if (in->ncap > 0 && in->cap_len[0] < sizeof(buf)) {
+		memcpy(buf, in->cap[0], in->cap_len[0]);
+		buf[in->cap_len[0]] = '\0';
+		if (api_parse_pid(buf, &rq->pid) == 0)
+			return 0;
+	}
+	return api_fail(err, errlen, MHD_HTTP_BAD_REQUEST,
+	    "pid: expected a positive decimal integer that fits pid_t");
+}
+
+/* The query values of the windowed views, events and averages. */
+static unsigned
+parse_view(const struct api_in *in, struct api_req *rq, char *err UNUSED,
+    size_t errlen UNUSED)
+{
+	rq->window = query_val(in, "window");
+	rq->metrics = query_val(in, "metrics");
+	rq->baseline = query_val(in, "baseline");
+	rq->target = query_val(in, "target");
+	rq->by = query_val(in, "by");
+	rq->limit = query_val(in, "limit");
+	return 0;
+}
+
+/* ?limit= and ?since= of a samples request. */
+static unsigned
+parse_samples(const struct api_in *in, struct api_req *rq, char *err,
+    size_t errlen)
+{
+	const char *val;
+
+	if (query_arg(in, "limit", &val) &&
+	    api_parse_limit(val, API_MAX_SAMPLES_LIMIT, &rq->nlimit) < 0)
+		return api_fail(err, errlen, MHD_HTTP_BAD_REQUEST,
+		    "limit: expected an integer from 1 to %d",
+		    API_MAX_SAMPLES_LIMIT);
+	if (query_arg(in, "since", &val) && !query_time(val, &rq->since_ms))
+		return api_fail(err, errlen, MHD_HTTP_BAD_REQUEST,
+		    "since: expected an RFC 3339 time such as "
+		    "2026-11-26T02:11:35Z");
+	return 0;
+}
+
+/* ?all and ?include_gone: also the processes that exited recently. */
+static unsigned
+parse_processes(const struct api_in *in, struct api_req *rq, char *err,
+    size_t errlen)
+{
+	bool all, gone;
+
+	if (query_flag(in, "all", &all) < 0)
+		return api_fail(err, errlen, MHD_HTTP_BAD_REQUEST,
+		    "all: expected a boolean (1, true, yes, on, 0, false, "
+		    "no, off)");
+	if (query_flag(in, "include_gone", &gone) < 0)
+		return api_fail(err, errlen, MHD_HTTP_BAD_REQUEST,
+		    "include_gone: expected a boolean (1, true, yes, on, 0, "
+		    "false, no, off)");
+	rq->with_gone = all || gone;
+	return 0;
+}
+
+/* ?state=firing|pending|resolved|all (default firing and pending). */
+static unsigned
+parse_alerts(const struct api_in *in, struct api_req *rq, char *err,
+    size_t errlen)
+{
+	enum pw_alert_severity sev;
+	const char *state;
+
+	rq->states = PW_ALERTS_FIRING | PW_ALERTS_PENDING;
+	if (query_arg(in, "state", &state)) {
+		if (state == NULL)
+			state = "";
+		if (strcmp(state, "firing") == 0)
+			rq->states = PW_ALERTS_FIRING;
+		else if (strcmp(state, "pending") == 0)
+			rq->states = PW_ALERTS_PENDING;
+		else if (strcmp(state, "resolved") == 0)
+			rq->states = PW_ALERTS_RESOLVED;
+		else if (strcmp(state, "all") == 0)
+			rq->states = PW_ALERTS_FIRING | PW_ALERTS_PENDING |
+			    PW_ALERTS_RESOLVED;
+		else
+			return api_fail(err, errlen, MHD_HTTP_BAD_REQUEST,
+			    "state: expected firing, pending, resolved or all");
+	}
+	if (query_arg(in, "severity", &rq->severity) &&
+	    (rq->severity == NULL ||
+	    pw_alert_severity_parse(rq->severity, &sev) < 0))
+		return api_fail(err, errlen, MHD_HTTP_BAD_REQUEST,
+		    "severity: expected info, warning or critical");
+	if (query_arg(in, "target", &rq->target) && rq->target == NULL)
+		return api_fail(err, errlen, MHD_HTTP_BAD_REQUEST,
+		    "target: expected a target name");
+	return 0;
+}
+
+/* Only names on api/static.c's list are served: no path reaches past it. */
+static unsigned
+parse_dygraphs(const struct api_in *in, struct api_req *rq, char *err,
+    size_t errlen)
+{
+	if (in->ncap < 1 || in->cap_len[0] > 32)
+		return api_fail(err, errlen, MHD_HTTP_NOT_FOUND, "not found");
+	snprintf(rq->file_buf, sizeof(rq->file_buf), "dygraphs/%.*s",
+	    (int)in->cap_len[0], in->cap[0]);
+	rq->file = rq->file_buf;
+	return 0;
+}
+
+/* --- render: request and snapshot into an answer -------------------------- */
+
+static unsigned
+oom(struct api_out *out)
+{
+	return api_oom(out->err, sizeof(out->err));
+}
+
+/* Answer 200 with o (NULL: out of memory) as the JSON body. */
+static unsigned
+json(struct api_out *out, cJSON *o)
+{
+	out->json = o;
+	return MHD_HTTP_OK;
+}
+
+static unsigned
+render_healthz(struct api_ctx *c, const struct api_req *rq UNUSED,
+    const struct pw_snapshot *snap UNUSED, struct api_out *out)
+{
+	struct pw_monitor_stats st;
+	int64_t up = 0, now;
+	cJSON *o;
+	bool ok;
+
+	pw_monitor_get_stats(c->mon, &st);
+	now = api_now_ms(c->now_ms, c->now_arg);
+	if (st.started_ms > 0 && now > st.started_ms)
+		up = (now - st.started_ms) / 1000;
+	if ((o = cJSON_CreateObject()) == NULL)
+		return oom(out);
+	ok = cJSON_AddStringToObject(o, "status", "ok") != NULL &&
+	    cJSON_AddStringToObject(o, "version", c->version) != NULL &&
+	    cJSON_AddNumberToObject(o, "uptime_s", (double)up) != NULL &&
+	    cJSON_AddNumberToObject(o, "targets", (double)st.targets) != NULL &&
+	    cJSON_AddNumberToObject(o, "processes",
+	    (double)st.procs_alive) != NULL &&
+	    cJSON_AddNumberToObject(o, "interval_ms",
+	    (double)st.interval_ms) != NULL &&
+	    cJSON_AddNumberToObject(o, "cycles", (double)st.cycles) != NULL;
+	if (!ok) {
+		cJSON_Delete(o);
+		return oom(out);
+	}
+	return json(out, o);
+}
+
+static unsigned
+render_processes(struct api_ctx *c, const struct api_req *rq UNUSED,
+    const struct pw_snapshot *snap, struct api_out *out)
+{
+	struct api_custom_procs *cp = NULL;
+	cJSON *o = NULL, *arr, *p;
+	size_t i;
+
+	if ((cp = api_custom_procs_new(c->mon)) == NULL ||
+	    (o = cJSON_CreateObject()) == NULL ||
+	    cJSON_AddNumberToObject(o, "interval_ms",
+	    (double)pw_monitor_interval_ms(c->mon)) == NULL ||
+	    cJSON_AddNumberToObject(o, "mem_total_bytes",
+	    (double)snap->mem_total) == NULL ||
+	    (arr = cJSON_AddArrayToObject(o, "processes")) == NULL)
+		goto out_oom;
+	for (i = 0; i < snap->n; i++) {
+		if ((p = api_json_proc(&snap->procs[i], snap->mem_total)) ==
+		    NULL)
+			goto out_oom;
+		if (!cJSON_AddItemToArray(arr, p)) {
+			cJSON_Delete(p);
+			goto out_oom;
+		}
+		if (api_custom_attach(cp, p, snap->procs[i].id) < 0)
+			goto out_oom;
+	}
+	api_custom_procs_free(cp);
+	return json(out, o);
+out_oom:
+	api_custom_procs_free(cp);
+	cJSON_Delete(o);
+	return oom(out);
+}
+
+static unsigned
+render_process(struct api_ctx *c, const struct api_req *rq UNUSED,
+    const struct pw_snapshot *snap, struct api_out *out)
+{
+	struct api_custom_procs *cp = NULL;
+	cJSON *o;
+
+	o = api_json_proc(&snap->procs[0], snap->mem_total);
+	if (o != NULL && ((cp = api_custom_procs_new(c->mon)) == NULL ||
+	    api_custom_attach(cp, o, snap->procs[0].id) < 0)) {
+		cJSON_Delete(o);
+		o = NULL;		/* answered as out of memory */
+	}
+	api_custom_procs_free(cp);
+	return json(out, o);
+}
+
+/* The answer to a store call that failed with rc. */
+static unsigned
+store_error(int rc, pid_t pid, struct api_out *out)
+{
+	if (rc == -ENOENT)
+		return api_fail(out->err, sizeof(out->err), MHD_HTTP_NOT_FOUND,
+		    "no process with pid %ld", (long)pid);
+	if (rc == -ENOMEM)
+		return oom(out);
+	return api_fail(out->err, sizeof(out->err),
+	    MHD_HTTP_INTERNAL_SERVER_ERROR, "store error %d", rc);
+}
+
+/* The snapshot's view gives the memory and fd figures of the samples. */
+static unsigned
+render_samples(struct api_ctx *c, const struct api_req *rq,
+    const struct pw_snapshot *snap, struct api_out *out)
+{
+	struct pw_sample *samples = NULL;
+	uint64_t mem_total = snap->mem_total;
+	uint64_t fd_limit = snap->procs[0].fd_limit;
+	pid_t pid = snap->procs[0].pid;
+	size_t n, cap, i;
+	cJSON *o = NULL, *arr, *s;
+	int rc;
+
+	if ((rc = pw_store_samples(pw_monitor_store(c->mon), pid,
+	    rq->since_ms, rq->nlimit, &samples, &n, &cap)) < 0)
+		return store_error(rc, pid, out);
+	if ((o = cJSON_CreateObject()) == NULL ||
+	    cJSON_AddNumberToObject(o, "pid", (double)pid) == NULL ||
+	    cJSON_AddNumberToObject(o, "capacity", (double)cap) == NULL ||
+	    cJSON_AddNumberToObject(o, "count", (double)n) == NULL ||
+	    (arr = cJSON_AddArrayToObject(o, "samples")) == NULL)
+		goto out_oom;
+	for (i = 0; i < n; i++) {
+		if ((s = api_json_sample(&samples[i], mem_total, fd_limit)) ==
+		    NULL)
+			goto out_oom;
+		if (!cJSON_AddItemToArray(arr, s)) {
+			cJSON_Delete(s);
+			goto out_oom;
+		}
+	}
+	free(samples);
+	return json(out, o);
+out_oom:
+	cJSON_Delete(o);
+	free(samples);
+	return oom(out);
+}
+
+static unsigned
+render_alerts(struct api_ctx *c, const struct api_req *rq,
+    const struct pw_snapshot *snap UNUSED, struct api_out *out)
+{
+	if (c->alerts == NULL)
+		return json(out, cJSON_Parse("{\"alerts\":[],\"count\":0}"));
+	if (api_json_alerts(c->alerts, rq->states, rq->severity, rq->target,
+	    &out->json) < 0)
+		return oom(out);
+	return MHD_HTTP_OK;
+}
+
+static unsigned
+render_rules(struct api_ctx *c, const struct api_req *rq UNUSED,
+    const struct pw_snapshot *snap UNUSED, struct api_out *out)
+{
+	return json(out, api_json_rules(c->alerts));
+}
+
+/* A file of the web dashboard (api/static.c sets its headers). */
+static unsigned
+render_static(struct api_ctx *c, const struct api_req *rq,
+    const struct pw_snapshot *snap UNUSED, struct api_out *out)
+{
+	int rc;
+
+	if ((out->resp = api_static_response(c->dygraphs_dir, rq->file,
+	    &rc)) != NULL)
+		return MHD_HTTP_OK;
+	if (rc == -ENOMEM)
+		return oom(out);
+	return api_fail(out->err, sizeof(out->err), MHD_HTTP_NOT_FOUND,
+	    "not found");
+}
+
+/* Append the alert and notification families to the /metrics page. */
+static int
+append_alert_metrics(struct api_ctx *c, struct api_buf *page)
+{
+	struct api_receiver_stats rs[64];
+	size_t nrs = 0;
+
+	if (c->notify_stats != NULL)
+		nrs = c->notify_stats(c->notify_arg, rs,
+		    sizeof(rs) / sizeof(rs[0]));
+	return api_prom_alerts(c->alerts, rs, nrs, page);
+}
+
+/*
+ * The /metrics page, one buffer the renderers append to in turn.  The
+ * per-process series are of the processes process_metrics keeps; the
+ * target families always see every process.
+ */
+static unsigned
+render_metrics(struct api_ctx *c, const struct api_req *rq UNUSED,
+    const struct pw_snapshot *snap, struct api_out *out)
+{
+	struct pw_monitor_stats st;
+	struct pw_snapshot sel;
+	const struct pw_snapshot *procs = snap;
+	uint64_t pm;
+	char *page;
+	size_t len;
+	int rc, mode;
+
+	pm = atomic_load_explicit(&c->procmetrics, memory_order_relaxed);
+	mode = (int)(pm >> 32);
+	pw_monitor_get_stats(c->mon, &st);
+	if (mode != API_PROCMETRICS_ALL) {
+		if (api_prom_select_init(&sel, snap, mode, (unsigned)pm) < 0)
+			return oom(out);
+		procs = &sel;
+	}
+	if ((rc = api_prom_render(procs, &st, c->hz, c->version, &page,
+	    &len)) == 0)
+		api_buf_append_page(&out->text, page, len);
+	if (rc == 0)
+		rc = api_prom_custom(c->mon, procs, &out->text);
+	if (rc == 0)
+		rc = api_targets_append_metrics(snap, c->hz, &out->text);
+	if (procs != snap)
+		api_prom_select_fini(&sel);
+	if (rc == 0)
+		rc = append_alert_metrics(c, &out->text);
+	if (rc == 0)
+		rc = api_prom_events(c->events, &out->text);
+	if (rc == 0)
+		rc = out->text.err;
+	if (rc == -ENOMEM)
+		return oom(out);
+	if (rc < 0)
+		return api_fail(out->err, sizeof(out->err),
+		    MHD_HTTP_INTERNAL_SERVER_ERROR, "metrics page too large");
+	out->ctype = CT_PROM;
+	return MHD_HTTP_OK;
+}
+
+/* --- the windowed views (api/stats.h), events and reload ------------------ */
+
+static unsigned
+render_stats(struct api_ctx *c, const struct api_req *rq,
+    const struct pw_snapshot *snap UNUSED, struct api_out *out)
+{
+	return api_stats_process(c->stats, rq->pid, rq->window, rq->metrics,
+	    rq->baseline, &out->json, out->err, sizeof(out->err));
+}
+
+static unsigned
+render_threads(struct api_ctx *c, const struct api_req *rq,
+    const struct pw_snapshot *snap UNUSED, struct api_out *out)
+{
+	return api_stats_threads(c->stats, rq->pid, rq->window, &out->json,
+	    out->err, sizeof(out->err));
+}
+
+static unsigned
+render_averages(struct api_ctx *c, const struct api_req *rq,
+    const struct pw_snapshot *snap UNUSED, struct api_out *out)
+{
+	return api_stats_averages(c->stats, rq->window, rq->target,
+	    &out->json, out->err, sizeof(out->err));
+}
+
+static unsigned
+render_bottlenecks(struct api_ctx *c, const struct api_req *rq,
+    const struct pw_snapshot *snap UNUSED, struct api_out *out)
+{
+	return api_stats_bottlenecks(c->stats, c->events, rq->by, rq->window,
+	    rq->limit, &out->json, out->err, sizeof(out->err));
+}
+
+static unsigned
+render_baselines(struct api_ctx *c, const struct api_req *rq,
+    const struct pw_snapshot *snap UNUSED, struct api_out *out)
+{
+	return api_stats_baseline_create(c->stats, rq->body, rq->body_len,
+	    &out->json, out->err, sizeof(out->err));
+}
+
+static unsigned
+render_events(struct api_ctx *c, const struct api_req *rq,
+    const struct pw_snapshot *snap UNUSED, struct api_out *out)
+{
+	return api_events_list(c->events, rq->limit, &out->json, out->err,
+	    sizeof(out->err));
+}
+
+static unsigned
+render_reload(struct api_ctx *c, const struct api_req *rq UNUSED,
+    const struct pw_snapshot *snap UNUSED, struct api_out *out)
+{
+	char msg[API_ERRMSG_MAX] = "";
+	cJSON *o;
+	int rc;
+
+	if (c->reload == NULL)
+		return api_fail(out->err, sizeof(out->err), MHD_HTTP_NOT_FOUND,
+		    "reload is not available");
+	if ((rc = c->reload(c->reload_arg, msg, sizeof(msg))) < 0)
+		return api_fail(out->err, sizeof(out->err), rc == -EINVAL ?
+		    MHD_HTTP_BAD_REQUEST : MHD_HTTP_INTERNAL_SERVER_ERROR,
+		    "%s", msg[0] != '\0' ? msg : "reload failed");
+	if ((o = cJSON_CreateObject()) == NULL ||
+	    cJSON_AddStringToObject(o, "status", "reloaded") == NULL ||
+	    cJSON_AddStringToObject(o, "message", msg) == NULL) {
+		cJSON_Delete(o);
+		return oom(out);
+	}
+	return json(out, o);
+}
+
+/* --- on-demand profiles (api/profile.h) ----------------------------------- */
+
+static unsigned
+render_profile_start(struct api_ctx *c, const struct api_req *rq,
+    const struct pw_snapshot *snap UNUSED, struct api_out *out)
+{
+	return api_profile_start(c->profiler, rq->pid, rq->body, rq->body_len,
+	    &out->json, out->err, sizeof(out->err));
+}
+
+static unsigned
+render_profile(struct api_ctx *c, const struct api_req *rq,
+    const struct pw_snapshot *snap UNUSED, struct api_out *out)
+{
+	return api_profile_get(c->profiler, rq->name, rq->name_len,
+	    &out->json, out->err, sizeof(out->err));
+}
+
+static unsigned
+render_profile_folded(struct api_ctx *c, const struct api_req *rq,
+    const struct pw_snapshot *snap UNUSED, struct api_out *out)
+{
+	unsigned status;
+	size_t len;
+	char *text;
+
+	status = api_profile_folded(c->profiler, rq->name, rq->name_len,
+	    &text, &len, out->err, sizeof(out->err));
+	if (status != MHD_HTTP_OK)
+		return status;
+	api_buf_append_page(&out->text, text, len);
+	if (out->text.err != 0)
+		return oom(out);
+	out->ctype = CT_TEXT;
+	return MHD_HTTP_OK;
+}
+
+/* --- custom metric series (api/custom.c) ---------------------------------- */
+
+static unsigned
+render_custom_push(struct api_ctx *c, const struct api_req *rq,
+    const struct pw_snapshot *snap UNUSED, struct api_out *out)
+{
+	return api_custom_push(c->mon, rq->body, rq->body_len,
+	    api_now_ms(c->now_ms, c->now_arg), &out->json, out->err,
+	    sizeof(out->err));
+}
+
+static unsigned
+render_custom_list(struct api_ctx *c, const struct api_req *rq UNUSED,
+    const struct pw_snapshot *snap UNUSED, struct api_out *out)
+{
+	if (api_custom_list(c->mon, &out->json) < 0)
+		return oom(out);
+	return MHD_HTTP_OK;
+}
+
+/* --- targets as groups (api/targets.h) ------------------------------------ */
+
+static unsigned
+render_targets(struct api_ctx *c, const struct api_req *rq UNUSED,
+    const struct pw_snapshot *snap UNUSED, struct api_out *out)
+{
+	return api_targets_list(c->mon, c->hz, &out->json, out->err,
+	    sizeof(out->err));
+}
+
+static unsigned
+render_target(struct api_ctx *c, const struct api_req *rq,
+    const struct pw_snapshot *snap UNUSED, struct api_out *out)
+{
+	return api_targets_get(c->mon, c->hz, rq->name, rq->name_len,
+	    &out->json, out->err, sizeof(out->err));
+}
+
+static unsigned
+render_target_samples(struct api_ctx *c, const struct api_req *rq,
+    const struct pw_snapshot *snap UNUSED, struct api_out *out)
+{
+	return api_targets_samples(c->mon, c->hz, rq->name, rq->name_len,
+	    rq->since_ms, rq->nlimit, &out->json, out->err, sizeof(out->err));
+}
+
+/* The statistics of a target's aggregate samples (api/window.c). */
+static unsigned
+render_target_stats(struct api_ctx *c, const struct api_req *rq,
+    const struct pw_snapshot *snap UNUSED, struct api_out *out)
+{
+	return api_stats_target(c->stats, rq->name, rq->name_len, rq->window,
+	    rq->metrics, &out->json, out->err, sizeof(out->err));
+}
+
+/* --- the table ------------------------------------------------------------ */
+
+/*
+ * Every route: methods, pattern, parse steps, the snapshot the handler
+ * takes, render, and the render's argument.  The
+ * first pattern that matches the path wins; a path that matches only with
+ * other methods gets 405.  Adding a route is one row here and its parse
+ * and render functions above.  GET /api/v1/catalogue, for one:
+ *
+ *	static unsigned
+ *	render_catalogue(struct api_ctx *c UNUSED,
+ *	    const struct api_req *rq UNUSED,
+ *	    const struct pw_snapshot *snap UNUSED, struct api_out *out)
+ *	{
+ *		return json(out, api_json_catalogue());
+ *	}
+ *
+ *	{ GET, "/api/v1/catalogue", { NULL }, NONE, render_catalogue,
+ *	    NULL },
+ */
+#define GET	(API_M_GET | API_M_HEAD)	/* MHD answers HEAD from GET */
+#define POST	API_M_POST
+#define NONE	API_SNAP_NONE
+#define ALL	API_SNAP_ALL
+#define PID	API_SNAP_PID
+
+const struct api_route api_routes[] = {
+	{ GET, "/healthz", { NULL }, NONE, render_healthz, NULL },
+	{ GET, "/api/v1/processes", { parse_processes }, ALL,
+	    render_processes, NULL },
+	{ GET, "/api/v1/processes/{pid}", { parse_pid }, PID, render_process,
+	    NULL },
+	{ GET, "/api/v1/processes/{pid}/samples", { parse_pid, parse_samples },
+	    PID, render_samples, NULL },
+	{ GET, "/api/v1/processes/{pid}/stats", { parse_pid, parse_view },
+	    NONE, render_stats, NULL },
+	{ GET, "/api/v1/processes/{pid}/threads", { parse_pid, parse_view },
+	    NONE, render_threads, NULL },
+	{ GET, "/api/v1/averages", { parse_view }, NONE, render_averages,
+	    NULL },
+	{ GET, "/api/v1/bottlenecks", { parse_view }, NONE,
+	    render_bottlenecks, NULL },
+	{ POST, "/api/v1/baselines", { NULL }, NONE, render_baselines, NULL },
+	{ POST, "/api/v1/reload", { NULL }, NONE, render_reload, NULL },
+	{ POST, "/api/v1/custom", { NULL }, NONE, render_custom_push, NULL },
+	{ GET, "/api/v1/custom", { NULL }, NONE, render_custom_list, NULL },
+	{ GET, "/api/v1/targets", { NULL }, NONE, render_targets, NULL },
+	{ GET, "/api/v1/targets/{name}", { NULL }, NONE, render_target, NULL },
+	{ GET, "/api/v1/targets/{name}/samples", { parse_samples }, NONE,
+	    render_target_samples, NULL },
+	{ GET, "/api/v1/targets/{name}/stats", { parse_view }, NONE,
+	    render_target_stats, NULL },
+	{ POST, "/api/v1/processes/{pid}/profile", { parse_pid }, NONE,
+	    render_profile_start, NULL },
+	{ GET, "/api/v1/profiles/{id}", { NULL }, NONE, render_profile, NULL },
+	{ GET, "/api/v1/profiles/{id}/folded", { NULL }, NONE,
+	    render_profile_folded, NULL },
+	{ GET, "/api/v1/events", { parse_view }, NONE, render_events, NULL },
+	{ GET, "/metrics", { NULL }, ALL, render_metrics, NULL },
+	{ GET, "/alerts", { parse_alerts }, NONE, render_alerts, NULL },
+	{ GET, "/api/v1/alerts", { parse_alerts }, NONE, render_alerts, NULL },
+	{ GET, "/api/v1/rules", { NULL }, NONE, render_rules, NULL },
+	{ GET, "/", { NULL }, NONE, render_static, "index.html" },
+	{ GET, "/app.js", { NULL }, NONE, render_static, "app.js" },
+	{ GET, "/app.css", { NULL }, NONE, render_static, "app.css" },
+	{ GET, "/static/dygraphs/{file}", { parse_dygraphs }, NONE,
+	    render_static, NULL },
+};
+
+const size_t api_nroutes = sizeof(api_routes) / sizeof(api_routes[0]);
+
+/* --- the one handler ------------------------------------------------------ */
+
+/* Copy what route r renders from out of the store. */
+static unsigned
+take_snapshot(struct api_ctx *c, enum api_snap kind, const struct api_req *rq,
+    struct pw_snapshot **snap, struct api_out *out)
+{
+	struct pw_store *store = pw_monitor_store(c->mon);
+	int rc;
+
+	if (kind == API_SNAP_PID)
+		rc = pw_store_snapshot_pid(store, rq->pid, snap);
+	else
+		rc = pw_store_snapshot(store, rq->with_gone, snap);
+	if (rc == 0 && kind == API_SNAP_PID && (*snap)->n == 0) {
+		pw_snapshot_free(*snap);
+		*snap = NULL;
+		rc = -ENOENT;
+	}
+	return rc < 0 ? store_error(rc, rq->pid, out) : 0;
+}
+
+void
+api_route_serve(struct api_ctx *c, const struct api_route *r,
+    const struct api_in *in, struct api_out *out)
+{
+	struct pw_snapshot *snap = NULL;
+	struct api_req rq;
+	size_t i;
+
+	memset(out, 0, sizeof(*out));
+	api_buf_init(&out->text, API_PROM_MAX);
+	memset(&rq, 0, sizeof(rq));
+	rq.since_ms = INT64_MIN;
+	rq.nlimit = SIZE_MAX;
+	rq.file = r->arg;
+	if (in->ncap > 0) {
+		rq.name = in->cap[0];
+		rq.name_len = in->cap_len[0];
+	}
+	rq.body = in->body;
+	rq.body_len = in->body_len;
+	for (i = 0; i < API_PARSE_STEPS && r->parse[i] != NULL; i++)
+		if ((out->status = r->parse[i](in, &rq, out->err,
+		    sizeof(out->err))) != 0)
+			return;
+	if (r->snap != API_SNAP_NONE && (out->status = take_snapshot(c,
+	    r->snap, &rq, &snap, out)) != 0)
+		return;
+	out->status = r->render(c, &rq, snap, out);
+	pw_snapshot_free(snap);
+}
