@@ -10,7 +10,7 @@
 
 #include <errno.h>
 #include <getopt.h>
-#ifdef HAVE_MALLOPT
+#if defined(HAVE_MALLOPT) || defined(HAVE_MALLOC_TRIM)
 #include <malloc.h>
 #endif
 #include <pthread.h>
@@ -73,6 +73,39 @@ tune_malloc(void)
 #ifdef HAVE_MALLOPT
 	(void)mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 	(void)mallopt(M_TRIM_THRESHOLD, 1024 * 1024);
+#endif
+}
+
+/*
+ * Process churn frees rings and strings of every size in the sampler's
+ * arena; glibc keeps such memory for reuse and the daemon's RSS ratchets
+ * up.  Once 64 or more exited processes have been dropped from the store
+ * (pw_monitor_stats.procs_expired), at most every 10 s, hand it back to
+ * the kernel.  malloc_trim(0) walks every arena, so main can do it for
+ * the sampler.  Thread: main.
+ */
+struct trim_state {
+	uint64_t	expired;	/* procs_expired at the last trim */
+	int64_t		trimmed_ns;	/* monotonic; 0: never */
+};
+
+static void
+trim_tick(struct pw_monitor *mon, struct trim_state *ts)
+{
+#ifdef HAVE_MALLOC_TRIM
+	struct pw_monitor_stats st;
+	int64_t now = pw_mono_ns();
+
+	pw_monitor_get_stats(mon, &st);
+	if (st.procs_expired - ts->expired < 64 ||
+	    (ts->trimmed_ns != 0 && now - ts->trimmed_ns < 10000000000LL))
+		return;
+	malloc_trim(0);
+	ts->expired = st.procs_expired;
+	ts->trimmed_ns = now;
+#else
+	(void)mon;
+	(void)ts;
 #endif
 }
 
@@ -494,6 +527,7 @@ main(int argc, char **argv)
 	struct timespec tick = { 1, 0 };
 	struct timespec wait_ready = { 0, 20000000 };	/* 20 ms */
 	struct notify_state ns = { 0 };
+	struct trim_state trim = { 0, 0 };
 	uint64_t wd_usec;
 	char err[512];
 	bool check = false, debug = false, curl_up = false;
@@ -636,6 +670,7 @@ main(int argc, char **argv)
 
 	for (;;) {
 		notify_tick(d.mon, &ns);
+		trim_tick(d.mon, &trim);
 		if (d.retired_api != NULL) {
 			api_stop(d.retired_api);	/* answers have gone out */
 			d.retired_api = NULL;

@@ -59,6 +59,7 @@ struct pw_monitor_stats {
 	uint64_t	fds_budget;		/* the most it may hold */
 	uint64_t	sample_errors;		/* reads that failed, not ESRCH */
 	uint64_t	vanished;		/* processes gone mid-read */
+	uint64_t	procs_expired;		/* gone ones dropped after retention */
 	uint64_t	cycle_ns_total;		/* wall time spent in cycles */
 	uint64_t	cycle_ns_last;
 	uint64_t	cycle_ns_p50;		/* over the last 1024 cycles */
