@@ -62,7 +62,8 @@ for f in daemon/procwatchd bench/pw_farm; do
 done
 [ -z "$LOCK" ] || { exec 9>"$LOCK" && flock 9; }
 
-nproc_all() { find /proc -maxdepth 1 -name '[0-9]*' | wc -l; }
+nproc_all() { find /proc -maxdepth 1 -name '[0-9]*' 2>/dev/null | wc -l; }
+forks_total() { awk '$1 == "processes" { print $2 }' /proc/stat; }
 size_of() { stat -c %s "$1" 2>/dev/null || echo 0; }
 
 # windows PID PHASE_US PER_CYCLE: REPEATS windows of DURATION s starting
@@ -70,15 +71,17 @@ size_of() { stat -c %s "$1" 2>/dev/null || echo 0; }
 # per pass, or "all" for every process on the machine.  Sets US and CORE
 # to "min / median / max".
 windows() {
-	local pid=$1 t=$(( $2 + 500000 )) per=$3 c0 c1 k us=() core=() p0 p1
+	local pid=$1 t=$(( $2 + 500000 )) per=$3 c0 c1 k us=() core=() p0 p1 f0 f=0
 	for _ in $(seq "$REPEATS"); do
 		while [ "$t" -le "$(now_us)" ]; do t=$((t + 1000000)); done
 		sleep_until "$t"
 		[ "$per" = all ] && p0=$(nproc_all)
+		f0=$(forks_total)
 		c0=$(cpu_ns "$pid")
 		t=$((t + DURATION * 1000000))
 		sleep_until "$t"
 		c1=$(cpu_ns "$pid")
+		f=$((f + $(forks_total) - f0))
 		if [ "$per" = all ]; then
 			p1=$(nproc_all)
 			k=$(( DURATION * (p0 + p1) / 2 ))
@@ -88,12 +91,13 @@ windows() {
 		us+=("$(awk -v c="$((c1 - c0))" -v k="$k" 'BEGIN { printf "%.3f", c / 1000 / k }')")
 		core+=("$(awk -v c="$((c1 - c0))" -v d="$DURATION" 'BEGIN { printf "%.3f", c / 1e7 / d }')")
 	done
+	FORKS=$(awk -v f="$f" -v d="$((REPEATS * DURATION))" 'BEGIN { printf "%.0f", f / d }')
 	US=$(stats "${us[@]}")
 	CORE=$(stats "${core[@]}")
 }
 
 ROWS=""
-row() { ROWS="$ROWS$(printf '%-18s %-38s %-26s %s' "$1" "$2" "$3" "$4")"$'\n'; }
+row() { ROWS="$ROWS$(printf '%-18s %-38s %-26s %-20s %s' "$1" "$2" "$3" "$4" "${5:-}")"$'\n'; }
 
 machine_line
 start_farm $FARM_ARGS $N
@@ -119,7 +123,7 @@ for _ in $(seq 600); do [ "$(hz processes)" -ge "$NPROCS" ] 2>/dev/null && break
 sleep 3
 curl -s -o /dev/null "http://127.0.0.1:$PORT/metrics"	# first render, not measured
 windows "$D" "$(phase_of hz cycles)" "$NPROCS"
-row procwatchd "farm, idle path when unchanged" "$US" "$CORE"
+row procwatchd "farm, idle path when unchanged" "$US" "$CORE" "$FORKS"
 stop "$D"
 
 # --- pidstat -------------------------------------------------------------------
@@ -131,7 +135,7 @@ if command -v pidstat >/dev/null; then
 	ph=$(phase_of size_of "$WORK/pidstat.out")
 	if [ -n "$ph" ]; then
 		windows "$P" "$ph" "$NPROCS"
-		row pidstat "farm (-p list): stat,status,io" "$US" "$CORE"
+		row pidstat "farm (-p list): stat,status,io" "$US" "$CORE" "$FORKS"
 	else
 		row pidstat "no output: $(head -c 80 "$WORK/pidstat.out")" - -
 	fi
@@ -151,7 +155,7 @@ if [ -x "$APPS_PLUGIN" ]; then
 	ph=$(phase_of size_of "$WORK/apps.out")
 	if [ -n "$ph" ]; then
 		windows "$P" "$ph" all
-		row apps.plugin "all processes, with fds" "$US" "$CORE"
+		row apps.plugin "all processes, with fds" "$US" "$CORE" "$FORKS"
 	else
 		row apps.plugin "no output: $(tail -1 "$WORK/apps.err" | cut -c1-60)" - -
 	fi
@@ -192,7 +196,7 @@ if [ -x "$PEXP" ]; then
 	np=$(awk '/^namedprocess_namegroup_num_procs/ { print $2 }' "$WORK/pexp.prom")
 	ph=$(( ($(now_us) / 1000000) * 1000000 ))
 	windows "$P" "$ph" "${np:-$NPROCS}"
-	row process-exporter "pw_farm ($np processes), 1 scrape/s" "$US" "$CORE"
+	row process-exporter "pw_farm ($np processes), 1 scrape/s" "$US" "$CORE" "$FORKS"
 	stop "$SC"
 	stop "$P"
 else
@@ -200,6 +204,6 @@ else
 fi
 
 echo
-printf '%-18s %-38s %-26s %s\n' tool "process-samples of" "us CPU/process-sample" "% of one core"
-printf '%-18s %-38s %-26s %s\n' "" "" "min / median / max" "min / median / max"
+printf '%-18s %-38s %-26s %-20s %s\n' tool "process-samples of" "us CPU/process-sample" "% of one core" "forks/s"
+printf '%-18s %-38s %-26s %-20s %s\n' "" "" "min / median / max" "min / median / max" "(machine)"
 printf '%s' "$ROWS"
