@@ -3,8 +3,58 @@
  *
  * DESIGN: signals are blocked before any thread starts and main waits for
  * them with sigtimedwait(), so no handler runs in an odd context (the
- * OpenNTPD habit).  Threads: main (signals, shutdown), the sampler (owned
- * by the monitor) and libmicrohttpd's workers (read-only on the store).
+ * OpenNTPD habit).
+ *
+ * THREADS.  Seven kinds; every public prototype names its callers on a
+ * `Thread:` line.
+ *
+ *   thread        started by            owns
+ *   main          -                     signals, reload, shutdown, the
+ *                                       config (swapped on reload), the
+ *                                       notifier pointer, heap trimming;
+ *                                       curl_global_init() before any
+ *                                       other thread exists
+ *   sampler (1)   pw_monitor_start()    the libproc2 context, the known
+ *                 lib/sampler.c         pid table, the only writer of the
+ *                                       rings and group accumulators; runs
+ *                                       the cycle, the C plugins'
+ *                                       collectors and the cycle hook
+ *   HTTP (n)      api_start()           nothing: libmicrohttpd's workers
+ *                 api/http.c            copy out under locks and render
+ *                                       after releasing them
+ *   events (0-1)  pw_events_new()       the netlink sockets and the table
+ *                 lib/events.c          of live forked processes
+ *   profiler (1)  pw_profiler_new()     the ptrace of a profiled process
+ *                 lib/profile.c         and the running profile
+ *   notifier (1)  notifier_start()      the curl multi handle, receiver
+ *                 daemon/notifier.c     queues, the spool file
+ *   exec sources  custom_host_new()     the source commands (children)
+ *   (0-1)         daemon/sources.c      and their schedule
+ *
+ * LOCKS, in acquisition order: a thread may take a lock only if every
+ * lock it holds is above it.  Only the first two ever hold another; all
+ * the rest are leaves, held for a copy and never across I/O, cJSON,
+ * libcurl or a call into another module.
+ *
+ *   1. main's nt_lock (rwlock, struct daemon): taken to use or replace
+ *      d->nt; notifier_stats() takes 3 under it.
+ *   2. the alert engine's mtx (lib/alert.c): pw_alerts_eval() takes 5
+ *      (custom metrics in rules) and 6 (the exit lookup) under it.
+ *   3. the notifier's mtx (daemon/notifier.c): inbox and counters.
+ *   4. the store's lock (rwlock, lib/store.c): the sampler's commit and
+ *      a reload write; snapshots and copies read.
+ *   5. the custom series store's mtx (lib/custom.c).
+ *   6. the events object's mu (lib/events.c); the store's lock is never
+ *      taken under it.
+ *   7. the monitor's mtx (lib/monitor_impl.h): stop flag, config swap,
+ *      cycle statistics.
+ *   8. api/'s stats mu (api/stats_impl.h): baselines, thread CPU readings.
+ *   9. the profiler's mu (lib/profile.c).
+ *  10. the exec sources' mtx (daemon/sources.c): stop flag, schedule.
+ *  11. main's rl_mtx (struct daemon): an HTTP reload request's answer.
+ *  12. api/http.c's start_mu: MHD's first error while starting.
+ *
+ * lib/internal.h repeats the part of this that lib/ owns.
  */
 #include <config.h>	/* autoconf's, not daemon/config.h */
 

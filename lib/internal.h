@@ -1,13 +1,28 @@
 /*
  * internal.h: definitions shared inside lib/ only.
  *
- * Lock order: a thread holds at most the store lock (store->lock); the
- * monitor's stats mutex is never taken while holding it and vice versa.
- * The custom series store's mutex (lib/custom.c) is a leaf: it may be
- * taken under the alert engine's mutex (custom metrics in rules), and
- * nothing is locked while it is held.  The events object's mutex
- * (lib/events.c) is a leaf too: the daemon's exit lookup takes it under
- * the alert engine's mutex (pw_alerts_set_exit_lookup()).
+ * Threads in lib/: the sampler (lib/sampler.c; owns the libproc2
+ * context, the known pid table, and is the only writer of the rings),
+ * the events thread (lib/events.c) and the profiler (lib/profile.c).
+ * The embedder's threads (procwatchd: main, HTTP, notifier, exec sources)
+ * call in through the public headers.  The table of all seven, with what
+ * each owns, is at the top of daemon/main.c.
+ *
+ * Lock order, as acquired (a thread may take a lock only if every lock
+ * it holds is above it; daemon/main.c numbers the daemon's too):
+ *
+ *   the alert engine's mtx (lib/alert.c)
+ *     may take, under it: the custom series store's mtx (custom metrics
+ *     in rules) and the events object's mu (the daemon's exit lookup,
+ *     pw_alerts_set_exit_lookup())
+ *   then leaves, nothing taken under them and never two at once:
+ *     the store's lock (store->lock, rwlock)
+ *     the custom series store's mtx (lib/custom.c)
+ *     the events object's mu (lib/events.c); pw_store_snapshot_pid()
+ *       is called only without it
+ *     the monitor's mtx (lib/monitor_impl.h); the store's lock is never
+ *       taken under it and it is never taken under the store's lock
+ *     the profiler's mu (lib/profile.c)
  */
 #ifndef PW_INTERNAL_H
 #define PW_INTERNAL_H
