@@ -9,7 +9,8 @@
 //   PW_SPIN_PID      a spinning process: clicked, its charts checked
 //   PW_HOSTILE_PID   a process whose name and command line are HTML
 //   PW_HOSTILE_COMM, PW_HOSTILE_CMD   what they must show as, literally
-//   PW_ALERT_RULE    a rule that fires for the spinner; empty: skip
+//   PW_ALERT_RULE    a rule that fires for the spinner (required in
+//                    "full" mode: unset is a failure, not a skip)
 //   PW_HOT_FN        the function the spinner spends its time in, the
 //                    widest leaf of its flame graph (default "main")
 //   PW_PROFILE_S     seconds the "Profile" button samples for (default 1,
@@ -21,8 +22,7 @@
 //                    is missing: the page must say so), or "load" (only
 //                    time the first complete render of PW_EXPECT_ROWS rows)
 //
-// Prints "ok - ..." / "not ok - ..." / "SKIP ..." lines; exits 1 if any
-// check failed.
+// Prints "ok - ..." / "not ok - ..." lines; exits 1 if any check failed.
 import { chromium } from 'playwright-core';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -202,18 +202,16 @@ async function full(page, errors, dialogs, ignored) {
 	ok(await page.evaluate(injected) === 0,
 	    'still no element made from process data');
 
-	// Alerts.
-	if (env.PW_ALERT_RULE) {
-		await waitTrue(page, 'a firing alert shows in the alerts panel',
-		    (rule) => [...document.querySelectorAll('#alerts .item')]
-		    .some((it) => it.textContent.includes(rule) &&
-		    it.textContent.includes('firing')), env.PW_ALERT_RULE);
-		ok(await page.evaluate(() => document.querySelector(
-		    '#alerts .item.sev-critical') !== null),
-		    'a critical alert has the critical colour');
-	} else
-		console.log('SKIP alerts panel: the daemon has no alert rules ' +
-		    'engine wired to /api/v1/alerts');
+	// Alerts: the rule browser.sh configured must fire and show.
+	ok(!!env.PW_ALERT_RULE, 'PW_ALERT_RULE names the rule that fires ' +
+	    'for the spinner');
+	await waitTrue(page, 'a firing alert shows in the alerts panel',
+	    (rule) => !!rule && [...document.querySelectorAll('#alerts .item')]
+	    .some((it) => it.textContent.includes(rule) &&
+	    it.textContent.includes('firing')), env.PW_ALERT_RULE || '');
+	ok(await page.evaluate(() => document.querySelector(
+	    '#alerts .item.sev-critical') !== null),
+	    'a critical alert has the critical colour');
 	// Targets as wholes; a click filters the table to one of them.
 	await waitTrue(page, 'the targets panel lists every target, up',
 	    () => document.querySelectorAll('#targets .item.target').length === 4
