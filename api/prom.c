@@ -6,11 +6,14 @@
  * escaped once into a scratch buffer; then every family is written in one
  * pass over the processes (a family's samples must be contiguous), each
  * line assembled with memcpy and a hand-rolled number formatter into one
- * growing buffer with a hard cap.  Values are exact decimals: counters are
- * integers, and fractions (CPU seconds, percentages, nanoseconds) are kept
- * as scaled integers rather than going through a double.  A series whose
- * value is unknown (no /proc/PID/io, a first sample's CPU %) is left out
- * rather than reported as 0.  A family with no series gets no HELP/TYPE.
+ * growing buffer with a hard cap.  The families, their order, names, help
+ * texts and labels, and the values are the metric catalogue's
+ * (procwatch/metric.h): a row with a Prometheus family is a series, read
+ * by the row's reader.  Values are written as exact decimals to as many
+ * places as the row says (counters as integers, CPU seconds to the
+ * microsecond), not through printf's %g.  A series whose value is unknown
+ * (no /proc/PID/io, a first sample's CPU %) is left out rather than
+ * reported as 0.  A family with no series gets no HELP/TYPE.
  * The procwatch_group_* families (api_prom_groups()) are rendered the
  * same way over the group views of a snapshot, one series per target.
  *
@@ -36,6 +39,7 @@
 
 #include "api/api.h"
 #include "api/buf.h"
+#include "api/catalogue.h"
 
 /*
  * A decimal number: (neg ? -1 : 1) * mag / 10^dec.  Keeping values scaled
@@ -124,32 +128,29 @@ num_ns(uint64_t ns)
 	return n;
 }
 
-/* Signed milliseconds as seconds. */
-static struct num
-num_ms(int64_t ms)
-{
-	struct num n;
-
-	n.neg = ms < 0;
-	n.mag = ms < 0 ? (uint64_t)0 - (uint64_t)ms : (uint64_t)ms;
-	n.dec = 3;
-	return n;
-}
-
-/* A percentage rounded to 2 decimals; false if not a finite number. */
+/*
+ * A value read from the catalogue as a decimal exact to `dec` places;
+ * false if it is not finite or does not fit.  The readers' doubles hold
+ * integers exactly below 2^53 (8 PiB, 9e15 events); "unlimited"
+ * (UINT64_MAX, which a double rounds to 2^64) stays itself.
+ */
 static bool
-num_pct(double pct, struct num *out)
+num_of(double x, unsigned dec, struct num *out)
 {
 	double r;
 
-	if (!isfinite(pct))
+	if (!isfinite(x) || dec >= sizeof(pow10_tab) / sizeof(pow10_tab[0]))
 		return false;
-	r = round(fabs(pct) * 100.0);
-	if (r >= 1e18)
-		return false;
-	out->mag = (uint64_t)r;
-	out->dec = 2;
-	out->neg = pct < 0;
+	r = round(fabs(x) * (double)pow10_tab[dec]);
+	if (r >= (dec == 0 ? 0x1p64 : 1e18)) {
+		if (dec != 0)
+			return false;
+		r = 0;
+		out->mag = UINT64_MAX;
+	} else
+		out->mag = (uint64_t)r;
+	out->dec = dec;
+	out->neg = x < 0;
 	return true;
 }
 
@@ -238,223 +239,13 @@ put_header(struct api_buf *b, const char *name, const char *type,
 	api_buf_put(b, "\n", 1);
 }
 
-/* What the per-process getters need besides the view. */
-struct pctx {
-	long		hz;
-	uint64_t	mem_total;
-};
-
-/* Series `which` (0 or 1) of a family for one process; false: none. */
-typedef bool pgetter_fn(const struct pctx *, const struct pw_proc_view *,
-    int which, struct num *);
-
-struct pfam {
-	const char	*name;
-	const char	*type;
-	const char	*help;
-	const char	*extra[2];	/* extra label of each series; NULL */
-	bool		 needs_sample;
-	pgetter_fn	*get;
-};
-
-static bool
-get_cpu_seconds(const struct pctx *c, const struct pw_proc_view *v,
-    int which, struct num *out)
-{
-	uint64_t t = which == 0 ? v->latest.utime_ticks : v->latest.stime_ticks;
-	uint64_t hz = (uint64_t)c->hz;
-
-	if (c->hz <= 0)
-		return false;
-	/* Microseconds, without overflowing on ticks * 10^6. */
-	out->mag = t / hz * 1000000 + t % hz * 1000000 / hz;
-	out->dec = 6;
-	out->neg = false;
-	return true;
-}
-
-static bool
-get_cpu_pct(const struct pctx *c, const struct pw_proc_view *v, int which,
-    struct num *out)
-{
-	(void)c;
-	(void)which;
-	if (v->latest.flags & PW_SAMPLE_FIRST)
-		return false;
-	return num_pct(v->latest.cpu_user_pct + v->latest.cpu_system_pct, out);
-}
-
-static bool
-get_rss(const struct pctx *c, const struct pw_proc_view *v, int which,
-    struct num *out)
-{
-	(void)c;
-	(void)which;
-	*out = num_u64(v->latest.rss_bytes);
-	return true;
-}
-
-static bool
-get_vms(const struct pctx *c, const struct pw_proc_view *v, int which,
-    struct num *out)
-{
-	(void)c;
-	(void)which;
-	*out = num_u64(v->latest.vms_bytes);
-	return true;
-}
-
-static bool
-get_swap(const struct pctx *c, const struct pw_proc_view *v, int which,
-    struct num *out)
-{
-	(void)c;
-	(void)which;
-	*out = num_u64(v->latest.swap_bytes);
-	return true;
-}
-
-static bool
-get_mem_pct(const struct pctx *c, const struct pw_proc_view *v, int which,
-    struct num *out)
-{
-	(void)which;
-	if (c->mem_total == 0)
-		return false;
-	return num_pct(pw_sample_memory_pct(&v->latest, c->mem_total), out);
-}
-
-static bool
-get_open_fds(const struct pctx *c, const struct pw_proc_view *v, int which,
-    struct num *out)
-{
-	(void)c;
-	(void)which;
-	if (v->latest.flags & PW_SAMPLE_NO_FDS)
-		return false;
-	*out = num_u64(v->latest.open_fds);
-	return true;
-}
-
-static bool
-get_max_fds(const struct pctx *c, const struct pw_proc_view *v, int which,
-    struct num *out)
-{
-	(void)c;
-	(void)which;
-	if (v->fd_limit == 0)
-		return false;
-	*out = num_u64(v->fd_limit);
-	return true;
-}
-
-static bool
-get_threads(const struct pctx *c, const struct pw_proc_view *v, int which,
-    struct num *out)
-{
-	(void)c;
-	(void)which;
-	*out = num_u64(v->latest.threads);
-	return true;
-}
-
-static bool
-get_ctx(const struct pctx *c, const struct pw_proc_view *v, int which,
-    struct num *out)
-{
-	(void)c;
-	*out = num_u64(which == 0 ? v->latest.ctx_voluntary :
-	    v->latest.ctx_involuntary);
-	return true;
-}
-
-static bool
-get_faults(const struct pctx *c, const struct pw_proc_view *v, int which,
-    struct num *out)
-{
-	(void)c;
-	*out = num_u64(which == 0 ? v->latest.minor_faults :
-	    v->latest.major_faults);
-	return true;
-}
-
-static bool
-get_io_read(const struct pctx *c, const struct pw_proc_view *v, int which,
-    struct num *out)
-{
-	(void)c;
-	(void)which;
-	if (v->latest.flags & PW_SAMPLE_NO_IO)
-		return false;
-	*out = num_u64(v->latest.read_bytes);
-	return true;
-}
-
-static bool
-get_io_write(const struct pctx *c, const struct pw_proc_view *v, int which,
-    struct num *out)
-{
-	(void)c;
-	(void)which;
-	if (v->latest.flags & PW_SAMPLE_NO_IO)
-		return false;
-	*out = num_u64(v->latest.write_bytes);
-	return true;
-}
-
-static bool
-get_start_time(const struct pctx *c, const struct pw_proc_view *v,
-    int which, struct num *out)
-{
-	(void)c;
-	(void)which;
-	if (v->start_time_ms == 0)
-		return false;
-	*out = num_ms(v->start_time_ms);
-	return true;
-}
-
-static const struct pfam pfams[] = {
-	{ "procwatch_process_cpu_seconds_total", "counter",
-	    "CPU time consumed by the process, by mode.",
-	    { "mode=\"user\"", "mode=\"system\"" }, true, get_cpu_seconds },
-	{ "procwatch_process_cpu_percent", "gauge",
-	    "CPU use over the last interval, percent of one core.",
-	    { NULL, NULL }, true, get_cpu_pct },
-	{ "procwatch_process_resident_memory_bytes", "gauge",
-	    "Resident set size.", { NULL, NULL }, true, get_rss },
-	{ "procwatch_process_virtual_memory_bytes", "gauge",
-	    "Virtual memory size.", { NULL, NULL }, true, get_vms },
-	{ "procwatch_process_swap_bytes", "gauge",
-	    "Swapped-out memory.", { NULL, NULL }, true, get_swap },
-	{ "procwatch_process_memory_percent", "gauge",
-	    "Resident set size, percent of total memory.",
-	    { NULL, NULL }, true, get_mem_pct },
-	{ "procwatch_process_open_fds", "gauge",
-	    "Open file descriptors.", { NULL, NULL }, true, get_open_fds },
-	{ "procwatch_process_max_fds", "gauge",
-	    "Soft limit on open file descriptors.",
-	    { NULL, NULL }, false, get_max_fds },
-	{ "procwatch_process_threads", "gauge",
-	    "Threads in the process.", { NULL, NULL }, true, get_threads },
-	{ "procwatch_process_context_switches_total", "counter",
-	    "Context switches, by type.",
-	    { "type=\"voluntary\"", "type=\"involuntary\"" }, true, get_ctx },
-	{ "procwatch_process_page_faults_total", "counter",
-	    "Page faults, by type.",
-	    { "type=\"minor\"", "type=\"major\"" }, true, get_faults },
-	{ "procwatch_process_io_read_bytes_total", "counter",
-	    "Bytes read from storage.", { NULL, NULL }, true, get_io_read },
-	{ "procwatch_process_io_write_bytes_total", "counter",
-	    "Bytes written to storage.", { NULL, NULL }, true, get_io_write },
-	{ "procwatch_process_start_time_seconds", "gauge",
-	    "Start time of the process since the Unix epoch.",
-	    { NULL, NULL }, false, get_start_time },
-};
-
-/* One rendered process: its view and its escaped label set in `lbl`. */
-struct pitem {
-	const struct pw_proc_view	*v;
+/*
+ * One rendered process or target: its view and its escaped label set,
+ * lbl[off .. off + len).
+ */
+struct item {
+	const struct pw_proc_view	*v;	/* a process's, or */
+	const struct pw_group_view	*g;	/* a target's */
 	size_t				 off;
 	size_t				 len;
 };
@@ -465,9 +256,9 @@ struct pitem {
  */
 static int
 collect(const struct pw_snapshot *snap, struct api_buf *lbl,
-    struct pitem **itemsp, size_t *np)
+    struct item **itemsp, size_t *np)
 {
-	struct pitem *items, *it;
+	struct item *items, *it;
 	const struct pw_proc_view *v;
 	size_t i, n = 0;
 	char *p;
@@ -507,37 +298,72 @@ collect(const struct pw_snapshot *snap, struct api_buf *lbl,
 	return 0;
 }
 
-static void
-render_procs(struct api_buf *b, const struct pctx *c,
-    const struct pitem *items, size_t n, const char *lbl)
+static const struct pw_metric_prom *
+prom_of(enum pw_metric m, bool group)
 {
-	const struct pfam *f;
-	size_t fi, i, namelen;
+	const struct pw_metric_def *d = pw_metric_def(m);
+
+	return group ? &d->gprom : &d->prom;
+}
+
+/* Row m's value for one process or target, read as the catalogue says. */
+static bool
+item_value(const struct item *it, enum pw_metric m, uint64_t mem_total,
+    long hz, double *out)
+{
+	struct pw_metric_ctx c;
+
+	if (it->g != NULL) {
+		api_metric_ctx_group(&c, it->g, mem_total, hz);
+		return api_metric_group(m, &c, it->g->has_sample ?
+		    &it->g->latest : NULL, out);
+	}
+	api_metric_ctx_proc(&c, it->v, mem_total, hz);
+	return pw_metric_read(m, &c, it->v->has_sample ? &it->v->latest :
+	    NULL, NULL, out);
+}
+
+/*
+ * The procwatch_process_* (group false) or procwatch_group_* families
+ * over items[0..n), in the catalogue's order.  Rows that share a family
+ * (CPU seconds by mode, ...) are adjacent in that order and make one
+ * family, each row a series by its label; a family's series are
+ * contiguous, so each family is one pass over the items.
+ */
+static void
+render_families(struct api_buf *b, bool group, const struct item *items,
+    size_t n, const char *lbl, uint64_t mem_total, long hz)
+{
+	const struct pw_metric_prom *f, *r;
+	const enum pw_metric *order;
+	size_t norder, fi, end, k, i, namelen;
 	struct num v;
 	bool header;
-	int w, nw;
+	double x;
 
-	for (fi = 0; fi < sizeof(pfams) / sizeof(pfams[0]); fi++) {
-		f = &pfams[fi];
-		namelen = strlen(f->name);
-		nw = f->extra[1] != NULL ? 2 : 1;
+	order = pw_metric_prom_order(group, &norder);
+	for (fi = 0; fi < norder; fi = end) {
+		f = prom_of(order[fi], group);
+		for (end = fi + 1; end < norder && strcmp(prom_of(order[end],
+		    group)->family, f->family) == 0; end++)
+			;
+		namelen = strlen(f->family);
 		header = false;
-		for (i = 0; i < n; i++) {
-			if (f->needs_sample && !items[i].v->has_sample)
-				continue;
-			for (w = 0; w < nw; w++) {
-				if (!f->get(c, items[i].v, w, &v))
+		for (i = 0; i < n; i++)
+			for (k = fi; k < end; k++) {
+				r = prom_of(order[k], group);
+				if (!item_value(&items[i], order[k], mem_total,
+				    hz, &x) || !num_of(x, r->decimals, &v))
 					continue;
 				if (!header) {
-					put_header(b, f->name, f->type,
+					put_header(b, f->family, f->type,
 					    f->help);
 					header = true;
 				}
-				put_series(b, f->name, namelen,
-				    lbl + items[i].off, items[i].len,
-				    f->extra[w], &v);
+				put_series(b, f->family, namelen,
+				    lbl + items[i].off, items[i].len, r->label,
+				    &v);
 			}
-		}
 	}
 }
 
@@ -602,6 +428,7 @@ api_prom_select_init(struct pw_snapshot *out, const struct pw_snapshot *snap,
 	struct pw_snapshot sel = { 0 };
 	struct rank *r = NULL, **by = NULL;
 	const struct pw_proc_view *v;
+	struct pw_metric_ctx c;
 	size_t i, n = 0, k;
 	double pct;
 	int rc = -ENOMEM;
@@ -625,9 +452,10 @@ api_prom_select_init(struct pw_snapshot *out, const struct pw_snapshot *snap,
 		if (n > 0 && r[n - 1].v->pid == v->pid)
 			n--;			/* ordered by pid, then id */
 		r[n].v = v;
-		pct = v->latest.cpu_user_pct + v->latest.cpu_system_pct;
-		r[n].has_cpu = v->has_sample &&
-		    !(v->latest.flags & PW_SAMPLE_FIRST) && isfinite(pct);
+		api_metric_ctx_proc(&c, v, snap->mem_total, 0);
+		r[n].has_cpu = pw_metric_read(PW_METRIC_CPU_PERCENT, &c,
+		    v->has_sample ? &v->latest : NULL, NULL, &pct) &&
+		    isfinite(pct);
 		r[n].cpu_pct = r[n].has_cpu ? pct : 0;
 		r[n].chosen = mode == API_PROCMETRICS_ALL;
 		n++;
@@ -753,236 +581,30 @@ render_build_info(struct api_buf *b, const char *version)
 
 /* --- per-group families -------------------------------------------------- */
 
-/*
- * The value of a group family for one group (variant: which of the
- * family's label values); false: none (left out).
- */
-typedef bool ggetter_fn(const struct pw_group_view *, unsigned variant,
-    long hz, struct num *);
-
-static const struct pw_group_sample *
-gsample(const struct pw_group_view *g)
-{
-	return g->has_sample ? &g->latest : NULL;
-}
-
-static bool
-get_g_up(const struct pw_group_view *g, unsigned var, long hz,
-    struct num *out)
-{
-	(void)var;
-	(void)hz;
-	if (gsample(g) == NULL)
-		return false;
-	*out = num_u64(g->latest.processes > 0);
-	return true;
-}
-
-static bool
-get_g_min(const struct pw_group_view *g, unsigned var, long hz,
-    struct num *out)
-{
-	(void)var;
-	(void)hz;
-	if (g->min_processes == 0)
-		return false;
-	*out = num_u64(g->min_processes);
-	return true;
-}
-
-static bool
-get_g_max(const struct pw_group_view *g, unsigned var, long hz,
-    struct num *out)
-{
-	(void)var;
-	(void)hz;
-	if (g->max_processes == 0)
-		return false;
-	*out = num_u64(g->max_processes);
-	return true;
-}
-
-/* Ticks as seconds, exact to the millisecond. */
-static struct num
-num_ticks(uint64_t ticks, long hz)
-{
-	return num_ms((int64_t)(ticks / (uint64_t)hz * 1000 +
-	    ticks % (uint64_t)hz * 1000 / (uint64_t)hz));
-}
-
-static bool
-get_g_cpu(const struct pw_group_view *g, unsigned var, long hz,
-    struct num *out)
-{
-	const struct pw_group_sample *s = gsample(g);
-
-	if (s == NULL)
-		return false;
-	*out = num_ticks(var == 0 ? s->cpu_user_ticks : s->cpu_system_ticks,
-	    hz);
-	return true;
-}
-
-static bool
-get_g_children(const struct pw_group_view *g, unsigned var, long hz,
-    struct num *out)
-{
-	const struct pw_group_sample *s = gsample(g);
-
-	(void)var;
-	if (s == NULL)
-		return false;
-	*out = num_ticks(s->children_ticks, hz);
-	return true;
-}
-
-static bool
-get_g_cpu_pct(const struct pw_group_view *g, unsigned var, long hz,
-    struct num *out)
-{
-	const struct pw_group_sample *s = gsample(g);
-
-	(void)var;
-	(void)hz;
-	if (s == NULL || (s->flags & PW_GSAMPLE_NO_CPU))
-		return false;
-	return num_pct(s->cpu_user_pct + s->cpu_system_pct, out);
-}
-
-static bool
-get_g_fd_usage(const struct pw_group_view *g, unsigned var, long hz,
-    struct num *out)
-{
-	const struct pw_group_sample *s = gsample(g);
-
-	(void)var;
-	(void)hz;
-	if (s == NULL || s->fd_usage_pid == 0 || !isfinite(s->fd_usage_max) ||
-	    s->fd_usage_max < 0 || s->fd_usage_max > 1e9)
-		return false;
-	out->mag = (uint64_t)round(s->fd_usage_max * 10000.0);
-	out->dec = 4;
-	out->neg = false;
-	return true;
-}
-
-/* A plain field of the latest sample, by offset; with a flag it needs. */
-#define GFIELD(fn, expr, unknown)					\
-static bool								\
-fn(const struct pw_group_view *g, unsigned var, long hz,		\
-    struct num *out)							\
-{									\
-	const struct pw_group_sample *s = gsample(g);			\
-									\
-	(void)var;							\
-	(void)hz;							\
-	if (s == NULL || (s->flags & (unknown)))			\
-		return false;						\
-	*out = num_u64(expr);						\
-	return true;							\
-}
-GFIELD(get_g_processes, s->processes, 0)
-GFIELD(get_g_threads, s->threads, 0)
-GFIELD(get_g_rss, s->rss_bytes, 0)
-GFIELD(get_g_vms, s->vms_bytes, 0)
-GFIELD(get_g_swap, s->swap_bytes, 0)
-GFIELD(get_g_fds, s->open_fds, PW_GSAMPLE_NO_FDS)
-GFIELD(get_g_read, s->read_bytes, 0)
-GFIELD(get_g_write, s->write_bytes, 0)
-GFIELD(get_g_ctx, var == 0 ? s->ctx_voluntary : s->ctx_involuntary, 0)
-GFIELD(get_g_faults, var == 0 ? s->minor_faults : s->major_faults, 0)
-#undef GFIELD
-
-/*
- * Counters are the group's own totals (procwatch/groupacc.h): what a
- * member did stays counted after it exits, so they never go down.
- */
-static const struct {
-	const char	*name;
-	const char	*type;
-	const char	*help;
-	const char	*extra[2];	/* label of each variant; NULL: one */
-	ggetter_fn	*get;
-} gfams[] = {
-	{ "procwatch_group_up", "gauge",
-	    "Whether the target has at least one live process (1) or none (0).",
-	    { NULL, NULL }, get_g_up },
-	{ "procwatch_group_processes", "gauge",
-	    "Live processes of the target.", { NULL, NULL }, get_g_processes },
-	{ "procwatch_group_min_processes", "gauge",
-	    "Fewer live processes than this is process_down.",
-	    { NULL, NULL }, get_g_min },
-	{ "procwatch_group_max_processes", "gauge",
-	    "More live processes than this is too_many_processes.",
-	    { NULL, NULL }, get_g_max },
-	{ "procwatch_group_threads", "gauge",
-	    "Threads in the live processes of the target.", { NULL, NULL },
-	    get_g_threads },
-	{ "procwatch_group_cpu_seconds_total", "counter",
-	    "CPU time of the target's processes, those gone and the children "
-	    "they reaped included.", { "mode=\"user\"", "mode=\"system\"" },
-	    get_g_cpu },
-	{ "procwatch_group_children_cpu_seconds_total", "counter",
-	    "Of that, CPU time of reaped children that were never sampled.",
-	    { NULL, NULL }, get_g_children },
-	{ "procwatch_group_cpu_percent", "gauge",
-	    "CPU use of the target over the last interval, percent of one core.",
-	    { NULL, NULL }, get_g_cpu_pct },
-	{ "procwatch_group_resident_memory_bytes", "gauge",
-	    "Resident set size of the target's processes.", { NULL, NULL },
-	    get_g_rss },
-	{ "procwatch_group_virtual_memory_bytes", "gauge",
-	    "Virtual memory size of the target's processes.", { NULL, NULL },
-	    get_g_vms },
-	{ "procwatch_group_swap_bytes", "gauge",
-	    "Swapped-out memory of the target's processes.", { NULL, NULL },
-	    get_g_swap },
-	{ "procwatch_group_open_fds", "gauge",
-	    "Open file descriptors of the target's processes.", { NULL, NULL },
-	    get_g_fds },
-	{ "procwatch_group_fd_usage_max", "gauge",
-	    "The highest open_fds / fd_limit of any process of the target.",
-	    { NULL, NULL }, get_g_fd_usage },
-	{ "procwatch_group_read_bytes_total", "counter",
-	    "Bytes the target's processes read from storage.", { NULL, NULL },
-	    get_g_read },
-	{ "procwatch_group_write_bytes_total", "counter",
-	    "Bytes the target's processes wrote to storage.", { NULL, NULL },
-	    get_g_write },
-	{ "procwatch_group_context_switches_total", "counter",
-	    "Context switches of the target's processes.",
-	    { "type=\"voluntary\"", "type=\"involuntary\"" }, get_g_ctx },
-	{ "procwatch_group_page_faults_total", "counter",
-	    "Page faults of the target's processes.",
-	    { "type=\"minor\"", "type=\"major\"" }, get_g_faults },
-};
-
 int
 api_prom_groups(const struct pw_snapshot *snap, long hz, char **out,
     size_t *len)
 {
-	const struct pw_group_view *gv = snap->groups;
-	size_t n = snap->ngroups, fi, i, namelen, *off = NULL;
+	size_t n = snap->ngroups, i;
+	struct item *items = NULL;
 	struct api_buf b, lbl;
-	unsigned var, nvar;
-	struct num v;
-	bool header;
 	int rc;
 
 	if (hz <= 0)
 		hz = 100;
 	api_buf_init(&b, API_PROM_MAX);
 	api_buf_init(&lbl, API_PROM_MAX);
-	/* Each label set escaped once: target="...", at off[i] .. off[i+1]. */
-	if ((off = calloc(n + 1, sizeof(*off))) == NULL)
+	/* Each label set escaped once: target="...". */
+	if ((items = calloc(n + 1, sizeof(*items))) == NULL)
 		return -ENOMEM;
 	for (i = 0; i < n; i++) {
-		off[i] = lbl.len;
+		items[i].g = &snap->groups[i];
+		items[i].off = lbl.len;
 		api_buf_puts(&lbl, "target=\"");
-		put_label_value(&lbl, gv[i].name);
+		put_label_value(&lbl, snap->groups[i].name);
 		api_buf_put(&lbl, "\"", 1);
+		items[i].len = lbl.len - items[i].off;
 	}
-	off[n] = lbl.len;
 	if ((rc = lbl.err) < 0)
 		goto out;
 	if (api_buf_room(&b, 64) == NULL) {	/* a page even with no groups */
@@ -990,31 +612,14 @@ api_prom_groups(const struct pw_snapshot *snap, long hz, char **out,
 		goto out;
 	}
 	api_buf_commit(&b, b.p);
-	for (fi = 0; fi < sizeof(gfams) / sizeof(gfams[0]); fi++) {
-		namelen = strlen(gfams[fi].name);
-		header = false;
-		nvar = gfams[fi].extra[1] != NULL ? 2 : 1;
-		for (i = 0; i < n; i++)
-			for (var = 0; var < nvar; var++) {
-				if (!gfams[fi].get(&gv[i], var, hz, &v))
-					continue;
-				if (!header) {
-					put_header(&b, gfams[fi].name,
-					    gfams[fi].type, gfams[fi].help);
-					header = true;
-				}
-				put_series(&b, gfams[fi].name, namelen,
-				    lbl.p + off[i], off[i + 1] - off[i],
-				    gfams[fi].extra[var], &v);
-			}
-	}
+	render_families(&b, true, items, n, lbl.p, snap->mem_total, hz);
 	if ((rc = b.err) < 0)
 		goto out;
 	*out = b.p;
 	*len = b.len;
 	b.p = NULL;
 out:
-	free(off);
+	free(items);
 	free(lbl.p);
 	free(b.p);
 	return rc;
@@ -1026,8 +631,7 @@ api_prom_render(const struct pw_snapshot *snap,
     char **out, size_t *len)
 {
 	struct api_buf b, lbl;
-	struct pitem *items;
-	struct pctx c;
+	struct item *items;
 	size_t n;
 	int rc;
 
@@ -1042,9 +646,8 @@ api_prom_render(const struct pw_snapshot *snap,
 	}
 	api_buf_commit(&b, b.p);
 
-	c.hz = hz;
-	c.mem_total = snap != NULL ? snap->mem_total : 0;
-	render_procs(&b, &c, items, n, lbl.p);
+	render_families(&b, false, items, n, lbl.p,
+	    snap != NULL ? snap->mem_total : 0, hz);
 	if (st != NULL)
 		render_daemon(&b, st);
 	render_build_info(&b, version);

@@ -1,0 +1,71 @@
+/*
+ * api/catalogue.h: the metric catalogue (procwatch/metric.h) as the
+ * renderers use it: the readers' context of a process or a target, a
+ * group's value as /metrics and the JSON show it, one value as JSON, the
+ * order of the keys of a sample's JSON, and GET /api/v1/catalogue.
+ *
+ * The renderers (api/json.c, api/targets.c, api/prom.c) name no metric
+ * themselves: names, units and Prometheus families are the rows', values
+ * are the rows' readers'.  tests/unit/test_names.c checks that no metric
+ * name is spelt as a string literal in lib/ or api/ outside lib/metric.c.
+ */
+#ifndef API_CATALOGUE_H
+#define API_CATALOGUE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <procwatch/metric.h>
+
+struct cJSON;
+struct pw_group_sample;
+struct pw_group_view;
+struct pw_proc_view;
+
+/*
+ * The readers' context for process v (its descriptor limit and start
+ * time) or target g (its bounds; NULL: none), with MemTotal and the clock
+ * rate.  Thread: any.
+ */
+void	api_metric_ctx_proc(struct pw_metric_ctx *, const struct pw_proc_view *v,
+	    uint64_t mem_total, long hz);
+void	api_metric_ctx_group(struct pw_metric_ctx *,
+	    const struct pw_group_view *g, uint64_t mem_total, long hz);
+
+/*
+ * The value of row m for a target whose newest aggregate sample is s
+ * (NULL: none yet, when only settings such as its bounds are known), as
+ * a target's JSON and /metrics have always shown it: the worst member's
+ * figure (PW_GAGG_MAX) only with that member's pid, and the group's own
+ * totals (PW_GAGG_ACCUMULATE) even when no live member's I/O was
+ * readable (they hold the exited members').  False: unknown.
+ * Thread: any.
+ */
+bool	api_metric_group(enum pw_metric m, const struct pw_metric_ctx *,
+	    const struct pw_group_sample *s, double *out);
+
+/*
+ * Add row m's value v under key to o: null unless known and finite;
+ * percentages rounded to 2 decimals, ratios to 4, seconds to 3, other
+ * units as exact integers (raw number text, as api_add_u64()).  False
+ * when out of memory.
+ */
+bool	api_metric_add_json(struct cJSON *o, const char *key, enum pw_metric m,
+	    bool known, double v);
+
+/*
+ * The rows of a sample's JSON after "ts", in the order the API has always
+ * shown them: a process's (keyed by the row's name) or a target's (keyed
+ * by its group_key).  Returns a borrowed array of *n rows.
+ */
+const enum pw_metric	*api_metric_json_order(bool group, size_t *n);
+
+/*
+ * GET /api/v1/catalogue: every row as JSON (see the top of
+ * api/catalogue.c).  A new object (cJSON_Delete()), NULL when out of
+ * memory.  Thread: any.
+ */
+struct cJSON	*api_json_catalogue(void);
+
+#endif
