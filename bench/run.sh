@@ -21,7 +21,7 @@
 #      path for a process that changed), adaptive (idle's check, busy's
 #      read when something changed or the process has threads) and busy
 #      with open/read/close each time, REPEATS runs each; and libproc2
-#      reading the same fields once.
+#      reading the same fields (100 ms between rounds), REPEATS runs.
 #   2. procwatchd on the farm at 1 s.  Warm-up, outside every window:
 #      every process found, two more cycles, and a first GET /metrics
 #      (its first render sizes the buffers).  Then REPEATS windows of
@@ -108,8 +108,11 @@ for kind in $FARMS; do
 	printf '#    %-48s %s' "adaptive (idle check, busy read on change)" "$(floor adaptive)"
 	echo " ($(tail -1 "$WORK/limit.out" | sed -n 's/.*and \([0-9.]*\) full reads.*/\1/p') full reads per sample)"
 	printf '#    %-48s %s\n' "busy, open/read/close each time" "$(floor busy -o)"
-	l2=$("$B/bench/libproc2_cost" -n 5 $FARM $KIDS | sed -n 's/.*: \([0-9.]*\) us CPU.*/\1/p')
-	printf '#    %-48s %s (one run)\n' "libproc2, stat+status+io fields (no fd count)" "$l2"
+	l2=()
+	for _ in $(seq "$REPEATS"); do
+		l2+=("$("$B/bench/libproc2_cost" -n "${FLOOR_ROUNDS:-5}" $FARM $KIDS | sed -n 's/.*: \([0-9.]*\) us CPU.*/\1/p')")
+	done
+	printf '#    %-48s %s\n' "libproc2, stat+status+io fields (no fd count)" "$(stats "${l2[@]}")"
 	# floor runs in a subshell: the medians come from bench/limit's log.
 	f_idle=$(median $(grep -- '^limit: idle,' "$WORK/limit.out" | sed -n 's/.*: \([0-9.]*\) us CPU.*/\1/p'))
 	f_busy=$(median $(grep -- '^limit: busy,.*kept-open' "$WORK/limit.out" | sed -n 's/.*: \([0-9.]*\) us CPU.*/\1/p'))
