@@ -14,18 +14,20 @@
  *          "ctx_switches_involuntary", "minor_faults", "major_faults",
  *          "read_bytes", "write_bytes" (null if unreadable), "state"}
  * Times are RFC 3339 UTC strings with milliseconds; percentages are rounded
- * to two decimals.
+ * to two decimals.  SAMPLE's figures, and PROC's fd_limit, are the metric
+ * catalogue's rows (procwatch/metric.h), named and read as it says, in
+ * the order of api_metric_json_order(); the null cases above are the
+ * rows' readers' "unknown" (memory_percent: MemTotal unknown).
  *
- * DESIGN: cJSON keeps numbers as doubles, which are exact only up to 2^53;
- * byte and event counters are uint64_t, so they are added as raw number
- * text instead.  Strings from the kernel (comm, cmdline) are arbitrary
+ * DESIGN: cJSON prints numbers through a double with 17 digits at most;
+ * byte and event counters are added as raw integer text instead
+ * (api_add_u64(), api_metric_add_json()).  Strings from the kernel (comm, cmdline) are arbitrary
  * bytes and are made valid UTF-8 before they reach cJSON, which would copy
  * invalid sequences through into the output.
  */
 #include <errno.h>
 #include <stdarg.h>
 #include <inttypes.h>
-#include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -35,10 +37,12 @@
 #include <cjson/cJSON.h>
 
 #include <procwatch/cgroup.h>
+#include <procwatch/metric.h>
 #include <procwatch/sample.h>
 #include <procwatch/store.h>
 
 #include "api/api.h"
+#include "api/catalogue.h"
 
 #define MS_PER_DAY	INT64_C(86400000)
 
@@ -139,15 +143,6 @@ api_add_u64(cJSON *obj, const char *key, uint64_t v)
 	return cJSON_AddRawToObject(obj, key, num) != NULL;
 }
 
-/* Non-finite values become null (cJSON prints them so). */
-static bool
-add_pct(cJSON *obj, const char *key, double v)
-{
-	if (isfinite(v))
-		v = round(v * 100.0) / 100.0;
-	return cJSON_AddNumberToObject(obj, key, v) != NULL;
-}
-
 static bool
 add_null(cJSON *obj, const char *key)
 {
@@ -245,47 +240,27 @@ cJSON *
 api_json_sample(const struct pw_sample *s, uint64_t mem_total,
     uint64_t fd_limit)
 {
-	bool first = (s->flags & PW_SAMPLE_FIRST) != 0;
-	bool no_io = (s->flags & PW_SAMPLE_NO_IO) != 0;
 	char state[2] = { pw_state_char(s->state), '\0' };
+	const enum pw_metric *order;
+	struct pw_metric_ctx c;
+	size_t n, i;
+	double v;
 	cJSON *o;
-	bool ok;
+	bool ok, known;
 
 	if ((o = cJSON_CreateObject()) == NULL)
 		return NULL;
+	memset(&c, 0, sizeof(c));
+	c.mem_total = mem_total;
+	c.fd_limit = fd_limit;
+	order = api_metric_json_order(false, &n);
 	ok = add_time(o, "ts", s->ts_ms);
-	if (first)
-		ok = ok && add_null(o, "cpu_percent") &&
-		    add_null(o, "cpu_user_percent") &&
-		    add_null(o, "cpu_system_percent");
-	else
-		ok = ok && add_pct(o, "cpu_percent",
-		    s->cpu_user_pct + s->cpu_system_pct) &&
-		    add_pct(o, "cpu_user_percent", s->cpu_user_pct) &&
-		    add_pct(o, "cpu_system_percent", s->cpu_system_pct);
-	ok = ok && api_add_u64(o, "rss_bytes", s->rss_bytes) &&
-	    api_add_u64(o, "vms_bytes", s->vms_bytes) &&
-	    api_add_u64(o, "swap_bytes", s->swap_bytes) &&
-	    add_pct(o, "memory_percent", pw_sample_memory_pct(s, mem_total));
-	if (s->flags & PW_SAMPLE_NO_FDS)
-		ok = ok && add_null(o, "open_fds");
-	else
-		ok = ok && api_add_u64(o, "open_fds", s->open_fds);
-	if (fd_limit == 0)
-		ok = ok && add_null(o, "fd_limit");
-	else
-		ok = ok && api_add_u64(o, "fd_limit", fd_limit);
-	ok = ok && api_add_u64(o, "threads", s->threads) &&
-	    api_add_u64(o, "ctx_switches_voluntary", s->ctx_voluntary) &&
-	    api_add_u64(o, "ctx_switches_involuntary", s->ctx_involuntary) &&
-	    api_add_u64(o, "minor_faults", s->minor_faults) &&
-	    api_add_u64(o, "major_faults", s->major_faults);
-	if (no_io)
-		ok = ok && add_null(o, "read_bytes") &&
-		    add_null(o, "write_bytes");
-	else
-		ok = ok && api_add_u64(o, "read_bytes", s->read_bytes) &&
-		    api_add_u64(o, "write_bytes", s->write_bytes);
+	for (i = 0; ok && i < n; i++) {
+		v = 0;
+		known = pw_metric_read(order[i], &c, s, NULL, &v);
+		ok = api_metric_add_json(o, pw_metric_name(order[i]), order[i],
+		    known, v);
+	}
 	ok = ok && api_add_text(o, "state", state);
 	if (!ok) {
 		cJSON_Delete(o);
@@ -298,8 +273,10 @@ cJSON *
 api_json_proc(const struct pw_proc_view *v, uint64_t mem_total)
 {
 	char unit[PW_UNIT_NAME_MAX];
+	struct pw_metric_ctx c;
 	cJSON *o, *sample;
-	bool ok, has_unit;
+	bool ok, has_unit, known;
+	double x = 0;
 
 	if ((o = cJSON_CreateObject()) == NULL)
 		return NULL;
@@ -316,16 +293,17 @@ api_json_proc(const struct pw_proc_view *v, uint64_t mem_total)
 	    api_add_text(o, "cgroup", v->cgroup != NULL && v->cgroup[0] != '\0' ?
 	    v->cgroup : NULL) &&
 	    api_add_text(o, "unit", has_unit ? unit : NULL) &&
-	    add_time(o, "start_time", v->start_time_ms) &&
+	    add_time(o, pw_metric_name(PW_METRIC_START_TIME),
+	    v->start_time_ms) &&
 	    cJSON_AddBoolToObject(o, "alive", v->alive) != NULL;
 	if (v->alive || v->gone_ms == 0)
 		ok = ok && add_null(o, "gone_at");
 	else
 		ok = ok && add_time(o, "gone_at", v->gone_ms);
-	if (v->fd_limit == 0)
-		ok = ok && add_null(o, "fd_limit");
-	else
-		ok = ok && api_add_u64(o, "fd_limit", v->fd_limit);
+	api_metric_ctx_proc(&c, v, mem_total, 0);
+	known = pw_metric_read(PW_METRIC_FD_LIMIT, &c, NULL, NULL, &x);
+	ok = ok && api_metric_add_json(o, pw_metric_name(PW_METRIC_FD_LIMIT),
+	    PW_METRIC_FD_LIMIT, known, x);
 	ok = ok && api_add_u64(o, "samples_stored", v->nsamples) &&
 	    api_add_u64(o, "capacity", v->capacity);
 	if (ok && v->has_sample) {

@@ -28,7 +28,11 @@
  * the live members (CPU without the exited and reaped); SAMPLE's CPU
  * also counts members gone during the interval and reaped children.
  * A target with no live process is listed with up false and zero totals.
- * Percentages are rounded to two decimals, as in api/json.c.
+ * Percentages are rounded to two decimals, as in api/json.c.  The metric
+ * figures are the catalogue's rows (procwatch/metric.h): SAMPLE's keys are
+ * their group_keys in the order of api_metric_json_order(), its values
+ * their readers' (api_metric_group()); GROUP's live-member figures, from
+ * pw_group_compute(), go under the rows' names.
  *
  * DESIGN: one store snapshot serves a request: its group views are the
  * targets (names in config order, set under the same lock as the
@@ -37,7 +41,6 @@
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -48,11 +51,13 @@
 
 #include <procwatch/group.h>
 #include <procwatch/groupacc.h>
+#include <procwatch/metric.h>
 #include <procwatch/monitor.h>
 #include <procwatch/store.h>
 
 #include "api/api.h"
 #include "api/buf.h"
+#include "api/catalogue.h"
 #include "api/targets.h"
 
 /* The groups over `snap`, one per group view; free with pw_groups_free(). */
@@ -76,13 +81,11 @@ groups_of(const struct pw_snapshot *snap, struct pw_group **groups,
 
 /* --- JSON ---------------------------------------------------------------- */
 
+/* A percentage rounded to two decimals, null unless known. */
 static bool
-add_pct(cJSON *o, const char *key, bool known, double v)
+add_pct(cJSON *o, enum pw_metric m, bool known, double v)
 {
-	if (!known || !isfinite(v))
-		return cJSON_AddNullToObject(o, key) != NULL;
-	return cJSON_AddNumberToObject(o, key, round(v * 100.0) / 100.0) !=
-	    NULL;
+	return api_metric_add_json(o, pw_metric_name(m), m, known, v);
 }
 
 /* {"pid", "name", key: value} of a top member, or null if there is none. */
@@ -97,60 +100,47 @@ add_top(cJSON *o, const char *key, const struct pw_group_top *t, bool cpu)
 		return false;
 	return api_add_u64(to, "pid", (uint64_t)t->pid) &&
 	    api_add_text(to, "name", t->name) &&
-	    (cpu ? add_pct(to, "cpu_percent", true, t->cpu_pct) :
-	    api_add_u64(to, "rss_bytes", t->rss_bytes));
+	    (cpu ? add_pct(to, PW_METRIC_CPU_PERCENT, true, t->cpu_pct) :
+	    api_add_u64(to, pw_metric_name(PW_METRIC_RSS_BYTES),
+	    t->rss_bytes));
 }
 
-static bool
-add_seconds(cJSON *o, const char *key, uint64_t ticks, long hz)
-{
-	return cJSON_AddNumberToObject(o, key,
-	    round((double)ticks / (double)hz * 1000.0) / 1000.0) != NULL;
-}
-
-/* SAMPLE of one group cycle; NULL when out of memory. */
+/*
+ * SAMPLE of one group cycle: the catalogue's rows in the order of
+ * api_metric_json_order(), each under its group_key; the worst member's
+ * figure (PW_GAGG_MAX) is followed by whose it is, KEY_pid.  NULL when
+ * out of memory.
+ */
 static cJSON *
 group_sample_json(const struct pw_group_sample *s, uint64_t mem_total,
     long hz)
 {
-	bool cpu = !(s->flags & PW_GSAMPLE_NO_CPU);
+	const struct pw_metric_def *d;
+	const enum pw_metric *order;
+	struct pw_metric_ctx c;
+	char pidkey[64];
+	size_t n, i;
+	double v;
+	bool ok, known;
 	cJSON *o;
 
 	if ((o = cJSON_CreateObject()) == NULL)
 		return NULL;
-	if (api_add_time(o, "ts", s->ts_ms) &&
-	    api_add_u64(o, "processes", s->processes) &&
-	    api_add_u64(o, "exited", s->exited) &&
-	    api_add_u64(o, "threads", s->threads) &&
-	    add_pct(o, "cpu_percent", cpu, s->cpu_user_pct +
-	    s->cpu_system_pct) &&
-	    add_pct(o, "cpu_user_percent", cpu, s->cpu_user_pct) &&
-	    add_pct(o, "cpu_system_percent", cpu, s->cpu_system_pct) &&
-	    add_seconds(o, "cpu_seconds_total", s->cpu_user_ticks +
-	    s->cpu_system_ticks, hz) &&
-	    add_seconds(o, "children_cpu_seconds_total", s->children_ticks,
-	    hz) &&
-	    api_add_u64(o, "rss_bytes", s->rss_bytes) &&
-	    api_add_u64(o, "vms_bytes", s->vms_bytes) &&
-	    api_add_u64(o, "swap_bytes", s->swap_bytes) &&
-	    add_pct(o, "memory_percent", mem_total != 0,
-	    pw_group_sample_memory_pct(s, mem_total)) &&
-	    (!(s->flags & PW_GSAMPLE_NO_FDS) ?
-	    api_add_u64(o, "open_fds", s->open_fds) :
-	    cJSON_AddNullToObject(o, "open_fds") != NULL) &&
-	    (s->fd_usage_pid != 0 ?
-	    cJSON_AddNumberToObject(o, "fd_usage_max",
-	    round(s->fd_usage_max * 10000.0) / 10000.0) != NULL &&
-	    api_add_u64(o, "fd_usage_max_pid", (uint64_t)s->fd_usage_pid) :
-	    cJSON_AddNullToObject(o, "fd_usage_max") != NULL &&
-	    cJSON_AddNullToObject(o, "fd_usage_max_pid") != NULL) &&
-	    api_add_u64(o, "read_bytes_total", s->read_bytes) &&
-	    api_add_u64(o, "write_bytes_total", s->write_bytes) &&
-	    api_add_u64(o, "ctx_switches_voluntary_total", s->ctx_voluntary) &&
-	    api_add_u64(o, "ctx_switches_involuntary_total",
-	    s->ctx_involuntary) &&
-	    api_add_u64(o, "minor_faults_total", s->minor_faults) &&
-	    api_add_u64(o, "major_faults_total", s->major_faults))
+	api_metric_ctx_group(&c, NULL, mem_total, hz);
+	order = api_metric_json_order(true, &n);
+	ok = api_add_time(o, "ts", s->ts_ms);
+	for (i = 0; ok && i < n; i++) {
+		d = pw_metric_def(order[i]);
+		v = 0;
+		known = api_metric_group(order[i], &c, s, &v);
+		ok = api_metric_add_json(o, d->group_key, order[i], known, v);
+		if (!ok || d->gagg != PW_GAGG_MAX)
+			continue;
+		snprintf(pidkey, sizeof(pidkey), "%s_pid", d->group_key);
+		ok = known ? api_add_u64(o, pidkey, (uint64_t)s->fd_usage_pid) :
+		    cJSON_AddNullToObject(o, pidkey) != NULL;
+	}
+	if (ok)
 		return o;
 	cJSON_Delete(o);
 	return NULL;
@@ -167,10 +157,13 @@ add_view(cJSON *o, const struct pw_group_view *v, uint64_t mem_total,
 		return cJSON_AddNullToObject(o, "selector") != NULL &&
 		    cJSON_AddNullToObject(o, "sample") != NULL;
 	if (!api_add_text(o, "selector", v->selector) ||
-	    !api_add_u64(o, "min_processes", v->min_processes) ||
+	    !api_add_u64(o, pw_metric_name(PW_METRIC_MIN_PROCESSES),
+	    v->min_processes) ||
 	    !(v->max_processes != 0 ?
-	    api_add_u64(o, "max_processes", v->max_processes) :
-	    cJSON_AddNullToObject(o, "max_processes") != NULL) ||
+	    api_add_u64(o, pw_metric_name(PW_METRIC_MAX_PROCESSES),
+	    v->max_processes) :
+	    cJSON_AddNullToObject(o, pw_metric_name(PW_METRIC_MAX_PROCESSES))
+	    != NULL) ||
 	    !api_add_u64(o, "samples_stored", v->nsamples) ||
 	    !api_add_u64(o, "capacity", v->capacity))
 		return false;
@@ -193,17 +186,22 @@ add_group(cJSON *o, const struct pw_group *g, const struct pw_snapshot *snap,
 	return cJSON_AddStringToObject(o, "name", g->name) != NULL &&
 	    add_view(o, pw_snapshot_group(snap, g->name), snap->mem_total,
 	    hz) &&
-	    cJSON_AddBoolToObject(o, "up", g->is_up) != NULL &&
-	    api_add_u64(o, "processes", g->processes) &&
+	    cJSON_AddBoolToObject(o, pw_metric_name(PW_METRIC_UP),
+	    g->is_up) != NULL &&
+	    api_add_u64(o, pw_metric_name(PW_METRIC_PROCESSES),
+	    g->processes) &&
 	    api_add_u64(o, "gone", g->gone) &&
-	    api_add_u64(o, "threads", g->threads) &&
-	    add_pct(o, "cpu_percent", g->has_cpu, g->cpu_pct) &&
-	    add_pct(o, "cpu_user_percent", g->has_cpu, g->cpu_user_pct) &&
-	    add_pct(o, "cpu_system_percent", g->has_cpu, g->cpu_system_pct) &&
-	    api_add_u64(o, "rss_bytes", g->rss_bytes) &&
-	    add_pct(o, "memory_percent", g->has_memory_pct, g->memory_pct) &&
-	    (g->has_fds ? api_add_u64(o, "open_fds", g->open_fds) :
-	    cJSON_AddNullToObject(o, "open_fds") != NULL) &&
+	    api_add_u64(o, pw_metric_name(PW_METRIC_THREADS), g->threads) &&
+	    add_pct(o, PW_METRIC_CPU_PERCENT, g->has_cpu, g->cpu_pct) &&
+	    add_pct(o, PW_METRIC_CPU_USER_PERCENT, g->has_cpu,
+	    g->cpu_user_pct) &&
+	    add_pct(o, PW_METRIC_CPU_SYSTEM_PERCENT, g->has_cpu,
+	    g->cpu_system_pct) &&
+	    api_add_u64(o, pw_metric_name(PW_METRIC_RSS_BYTES), g->rss_bytes) &&
+	    add_pct(o, PW_METRIC_MEMORY_PERCENT, g->has_memory_pct,
+	    g->memory_pct) &&
+	    api_metric_add_json(o, pw_metric_name(PW_METRIC_OPEN_FDS),
+	    PW_METRIC_OPEN_FDS, g->has_fds, (double)g->open_fds) &&
 	    api_add_time(o, "oldest_start_time", g->oldest_start_ms) &&
 	    add_top(o, "top_cpu", &g->top_cpu, true) &&
 	    add_top(o, "top_rss", &g->top_rss, false);
