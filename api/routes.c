@@ -36,6 +36,7 @@
 
 #include "api/api.h"
 #include "api/buf.h"
+#include "api/catalogue.h"
 #include "api/events.h"
 #include "api/params.h"
 #include "api/profile.h"
@@ -489,6 +490,14 @@ render_rules(struct api_ctx *c, const struct api_req *rq UNUSED,
 	return json(out, api_json_rules(c->alerts));
 }
 
+/* The metric catalogue (api/catalogue.c), constant data. */
+static unsigned
+render_catalogue(struct api_ctx *c UNUSED, const struct api_req *rq UNUSED,
+    const struct pw_snapshot *snap UNUSED, struct api_out *out)
+{
+	return json(out, api_json_catalogue());
+}
+
 /* A file of the web dashboard (api/static.c sets its headers). */
 static unsigned
 render_static(struct api_ctx *c, const struct api_req *rq,
@@ -740,18 +749,8 @@ render_target_stats(struct api_ctx *c, const struct api_req *rq,
  * takes, render, and the render's argument.  The
  * first pattern that matches the path wins; a path that matches only with
  * other methods gets 405.  Adding a route is one row here and its parse
- * and render functions above.  GET /api/v1/catalogue, for one:
- *
- *	static unsigned
- *	render_catalogue(struct api_ctx *c UNUSED,
- *	    const struct api_req *rq UNUSED,
- *	    const struct pw_snapshot *snap UNUSED, struct api_out *out)
- *	{
- *		return json(out, api_json_catalogue());
- *	}
- *
- *	{ GET, "/api/v1/catalogue", { NULL }, NONE, render_catalogue,
- *	    NULL },
+ * and render functions above; GET /api/v1/catalogue
+ * (render_catalogue()) is the smallest example.
  */
 #define GET	(API_M_GET | API_M_HEAD)	/* MHD answers HEAD from GET */
 #define POST	API_M_POST
@@ -795,6 +794,7 @@ const struct api_route api_routes[] = {
 	{ GET, "/alerts", { parse_alerts }, NONE, render_alerts, NULL },
 	{ GET, "/api/v1/alerts", { parse_alerts }, NONE, render_alerts, NULL },
 	{ GET, "/api/v1/rules", { NULL }, NONE, render_rules, NULL },
+	{ GET, "/api/v1/catalogue", { NULL }, NONE, render_catalogue, NULL },
 	{ GET, "/", { NULL }, NONE, render_static, "index.html" },
 	{ GET, "/app.js", { NULL }, NONE, render_static, "app.js" },
 	{ GET, "/app.css", { NULL }, NONE, render_static, "app.css" },

@@ -841,6 +841,7 @@ test_golden_every_endpoint(void **state)
 	    "metrics=cpu_percent,fd_usage_max", NULL);
 	golden(g, "events", "GET", "/api/v1/events", NULL);
 	golden(g, "metrics", "GET", "/metrics", NULL);
+	golden(g, "catalogue", "GET", "/api/v1/catalogue", NULL);
 	golden(g, "alerts", "GET", "/api/v1/alerts", NULL);
 	golden(g, "alerts_all", "GET", "/api/v1/alerts?state=all", NULL);
 	golden(g, "alerts_resolved", "GET", "/api/v1/alerts?state=resolved",
