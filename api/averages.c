@@ -15,6 +15,7 @@
 #include <procwatch/store.h>
 
 #include "api/api.h"
+#include "api/catalogue.h"
 #include "api/stats.h"
 #include "api/stats_impl.h"
 
@@ -27,7 +28,7 @@ json_group(const struct pw_avg_group *g, bool has_mem)
 		return NULL;
 	if ((g->target != NULL ? cJSON_AddStringToObject(o, "target",
 	    g->target) == NULL : false) ||
-	    cJSON_AddNumberToObject(o, "processes",
+	    cJSON_AddNumberToObject(o, API_NAME(PROCESSES),
 	    (double)g->processes) == NULL ||
 	    !api_add_num(o, "avg_cpu_percent", g->processes ? g->cpu_percent :
 	    NAN) ||

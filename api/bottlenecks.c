@@ -20,6 +20,7 @@
 #include <procwatch/store.h>
 
 #include "api/api.h"
+#include "api/catalogue.h"
 #include "api/events.h"
 #include "api/params.h"
 #include "api/stats.h"
@@ -69,19 +70,20 @@ json_evidence(const struct pw_bottleneck *b)
 		return NULL;
 	ok = api_add_num(o, "window_s", e->window_s);
 	if (b->is_group)
-		ok = ok && api_add_num(o, "processes", e->processes);
+		ok = ok && api_add_num(o, API_NAME(PROCESSES), e->processes);
 	switch (b->type) {
 	case PW_BN_CPU:
-		ok = ok && api_add_num(o, "cpu_seconds", e->cpu_s) &&
+		ok = ok && api_add_num(o, API_NAME(CPU_SECONDS), e->cpu_s) &&
 		    api_add_num(o, "total_cpu_seconds", e->total_cpu_s) &&
-		    api_add_num(o, "cpu_percent", e->cpu_percent) &&
+		    api_add_num(o, API_NAME(CPU_PERCENT), e->cpu_percent) &&
 		    api_add_num(o, "user_share", e->user_share) &&
-		    api_add_num(o, "ctx_switches_involuntary_rate",
+		    api_add_num(o, API_NAME(CTX_INVOLUNTARY_RATE),
 		    e->invol_ctx_rate) &&
-		    api_add_num(o, "threads", e->threads);
+		    api_add_num(o, API_NAME(THREADS), e->threads);
 		/* A target has no one thread; its reaped children instead. */
 		if (b->is_group) {
-			ok = ok && api_add_num(o, "children_cpu_seconds",
+			ok = ok && api_add_num(o,
+			    API_NAME(CHILDREN_CPU_SECONDS),
 			    e->children_cpu_s);
 			break;
 		}
@@ -96,18 +98,21 @@ json_evidence(const struct pw_bottleneck *b)
 		    NULL &&
 		    cJSON_AddStringToObject(h, "name", e->hot.name) != NULL &&
 		    api_add_num(h, "share", e->hot.share) &&
-		    api_add_num(h, "cpu_percent", e->hot.cpu_percent) &&
-		    api_add_num(h, "threads", (double)e->hot.nthreads) &&
+		    api_add_num(h, API_NAME(CPU_PERCENT), e->hot.cpu_percent) &&
+		    api_add_num(h, API_NAME(THREADS),
+		    (double)e->hot.nthreads) &&
 		    cJSON_AddStringToObject(h, "basis", e->hot.basis != NULL ?
 		    e->hot.basis : "") != NULL &&
 		    cJSON_AddBoolToObject(h, "one_hot_thread",
 		    e->hot.nthreads > 1 && e->hot.share >= HOT_SHARE) != NULL;
 		break;
 	case PW_BN_MEMORY:
-		ok = ok && api_add_num(o, "rss_bytes", (double)e->rss_bytes) &&
+		ok = ok && api_add_num(o, API_NAME(RSS_BYTES),
+		    (double)e->rss_bytes) &&
 		    api_add_num(o, "largest_rss_bytes",
 		    (double)e->largest_rss_bytes) &&
-		    api_add_num(o, "swap_bytes", (double)e->swap_bytes) &&
+		    api_add_num(o, API_NAME(SWAP_BYTES),
+		    (double)e->swap_bytes) &&
 		    api_add_num(o, "mem_total_bytes", e->mem_total > 0 ?
 		    (double)e->mem_total : NAN);
 		break;
@@ -124,7 +129,7 @@ json_evidence(const struct pw_bottleneck *b)
 		    api_add_num(o, "time_to_limit_s", e->time_to_limit_s >= 0 ?
 		    e->time_to_limit_s : NAN);
 		if (b->is_group && b->type == PW_BN_FDS)
-			ok = ok && api_add_num(o, "fd_usage_max",
+			ok = ok && api_add_num(o, API_GROUP_KEY(FD_USAGE),
 			    e->fd_usage_pid ? e->fd_usage_max : NAN) &&
 			    api_add_num(o, "fd_usage_pid", e->fd_usage_pid ?
 			    (double)e->fd_usage_pid : NAN);
@@ -189,7 +194,7 @@ api_stats_bottlenecks(struct api_stats *st, struct pw_events *ev,
 		/* A target's entry names the target and its process count. */
 		ok = (v[i].is_group ? cJSON_AddStringToObject(e, "target",
 		    v[i].target) != NULL && cJSON_AddNumberToObject(e,
-		    "processes", (double)v[i].ev.processes) != NULL :
+		    API_NAME(PROCESSES), (double)v[i].ev.processes) != NULL :
 		    cJSON_AddNumberToObject(e, "pid", (double)v[i].pid) !=
 		    NULL &&
 		    cJSON_AddStringToObject(e, "name", v[i].name) != NULL &&

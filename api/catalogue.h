@@ -18,6 +18,13 @@
 
 #include <procwatch/metric.h>
 
+/*
+ * The name of row PW_METRIC_<m> (API_NAME(CPU_PERCENT)), and its key in
+ * a target's sample (API_GROUP_KEY(FD_USAGE)), for JSON keys.
+ */
+#define API_NAME(m)		pw_metric_name(PW_METRIC_##m)
+#define API_GROUP_KEY(m)	(pw_metric_def(PW_METRIC_##m)->group_key)
+
 struct cJSON;
 struct pw_group_sample;
 struct pw_group_view;

@@ -31,6 +31,7 @@
 
 #include "api/api.h"
 #include "api/buf.h"
+#include "api/catalogue.h"
 #include "api/events.h"
 #include "api/params.h"
 
@@ -74,9 +75,9 @@ json_event(const struct pw_event *e)
 		    (e->lifetime_s >= 0 ? cJSON_AddNumberToObject(o,
 		    "lifetime_s", e->lifetime_s) : cJSON_AddNullToObject(o,
 		    "lifetime_s")) != NULL &&
-		    (e->has_cpu ? cJSON_AddNumberToObject(o, "cpu_seconds",
-		    (double)e->cpu_us / 1e6) : cJSON_AddNullToObject(o,
-		    "cpu_seconds")) != NULL;
+		    (e->has_cpu ? cJSON_AddNumberToObject(o,
+		    API_NAME(CPU_SECONDS), (double)e->cpu_us / 1e6) :
+		    cJSON_AddNullToObject(o, API_NAME(CPU_SECONDS))) != NULL;
 	if (!ok) {
 		cJSON_Delete(o);
 		return NULL;
@@ -163,9 +164,9 @@ api_events_list(struct pw_events *ev, const char *limit, struct cJSON **out,
 		    (double)c[i].exits) == NULL ||
 		    cJSON_AddNumberToObject(item, "exits_signal",
 		    (double)c[i].exits_signal) == NULL ||
-		    (cpu_ok ? cJSON_AddNumberToObject(item, "cpu_seconds",
-		    (double)c[i].cpu_us / 1e6) : cJSON_AddNullToObject(item,
-		    "cpu_seconds")) == NULL)
+		    (cpu_ok ? cJSON_AddNumberToObject(item,
+		    API_NAME(CPU_SECONDS), (double)c[i].cpu_us / 1e6) :
+		    cJSON_AddNullToObject(item, API_NAME(CPU_SECONDS))) == NULL)
 			goto out_oom;
 	}
 	free(v);

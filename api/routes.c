@@ -355,7 +355,7 @@ render_healthz(struct api_ctx *c, const struct api_req *rq UNUSED,
 	    cJSON_AddStringToObject(o, "version", c->version) != NULL &&
 	    cJSON_AddNumberToObject(o, "uptime_s", (double)up) != NULL &&
 	    cJSON_AddNumberToObject(o, "targets", (double)st.targets) != NULL &&
-	    cJSON_AddNumberToObject(o, "processes",
+	    cJSON_AddNumberToObject(o, API_NAME(PROCESSES),
 	    (double)st.procs_alive) != NULL &&
 	    cJSON_AddNumberToObject(o, "interval_ms",
 	    (double)st.interval_ms) != NULL &&

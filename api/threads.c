@@ -23,6 +23,7 @@
 #include <procwatch/procfs.h>
 
 #include "api/api.h"
+#include "api/catalogue.h"
 #include "api/stats.h"
 #include "api/stats_impl.h"
 
@@ -196,7 +197,7 @@ api_stats_threads(struct api_stats *st, pid_t pid, const char *window,
 		    NULL ||
 		    cJSON_AddStringToObject(hot, "name", h->name) == NULL ||
 		    !api_add_num(hot, "share", h->share) ||
-		    !api_add_num(hot, "cpu_percent", h->cpu_pct) ||
+		    !api_add_num(hot, API_NAME(CPU_PERCENT), h->cpu_pct) ||
 		    cJSON_AddStringToObject(o, "summary", msg) == NULL)
 			goto out_oom;
 	} else {
@@ -220,9 +221,11 @@ api_stats_threads(struct api_stats *st, pid_t pid, const char *window,
 		    NULL ||
 		    cJSON_AddStringToObject(r, "name", tv.rows[i].name) ==
 		    NULL ||
-		    !api_add_num(r, "cpu_percent", tv.rows[i].cpu_pct) ||
-		    !api_add_num(r, "cpu_user_percent", tv.rows[i].user_pct) ||
-		    !api_add_num(r, "cpu_system_percent",
+		    !api_add_num(r, API_NAME(CPU_PERCENT),
+		    tv.rows[i].cpu_pct) ||
+		    !api_add_num(r, API_NAME(CPU_USER_PERCENT),
+		    tv.rows[i].user_pct) ||
+		    !api_add_num(r, API_NAME(CPU_SYSTEM_PERCENT),
 		    tv.rows[i].system_pct) ||
 		    !api_add_num(r, "share", tv.rows[i].share) ||
 		    cJSON_AddStringToObject(r, "basis", tv.rows[i].basis) ==

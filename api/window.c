@@ -25,11 +25,13 @@
 #include <procwatch/store.h>
 
 #include "api/api.h"
+#include "api/catalogue.h"
 #include "api/stats.h"
 #include "api/stats_impl.h"
 #include "api/targets.h"
 
-#define FD_USAGE_MAX	"fd_usage_max"	/* a group's fd_usage */
+/* A group's fd_usage, its worst member's. */
+#define FD_USAGE_MAX	API_GROUP_KEY(FD_USAGE)
 
 /* Custom series named in ?metrics= ("custom:NAME" or a plain NAME). */
 #define CUSTOM_METRICS_MAX	8
@@ -485,9 +487,9 @@ api_stats_target(struct api_stats *st, const char *name, size_t name_len,
 		return status;
 	if ((o = cJSON_CreateObject()) == NULL ||
 	    cJSON_AddStringToObject(o, "name", w.target) == NULL ||
-	    (w.n > 0 ? cJSON_AddNumberToObject(o, "processes",
+	    (w.n > 0 ? cJSON_AddNumberToObject(o, API_NAME(PROCESSES),
 	    (double)w.gs[w.n - 1].processes) : cJSON_AddNullToObject(o,
-	    "processes")) == NULL)
+	    API_NAME(PROCESSES))) == NULL)
 		status = api_oom(err, errlen);
 	else
 		status = render_window(st, &w, window_ms, want, &cn, NULL, o,
