@@ -17,8 +17,11 @@
  *   sampler (1)   pw_monitor_start()    the libproc2 context, the known
  *                 lib/sampler.c         pid table, the only writer of the
  *                                       rings and group accumulators; runs
- *                                       the cycle, the C plugins'
- *                                       collectors and the cycle hook
+ *                                       only engine code: the cycle, the
+ *                                       rules (pw_alerts_eval()) whose
+ *                                       transitions it pushes into the
+ *                                       bounded alert queue, and the C
+ *                                       plugins' collectors
  *   HTTP (n)      api_start()           nothing: libmicrohttpd's workers
  *                 api/http.c            copy out under locks and render
  *                                       after releasing them
@@ -27,7 +30,8 @@
  *   profiler (1)  pw_profiler_new()     the ptrace of a profiled process
  *                 lib/profile.c         and the running profile
  *   notifier (1)  notifier_start()      the curl multi handle, receiver
- *                 daemon/notifier.c     queues, the spool file
+ *                 daemon/notifier.c     queues, the spool file; consumes
+ *                                       the alert queue
  *   exec sources  custom_host_new()     the source commands (children)
  *   (0-1)         daemon/sources.c      and their schedule
  *
@@ -53,6 +57,7 @@
  *  10. the exec sources' mtx (daemon/sources.c): stop flag, schedule.
  *  11. main's rl_mtx (struct daemon): an HTTP reload request's answer.
  *  12. api/http.c's start_mu: MHD's first error while starting.
+ *  13. the alert queue's mtx (lib/alertq.c): a copy in or out.
  *
  * lib/internal.h repeats the part of this that lib/ owns.
  */
@@ -74,6 +79,7 @@
 
 #include <curl/curl.h>
 
+#include <procwatch/alertq.h>
 #include <procwatch/monitor.h>
 #include <procwatch/events.h>
 #include <procwatch/profile.h>
@@ -93,6 +99,8 @@ _Static_assert(PROCMETRICS_ALL == API_PROCMETRICS_ALL &&
     PROCMETRICS_TOP == API_PROCMETRICS_TOP, "process_metrics modes");
 
 #define DEFAULT_CONFIG	PW_SYSCONFDIR "/procwatch/procwatchd.json"
+/* Alert transitions between the sampler and the notifier, at most. */
+#define ALERTQ_CAP	4096
 
 static void
 usage(FILE *f)
@@ -251,6 +259,7 @@ struct daemon {
 	struct config		*cfg;
 	struct pw_monitor	*mon;
 	struct pw_alerts	*alerts;
+	struct pw_alertq	*alertq;	/* sampler -> notifier */
 	struct pw_profiler	*profiler;	/* on-demand stack sampling */
 	struct pw_events	*events;	/* fork/exec/exit feed */
 	struct notifier		*nt;
@@ -459,7 +468,10 @@ daemon_reload(struct daemon *d, char *msg, size_t msglen)
 		return -ENOMEM;
 	}
 
+	/* The sampler first: the old notifier then takes the last of the
+	 * queue, whose alerts point at the rules about to be replaced. */
 	pw_monitor_stop(d->mon);
+	notifier_set_queue(nnt, d->alertq);
 	pthread_rwlock_wrlock(&d->nt_lock);
 	notifier_free(d->nt);		/* delivers ~1 s, spools the rest */
 	d->nt = nnt;
@@ -472,7 +484,6 @@ daemon_reload(struct daemon *d, char *msg, size_t msglen)
 	if (daemon_set_targets(d->alerts, nc) < 0)
 		log_warnx("reload: process_down keeps the old targets: out of "
 		    "memory");
-	pw_monitor_set_cycle_hook(d->mon, notifier_cycle_hook, d->nt);
 	if ((rc = pw_monitor_reload(d->mon, &nc->mon)) < 0)
 		log_warnx("reload: sampler: %s", strerror(-rc));
 	d->cfg = nc;
@@ -653,15 +664,22 @@ main(int argc, char **argv)
 		log_warnx("cannot set the alert targets: out of memory");
 		goto out;
 	}
+	if ((d.alertq = pw_alertq_new(ALERTQ_CAP)) == NULL) {
+		log_warnx("cannot create the alert queue: %s",
+		    strerror(errno != 0 ? errno : ENOMEM));
+		goto out;
+	}
 	if ((d.nt = notifier_new(d.cfg, d.alerts, err, sizeof(err))) == NULL) {
 		log_warnx("%s", err);
 		goto out;
 	}
+	notifier_set_queue(d.nt, d.alertq);
 	if ((d.mon = pw_monitor_new(&d.cfg->mon, &rc)) == NULL) {
 		log_warnx("cannot create the monitor: %s", strerror(-rc));
 		goto out;
 	}
-	pw_monitor_set_cycle_hook(d.mon, notifier_cycle_hook, d.nt);
+	/* The sampler evaluates the rules; the notifier delivers. */
+	pw_monitor_set_alerts(d.mon, d.alerts, d.alertq);
 	/* Custom series, plugins and exec sources: before sampling starts. */
 	if ((d.custom = custom_host_new(d.cfg, d.mon, d.alerts, err,
 	    sizeof(err))) == NULL) {
@@ -751,6 +769,7 @@ out:
 	pw_events_free(d.events);
 	pw_monitor_free(d.mon);
 	notifier_free(d.nt);	/* flushes for up to ~1 s, then spools */
+	pw_alertq_free(d.alertq);	/* drained: its producer is stopped */
 	pw_alerts_free(d.alerts);
 	custom_host_free(d.custom);	/* after everything that reads it */
 	config_free(d.cfg);

@@ -1,10 +1,12 @@
 /*
- * notifier.c: alert evaluation glue and notification delivery.
+ * notifier.c: notification delivery.
  *
- * DESIGN: the sampler's cycle hook takes a store snapshot, evaluates the
- * rules (pw_alerts_eval()) and appends the transitions to a bounded inbox
- * under a mutex, then wakes the delivery thread with curl_multi_wakeup():
- * nothing on the sampling path waits for the network.  The delivery
+ * DESIGN: the sampler evaluates the rules after each cycle (engine code,
+ * pw_monitor_set_alerts()) and pushes the transitions into a bounded
+ * queue (procwatch/alertq.h) whose eventfd wakes this thread in
+ * curl_multi_poll(): nothing on the sampling path waits for the network
+ * or runs code of ours.  Transitions of a reload come through
+ * notifier_enqueue() and a bounded inbox instead.  The delivery
  * thread turns each transition into one job per interested receiver (the
  * body is rendered once, when the job is made, and kept as is: a job
  * loaded from the spool needs nothing else), runs HTTP jobs through one
@@ -56,6 +58,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include <procwatch/alertq.h>
 #include <procwatch/monitor.h>
 #include <procwatch/rules.h>
 #include <procwatch/store.h>
@@ -123,6 +126,7 @@ struct notifier {
 	bool			 running;
 	pthread_mutex_t		 mtx;
 	bool			 stop;		/* under mtx */
+	struct pw_alertq	*queue;		/* the sampler's; may be NULL */
 	struct pw_alert		*inbox;		/* under mtx */
 	size_t			 ninbox;
 	uint64_t		 inbox_dropped;	/* under mtx */
@@ -499,7 +503,43 @@ am_flush(struct notifier *n, int64_t now)
 	}
 }
 
-/* Turn the transitions of the inbox into jobs. */
+/*
+ * Append what the sampler queued to the inbox's transitions *in (taken,
+ * ours).  The queue's are newer: they go after.  Out of memory: they wait
+ * in the queue for the next turn.
+ */
+static void
+take_queue(struct notifier *n, struct pw_alert **in, size_t *nin,
+    uint64_t *lost)
+{
+	struct pw_alert *q, *np;
+	uint64_t qlost = 0;
+	size_t nq;
+
+	if (n->queue == NULL ||
+	    pw_alertq_take(n->queue, &q, &nq, &qlost) < 0)
+		return;
+	*lost += qlost;
+	if (nq == 0)
+		return;
+	if (*nin == 0) {
+		free(*in);
+		*in = q;
+		*nin = nq;
+		return;
+	}
+	if ((np = realloc(*in, (*nin + nq) * sizeof(*np))) == NULL) {
+		*lost += nq;		/* counted as "inbox full" */
+		free(q);
+		return;
+	}
+	memcpy(np + *nin, q, nq * sizeof(*q));
+	free(q);
+	*in = np;
+	*nin += nq;
+}
+
+/* Turn the transitions of the inbox and the queue into jobs. */
 static void
 take_inbox(struct notifier *n, int64_t now)
 {
@@ -517,6 +557,7 @@ take_inbox(struct notifier *n, int64_t now)
 	n->ninbox = 0;
 	n->inbox_dropped = 0;
 	pthread_mutex_unlock(&n->mtx);
+	take_queue(n, &in, &nin, &lost);
 	if (lost > 0)
 		for (k = 0; k < n->nrs; k++)
 			note_drop(n, k, "inbox full");
@@ -965,7 +1006,15 @@ notifier_main(void *arg)
 			}
 		if (stopping)
 			timeout = 20;
-		curl_multi_poll(n->multi, NULL, 0, timeout, NULL);
+		if (n->queue != NULL) {
+			struct curl_waitfd wfd = {
+				.fd = pw_alertq_fd(n->queue),
+				.events = CURL_WAIT_POLLIN,
+			};
+
+			curl_multi_poll(n->multi, &wfd, 1, timeout, NULL);
+		} else
+			curl_multi_poll(n->multi, NULL, 0, timeout, NULL);
 	}
 	/* What is still in flight goes back to the spool as undelivered. */
 	for (i = 0; i < n->njobs; i++) {
@@ -1131,19 +1180,9 @@ notifier_free(struct notifier *n)
 }
 
 void
-notifier_cycle_hook(struct pw_monitor *mon, int64_t now_ms, void *arg)
+notifier_set_queue(struct notifier *n, struct pw_alertq *q)
 {
-	struct notifier *n = arg;
-	struct pw_snapshot *snap;
-	struct pw_alert *t;
-	size_t nt;
-
-	if (pw_store_snapshot(pw_monitor_store(mon), false, &snap) < 0)
-		return;
-	if (pw_alerts_eval(n->alerts, snap, now_ms, &t, &nt) < 0)
-		nt = 0, t = NULL;
-	pw_snapshot_free(snap);
-	notifier_enqueue(n, t, nt);
+	n->queue = q;
 }
 
 void

@@ -3,7 +3,8 @@
  * delivering the alerts that fire or resolve to the configured receivers
  * (webhooks, Alertmanager, commands).
  *
- * The sampler thread only evaluates and enqueues (notifier_cycle_hook());
+ * The sampler evaluates the rules (lib/, pw_monitor_set_alerts()) and
+ * hands the transitions over in a bounded queue (procwatch/alertq.h);
  * a thread of its own delivers with libcurl's multi interface, retries with
  * exponential backoff and jitter, and keeps a spool file of what is still
  * to be delivered under the state directory.
@@ -20,7 +21,6 @@
 struct notifier;
 struct pw_alert;
 struct pw_alerts;
-struct pw_monitor;
 
 /*
  * Create a notifier for cfg's receivers (cfg and alerts are borrowed and
@@ -56,12 +56,16 @@ void		 notifier_stop(struct notifier *);
 void		 notifier_free(struct notifier *);
 
 /*
- * The monitor's cycle hook (pw_monitor_set_cycle_hook(), arg = the
- * notifier): snapshot the store, evaluate the rules and enqueue the
- * transitions.  Never blocks on delivery.  Thread: sampler.
+ * Deliver the transitions the sampler pushes into q (borrowed; it must
+ * outlive the notifier).  The delivery thread polls the queue's eventfd
+ * and takes everything it holds on each turn, the last one at stop, so
+ * after notifier_stop() the queue is empty if its producer was stopped
+ * first.  Its drops count as "inbox full" for every receiver.  NULL: no
+ * queue (tests use notifier_enqueue()).
+ * Thread: main, before notifier_start().
  */
-void		 notifier_cycle_hook(struct pw_monitor *, int64_t now_ms,
-		    void *arg);
+struct pw_alertq;
+void		 notifier_set_queue(struct notifier *, struct pw_alertq *q);
 
 /*
  * Queue alert transitions for delivery (as the cycle hook does); takes

@@ -23,6 +23,7 @@
  *     the monitor's mtx (lib/monitor_impl.h); the store's lock is never
  *       taken under it and it is never taken under the store's lock
  *     the profiler's mu (lib/profile.c)
+ *     the alert queue's mtx (lib/alertq.c)
  */
 #ifndef PW_INTERNAL_H
 #define PW_INTERNAL_H

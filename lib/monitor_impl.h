@@ -82,6 +82,8 @@ struct pw_monitor {
 	size_t			 nsrcs;
 
 	/* sampler.c */
+	struct pw_alerts	*alerts;	/* borrowed; may be NULL */
+	struct pw_alertq	*alertq;	/* borrowed; may be NULL */
 	pw_cycle_fn		*hook;
 	void			*hook_arg;
 	pthread_t		 thread;

@@ -20,7 +20,9 @@
 #include <string.h>
 #include <time.h>
 
+#include <procwatch/alertq.h>
 #include <procwatch/monitor.h>
+#include <procwatch/rules.h>
 
 #include "monitor_impl.h"
 #include "pwutil.h"
@@ -36,6 +38,38 @@ uint64_t
 pw_monitor_last_cycle_ns(struct pw_monitor *m)
 {
 	return m->last_cycle_ns;
+}
+
+void
+pw_monitor_set_alerts(struct pw_monitor *m, struct pw_alerts *alerts,
+    struct pw_alertq *q)
+{
+	m->alerts = alerts;
+	m->alertq = q;
+}
+
+/*
+ * The rules after a commit: evaluated here, by the engine, and handed to
+ * the consumer through the bounded queue.  Without memory for the
+ * snapshot this cycle is not evaluated; the next one catches up, as the
+ * rules' durations are measured in time, not cycles.
+ */
+static void
+evaluate(struct pw_monitor *m, int64_t now_ms)
+{
+	struct pw_snapshot *snap;
+	struct pw_alert *t = NULL;
+	size_t nt = 0;
+
+	if (m->alerts == NULL || m->alertq == NULL)
+		return;
+	if (pw_store_snapshot(m->store, false, &snap) < 0)
+		return;
+	if (pw_alerts_eval(m->alerts, snap, now_ms, &t, &nt) < 0)
+		nt = 0;
+	pw_snapshot_free(snap);
+	(void)pw_alertq_push(m->alertq, t, nt);
+	free(t);
 }
 
 static void *
@@ -59,6 +93,8 @@ sampler_main(void *arg)
 		t1 = pw_mono_ns();
 		m->last_cycle_ns = t1;
 		pw__cycle_record(m, t1 - t0, t0 > deadline ? t0 - deadline : 0);
+		evaluate(m, anchor_wall +
+		    (int64_t)((t0 - anchor_mono) / 1000000u));
 		if (m->hook != NULL)
 			m->hook(m, anchor_wall +
 			    (int64_t)((t0 - anchor_mono) / 1000000u),

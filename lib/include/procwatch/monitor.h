@@ -121,6 +121,20 @@ typedef int pw_discover_fn(void *arg, pid_t **pids, size_t *n,
 void	pw_monitor_set_discovery(struct pw_monitor *, pw_discover_fn *,
 	    void *arg);
 
+/*
+ * Evaluate the rules of `alerts` after every committed cycle, on the
+ * sampler thread (a store snapshot, then pw_alerts_eval()), and push the
+ * transitions into `q` for a consumer on another thread to deliver; a
+ * full queue drops and counts them, it never delays sampling.  Both are
+ * borrowed and must outlive the monitor or be detached with NULL, NULL.
+ * Evaluation comes before the cycle hook.
+ * Thread: main, while the sampler is stopped.
+ */
+struct pw_alerts;
+struct pw_alertq;
+void	pw_monitor_set_alerts(struct pw_monitor *, struct pw_alerts *,
+	    struct pw_alertq *);
+
 /* Start / stop the sampler thread.  Stop wakes it at once and joins it. */
 int	pw_monitor_start(struct pw_monitor *);
 void	pw_monitor_stop(struct pw_monitor *);
