@@ -46,7 +46,10 @@ struct pw_monitor_config {
 	size_t			 ntargets;	/* 0: every process ("all") */
 };
 
-/* Fill `c` with the built-in defaults (all processes, 1 s, 1000 samples). */
+/*
+ * Fill `c` with the built-in defaults (all processes, 1 s, 1000 samples).
+ * Thread: any.
+ */
 void	pw_monitor_config_defaults(struct pw_monitor_config *c);
 
 /* Figures about the monitor itself, for /metrics and /healthz. */
@@ -86,12 +89,16 @@ typedef void pw_cycle_fn(struct pw_monitor *, int64_t now_ms, void *arg);
 /*
  * Create a monitor (no thread yet).  Returns NULL and sets *err to a
  * negative errno on failure.  Free with pw_monitor_free() (stops it first).
+ * Thread: main (the owner), never the sampler.
  */
 struct pw_monitor	*pw_monitor_new(const struct pw_monitor_config *,
 			    int *err);
 void			 pw_monitor_free(struct pw_monitor *);
 
-/* Run one sampling cycle now at wall time `now_ms` (tests, the thread). */
+/*
+ * Run one sampling cycle now at wall time `now_ms` (tests, the thread).
+ * Thread: sampler, or the owner while no sampler thread runs.
+ */
 int	pw_monitor_cycle(struct pw_monitor *, int64_t now_ms);
 
 /*
@@ -135,7 +142,12 @@ struct pw_alertq;
 void	pw_monitor_set_alerts(struct pw_monitor *, struct pw_alerts *,
 	    struct pw_alertq *);
 
-/* Start / stop the sampler thread.  Stop wakes it at once and joins it. */
+/*
+ * Start / stop the sampler thread.  Stop wakes it at once and joins it.
+ * The cycle hook runs on the sampler after each cycle and its evaluation;
+ * set it while the sampler is stopped.
+ * Thread: main (the owner), never the sampler.
+ */
 int	pw_monitor_start(struct pw_monitor *);
 void	pw_monitor_stop(struct pw_monitor *);
 void	pw_monitor_set_cycle_hook(struct pw_monitor *, pw_cycle_fn *, void *);
@@ -143,6 +155,7 @@ void	pw_monitor_set_cycle_hook(struct pw_monitor *, pw_cycle_fn *, void *);
 /*
  * Monotonic time (ns) of the sampler's last completed cycle: a watchdog
  * tells a stuck sampler by it.  0 before the first cycle.
+ * Thread: any.
  */
 uint64_t	pw_monitor_last_cycle_ns(struct pw_monitor *);
 
@@ -183,6 +196,11 @@ struct pw_custom	*pw_monitor_custom(struct pw_monitor *);
 int	pw_monitor_add_source(struct pw_monitor *, const char *name,
 	    unsigned flags, pw_collect_fn *fn, void *arg);
 
+/*
+ * The monitor's store (borrowed, lives as long as the monitor; see
+ * procwatch/store.h for its locking) and a copy of its figures.
+ * Thread: any.
+ */
 struct pw_store	*pw_monitor_store(struct pw_monitor *);
 void		 pw_monitor_get_stats(struct pw_monitor *,
 		    struct pw_monitor_stats *);
