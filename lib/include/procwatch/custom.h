@@ -31,12 +31,10 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define PW_CUSTOM_NAME_MAX		128	/* bytes, without the NUL */
-#define PW_CUSTOM_LABELS_MAX		8	/* labels per series */
-#define PW_CUSTOM_LNAME_MAX		64
-#define PW_CUSTOM_LVALUE_MAX		256
+/* The limits of names and labels, and the collector ABI. */
+#include <procwatch/collect.h>
+
 #define PW_CUSTOM_TARGET_MAX		64
-#define PW_CUSTOM_SOURCE_MAX		64
 #define PW_CUSTOM_ERRMSG_MAX		160
 
 #define PW_CUSTOM_DEFAULT_MAX_SERIES	10000
@@ -68,12 +66,6 @@ struct pw_custom_config {
 	size_t		history;	/* points per series; 0: default */
 	int64_t		stale_ms;	/* 0: PW_CUSTOM_DEFAULT_STALE_MS */
 	int64_t		drop_ms;	/* 0: default; at least stale_ms */
-};
-
-/* One label; both strings borrowed. */
-struct pw_custom_label {
-	const char	*name;
-	const char	*value;
 };
 
 /* The point a writer adds.  Every pointer is borrowed for the call. */
@@ -123,32 +115,8 @@ struct pw_custom_source_stats {
 struct pw_custom;
 
 /*
- * Collectors: callbacks that the monitor (pw_monitor_add_source()) or the
- * daemon's plugin host calls once per sampling cycle, on the sampler
- * thread, host-wide or once per target.  A collector hands each value to
- * c->emit(c->emitter, name, value, labels, nlabels), which stores it as a
- * series of the call's scope (the target, or the host) written by the
- * collector's source name; emit returns 0 or a negative errno (-EINVAL
- * for a bad name, label or value, -ENOSPC when the store is full).  A
- * collector returns 0, or a negative errno that is counted as a
- * "callback" error of its source.  It must be quick: the next sampling
- * cycle waits for it.  This is the same ABI plugins use (procwatch/
- * plugin.h).
+ * Collectors (pw_collect_fn, PW_COLLECT_*): see procwatch/collect.h.
  */
-#define PW_COLLECT_HOST		0x0	/* once per cycle, host scope */
-#define PW_COLLECT_PER_TARGET	0x1	/* once per target per cycle */
-
-struct pw_emitter;
-typedef int pw_emit_fn(struct pw_emitter *, const char *name, double value,
-    const struct pw_custom_label *labels, size_t nlabels);
-
-struct pw_collect {
-	int64_t			 now_ms;	/* this cycle's sample time */
-	const char		*target;	/* NULL: a host-wide call */
-	struct pw_emitter	*emitter;
-	pw_emit_fn		*emit;
-};
-typedef int pw_collect_fn(void *arg, const struct pw_collect *c);
 
 /*
  * Create a store.  Returns NULL when out of memory.  Free with

@@ -10,20 +10,22 @@
  * its abi_version is not the daemon's PW_PLUGIN_ABI_VERSION, and then
  * calls init() once on the main thread before sampling starts.  init()
  * reads its settings with host->config_get() and registers collectors
- * with host->add_collector(); collectors (procwatch/custom.h) run on the
+ * with host->add_collector(); collectors (procwatch/collect.h) run on the
  * sampler thread each cycle and hand values to the emit function, exactly
- * as embedding programs' callbacks given to pw_monitor_add_source() do.
+ * as embedding programs' callbacks given to pw_embed_add_source()
+ * (procwatch/procwatch.h) do.
  * fini() runs once at shutdown, after the last collector call.
  *
- * The ABI version changes whenever a struct in this header or in the
- * collector part of procwatch/custom.h changes layout or meaning.
+ * The ABI version changes whenever a struct in this header or in
+ * procwatch/collect.h changes layout or meaning.  This header and
+ * procwatch/collect.h are installed and need nothing else of procwatch.
  */
 #ifndef PROCWATCH_PLUGIN_H
 #define PROCWATCH_PLUGIN_H
 
 #include <stddef.h>
 
-#include <procwatch/custom.h>
+#include <procwatch/collect.h>
 
 #define PW_PLUGIN_ABI_VERSION	1
 #define PW_PLUGIN_INFO_SYMBOL	"pw_plugin_info"
