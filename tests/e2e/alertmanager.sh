@@ -224,6 +224,7 @@ check "Alertmanager has no active alert" \
 
 # --- the late receiver: only the latest state, in order --------------------
 start_receiver LATE2 "$WORK/late.jsonl" --port "$LATE"
+check "the late receiver is up on its port" [ "${LATE2:-}" = "$LATE" ]
 has_post() { [ -s "$WORK/late.jsonl" ]; }
 check "the late receiver gets a post once it is up" wait_for late 50 has_post
 sleep 2			# retries and re-sends would show up by now
