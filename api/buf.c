@@ -47,7 +47,9 @@ api_buf_room(struct api_buf *b, size_t n)
 	}
 	want = b->len + n + 1;
 	if (want > b->cap) {
-		cap = b->cap != 0 ? b->cap : BUF_FIRST_CAP;
+		/* Never past max, so what fits in cap fits under the cap. */
+		cap = b->cap != 0 ? b->cap : BUF_FIRST_CAP < b->max ?
+		    BUF_FIRST_CAP : b->max;
 		while (cap < want)
 			cap = cap > b->max / 2 ? b->max : cap * 2;
 		if ((np = realloc(b->p, cap)) == NULL) {
@@ -129,10 +131,11 @@ api_buf_append_page(struct api_buf *b, char *page, size_t len)
 int
 api_buf_take(struct api_buf *b, char **out, size_t *len)
 {
+	char *p;
 	int rc;
 
-	if (b->err == 0 && b->p == NULL)
-		(void)api_buf_room(b, 0);	/* an empty page, not NULL */
+	if (b->err == 0 && b->p == NULL && (p = api_buf_room(b, 0)) != NULL)
+		api_buf_commit(b, p);		/* an empty page, not NULL */
 	if ((rc = b->err) < 0) {
 		api_buf_fini(b);
 		return rc;
