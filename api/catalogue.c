@@ -7,6 +7,7 @@
  *             "custom": {"rule_metric": "custom:NAME",
  *                        "scopes": ["process", "group", "host"]}}
  * ROW: {"name", "unit", "kind" (gauge, counter, rate, ratio), "help",
+ *       "label" (short, for a column head or a legend: "CPU %", "RSS"),
  *       "scopes": ["process", "group"] (what has a value),
  *       "rules": {"process", "group" (may a rule of that scope name it),
  *                 "names": [what a rule writes: NAME, "target_NAME"]},
@@ -229,6 +230,7 @@ add_row(cJSON *arr, enum pw_metric m)
 	    cJSON_AddStringToObject(o, "unit", d->unit) != NULL &&
 	    api_add_text(o, "kind", enum_name(kinds, NELEMS(kinds), d->kind)) &&
 	    cJSON_AddStringToObject(o, "help", d->help) != NULL &&
+	    api_add_text(o, "label", d->label) &&
 	    add_strings(o, "scopes", scopes, 2) &&
 	    (r = cJSON_AddObjectToObject(o, "rules")) != NULL &&
 	    cJSON_AddBoolToObject(r, "process", rp) != NULL &&

@@ -185,6 +185,12 @@ struct pw_metric_def {
 	pw_metric_group_fn	*group;
 	struct pw_metric_prom	 prom;		/* procwatch_process_* */
 	struct pw_metric_prom	 gprom;		/* procwatch_group_* */
+	/*
+	 * A short label for a column head or a chart's legend ("CPU %",
+	 * "RSS"): lower case but for acronyms, so that clients capitalise
+	 * it as their layout needs.
+	 */
+	const char		*label;
 };
 
 /* The row of m, or NULL out of range.  Thread: any. */
