@@ -23,6 +23,7 @@
 #include <procwatch/cgroup.h>
 
 #include "lib/pwutil.h"
+#include "tests/unit/fakeproc.h"
 
 /* pw_cgroup_parse() on a C string: the path, or NULL and *rc. */
 static const char *
@@ -241,29 +242,17 @@ test_cgroup_files_give_path_and_unit(void **state)
 	}
 }
 
-/* Write ROOT/PID/cgroup with `len` bytes of `text`. */
-static void
-put_cgroup(const char *root, pid_t pid, const char *text, size_t len)
-{
-	char path[256];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%d", root, (int)pid);
-	mkdir(path, 0755);
-	snprintf(path, sizeof(path), "%s/%d/cgroup", root, (int)pid);
-	assert_non_null(f = fopen(path, "w"));
-	assert_int_equal(fwrite(text, 1, len, f), len);
-	fclose(f);
-}
-
 static void
 test_cgroup_read_is_bounded(void **state)
 {
-	char root[] = "/tmp/pw_cgroup_XXXXXX", path[256], *out = NULL, *text;
+	struct fakeproc *fk;
+	const char *root;
+	char *out = NULL, *text;
 	size_t len, i;
 
 	(void)state;
-	assert_non_null(mkdtemp(root));
+	fk = fakeproc_new(NULL);
+	root = fakeproc_root(fk);
 	/* Missing file: unknown, not an error for the caller to report. */
 	assert_int_equal(pw_cgroup_read(root, 10, &out), -ENOENT);
 	assert_null(out);
@@ -278,7 +267,7 @@ test_cgroup_read_is_bounded(void **state)
 	}
 	len += (size_t)sprintf(text + len, "0::/system.slice/x.service\n");
 	assert_true(len > 4096 && len < 64 * 1024);
-	put_cgroup(root, 11, text, len);
+	fakeproc_put_bytes(fk, 11, "cgroup", text, len);
 	assert_int_equal(pw_cgroup_read(root, 11, &out), 0);
 	assert_string_equal(out, "/system.slice/x.service");
 	free(out);
@@ -287,29 +276,23 @@ test_cgroup_read_is_bounded(void **state)
 	memset(text, 'a', 70 * 1024);
 	memcpy(text, "0::/", 4);
 	text[70 * 1024 - 1] = '\n';
-	put_cgroup(root, 12, text, 70 * 1024);
+	fakeproc_put_bytes(fk, 12, "cgroup", text, 70 * 1024);
 	assert_int_equal(pw_cgroup_read(root, 12, &out), -E2BIG);
 	assert_null(out);
 	/* Forged lines: -EINVAL, nothing returned. */
-	put_cgroup(root, 13, "0::/a\n0::/b\n", 12);
+	fakeproc_put_bytes(fk, 13, "cgroup", "0::/a\n0::/b\n", 12);
 	assert_int_equal(pw_cgroup_read(root, 13, &out), -EINVAL);
 	assert_null(out);
 	/* Odd bytes come back as they are. */
 	text = strcpy(text, "0::/system.slice/a b\\x2dc@d:e\xc3\xa9.service\n");
-	put_cgroup(root, 14, text, strlen(text));
+	fakeproc_put_bytes(fk, 14, "cgroup", text, strlen(text));
 	assert_int_equal(pw_cgroup_read(root, 14, &out), 0);
 	assert_string_equal(out, "/system.slice/a b\\x2dc@d:e\xc3\xa9.service");
 	free(out);
 	out = NULL;
 	assert_int_equal(pw_cgroup_read(root, 0, &out), -EINVAL);
 	free(text);
-	for (i = 11; i <= 14; i++) {
-		snprintf(path, sizeof(path), "%s/%zu/cgroup", root, i);
-		unlink(path);
-		snprintf(path, sizeof(path), "%s/%zu", root, i);
-		rmdir(path);
-	}
-	rmdir(root);
+	fakeproc_free(fk);
 }
 
 /* --- configured paths and unit names ------------------------------------- */

@@ -38,7 +38,6 @@
 #include <cmocka.h>
 
 #include <errno.h>
-#include <ftw.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -57,6 +56,7 @@
 #include <procwatch/target.h>
 
 #include "api/api.h"
+#include "tests/unit/fakeproc.h"
 
 #ifndef PW_GOLDEN
 #error "PW_GOLDEN must name the golden directory"
@@ -87,166 +87,18 @@ fake_clock(void *arg)
 
 /* --- the fake /proc tree ------------------------------------------------- */
 
-struct fthread {
-	pid_t		 tid;
-	const char	*comm;
-	uint64_t	 utime, stime;
+static struct fakeproc *fp;
+
+/* The host: only btime and MemTotal are read. */
+static const struct fakeproc_host host = {
+	.btime_s = BTIME,
+	.cpu = { 1663, 0, 1489, 100914, 256, 0, 26, 11, 0, 0 },
+	.processes = 4439,
+	.mem_total_kb = 16384000,
+	.mem_free_kb = 8192000,
+	.mem_available_kb = 12288000,
+	.uptime_s = T0 / 1000 - BTIME,
 };
-
-struct fproc {
-	pid_t		 pid, ppid;
-	const char	*comm;
-	const char	*cmdline;	/* ' ' separates arguments */
-	char		 state;
-	unsigned	 uid;
-	uint64_t	 utime, stime, cutime, cstime;
-	uint64_t	 starttime;
-	uint64_t	 vms_kb, rss_kb, swap_kb;
-	uint64_t	 vol, invol, minflt, majflt;
-	bool		 has_io;
-	uint64_t	 rd, wr;
-	unsigned	 nfds;
-	unsigned	 nofile;	/* 0: unlimited */
-	const char	*cgroup;
-	struct fthread	 t[3];		/* tid 0 ends; none: one thread */
-};
-
-static char root[64];
-
-static void
-put(pid_t pid, const char *file, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-put(pid_t pid, const char *file, const char *fmt, ...)
-{
-	char path[512];
-	va_list ap;
-	FILE *f;
-
-	if (pid > 0)
-		snprintf(path, sizeof(path), "%s/%d/%s", root, (int)pid, file);
-	else
-		snprintf(path, sizeof(path), "%s/%s", root, file);
-	/* Rewrite in place: a descriptor kept open sees the new content. */
-	assert_non_null(f = fopen(path, "w"));
-	va_start(ap, fmt);
-	vfprintf(f, fmt, ap);
-	va_end(ap);
-	assert_int_equal(fclose(f), 0);
-}
-
-static void
-put_stat(pid_t pid, const char *file, pid_t id, const char *comm,
-    const struct fproc *p, uint64_t utime, uint64_t stime, unsigned nthr)
-{
-	put(pid, file,
-	    "%d (%s) %c %d %d %d 0 -1 4194304 %llu 0 %llu 0 %llu %llu %llu "
-	    "%llu 20 0 %u 0 %llu %llu %llu 18446744073709551615 1 1 0 0 0 0 "
-	    "0 0 0 0 0 0 17 1 0 0 0 0 0 0 0 0 0 0 0 0 0\n",
-	    (int)id, comm, p->state, (int)p->ppid, (int)p->pid, (int)p->pid,
-	    (unsigned long long)p->minflt, (unsigned long long)p->majflt,
-	    (unsigned long long)utime, (unsigned long long)stime,
-	    (unsigned long long)p->cutime, (unsigned long long)p->cstime,
-	    nthr, (unsigned long long)p->starttime,
-	    (unsigned long long)p->vms_kb * 1024,
-	    (unsigned long long)p->rss_kb / 4);
-}
-
-/* Write (or rewrite) every file of process p. */
-static void
-fake_proc(const struct fproc *p)
-{
-	char path[512];
-	unsigned i, nthr = 0;
-	FILE *f;
-	const char *c;
-
-	for (i = 0; i < 3 && p->t[i].tid != 0; i++)
-		nthr++;
-	snprintf(path, sizeof(path), "%s/%d", root, (int)p->pid);
-	(void)mkdir(path, 0755);
-	snprintf(path, sizeof(path), "%s/%d/fd", root, (int)p->pid);
-	(void)mkdir(path, 0755);
-	for (i = 0; i < p->nfds; i++) {
-		char fd[600];
-
-		snprintf(fd, sizeof(fd), "%s/%u", path, i);
-		assert_non_null(f = fopen(fd, "w"));
-		fclose(f);
-	}
-	put_stat(p->pid, "stat", p->pid, p->comm, p, p->utime, p->stime,
-	    nthr ? nthr : 1);
-	put(p->pid, "status",
-	    "Name:\t%s\nState:\t%c\nTgid:\t%d\nPid:\t%d\nPPid:\t%d\n"
-	    "Uid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\n"
-	    "VmSize:\t%llu kB\nVmRSS:\t%llu kB\nVmSwap:\t%llu kB\n"
-	    "Threads:\t%u\nvoluntary_ctxt_switches:\t%llu\n"
-	    "nonvoluntary_ctxt_switches:\t%llu\n",
-	    p->comm, p->state, (int)p->pid, (int)p->pid, (int)p->ppid,
-	    p->uid, p->uid, p->uid, p->uid, p->uid, p->uid, p->uid, p->uid,
-	    (unsigned long long)p->vms_kb, (unsigned long long)p->rss_kb,
-	    (unsigned long long)p->swap_kb, nthr ? nthr : 1,
-	    (unsigned long long)p->vol, (unsigned long long)p->invol);
-	if (p->has_io)
-		put(p->pid, "io", "rchar: %llu\nwchar: %llu\nsyscr: 10\n"
-		    "syscw: 10\nread_bytes: %llu\nwrite_bytes: %llu\n"
-		    "cancelled_write_bytes: 0\n",
-		    (unsigned long long)p->rd, (unsigned long long)p->wr,
-		    (unsigned long long)p->rd, (unsigned long long)p->wr);
-	if (p->nofile != 0)
-		put(p->pid, "limits", "Limit                     Soft Limit  "
-		    "         Hard Limit           Units     \n"
-		    "Max open files            %-20u %-20u files     \n",
-		    p->nofile, p->nofile * 4);
-	else
-		put(p->pid, "limits", "Limit                     Soft Limit  "
-		    "         Hard Limit           Units     \n"
-		    "Max open files            unlimited            unlimited"
-		    "            files     \n");
-	if (p->cgroup != NULL)
-		put(p->pid, "cgroup", "0::%s\n", p->cgroup);
-	snprintf(path, sizeof(path), "%s/%d/cmdline", root, (int)p->pid);
-	assert_non_null(f = fopen(path, "w"));
-	/* Arguments are NUL-separated in /proc/PID/cmdline. */
-	for (c = p->cmdline; *c != '\0'; c++)
-		fputc(*c == ' ' ? '\0' : *c, f);
-	if (p->cmdline[0] != '\0')
-		fputc('\0', f);
-	fclose(f);
-	snprintf(path, sizeof(path), "%s/%d/task", root, (int)p->pid);
-	(void)mkdir(path, 0755);
-	/* As in the kernel, a process has at least its main thread. */
-	for (i = 0; i < (nthr ? nthr : 1); i++) {
-		char tdir[600], tfile[64];
-		pid_t tid = nthr ? p->t[i].tid : p->pid;
-
-		snprintf(tdir, sizeof(tdir), "%s/%d", path, (int)tid);
-		(void)mkdir(tdir, 0755);
-		snprintf(tfile, sizeof(tfile), "task/%d/stat", (int)tid);
-		put_stat(p->pid, tfile, tid, nthr ? p->t[i].comm : p->comm, p,
-		    nthr ? p->t[i].utime : p->utime,
-		    nthr ? p->t[i].stime : p->stime, nthr ? nthr : 1);
-	}
-}
-
-static int
-rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static void
-fake_kill(pid_t pid)
-{
-	char path[512];
-
-	snprintf(path, sizeof(path), "%s/%d", root, (int)pid);
-	assert_int_equal(nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS), 0);
-}
 
 /*
  * The scenario.  "web" (comm webserver, with children, at most 2
@@ -257,13 +109,14 @@ fake_kill(pid_t pid)
  * Each cycle adds CPU ticks, I/O, switches and faults; webserver's RSS
  * grows.
  */
-static struct fproc procs[] = {
+static struct fakeproc_proc procs[] = {
 	{ .pid = 100, .ppid = 1, .comm = "webserver",
 	  .cmdline = "/usr/bin/webserver --port 8080", .state = 'S',
 	  .uid = 0, .utime = 1000, .stime = 200, .cutime = 30, .cstime = 10,
 	  .starttime = START(3600), .vms_kb = 204800, .rss_kb = 8192,
 	  .swap_kb = 512, .vol = 1000, .invol = 50, .minflt = 5000,
-	  .majflt = 12, .has_io = true, .rd = 4096000, .wr = 8192,
+	  .majflt = 12, .has_io = true, .read_bytes = 4096000,
+	  .write_bytes = 8192,
 	  .nfds = 6, .nofile = 1024, .cgroup = "/system.slice/web.service",
 	  .t = { { 100, "webserver", 700, 150 }, { 103, "web-io", 300, 50 } } },
 	{ .pid = 110, .ppid = 100, .comm = "webworker",
@@ -271,7 +124,7 @@ static struct fproc procs[] = {
 	  .uid = 65534, .utime = 400, .stime = 100,
 	  .starttime = START(3500), .vms_kb = 102400, .rss_kb = 4096,
 	  .vol = 300, .invol = 20, .minflt = 900, .has_io = true,
-	  .rd = 0, .wr = 65536, .nfds = 3, .nofile = 4096,
+	  .read_bytes = 0, .write_bytes = 65536, .nfds = 3, .nofile = 4096,
 	  .cgroup = "/system.slice/web.service" },
 	{ .pid = 120, .ppid = 100, .comm = "webhelper",
 	  .cmdline = "/usr/lib/web/helper", .state = 'R',
@@ -295,7 +148,7 @@ static struct fproc procs[] = {
 
 /* What one second of work adds to process i (ticks at HZ 100). */
 static void
-advance(struct fproc *p, unsigned step)
+advance(struct fakeproc_proc *p, unsigned step)
 {
 	switch (p->pid) {
 	case 100:	/* 60% then 100% of a core; RSS grows */
@@ -309,15 +162,15 @@ advance(struct fproc *p, unsigned step)
 		p->invol += 7;
 		p->minflt += 250;
 		p->majflt += 1;
-		p->rd += 1048576;
-		p->wr += 4096;
+		p->read_bytes += 1048576;
+		p->write_bytes += 4096;
 		p->nfds++;
 		break;
 	case 110:
 		p->utime += 15;
 		p->stime += 5;
 		p->vol += 40;
-		p->wr += 16384;
+		p->write_bytes += 16384;
 		break;
 	case 120:
 		p->utime += 45;
@@ -481,14 +334,9 @@ setup(void **state)
 	assert_non_null(g = calloc(1, sizeof(*g)));
 	g->update = getenv("PW_GOLDEN_UPDATE") != NULL &&
 	    strcmp(getenv("PW_GOLDEN_UPDATE"), "1") == 0;
-	snprintf(root, sizeof(root), "/tmp/pw_golden_XXXXXX");
-	assert_non_null(mkdtemp(root));
-	put(0, "stat", "cpu  1663 0 1489 100914 256 0 26 11 0 0\n"
-	    "btime %lld\nprocesses 4439\n", BTIME);
-	put(0, "meminfo", "MemTotal:       16384000 kB\n"
-	    "MemFree:         8192000 kB\nMemAvailable:   12288000 kB\n");
+	fp = fakeproc_new(&host);
 	for (i = 0; i < sizeof(procs) / sizeof(procs[0]); i++)
-		fake_proc(&procs[i]);
+		fakeproc_add(fp, &procs[i]);
 
 	assert_int_equal(pw_target_init(&g->t[0], "web", PW_SEL_NAME,
 	    "webserver", true, err, sizeof(err)), 0);
@@ -497,7 +345,7 @@ setup(void **state)
 	    "^/usr/sbin/dbd", false, err, sizeof(err)), 0);
 	g->t[1].min_processes = 2;
 	pw_monitor_config_defaults(&c);
-	c.proc_root = root;
+	c.proc_root = fakeproc_root(fp);
 	c.history = 10;
 	c.retention_ms = 60000;
 	c.max_open_fds = 512;
@@ -514,7 +362,7 @@ setup(void **state)
 	cycle(g, T0);
 	for (i = 0; i < sizeof(procs) / sizeof(procs[0]); i++) {
 		advance(&procs[i], 1);
-		fake_proc(&procs[i]);
+		fakeproc_update(fp, &procs[i]);
 	}
 	cycle(g, T0 + 1000);
 	/* A custom series of webserver and one of the host, pushed in. */
@@ -535,12 +383,12 @@ setup(void **state)
 	pt.value = 41.5;
 	assert_int_equal(pw_custom_put(g->cs, &pt, "push", T0 + 1600, err,
 	    sizeof(err)), 0);
-	fake_kill(120);
+	fakeproc_remove(fp, 120);
 	for (i = 0; i < sizeof(procs) / sizeof(procs[0]); i++) {
 		if (procs[i].pid == 120)
 			continue;
 		advance(&procs[i], 2);
-		fake_proc(&procs[i]);
+		fakeproc_update(fp, &procs[i]);
 	}
 	cycle(g, T0 + 2000);
 
@@ -571,7 +419,8 @@ teardown(void **state)
 	pw_custom_free(g->cs);
 	pw_target_fini(&g->t[0]);
 	pw_target_fini(&g->t[1]);
-	nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	fakeproc_free(fp);
+	fp = NULL;
 	free(g);
 	return 0;
 }
@@ -810,7 +659,7 @@ test_golden_every_endpoint(void **state)
 	 * cycle runs, so the store does not see it. */
 	procs[0].t[0].utime += 40;
 	procs[0].t[1].stime += 10;
-	fake_proc(&procs[0]);
+	fakeproc_update(fp, &procs[0]);
 	atomic_store(&api_clock_ms, API_NOW + 1000);
 	golden(g, "threads_interval", "GET", "/api/v1/processes/100/threads",
 	    NULL);

@@ -10,7 +10,6 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,149 +20,26 @@
 #include <procwatch/monitor.h>
 #include <procwatch/procfs.h>
 
+#include "tests/unit/fakeproc.h"
+
 #define T0	1800000000000LL		/* fake wall clock, ms */
-
-struct fake {
-	char	root[64];
-};
-
-struct fproc {
-	pid_t		pid;
-	pid_t		ppid;
-	const char	*comm;
-	const char	*cmdline;
-	uint64_t	utime, stime, starttime;
-	uint64_t	rss_kb;
-	unsigned	nfds;
-	unsigned	threads;
-	uid_t		uid;
-	uint64_t	run_ns, slices;	/* schedstat */
-};
-
-static void
-put(const char *root, pid_t pid, const char *file, const char *fmt, ...)
-{
-	char path[512];
-	va_list ap;
-	FILE *f;
-
-	if (pid > 0)
-		snprintf(path, sizeof(path), "%s/%d/%s", root, (int)pid, file);
-	else
-		snprintf(path, sizeof(path), "%s/%s", root, file);
-	/* Rewrite in place: a descriptor kept open sees the new content. */
-	f = fopen(path, "w");
-	assert_non_null(f);
-	va_start(ap, fmt);
-	vfprintf(f, fmt, ap);
-	va_end(ap);
-	fclose(f);
-}
-
-static void
-fake_proc(struct fake *fk, const struct fproc *p)
-{
-	char path[512];
-	unsigned i;
-
-	snprintf(path, sizeof(path), "%s/%d", fk->root, (int)p->pid);
-	mkdir(path, 0755);
-	snprintf(path, sizeof(path), "%s/%d/fd", fk->root, (int)p->pid);
-	mkdir(path, 0755);
-	for (i = 0; i < p->nfds; i++) {
-		char fd[600];
-
-		snprintf(fd, sizeof(fd), "%s/%u", path, i);
-		fclose(fopen(fd, "w"));
-	}
-	put(fk->root, p->pid, "stat",
-	    "%d (%s) S %d %d %d 0 -1 4194304 %d 0 3 0 %llu %llu 0 0 20 0 %u 0 "
-	    "%llu %llu %llu 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 "
-	    "0 0 0 0 0 0 0 0 0 0 0 0 0\n",
-	    (int)p->pid, p->comm, (int)p->ppid, (int)p->pid, (int)p->pid,
-	    1000, (unsigned long long)p->utime, (unsigned long long)p->stime,
-	    p->threads, (unsigned long long)p->starttime,
-	    (unsigned long long)p->rss_kb * 4 * 1024,
-	    (unsigned long long)p->rss_kb / 4);
-	put(fk->root, p->pid, "status",
-	    "Name:\t%s\nState:\tS (sleeping)\nPid:\t%d\nPPid:\t%d\n"
-	    "Uid:\t%u\t%u\t%u\t%u\nGid:\t0\t0\t0\t0\n"
-	    "VmSize:\t%llu kB\nVmRSS:\t%llu kB\nVmSwap:\t0 kB\n"
-	    "Threads:\t%u\nvoluntary_ctxt_switches:\t10\n"
-	    "nonvoluntary_ctxt_switches:\t2\n",
-	    p->comm, (int)p->pid, (int)p->ppid, p->uid, p->uid, p->uid, p->uid,
-	    (unsigned long long)p->rss_kb * 4, (unsigned long long)p->rss_kb,
-	    p->threads);
-	put(fk->root, p->pid, "schedstat", "%llu 0 %llu\n",
-	    (unsigned long long)p->run_ns, (unsigned long long)p->slices);
-	/* statm in pages: size resident shared text lib data dt */
-	put(fk->root, p->pid, "statm", "%llu %llu 0 0 0 0 0\n",
-	    (unsigned long long)p->rss_kb * 4 / 4, (unsigned long long)p->rss_kb / 4);
-	put(fk->root, p->pid, "io",
-	    "rchar: 100\nwchar: 200\nsyscr: 1\nsyscw: 1\nread_bytes: 4096\n"
-	    "write_bytes: 8192\ncancelled_write_bytes: 0\n");
-	put(fk->root, p->pid, "limits",
-	    "Limit                     Soft Limit           Hard Limit           Units     \n"
-	    "Max open files            1024                 4096                 files     \n");
-	snprintf(path, sizeof(path), "%s/%d/cmdline", fk->root, (int)p->pid);
-	{
-		FILE *f = fopen(path, "w");
-		const char *c;
-
-		assert_non_null(f);
-		/* Arguments are NUL-separated in /proc/PID/cmdline. */
-		for (c = p->cmdline; *c != '\0'; c++)
-			fputc(*c == ' ' ? '\0' : *c, f);
-		fputc('\0', f);
-		fclose(f);
-	}
-}
-
-static int
-rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static void
-fake_kill(struct fake *fk, pid_t pid)
-{
-	char path[512];
-
-	snprintf(path, sizeof(path), "%s/%d", fk->root, (int)pid);
-	nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
 
 static int
 setup(void **state)
 {
-	struct fake *fk = calloc(1, sizeof(*fk));
-
-	snprintf(fk->root, sizeof(fk->root), "/tmp/pw_fakeproc_XXXXXX");
-	if (mkdtemp(fk->root) == NULL)
-		return -1;
-	put(fk->root, 0, "stat", "cpu  1 2 3 4\nbtime 1700000000\n");
-	put(fk->root, 0, "meminfo", "MemTotal:       16000000 kB\n"
-	    "MemFree:         8000000 kB\n");
-	*state = fk;
+	*state = fakeproc_new(NULL);
 	return 0;
 }
 
 static int
 teardown(void **state)
 {
-	struct fake *fk = *state;
-
-	nftw(fk->root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-	free(fk);
+	fakeproc_free(*state);
 	return 0;
 }
 
 static struct pw_monitor *
-mk_monitor(struct fake *fk, const struct pw_target *t, size_t nt,
+mk_monitor(struct fakeproc *fk, const struct pw_target *t, size_t nt,
     bool keep_open)
 {
 	struct pw_monitor_config c;
@@ -171,7 +47,7 @@ mk_monitor(struct fake *fk, const struct pw_target *t, size_t nt,
 	int err = 0;
 
 	pw_monitor_config_defaults(&c);
-	c.proc_root = fk->root;
+	c.proc_root = fakeproc_root(fk);
 	c.history = 5;
 	c.retention_ms = 10000;
 	c.targets = t;
@@ -182,13 +58,16 @@ mk_monitor(struct fake *fk, const struct pw_target *t, size_t nt,
 	return m;
 }
 
-static struct fproc
+static struct fakeproc_proc
 std_proc(pid_t pid, const char *comm)
 {
-	struct fproc p = {
+	struct fakeproc_proc p = {
 		.pid = pid, .ppid = 1, .comm = comm, .cmdline = comm,
 		.utime = 100, .stime = 50, .starttime = 5000 + (uint64_t)pid,
-		.rss_kb = 2048, .nfds = 4, .threads = 2, .uid = 0,
+		.vms_kb = 2048 * 4, .rss_kb = 2048, .nfds = 4, .threads = 2,
+		.uid = 0, .minflt = 1000, .majflt = 3, .vol = 10, .invol = 2,
+		.has_io = true, .read_bytes = 4096, .write_bytes = 8192,
+		.has_schedstat = true, .nofile = 1024,
 	};
 	return p;
 }
@@ -205,22 +84,22 @@ count_alive(struct pw_monitor *m)
 static void
 test_monitor_all_samples_every_process(void **state)
 {
-	struct fake *fk = *state;
-	struct fproc a = std_proc(100, "alpha"), b = std_proc(200, "beta");
+	struct fakeproc *fk = *state;
+	struct fakeproc_proc a = std_proc(100, "alpha"), b = std_proc(200, "beta");
 	struct pw_monitor *m;
 	struct pw_snapshot *snap;
 	struct pw_sample *s;
 	size_t n, cap;
 
-	fake_proc(fk, &a);
-	fake_proc(fk, &b);
+	fakeproc_add(fk, &a);
+	fakeproc_add(fk, &b);
 	m = mk_monitor(fk, NULL, 0, true);
 	assert_int_equal(pw_monitor_cycle(m, T0), 0);
 	/* One second later alpha used 50 user and 25 system ticks. */
 	a.utime += 50;
 	a.stime += 25;
 	a.rss_kb = 4096;
-	fake_proc(fk, &a);
+	fakeproc_update(fk, &a);
 	assert_int_equal(pw_monitor_cycle(m, T0 + 1000), 0);
 
 	assert_int_equal(pw_store_snapshot(pw_monitor_store(m), false, &snap), 0);
@@ -261,17 +140,17 @@ test_monitor_all_samples_every_process(void **state)
 static void
 test_monitor_exit_marks_gone_then_expires(void **state)
 {
-	struct fake *fk = *state;
-	struct fproc a = std_proc(100, "alpha");
+	struct fakeproc *fk = *state;
+	struct fakeproc_proc a = std_proc(100, "alpha");
 	struct pw_monitor *m;
 	struct pw_snapshot *snap;
 	size_t alive, gone;
 
-	fake_proc(fk, &a);
+	fakeproc_add(fk, &a);
 	m = mk_monitor(fk, NULL, 0, true);
 	pw_monitor_cycle(m, T0);
 	assert_int_equal(count_alive(m), 1);
-	fake_kill(fk, 100);
+	fakeproc_remove(fk, 100);
 	pw_monitor_cycle(m, T0 + 1000);
 	pw_store_counts(pw_monitor_store(m), &alive, &gone);
 	assert_int_equal(alive, 0);
@@ -294,13 +173,13 @@ test_monitor_exit_marks_gone_then_expires(void **state)
 static void
 test_monitor_pid_reuse_is_a_new_process(void **state)
 {
-	struct fake *fk = *state;
-	struct fproc a = std_proc(100, "alpha");
+	struct fakeproc *fk = *state;
+	struct fakeproc_proc a = std_proc(100, "alpha");
 	struct pw_monitor *m;
 	struct pw_snapshot *snap;
 	uint64_t first_id;
 
-	fake_proc(fk, &a);
+	fakeproc_add(fk, &a);
 	m = mk_monitor(fk, NULL, 0, true);
 	pw_monitor_cycle(m, T0);
 	pw_store_snapshot_pid(pw_monitor_store(m), 100, &snap);
@@ -310,7 +189,7 @@ test_monitor_pid_reuse_is_a_new_process(void **state)
 	/* Same pid, another start time: another process. */
 	a.starttime += 777;
 	a.comm = "reused";
-	fake_proc(fk, &a);
+	fakeproc_add(fk, &a);
 	pw_monitor_cycle(m, T0 + 1000);	/* sees the old one gone */
 	pw_monitor_cycle(m, T0 + 2000);	/* describes the new one */
 	assert_int_equal(pw_store_snapshot(pw_monitor_store(m), true, &snap), 0);
@@ -332,21 +211,21 @@ test_monitor_pid_reuse_is_a_new_process(void **state)
 static void
 test_monitor_comm_target_with_children(void **state)
 {
-	struct fake *fk = *state;
-	struct fproc parent = std_proc(100, "server");
-	struct fproc child = std_proc(150, "worker");
-	struct fproc grandchild = std_proc(160, "helper");
-	struct fproc other = std_proc(300, "other");
+	struct fakeproc *fk = *state;
+	struct fakeproc_proc parent = std_proc(100, "server");
+	struct fakeproc_proc child = std_proc(150, "worker");
+	struct fakeproc_proc grandchild = std_proc(160, "helper");
+	struct fakeproc_proc other = std_proc(300, "other");
 	struct pw_target t[2];
 	struct pw_monitor *m;
 	struct pw_snapshot *snap;
 
 	child.ppid = 100;
 	grandchild.ppid = 150;
-	fake_proc(fk, &parent);
-	fake_proc(fk, &child);
-	fake_proc(fk, &grandchild);
-	fake_proc(fk, &other);
+	fakeproc_add(fk, &parent);
+	fakeproc_add(fk, &child);
+	fakeproc_add(fk, &grandchild);
+	fakeproc_add(fk, &other);
 	assert_int_equal(pw_target_init(&t[0], "svc", PW_SEL_NAME, "server",
 	    true, NULL, 0), 0);
 	assert_int_equal(pw_target_init(&t[1], "oth", PW_SEL_CMDLINE, "^oth",
@@ -368,19 +247,19 @@ test_monitor_comm_target_with_children(void **state)
 static void
 test_monitor_exec_is_noticed_on_recheck(void **state)
 {
-	struct fake *fk = *state;
-	struct fproc a = std_proc(100, "sh");
+	struct fakeproc *fk = *state;
+	struct fakeproc_proc a = std_proc(100, "sh");
 	struct pw_target t;
 	struct pw_monitor *m;
 
-	fake_proc(fk, &a);
+	fakeproc_add(fk, &a);
 	pw_target_init(&t, "db", PW_SEL_NAME, "postgres", false, NULL, 0);
 	m = mk_monitor(fk, &t, 1, true);
 	pw_monitor_cycle(m, T0);
 	assert_int_equal(count_alive(m), 0);
 	a.comm = "postgres";
 	a.cmdline = "postgres -D /var/lib/pg";
-	fake_proc(fk, &a);
+	fakeproc_add(fk, &a);
 	pw_monitor_cycle(m, T0 + 500);	/* not due yet */
 	assert_int_equal(count_alive(m), 0);
 	pw_monitor_cycle(m, T0 + 1000);	/* rechecked after 1 s */
@@ -392,24 +271,24 @@ test_monitor_exec_is_noticed_on_recheck(void **state)
 static void
 test_monitor_pidfile_follows_the_file(void **state)
 {
-	struct fake *fk = *state;
-	struct fproc a = std_proc(100, "d1"), b = std_proc(200, "d2");
+	struct fakeproc *fk = *state;
+	struct fakeproc_proc a = std_proc(100, "d1"), b = std_proc(200, "d2");
 	struct pw_target t;
 	struct pw_monitor *m;
 	struct pw_snapshot *snap;
 	char pidfile[128];
 
-	fake_proc(fk, &a);
-	fake_proc(fk, &b);
-	snprintf(pidfile, sizeof(pidfile), "%s/daemon.pid", fk->root);
-	put(fk->root, 0, "daemon.pid", "100\n");
+	fakeproc_add(fk, &a);
+	fakeproc_add(fk, &b);
+	snprintf(pidfile, sizeof(pidfile), "%s/daemon.pid", fakeproc_root(fk));
+	fakeproc_put(fk, 0, "daemon.pid", "100\n");
 	pw_target_init(&t, "d", PW_SEL_PIDFILE, pidfile, false, NULL, 0);
 	m = mk_monitor(fk, &t, 1, true);
 	pw_monitor_cycle(m, T0);
 	assert_int_equal(count_alive(m), 1);
 	/* The service restarted as pid 200: the old process is gone. */
-	fake_kill(fk, 100);
-	put(fk->root, 0, "daemon.pid", "200\n");
+	fakeproc_remove(fk, 100);
+	fakeproc_put(fk, 0, "daemon.pid", "200\n");
 	pw_monitor_cycle(m, T0 + 100);
 	assert_int_equal(pw_store_snapshot(pw_monitor_store(m), false, &snap), 0);
 	assert_int_equal(snap->n, 1);
@@ -422,17 +301,17 @@ test_monitor_pidfile_follows_the_file(void **state)
 static void
 test_monitor_thread_runs_and_stops(void **state)
 {
-	struct fake *fk = *state;
-	struct fproc a = std_proc(100, "alpha");
+	struct fakeproc *fk = *state;
+	struct fakeproc_proc a = std_proc(100, "alpha");
 	struct pw_monitor_config c;
 	struct pw_monitor_stats st;
 	struct pw_monitor *m;
 	struct timespec nap = { 0, 5000000 };
 	int err, i;
 
-	fake_proc(fk, &a);
+	fakeproc_add(fk, &a);
 	pw_monitor_config_defaults(&c);
-	c.proc_root = fk->root;
+	c.proc_root = fakeproc_root(fk);
 	c.interval_ms = 10;
 	m = pw_monitor_new(&c, &err);
 	assert_non_null(m);
@@ -455,9 +334,9 @@ test_monitor_thread_runs_and_stops(void **state)
 static void
 test_monitor_reload_keeps_history_of_still_selected(void **state)
 {
-	struct fake *fk = *state;
-	struct fproc a = std_proc(100, "alpha"), b = std_proc(200, "beta");
-	struct fproc c = std_proc(300, "gamma");
+	struct fakeproc *fk = *state;
+	struct fakeproc_proc a = std_proc(100, "alpha"), b = std_proc(200, "beta");
+	struct fakeproc_proc c = std_proc(300, "gamma");
 	struct pw_target t1[2], t2[2];
 	struct pw_monitor_config nc;
 	struct pw_monitor *m;
@@ -465,9 +344,9 @@ test_monitor_reload_keeps_history_of_still_selected(void **state)
 	char **names;
 	size_t nnames;
 
-	fake_proc(fk, &a);
-	fake_proc(fk, &b);
-	fake_proc(fk, &c);
+	fakeproc_add(fk, &a);
+	fakeproc_add(fk, &b);
+	fakeproc_add(fk, &c);
 	pw_target_init(&t1[0], "A", PW_SEL_NAME, "alpha", false, NULL, 0);
 	pw_target_init(&t1[1], "B", PW_SEL_NAME, "beta", false, NULL, 0);
 	m = mk_monitor(fk, t1, 2, true);
@@ -533,8 +412,8 @@ unchanged_samples(struct pw_monitor *m)
 static void
 test_monitor_idle_process_is_read_cheaply(void **state)
 {
-	struct fake *fk = *state;
-	struct fproc a = std_proc(100, "idle");
+	struct fakeproc *fk = *state;
+	struct fakeproc_proc a = std_proc(100, "idle");
 	struct pw_monitor *m;
 	struct pw_sample *s;
 	size_t n, cap;
@@ -543,7 +422,7 @@ test_monitor_idle_process_is_read_cheaply(void **state)
 	a.threads = 1;
 	a.run_ns = 5000000;
 	a.slices = 40;
-	fake_proc(fk, &a);
+	fakeproc_add(fk, &a);
 	m = mk_monitor(fk, NULL, 0, true);
 	pw_monitor_cycle(m, T0);		/* full read, baseline */
 	pw_monitor_cycle(m, T0 + 1000);		/* nothing ran: cheap */
@@ -553,12 +432,12 @@ test_monitor_idle_process_is_read_cheaply(void **state)
 	a.run_ns += 20000000;
 	a.slices += 3;
 	a.utime += 2;
-	fake_proc(fk, &a);
+	fakeproc_update(fk, &a);
 	pw_monitor_cycle(m, T0 + 2000);
 	assert_int_equal(unchanged_samples(m), 1);
 	/* Reclaim shrank it without it running: statm tells. */
 	a.rss_kb = 1024;
-	fake_proc(fk, &a);
+	fakeproc_update(fk, &a);
 	pw_monitor_cycle(m, T0 + 3000);
 	assert_int_equal(unchanged_samples(m), 1);
 	pw_monitor_cycle(m, T0 + 4000);
@@ -586,12 +465,12 @@ test_monitor_idle_process_is_read_cheaply(void **state)
 static void
 test_monitor_threaded_process_is_always_read_fully(void **state)
 {
-	struct fake *fk = *state;
-	struct fproc a = std_proc(100, "threads");
+	struct fakeproc *fk = *state;
+	struct fakeproc_proc a = std_proc(100, "threads");
 	struct pw_monitor *m;
 
 	a.threads = 3;		/* schedstat would cover the main thread only */
-	fake_proc(fk, &a);
+	fakeproc_add(fk, &a);
 	m = mk_monitor(fk, NULL, 0, true);
 	pw_monitor_cycle(m, T0);
 	pw_monitor_cycle(m, T0 + 1000);
@@ -600,7 +479,7 @@ test_monitor_threaded_process_is_always_read_fully(void **state)
 	pw_monitor_free(m);
 	/* Without kept descriptors there is no baseline either. */
 	a.threads = 1;
-	fake_proc(fk, &a);
+	fakeproc_update(fk, &a);
 	m = mk_monitor(fk, NULL, 0, false);
 	pw_monitor_cycle(m, T0);
 	pw_monitor_cycle(m, T0 + 1000);
@@ -611,11 +490,11 @@ test_monitor_threaded_process_is_always_read_fully(void **state)
 static void
 test_monitor_descriptor_budget(void **state)
 {
-	struct fake *fk = *state;
+	struct fakeproc *fk = *state;
 	struct pw_monitor_config c;
 	struct pw_monitor_stats st;
 	struct pw_monitor *m;
-	struct fproc p;
+	struct fakeproc_proc p;
 	int err = 0, i;
 
 	for (i = 0; i < 6; i++) {
@@ -623,7 +502,7 @@ test_monitor_descriptor_budget(void **state)
 		p.threads = i < 4 ? 1 : 3;	/* four may take the idle path */
 		p.run_ns = 1000;
 		p.slices = 2;
-		fake_proc(fk, &p);
+		fakeproc_add(fk, &p);
 	}
 	/* Unbounded: idle ones park at 2, threaded ones keep 3. */
 	m = mk_monitor(fk, NULL, 0, true);
@@ -637,7 +516,7 @@ test_monitor_descriptor_budget(void **state)
 
 	/* A budget of 12: never exceeded, and every process still sampled. */
 	pw_monitor_config_defaults(&c);
-	c.proc_root = fk->root;
+	c.proc_root = fakeproc_root(fk);
 	c.history = 5;
 	c.max_open_fds = 12;
 	m = pw_monitor_new(&c, &err);
@@ -688,14 +567,14 @@ fifo_threads(void)
 static void
 test_monitor_realtime_sampler(void **state)
 {
-	struct fake *fk = *state;
+	struct fakeproc *fk = *state;
 	struct pw_monitor_config c;
 	struct pw_monitor_stats st;
 	struct pw_monitor *m;
 	int err = 0;
 
 	pw_monitor_config_defaults(&c);
-	c.proc_root = fk->root;
+	c.proc_root = fakeproc_root(fk);
 	c.realtime = true;
 	assert_non_null(m = pw_monitor_new(&c, &err));
 	assert_int_equal(fifo_threads(), 0);
@@ -742,8 +621,8 @@ put_series(struct pw_custom *c, uint64_t id, pid_t pid, enum
 static void
 test_monitor_expiry_drops_custom_series(void **state)
 {
-	struct fake *fk = *state;
-	struct fproc a = std_proc(100, "alpha"), b = std_proc(200, "beta");
+	struct fakeproc *fk = *state;
+	struct fakeproc_proc a = std_proc(100, "alpha"), b = std_proc(200, "beta");
 	struct pw_custom_view *v;
 	struct pw_snapshot *snap;
 	struct pw_custom *c;
@@ -751,8 +630,8 @@ test_monitor_expiry_drops_custom_series(void **state)
 	uint64_t ida, idb;
 	size_t n;
 
-	fake_proc(fk, &a);
-	fake_proc(fk, &b);
+	fakeproc_add(fk, &a);
+	fakeproc_add(fk, &b);
 	assert_non_null(c = pw_custom_new(NULL));
 	m = mk_monitor(fk, NULL, 0, true);
 	pw_monitor_set_custom(m, c);
@@ -767,7 +646,7 @@ test_monitor_expiry_drops_custom_series(void **state)
 	put_series(c, idb, 200, PW_CUSTOM_PROC, T0);
 	put_series(c, 0, 0, PW_CUSTOM_HOST, T0);
 
-	fake_kill(fk, 100);
+	fakeproc_remove(fk, 100);
 	pw_monitor_cycle(m, T0 + 1000);
 	/* Gone but retained: its series stays with its history. */
 	assert_int_equal(pw_custom_copy(c, ida, &v, &n), 0);
@@ -823,14 +702,14 @@ listings(struct pw_monitor *m)
 static void
 test_monitor_discovery_feed_spares_listings(void **state)
 {
-	struct fake *fk = *state;
-	struct fproc a = std_proc(100, "alpha"), b = std_proc(200, "beta");
-	struct fproc c = std_proc(300, "gamma");
+	struct fakeproc *fk = *state;
+	struct fakeproc_proc a = std_proc(100, "alpha"), b = std_proc(200, "beta");
+	struct fakeproc_proc c = std_proc(300, "gamma");
 	struct feed f = { { 0 }, 0, true, 0 };
 	struct pw_monitor *m;
 	int64_t t = T0;
 
-	fake_proc(fk, &a);
+	fakeproc_add(fk, &a);
 	m = mk_monitor(fk, NULL, 0, true);
 	pw_monitor_set_discovery(m, feed_take, &f);
 	pw_monitor_cycle(m, t);			/* the first cycle lists */
@@ -838,7 +717,7 @@ test_monitor_discovery_feed_spares_listings(void **state)
 	assert_int_equal(count_alive(m), 1);
 
 	/* beta appears but the feed does not say so: not listed, not seen. */
-	fake_proc(fk, &b);
+	fakeproc_add(fk, &b);
 	pw_monitor_cycle(m, t += 1000);
 	assert_int_equal(listings(m), 1);
 	assert_int_equal(count_alive(m), 1);
@@ -849,12 +728,12 @@ test_monitor_discovery_feed_spares_listings(void **state)
 	assert_int_equal(listings(m), 1);
 	assert_int_equal(count_alive(m), 2);
 	/* An exit is seen by the sampler's own read. */
-	fake_kill(fk, 100);
+	fakeproc_remove(fk, 100);
 	pw_monitor_cycle(m, t += 1000);
 	assert_int_equal(count_alive(m), 1);
 
 	/* gamma never reported: the periodic listing reconciles. */
-	fake_proc(fk, &c);
+	fakeproc_add(fk, &c);
 	while (t - T0 < PW_LISTING_EVERY_MS - 1000)
 		pw_monitor_cycle(m, t += 1000);
 	assert_int_equal(listings(m), 1);

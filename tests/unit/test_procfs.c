@@ -30,6 +30,8 @@
 #include <procwatch/source.h>
 #include <procwatch/store.h>
 
+#include "tests/unit/fakeproc.h"
+
 #ifndef PW_FIXTURES
 #error "PW_FIXTURES must name the tests/fixtures directory"
 #endif
@@ -521,66 +523,29 @@ test_procfs_sample_keep_open_reuses_descriptors(void **state)
 
 /* --- the idle fast path, in a writable tree ------------------------------ */
 
-static void
-put_file(const char *dir, const char *name, const char *text)
-{
-	char path[512];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	assert_non_null(f = fopen(path, "w"));	/* same inode: kept fds see it */
-	assert_int_equal(fputs(text, f) >= 0, 1);
-	assert_int_equal(fclose(f), 0);
-}
-
 /* A single-threaded process 500 with two open descriptors. */
-static void
-make_idle_tree(char *root, size_t len)
-{
-	char dir[512];
-
-	snprintf(root, len, "/tmp/pw-idle.XXXXXX");
-	assert_non_null(mkdtemp(root));
-	snprintf(dir, sizeof(dir), "%s/500", root);
-	assert_int_equal(mkdir(dir, 0755), 0);
-	put_file(dir, "stat", "500 (idler) S 1 500 500 0 -1 4194560 10 0 0 0 "
-	    "7 3 0 0 20 0 1 0 777 8388608 256 18446744073709551615 0 0 0 0 0 "
-	    "0 0 0 0 0 0 0 17 0 0 0 0 0 0\n");
-	put_file(dir, "status", "Name:\tidler\nState:\tS (sleeping)\n"
-	    "Uid:\t0\t0\t0\t0\nVmRSS:\t    1024 kB\nVmSwap:\t       0 kB\n"
-	    "Threads:\t1\nvoluntary_ctxt_switches:\t4\n"
-	    "nonvoluntary_ctxt_switches:\t1\n");
-	put_file(dir, "io", "read_bytes: 100\nwrite_bytes: 200\n");
-	put_file(dir, "schedstat", "5000 0 9\n");
-	put_file(dir, "statm", "2048 256 0 0 0 0 0\n");
-	snprintf(dir, sizeof(dir), "%s/500/fd", root);
-	assert_int_equal(mkdir(dir, 0755), 0);
-	put_file(dir, "0", "");
-	put_file(dir, "1", "");
-}
-
-static void
-rm_idle_tree(const char *root)
-{
-	char cmd[600];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
-	assert_int_equal(system(cmd), 0);
-}
+static const struct fakeproc_proc idler = {
+	.pid = 500, .ppid = 1, .comm = "idler", .state = 'S',
+	.utime = 7, .stime = 3, .starttime = 777, .minflt = 10,
+	.vms_kb = 8192, .rss_kb = 1024, .vol = 4, .invol = 1,
+	.has_io = true, .read_bytes = 100, .write_bytes = 200,
+	.has_schedstat = true, .run_ns = 5000, .slices = 9, .nfds = 2,
+};
 
 static void
 test_procfs_idle_path_parks_and_wakes(void **state)
 {
+	struct fakeproc_proc p = idler;
+	struct fakeproc *fk;
 	struct pw_procfs *fs;
 	struct pw_prochandle h;
 	struct pw_sample prev, s;
-	char root[64], dir[600];
 	unsigned i;
 
 	(void)state;
-	make_idle_tree(root, sizeof(root));
-	snprintf(dir, sizeof(dir), "%s/500", root);
-	assert_non_null(fs = pw_procfs_new(root));
+	fk = fakeproc_new(NULL);
+	fakeproc_add(fk, &p);
+	assert_non_null(fs = pw_procfs_new(fakeproc_root(fk)));
 	pw_prochandle_init(&h, 500);
 	assert_int_equal(pw_procfs_sample_since(fs, &h, true, 777, NULL, &prev,
 	    NULL), 0);
@@ -605,11 +570,12 @@ test_procfs_idle_path_parks_and_wakes(void **state)
 	assert_true(h.sched_fd >= 0 && h.statm_fd >= 0);
 
 	/* It ran: a full read reopens and sees the new figures. */
-	put_file(dir, "schedstat", "9000 0 11\n");
-	put_file(dir, "stat", "500 (idler) R 1 500 500 0 -1 4194560 10 0 0 0 "
-	    "9 3 0 0 20 0 1 0 777 8388608 256 18446744073709551615 0 0 0 0 0 "
-	    "0 0 0 0 0 0 0 17 0 0 0 0 0 0\n");
-	put_file(dir, "fd/2", "");
+	p.run_ns = 9000;
+	p.slices = 11;
+	p.state = 'R';
+	p.utime = 9;
+	p.nfds = 3;
+	fakeproc_update(fk, &p);
 	assert_int_equal(pw_procfs_sample_since(fs, &h, true, 777, &prev, &s,
 	    NULL), 0);
 	assert_int_equal(s.utime_ticks, 9);
@@ -619,7 +585,8 @@ test_procfs_idle_path_parks_and_wakes(void **state)
 
 	/* Memory changed without running (reclaim): a full read too. */
 	prev = s;
-	put_file(dir, "statm", "2048 200 0 0 0 0 0\n");
+	p.rss_kb = 800;
+	fakeproc_update(fk, &p);
 	assert_int_equal(pw_procfs_sample_since(fs, &h, true, 777, &prev, &s,
 	    NULL), 0);
 	/* Not kept open: everything is closed after the read. */
@@ -628,7 +595,7 @@ test_procfs_idle_path_parks_and_wakes(void **state)
 	assert_int_equal(pw_prochandle_nfds(&h), 0);
 	pw_prochandle_close(&h);
 	pw_procfs_free(fs);
-	rm_idle_tree(root);
+	fakeproc_free(fk);
 }
 
 static void
