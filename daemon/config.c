@@ -254,25 +254,27 @@ line_col(const char *text, size_t pos, unsigned *line, unsigned *col)
 	}
 }
 
-int
-config_parse(const char *text, size_t len, const char *path,
-    struct config **out, char *err, size_t errlen)
+/*
+ * Step 1 on `text`: the JSON tree in *rootp, the plain values in p->c (a
+ * new config) and the rest in p->d.  The draft's strings borrow from the
+ * tree, so the caller frees the tree after the draft.  No I/O.  On
+ * failure there is nothing to free: p->c is NULL and the draft empty.
+ */
+static int
+parse_step(struct parse *p, const char *text, size_t len, cJSON **rootp)
 {
-	struct config_draft d = { 0 };
-	struct parse p = { path != NULL ? path : "<config>", err, errlen,
-	    NULL, &d };
 	const char *end = NULL;
 	cJSON *root;
 	unsigned line, col;
 	size_t i, pos;
 	int rc;
 
-	if (errlen > 0)
-		err[0] = '\0';
+	if (p->errlen > 0)
+		p->err[0] = '\0';
 	for (i = 0; i < len && is_ws(text[i]); i++)
 		;
 	if (i == len)
-		return perr(&p, NULL, "empty file; expected a JSON object");
+		return perr(p, NULL, "empty file; expected a JSON object");
 
 	root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
 	if (root != NULL) {
@@ -290,28 +292,54 @@ config_parse(const char *text, size_t len, const char *path,
 		if (end == NULL)
 			return -ENOMEM;
 		line_col(text, (size_t)(end - text), &line, &col);
-		return perr(&p, NULL, "invalid JSON near line %u, column %u",
+		return perr(p, NULL, "invalid JSON near line %u, column %u",
 		    line, col);
 	}
 	if (!cJSON_IsObject(root)) {
-		rc = perr(&p, NULL, "expected a JSON object at the top, got %s",
+		rc = perr(p, NULL, "expected a JSON object at the top, got %s",
 		    jtype_name(root));
 		goto out_json;
 	}
 
-	if ((p.c = config_base()) == NULL) {
+	if ((p->c = config_base()) == NULL) {
 		rc = -ENOMEM;
 		goto out_json;
 	}
-	/* Step 1, parse: no I/O. */
-	if ((rc = parse_object(&p, "", root, top_keys, NELEM(top_keys),
-	    p.c)) < 0)
+	if ((rc = parse_object(p, "", root, top_keys, NELEM(top_keys),
+	    p->c)) < 0)
 		goto out_config;
-	if ((d.tls_cert == NULL) != (d.tls_key == NULL)) {
-		rc = perr(&p, d.tls_cert == NULL ? "tls_cert" : "tls_key",
+	if ((p->d->tls_cert == NULL) != (p->d->tls_key == NULL)) {
+		rc = perr(p, p->d->tls_cert == NULL ? "tls_cert" : "tls_key",
 		    "missing: give both tls_cert and tls_key, or neither");
 		goto out_config;
 	}
+	*rootp = root;
+	return 0;
+
+out_config:
+	config_free(p->c);
+	p->c = NULL;
+	draft_free(p->d);
+out_json:
+	cJSON_Delete(root);
+	if (rc == -ENOMEM && p->errlen > 0)
+		perr(p, NULL, "out of memory");
+	return rc;
+}
+
+int
+config_parse(const char *text, size_t len, const char *path,
+    struct config **out, char *err, size_t errlen)
+{
+	struct config_draft d = { 0 };
+	struct parse p = { path != NULL ? path : "<config>", err, errlen,
+	    NULL, &d };
+	cJSON *root;
+	int rc;
+
+	/* Step 1, parse: no I/O. */
+	if ((rc = parse_step(&p, text, len, &root)) < 0)
+		return rc;
 	/* Step 2, check: users, files, permissions. */
 	if ((rc = config_check(&p)) < 0)
 		goto out_config;
@@ -330,11 +358,28 @@ config_parse(const char *text, size_t len, const char *path,
 out_config:
 	config_free(p.c);
 	draft_free(&d);
-out_json:
 	cJSON_Delete(root);
 	if (rc == -ENOMEM && errlen > 0)
 		perr(&p, NULL, "out of memory");
 	return rc;
+}
+
+int
+config_parse_only(const char *text, size_t len, const char *path,
+    char *err, size_t errlen)
+{
+	struct config_draft d = { 0 };
+	struct parse p = { path != NULL ? path : "<config>", err, errlen,
+	    NULL, &d };
+	cJSON *root;
+	int rc;
+
+	if ((rc = parse_step(&p, text, len, &root)) < 0)
+		return rc;
+	config_free(p.c);
+	draft_free(&d);
+	cJSON_Delete(root);
+	return 0;
 }
 
 int

@@ -185,4 +185,13 @@ void	plugins_free(struct config_plugin *, size_t);
 /* config_check.c: step 2, all the I/O, on what step 1 left. */
 int	config_check(struct parse *);
 
+/*
+ * config.c: step 1 alone, for the fuzzer: parse `text` as config_parse()
+ * does and free what it made, without the check step's I/O (users, files)
+ * or the build.  Returns 0, or a negative errno with one line in err.
+ * Thread: any; no global state.
+ */
+int	config_parse_only(const char *text, size_t len, const char *path,
+	    char *err, size_t errlen);
+
 #endif
