@@ -91,11 +91,10 @@ check "Alertmanager listens only on 127.0.0.1:$AM_PORT (no cluster port)" \
 # --- procwatchd -----------------------------------------------------------
 spawn SPIN "$PW_TARGET" spin
 # A second Alertmanager-format receiver that is down while the alert
-# fires and resolves (a port free now; pw_receiver starts on it later):
-# what it gets at last must be the resolved state, never a stale firing.
-start_receiver LATE "$WORK/unused.jsonl"
-kill -KILL "$LATE_PID"; wait "$LATE_PID" 2>/dev/null
-PIDS=$(echo "$PIDS" | sed "s/ $LATE_PID\b//")
+# fires and resolves (bound but refusing connections until SIGUSR1, so
+# nobody else can take its port meanwhile): what it gets at last must be
+# the resolved state, never a stale firing.
+start_receiver LATE "$WORK/late.jsonl" --hold
 mkdir -p "$WORK/state"
 cat >"$WORK/am.json" <<JSON
 {
@@ -223,8 +222,7 @@ check "Alertmanager has no active alert" \
     [ "$(am_metric 'alertmanager_alerts{state="active"}')" = 0 ]
 
 # --- the late receiver: only the latest state, in order --------------------
-start_receiver LATE2 "$WORK/late.jsonl" --port "$LATE"
-check "the late receiver is up on its port" [ "${LATE2:-}" = "$LATE" ]
+kill -USR1 "$LATE_PID"
 has_post() { [ -s "$WORK/late.jsonl" ]; }
 check "the late receiver gets a post once it is up" wait_for late 50 has_post
 sleep 2			# retries and re-sends would show up by now

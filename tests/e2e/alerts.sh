@@ -17,9 +17,9 @@ status_of() { jq -r '.body | fromjson | .status' "$1"; }
 
 start_receiver HOOK "$WORK/hook.jsonl"
 start_receiver HANG "$WORK/hang.jsonl" --hang
-# A port that is free now; the "late" receiver is started on it later.
-start_receiver LATE "$WORK/unused.jsonl"
-kill -KILL "$LATE_PID"; wait "$LATE_PID" 2>/dev/null
+# The "late" receiver: its port bound but refusing connections until
+# SIGUSR1, so nothing else can take it meanwhile.
+start_receiver LATE "$WORK/late.jsonl" --hold
 
 spawn SPIN "$PW_TARGET" spin
 mkdir -p "$WORK/state"
@@ -86,8 +86,7 @@ check "GET /api/v1/rules counts firing" jq -e '.count == 1 and .rules[0].name ==
 # what arrives later is a retry.
 check "delivery to the late receiver fails while it is down" wait_for "late failed" 50 notified late failed 1
 check "nothing reached it" [ ! -s "$WORK/late.jsonl" ]
-start_receiver LATE2 "$WORK/late.jsonl" --port "$LATE"
-check "the late receiver is up on its port" [ "${LATE2:-}" = "$LATE" ]
+kill -USR1 "$LATE_PID"
 check "late receiver gets it once it is up" wait_for late 50 has_lines "$WORK/late.jsonl" 1
 
 # --- the hanging receiver does not delay sampling ------------------------

@@ -1,7 +1,7 @@
 /*
  * pw_receiver.c: a webhook receiver for the alert end-to-end test.
  *
- * usage: pw_receiver [--hang] [--headers] [--port N] PORTFILE OUTFILE
+ * usage: pw_receiver [--hang] [--headers] [--hold] [--port N] PORTFILE OUTFILE
  *
  * Listens on 127.0.0.1 on port N (default: one the kernel picks), writes the port to
  * PORTFILE (then renames it into place, so a reader never sees half of
@@ -11,8 +11,9 @@
  * object of the request's headers, names in lower case (HTTP names are
  * case-insensitive; a repeated header keeps its last value).  With --hang
  * it reads requests and never answers.
- * Runs until killed.  (A receiver that is "down" is simply one the test
- * has not started yet.)
+ * Runs until killed.  With --hold the port is bound (and written to
+ * PORTFILE) but not listened on until SIGUSR1: a receiver that is "down"
+ * (connections refused) on a port nobody else can take meanwhile.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -158,50 +159,69 @@ on_done(void *cls, struct MHD_Connection *conn, void **ctx,
 int
 main(int argc, char **argv)
 {
-	const union MHD_DaemonInfo *info;
 	struct MHD_Daemon *d;
 	struct sockaddr_in sin;
+	socklen_t slen = sizeof(sin);
 	char tmp[4096];
+	sigset_t usr1;
 	FILE *f;
-	int i = 1, port = 0;
+	int i = 1, port = 0, fd, sig, one = 1;
+	bool hold = false;
 
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		if (strcmp(argv[i], "--hang") == 0)
 			hang = true;
 		else if (strcmp(argv[i], "--headers") == 0)
 			with_headers = true;
+		else if (strcmp(argv[i], "--hold") == 0)
+			hold = true;
 		else if (strcmp(argv[i], "--port") == 0 && i + 1 < argc)
 			port = atoi(argv[++i]);
 		else
 			break;
 	}
+	if (argc - i != 2) {
+		fprintf(stderr, "usage: pw_receiver [--hang] [--headers] "
+		    "[--hold] [--port N] PORTFILE OUTFILE\n");
+		return 2;
+	}
+	outfile = argv[i + 1];
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &usr1, NULL);	/* before the port is known */
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
 	sin.sin_port = htons((uint16_t)port);
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (argc - i != 2) {
-		fprintf(stderr, "usage: pw_receiver [--hang] [--headers] "
-		    "[--port N] PORTFILE OUTFILE\n");
-		return 2;
+	/* Our own socket, so that it can be bound long before it listens. */
+	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&sin, &slen) < 0 ||
+	    (!hold && listen(fd, 64) < 0)) {
+		perror("pw_receiver: socket");
+		return 1;
 	}
-	outfile = argv[i + 1];
+	snprintf(tmp, sizeof(tmp), "%s.tmp", argv[i]);
+	if ((f = fopen(tmp, "w")) == NULL)
+		return 1;
+	fprintf(f, "%u\n", (unsigned)ntohs(sin.sin_port));
+	fclose(f);
+	if (rename(tmp, argv[i]) < 0)
+		return 1;
+	if (hold && (sigwait(&usr1, &sig) != 0 || listen(fd, 64) < 0)) {
+		perror("pw_receiver: listen");
+		return 1;
+	}
 	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
 	    MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ERROR_LOG, 0, NULL, NULL,
 	    on_request, NULL, MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL,
-	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin,
+	    MHD_OPTION_LISTEN_SOCKET, fd,
 	    MHD_OPTION_CONNECTION_TIMEOUT, 0u, MHD_OPTION_END);
 	if (d == NULL) {
 		fprintf(stderr, "pw_receiver: cannot start\n");
 		return 1;
 	}
-	info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", argv[i]);
-	if ((f = fopen(tmp, "w")) == NULL)
-		return 1;
-	fprintf(f, "%u\n", (unsigned)info->port);
-	fclose(f);
-	if (rename(tmp, argv[i]) < 0)
-		return 1;
 	for (;;)
 		pause();
 }
