@@ -43,7 +43,8 @@
  *   1. main's nt_lock (rwlock, struct daemon): taken to use or replace
  *      d->nt; notifier_stats() takes 3 under it.
  *   2. the alert engine's mtx (lib/alert.c): pw_alerts_eval() takes 5
- *      (custom metrics in rules) and 6 (the exit lookup) under it.
+ *      (custom metrics in rules) and 6 (how a process ended,
+ *      pw_alerts_set_events()) under it.
  *   3. the notifier's mtx (daemon/notifier.c): inbox and counters.
  *   4. the store's lock (rwlock, lib/store.c): the sampler's commit and
  *      a reload write; snapshots and copies read.
@@ -374,24 +375,6 @@ api_options_differ(const struct config *a, const struct config *b)
 }
 
 /*
- * pw_alerts_exit_fn: how a process ended, from the events feed.  The alert
- * engine calls it on the sampler thread under its own lock; it takes only
- * the events object's lock, a leaf.
- */
-static int
-daemon_exit_reason(void *arg, pid_t pid, int64_t since_ms, char *reason,
-    size_t len)
-{
-	struct pw_event ev;
-	int rc;
-
-	if ((rc = pw_events_exit_of(arg, pid, since_ms, &ev)) < 0)
-		return rc;
-	pw_event_exit_describe(&ev, reason, len);
-	return 0;
-}
-
-/*
  * Tell the alert engine which targets group rules watch, with their
  * bounds (process_down, too_many_processes): the configured ones, not the
  * implicit "every process" one.  0 or -ENOMEM.
@@ -695,8 +678,7 @@ main(int argc, char **argv)
 		log_info("process events unavailable, polling only: %s", err);
 	else {
 		/* Alerts of exited processes say how they ended. */
-		pw_alerts_set_exit_lookup(d.alerts, daemon_exit_reason,
-		    d.events);
+		pw_alerts_set_events(d.alerts, d.events);
 		/* New pids from fork/exec: /proc is listed only to reconcile. */
 		pw_monitor_set_discovery(d.mon, daemon_discover, d.events);
 		if (!pw_events_cpu_available(d.events, err, sizeof(err)))
@@ -761,8 +743,9 @@ out:
 	api_stop(d.api);
 	pw_profiler_free(d.profiler);	/* ends a running profile */
 	/*
-	 * The sampler's alert evaluations use the events (exit lookup) and
-	 * the events thread uses the store: stop the one, free the other.
+	 * The sampler's alert evaluations read the events (how a process
+	 * ended) and the events thread uses the store: stop the one, free
+	 * the other.
 	 */
 	if (d.mon != NULL)
 		pw_monitor_stop(d.mon);	/* no more cycle hooks after this */

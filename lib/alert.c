@@ -33,6 +33,7 @@
 #include <string.h>
 
 #include <procwatch/custom.h>
+#include <procwatch/events.h>
 #include <procwatch/groupacc.h>
 #include <procwatch/metric.h>
 #include <procwatch/rules.h>
@@ -49,13 +50,34 @@ pw_alerts_set_custom(struct pw_alerts *e, struct pw_custom *c)
 }
 
 void
-pw_alerts_set_exit_lookup(struct pw_alerts *e, pw_alerts_exit_fn *fn,
+pw__alerts_set_exit_lookup(struct pw_alerts *e, pw__alerts_exit_fn *fn,
     void *arg)
 {
 	pthread_mutex_lock(&e->mtx);
 	e->exit_fn = fn;
 	e->exit_arg = arg;
 	pthread_mutex_unlock(&e->mtx);
+}
+
+/* pw__alerts_exit_fn over the events object: engine code, no callback. */
+static int
+exit_from_events(void *arg, pid_t pid, int64_t since_ms, char *reason,
+    size_t len)
+{
+	struct pw_event ev;
+	int rc;
+
+	if ((rc = pw_events_exit_of(arg, pid, since_ms, &ev)) < 0)
+		return rc;
+	pw_event_exit_describe(&ev, reason, len);
+	return 0;
+}
+
+void
+pw_alerts_set_events(struct pw_alerts *e, struct pw_events *ev)
+{
+	pw__alerts_set_exit_lookup(e, ev != NULL ? exit_from_events : NULL,
+	    ev);
 }
 
 struct pw_alerts *

@@ -17,6 +17,7 @@
 #include <procwatch/rules.h>
 #include <procwatch/sample.h>
 
+#include "internal.h"
 #include "rule_impl.h"
 
 /* Is m (pw__rule_metric_lookup()) evaluated per target, not per process? */
@@ -91,7 +92,7 @@ struct pw_alerts {
 	size_t			 hcap, hhead, hlen;
 	uint64_t		 next_id;
 	struct pw_custom	*custom;	/* borrowed; may be NULL */
-	pw_alerts_exit_fn	*exit_fn;	/* may be NULL */
+	pw__alerts_exit_fn	*exit_fn;	/* may be NULL */
 	void			*exit_arg;	/* borrowed */
 	struct pw__tentry		*tents;		/* configured targets */
 	size_t			 ntents;

@@ -13,8 +13,8 @@
  *
  *   the alert engine's mtx (lib/alert.c)
  *     may take, under it: the custom series store's mtx (custom metrics
- *     in rules) and the events object's mu (the daemon's exit lookup,
- *     pw_alerts_set_exit_lookup())
+ *     in rules) and the events object's mu (how a process ended,
+ *     pw_alerts_set_events())
  *   then leaves, nothing taken under them and never two at once:
  *     the store's lock (store->lock, rwlock)
  *     the custom series store's mtx (lib/custom.c)
@@ -31,6 +31,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <procwatch/groupacc.h>
 #include <procwatch/procfs.h>
@@ -137,5 +138,19 @@ void			 pw__events_feed(struct pw_events *,
 			    struct pw_event *);
 void			 pw__events_feed_taskstats(struct pw_events *,
 			    const struct pw_taskstats_rec *);
+
+struct pw_alerts;
+/*
+ * The alert engine's exit lookup: fill reason[len] with how `pid`, alive
+ * at `since_ms` (wall clock), ended and return 0, or return -ENOENT.  It
+ * runs under the engine's lock from pw_alerts_eval(): quick, and never
+ * into the engine.  pw_alerts_set_events() sets it to the events object;
+ * tests set a fake with pw__alerts_set_exit_lookup() (fn NULL: none).
+ * Thread: any.
+ */
+typedef int pw__alerts_exit_fn(void *arg, pid_t pid, int64_t since_ms,
+    char *reason, size_t len);
+void	pw__alerts_set_exit_lookup(struct pw_alerts *, pw__alerts_exit_fn *fn,
+	    void *arg);
 
 #endif

@@ -18,6 +18,8 @@
 #include <procwatch/rules.h>
 #include <procwatch/store.h>
 
+#include "lib/internal.h"
+
 #define T0	1800000000000LL		/* fake wall clock, ms */
 #define STEP	200			/* ms between cycles */
 
@@ -629,7 +631,7 @@ test_rules_exit_reason_from_lookup(void **state)
 
 	(void)state;
 	fx_init(&f, &r, 1, 10);
-	pw_alerts_set_exit_lookup(f.e, fake_exit, &fe);
+	pw__alerts_set_exit_lookup(f.e, fake_exit, &fe);
 	set_cpu(&f, 0, 99);
 	fx_cycle(&f);
 	assert_int_equal(f.fired, 1);
@@ -653,7 +655,7 @@ test_rules_exit_reason_from_lookup(void **state)
 	/* A pid the lookup does not know: the plain reason. */
 	fe.pid = 999;
 	fx_init(&f, &r, 1, 10);
-	pw_alerts_set_exit_lookup(f.e, fake_exit, &fe);
+	pw__alerts_set_exit_lookup(f.e, fake_exit, &fe);
 	set_cpu(&f, 0, 99);
 	fx_cycle(&f);
 	f.snap.n = 0;
@@ -665,7 +667,7 @@ test_rules_exit_reason_from_lookup(void **state)
 	/* No alert firing and no target rule: the lookup is not asked. */
 	fe.calls = 0;
 	fx_init(&f, &r, 1, 10);
-	pw_alerts_set_exit_lookup(f.e, fake_exit, &fe);
+	pw__alerts_set_exit_lookup(f.e, fake_exit, &fe);
 	set_cpu(&f, 0, 1);
 	fx_cycle(&f);
 	f.snap.n = 0;
@@ -697,7 +699,7 @@ test_rules_process_down_fires_and_resolves(void **state)
 
 	(void)state;
 	down_init(&f, 0);
-	pw_alerts_set_exit_lookup(f.e, fake_exit, &fe);
+	pw__alerts_set_exit_lookup(f.e, fake_exit, &fe);
 	for (i = 0; i < 3; i++)
 		fx_cycle(&f);
 	assert_int_equal(f.fired, 0);		/* web has a process */
@@ -740,7 +742,7 @@ test_rules_process_down_needs_all_gone(void **state)
 
 	(void)state;
 	down_init(&f, 0);
-	pw_alerts_set_exit_lookup(f.e, fake_exit, &fe);
+	pw__alerts_set_exit_lookup(f.e, fake_exit, &fe);
 	view_init(&f.v[1], 2, 200, "worker");
 	f.snap.n = 2;
 	fx_cycle(&f);
@@ -1247,7 +1249,7 @@ test_rules_min_processes(void **state)
 	/* Without group views: the live processes of the target count; one
 	 * of two going leaves it below 2, and the message says which. */
 	bounds_init(&f, 2, 0, 0);
-	pw_alerts_set_exit_lookup(f.e, fake_exit, &fe);
+	pw__alerts_set_exit_lookup(f.e, fake_exit, &fe);
 	view_init(&f.v[1], 2, 200, "worker");
 	f.snap.n = 2;
 	fx_cycle(&f);

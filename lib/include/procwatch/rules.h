@@ -226,7 +226,7 @@ void			 pw_alerts_free(struct pw_alerts *);
  * Evaluate every rule against the processes of `snap` at `now_ms`.  Live
  * processes are evaluated; an active alert whose process is absent from
  * `snap` or not alive resolves with reason "process exited", or with what
- * the exit lookup says (pw_alerts_set_exit_lookup()).  Rules with scope
+ * the events object says (pw_alerts_set_events()).  Rules with scope
  * group are evaluated for each configured target once `snap` comes from
  * a cycle committed after the target was set (snap->taken_ms not 0 and
  * not the one of the last evaluation before it was set), so nothing
@@ -282,23 +282,16 @@ struct pw_custom;
  */
 void	pw_alerts_set_custom(struct pw_alerts *, struct pw_custom *);
 
+struct pw_events;
 /*
- * How a process ended, for reasons and messages: fill reason[len] (e.g.
- * "exited with code 3", "exited with SIGKILL") for the process `pid` that
- * was alive at `since_ms` (wall clock) and return 0, or return -ENOENT
- * when it is not known.  It is called with the engine's lock held, from
- * pw_alerts_eval(): it must be quick and must not call into the engine.
+ * Say why a process went away ("exited with code 3", "exited with
+ * SIGKILL"; pw_event_exit_describe()) from the exits `ev` has seen,
+ * asked under the engine's lock (the events object's lock is a leaf).
+ * NULL, or an events object that never saw the exit: reason "process
+ * exited".  `ev` is borrowed and must outlive the engine or the next
+ * call.  Thread: any (the daemon's main thread, before sampling starts).
  */
-typedef int pw_alerts_exit_fn(void *arg, pid_t pid, int64_t since_ms,
-    char *reason, size_t len);
-
-/*
- * Use fn(arg, ...) to say why a process went away (NULL: reason "process
- * exited").  `arg` is borrowed and must outlive the engine or the next
- * call.  Thread: any.
- */
-void	pw_alerts_set_exit_lookup(struct pw_alerts *, pw_alerts_exit_fn *fn,
-	    void *arg);
+void	pw_alerts_set_events(struct pw_alerts *, struct pw_events *ev);
 
 /* A configured target as the engine sees it (pw_alerts_set_targets()). */
 struct pw_alert_target {
