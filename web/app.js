@@ -18,6 +18,11 @@
  * table of a thousand processes refreshes without rebuilding the DOM.
  * The CPU sparkline of a row is the CPU % seen in the last SPARK_N
  * refreshes, kept in the page.
+ *
+ * Metrics are named, never described, here: their JSON keys, labels,
+ * help and units come from the daemon's catalogue (/api/v1/catalogue,
+ * read once at start), and values are formatted by unit, so a column,
+ * a chart series or a statistics row is a metric name.
  */
 (function () {
 	'use strict';
@@ -143,6 +148,72 @@
 		return v.toFixed(digits);
 	}
 
+	/*
+	 * The metric catalogue: name -> row.  Until it is read, or from a
+	 * daemon older than /api/v1/catalogue, the minimal list below (the
+	 * rows this page names) stands in; the daemon's rows replace it.
+	 */
+	var catalogue = {};
+	[['cpu_percent', 'percent', 'CPU %'],
+	    ['cpu_user_percent', 'percent', 'user %'],
+	    ['cpu_system_percent', 'percent', 'system %'],
+	    ['rss_bytes', 'bytes', 'RSS'], ['memory_percent', 'percent', 'mem %'],
+	    ['open_fds', 'count', 'open fds'], ['fd_limit', 'count', 'fd limit'],
+	    ['threads', 'count', 'threads'],
+	    ['fd_usage', 'ratio', 'fd usage', 'fd_usage_max']]
+	    .forEach(function (r) {
+		catalogue[r[0]] = { name: r[0], unit: r[1], label: r[2],
+		    json: { process: r[0], group: r[3] || r[0] } };
+	});
+
+	function loadCatalogue() {
+		return getJSON('/api/v1/catalogue').then(function (r) {
+			if (r.ok && r.data && Array.isArray(r.data.metrics))
+				r.data.metrics.forEach(function (m) {
+					if (m && typeof m.name === 'string')
+						catalogue[m.name] = m;
+				});
+		});
+	}
+
+	function metricDef(name) {
+		return catalogue[name] || { name: name, unit: '', label: name };
+	}
+
+	function metricLabel(name) {
+		return metricDef(name).label || name;
+	}
+
+	/* The key of a metric in a process's sample, or a group's. */
+	function metricKey(name, group) {
+		var j = metricDef(name).json;
+		if (!j || typeof j !== 'object')
+			return name;
+		return (group ? j.group : j.process) || null;
+	}
+
+	/* The value of a metric in a sample, or null. */
+	function metricOf(s, name, group) {
+		var k = metricKey(name, group);
+		return s && k !== null && isNum(s[k]) ? s[k] : null;
+	}
+
+	/* v by its metric's unit: bytes as "1.5 MiB", others as numbers. */
+	function fmtMetric(name, v, digits) {
+		var u = metricDef(name).unit;
+		if (!isNum(v))
+			return '–';
+		if (u === 'bytes')
+			return fmtBytes(v);
+		if (u === 'bytes_per_second')
+			return fmtBytes(v) + '/s';
+		return fmtNum(v, digits);
+	}
+
+	function ucfirst(s) {
+		return s.charAt(0).toUpperCase() + s.slice(1);
+	}
+
 	function fmtDur(s) {
 		if (!isNum(s))
 			return '–';
@@ -190,21 +261,39 @@
 
 	var SVGNS = 'http://www.w3.org/2000/svg';
 
+	/* Sort key -> metric, from the table head's data-metric. */
+	var sortMetrics = {};
+
 	function sortValue(p, key) {
-		var s = p.sample || {};
+		var s = p.sample || {}, v;
+		if (sortMetrics[key]) {
+			v = metricOf(s, sortMetrics[key]);
+			return v === null ? -1 : v;
+		}
 		switch (key) {
 		case 'pid': return p.pid;
 		case 'name': return (p.name || '').toLowerCase();
 		case 'target': return (p.target || '').toLowerCase();
 		case 'cmdline': return (p.cmdline || '').toLowerCase();
-		case 'cpu': return isNum(s.cpu_percent) ? s.cpu_percent : -1;
-		case 'rss': return isNum(s.rss_bytes) ? s.rss_bytes : -1;
-		case 'mem': return isNum(s.memory_percent) ? s.memory_percent : -1;
-		case 'fds': return isNum(s.open_fds) ? s.open_fds : -1;
-		case 'threads': return isNum(s.threads) ? s.threads : -1;
 		case 'state': return s.state || '';
 		}
 		return 0;
+	}
+
+	/*
+	 * The table head's metric columns: their label (where the head is
+	 * a label, data-label) and help from the catalogue.
+	 */
+	function labelTableHead() {
+		document.querySelectorAll('#proc-table th[data-metric]')
+		    .forEach(function (th) {
+			var m = metricDef(th.dataset.metric);
+			sortMetrics[th.dataset.key] = m.name;
+			if (th.hasAttribute('data-label'))
+				th.textContent = ucfirst(metricLabel(m.name));
+			if (m.help)
+				th.title = m.help;
+		});
 	}
 
 	function compare(a, b) {
@@ -292,18 +381,22 @@
 			row.td.name.title = p.name || '';
 			row.last.title = p.cmdline;
 		}
-		var cpu = s.cpu_percent;
-		cell(row, 'cpu', fmtNum(cpu, 1),
+		var cpu = metricOf(s, 'cpu_percent');
+		cell(row, 'cpu', fmtMetric('cpu_percent', cpu, 1),
 		    isNum(cpu) && cpu >= 80 ? 'hot' : isNum(cpu) && cpu >= 20 ?
 		    'warm' : '');
-		cell(row, 'rss', fmtBytes(s.rss_bytes));
-		cell(row, 'mem', fmtNum(s.memory_percent, 2));
-		var lim = isNum(s.fd_limit) ? s.fd_limit : p.fd_limit;
-		var fds = isNum(s.open_fds) ? String(s.open_fds) : '–';
-		cell(row, 'fds', fds + ' / ' + (isNum(lim) ? lim : '–'),
-		    isNum(s.open_fds) && isNum(lim) && lim > 0 &&
-		    s.open_fds / lim >= 0.8 ? 'hot' : '');
-		cell(row, 'threads', isNum(s.threads) ? String(s.threads) : '–');
+		cell(row, 'rss', fmtMetric('rss_bytes', metricOf(s, 'rss_bytes')));
+		cell(row, 'mem', fmtMetric('memory_percent',
+		    metricOf(s, 'memory_percent'), 2));
+		var open = metricOf(s, 'open_fds'), lim = metricOf(s, 'fd_limit');
+		if (lim === null)
+			lim = metricOf(p, 'fd_limit');
+		cell(row, 'fds', fmtMetric('open_fds', open, 0) + ' / ' +
+		    fmtMetric('fd_limit', lim, 0),
+		    isNum(open) && isNum(lim) && lim > 0 &&
+		    open / lim >= 0.8 ? 'hot' : '');
+		cell(row, 'threads', fmtMetric('threads',
+		    metricOf(s, 'threads'), 0));
 		var state = s.state || (p.alive === false ? 'gone' : '');
 		if (row.last.state !== state) {
 			row.td.state.textContent = state;
@@ -395,7 +488,7 @@
 			var seen = new Set();
 			r.data.processes.forEach(function (p) {
 				var h = st.hist.get(p.pid);
-				var cpu = p.sample ? p.sample.cpu_percent : null;
+				var cpu = metricOf(p.sample, 'cpu_percent');
 				seen.add(p.pid);
 				st.procs.set(p.pid, p);
 				if (!h) {
@@ -492,40 +585,45 @@
 		return o;
 	}
 
-	var CHARTS = {
-		cpu: {
-			labels: ['time', 'user %', 'system %'],
-			fmt: function (v) { return fmtNum(v, 1); },
-			opts: { stackedGraph: true, fillGraph: true,
-			    fillAlpha: 0.35, colors: ['#2563eb', '#f59e0b'] },
-			row: function (d, s) {
-				return [d, num(s.cpu_user_percent),
-				    num(s.cpu_system_percent)];
-			},
-		},
-		rss: {
-			labels: ['time', 'RSS'],
-			fmt: fmtBytes,
-			opts: { labelsKMG2: true, fillGraph: true,
-			    fillAlpha: 0.2, colors: ['#7c3aed'] },
-			row: function (d, s) { return [d, num(s.rss_bytes)]; },
-		},
-		fds: {
-			labels: ['time', 'open fds'],
-			fmt: function (v) { return fmtNum(v, 0); },
-			opts: { colors: ['#059669'], stepPlot: true },
-			row: function (d, s) { return [d, num(s.open_fds)]; },
-		},
-		threads: {
-			labels: ['time', 'threads'],
-			fmt: function (v) { return fmtNum(v, 0); },
-			opts: { colors: ['#db2777'], stepPlot: true },
-			row: function (d, s) { return [d, num(s.threads)]; },
-		},
+	/*
+	 * The charts of the detail panel: each a list of metrics (stacked
+	 * for CPU), labelled and formatted from the catalogue.
+	 */
+	var CHART_SPECS = {
+		cpu: { metrics: ['cpu_user_percent', 'cpu_system_percent'],
+		    digits: 1, opts: { stackedGraph: true, fillGraph: true,
+		    fillAlpha: 0.35, colors: ['#2563eb', '#f59e0b'] } },
+		rss: { metrics: ['rss_bytes'], opts: { fillGraph: true,
+		    fillAlpha: 0.2, colors: ['#7c3aed'] } },
+		fds: { metrics: ['open_fds'], digits: 0,
+		    opts: { colors: ['#059669'], stepPlot: true } },
+		threads: { metrics: ['threads'], digits: 0,
+		    opts: { colors: ['#db2777'], stepPlot: true } },
 	};
+	var CHARTS = {};
 
-	function num(v) {
-		return isNum(v) ? v : null;
+	/* CHARTS from CHART_SPECS, once the catalogue is known. */
+	function makeCharts() {
+		Object.keys(CHART_SPECS).forEach(function (k) {
+			var c = CHART_SPECS[k], first = c.metrics[0], opts = {};
+			Object.keys(c.opts).forEach(function (o) {
+				opts[o] = c.opts[o];
+			});
+			if (/^bytes/.test(metricDef(first).unit))
+				opts.labelsKMG2 = true;
+			CHARTS[k] = {
+				labels: ['time'].concat(c.metrics.map(metricLabel)),
+				fmt: function (v) {
+					return fmtMetric(first, v, c.digits);
+				},
+				opts: opts,
+				row: function (d, s) {
+					return [d].concat(c.metrics.map(function (m) {
+						return metricOf(s, m);
+					}));
+				},
+			};
+		});
 	}
 
 	/*
@@ -631,13 +729,7 @@
 	    minor_faults_rate: 1, ctx_switches_voluntary_rate: 1 };
 
 	function fmtStat(metric, v) {
-		if (!isNum(v))
-			return '–';
-		if (/_bytes_rate$/.test(metric))
-			return fmtBytes(v) + '/s';
-		if (/_bytes$/.test(metric))
-			return fmtBytes(v);
-		return fmtNum(v);
+		return fmtMetric(metric, v);
 	}
 
 	function fmtTrend(metric, t) {
@@ -684,7 +776,10 @@
 		names.forEach(function (m) {
 			var v = metrics[m];
 			tr = el('tr');
-			tr.appendChild(el('td', null, m));
+			var name = el('td', null, m);
+			if (metricDef(m).help)
+				name.title = metricDef(m).help;
+			tr.appendChild(name);
 			cols.forEach(function (c) {
 				tr.appendChild(el('td', 'num', fmtStat(m, v[c])));
 			});
@@ -699,9 +794,16 @@
 	 * Per-thread breakdown (/api/v1/processes/{pid}/threads): the summary
 	 * sentence and the busiest threads.
 	 */
-	var THREAD_COLS = [['tid', 'TID'], ['name', 'name'],
-	    ['cpu_percent', 'CPU %'], ['cpu_user_percent', 'user %'],
-	    ['cpu_system_percent', 'system %'], ['share', 'share']];
+	var THREAD_METRICS = ['cpu_percent', 'cpu_user_percent',
+	    'cpu_system_percent'];
+
+	/* [key, head, metric or null] of each column a thread may have. */
+	function threadCols() {
+		return [['tid', 'TID', null], ['name', 'name', null]].concat(
+		    THREAD_METRICS.map(function (m) {
+			return [metricKey(m), metricLabel(m), m];
+		    }), [['share', 'share', null]]);
+	}
 
 	function renderThreads(data) {
 		var node = $('d-threads'), list, cols, t, tr, tb;
@@ -714,11 +816,12 @@
 		}
 		if (data.summary)
 			node.appendChild(el('p', 'note', data.summary));
-		cols = THREAD_COLS.filter(function (c) {
-			return c[0] in list[0];
+		cols = threadCols().filter(function (c) {
+			return c[0] !== null && c[0] in list[0];
 		});
 		list = list.slice().sort(function (a, b) {
-			return (b.cpu_percent || 0) - (a.cpu_percent || 0);
+			return (metricOf(b, 'cpu_percent') || 0) -
+			    (metricOf(a, 'cpu_percent') || 0);
 		});
 		t = el('table', 'threads');
 		tr = el('tr');
@@ -735,6 +838,8 @@
 					txt = isNum(v) ? (100 * v).toFixed(0) + ' %' : '–';
 				else if (c[0] === 'tid')
 					txt = String(v);
+				else if (c[2] && isNum(v))
+					txt = fmtMetric(c[2], v, 1);
 				else
 					txt = isNum(v) ? fmtNum(v, 1) : v === null ||
 					    v === undefined ? '–' : String(v);
@@ -1243,13 +1348,17 @@
 		    t.processes : '–') + ' proc'));
 		it.appendChild(head);
 		/* The group's own CPU counts members gone and children reaped. */
-		var s = t.sample && typeof t.sample === 'object' ? t.sample : t;
-		it.appendChild(el('p', null, 'CPU ' + fmtNum(s.cpu_percent) +
-		    ' % · RSS ' + fmtBytes(t.rss_bytes) + ' · threads ' +
+		var own = t.sample && typeof t.sample === 'object';
+		var s = own ? t.sample : t, worst = metricOf(s, 'fd_usage', own);
+		/* A target's own fields carry the rows' names. */
+		it.appendChild(el('p', null, 'CPU ' +
+		    fmtMetric('cpu_percent', own ? metricOf(s, 'cpu_percent',
+		    true) : t.cpu_percent) + ' % · RSS ' +
+		    fmtMetric('rss_bytes', t.rss_bytes) + ' · threads ' +
 		    (isNum(t.threads) ? t.threads : '–') + ' · fds ' +
 		    (isNum(t.open_fds) ? t.open_fds : '–') +
-		    (isNum(s.fd_usage_max) ? ' (worst ' +
-		    fmtNum(s.fd_usage_max * 100) + ' % of its limit)' : '')));
+		    (isNum(worst) ? ' (worst ' + fmtNum(worst * 100) +
+		    ' % of its limit)' : '')));
 		it.title = (t.selector ? t.selector + ' · ' : '') +
 		    'Show only the processes of ' + t.name;
 		it.addEventListener('click', function () {
@@ -1496,7 +1605,11 @@
 			    'Install Debian\'s libjs-dygraphs package, or set ' +
 			    '"dygraphs_dir" in the daemon\'s configuration.');
 		}
-		loadHealth().then(refresh).then(function () {
+		loadCatalogue().then(function () {
+			labelTableHead();
+			makeCharts();
+			return loadHealth();
+		}).then(refresh).then(function () {
 			window.pwReady = true;
 			schedule();
 		});
