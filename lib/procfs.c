@@ -1,23 +1,15 @@
 /*
- * procfs.c: reading and parsing /proc (proc(5)), the sampling hot path.
+ * procfs.c: reading /proc (proc(5)): the procfs root, opening and reading
+ * a process's files, the whole-file readers, and the listings of
+ * processes and threads.  The parsers are in lib/procfs_parse.c; process
+ * handles and the sampling hot path are in lib/procfs_sample.c.
  *
- * DESIGN: the parsers work on a (buffer, length) pair that is never
- * NUL-terminated, so every scan is bounded by an end pointer and numbers are
- * read by hand instead of with strtoull()/sscanf(), which would run past
- * the end.  They neither allocate nor write to the caller's struct unless
- * they succeed.  pw_procfs_sample() is called once per monitored process per
- * cycle: it pread()s at offset 0 on descriptors kept in a pw_prochandle into
- * stack buffers and allocates nothing.  The other readers open, read and
- * close, and serve the slow paths (discovery, describing a new process).
+ * DESIGN: the readers here open, read and close, and serve the slow paths
+ * (discovery, describing a new process).
  *
  * Errors: a file of a process that cannot be found (ENOENT, ESRCH) means
  * the process is gone and is reported as -ESRCH.  The exception is
- * /proc/PID/io, which is missing on kernels built without
- * CONFIG_TASK_IO_ACCOUNTING and unreadable (EACCES) for other users'
- * processes: either way the sample carries PW_SAMPLE_NO_IO and the handle
- * remembers it (io_fd == -2) so the file is not tried again every cycle.
- * Whether the process is still there is decided by stat and status, which
- * are read first.
+ * /proc/PID/io (see lib/procfs_sample.c).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -40,396 +32,7 @@
 #include <procwatch/procfs.h>
 
 #include "internal.h"
-
-/*
- * Read buffers.  A stat line is at most about 1.2 KB (52 numbers and a
- * 64-byte comm).  status is ~1.5 KB here, but its Cpus_allowed and
- * Mems_allowed masks grow with the machine and come before the ctxt lines
- * we need, so it gets room to spare: pread() copies only what exists.
- */
-#define STAT_BUF	2048
-#define STATUS_BUF	8192
-#define IO_BUF		512
-#define SMALL_BUF	4096		/* limits, meminfo */
-#define CMDLINE_MAX	4096
-#define PROCSTAT_MAX	(4 * 1024 * 1024)	/* /proc/stat: the intr line */
-
-/* The io_fd value that says "io is not readable: don't try again". */
-#define IO_UNAVAILABLE	(-2)
-
-struct pw_procfs {
-	char	*root;		/* without trailing slashes */
-	bool	 is_proc;	/* the real /proc, not a fake tree */
-	long	 page_size;
-};
-
-/* --- parsing helpers ------------------------------------------------------ */
-
-static bool
-is_digit(char c)
-{
-	return c >= '0' && c <= '9';
-}
-
-static bool
-is_blank(char c)
-{
-	return c == ' ' || c == '\t';
-}
-
-static const char *
-skip_blanks(const char *p, const char *end)
-{
-	while (p < end && is_blank(*p))
-		p++;
-	return p;
-}
-
-/*
- * Decimal digits at *pp into *out, advancing *pp past them.  -EINVAL when
- * there is no digit or the value does not fit in 64 bits.
- */
-static int
-scan_u64(const char **pp, const char *end, uint64_t *out)
-{
-	const char *p = *pp;
-	uint64_t v = 0;
-	unsigned d;
-
-	if (p == end || !is_digit(*p))
-		return -EINVAL;
-	for (; p < end && is_digit(*p); p++) {
-		d = (unsigned)(*p - '0');
-		if (v > (UINT64_MAX - d) / 10)
-			return -EINVAL;
-		v = v * 10 + d;
-	}
-	*pp = p;
-	*out = v;
-	return 0;
-}
-
-/* A whole token [p, end) as a number: digits only, nothing else. */
-static int
-token_u64(const char *p, const char *end, uint64_t *out)
-{
-	if (scan_u64(&p, end, out) < 0 || p != end)
-		return -EINVAL;
-	return 0;
-}
-
-/*
- * The number after optional blanks at the start of [p, end), which must be
- * followed by a blank or the end of the line ("   1620 kB").
- */
-static int
-value_u64(const char *p, const char *end, uint64_t *out)
-{
-	uint64_t v;
-
-	p = skip_blanks(p, end);
-	if (scan_u64(&p, end, &v) < 0)
-		return -EINVAL;
-	if (p < end && !is_blank(*p))
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
-
-/*
- * The next line of buf[0, len) starting at *pos, without its newline; the
- * last line need not end in one.  Returns false when there is none left.
- */
-static bool
-next_line(const char *buf, size_t len, size_t *pos, const char **line,
-    const char **eol)
-{
-	const char *nl;
-
-	if (*pos >= len)
-		return false;
-	*line = buf + *pos;
-	nl = memchr(*line, '\n', len - *pos);
-	*eol = nl != NULL ? nl : buf + len;
-	*pos = (size_t)(*eol - buf) + (nl != NULL);
-	return true;
-}
-
-/*
- * If the line starts with `key` followed by `sep`, the text after the
- * separator; else NULL.  Matching the whole key keeps "write_bytes" from
- * matching "cancelled_write_bytes".
- */
-static const char *
-line_key(const char *line, const char *eol, const char *key, char sep)
-{
-	size_t klen = strlen(key);
-
-	if ((size_t)(eol - line) <= klen || memcmp(line, key, klen) != 0 ||
-	    line[klen] != sep)
-		return NULL;
-	return line + klen + 1;
-}
-
-static uint64_t
-mul_sat(uint64_t a, uint64_t b)
-{
-	if (b != 0 && a > UINT64_MAX / b)
-		return UINT64_MAX;
-	return a * b;
-}
-
-/* --- parsers -------------------------------------------------------------- */
-
-int
-pw_procfs_parse_stat(const char *buf, size_t len, struct pw_procstat *out)
-{
-	struct pw_procstat ps;
-	const char *p = buf, *end = buf + len, *comm, *close, *tok;
-	uint64_t v;
-	size_t n;
-	int field;
-
-	memset(&ps, 0, sizeof(ps));
-	if (scan_u64(&p, end, &v) < 0 || v == 0 || v > INT_MAX)
-		return -EINVAL;
-	ps.pid = (pid_t)v;
-	if (end - p < 2 || p[0] != ' ' || p[1] != '(')
-		return -EINVAL;
-	comm = p + 2;
-	/* comm may hold ')', spaces and newlines: it ends at the last ')'. */
-	for (close = end; close > comm && close[-1] != ')'; close--)
-		;
-	if (close == comm)
-		return -EINVAL;
-	close--;
-	n = (size_t)(close - comm);
-	if (n > sizeof(ps.comm) - 1)
-		n = sizeof(ps.comm) - 1;
-	memcpy(ps.comm, comm, n);
-	ps.comm[n] = '\0';
-
-	/* Fields 3..24, each preceded by one space (proc(5) numbering). */
-	p = close + 1;
-	for (field = 3; field <= 24; field++) {
-		if (p == end || *p != ' ')
-			return -EINVAL;
-		tok = ++p;
-		while (p < end && *p != ' ' && *p != '\n')
-			p++;
-		if (p == tok)
-			return -EINVAL;
-		switch (field) {
-		case 3:
-			if (p - tok != 1)
-				return -EINVAL;
-			ps.state = pw_state_from_char(*tok);
-			continue;
-		case 4: case 10: case 12: case 14: case 15: case 16:
-		case 17: case 20: case 22: case 23: case 24:
-			break;
-		default:
-			continue;	/* unused; some may be negative */
-		}
-		if (token_u64(tok, p, &v) < 0)
-			return -EINVAL;
-		switch (field) {
-		case 4:
-			if (v > INT_MAX)
-				return -EINVAL;
-			ps.ppid = (pid_t)v;
-			break;
-		case 10:
-			ps.minflt = v;
-			break;
-		case 12:
-			ps.majflt = v;
-			break;
-		case 14:
-			ps.utime = v;
-			break;
-		case 15:
-			ps.stime = v;
-			break;
-		case 16:
-			ps.cutime = v;
-			break;
-		case 17:
-			ps.cstime = v;
-			break;
-		case 20:
-			if (v > UINT32_MAX)
-				return -EINVAL;
-			ps.threads = (uint32_t)v;
-			break;
-		case 22:
-			ps.starttime = v;
-			break;
-		case 23:
-			ps.vsize = v;
-			break;
-		case 24:
-			ps.rss_pages = v;
-			break;
-		}
-	}
-	/*
-	 * The kernel always writes more fields after rss.  Requiring the
-	 * separator means a line cut inside rss is rejected instead of
-	 * yielding a shorter number.
-	 */
-	if (p == end)
-		return -EINVAL;
-	*out = ps;
-	return 0;
-}
-
-int
-pw_procfs_parse_status(const char *buf, size_t len, struct pw_procstatus *out)
-{
-	struct pw_procstatus s;
-	const char *line, *eol, *v;
-	uint64_t ruid, euid;
-	size_t pos = 0;
-	bool has_uid = false;
-	int rc = 0;
-
-	memset(&s, 0, sizeof(s));
-	while (next_line(buf, len, &pos, &line, &eol)) {
-		if (line == eol)
-			continue;
-		/* Dispatch on the first letter: most lines are not ours. */
-		switch (line[0]) {
-		case 'V':
-			if ((v = line_key(line, eol, "VmRSS", ':')) != NULL) {
-				rc = value_u64(v, eol, &s.vmrss_kb);
-				s.has_vm = true;
-			} else if ((v = line_key(line, eol, "VmSwap", ':')) !=
-			    NULL)
-				rc = value_u64(v, eol, &s.vmswap_kb);
-			break;
-		case 'v':
-			if ((v = line_key(line, eol, "voluntary_ctxt_switches",
-			    ':')) != NULL)
-				rc = value_u64(v, eol, &s.nvcsw);
-			break;
-		case 'n':
-			if ((v = line_key(line, eol,
-			    "nonvoluntary_ctxt_switches", ':')) != NULL)
-				rc = value_u64(v, eol, &s.nivcsw);
-			break;
-		case 'U':
-			if ((v = line_key(line, eol, "Uid", ':')) == NULL)
-				break;
-			/* Uid: real, effective, saved, filesystem. */
-			v = skip_blanks(v, eol);
-			if (scan_u64(&v, eol, &ruid) < 0 || v == eol ||
-			    !is_blank(*v) || value_u64(v, eol, &euid) < 0 ||
-			    ruid > UINT32_MAX || euid > UINT32_MAX)
-				return -EINVAL;
-			s.ruid = (uid_t)ruid;
-			s.euid = (uid_t)euid;
-			has_uid = true;
-			break;
-		}
-		if (rc < 0)
-			return -EINVAL;
-	}
-	if (!has_uid)
-		return -EINVAL;
-	*out = s;
-	return 0;
-}
-
-int
-pw_procfs_parse_io(const char *buf, size_t len, struct pw_procio *out)
-{
-	struct pw_procio io = { 0, 0 };
-	const char *line, *eol, *v;
-	size_t pos = 0;
-	bool has_read = false, has_write = false;
-
-	while (next_line(buf, len, &pos, &line, &eol)) {
-		if ((v = line_key(line, eol, "read_bytes", ':')) != NULL) {
-			if (value_u64(v, eol, &io.read_bytes) < 0)
-				return -EINVAL;
-			has_read = true;
-		} else if ((v = line_key(line, eol, "write_bytes", ':')) !=
-		    NULL) {
-			if (value_u64(v, eol, &io.write_bytes) < 0)
-				return -EINVAL;
-			has_write = true;
-		}
-	}
-	if (!has_read || !has_write)
-		return -EINVAL;
-	*out = io;
-	return 0;
-}
-
-int
-pw_procfs_parse_limits_nofile(const char *buf, size_t len, uint64_t *soft)
-{
-	static const char unlimited[] = "unlimited";
-	const size_t ulen = sizeof(unlimited) - 1;
-	const char *line, *eol, *v;
-	uint64_t n;
-	size_t pos = 0;
-
-	/* "Max open files            1024                 4096   files" */
-	while (next_line(buf, len, &pos, &line, &eol)) {
-		if ((v = line_key(line, eol, "Max open files", ' ')) == NULL)
-			continue;
-		v = skip_blanks(v, eol);
-		if ((size_t)(eol - v) >= ulen &&
-		    memcmp(v, unlimited, ulen) == 0 &&
-		    ((size_t)(eol - v) == ulen || is_blank(v[ulen]))) {
-			*soft = UINT64_MAX;
-			return 0;
-		}
-		if (value_u64(v, eol, &n) < 0)
-			return -EINVAL;
-		*soft = n;
-		return 0;
-	}
-	return -EINVAL;
-}
-
-int
-pw_procfs_parse_meminfo_total(const char *buf, size_t len, uint64_t *bytes)
-{
-	const char *line, *eol, *v;
-	uint64_t kb;
-	size_t pos = 0;
-
-	while (next_line(buf, len, &pos, &line, &eol)) {
-		if ((v = line_key(line, eol, "MemTotal", ':')) == NULL)
-			continue;
-		if (value_u64(v, eol, &kb) < 0 || kb > UINT64_MAX / 1024)
-			return -EINVAL;
-		*bytes = kb * 1024;
-		return 0;
-	}
-	return -EINVAL;
-}
-
-int
-pw_procfs_parse_btime(const char *buf, size_t len, int64_t *btime_s)
-{
-	const char *line, *eol, *v;
-	uint64_t t;
-	size_t pos = 0;
-
-	while (next_line(buf, len, &pos, &line, &eol)) {
-		if ((v = line_key(line, eol, "btime", ' ')) == NULL)
-			continue;
-		if (value_u64(v, eol, &t) < 0 || t > INT64_MAX)
-			return -EINVAL;
-		*btime_s = (int64_t)t;
-		return 0;
-	}
-	return -EINVAL;
-}
+#include "procfs_impl.h"
 
 /* --- the procfs root ------------------------------------------------------ */
 
@@ -479,8 +82,8 @@ pw_procfs_root(const struct pw_procfs *fs)
 /* --- file access ---------------------------------------------------------- */
 
 /* ENOENT or ESRCH on a file of a process: the process is gone. */
-static int
-gone(int negerr)
+int
+pw__procfs_gone(int negerr)
 {
 	return negerr == -ENOENT || negerr == -ESRCH ? -ESRCH : negerr;
 }
@@ -502,8 +105,8 @@ make_path(const struct pw_procfs *fs, pid_t pid, const char *name,
 }
 
 /* Open ROOT/PID/name read-only: a descriptor, or a negative errno as is. */
-static int
-open_file(const struct pw_procfs *fs, pid_t pid, const char *name)
+int
+pw__procfs_open(const struct pw_procfs *fs, pid_t pid, const char *name)
 {
 	char path[PATH_MAX];
 	int fd, rc;
@@ -516,8 +119,8 @@ open_file(const struct pw_procfs *fs, pid_t pid, const char *name)
 }
 
 /* One pread() at offset 0: what the kernel hands out is one snapshot. */
-static ssize_t
-pread0(int fd, char *buf, size_t size)
+ssize_t
+pw__procfs_pread0(int fd, char *buf, size_t size)
 {
 	ssize_t n;
 
@@ -558,18 +161,18 @@ read_small(const struct pw_procfs *fs, pid_t pid, const char *name,
 	ssize_t n;
 	int fd;
 
-	if ((fd = open_file(fs, pid, name)) < 0)
-		return pid > 0 ? gone(fd) : fd;
+	if ((fd = pw__procfs_open(fs, pid, name)) < 0)
+		return pid > 0 ? pw__procfs_gone(fd) : fd;
 	n = pw__read_upto(fd, buf, size);
 	close(fd);
 	if (n < 0 && pid > 0)
-		n = gone((int)n);
+		n = pw__procfs_gone((int)n);
 	return n;
 }
 
 /* Drop a last line cut off by a full buffer. */
-static size_t
-whole_lines(const char *buf, size_t n, size_t size)
+size_t
+pw__procfs_whole_lines(const char *buf, size_t n, size_t size)
 {
 	const char *nl;
 
@@ -578,19 +181,6 @@ whole_lines(const char *buf, size_t n, size_t size)
 	for (nl = buf + n; nl > buf && nl[-1] != '\n'; nl--)
 		;
 	return (size_t)(nl - buf);
-}
-
-/* A directory entry that names a process or a descriptor. */
-static int
-parse_num_name(const char *name, pid_t *out)
-{
-	const char *end = name + strlen(name);
-	uint64_t v;
-
-	if (token_u64(name, end, &v) < 0 || v == 0 || v > INT_MAX)
-		return -EINVAL;
-	*out = (pid_t)v;
-	return 0;
 }
 
 static int
@@ -624,7 +214,7 @@ count_entries(const char *path, uint32_t *n)
 		 * a fixture's .gitkeep) is not.
 		 */
 		if (strcmp(de->d_name, "0") == 0 ||
-		    parse_num_name(de->d_name, &fd) == 0)
+		    pw__procfs_parse_num_name(de->d_name, &fd) == 0)
 			count++;
 	}
 	closedir(d);
@@ -632,356 +222,6 @@ count_entries(const char *path, uint32_t *n)
 		return rc;
 	*n = count;
 	return 0;
-}
-
-/* --- process handles and the hot path ------------------------------------- */
-
-void
-pw_prochandle_init(struct pw_prochandle *h, pid_t pid)
-{
-	memset(h, 0, sizeof(*h));
-	h->pid = pid;
-	h->stat_fd = -1;
-	h->status_fd = -1;
-	h->io_fd = -1;
-	h->sched_fd = -1;
-	h->statm_fd = -1;
-}
-
-/* Close the open descriptors; a -2 io_fd stays so io is not retried. */
-static void
-handle_close_fds(struct pw_prochandle *h)
-{
-	if (h->stat_fd >= 0)
-		close(h->stat_fd);
-	if (h->status_fd >= 0)
-		close(h->status_fd);
-	if (h->io_fd >= 0)
-		close(h->io_fd);
-	if (h->sched_fd >= 0)
-		close(h->sched_fd);
-	if (h->statm_fd >= 0)
-		close(h->statm_fd);
-	h->stat_fd = -1;
-	h->status_fd = -1;
-	if (h->io_fd >= 0)
-		h->io_fd = -1;
-	if (h->sched_fd >= 0)
-		h->sched_fd = -1;
-	h->statm_fd = -1;
-	h->sched_valid = false;		/* no baseline without descriptors */
-}
-
-void
-pw_prochandle_close(struct pw_prochandle *h)
-{
-	handle_close_fds(h);
-	h->io_fd = -1;
-	h->sched_fd = -1;
-}
-
-unsigned
-pw_prochandle_nfds(const struct pw_prochandle *h)
-{
-	return (unsigned)(h->stat_fd >= 0) + (h->status_fd >= 0) +
-	    (h->io_fd >= 0) + (h->sched_fd >= 0) + (h->statm_fd >= 0);
-}
-
-/*
- * Close what only a full read uses, keeping the idle check's schedstat and
- * statm and its baseline.  A -2 io_fd stays so io is not retried.
- */
-static void
-handle_park(struct pw_prochandle *h)
-{
-	if (h->stat_fd >= 0)
-		close(h->stat_fd);
-	if (h->status_fd >= 0)
-		close(h->status_fd);
-	if (h->io_fd >= 0) {
-		close(h->io_fd);
-		h->io_fd = -1;
-	}
-	h->stat_fd = -1;
-	h->status_fd = -1;
-}
-
-/* Open ROOT/PID/name into *fd unless it is open already. */
-static int
-ensure_open(const struct pw_procfs *fs, pid_t pid, const char *name, int *fd)
-{
-	int rc;
-
-	if (*fd >= 0)
-		return 0;
-	if ((rc = open_file(fs, pid, name)) < 0)
-		return gone(rc);
-	*fd = rc;
-	return 0;
-}
-
-/* pread() a process's file: the length, -ESRCH when empty or gone. */
-static ssize_t
-pread_proc(int fd, char *buf, size_t size)
-{
-	ssize_t n;
-
-	if ((n = pread0(fd, buf, size)) == 0)
-		return -ESRCH;
-	return n < 0 ? gone((int)n) : n;
-}
-
-/*
- * Read /proc/PID/io into *io.  Returns 0 with *readable false when io is
- * not available to us (h->io_fd becomes -2), or a negative errno.
- */
-static int
-sample_io(const struct pw_procfs *fs, struct pw_prochandle *h,
-    struct pw_procio *io, bool *readable)
-{
-	char buf[IO_BUF];
-	ssize_t n;
-	int rc;
-
-	*readable = false;
-	if (h->io_fd == IO_UNAVAILABLE)
-		return 0;
-	if (h->io_fd < 0) {
-		rc = open_file(fs, h->pid, "io");
-		if (rc == -EACCES || rc == -EPERM || rc == -ENOENT) {
-			h->io_fd = IO_UNAVAILABLE;
-			return 0;
-		}
-		if (rc < 0)
-			return gone(rc);
-		h->io_fd = rc;
-	}
-	/* Permission may also be checked at read time (ptrace access). */
-	if ((n = pread0(h->io_fd, buf, sizeof(buf))) == -EACCES ||
-	    n == -EPERM) {
-		close(h->io_fd);
-		h->io_fd = IO_UNAVAILABLE;
-		return 0;
-	}
-	if (n == 0)
-		return -ESRCH;
-	if (n < 0)
-		return gone((int)n);
-	if (pw_procfs_parse_io(buf, (size_t)n, io) < 0)
-		return -EINVAL;
-	*readable = true;
-	return 0;
-}
-
-/* Up to `n` unsigned decimal fields of buf[0..len); how many were read. */
-static size_t
-parse_fields(const char *buf, size_t len, uint64_t *v, size_t n)
-{
-	size_t i = 0, k = 0;
-
-	while (k < n) {
-		while (i < len && buf[i] == ' ')
-			i++;
-		if (i == len || buf[i] < '0' || buf[i] > '9')
-			break;
-		v[k] = 0;
-		for (; i < len && buf[i] >= '0' && buf[i] <= '9'; i++) {
-			if (v[k] > (UINT64_MAX - 9) / 10)
-				return k;	/* overflow: not a field */
-			v[k] = v[k] * 10 + (uint64_t)(buf[i] - '0');
-		}
-		k++;
-	}
-	return k;
-}
-
-/*
- * Read schedstat: run time (ns) and timeslices.  1 when read, 0 when the
- * kernel has no schedstat for us (h->sched_fd becomes -2), or -errno.
- */
-static int
-read_schedstat(const struct pw_procfs *fs, struct pw_prochandle *h,
-    uint64_t *run_ns, uint64_t *slices)
-{
-	char buf[128];
-	uint64_t v[3];
-	ssize_t n;
-	int fd;
-
-	if (h->sched_fd == -2)
-		return 0;
-	if (h->sched_fd < 0) {
-		if ((fd = open_file(fs, h->pid, "schedstat")) < 0) {
-			h->sched_fd = -2;	/* stat tells if it is gone */
-			return 0;
-		}
-		h->sched_fd = fd;
-	}
-	if ((n = pread_proc(h->sched_fd, buf, sizeof(buf))) < 0)
-		return (int)n;
-	if (parse_fields(buf, (size_t)n, v, 3) != 3)
-		return 0;
-	*run_ns = v[0];
-	*slices = v[2];
-	return 1;
-}
-
-/*
- * The idle check of pw_procfs_sample_since(): 1 when nothing can have
- * changed since `prev`, 0 when a full read is needed, or -errno.
- */
-static int
-is_unchanged(const struct pw_procfs *fs, struct pw_prochandle *h,
-    const struct pw_sample *prev)
-{
-	char buf[256];
-	uint64_t run_ns, slices, v[2];
-	ssize_t n;
-	int rc;
-
-	if (!h->sched_valid || prev->threads != 1 ||
-	    h->idle_streak >= PW_PROCFS_IDLE_MAX)
-		return 0;
-	if ((rc = read_schedstat(fs, h, &run_ns, &slices)) <= 0)
-		return rc;
-	if (run_ns != h->sched_run_ns || slices != h->sched_slices)
-		return 0;
-	if ((rc = ensure_open(fs, h->pid, "statm", &h->statm_fd)) < 0)
-		return rc;
-	if ((n = pread_proc(h->statm_fd, buf, sizeof(buf))) < 0)
-		return (int)n;
-	if (parse_fields(buf, (size_t)n, v, 2) != 2)
-		return 0;
-	/* statm counts pages; prev holds VmRSS, the same figure in kB. */
-	if (v[0] * (uint64_t)fs->page_size != prev->vms_bytes ||
-	    v[1] * (uint64_t)fs->page_size != prev->rss_bytes)
-		return 0;
-	return 1;
-}
-
-int
-pw_procfs_sample(const struct pw_procfs *fs, struct pw_prochandle *h,
-    bool keep_open, uint64_t start_ticks, struct pw_sample *out,
-    struct pw_procstat *st)
-{
-	return pw_procfs_sample_since(fs, h, keep_open, start_ticks, NULL, out,
-	    st);
-}
-
-int
-pw_procfs_sample_since(const struct pw_procfs *fs, struct pw_prochandle *h,
-    bool keep_open, uint64_t start_ticks, const struct pw_sample *prev,
-    struct pw_sample *out, struct pw_procstat *st)
-{
-	char statbuf[STAT_BUF], statusbuf[STATUS_BUF];
-	struct pw_procstat ps;
-	struct pw_procstatus pst;
-	struct pw_procio io = { 0, 0 };
-	struct pw_sample s;
-	uint64_t run_ns = 0, slices = 0;
-	uint32_t nfds = 0;
-	bool io_ok, have_sched = false;
-	ssize_t n;
-	int rc;
-
-	if (h->pid <= 0)
-		return -EINVAL;
-	if (prev != NULL && keep_open) {
-		if ((rc = is_unchanged(fs, h, prev)) < 0)
-			goto out_close;
-		if (rc == 1) {
-			if (++h->idle_streak == PW_PROCFS_PARK_AFTER)
-				handle_park(h);
-			if (out != prev)
-				*out = *prev;
-			out->flags &= ~(unsigned)PW_SAMPLE_FIRST;
-			return PW_PROCFS_UNCHANGED;
-		}
-	}
-	h->idle_streak = 0;
-	memset(&s, 0, sizeof(s));
-
-	/* The baseline comes first: activity after it shows next time. */
-	if (keep_open && (prev == NULL || prev->threads == 1)) {
-		if ((rc = read_schedstat(fs, h, &run_ns, &slices)) < 0)
-			goto out_close;
-		have_sched = rc == 1;
-	}
-
-	/* stat first: it tells whether this is still the same process. */
-	if ((rc = ensure_open(fs, h->pid, "stat", &h->stat_fd)) < 0)
-		goto out_close;
-	if ((n = pread_proc(h->stat_fd, statbuf, sizeof(statbuf))) < 0) {
-		rc = (int)n;
-		goto out_close;
-	}
-	if ((rc = pw_procfs_parse_stat(statbuf, (size_t)n, &ps)) < 0)
-		goto out_close;
-	if (start_ticks != 0 && ps.starttime != start_ticks) {
-		rc = -ESRCH;		/* the pid was reused */
-		goto out_close;
-	}
-
-	if ((rc = ensure_open(fs, h->pid, "status", &h->status_fd)) < 0)
-		goto out_close;
-	if ((n = pread_proc(h->status_fd, statusbuf, sizeof(statusbuf))) < 0) {
-		rc = (int)n;
-		goto out_close;
-	}
-	n = (ssize_t)whole_lines(statusbuf, (size_t)n, sizeof(statusbuf));
-	if ((rc = pw_procfs_parse_status(statusbuf, (size_t)n, &pst)) < 0)
-		goto out_close;
-
-	if ((rc = sample_io(fs, h, &io, &io_ok)) < 0)
-		goto out_close;
-	if (!io_ok)
-		s.flags |= PW_SAMPLE_NO_IO;
-
-	rc = pw_procfs_count_fds(fs, h->pid, &nfds);
-	if (rc == -EACCES || rc == -EPERM) {
-		s.flags |= PW_SAMPLE_NO_FDS;
-		nfds = 0;
-	} else if (rc < 0)
-		goto out_close;
-	rc = 0;
-
-	s.utime_ticks = ps.utime;
-	s.stime_ticks = ps.stime;
-	s.cutime_ticks = ps.cutime;
-	s.cstime_ticks = ps.cstime;
-	/* VmRSS is exact; stat's rss is in pages and lags per-CPU counters. */
-	if (pst.has_vm)
-		s.rss_bytes = mul_sat(pst.vmrss_kb, 1024);
-	else
-		s.rss_bytes = mul_sat(ps.rss_pages, (uint64_t)fs->page_size);
-	s.vms_bytes = ps.vsize;
-	s.swap_bytes = mul_sat(pst.vmswap_kb, 1024);
-	s.ctx_voluntary = pst.nvcsw;
-	s.ctx_involuntary = pst.nivcsw;
-	s.minor_faults = ps.minflt;
-	s.major_faults = ps.majflt;
-	s.read_bytes = io.read_bytes;
-	s.write_bytes = io.write_bytes;
-	s.open_fds = nfds;
-	s.threads = ps.threads;
-	s.state = ps.state;
-	*out = s;
-	if (st != NULL)
-		*st = ps;
-	h->sched_valid = have_sched && ps.threads == 1;
-	if (ps.threads != 1 && h->sched_fd >= 0) {
-		close(h->sched_fd);	/* of no use until single-threaded */
-		h->sched_fd = -1;
-	}
-	h->sched_run_ns = run_ns;
-	h->sched_slices = slices;
-
-out_close:
-	if (rc == -ESRCH)
-		pw_prochandle_close(h);
-	else if (rc < 0 || !keep_open)
-		handle_close_fds(h);
-	return rc;
 }
 
 /* --- whole-file readers --------------------------------------------------- */
@@ -1043,7 +283,7 @@ pw_procfs_read_uid(const struct pw_procfs *fs, pid_t pid, uid_t *euid)
 		return (int)n;
 	if (n == 0)
 		return -ESRCH;
-	n = (ssize_t)whole_lines(buf, (size_t)n, sizeof(buf));
+	n = (ssize_t)pw__procfs_whole_lines(buf, (size_t)n, sizeof(buf));
 	if ((rc = pw_procfs_parse_status(buf, (size_t)n, &s)) < 0)
 		return rc;
 	*euid = s.euid;
@@ -1080,14 +320,14 @@ pw_procfs_count_fds(const struct pw_procfs *fs, pid_t pid, uint32_t *n)
 	/* Linux >= 6.2 gives the count as the size of /proc/PID/fd. */
 	if (fs->is_proc) {
 		if (stat(path, &sb) < 0)
-			return gone(-errno);
+			return pw__procfs_gone(-errno);
 		if (sb.st_size > 0) {
 			*n = sb.st_size > UINT32_MAX ? UINT32_MAX :
 			    (uint32_t)sb.st_size;
 			return 0;
 		}
 	}
-	return gone(count_entries(path, n));
+	return pw__procfs_gone(count_entries(path, n));
 }
 
 int
@@ -1111,7 +351,7 @@ pw_procfs_boot_time(const struct pw_procfs *fs, int64_t *btime_s)
 	int fd, rc;
 
 	/* btime follows the intr line, which grows with the IRQ count. */
-	if ((fd = open_file(fs, 0, "stat")) < 0)
+	if ((fd = pw__procfs_open(fs, 0, "stat")) < 0)
 		return fd;
 	if ((buf = malloc(cap)) == NULL) {
 		rc = -ENOMEM;
@@ -1157,7 +397,7 @@ pw_procfs_list_pids(const struct pw_procfs *fs, pid_t **pids, size_t *n)
 			rc = -errno;
 			break;
 		}
-		if (parse_num_name(de->d_name, &pid) < 0)
+		if (pw__procfs_parse_num_name(de->d_name, &pid) < 0)
 			continue;
 		if (len == cap) {
 			cap = cap == 0 ? 256 : cap * 2;
@@ -1208,14 +448,14 @@ pw_procfs_list_threads(const struct pw_procfs *fs, pid_t pid,
 	if ((rc = make_path(fs, pid, "task", path, sizeof(path))) < 0)
 		return rc;
 	if ((d = opendir(path)) == NULL)
-		return gone(-errno);
+		return pw__procfs_gone(-errno);
 	for (;;) {
 		errno = 0;
 		if ((de = readdir(d)) == NULL) {
 			rc = -errno;
 			break;
 		}
-		if (parse_num_name(de->d_name, &tid) < 0)
+		if (pw__procfs_parse_num_name(de->d_name, &tid) < 0)
 			continue;
 		snprintf(name, sizeof(name), "task/%d/stat", (int)tid);
 		nr = read_small(fs, pid, name, buf, sizeof(buf));

@@ -28,8 +28,10 @@ static const struct {
 	const char	*literal;
 	const char	*why;
 } allowed[] = {
-	{ "lib/procfs.c", "read_bytes", "a key of the kernel's /proc/PID/io" },
-	{ "lib/procfs.c", "write_bytes", "a key of the kernel's /proc/PID/io" },
+	{ "lib/procfs_parse.c", "read_bytes",
+	    "a key of the kernel's /proc/PID/io" },
+	{ "lib/procfs_parse.c", "write_bytes",
+	    "a key of the kernel's /proc/PID/io" },
 	{ "lib/alert_group.c", "exited", "a word of the process_down text" },
 	{ "api/profile.c", "exited", "whether the profiled process exited" },
 	{ "api/profile.c", "threads", "the profile's list of threads" },
@@ -147,7 +149,7 @@ test_names_scan_finds_literals(void **state)
 	snprintf(src, sizeof(src), "f(\"%s\");",
 	    pw_metric_def(PW_METRIC_FD_USAGE)->gprom.family);
 	assert_int_equal(scan("api/x.c", src, bad, sizeof(bad)), 1);
-	assert_int_equal(scan("lib/procfs.c", "f(\"read_bytes\");", bad,
+	assert_int_equal(scan("lib/procfs_parse.c", "f(\"read_bytes\");", bad,
 	    sizeof(bad)), 0);
 }
 
