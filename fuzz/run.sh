@@ -23,8 +23,10 @@ build() {	# build NAME SOURCES...
 	$CC $CFLAGS -o "$out/$name" "$@" $LIB $LIBS
 }
 build fuzz_config "$top/fuzz/fuzz_config.c" "$top"/daemon/config*.c "$top/daemon/log.c"
-build fuzz_params "$top/fuzz/fuzz_params.c" "$top/api/params.c" "$top/api/json.c"
-build fuzz_prom "$top/fuzz/fuzz_prom.c" "$top/api/prom.c" "$top/api/json.c"
+build fuzz_params "$top/fuzz/fuzz_params.c" "$top/api/params.c" "$top/api/json.c" \
+	"$top/api/catalogue.c"
+build fuzz_prom "$top/fuzz/fuzz_prom.c" "$top/api/prom.c" "$top/api/json.c" \
+	"$top/api/buf.c" "$top/api/catalogue.c"
 build fuzz_procfs "$top/fuzz/fuzz_procfs.c"
 build fuzz_events "$top/fuzz/fuzz_events.c"
 [ "$secs" = 0 ] && exit 0
