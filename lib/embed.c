@@ -37,7 +37,10 @@ struct pw_embed {
 	char			*proc_root;
 };
 
-/* The selector called `s`, by pw_selector_name()'s names. */
+/*
+ * The selector called `s`: pw_selector_name()'s names, and "name" for
+ * PW_SEL_NAME as procwatchd.json spells it (the library says "comm").
+ */
 static int
 selector_from(const char *s, enum pw_selector *out)
 {
@@ -45,6 +48,10 @@ selector_from(const char *s, enum pw_selector *out)
 
 	if (s == NULL)
 		return -EINVAL;
+	if (strcmp(s, "name") == 0) {
+		*out = PW_SEL_NAME;
+		return 0;
+	}
 	for (i = 0; strcmp(pw_selector_name((enum pw_selector)i), "?") != 0;
 	    i++) {
 		if (strcmp(pw_selector_name((enum pw_selector)i), s) == 0) {

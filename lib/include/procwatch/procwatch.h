@@ -45,9 +45,10 @@
 
 /*
  * One target: a named selector, as in procwatchd.json's "targets".
- * `selector` is "all", "pid", "pidfile", "name" (comm, exact), "cmdline"
- * (POSIX extended regex), "user" (name or uid), "cgroup" (path) or
- * "unit" (systemd unit); `arg` its argument (NULL for "all").  With
+ * `selector` is "all", "pid", "pidfile", "name" (or "comm": the process
+ * name, exact), "cmdline" (POSIX extended regex), "user" (name or uid),
+ * "cgroup" (path) or "unit" (systemd unit); `arg` its argument (NULL for
+ * "all").  With
  * `children`, descendants of what it matches are selected too.  Every
  * string is read during pw_embed_new() only.
  */
