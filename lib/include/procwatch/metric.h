@@ -196,12 +196,13 @@ struct pw_metric_def {
 /* The row of m, or NULL out of range.  Thread: any. */
 const struct pw_metric_def	*pw_metric_def(enum pw_metric m);
 
-/* The name of a row ("cpu_percent"), NULL if out of range. */
+/* The name of a row ("cpu_percent"), NULL if out of range.  Thread: any. */
 const char	*pw_metric_name(enum pw_metric);
 
 /*
  * The row called name[0..len-1] (not NUL-terminated) that has every flag
  * in `flags` (0: any row).  Returns 0 or -EINVAL.
+ * Thread: any.
  */
 int		 pw_metric_lookup(const char *name, size_t len, unsigned flags,
 		    enum pw_metric *out);
@@ -209,11 +210,15 @@ int		 pw_metric_lookup(const char *name, size_t len, unsigned flags,
 /*
  * The windowed-statistics row called name[0..len-1]: pw_metric_lookup()
  * with PW_MF_STATS.  Returns 0 or -EINVAL.
+ * Thread: any.
  */
 int		 pw_metric_from_name(const char *name, size_t len,
 		    enum pw_metric *out);
 
-/* Is a trend (slope) reported for this metric?  RSS, open fds, threads. */
+/*
+ * Is a trend (slope) reported for this metric?  RSS, open fds, threads.
+ * Thread: any.
+ */
 bool		 pw_metric_has_trend(enum pw_metric);
 
 /*
@@ -239,6 +244,7 @@ bool	pw_metric_read_group(enum pw_metric m, const struct pw_metric_ctx *ctx,
  * The rows with a Prometheus family, in the order /metrics exposes them:
  * the procwatch_process_* families (group false) or the procwatch_group_*
  * ones.  Returns a borrowed array of *n rows.
+ * Thread: any.
  */
 const enum pw_metric	*pw_metric_prom_order(bool group, size_t *n);
 
