@@ -126,16 +126,20 @@ struct pw_custom;
 struct pw_custom	*pw_custom_new(const struct pw_custom_config *);
 void			 pw_custom_free(struct pw_custom *);
 
-/* Validation (see the top of this file). */
+/* Validation (see the top of this file).  Thread: any (pure). */
 bool	pw_custom_name_valid(const char *name);
 bool	pw_custom_label_name_valid(const char *name);
 bool	pw_custom_label_value_valid(const char *value);
-/* A target name as a scope: 1..PW_CUSTOM_TARGET_MAX printable bytes. */
+/*
+ * A target name as a scope: 1..PW_CUSTOM_TARGET_MAX printable bytes.
+ * Thread: any.
+ */
 bool	pw_custom_target_valid(const char *target);
 
 /*
  * Check a point without adding it.  Returns 0 or -EINVAL with a message
  * naming the offending field ("name", "value", "labels.foo") in err.
+ * Thread: any.
  */
 int	pw_custom_point_check(const struct pw_custom_point *, char *err,
 	    size_t errlen);
@@ -153,12 +157,19 @@ int	pw_custom_put(struct pw_custom *, const struct pw_custom_point *,
 /*
  * Mark series not written since now_ms - stale_ms stale and drop those
  * not written since now_ms - drop_ms.  Returns how many were dropped.
+ * Thread: any (the store's mutex); the sampler, after each cycle.
  */
 size_t	pw_custom_expire(struct pw_custom *, int64_t now_ms);
 
-/* Drop every series of process `proc_id` (it is gone). */
+/*
+ * Drop every series of process `proc_id` (it is gone).
+ * Thread: any (the store's mutex); the sampler, for exited processes.
+ */
 void	pw_custom_drop_proc(struct pw_custom *, uint64_t proc_id);
-/* The same for ids[0..n-1], sorted ascending, in one pass. */
+/*
+ * The same for ids[0..n-1], sorted ascending, in one pass.
+ * Thread: as pw_custom_drop_proc().
+ */
 void	pw_custom_drop_procs(struct pw_custom *, const uint64_t *ids,
 	    size_t n);
 
@@ -166,6 +177,7 @@ void	pw_custom_drop_procs(struct pw_custom *, const uint64_t *ids,
  * Copy out every series (proc_id 0) or those of one process, ordered by
  * name, then scope, then labels.  *out is malloc'd (NULL when *n is 0);
  * free with pw_custom_views_free().  Returns 0 or -ENOMEM.
+ * Thread: any (the store's mutex); HTTP.
  */
 int	pw_custom_copy(struct pw_custom *, uint64_t proc_id,
 	    struct pw_custom_view **out, size_t *n);
@@ -178,6 +190,7 @@ void	pw_custom_views_free(struct pw_custom_view *, size_t n);
  * one with the fewest labels (then the first in order) is used.  Stale
  * series are skipped.  Returns 0 (with *value and, if not NULL, *ts_ms)
  * or -ENOENT.
+ * Thread: any (the store's mutex); the sampler, from rules, and embedders.
  */
 int	pw_custom_lookup(struct pw_custom *, const char *name,
 	    uint64_t proc_id, const char *target, double *value,
@@ -188,26 +201,38 @@ int	pw_custom_lookup(struct pw_custom *, const char *name,
  * included) newer than since_ms, oldest first: *ts and *v are malloc'd
  * parallel arrays (free both; NULL when *n is 0).  Returns 0, -ENOENT or
  * -ENOMEM.
+ * Thread: any (the store's mutex); HTTP.
  */
 int	pw_custom_points(struct pw_custom *, const char *name,
 	    uint64_t proc_id, const char *target, int64_t since_ms,
 	    int64_t **ts, double **v, size_t *n);
 
-/* Series now stored, and the configured cap. */
+/*
+ * Series now stored, and the configured cap.
+ * Thread: any (the store's mutex); HTTP.
+ */
 void	pw_custom_counts(struct pw_custom *, size_t *series, size_t *max);
 
 /*
  * Source bookkeeping: count a successful run of `source`, or an error of
  * kind `why` with a message (copied, truncated).  Sources past
  * PW_CUSTOM_SOURCES_MAX are not tracked.
+ * Thread: any (the store's mutex): the sampler (C plugins), the exec sources
+ * and HTTP (push).
  */
 void	pw_custom_source_ok(struct pw_custom *, const char *source);
 void	pw_custom_source_error(struct pw_custom *, const char *source,
 	    enum pw_custom_err why, const char *msg, int64_t now_ms);
-/* Copy out the sources' figures, ordered by name; free(*out). 0/-ENOMEM. */
+/*
+ * Copy out the sources' figures, ordered by name; free(*out).  0/-ENOMEM.
+ * Thread: any (the store's mutex); HTTP.
+ */
 int	pw_custom_sources_copy(struct pw_custom *,
 	    struct pw_custom_source_stats **out, size_t *n);
-/* "exit", "timeout", "flood", "parse", "spawn", "rejected", "callback". */
+/*
+ * "exit", "timeout", "flood", "parse", "spawn", "rejected", "callback".
+ * Thread: any.
+ */
 const char	*pw_custom_err_name(enum pw_custom_err);
 
 /*
