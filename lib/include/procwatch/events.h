@@ -72,8 +72,12 @@ struct pw_event {
 	uint64_t		cpu_us;		/* user + system, all threads */
 };
 
+/* Thread: any. */
 const char	*pw_event_type_name(enum pw_event_type);
-/* "SIGKILL", or "signal 77" for one without a name; in buf.  Pure. */
+/*
+ * "SIGKILL", or "signal 77" for one without a name; in buf.  Pure.
+ * Thread: any.
+ */
 const char	*pw_signal_name(int sig, char *buf, size_t len);
 
 /*
@@ -144,7 +148,10 @@ struct pw_churn {
 	char			suggestion[PW_BN_TEXT_MAX];
 };
 
-/* Churn bands: critical >= 100/s, high >= 20/s, medium >= 5/s, else low. */
+/*
+ * Churn bands: critical >= 100/s, high >= 20/s, medium >= 5/s, else low.
+ * Thread: any.
+ */
 enum pw_severity	pw_churn_severity(double rate_per_s);
 
 /*

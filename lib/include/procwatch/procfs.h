@@ -60,18 +60,19 @@ struct pw_procio {
  * Parsers.  `buf` need not be NUL-terminated; `len` bytes are read.  Return
  * 0, or -EINVAL when a required field is missing or malformed.  They never
  * read past len and never allocate.
+ * Thread: any (pure).
  */
 int	pw_procfs_parse_stat(const char *buf, size_t len, struct pw_procstat *);
 int	pw_procfs_parse_status(const char *buf, size_t len,
 	    struct pw_procstatus *);
 int	pw_procfs_parse_io(const char *buf, size_t len, struct pw_procio *);
-/* Soft "Max open files" limit; UINT64_MAX for "unlimited". */
+/* Soft "Max open files" limit; UINT64_MAX for "unlimited".  Thread: any. */
 int	pw_procfs_parse_limits_nofile(const char *buf, size_t len,
 	    uint64_t *soft);
-/* MemTotal in bytes from /proc/meminfo. */
+/* MemTotal in bytes from /proc/meminfo.  Thread: any. */
 int	pw_procfs_parse_meminfo_total(const char *buf, size_t len,
 	    uint64_t *bytes);
-/* btime (boot time, seconds since the epoch) from /proc/stat. */
+/* btime (boot time, seconds since the epoch) from /proc/stat.  Thread: any. */
 int	pw_procfs_parse_btime(const char *buf, size_t len, int64_t *btime_s);
 
 struct pw_procfs;
@@ -102,9 +103,16 @@ struct pw_prochandle {
 	unsigned	idle_streak;	/* unchanged samples in a row */
 };
 
+/*
+ * Thread: the thread that owns the handle (the sampler's are in its pid
+ * table).
+ */
 void	pw_prochandle_init(struct pw_prochandle *, pid_t);
 void	pw_prochandle_close(struct pw_prochandle *);
-/* How many descriptors the handle holds now (0 .. PW_PROCHANDLE_FDS_MAX). */
+/*
+ * How many descriptors the handle holds now (0 .. PW_PROCHANDLE_FDS_MAX).
+ * Thread: the handle's owner.
+ */
 unsigned pw_prochandle_nfds(const struct pw_prochandle *);
 #define PW_PROCHANDLE_FDS_MAX	5
 
@@ -116,6 +124,7 @@ unsigned pw_prochandle_nfds(const struct pw_prochandle *);
  * process's start time, the PID was reused: -ESRCH.
  * Returns 0, -ESRCH when the process is gone (a normal event), -EMFILE or
  * -ENFILE when out of descriptors, -EINVAL on unparsable content.
+ * Thread: the handle's owner (the sampler); the procfs is only read.
  */
 int	pw_procfs_sample(const struct pw_procfs *, struct pw_prochandle *h,
 	    bool keep_open, uint64_t start_ticks, struct pw_sample *out,
@@ -137,6 +146,7 @@ int	pw_procfs_sample(const struct pw_procfs *, struct pw_prochandle *h,
  * descriptors are closed ("parked") and reopened at the next full read:
  * most processes sleep, so a monitor of thousands keeps two descriptors
  * for most of them instead of five, and stays far from RLIMIT_NOFILE.
+ * Thread: as pw_procfs_sample().
  */
 #define PW_PROCFS_UNCHANGED	1
 #define PW_PROCFS_IDLE_MAX	60
@@ -146,10 +156,16 @@ int	pw_procfs_sample_since(const struct pw_procfs *,
 	    const struct pw_sample *prev, struct pw_sample *out,
 	    struct pw_procstat *st);
 
-/* Whole-file readers (open, read, close): not for the hot path. */
+/*
+ * Whole-file readers (open, read, close): not for the hot path.
+ * Thread: any; the procfs is only read (the sampler, HTTP, the profiler).
+ */
 int	pw_procfs_read_stat(const struct pw_procfs *, pid_t,
 	    struct pw_procstat *);
-/* The command line with NULs turned into spaces; *out is malloc'd. */
+/*
+ * The command line with NULs turned into spaces; *out is malloc'd.
+ * Thread: any, as the readers above.
+ */
 int	pw_procfs_read_cmdline(const struct pw_procfs *, pid_t, char **out);
 int	pw_procfs_read_uid(const struct pw_procfs *, pid_t, uid_t *euid);
 int	pw_procfs_read_fd_limit(const struct pw_procfs *, pid_t,
@@ -161,12 +177,14 @@ int	pw_procfs_boot_time(const struct pw_procfs *, int64_t *btime_s);
 /*
  * List the numeric entries of the root (processes, not threads), sorted
  * ascending.  *pids is malloc'd (free it); *n receives the count.
+ * Thread: any; the procfs is only read.
  */
 int	pw_procfs_list_pids(const struct pw_procfs *, pid_t **pids, size_t *n);
 
 /*
  * Threads of one process from ROOT/PID/task/: tid, comm and CPU ticks.
  * *out is malloc'd; *n receives the count.
+ * Thread: any; the procfs is only read (HTTP, the profiler).
  */
 struct pw_thread_stat {
 	pid_t		tid;
