@@ -111,6 +111,7 @@ void			 pw_stackagg_free(struct pw_stackagg *);
  * (innermost), frames[n-1] the root.  Names with ';' or line breaks are
  * sanitized.  Returns 0, -ENOSPC when the stack is new and the table is
  * full (the sample is counted as lost by the caller), -ENOMEM.
+ * Thread: the aggregation's owner (the profiler), one at a time.
  */
 int	pw_stackagg_add(struct pw_stackagg *, pid_t tid, const char *thread,
 	    const char *const *frames, size_t n);
@@ -118,6 +119,7 @@ int	pw_stackagg_add(struct pw_stackagg *, pid_t tid, const char *thread,
 /*
  * Move the result into p: funcs, threads, folded (p's result fields must
  * be empty).  The aggregation is empty afterwards.  0 or -ENOMEM.
+ * Thread: the aggregation's owner (the profiler).
  */
 int	pw_stackagg_finish(struct pw_stackagg *, struct pw_profile *p);
 
