@@ -178,16 +178,26 @@ struct pw_bottleneck {
 	struct pw_bn_evidence	ev;
 };
 
+/* Thread: any. */
 const char	*pw_bn_type_name(enum pw_bn_type);
 const char	*pw_severity_name(enum pw_severity);
 
-/* The bands above, exposed for tests and for documentation. */
+/*
+ * The bands above, exposed for tests and for documentation.
+ * Thread: any (pure).
+ */
 enum pw_severity	pw_bn_cpu_severity(double impact);
 enum pw_severity	pw_bn_memory_severity(double impact);
-/* time_left_s < 0: unknown, then rel_per_min (growth / current) decides. */
+/*
+ * time_left_s < 0: unknown, then rel_per_min (growth / current) decides.
+ * Thread: any.
+ */
 enum pw_severity	pw_bn_growth_severity(double time_left_s,
 			    double rel_per_min);
-/* Groups: the worst member's fd usage (0 .. 1); below 0.5 is low. */
+/*
+ * Groups: the worst member's fd usage (0 .. 1); below 0.5 is low.
+ * Thread: any.
+ */
 enum pw_severity	pw_bn_fd_usage_severity(double usage);
 
 /*
@@ -211,6 +221,7 @@ int	pw_bottleneck_rank_groups(const struct pw_bn_group *groups, size_t n,
 /*
  * (Re)write b->description and b->suggestions from b's fields, e.g. after
  * filling b->ev.hot.
+ * Thread: any (b is the caller's).
  */
 void	pw_bottleneck_describe(struct pw_bottleneck *b);
 

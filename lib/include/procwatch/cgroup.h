@@ -32,6 +32,7 @@
  * success *path points into buf and *pathlen is its length (no newline).
  * Returns 0, -ENOENT when there is no line at all, or -EINVAL when the
  * contents are malformed or ambiguous.  Never allocates.
+ * Thread: any (pure).
  */
 int	pw_cgroup_parse(const char *buf, size_t len, const char **path,
 	    size_t *pathlen);
@@ -52,6 +53,7 @@ int	pw_cgroup_read(const char *root, pid_t pid, char **out);
  * bytes, no empty, "." or ".." component, no control character; one
  * trailing '/' is allowed.  Returns 0, or -EINVAL with *why (if not NULL)
  * set to a static explanation.
+ * Thread: any (pure).
  */
 int	pw_cgroup_path_check(const char *path, const char **why);
 
@@ -61,6 +63,7 @@ int	pw_cgroup_path_check(const char *path, const char **why);
  * components only: "/a/b/c" is under "/a/b", "/a/bc" is not.  A path
  * that starts with "/.." (a process outside our cgroup namespace) is
  * under nothing.
+ * Thread: any (pure).
  */
 bool	pw_cgroup_path_under(const char *path, const char *prefix);
 
@@ -84,6 +87,7 @@ bool	pw_cgroup_path_under(const char *path, const char *prefix);
  *
  * Writes the result to out[outlen] and returns 0, or -EINVAL with *why (if
  * not NULL) set to a static explanation (out is then untouched).
+ * Thread: any (pure).
  */
 int	pw_unit_name_normalize(const char *name, char *out, size_t outlen,
 	    const char **why);

@@ -78,10 +78,10 @@ int	pw_group_compute(const struct pw_snapshot *snap,
 	    const char *const *names, size_t nnames, struct pw_group **out,
 	    size_t *n);
 
-/* Free what pw_group_compute() returned; NULL is accepted. */
+/* Free what pw_group_compute() returned; NULL is accepted.  Thread: any. */
 void	pw_groups_free(struct pw_group *groups, size_t n);
 
-/* The group called `name` in groups[0..n-1], or NULL. */
+/* The group called `name` in groups[0..n-1], or NULL.  Thread: any. */
 const struct pw_group	*pw_group_find(const struct pw_group *groups,
 			    size_t n, const char *name);
 

@@ -83,11 +83,17 @@ struct pw_group_sample {
 
 struct pw_groupacc;
 
-/* A new accumulator, or NULL when out of memory.  NULL is accepted by free. */
+/*
+ * A new accumulator, or NULL when out of memory.  NULL is accepted by free.
+ * Thread: the sampler (each accumulator is used by one thread).
+ */
 struct pw_groupacc	*pw_groupacc_new(void);
 void			 pw_groupacc_free(struct pw_groupacc *);
 
-/* Start a cycle at wall time `now_ms`; clears the previous cycle's sums. */
+/*
+ * Start a cycle at wall time `now_ms`; clears the previous cycle's sums.
+ * Thread: the accumulator's owner (the sampler).
+ */
 void	pw_groupacc_begin(struct pw_groupacc *, int64_t now_ms);
 
 /*
@@ -96,24 +102,30 @@ void	pw_groupacc_begin(struct pw_groupacc *, int64_t now_ms);
  * unknown), `start_ms` when it started (wall clock).  Returns 0 or -ENOMEM
  * (a member whose cutime grew could not be noted: its children's CPU is
  * then counted without the credit check).
+ * Thread: the accumulator's owner (the sampler).
  */
 int	pw_groupacc_member(struct pw_groupacc *, pid_t pid, pid_t ppid,
 	    const struct pw_sample *prev, const struct pw_sample *cur,
 	    uint64_t fd_limit, int64_t start_ms);
 
-/* A live member not sampled this cycle (its read failed): counted only. */
+/*
+ * A live member not sampled this cycle (its read failed): counted only.
+ * Thread: the accumulator's owner (the sampler).
+ */
 void	pw_groupacc_unsampled(struct pw_groupacc *);
 
 /*
  * A member that exited since the previous cycle, with its last sample
  * (NULL: it was never sampled).  Its parent, if a member, gets a credit.
  * Returns 0 or -ENOMEM (no credit: its CPU may then be counted twice).
+ * Thread: the accumulator's owner (the sampler).
  */
 int	pw_groupacc_exit(struct pw_groupacc *, pid_t pid, pid_t ppid,
 	    const struct pw_sample *last);
 
 /*
  * Finish the cycle: fill *out.  `hz` is the clock tick rate.
+ * Thread: the accumulator's owner (the sampler).
  */
 void	pw_groupacc_end(struct pw_groupacc *, long hz,
 	    struct pw_group_sample *out);
@@ -124,11 +136,12 @@ void	pw_groupacc_end(struct pw_groupacc *, long hz,
  * CPU %, sizes, fds, threads and the cumulative counters map one to one;
  * NO_CPU becomes PW_SAMPLE_FIRST, NO_FDS and NO_IO carry over.  The
  * process count, children_ticks and the fd usage have no place there.
+ * Thread: any (pure).
  */
 void	pw_group_sample_as_sample(const struct pw_group_sample *,
 	    struct pw_sample *out);
 
-/* Memory % of a group sample, given MemTotal in bytes (0: 0). */
+/* Memory % of a group sample, given MemTotal in bytes (0: 0).  Thread: any. */
 double	pw_group_sample_memory_pct(const struct pw_group_sample *,
 	    uint64_t mem_total);
 

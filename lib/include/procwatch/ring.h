@@ -34,22 +34,29 @@ void		 pw_ring_free(struct pw_ring *);
  * derived from the previous sample.  A counter that went backwards (a reset)
  * counts as a zero delta.  Samples whose ts_ms is not after the newest one
  * are accepted; their rates are 0.
+ * Thread: the ring's writer (the sampler, under the store's write lock).
  */
 void		 pw_ring_push(struct pw_ring *, const struct pw_sample *);
 
 /*
  * Change the capacity to `cap` (>= 1), keeping the newest samples that fit.
  * Returns 0, or -EINVAL / -ENOMEM with the ring unchanged.
+ * Thread: the ring's writer (the store's write lock: a reload).
  */
 int		 pw_ring_resize(struct pw_ring *, size_t cap);
 
+/* Thread: any thread holding the store's lock (a read lock suffices). */
 size_t		 pw_ring_len(const struct pw_ring *);
 size_t		 pw_ring_cap(const struct pw_ring *);
-/* Total pushes since creation: a reader can tell how many it missed. */
+/*
+ * Total pushes since creation: a reader can tell how many it missed.
+ * Thread: as pw_ring_len().
+ */
 uint64_t	 pw_ring_pushed(const struct pw_ring *);
 
 /*
  * Decode the newest sample into *out.  Returns 0, or -ENOENT if empty.
+ * Thread: as pw_ring_len().
  */
 int		 pw_ring_latest(const struct pw_ring *, struct pw_sample *out);
 
@@ -57,6 +64,7 @@ int		 pw_ring_latest(const struct pw_ring *, struct pw_sample *out);
  * Decode up to `max` samples, oldest first, that are newer than `since_ms`
  * (pass INT64_MIN for all), keeping the newest `max` of them when more match.
  * Returns how many were written to out[].  O(len).
+ * Thread: as pw_ring_len().
  */
 size_t		 pw_ring_copy(const struct pw_ring *, int64_t since_ms,
 		    struct pw_sample *out, size_t max);

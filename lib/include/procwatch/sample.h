@@ -63,9 +63,9 @@ struct pw_sample {
 	unsigned	flags;		/* PW_SAMPLE_* */
 };
 
-/* The letter ps(1) shows for a state, '?' if unknown. */
+/* The letter ps(1) shows for a state, '?' if unknown.  Thread: any. */
 char		 pw_state_char(enum pw_state);
-/* Map a /proc/PID/stat state letter to the enum. */
+/* Map a /proc/PID/stat state letter to the enum.  Thread: any. */
 enum pw_state	 pw_state_from_char(char);
 
 #endif

@@ -31,7 +31,10 @@ struct pw_procinfo {
 					   or NULL when unknown */
 };
 
-/* Free the strings of an info; the struct itself is the caller's. */
+/*
+ * Free the strings of an info; the struct itself is the caller's.
+ * Thread: any (the info's owner).
+ */
 void	pw_procinfo_fini(struct pw_procinfo *);
 
 struct pw_source;
@@ -52,6 +55,7 @@ const char		*pw_source_name(const struct pw_source *);
  * Describe the `n` processes in pids[] into out[0..n-1] (same order).  An
  * entry whose process is gone gets pid 0.  Returns the number described, or
  * a negative errno.  The caller frees each entry with pw_procinfo_fini().
+ * Thread: the sampler thread only.
  */
 int	pw_source_describe(struct pw_source *, const pid_t *pids, size_t n,
 	    struct pw_procinfo *out);

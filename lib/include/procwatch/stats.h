@@ -58,6 +58,7 @@ size_t	pw_stats_series(const struct pw_sample *s, size_t n, enum pw_metric m,
  * CPU seconds (user + system) spent over the window s[0..n-1]: the sum of
  * each interval's rate times its length, which is the tick count over the
  * window divided by the clock rate.  *user_s and *sys_s may be NULL.
+ * Thread: any (pure).
  */
 double	pw_stats_cpu_seconds(const struct pw_sample *s, size_t n,
 	    double *user_s, double *sys_s);
@@ -91,6 +92,7 @@ void	pw_stats_summarize(const double *v, size_t n, double *scratch,
 /*
  * The value of rank h = (n-1)q, interpolated, found by selection: a[] is
  * permuted.  n must be > 0 and 0 <= q <= 1.
+ * Thread: any (pure).
  */
 double	pw_stats_quantile(double *a, size_t n, double q);
 
@@ -117,10 +119,12 @@ struct pw_trend {
  * sqrt(SSres / (n-2) / Sxx) and its interval uses Student t with n-2
  * degrees of freedom.  Returns 0, or -EINVAL (and out->valid false, dir
  * flat) when there are fewer than 3 points or all times are equal.
+ * Thread: any (pure).
  */
 int	pw_stats_trend(const double *t_s, const double *v, size_t n,
 	    struct pw_trend *out);
 
+/* Thread: any. */
 const char	*pw_trend_dir_name(enum pw_trend_dir);
 
 /* Welch's unequal-variances t-test of `cur` against `base`. */
@@ -137,6 +141,7 @@ struct pw_welch {
  * Compare two summaries (only n, avg and var are used, so a saved
  * baseline needs no samples).  Returns 0, or -EINVAL when either has
  * fewer than 2 values.
+ * Thread: any (pure).
  */
 int	pw_stats_welch(const struct pw_summary *cur,
 	    const struct pw_summary *base, struct pw_welch *out);
@@ -145,6 +150,7 @@ int	pw_stats_welch(const struct pw_summary *cur,
  * The Student t distribution with `df` (> 0, need not be an integer)
  * degrees of freedom: CDF, and the quantile for 0 < p < 1 (Newton's method
  * on the CDF from a Cornish-Fisher start; exact for df 1 and 2).
+ * Thread: any (pure).
  */
 double	pw_stats_t_cdf(double t, double df);
 double	pw_stats_t_quantile(double p, double df);
@@ -152,6 +158,7 @@ double	pw_stats_t_quantile(double p, double df);
 /*
  * The regularized incomplete beta function I_x(a, b), a, b > 0,
  * 0 <= x <= 1, by its continued fraction (modified Lentz).
+ * Thread: any (pure).
  */
 double	pw_stats_betai(double a, double b, double x);
 

@@ -72,6 +72,8 @@ struct pw_snapshot {
  * Create an empty store whose rings hold `history` samples each.  `hz` is
  * the clock tick rate.  Returns NULL when out of memory.  Free with
  * pw_store_free(); NULL is accepted.
+ * Thread: any; then every function may be called from any thread (the
+ * sampler is the only writer).
  */
 struct pw_store	*pw_store_new(size_t history, long hz);
 void		 pw_store_free(struct pw_store *);
@@ -86,6 +88,7 @@ int	pw_store_snapshot(struct pw_store *, bool include_gone,
 /*
  * Snapshot of the process with this pid: the live one if any, else the
  * most recently gone one.  Returns 0, -ENOENT or -ENOMEM.
+ * Thread: any (the read lock).
  */
 int	pw_store_snapshot_pid(struct pw_store *, pid_t,
 	    struct pw_snapshot **out);
@@ -96,6 +99,7 @@ void	pw_snapshot_free(struct pw_snapshot *);
  * newer than `since_ms` (INT64_MIN for all), at most `limit` (the newest
  * ones), oldest first.  *out is malloc'd; *n gets the count and *cap the
  * ring capacity.  Returns 0, -ENOENT or -ENOMEM.
+ * Thread: any (the read lock).
  */
 int	pw_store_samples(struct pw_store *, pid_t, int64_t since_ms,
 	    size_t limit, struct pw_sample **out, size_t *n, size_t *cap);
@@ -104,12 +108,16 @@ int	pw_store_samples(struct pw_store *, pid_t, int64_t since_ms,
  * Copy the aggregate samples of group `name` newer than `since_ms`
  * (INT64_MIN for all), at most `limit` (the newest ones), oldest first,
  * like pw_store_samples().  Returns 0, -ENOENT (no such group) or -ENOMEM.
+ * Thread: any (the read lock).
  */
 int	pw_store_group_samples(struct pw_store *, const char *name,
 	    int64_t since_ms, size_t limit, struct pw_group_sample **out,
 	    size_t *n, size_t *cap);
 
-/* The group view in snap->groups called `name`, or NULL. */
+/*
+ * The group view in snap->groups called `name`, or NULL.
+ * Thread: any (the snapshot is the caller's).
+ */
 const struct pw_group_view *pw_snapshot_group(const struct pw_snapshot *,
 	    const char *name);
 
@@ -142,14 +150,18 @@ int	pw_store_each(struct pw_store *, int64_t since_ms, bool include_gone,
 /*
  * Time of the last commit (0 before the first) and MemTotal in bytes (0 if
  * unknown), read under the lock.  Either pointer may be NULL.
+ * Thread: any (the read lock).
  */
 void	pw_store_info(struct pw_store *, int64_t *taken_ms,
 	    uint64_t *mem_total);
 
-/* Number of live processes and of gone ones still kept. */
+/*
+ * Number of live processes and of gone ones still kept.
+ * Thread: any (the read lock).
+ */
 void	pw_store_counts(struct pw_store *, size_t *alive, size_t *gone);
 
-/* Memory % of one sample, given MemTotal in bytes. */
+/* Memory % of one sample, given MemTotal in bytes.  Thread: any. */
 double	pw_sample_memory_pct(const struct pw_sample *, uint64_t mem_total);
 
 #endif

@@ -63,6 +63,8 @@ struct pw_target {
  * procwatch/cgroup.h.  On error `t` is left zeroed and `err` (if not NULL)
  * receives the reason (for a bad regex, regerror()'s text).  Returns 0,
  * -EINVAL or -ENOMEM.
+ * Thread: any; `t` is the caller's, and once made it is only read, so
+ * any thread may match with it (regexec(3) is thread-safe).
  */
 int	pw_target_init(struct pw_target *t, const char *name,
 	    enum pw_selector sel, const char *arg, bool children,
@@ -74,19 +76,25 @@ void	pw_target_fini(struct pw_target *);
  * `pidfile_pid` is the pid read from t->pidfile this cycle (0 if none).
  * A process whose cgroup is unknown (pi->cgroup NULL) matches no cgroup or
  * unit target.
+ * Thread: any.
  */
 bool	pw_target_match(const struct pw_target *t,
 	    const struct pw_procinfo *pi, pid_t pidfile_pid);
 
-/* Read a pidfile: the first decimal number in it.  0, -ENOENT, -EINVAL. */
+/*
+ * Read a pidfile: the first decimal number in it.  0, -ENOENT, -EINVAL.
+ * Thread: any.
+ */
 int	pw_pidfile_read(const char *path, pid_t *pid);
 
+/* Thread: any. */
 const char	*pw_selector_name(enum pw_selector);
 
 /*
  * Describe the selector of `t` in buf[len] as "unit demo.service",
  * "pid 42", "cmdline ^nginx", "all", with " +children" when it selects
  * descendants too (truncated to fit).  Returns buf.
+ * Thread: any.
  */
 char		*pw_target_describe(const struct pw_target *t, char *buf,
 		    size_t len);
