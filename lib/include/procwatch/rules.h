@@ -113,8 +113,9 @@ struct pw_rule {
 	char		*message;	/* owned template; NULL: a default */
 };
 
+/* Thread: any (the rule is the caller's). */
 void	pw_rule_fini(struct pw_rule *);
-/* Deep copy of `src` into caller storage *dst.  0 or -ENOMEM. */
+/* Deep copy of `src` into caller storage *dst.  0 or -ENOMEM.  Thread: any. */
 int	pw_rule_copy(struct pw_rule *dst, const struct pw_rule *src);
 
 /*
@@ -126,6 +127,7 @@ int	pw_rule_copy(struct pw_rule *dst, const struct pw_rule *src);
  * value of the series of that process, else of its target, else of the
  * host (pw_custom_lookup()); while there is none, or it is stale, the
  * rule's state for that process stays as it is.
+ * Thread: any (pure).
  */
 bool	pw_rule_metric_valid(const char *metric);
 
@@ -142,6 +144,7 @@ bool	pw_rule_metric_valid(const char *metric);
  * major_faults) are the group's totals since it is watched, and
  * <counter>_rate and cpu_ticks_rate their rates per second between the
  * group's last two samples.
+ * Thread: any (pure).
  */
 bool	pw_rule_metric_scope_valid(const char *metric, enum pw_rule_scope);
 
@@ -154,16 +157,18 @@ bool	pw_rule_metric_scope_valid(const char *metric, enum pw_rule_scope);
  * a `bound`.  All have for_ms 0.  pw_rule_builtin_name(i) names the i-th,
  * NULL past the last; pw_rule_builtin() fills *out (free with
  * pw_rule_fini()) and returns 0, -ENOENT for an unknown name or -ENOMEM.
+ * Thread: any.
  */
 const char	*pw_rule_builtin_name(size_t i);
 int		 pw_rule_builtin(const char *name, struct pw_rule *out);
 
+/* Thread: any. */
 const char	*pw_rule_op_name(enum pw_rule_op);
 const char	*pw_rule_scope_name(enum pw_rule_scope);
 const char	*pw_alert_severity_name(enum pw_alert_severity);
 const char	*pw_agg_name(enum pw_agg);
 const char	*pw_alert_state_name(enum pw_alert_state);
-/* Parse the names above; 0 or -EINVAL. */
+/* Parse the names above; 0 or -EINVAL.  Thread: any. */
 int		 pw_rule_op_parse(const char *, enum pw_rule_op *);
 int		 pw_rule_scope_parse(const char *, enum pw_rule_scope *);
 int		 pw_alert_severity_parse(const char *, enum pw_alert_severity *);
@@ -181,6 +186,7 @@ int		 pw_agg_parse(const char *, enum pw_agg *);
  * they are "" and 0.  {threshold} is the target's bound for a rule with
  * one.  Returns 0, or -EINVAL
  * with the offending placeholder's offset in *at (may be NULL).
+ * Thread: any (pure).
  */
 int	pw_rule_template_check(const char *tmpl, size_t *at);
 
@@ -315,10 +321,17 @@ struct pw_alert_target {
 int	pw_alerts_set_targets(struct pw_alerts *,
 	    const struct pw_alert_target *targets, size_t n);
 
+/* Thread: any (the engine's mutex); HTTP. */
 size_t			 pw_alerts_nrules(const struct pw_alerts *);
-/* The i-th rule, borrowed for the engine's life; NULL past the end. */
+/*
+ * The i-th rule, borrowed for the engine's life; NULL past the end.
+ * Thread: any (the engine's mutex); HTTP.
+ */
 const struct pw_rule	*pw_alerts_rule(const struct pw_alerts *, size_t i);
-/* Alerts of rule i now pending and firing. */
+/*
+ * Alerts of rule i now pending and firing.
+ * Thread: any (the engine's mutex); HTTP.
+ */
 void	pw_alerts_rule_counts(struct pw_alerts *, size_t i, size_t *pending,
 	    size_t *firing);
 
