@@ -129,9 +129,12 @@ struct api_server;
  */
 struct api_server	*api_start(const struct api_options *opts,
 			    struct pw_monitor *mon, char *err, size_t errlen);
-/* The port actually bound (useful after asking for port 0). */
+/* The port actually bound (useful after asking for port 0).  Thread: main. */
 uint16_t		 api_port(const struct api_server *);
-/* Stop listening, finish the running requests, free.  NULL is accepted. */
+/*
+ * Stop listening, finish the running requests, free.  NULL is accepted.
+ * Thread: main.
+ */
 void			 api_stop(struct api_server *);
 /*
  * Change which per-process series /metrics carries (API_PROCMETRICS_*;
@@ -150,10 +153,10 @@ void			 api_set_process_metrics(struct api_server *, int mode,
  * documented at the top of api/json.c.  Thread: any.
  */
 struct cJSON	*api_json_proc(const struct pw_proc_view *, uint64_t mem_total);
-/* `fd_limit` 0 means unknown and renders as null. */
+/* `fd_limit` 0 means unknown and renders as null.  Thread: any. */
 struct cJSON	*api_json_sample(const struct pw_sample *, uint64_t mem_total,
 		    uint64_t fd_limit);
-/* A JSON {"error": msg} object; NULL when out of memory. */
+/* A JSON {"error": msg} object; NULL when out of memory.  Thread: any. */
 struct cJSON	*api_json_error(const char *msg);
 
 /*
@@ -162,6 +165,7 @@ struct cJSON	*api_json_error(const char *msg);
  * with invalid UTF-8 as U+FFFD, null for NULL.  api_add_u64: exact, not
  * through a double.  api_add_time: RFC 3339, null for 0 (never) or out
  * of range.
+ * Thread: any (pure).
  */
 bool		 api_add_text(struct cJSON *, const char *key, const char *s);
 bool		 api_add_u64(struct cJSON *, const char *key, uint64_t v);
@@ -171,6 +175,7 @@ bool		 api_add_time(struct cJSON *, const char *key, int64_t ms);
  * For handlers that answer with an HTTP status and a message: format the
  * message into err and return `status`; api_oom() empties err and returns
  * 500.
+ * Thread: any (pure).
  */
 unsigned	 api_fail(char *err, size_t errlen, unsigned status,
 		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
@@ -183,6 +188,7 @@ unsigned	 api_oom(char *err, size_t errlen);
  * Write `ms` since the epoch as RFC 3339 UTC with milliseconds,
  * "2026-11-26T02:11:35.123Z".  Returns 0, -ENOSPC if len <
  * API_RFC3339_LEN, or -EINVAL for a year outside 0000 .. 9999.
+ * Thread: any (pure).
  */
 int	api_fmt_rfc3339(int64_t ms, char *buf, size_t len);
 
@@ -191,6 +197,7 @@ int	api_fmt_rfc3339(int64_t ms, char *buf, size_t len);
  * available), or 0 if it is not one (overlong forms, surrogates and
  * values past U+10FFFF are not).  Renderers replace bad bytes with U+FFFD:
  * process names and command lines are arbitrary bytes.
+ * Thread: any (pure).
  */
 size_t	api_utf8_seq(const unsigned char *s, size_t n);
 
@@ -282,7 +289,10 @@ int	api_prom_render(const struct pw_snapshot *snap,
  */
 int	api_prom_select_init(struct pw_snapshot *out,
 	    const struct pw_snapshot *snap, int mode, unsigned top);
-/* Free what api_prom_select_init() allocated (not the snapshot). */
+/*
+ * Free what api_prom_select_init() allocated (not the snapshot).
+ * Thread: any.
+ */
 void	api_prom_select_fini(struct pw_snapshot *);
 
 /*
@@ -311,17 +321,21 @@ int	api_prom_groups(const struct pw_snapshot *snap, long hz, char **out,
  * with cJSON_Delete().
  */
 #define API_CUSTOM_BATCH_MAX	1000
-/* `now_ms` stamps points that carry no "ts". */
+/* `now_ms` stamps points that carry no "ts".  Thread: HTTP. */
 unsigned	api_custom_push(struct pw_monitor *, const char *body,
 		    size_t len, int64_t now_ms, struct cJSON **out, char *err,
 		    size_t errlen);
-/* {"series": [...], "count", "max_series", "sources": [...]}; 0/-ENOMEM. */
+/*
+ * {"series": [...], "count", "max_series", "sources": [...]}; 0/-ENOMEM.
+ * Thread: HTTP.
+ */
 int		api_custom_list(struct pw_monitor *, struct cJSON **out);
 
 /*
  * The process series copied out once for rendering many processes:
  * api_custom_attach() adds "custom": {name: latest value, ...} (labelled
  * series as name{k="v"}) to the JSON of process proc_id.  0 or -ENOMEM.
+ * Thread: HTTP.
  */
 struct api_custom_procs;
 struct api_custom_procs	*api_custom_procs_new(struct pw_monitor *);
@@ -334,11 +348,15 @@ int			 api_custom_attach(const struct api_custom_procs *,
  * live processes of `snap`) and procwatch_source_errors_total to the
  * /metrics page (api/buf.h); nothing without a custom store.  0, -ENOMEM,
  * or the page's error.
+ * Thread: HTTP.
  */
 int	api_prom_custom(struct pw_monitor *, const struct pw_snapshot *snap,
 	    struct api_buf *page);
 
-/* pw_custom_points() of the monitor's store; -ENOENT without one. */
+/*
+ * pw_custom_points() of the monitor's store; -ENOENT without one.
+ * Thread: HTTP.
+ */
 int	api_custom_points(struct pw_monitor *, const char *name,
 	    uint64_t proc_id, const char *target, int64_t since_ms,
 	    int64_t **ts, double **v, size_t *n);
