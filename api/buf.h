@@ -24,19 +24,27 @@ struct api_buf {
 	int	 err;		/* 0, -ENOMEM or -E2BIG; sticky */
 };
 
-/* An empty buffer that may grow to `max` bytes; allocates nothing. */
+/*
+ * An empty buffer that may grow to `max` bytes; allocates nothing.
+ * Thread: the buffer's owner (one thread at a time; no locks).
+ */
 void	 api_buf_init(struct api_buf *, size_t max);
-/* Free the bytes (NULL is accepted) and leave the buffer empty. */
+/*
+ * Free the bytes (NULL is accepted) and leave the buffer empty.
+ * Thread: the buffer's owner.
+ */
 void	 api_buf_fini(struct api_buf *);
 
 /*
  * Make room for n more bytes plus a NUL and return where to write them,
  * or NULL (with err set).  api_buf_commit() then records that the bytes
  * up to `end` are written; it is how a renderer writes without printf.
+ * Thread: the buffer's owner.
  */
 char	*api_buf_room(struct api_buf *, size_t n);
 void	 api_buf_commit(struct api_buf *, char *end);
 
+/* Thread: the buffer's owner. */
 void	 api_buf_put(struct api_buf *, const char *s, size_t n);
 void	 api_buf_puts(struct api_buf *, const char *s);
 void	 api_buf_printf(struct api_buf *, const char *fmt, ...)
@@ -45,6 +53,7 @@ void	 api_buf_printf(struct api_buf *, const char *fmt, ...)
 /*
  * Append a page another renderer returned (malloc'd, `len` bytes); the
  * page is freed in every case.  An empty buffer adopts it without a copy.
+ * Thread: the buffer's owner.
  */
 void	 api_buf_append_page(struct api_buf *, char *page, size_t len);
 
@@ -52,6 +61,7 @@ void	 api_buf_append_page(struct api_buf *, char *page, size_t len);
  * Hand the bytes to the caller: on success *out is malloc'd and
  * NUL-terminated (free() it; never NULL), *len its length, and the buffer
  * is left empty.  Returns 0, or err (the buffer freed, *out untouched).
+ * Thread: the buffer's owner.
  */
 int	 api_buf_take(struct api_buf *, char **out, size_t *len);
 

@@ -57,6 +57,7 @@ bool	api_metric_group(enum pw_metric m, const struct pw_metric_ctx *,
  * percentages rounded to 2 decimals, ratios to 4, seconds to 3, other
  * units as exact integers (raw number text, as api_add_u64()).  False
  * when out of memory.
+ * Thread: any (pure).
  */
 bool	api_metric_add_json(struct cJSON *o, const char *key, enum pw_metric m,
 	    bool known, double v);
@@ -65,6 +66,7 @@ bool	api_metric_add_json(struct cJSON *o, const char *key, enum pw_metric m,
  * The rows of a sample's JSON after "ts", in the order the API has always
  * shown them: a process's (keyed by the row's name) or a target's (keyed
  * by its group_key).  Returns a borrowed array of *n rows.
+ * Thread: any.
  */
 const enum pw_metric	*api_metric_json_order(bool group, size_t *n);
 

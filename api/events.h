@@ -21,6 +21,7 @@ struct pw_events;
  * GET /api/v1/events?limit=N: the newest N events, newest first, and the
  * per-target counters; {"available":false,"reason":...} without the
  * connector.  `ev` NULL answers unavailable too.
+ * Thread: HTTP (takes the events object's lock for a copy).
  */
 unsigned	api_events_list(struct pw_events *ev, const char *limit,
 		    struct cJSON **out, char *err, size_t errlen);
@@ -29,6 +30,7 @@ unsigned	api_events_list(struct pw_events *ev, const char *limit,
  * Append procwatch_events_available, procwatch_process_starts_total
  * {target} and procwatch_process_exits_total{target,how="exit|signal"}
  * to the /metrics page (api/buf.h).  0, -ENOMEM, or the page's error.
+ * Thread: HTTP (as api_events_list()).
  */
 int	api_prom_events(struct pw_events *ev, struct api_buf *page);
 
@@ -37,6 +39,7 @@ int	api_prom_events(struct pw_events *ev, struct api_buf *page);
  * `root` (an api_stats_bottlenecks() answer), keeping it ordered by
  * severity then impact and at most `limit` long, and update its "count".
  * 0 or -ENOMEM.
+ * Thread: HTTP (as api_events_list()).
  */
 int	api_events_add_churn(struct pw_events *ev, int64_t window_ms,
 	    size_t limit, struct cJSON *root);

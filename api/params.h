@@ -16,10 +16,10 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-/* Decimal digits only, 1 .. the largest pid_t. */
+/* Decimal digits only, 1 .. the largest pid_t.  Thread: any (pure). */
 int	api_parse_pid(const char *s, pid_t *out);
 
-/* Decimal digits only, 1 .. max. */
+/* Decimal digits only, 1 .. max.  Thread: any (pure). */
 int	api_parse_limit(const char *s, size_t max, size_t *out);
 
 /*
@@ -29,6 +29,7 @@ int	api_parse_limit(const char *s, size_t max, size_t *out);
  * The date must exist (Feb 29 only in leap years); second 60 (a leap
  * second) is taken as the first second of the next minute.  *ms_out gets
  * the milliseconds since the Unix epoch, UTC.
+ * Thread: any (pure).
  */
 int	api_parse_rfc3339(const char *s, int64_t *ms_out);
 
@@ -36,12 +37,14 @@ int	api_parse_rfc3339(const char *s, int64_t *ms_out);
  * A non-negative duration in the grammar of procwatch/duration.h, "500ms",
  * "30s", "1.5m", "1h30m", "2d"; a number without a unit is seconds.
  * *ms_out gets milliseconds.
+ * Thread: any (pure).
  */
 int	api_parse_duration(const char *s, int64_t *ms_out);
 
 /*
  * "1", "true", "yes", "on" or "0", "false", "no", "off" (the words in any
  * case).
+ * Thread: any (pure).
  */
 int	api_parse_bool(const char *s, bool *out);
 

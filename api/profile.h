@@ -24,15 +24,21 @@ struct pw_profiler;
 #define API_PROFILE_DEFAULT_HZ		49
 #define API_PROFILE_TOP			20	/* functions in each list */
 
-/* The body may be NULL or empty: the defaults apply. */
+/*
+ * The body may be NULL or empty: the defaults apply.
+ * Thread: HTTP (takes the profiler's lock).
+ */
 unsigned	api_profile_start(struct pw_profiler *, pid_t pid,
 		    const char *body, size_t body_len, struct cJSON **out,
 		    char *err, size_t errlen);
-/* `id` is the {id} path segment, not NUL-terminated. */
+/* `id` is the {id} path segment, not NUL-terminated.  Thread: HTTP. */
 unsigned	api_profile_get(struct pw_profiler *, const char *id,
 		    size_t id_len, struct cJSON **out, char *err,
 		    size_t errlen);
-/* *text is malloc'd, *len bytes; 409 while the profile is running. */
+/*
+ * *text is malloc'd, *len bytes; 409 while the profile is running.
+ * Thread: HTTP.
+ */
 unsigned	api_profile_folded(struct pw_profiler *, const char *id,
 		    size_t id_len, char **text, size_t *len, char *err,
 		    size_t errlen);
