@@ -30,14 +30,20 @@ struct api_stats;
 #define API_STATS_MAX_THREAD_PIDS 64	/* previous /threads readings kept */
 #define API_STATS_DEFAULT_WINDOW_MS	300000
 
-/* Returns NULL when out of memory.  Free with api_stats_free(). */
-/* `hz` is the clock tick rate, for CPU seconds from ticks; `clock` and
- * `clock_arg` give the wall time (api_now_ms(); NULL: the real clock). */
+/*
+ * Returns NULL when out of memory.  Free with api_stats_free().
+ * `hz` is the clock tick rate, for CPU seconds from ticks; `clock` and
+ * `clock_arg` give the wall time (api_now_ms(); NULL: the real clock).
+ * Thread: main (api_start() and api_stop()).
+ */
 struct api_stats	*api_stats_new(struct pw_monitor *mon, long hz,
 			    api_clock_fn *clock, void *clock_arg);
 void			 api_stats_free(struct api_stats *);
 
-/* GET /api/v1/processes/{pid}/stats?window=&metrics=&baseline= */
+/*
+ * GET /api/v1/processes/{pid}/stats?window=&metrics=&baseline=.
+ * Thread: HTTP.
+ */
 unsigned	api_stats_process(struct api_stats *, pid_t pid,
 		    const char *window, const char *metrics,
 		    const char *baseline, struct cJSON **out, char *err,
@@ -52,11 +58,12 @@ unsigned	api_stats_process(struct api_stats *, pid_t pid,
  * baselines.  `name` is the path segment, name_len bytes, not
  * NUL-terminated: 400 outside the target name rule (api/targets.h), 404
  * when no target has it.
+ * Thread: HTTP.
  */
 unsigned	api_stats_target(struct api_stats *, const char *name,
 		    size_t name_len, const char *window, const char *metrics,
 		    struct cJSON **out, char *err, size_t errlen);
-/* GET /api/v1/averages?window=&target= */
+/* GET /api/v1/averages?window=&target=.  Thread: HTTP. */
 unsigned	api_stats_averages(struct api_stats *, const char *window,
 		    const char *target, struct cJSON **out, char *err,
 		    size_t errlen);
@@ -65,15 +72,19 @@ unsigned	api_stats_averages(struct api_stats *, const char *window,
  * or "target" (each target as a whole, procwatch/bottleneck.h); any other
  * `by` is 400.  By process, the churn entries of the events feed `ev`
  * (NULL: none) are merged in (api_events_add_churn()).
+ * Thread: HTTP.
  */
 unsigned	api_stats_bottlenecks(struct api_stats *, struct pw_events *ev,
 		    const char *by, const char *window, const char *limit,
 		    struct cJSON **out, char *err, size_t errlen);
-/* GET /api/v1/processes/{pid}/threads?window= */
+/*
+ * GET /api/v1/processes/{pid}/threads?window=.
+ * Thread: HTTP (the /proc read before api/'s stats mu is taken).
+ */
 unsigned	api_stats_threads(struct api_stats *, pid_t pid,
 		    const char *window, struct cJSON **out, char *err,
 		    size_t errlen);
-/* POST /api/v1/baselines with a JSON body. */
+/* POST /api/v1/baselines with a JSON body.  Thread: HTTP (api/'s stats mu). */
 unsigned	api_stats_baseline_create(struct api_stats *, const char *body,
 		    size_t len, struct cJSON **out, char *err, size_t errlen);
 

@@ -75,12 +75,16 @@ struct api_stats {
 
 /* --- api/stats.c ---------------------------------------------------------- */
 
-/* The wall clock of the views (api_now_ms() of the server's clock). */
+/*
+ * The wall clock of the views (api_now_ms() of the server's clock).
+ * Thread: HTTP (any: the clock is set before the server starts).
+ */
 int64_t	 api_stats_now_ms(const struct api_stats *);
 
 /*
  * ?window= into *ms: `def` when val is NULL.  False, with the 400 message
  * in err, when it is not a duration from 1 ms to 30 days.
+ * Thread: any (pure).
  */
 bool	 api_stats_window(const char *val, int64_t def, int64_t *ms,
 	    char *err, size_t errlen);
@@ -91,6 +95,7 @@ bool	 api_stats_window(const char *val, int64_t def, int64_t *ms,
  * NaN).  api_add_pair: [lo, hi], null unless both are finite.
  * api_add_item: takes item (NULL is out of memory) and frees it on
  * failure.
+ * Thread: any (pure).
  */
 bool	 api_add_num(struct cJSON *o, const char *key, double v);
 bool	 api_add_pair(struct cJSON *o, const char *key, double lo,
@@ -101,6 +106,7 @@ bool	 api_add_item(struct cJSON *o, const char *key, struct cJSON *item);
  * A summary {count, avg, min, max, p50, p95, p99, stddev, ci95} and a
  * trend {slope_per_min, slope_ci95, r2, points, direction} (null when it
  * is not valid).  New objects (cJSON_Delete()), NULL when out of memory.
+ * Thread: any (pure).
  */
 struct cJSON	*api_json_summary(const struct pw_summary *);
 struct cJSON	*api_json_trend(const struct pw_trend *);
@@ -128,6 +134,7 @@ struct api_win {
 /*
  * Copy the samples of pid for (end - 2 window, end], end being its newest
  * sample.  Returns an HTTP status; on 200 free with api_win_fini().
+ * Thread: HTTP.
  */
 unsigned api_win_load(struct api_stats *, pid_t pid, int64_t window_ms,
 	    struct api_win *w, char *err, size_t errlen);
@@ -135,7 +142,10 @@ void	 api_win_fini(struct api_win *);
 
 /* --- api/baselines.c ------------------------------------------------------ */
 
-/* Copy baseline `name` into *out: 0, or -ENOENT when there is none. */
+/*
+ * Copy baseline `name` into *out: 0, or -ENOENT when there is none.
+ * Thread: HTTP (api/'s stats mu).
+ */
 int	 api_stats_baseline_get(struct api_stats *, const char *name,
 	    struct baseline *out);
 
@@ -165,6 +175,7 @@ struct api_thread_view {
  * previous reading when there is one in the window.  Returns 0 (free
  * tv->rows), -ESRCH or -ENOMEM.  The /proc read happens before the mutex
  * is taken.
+ * Thread: HTTP.
  */
 int	 api_threads_measure(struct api_stats *, pid_t pid, int64_t window_ms,
 	    struct api_thread_view *tv);

@@ -35,12 +35,14 @@ struct pw_snapshot;
  * Check the {name} path segment name[0..name_len) (not NUL-terminated)
  * against that rule and copy it to want[API_TARGET_NAME_MAX + 1].
  * Returns 0, or 400 with the message in err.
+ * Thread: any (pure).
  */
 unsigned	api_target_name(const char *name, size_t name_len, char *want,
 		    char *err, size_t errlen);
 
 /*
  * The handlers take the clock tick rate `hz` (CPU seconds from ticks).
+ * Thread: HTTP.
  */
 unsigned	api_targets_list(struct pw_monitor *, long hz, struct cJSON **out,
 		    char *err, size_t errlen);
@@ -49,6 +51,7 @@ unsigned	api_targets_list(struct pw_monitor *, long hz, struct cJSON **out,
  * MHD has already percent-decoded the path, so it is not decoded again
  * ("%2541" is the name "%41", which is then rejected).  404 when no
  * target has that name.
+ * Thread: HTTP.
  */
 unsigned	api_targets_get(struct pw_monitor *, long hz, const char *name,
 		    size_t name_len, struct cJSON **out, char *err,
@@ -59,6 +62,7 @@ unsigned	api_targets_get(struct pw_monitor *, long hz, const char *name,
  * than since_ms (INT64_MIN: all), the newest `limit` of them, oldest
  * first; the caller parsed and checked both parameters.  404 for an
  * unknown name.
+ * Thread: HTTP.
  */
 unsigned	api_targets_samples(struct pw_monitor *, long hz,
 		    const char *name, size_t name_len, int64_t since_ms,
@@ -69,6 +73,7 @@ unsigned	api_targets_samples(struct pw_monitor *, long hz,
  * Append the procwatch_group_* families (api_prom_groups()) for the
  * groups of `snap` to the /metrics page (api/buf.h).  Returns 0, or the
  * page's error (-ENOMEM, -E2BIG past its cap), which it keeps.
+ * Thread: HTTP.
  */
 int		api_targets_append_metrics(const struct pw_snapshot *snap,
 		    long hz, struct api_buf *page);
