@@ -41,7 +41,7 @@ struct api_stats	*api_stats_new(struct pw_monitor *mon, long hz,
 void			 api_stats_free(struct api_stats *);
 
 /*
- * GET /api/v1/processes/{pid}/stats?window=&metrics=&baseline=.
+ * GET /api/v1/processes/{pid}/stats?window=&metrics=&baseline=
  * Thread: HTTP.
  */
 unsigned	api_stats_process(struct api_stats *, pid_t pid,
@@ -63,7 +63,7 @@ unsigned	api_stats_process(struct api_stats *, pid_t pid,
 unsigned	api_stats_target(struct api_stats *, const char *name,
 		    size_t name_len, const char *window, const char *metrics,
 		    struct cJSON **out, char *err, size_t errlen);
-/* GET /api/v1/averages?window=&target=.  Thread: HTTP. */
+/* GET /api/v1/averages?window=&target=  Thread: HTTP. */
 unsigned	api_stats_averages(struct api_stats *, const char *window,
 		    const char *target, struct cJSON **out, char *err,
 		    size_t errlen);
@@ -78,7 +78,7 @@ unsigned	api_stats_bottlenecks(struct api_stats *, struct pw_events *ev,
 		    const char *by, const char *window, const char *limit,
 		    struct cJSON **out, char *err, size_t errlen);
 /*
- * GET /api/v1/processes/{pid}/threads?window=.
+ * GET /api/v1/processes/{pid}/threads?window=
  * Thread: HTTP (the /proc read before api/'s stats mu is taken).
  */
 unsigned	api_stats_threads(struct api_stats *, pid_t pid,

@@ -149,12 +149,16 @@ int	config_load(const char *path, struct config **out, char *err,
  */
 int	config_check_path(const char *path, char *why, size_t whylen);
 
-/* Release a config from config_defaults/parse/load.  NULL is accepted. */
+/*
+ * Release a config from config_defaults/parse/load.  NULL is accepted.
+ * Thread: any (the config's last holder; main).
+ */
 void	config_free(struct config *);
 
 /*
  * Write a human summary (listen address, interval, history, each target
  * with its selector) to `fp`, for procwatchd --check-config.
+ * Thread: main.
  */
 void	config_describe(const struct config *, FILE *fp);
 

@@ -15,29 +15,34 @@
 /*
  * Start logging.  `debug` non-zero enables log_debug() output, exactly
  * like log_set_verbose(debug).
+ * Thread: main, before the other threads.
  */
 void	log_init(int debug);
 
-/* Turn log_debug() output on or off, e.g. when a reload changes log_level. */
+/*
+ * Turn log_debug() output on or off, e.g. when a reload changes log_level.
+ * Thread: any (an atomic).
+ */
 void	log_set_verbose(int verbose);
 int	log_get_verbose(void);
 
-/* "<4>msg: strerror(errno)"; errno is left as it was. */
+/* "<4>msg: strerror(errno)"; errno is left as it was.  Thread: any. */
 void	log_warn(const char *fmt, ...)
 	    __attribute__((format(printf, 1, 2)));
-/* "<4>msg" */
+/* "<4>msg".  Thread: any. */
 void	log_warnx(const char *fmt, ...)
 	    __attribute__((format(printf, 1, 2)));
-/* "<6>msg" */
+/* "<6>msg".  Thread: any. */
 void	log_info(const char *fmt, ...)
 	    __attribute__((format(printf, 1, 2)));
-/* "<7>msg", only when verbose. */
+/* "<7>msg", only when verbose.  Thread: any. */
 void	log_debug(const char *fmt, ...)
 	    __attribute__((format(printf, 1, 2)));
 
 /*
  * Log and exit(1): fatal() as "<2>fatal: msg: strerror(errno)", fatalx()
  * as "<3>fatal: msg".  Only for use before READY=1 (see STYLE.md).
+ * Thread: main, before READY=1.
  */
 void	fatal(const char *fmt, ...)
 	    __attribute__((format(printf, 1, 2), noreturn));
