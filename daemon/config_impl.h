@@ -133,7 +133,11 @@ struct config_draft {
 	const char	*tls_key;
 };
 
-/* config_parse.c: the table-driven machinery. */
+/*
+ * config_parse.c: the table-driven machinery.  Like everything here, it
+ * runs on the thread that loads a config: main (and the fuzzer's).
+ * Thread: the caller of config_load() (main).
+ */
 int	perr(struct parse *, const char *field, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 unsigned jtype(const cJSON *);
@@ -145,6 +149,7 @@ int	parse_section(struct parse *, const struct section *,
 /*
  * parse_section() into *itemsp (a struct foo ** passed as void *) and
  * *np, freeing the items that were there.
+ * Thread: the caller of config_load() (main).
  */
 int	section_set(struct parse *, const struct section *,
 	    const char *field, const cJSON *arr, void *itemsp, size_t *np);
@@ -159,30 +164,41 @@ int	parse_argv(struct parse *, const char *field, const cJSON *v,
 	    char ***out);
 void	argv_free(char **);
 
-/* The sections: parse handlers for top_keys[], then their build step. */
+/*
+ * The sections: parse handlers for top_keys[], then their build step.
+ * Thread: the caller of config_load() (main); the *_free() functions too,
+ * from config_free().
+ */
 key_fn	parse_listen, parse_api_token, parse_tls_file;
 int	token_set(struct parse *, const char *field, const char *tok,
 	    size_t n);
 
+/* Thread: main, as above. */
 key_fn	parse_targets;
 void	targets_draft_free(struct config_draft *);
 int	targets_build(struct parse *, struct config *);
 int	targets_all(struct pw_target **out, size_t *nout);
 void	targets_free(struct pw_target *, size_t);
 
+/* Thread: main, as above. */
 key_fn	parse_rules;
 void	rules_draft_free(struct config_draft *);
 int	rules_build(struct parse *, struct config *);
 void	rules_free(struct pw_rule *, size_t);
 
+/* Thread: main, as above. */
 key_fn	parse_receivers;
 void	receivers_free(struct config_receiver *, size_t);
 
+/* Thread: main, as above. */
 key_fn	parse_sources, parse_plugins;
 void	sources_free(struct config_source *, size_t);
 void	plugins_free(struct config_plugin *, size_t);
 
-/* config_check.c: step 2, all the I/O, on what step 1 left. */
+/*
+ * config_check.c: step 2, all the I/O, on what step 1 left.
+ * Thread: the caller of config_load() (main).
+ */
 int	config_check(struct parse *);
 
 /*
