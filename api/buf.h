@@ -20,12 +20,13 @@ struct api_buf {
 	char	*p;		/* NULL until the first append */
 	size_t	 len;
 	size_t	 cap;
-	size_t	 max;		/* the cap on len */
+	size_t	 max;		/* the cap on len + 1: the NUL counts */
 	int	 err;		/* 0, -ENOMEM or -E2BIG; sticky */
 };
 
 /*
- * An empty buffer that may grow to `max` bytes; allocates nothing.
+ * An empty buffer that may grow to `max` bytes, its terminating NUL
+ * included (so at most max - 1 of text); allocates nothing.
  * Thread: the buffer's owner (one thread at a time; no locks).
  */
 void	 api_buf_init(struct api_buf *, size_t max);
