@@ -53,6 +53,7 @@ struct reply {
 	size_t		 len;
 };
 
+/* Thread: procwatchctl's only thread. */
 void	ctl_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* --- ctl_http.c ----------------------------------------------------------- */
@@ -61,11 +62,15 @@ void	ctl_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * Send METHOD base+path (with `body` as JSON if not NULL) and read the
  * reply into *out (free out->body).  Returns 0 with any HTTP status, or
  * an exit code after printing why there is no reply (unless c->quiet).
+ * Thread: procwatchctl's only thread.
  */
 int	ctl_http(struct ctl *c, const char *method, const char *path,
 	    const char *body, struct reply *out);
 
-/* Say what the daemon answered to a failed request. */
+/*
+ * Say what the daemon answered to a failed request.
+ * Thread: procwatchctl's only thread.
+ */
 void	ctl_http_error(const char *method, const char *path,
 	    const struct reply *r);
 
@@ -74,6 +79,7 @@ void	ctl_http_error(const char *method, const char *path,
  * cJSON_Delete).  With --json and `print` the body is also printed as it
  * came.  `missing`, if not NULL, is the message for a 404 (a route this
  * daemon does not have).  Returns 0 or an exit code, having said why.
+ * Thread: procwatchctl's only thread.
  */
 int	ctl_get_json(struct ctl *c, const char *path, const char *missing,
 	    bool print, cJSON **root);
@@ -83,14 +89,19 @@ int	ctl_get_json(struct ctl *c, const char *path, const char *missing,
  * /api/v1/catalogue, quietly: a daemon without it (or any failure) gives
  * the built-in list.  Never NULL: a name neither knows is a row of its
  * own with no unit, labelled with the name.
+ * Thread: procwatchctl's only thread.
  */
 const struct ctl_metric	*ctl_metric(struct ctl *c, const char *name);
 
-/* Free the catalogue.  Accepts a ctl that never fetched it. */
+/*
+ * Free the catalogue.  Accepts a ctl that never fetched it.
+ * Thread: procwatchctl's only thread.
+ */
 void	ctl_catalogue_free(struct ctl *c);
 
 /* --- ctl_print.c ---------------------------------------------------------- */
 
+/* Thread: procwatchctl's only thread. */
 bool		 ctl_num(const cJSON *o, const char *key, double *v);
 const char	*ctl_str(const cJSON *o, const char *key);
 const char	*ctl_dash(const char *s);
@@ -106,6 +117,7 @@ const cJSON	*ctl_first_array(const cJSON *root);
  * v in the row's unit, without the unit's sign: bytes as "1.5K", a
  * percent or a ratio (as a percent) with `prec` decimals (-1: the unit's
  * usual), a count whole.  Returns buf.
+ * Thread: procwatchctl's only thread.
  */
 const char	*ctl_fmt_metric(const struct ctl_metric *m, double v, int prec,
 		    char *buf, size_t len);
@@ -115,13 +127,17 @@ const char	*ctl_fmt_metric(const struct ctl_metric *m, double v, int prec,
  * or "-".  `where` says under which key: CTL_KEY_NAME the row's name (a
  * target's own fields), CTL_KEY_PROCESS a process sample's key,
  * CTL_KEY_GROUP a group sample's.
+ * Thread: procwatchctl's only thread.
  */
 enum ctl_key { CTL_KEY_NAME, CTL_KEY_PROCESS, CTL_KEY_GROUP };
 const char	*ctl_fmt_metric_key(struct ctl *c, const cJSON *o,
 		    const char *name, enum ctl_key where, int prec, char *buf,
 		    size_t len);
 
-/* A column head from a row's label: "mem %" -> "MEM%". */
+/*
+ * A column head from a row's label: "mem %" -> "MEM%".
+ * Thread: procwatchctl's only thread.
+ */
 const char	*ctl_metric_head(const struct ctl_metric *m, char *buf,
 		    size_t len);
 
@@ -129,6 +145,7 @@ const char	*ctl_metric_head(const struct ctl_metric *m, char *buf,
  * A metric column of a table: the row, its width, decimals (-1: the
  * unit's usual) and a head of its own where the column is too narrow for
  * the label's (NULL: ctl_metric_head()).
+ * Thread: procwatchctl's only thread.
  */
 struct ctl_col {
 	const char	*metric;
@@ -140,6 +157,7 @@ void	ctl_print_col_head(struct ctl *c, const struct ctl_col *cc);
 void	ctl_print_col(struct ctl *c, const cJSON *o, const struct ctl_col *cc,
 	    enum ctl_key where);
 
+/* Thread: procwatchctl's only thread. */
 void	ctl_print_cpu_memory(struct ctl *c, const cJSON *s, enum ctl_key where,
 	    const char *tail);
 void	ctl_print_history(struct ctl *c, const cJSON *obj, const cJSON *hist,
