@@ -10,6 +10,7 @@
 #   libssl-dev          HMAC-SHA256 signatures of webhook bodies (libcrypto)
 #   openssl             the alert end-to-end test verifies those signatures
 #   curl jq             the end-to-end tests talk to the daemon with curl
+#   iproute2            ss: hostile.sh counts the connections it holds open
 #   prometheus          promtool, to check /metrics in the tests
 #   prometheus-alertmanager  a real Alertmanager for the e2e test of the
 #                       "alertmanager" receiver format (tests/e2e/alertmanager.sh)
@@ -35,7 +36,7 @@ apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
 	build-essential autoconf automake libtool pkg-config \
 	libmicrohttpd-dev libcjson-dev libproc2-dev libcurl4-openssl-dev \
-	libcmocka-dev libssl-dev openssl curl jq ca-certificates prometheus valgrind procps \
+	libcmocka-dev libssl-dev openssl curl jq iproute2 ca-certificates prometheus valgrind procps \
 	prometheus-alertmanager \
 	libsystemd-dev systemd groff-base mandoc \
 	libjs-dygraphs chromium clang libclang-rt-14-dev \
