@@ -24,7 +24,7 @@ export PW_WRAPPER="valgrind -q --error-exitcode=99 --leak-check=full --errors-fo
 
 SCRIPTS=${PW_VALGRIND_SCRIPTS:-"run reload alerts notify alertmanager custom
     profile tls events targets groupstats cgroup stats ctl hostile budget
-    churn notifier api_paths"}
+    churn notifier api_paths shipped"}
 
 out=$(mktemp -d "${TMPDIR:-/tmp}/pw-valgrind.XXXXXX")
 trap 'rm -rf "$out"' EXIT
