@@ -139,6 +139,13 @@ num_of(double x, unsigned dec, struct num *out)
 {
 	double r;
 
+	/* Most values are counts and sizes: whole, small, not negative. */
+	if (dec == 0 && x >= 0 && x < 0x1p53 && x == (double)(uint64_t)x) {
+		out->mag = (uint64_t)x;
+		out->dec = 0;
+		out->neg = false;
+		return true;
+	}
 	if (!isfinite(x) || dec >= sizeof(pow10_tab) / sizeof(pow10_tab[0]))
 		return false;
 	r = round(fabs(x) * (double)pow10_tab[dec]);
@@ -306,22 +313,39 @@ prom_of(enum pw_metric m, bool group)
 	return group ? &d->gprom : &d->prom;
 }
 
-/* Row m's value for one process or target, read as the catalogue says. */
-static bool
-item_value(const struct item *it, enum pw_metric m, uint64_t mem_total,
-    long hz, double *out)
+/* What the catalogue's readers need for one process or target. */
+static void
+item_ctx(const struct item *it, uint64_t mem_total, long hz,
+    struct pw_metric_ctx *c)
 {
-	struct pw_metric_ctx c;
-
-	if (it->g != NULL) {
-		api_metric_ctx_group(&c, it->g, mem_total, hz);
-		return api_metric_group(m, &c, it->g->has_sample ?
-		    &it->g->latest : NULL, out);
-	}
-	api_metric_ctx_proc(&c, it->v, mem_total, hz);
-	return pw_metric_read(m, &c, it->v->has_sample ? &it->v->latest :
-	    NULL, NULL, out);
+	if (it->g != NULL)
+		api_metric_ctx_group(c, it->g, mem_total, hz);
+	else
+		api_metric_ctx_proc(c, it->v, mem_total, hz);
 }
+
+/*
+ * Row d's (m's) value for one process or target, read as the catalogue
+ * says.  A process's is the row's reader itself (what pw_metric_read()
+ * does), called directly: this runs for every series of /metrics.
+ */
+static bool
+item_value(const struct item *it, enum pw_metric m,
+    const struct pw_metric_def *d, const struct pw_metric_ctx *c,
+    double *out)
+{
+	if (it->g != NULL)
+		return api_metric_group(m, c, it->g->has_sample ?
+		    &it->g->latest : NULL, out);
+	if (d->proc == NULL || (!it->v->has_sample &&
+	    !(d->flags & PW_MF_NO_SAMPLE)))
+		return false;
+	return d->proc(c, it->v->has_sample ? &it->v->latest : NULL, NULL,
+	    out);
+}
+
+/* The rows of one family, looked up once per family, not per series. */
+#define FAMILY_ROWS_MAX	8
 
 /*
  * The procwatch_process_* (group false) or procwatch_group_* families
@@ -334,9 +358,11 @@ static void
 render_families(struct api_buf *b, bool group, const struct item *items,
     size_t n, const char *lbl, uint64_t mem_total, long hz)
 {
-	const struct pw_metric_prom *f, *r;
+	const struct pw_metric_def *defs[FAMILY_ROWS_MAX];
+	const struct pw_metric_prom *f, *rows[FAMILY_ROWS_MAX];
 	const enum pw_metric *order;
-	size_t norder, fi, end, k, i, namelen;
+	struct pw_metric_ctx c;
+	size_t norder, fi, end, k, nk, i, namelen;
 	struct num v;
 	bool header;
 	double x;
@@ -344,16 +370,22 @@ render_families(struct api_buf *b, bool group, const struct item *items,
 	order = pw_metric_prom_order(group, &norder);
 	for (fi = 0; fi < norder; fi = end) {
 		f = prom_of(order[fi], group);
-		for (end = fi + 1; end < norder && strcmp(prom_of(order[end],
-		    group)->family, f->family) == 0; end++)
+		for (end = fi + 1; end < norder && end - fi < FAMILY_ROWS_MAX &&
+		    strcmp(prom_of(order[end], group)->family, f->family) == 0;
+		    end++)
 			;
+		for (nk = 0; nk < end - fi; nk++) {
+			defs[nk] = pw_metric_def(order[fi + nk]);
+			rows[nk] = prom_of(order[fi + nk], group);
+		}
 		namelen = strlen(f->family);
 		header = false;
-		for (i = 0; i < n; i++)
-			for (k = fi; k < end; k++) {
-				r = prom_of(order[k], group);
-				if (!item_value(&items[i], order[k], mem_total,
-				    hz, &x) || !num_of(x, r->decimals, &v))
+		for (i = 0; i < n; i++) {
+			item_ctx(&items[i], mem_total, hz, &c);
+			for (k = 0; k < nk; k++) {
+				if (!item_value(&items[i], order[fi + k],
+				    defs[k], &c, &x) ||
+				    !num_of(x, rows[k]->decimals, &v))
 					continue;
 				if (!header) {
 					put_header(b, f->family, f->type,
@@ -361,9 +393,10 @@ render_families(struct api_buf *b, bool group, const struct item *items,
 					header = true;
 				}
 				put_series(b, f->family, namelen,
-				    lbl + items[i].off, items[i].len, r->label,
-				    &v);
+				    lbl + items[i].off, items[i].len,
+				    rows[k]->label, &v);
 			}
+		}
 	}
 }
 
