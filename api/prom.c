@@ -255,6 +255,7 @@ struct item {
 	const struct pw_group_view	*g;	/* a target's */
 	size_t				 off;
 	size_t				 len;
+	struct pw_metric_ctx		 c;	/* for the readers */
 };
 
 /*
@@ -355,18 +356,19 @@ item_value(const struct item *it, enum pw_metric m,
  * contiguous, so each family is one pass over the items.
  */
 static void
-render_families(struct api_buf *b, bool group, const struct item *items,
+render_families(struct api_buf *b, bool group, struct item *items,
     size_t n, const char *lbl, uint64_t mem_total, long hz)
 {
 	const struct pw_metric_def *defs[FAMILY_ROWS_MAX];
 	const struct pw_metric_prom *f, *rows[FAMILY_ROWS_MAX];
 	const enum pw_metric *order;
-	struct pw_metric_ctx c;
 	size_t norder, fi, end, k, nk, i, namelen;
 	struct num v;
 	bool header;
 	double x;
 
+	for (i = 0; i < n; i++)		/* once, not once per family */
+		item_ctx(&items[i], mem_total, hz, &items[i].c);
 	order = pw_metric_prom_order(group, &norder);
 	for (fi = 0; fi < norder; fi = end) {
 		f = prom_of(order[fi], group);
@@ -381,10 +383,9 @@ render_families(struct api_buf *b, bool group, const struct item *items,
 		namelen = strlen(f->family);
 		header = false;
 		for (i = 0; i < n; i++) {
-			item_ctx(&items[i], mem_total, hz, &c);
 			for (k = 0; k < nk; k++) {
 				if (!item_value(&items[i], order[fi + k],
-				    defs[k], &c, &x) ||
+				    defs[k], &items[i].c, &x) ||
 				    !num_of(x, rows[k]->decimals, &v))
 					continue;
 				if (!header) {
