@@ -1,8 +1,9 @@
 /*
  * profile.c: on-demand stack sampling: the profiler thread, its jobs and
- * the profiles it keeps, and who may be profiled.  A job itself (ptrace,
- * unwinding) is run by lib/profile_job.c; stacks are folded into a
- * profile by lib/profile_agg.c.
+ * the profiles it keeps.  A job itself (ptrace, unwinding) is run by
+ * lib/profile_job.c; stacks are folded into a profile by
+ * lib/profile_agg.c; who may be profiled, and why not, is
+ * lib/profile_access.c's.
  *
  * DESIGN: see procwatch/profile.h.  One profiler thread waits for a job
  * (pr->cur, one at a time), runs it without pr->mu held, and then moves it
@@ -11,13 +12,9 @@
  * running one set before it was published.
  */
 #include <sys/prctl.h>
-#include <sys/syscall.h>
 #include <sys/types.h>
 
-#include <linux/capability.h>
-
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -51,93 +48,6 @@ pw_profile_unref(struct pw_profile *p)
 {
 	if (p != NULL && atomic_fetch_sub(&p->refs, 1) == 1)
 		profile_free(p);
-}
-
-/* --- access --------------------------------------------------------------------- */
-
-static bool
-has_cap(unsigned cap)
-{
-	struct __user_cap_header_struct hdr = {
-		.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0,
-	};
-	struct __user_cap_data_struct data[2];
-
-	memset(data, 0, sizeof(data));
-	if (syscall(SYS_capget, &hdr, data) != 0)
-		return false;
-	return (data[cap / 32].effective & (1u << (cap % 32))) != 0;
-}
-
-/* Kernel.yama.ptrace_scope, or -1 without Yama. */
-static int
-yama_scope(void)
-{
-	char buf[16] = "";
-	ssize_t n;
-	int fd;
-
-	if ((fd = open("/proc/sys/kernel/yama/ptrace_scope",
-	    O_RDONLY | O_CLOEXEC)) < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	return atoi(buf);
-}
-
-/* The real uid of pid from /proc/PID/status; -ESRCH when gone. */
-static int
-proc_uid(pid_t pid, uid_t *uid)
-{
-	char path[64], line[256];
-	unsigned long u;
-	FILE *f;
-	int rc = -EINVAL;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	if ((f = fopen(path, "re")) == NULL)
-		return -ESRCH;
-	while (fgets(line, sizeof(line), f) != NULL)
-		if (sscanf(line, "Uid: %lu", &u) == 1) {
-			*uid = (uid_t)u;
-			rc = 0;
-			break;
-		}
-	fclose(f);
-	return rc;
-}
-
-int
-pw_profile_check_access(pid_t pid, char *why, size_t whylen)
-{
-	int scope = yama_scope();
-	uid_t uid;
-
-	if (scope >= 3) {
-		snprintf(why, whylen, "the sysctl kernel.yama.ptrace_scope is "
-		    "3: ptrace attach is disabled until reboot");
-		return -EPERM;
-	}
-	if (has_cap(CAP_SYS_PTRACE))
-		return 0;
-	if (scope >= 1) {
-		snprintf(why, whylen, "missing capability CAP_SYS_PTRACE: the "
-		    "sysctl kernel.yama.ptrace_scope is %d, which %s", scope,
-		    scope == 1 ? "allows attaching only to descendants "
-		    "without it (set it to 0, or grant CAP_SYS_PTRACE)" :
-		    "allows ptrace only with it");
-		return -EPERM;
-	}
-	if (proc_uid(pid, &uid) == 0 && uid != geteuid()) {
-		snprintf(why, whylen, "missing capability CAP_SYS_PTRACE: pid "
-		    "%d runs as uid %lu and procwatchd as uid %lu", (int)pid,
-		    (unsigned long)uid, (unsigned long)geteuid());
-		return -EPERM;
-	}
-	return 0;
 }
 
 /* --- the profiler ----------------------------------------------------------------- */
@@ -281,7 +191,8 @@ pw_profiler_start(struct pw_profiler *pr, pid_t pid, unsigned seconds,
 		snprintf(why, whylen, "procwatchd cannot profile itself");
 		return -EPERM;
 	}
-	if ((rc = pw_profile_check_access(pid, why, whylen)) < 0)
+	if ((rc = pw_profile_check_access(pr->proc_root, pid, why,
+	    whylen)) < 0)
 		return rc;
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		return -ENOMEM;

@@ -427,6 +427,19 @@ job_fail(struct pw_profile *p, const char *msg, int err)
 		snprintf(p->error, sizeof(p->error), "%s", msg);
 }
 
+/* PTRACE_SEIZE said EPERM: fail with the cause, as the 403 would name it. */
+static void
+job_fail_refused(struct job *j)
+{
+	struct pw_ptrace_facts f;
+	char why[PW_PROFILE_ERR_MAX];
+
+	pw_ptrace_facts_read(j->prof->proc_root, j->p->pid, &f);
+	pw_ptrace_diagnose(&f, j->p->pid, true, why, sizeof(why));
+	pw_ptrace_facts_fini(&f);
+	job_fail(j->p, why, 0);
+}
+
 /* Run job j on the profiler thread; fills j->p. */
 static void
 run_job(struct job *j)
@@ -467,8 +480,7 @@ run_job(struct job *j)
 	}
 	if ((rc = seize_new(j)) < 0 || j->nlive == 0) {
 		if (rc == -EPERM)
-			job_fail(p, "ptrace attach refused (check "
-			    "CAP_SYS_PTRACE and kernel.yama.ptrace_scope)", 0);
+			job_fail_refused(j);
 		else {
 			p->exited = true;
 			job_fail(p, "the process exited before sampling "

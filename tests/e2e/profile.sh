@@ -135,7 +135,8 @@ if command -v capsh >/dev/null && [ "$(id -u)" = 0 ]; then
 	spawn OTHER setpriv --reuid=65534 --regid=65534 --clear-groups "$HOT_FP" spin
 	wait_for "spinner as nobody" 50 running "$OTHER"
 	check "without CAP_SYS_PTRACE: 403" expect_post_err 403 "/api/v1/processes/$OTHER/profile" '{"seconds":1}'
-	check "403 names the capability" jq -e '.error | test("CAP_SYS_PTRACE")' "$WORK/err.json"
+	echo "# 403: $(jq -r .error "$WORK/err.json")"
+	check "403 names the capability" jq -e '.error | test("CAP_SYS_PTRACE missing")' "$WORK/err.json"
 else
 	skip_part "capsh not available or not root: the 403 without CAP_SYS_PTRACE"
 fi

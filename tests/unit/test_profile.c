@@ -1,6 +1,7 @@
 /*
  * test_profile.c: folded-stack aggregation and the profile summary, from
- * synthetic stacks (the ptrace side is covered by tests/e2e/profile.sh).
+ * synthetic stacks, and why ptrace is refused, from made-up facts (the
+ * ptrace side is covered by tests/e2e/profile.sh).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,10 +11,13 @@
 
 #include <errno.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <sys/stat.h>
 
 #include <procwatch/profile.h>
 
@@ -246,6 +250,267 @@ test_profile_bounds_are_einval(void **state)
 	pw_profiler_free(pr);
 }
 
+/* --- why ptrace is refused ------------------------------------------------------- */
+
+/* /proc/self/status lines that matter: seccomp mode and CapEff. */
+#define SELF_CAP	"Name:\tprocwatchd\nCapEff:\t0000000000080004\n" \
+			"NoNewPrivs:\t1\nSeccomp:\t0\n"
+#define SELF_NOCAP	"Name:\tprocwatchd\nCapEff:\t0000000000000004\n" \
+			"Seccomp:\t0\n"
+#define SELF_FILTER	"Name:\tprocwatchd\nCapEff:\t0000000000080004\n" \
+			"Seccomp:\t2\nSeccomp_filters:\t1\n"
+#define TARGET_ROOT	"Name:\tpython3\nTracerPid:\t0\nUid:\t0\t0\t0\t0\n" \
+			"Gid:\t0\t0\t0\t0\n"
+#define TARGET_OURS	"Name:\tpython3\nTracerPid:\t0\n" \
+			"Uid:\t61000\t61000\t61000\t61000\n" \
+			"Gid:\t61000\t61000\t61000\t61000\n"
+
+/* Writable copies: the facts' text fields are not const (the reader owns them). */
+static char self_cap[] = SELF_CAP, self_nocap[] = SELF_NOCAP,
+	    self_filter[] = SELF_FILTER, target_root[] = TARGET_ROOT,
+	    target_ours[] = TARGET_OURS;
+
+/* Facts where nothing forbids ptrace: procwatchd as uid 61000. */
+static struct pw_ptrace_facts
+facts(char *self, char *target)
+{
+	struct pw_ptrace_facts f = {
+		.self_status = self, .target_status = target,
+		.yama_scope = 1, .probe_errno = ESRCH,
+		.userns = PW_USERNS_SAME, .uid = 61000, .gid = 61000,
+	};
+
+	return f;
+}
+
+static void
+test_profile_diagnose_nothing_forbids(void **state)
+{
+	struct pw_ptrace_facts f = facts(self_cap, target_root);
+	char why[PW_PROFILE_ERR_MAX];
+
+	(void)state;
+	assert_int_equal(pw_ptrace_diagnose(&f, 42, false, why, sizeof(why)),
+	    PW_PTRACE_OK);
+	assert_string_equal(why, "");
+	f.userns = PW_USERNS_BELOW;
+	assert_int_equal(pw_ptrace_diagnose(&f, 42, false, why, sizeof(why)),
+	    PW_PTRACE_OK);
+	f = facts(self_nocap, target_ours);
+	f.yama_scope = 0;
+	assert_int_equal(pw_ptrace_diagnose(&f, 42, false, why, sizeof(why)),
+	    PW_PTRACE_OK);
+}
+
+static void
+test_profile_diagnose_seccomp_probe_is_seccomp(void **state)
+{
+	struct pw_ptrace_facts f = facts(self_filter, target_root);
+	char why[PW_PROFILE_ERR_MAX];
+
+	(void)state;
+	f.probe_errno = EPERM;	/* a request that needs no right: the filter */
+	assert_int_equal(pw_ptrace_diagnose(&f, 42, false, why, sizeof(why)),
+	    PW_PTRACE_SECCOMP);
+	assert_non_null(strstr(why, "ptrace denied by the seccomp filter "
+	    "(SystemCallFilter=)"));
+	assert_non_null(strstr(why, "systemd/profiling.conf"));
+	/* Before the capability: without ptrace nothing else can be told. */
+	f.self_status = self_nocap;
+	assert_int_equal(pw_ptrace_diagnose(&f, 42, true, why, sizeof(why)),
+	    PW_PTRACE_SECCOMP);
+}
+
+static void
+test_profile_diagnose_refused_under_filter_is_seccomp(void **state)
+{
+	struct pw_ptrace_facts f = facts(self_filter, target_root);
+	char why[PW_PROFILE_ERR_MAX];
+
+	(void)state;
+	f.probe_errno = 0;	/* not probed */
+	assert_int_equal(pw_ptrace_diagnose(&f, 42, false, why, sizeof(why)),
+	    PW_PTRACE_OK);
+	assert_int_equal(pw_ptrace_diagnose(&f, 42, true, why, sizeof(why)),
+	    PW_PTRACE_SECCOMP);
+	assert_non_null(strstr(why, "seccomp"));
+	assert_non_null(strstr(why, "SystemCallFilter="));
+}
+
+static void
+test_profile_diagnose_missing_cap_other_uid(void **state)
+{
+	static char other_gid[] = "Uid:\t61000\t61000\t61000\t61000\n"
+	    "Gid:\t61000\t5\t61000\t61000\n";
+	struct pw_ptrace_facts f = facts(self_nocap, target_root);
+	char why[PW_PROFILE_ERR_MAX];
+
+	(void)state;
+	f.yama_scope = 0;
+	assert_int_equal(pw_ptrace_diagnose(&f, 42, false, why, sizeof(why)),
+	    PW_PTRACE_NO_CAP);
+	assert_non_null(strstr(why, "CAP_SYS_PTRACE missing"));
+	assert_non_null(strstr(why, "uid 61000"));
+	f.yama_scope = -1;	/* no Yama at all */
+	assert_int_equal(pw_ptrace_diagnose(&f, 42, true, why, sizeof(why)),
+	    PW_PTRACE_NO_CAP);
+	/* Same uid, other gid: still the capability. */
+	f.target_status = other_gid;
+	assert_int_equal(pw_ptrace_diagnose(&f, 42, false, why, sizeof(why)),
+	    PW_PTRACE_NO_CAP);
+	/* Same credentials but refused: not dumpable. */
+	f.target_status = target_ours;
+	assert_int_equal(pw_ptrace_diagnose(&f, 42, true, why, sizeof(why)),
+	    PW_PTRACE_NO_CAP);
+	assert_non_null(strstr(why, "dumpable"));
+}
+
+static void
+test_profile_diagnose_yama(void **state)
+{
+	struct pw_ptrace_facts f = facts(self_cap, target_root);
+	char why[PW_PROFILE_ERR_MAX];
+
+	(void)state;
+	f.yama_scope = 3;	/* even with the capability */
+	assert_int_equal(pw_ptrace_diagnose(&f, 42, false, why, sizeof(why)),
+	    PW_PTRACE_YAMA);
+	assert_non_null(strstr(why, "kernel.yama.ptrace_scope=3 forbids "
+	    "ptrace"));
+	f = facts(self_nocap, target_root);
+	f.yama_scope = 2;
+	assert_int_equal(pw_ptrace_diagnose(&f, 42, false, why, sizeof(why)),
+	    PW_PTRACE_YAMA);
+	assert_non_null(strstr(why, "ptrace_scope=2"));
+	assert_non_null(strstr(why, "CAP_SYS_PTRACE"));
+	f = facts(self_nocap, target_ours);	/* same uid, scope 1 */
+	assert_int_equal(pw_ptrace_diagnose(&f, 42, false, why, sizeof(why)),
+	    PW_PTRACE_YAMA);
+	assert_non_null(strstr(why, "ptrace_scope=1"));
+	assert_non_null(strstr(why, "descendants"));
+	f = facts(self_cap, target_ours);	/* scope 1 with the capability */
+	assert_int_equal(pw_ptrace_diagnose(&f, 42, false, why, sizeof(why)),
+	    PW_PTRACE_OK);
+}
+
+static void
+test_profile_diagnose_namespace(void **state)
+{
+	struct pw_ptrace_facts f = facts(self_cap, target_root);
+	char why[PW_PROFILE_ERR_MAX];
+
+	(void)state;
+	f.userns = PW_USERNS_OTHER;
+	assert_int_equal(pw_ptrace_diagnose(&f, 42, false, why, sizeof(why)),
+	    PW_PTRACE_NAMESPACE);
+	assert_non_null(strstr(why, "user namespace"));
+	f.userns = PW_USERNS_UNKNOWN;
+	assert_int_equal(pw_ptrace_diagnose(&f, 42, false, why, sizeof(why)),
+	    PW_PTRACE_OK);
+}
+
+static void
+test_profile_diagnose_already_traced(void **state)
+{
+	static char traced[] = "Name:\tpython3\nTracerPid:\t777\n"
+	    "Uid:\t0\t0\t0\t0\n";
+	struct pw_ptrace_facts f = facts(self_cap, traced);
+	char why[PW_PROFILE_ERR_MAX];
+
+	(void)state;
+	assert_int_equal(pw_ptrace_diagnose(&f, 42, false, why, sizeof(why)),
+	    PW_PTRACE_TRACED);
+	assert_non_null(strstr(why, "traced by pid 777"));
+}
+
+static void
+test_profile_diagnose_refused_unexplained(void **state)
+{
+	struct pw_ptrace_facts f = facts(self_cap, target_root);
+	char why[PW_PROFILE_ERR_MAX];
+
+	(void)state;
+	assert_int_equal(pw_ptrace_diagnose(&f, 42, true, why, sizeof(why)),
+	    PW_PTRACE_UNKNOWN);
+	assert_non_null(strstr(why, "security module"));
+	/* Nothing known at all: still a sentence, never a crash. */
+	f = facts(NULL, NULL);
+	f.yama_scope = -1;
+	f.probe_errno = 0;
+	f.userns = PW_USERNS_UNKNOWN;
+	assert_int_equal(pw_ptrace_diagnose(&f, 42, false, why, sizeof(why)),
+	    PW_PTRACE_OK);
+	assert_int_equal(pw_ptrace_diagnose(&f, 42, true, why, 8),
+	    PW_PTRACE_UNKNOWN);
+	assert_int_equal(strlen(why), 7);
+}
+
+static void
+put(const char *dir, const char *rel, const char *text)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	assert_non_null(f = fopen(path, "w"));
+	fputs(text, f);
+	fclose(f);
+}
+
+static void
+test_profile_facts_read_fake_root(void **state)
+{
+	char root[] = "/tmp/test_profile.XXXXXX", path[512], why[256];
+	struct pw_ptrace_facts f;
+	const char *dirs[] = { "self", "999999999", "sys", "sys/kernel",
+	    "sys/kernel/yama" };
+	const char *files[] = { "self/status", "999999999/status",
+	    "sys/kernel/yama/ptrace_scope" };
+	size_t i;
+
+	(void)state;
+	assert_non_null(mkdtemp(root));
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", root, dirs[i]);
+		assert_int_equal(mkdir(path, 0700), 0);
+	}
+	put(root, "self/status", SELF_NOCAP);
+	put(root, "999999999/status", TARGET_ROOT);
+	put(root, "sys/kernel/yama/ptrace_scope", "2\n");
+	assert_int_equal(pw_ptrace_facts_read(root, 999999999, &f), 0);
+	assert_non_null(strstr(f.self_status, "CapEff"));
+	assert_non_null(strstr(f.target_status, "TracerPid"));
+	assert_int_equal(f.yama_scope, 2);
+	assert_int_equal(f.userns, PW_USERNS_UNKNOWN);	/* no ns/ links */
+	assert_int_equal(f.uid, getuid());
+	/* No such process: unless a filter stops it first, ESRCH. */
+	assert_true(f.probe_errno == ESRCH || f.probe_errno == EPERM);
+	assert_int_equal(pw_ptrace_diagnose(&f, 999999999, false, why,
+	    sizeof(why)), PW_PTRACE_YAMA);
+	pw_ptrace_facts_fini(&f);
+	pw_ptrace_facts_fini(NULL);
+	assert_int_equal(pw_profile_check_access(root, 999999999, why,
+	    sizeof(why)), -EPERM);
+	assert_non_null(strstr(why, "CAP_SYS_PTRACE missing"));
+
+	/* Nothing there: all unknown, nothing forbids. */
+	put(root, "sys/kernel/yama/ptrace_scope", "");
+	assert_int_equal(pw_ptrace_facts_read(root, 4, &f), 0);
+	assert_null(f.target_status);
+	assert_int_equal(f.yama_scope, -1);
+	pw_ptrace_facts_fini(&f);
+
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", root, files[i]);
+		unlink(path);
+	}
+	for (i = sizeof(dirs) / sizeof(dirs[0]); i-- > 0;) {
+		snprintf(path, sizeof(path), "%s/%s", root, dirs[i]);
+		rmdir(path);
+	}
+	rmdir(root);
+}
+
 int
 main(void)
 {
@@ -259,6 +524,16 @@ main(void)
 		cmocka_unit_test(test_profile_many_stacks_grow_the_table),
 		cmocka_unit_test(test_profile_empty_finishes),
 		cmocka_unit_test(test_profile_bounds_are_einval),
+		cmocka_unit_test(test_profile_diagnose_nothing_forbids),
+		cmocka_unit_test(test_profile_diagnose_seccomp_probe_is_seccomp),
+		cmocka_unit_test(
+		    test_profile_diagnose_refused_under_filter_is_seccomp),
+		cmocka_unit_test(test_profile_diagnose_missing_cap_other_uid),
+		cmocka_unit_test(test_profile_diagnose_yama),
+		cmocka_unit_test(test_profile_diagnose_namespace),
+		cmocka_unit_test(test_profile_diagnose_already_traced),
+		cmocka_unit_test(test_profile_diagnose_refused_unexplained),
+		cmocka_unit_test(test_profile_facts_read_fake_root),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

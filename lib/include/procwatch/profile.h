@@ -137,19 +137,87 @@ struct pw_profiler;
 struct pw_profiler	*pw_profiler_new(const char *proc_root, int *err);
 void			 pw_profiler_free(struct pw_profiler *);
 
+/* --- why ptrace is refused ------------------------------------------------------ */
+
 /*
- * May this process ptrace `pid`?  Checks CAP_SYS_PTRACE (capget) and the
- * Yama sysctl kernel.yama.ptrace_scope.  Returns 0, or -EPERM with a
- * sentence naming the missing capability or sysctl in why[].
+ * PTRACE_SEIZE fails with EPERM for several unrelated reasons, and the
+ * remedy differs for each, so the cause is worked out from what can be
+ * read (pw_ptrace_facts_read()) by a pure function (pw_ptrace_diagnose())
+ * that the unit tests feed with made-up facts.
+ */
+enum pw_ptrace_cause {
+	PW_PTRACE_OK = 0,	/* nothing seen forbids it */
+	PW_PTRACE_SECCOMP,	/* a seccomp filter denies the system call */
+	PW_PTRACE_YAMA,		/* kernel.yama.ptrace_scope */
+	PW_PTRACE_TRACED,	/* another tracer is attached */
+	PW_PTRACE_NO_CAP,	/* CAP_SYS_PTRACE is not in the effective set */
+	PW_PTRACE_NAMESPACE,	/* the target's user namespace is out of reach */
+	PW_PTRACE_UNKNOWN,	/* refused, but not for any reason seen here */
+};
+
+/* Where the target's user namespace is, seen from ours. */
+enum pw_userns {
+	PW_USERNS_UNKNOWN = 0,
+	PW_USERNS_SAME,
+	PW_USERNS_BELOW,	/* a descendant of ours: our capabilities reach */
+	PW_USERNS_OTHER,	/* not ours nor below it */
+};
+
+/*
+ * The inputs of the diagnosis.  Text fields are whole proc(5) files (NULL
+ * when unknown); pw_ptrace_facts_read() owns the ones it reads, and
+ * pw_ptrace_facts_fini() frees them.  A test may point them at literals
+ * and not call _fini.
+ */
+struct pw_ptrace_facts {
+	char		*self_status;	/* /proc/self/status: Seccomp, CapEff */
+	char		*target_status;	/* /proc/PID/status: Uid, Gid, TracerPid */
+	int		 yama_scope;	/* kernel.yama.ptrace_scope; -1 no Yama */
+	int		 probe_errno;	/* see below; 0: not probed */
+	enum pw_userns	 userns;
+	uid_t		 uid;		/* our real uid */
+	gid_t		 gid;		/* our real gid */
+};
+
+/*
+ * Fill *out for profiling `pid` from the procfs at `proc_root` (NULL:
+ * "/proc"): our status, the target's, ROOT/sys/kernel/yama/ptrace_scope,
+ * whether ROOT/PID/ns/user is ours or below it, and a probe:
+ * PTRACE_GETEVENTMSG on pid, which the kernel answers ESRCH for any
+ * process we do not trace, so EPERM can only come from a seccomp filter.
+ * Fields that cannot be read (or buffered: out of memory) are left
+ * unknown.  Returns 0.  Free with pw_ptrace_facts_fini().  Thread: any (the probe is harmless
+ * from any thread).
+ */
+int	pw_ptrace_facts_read(const char *proc_root, pid_t pid,
+	    struct pw_ptrace_facts *out);
+void	pw_ptrace_facts_fini(struct pw_ptrace_facts *);
+
+/*
+ * Why ptrace of `pid` is (or, with `refused`, was) denied, from the facts
+ * alone.  Without `refused` it is a prediction: PW_PTRACE_OK unless
+ * something seen is sure to refuse.  With `refused` (PTRACE_SEIZE failed
+ * with EPERM) it names the likeliest cause, PW_PTRACE_UNKNOWN at worst.
+ * why[] gets one sentence naming the cause and the remedy (empty for
+ * PW_PTRACE_OK).  Pure: reads nothing but its arguments.  Thread: any.
+ */
+enum pw_ptrace_cause	pw_ptrace_diagnose(const struct pw_ptrace_facts *,
+			    pid_t pid, bool refused, char *why, size_t whylen);
+
+/*
+ * May this process ptrace `pid` (under the procfs at `proc_root`, NULL:
+ * "/proc")?  pw_ptrace_facts_read() and pw_ptrace_diagnose() without
+ * `refused`.  Returns 0, or -EPERM with the cause in why[]; -ENOMEM.
  * Thread: any.
  */
-int	pw_profile_check_access(pid_t pid, char *why, size_t whylen);
+int	pw_profile_check_access(const char *proc_root, pid_t pid, char *why,
+	    size_t whylen);
 
 /*
  * Start profiling `pid` for `seconds` at `hz` on the profiler thread.
  * Returns 0 with the new profile's id in *id; -EINVAL (bounds), -EBUSY
- * (one is running), -ESRCH (no such process), -EPERM (why[] says which
- * right is missing; also for procwatchd itself).  Thread: any (HTTP).
+ * (one is running), -ESRCH (no such process), -EPERM (why[] names the
+ * cause, as pw_ptrace_diagnose() does; also for procwatchd itself).  Thread: any (HTTP).
  */
 int	pw_profiler_start(struct pw_profiler *, pid_t pid, unsigned seconds,
 	    unsigned hz, uint64_t *id, char *why, size_t whylen);
