@@ -103,20 +103,7 @@ bool
 api_metric_group(enum pw_metric m, const struct pw_metric_ctx *c,
     const struct pw_group_sample *s, double *out)
 {
-	const struct pw_metric_def *d = pw_metric_def(m);
-	struct pw_group_sample g;
-
-	if (d == NULL || !(d->flags & PW_MF_GROUP))
-		return false;
-	if (s == NULL)		/* a setting is known before any sample */
-		return (d->flags & PW_MF_NO_SAMPLE) && d->group != NULL &&
-		    d->group(c, NULL, NULL, out);
-	g = *s;
-	if (d->gagg == PW_GAGG_MAX && g.fd_usage_pid == 0)
-		return false;	/* shown only with whose it is */
-	if (d->gagg == PW_GAGG_ACCUMULATE)
-		g.flags &= ~(unsigned)PW_GSAMPLE_NO_IO;
-	return pw_metric_read_group(m, c, &g, NULL, out);
+	return pw_metric_read_group(m, c, s, NULL, out);
 }
 
 bool

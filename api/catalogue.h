@@ -42,11 +42,9 @@ void	api_metric_ctx_group(struct pw_metric_ctx *,
 
 /*
  * The value of row m for a target whose newest aggregate sample is s
- * (NULL: none yet, when only settings such as its bounds are known), as
- * a target's JSON and /metrics have always shown it: the worst member's
- * figure (PW_GAGG_MAX) only with that member's pid, and the group's own
- * totals (PW_GAGG_ACCUMULATE) even when no live member's I/O was
- * readable (they hold the exited members').  False: unknown.
+ * (NULL: none yet, when only settings such as its bounds are known):
+ * pw_metric_read_group() with no previous sample, so what a target's
+ * JSON and /metrics show is what rules see.  False: unknown.
  * Thread: any.
  */
 bool	api_metric_group(enum pw_metric m, const struct pw_metric_ctx *,

@@ -136,11 +136,19 @@ GFIELD(g_processes, true, cur->processes)
 GFIELD(g_up, true, cur->processes > 0 ? 1 : 0)
 GFIELD(g_exited, true, cur->exited)
 /*
- * The worst member's usage.  An empty group uses nothing (0); live
- * members of which none had both figures leave it unknown.
+ * The worst member's usage, known with whose it is: an empty group has
+ * no worst member, and live members of which none had both figures
+ * leave it unknown too.
  */
-GFIELD(g_fd_usage, cur->fd_usage_pid != 0 || cur->processes == 0,
-    cur->fd_usage_max)
+GFIELD(g_fd_usage, cur->fd_usage_pid != 0, cur->fd_usage_max)
+/*
+ * The group's own I/O totals hold the exited members' too: known
+ * whenever there is a sample, even when no live member's I/O was
+ * readable this cycle (PW_GSAMPLE_NO_IO), which only makes their rates
+ * unknown.
+ */
+GFIELD(g_read_bytes, true, cur->read_bytes)
+GFIELD(g_write_bytes, true, cur->write_bytes)
 /* The target's bounds, from the context: 0 is "none". */
 GFIELD(g_min_processes, c->min_processes != 0, c->min_processes)
 GFIELD(g_max_processes, c->max_processes != 0, c->max_processes)
@@ -317,7 +325,7 @@ static const struct pw_metric_def defs[PW_METRIC_NROWS] = {
 	    "major faults" },
 	[PW_METRIC_READ_BYTES] = { "read_bytes", "read_bytes_total", "bytes",
 	    PW_KIND_COUNTER, PW_ROLLUP_INCREASE, PW_GAGG_ACCUMULATE,
-	    RULE | P | G, "Bytes read from storage.", r_read, NULL,
+	    RULE | P | G, "Bytes read from storage.", r_read, g_read_bytes,
 	    PP("io_read_bytes_total", "counter", "Bytes read from storage.",
 	    NULL, 0),
 	    GP("read_bytes_total", "counter",
@@ -325,7 +333,8 @@ static const struct pw_metric_def defs[PW_METRIC_NROWS] = {
 	    "read" },
 	[PW_METRIC_WRITE_BYTES] = { "write_bytes", "write_bytes_total",
 	    "bytes", PW_KIND_COUNTER, PW_ROLLUP_INCREASE, PW_GAGG_ACCUMULATE,
-	    RULE | P | G, "Bytes written to storage.", r_write, NULL,
+	    RULE | P | G, "Bytes written to storage.", r_write,
+	    g_write_bytes,
 	    PP("io_write_bytes_total", "counter", "Bytes written to storage.",
 	    NULL, 0),
 	    GP("write_bytes_total", "counter",
@@ -499,10 +508,13 @@ pw_metric_read_group(enum pw_metric m, const struct pw_metric_ctx *ctx,
 	struct pw_metric_ctx c;
 	struct pw_sample sc, sp;
 
-	if (d == NULL || !(d->flags & PW_MF_GROUP) || cur == NULL)
+	if (d == NULL || !(d->flags & PW_MF_GROUP))
 		return false;
-	if (d->group != NULL)
+	if (d->group != NULL && (cur != NULL ||
+	    (d->flags & PW_MF_NO_SAMPLE)))
 		return d->group(ctx, cur, prev, out);
+	if (cur == NULL)
+		return false;
 	/* The same reader as a process's, over the mapped samples. */
 	c = *ctx;
 	c.fd_limit = 0;

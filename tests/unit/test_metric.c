@@ -293,18 +293,102 @@ test_metric_group_readers(void **state)
 	/* A group has no descriptor limit, whatever the context says. */
 	assert_false(pw_metric_read_group(PW_METRIC_FD_LIMIT, &c, &g, NULL,
 	    &v));
-	/* Members live, none with both fd figures: unknown; none: 0. */
+	/*
+	 * No worst member: unknown, whether members live but none had both
+	 * fd figures or the group is empty (not 0: nobody is "using" it).
+	 */
 	g.fd_usage_pid = 0;
 	g.fd_usage_max = 0;		/* as pw_groupacc_end() leaves it */
 	assert_false(pw_metric_read_group(PW_METRIC_FD_USAGE, &c, &g, NULL,
 	    &v));
 	g.processes = 0;
-	assert_true(pw_metric_read_group(PW_METRIC_FD_USAGE, &c, &g, NULL,
+	assert_false(pw_metric_read_group(PW_METRIC_FD_USAGE, &c, &g, NULL,
 	    &v));
-	NEAR(v, 0, 0);
 	g.flags = PW_GSAMPLE_NO_CPU;
 	assert_false(pw_metric_read_group(PW_METRIC_CPU_PERCENT, &c, &g, NULL,
 	    &v));
+}
+
+/*
+ * A group's cumulative counters are its own totals (the exited members'
+ * included): known whenever it has a sample, whatever the live members'
+ * figures were this cycle; only rates over them go unknown.
+ */
+static void
+test_metric_group_totals_known_with_a_sample(void **state)
+{
+	struct pw_metric_ctx c = { .hz = 100 };
+	struct pw_group_sample g, p;
+	const struct pw_metric_def *d;
+	double v;
+	unsigned i;
+
+	(void)state;
+	memset(&g, 0, sizeof(g));
+	g.ts_ms = 3000;
+	g.read_bytes = 9000;
+	g.write_bytes = 700;
+	g.flags = PW_GSAMPLE_NO_CPU | PW_GSAMPLE_NO_FDS | PW_GSAMPLE_NO_IO;
+	p = g;
+	p.ts_ms = 1000;
+	p.flags = 0;
+	for (i = 0; i < PW_METRIC_NROWS; i++) {
+		d = def(i);
+		if (d->gagg != PW_GAGG_ACCUMULATE)
+			continue;
+		assert_true(d->flags & PW_MF_GROUP);
+		if (!pw_metric_read_group((enum pw_metric)i, &c, &g, NULL, &v))
+			fail_msg("%s unknown with a sample", d->name);
+		if (!pw_metric_read_group((enum pw_metric)i, &c, &g, &p, &v))
+			fail_msg("%s unknown with two samples", d->name);
+	}
+	assert_true(pw_metric_read_group(PW_METRIC_READ_BYTES, &c, &g, NULL,
+	    &v));
+	NEAR(v, 9000, 0);
+	assert_true(pw_metric_read_group(PW_METRIC_WRITE_BYTES, &c, &g, NULL,
+	    &v));
+	NEAR(v, 700, 0);
+	/* Their rates need readable I/O in both samples. */
+	assert_false(pw_metric_read_group(PW_METRIC_READ_BYTES_RATE, &c, &g,
+	    &p, &v));
+	/* No sample: no total. */
+	assert_false(pw_metric_read_group(PW_METRIC_READ_BYTES, &c, NULL,
+	    NULL, &v));
+}
+
+/* Settings are known before any sample, for a group as for a process. */
+static void
+test_metric_settings_need_no_sample(void **state)
+{
+	struct pw_metric_ctx c = { .min_processes = 2, .max_processes = 5,
+	    .fd_limit = 64 };
+	const struct pw_metric_def *d;
+	double v;
+	unsigned i;
+
+	(void)state;
+	assert_true(pw_metric_read_group(PW_METRIC_MIN_PROCESSES, &c, NULL,
+	    NULL, &v));
+	NEAR(v, 2, 0);
+	assert_true(pw_metric_read_group(PW_METRIC_MAX_PROCESSES, &c, NULL,
+	    NULL, &v));
+	NEAR(v, 5, 0);
+	assert_true(pw_metric_read(PW_METRIC_FD_LIMIT, &c, NULL, NULL, &v));
+	NEAR(v, 64, 0);
+	/* 0 is "no bound": unknown, sample or not. */
+	c.max_processes = 0;
+	assert_false(pw_metric_read_group(PW_METRIC_MAX_PROCESSES, &c, NULL,
+	    NULL, &v));
+	/* Anything else needs a sample. */
+	for (i = 0; i < PW_METRIC_NROWS; i++) {
+		d = def(i);
+		if (d->flags & PW_MF_NO_SAMPLE)
+			continue;
+		assert_false(pw_metric_read_group((enum pw_metric)i, &c, NULL,
+		    NULL, &v));
+		assert_false(pw_metric_read((enum pw_metric)i, &c, NULL, NULL,
+		    &v));
+	}
 }
 
 /*
@@ -356,6 +440,8 @@ main(void)
 		cmocka_unit_test(test_metric_prom_families),
 		cmocka_unit_test(test_metric_process_readers),
 		cmocka_unit_test(test_metric_group_readers),
+		cmocka_unit_test(test_metric_group_totals_known_with_a_sample),
+		cmocka_unit_test(test_metric_settings_need_no_sample),
 		cmocka_unit_test(test_metric_names_not_spelt_elsewhere),
 	};
 

@@ -19,7 +19,20 @@
  * A group row is read from the group's aggregate sample; rows whose
  * meaning is the same for a group and a process read the group sample
  * mapped onto a process sample (pw_group_sample_as_sample()), so both read
- * the same way.
+ * the same way.  Every user of a group's value (rules, JSON, /metrics)
+ * takes it as the group reader gives it, with no rule of its own:
+ *
+ *   - A group's cumulative counters (PW_GAGG_ACCUMULATE) are its own
+ *     totals, the exited members' included: known whenever the group has
+ *     a sample (and the context has what they need, such as the clock
+ *     rate), even when no live member's figure was readable this cycle
+ *     (PW_GSAMPLE_NO_IO makes the I/O rates unknown, not the totals).
+ *   - A worst member's figure (PW_GAGG_MAX, fd_usage) is known only with
+ *     that member (fd_usage_pid): an empty group has no worst member, so
+ *     the value is unknown, not 0.  (The API always left it out; the
+ *     alert engine resolves an alert on it when the group empties.)
+ *   - Settings (PW_MF_NO_SAMPLE: a target's bounds) are known before any
+ *     sample, for a group as for a process.
  *
  * fd_usage is open_fds / fd_limit.  A limit of "unlimited" (UINT64_MAX)
  * gives a usage of about 0: such a process cannot run out.  (Windowed
@@ -233,7 +246,9 @@ bool	pw_metric_read(enum pw_metric m, const struct pw_metric_ctx *ctx,
 /*
  * The value of m for a group from its newest aggregate sample `cur` and
  * the one before (`prev`, NULL if none); false when unknown or m has no
- * group value.  ctx->fd_limit is not used (a group has no limit).
+ * group value (see the top of this file for what "known" means for a
+ * group).  For a PW_MF_NO_SAMPLE row, cur may be NULL, as for
+ * pw_metric_read().  ctx->fd_limit is not used (a group has no limit).
  * Thread: any.
  */
 bool	pw_metric_read_group(enum pw_metric m, const struct pw_metric_ctx *ctx,
