@@ -15,12 +15,13 @@
  * copies HTTP threads make.
  *
  * Rules with scope group live in one entry per configured target
- * instead, with the same per-rule states.  Their values come from the
- * target's group view in the snapshot (its newest aggregate sample; the
- * entry keeps the previous one for rates).  A snapshot without that view
- * (ngroups 0, or a target whose ring has no sample yet) gets the members'
- * values combined as the catalogue says a group combines them (the
- * count of live processes, sums, the worst fd_usage).  An evaluation also
+ * instead, with the same per-rule states.  Their values come only from
+ * the target's group view in the snapshot (its newest aggregate sample,
+ * lib/groupacc.c; the entry keeps the previous one for rates), read by
+ * the catalogue's group readers.  Before a target's first sample (no
+ * view, or a ring still empty) its values are unknown and the states
+ * stay, so nothing flaps; only its process count is known, from the
+ * snapshot's live processes.  An evaluation also
  * counts the live processes of each target and remembers, per target,
  * the last process that went away and why (the exit lookup, asked only
  * for processes whose alerts resolve or whose target is left empty or

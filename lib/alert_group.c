@@ -112,46 +112,6 @@ last_exit_text(const struct pw__tentry *te, size_t live, char *buf, size_t len)
 		    te->last_why[0] != '\0' ? te->last_why : "exited");
 }
 
-/*
- * Without a group view: metric m of te from the engine's entries of its
- * live processes (every entry left is alive).  The process count is
- * their number; a row the catalogue combines by max (fd_usage) is the
- * worst of theirs, anything else their sum: 0 with none; unknown when
- * processes live but none has a value (a first sample's CPU %,
- * unreadable descriptors).
- */
-static bool
-target_fallback(const struct pw_alerts *e, const struct pw__tentry *te,
-    enum pw_metric m, uint64_t mem_total, double *out)
-{
-	bool is_max = pw_metric_def(m)->gagg == PW_GAGG_MAX;
-	struct pw_metric_ctx c;
-	const struct pw__pentry *p;
-	double v, acc = 0;
-	bool any = false;
-	size_t i;
-
-	if (m == PW_METRIC_PROCESSES) {
-		*out = (double)te->live;
-		return true;
-	}
-	for (i = 0; i < e->nents; i++) {
-		p = &e->ents[i];
-		c = pw__alert_ctx(mem_total, p->fd_limit);
-		if (!p->has_cur || strcmp(p->target, te->name) != 0 ||
-		    !pw_metric_read(m, &c, &p->cur, p->has_prev ? &p->prev :
-		    NULL, &v))
-			continue;
-		if (!is_max)
-			acc += v;
-		else if (!any || v > acc)
-			acc = v;
-		any = true;
-	}
-	*out = acc;
-	return any || te->live == 0;
-}
-
 /* The group view of `name` in snap with a sample, or NULL. */
 static const struct pw_group_view *
 snap_group(const struct pw_snapshot *snap, const char *name)
@@ -187,10 +147,33 @@ rule_threshold(const struct pw_rule *r, const struct pw__tentry *te,
 }
 
 /*
+ * The value of metric m for te into *val; false: unknown.  Values come
+ * from the group's aggregate samples (gv: the target's view in the
+ * snapshot, with a sample) as the catalogue reads them.  Before the
+ * target's first sample (gv NULL) only its process count is known: the
+ * live processes of the snapshot, which the sample would count.
+ */
+static bool
+target_value(const struct pw__tentry *te, const struct pw_group_view *gv,
+    enum pw_metric m, const struct pw_metric_ctx *ctx, double *val)
+{
+	if (gv != NULL)
+		return pw_metric_read_group(m, ctx, &te->gcur, te->has_gprev ?
+		    &te->gprev : NULL, val);
+	if (m != PW_METRIC_PROCESSES)
+		return false;
+	*val = (double)te->live;
+	return true;
+}
+
+/*
  * Rules with scope group, for each target armed by a cycle committed
  * since it was set.  Targets removed since the last evaluation resolve
- * and go.  With a group view in snap, a target whose newest aggregate
- * sample is not newer than the one seen last time is not re-evaluated.
+ * and go.  A target whose newest aggregate sample is not newer than the
+ * one seen last time is not re-evaluated.  An unknown value leaves the
+ * rule's state as it is, but for a group left with no live process: a
+ * figure of its members (the worst one's fd_usage) has no value then,
+ * and its alert resolves, as a process's alerts do when it exits.
  */
 void
 pw__alerts_eval_targets(struct pw_alerts *e,
@@ -263,10 +246,12 @@ pw__alerts_eval_targets(struct pw_alerts *e,
 				continue;
 			}
 			m = (enum pw_metric)(e->metrics[k] - PW__RULE_GROUP);
-			if (gv != NULL ? !pw_metric_read_group(m, &ctx,
-			    &te->gcur, te->has_gprev ? &te->gprev : NULL,
-			    &val) : !target_fallback(e, te, m, mem_total, &val))
+			if (!target_value(te, gv, m, &ctx, &val)) {
+				if (gv != NULL && te->gcur.processes == 0)
+					pw__alerts_resolve(e, &te->rs[k],
+					    now_ms, "no process left", t);
 				continue;	/* unknown: the state stays */
+			}
 			if (r->agg != PW_AGG_NONE &&
 			    !pw__window_feed(&te->rs[k].win, r->agg,
 			    r->window_ms, ts, val, &val))

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <procwatch/groupacc.h>
 #include <procwatch/rules.h>
 #include <procwatch/store.h>
 
@@ -23,14 +24,22 @@
 #define T0	1800000000000LL		/* fake wall clock, ms */
 #define STEP	200			/* ms between cycles */
 
+#define HZ	100			/* clock ticks per second */
+
 /*
  * A one- or two-process snapshot whose values the test sets, with up to
- * two group views (none unless a test adds them: snap.ngroups 0).
+ * two group views (none unless a test adds them: snap.ngroups 0).  A
+ * group view is set by the test (group_add()) or, as the monitor's
+ * snapshot has it, made each cycle from the processes of its target by
+ * an accumulator (group_auto(), lib/groupacc.c).
  */
 struct fx {
 	struct pw_snapshot	snap;
 	struct pw_proc_view	v[2];
 	struct pw_group_view	g[2];
+	struct pw_groupacc	*acc[2];	/* NULL: set by the test */
+	struct pw_sample	prev[2];	/* the views' last samples */
+	uint64_t		prev_id[2];	/* whose; 0: none */
 	struct pw_alerts	*e;
 	int64_t			now;
 	size_t			fired, resolved;
@@ -67,20 +76,78 @@ fx_init(struct fx *f, const struct pw_rule *rules, size_t n, size_t hist)
 	assert_non_null(f->e);
 }
 
+static void
+fx_fini(struct fx *f)
+{
+	size_t i;
+
+	for (i = 0; i < 2; i++)
+		pw_groupacc_free(f->acc[i]);
+	pw_alerts_free(f->e);
+}
+
+/* The sample view v had in the previous cycle, or NULL. */
+static const struct pw_sample *
+fx_prev(const struct fx *f, const struct pw_proc_view *v)
+{
+	size_t i;
+
+	for (i = 0; i < 2; i++)
+		if (f->prev_id[i] != 0 && f->prev_id[i] == v->id)
+			return &f->prev[i];
+	return NULL;
+}
+
+/*
+ * Group view i made from this cycle's live views of its target, as the
+ * sampler makes it: their CPU ticks grow as their CPU % says.
+ */
+static void
+fx_group_from_views(struct fx *f, size_t i)
+{
+	struct pw_group_view *g = &f->g[i];
+	struct pw_proc_view *v;
+	size_t j;
+
+	pw_groupacc_begin(f->acc[i], f->now);
+	for (j = 0; j < f->snap.n; j++) {
+		v = &f->v[j];
+		if (!v->alive || !v->has_sample ||
+		    strcmp(v->target, g->name) != 0)
+			continue;
+		assert_int_equal(pw_groupacc_member(f->acc[i], v->pid, 1,
+		    fx_prev(f, v), &v->latest, v->fd_limit, 0), 0);
+	}
+	pw_groupacc_end(f->acc[i], HZ, &g->latest);
+}
+
 /* One cycle: every live view gets a new sample at `now`; then evaluate. */
 static void
 fx_cycle(struct fx *f)
 {
 	struct pw_alert *t;
+	struct pw_sample *s;
 	size_t n, i;
 
 	f->now += STEP;
 	for (i = 0; i < f->snap.n; i++) {
-		f->v[i].latest.ts_ms = f->now;
-		f->v[i].latest.flags &= ~PW_SAMPLE_FIRST;
+		s = &f->v[i].latest;
+		s->ts_ms = f->now;
+		s->flags &= ~PW_SAMPLE_FIRST;
+		s->utime_ticks += (uint64_t)llround(s->cpu_user_pct *
+		    STEP * HZ / 100000.0);
+		s->stime_ticks += (uint64_t)llround(s->cpu_system_pct *
+		    STEP * HZ / 100000.0);
 	}
-	for (i = 0; i < f->snap.ngroups; i++)
+	for (i = 0; i < f->snap.ngroups; i++) {
+		if (f->acc[i] != NULL)
+			fx_group_from_views(f, i);
 		f->g[i].latest.ts_ms = f->now;
+	}
+	for (i = 0; i < 2; i++) {
+		f->prev_id[i] = i < f->snap.n ? f->v[i].id : 0;
+		f->prev[i] = f->v[i].latest;
+	}
 	f->snap.taken_ms = f->now;
 	assert_int_equal(pw_alerts_eval(f->e, &f->snap, f->now, &t, &n), 0);
 	for (i = 0; i < n; i++) {
@@ -127,6 +194,17 @@ group_add(struct fx *f, const char *name)
 	g->selector = "comm x";
 	g->has_sample = true;
 	g->capacity = 10;
+	return g;
+}
+
+/* Add group view i of target `name`, made from its processes' samples. */
+static struct pw_group_view *
+group_auto(struct fx *f, const char *name)
+{
+	size_t i = f->snap.ngroups;
+	struct pw_group_view *g = group_add(f, name);
+
+	assert_non_null(f->acc[i] = pw_groupacc_new());
 	return g;
 }
 
@@ -191,7 +269,7 @@ test_rules_for_delays_firing(void **state)
 	assert_string_equal(f.last.reason, "condition cleared");
 	assert_int_equal(count_state(f.e, PW_ALERTS_FIRING), 0);
 	assert_int_equal(count_state(f.e, PW_ALERTS_RESOLVED), 1);
-	pw_alerts_free(f.e);
+	fx_fini(&f);
 }
 
 static void
@@ -211,7 +289,7 @@ test_rules_pending_that_clears_is_silent(void **state)
 	assert_int_equal(f.fired + f.resolved, 0);
 	assert_int_equal(count_state(f.e, PW_ALERTS_PENDING |
 	    PW_ALERTS_FIRING | PW_ALERTS_RESOLVED), 0);
-	pw_alerts_free(f.e);
+	fx_fini(&f);
 }
 
 static void
@@ -235,7 +313,7 @@ test_rules_hysteresis(void **state)
 	set_cpu(&f, 0, 70);		/* !(70 > 70): past the clear line */
 	fx_cycle(&f);
 	assert_int_equal(f.resolved, 1);
-	pw_alerts_free(f.e);
+	fx_fini(&f);
 }
 
 static void
@@ -261,7 +339,7 @@ test_rules_flapping_makes_no_storm(void **state)
 	assert_int_equal(f.fired, 1);
 	assert_int_equal(f.resolved, 0);
 	assert_string_equal(f.last.rule->name, "sticky");
-	pw_alerts_free(f.e);
+	fx_fini(&f);
 }
 
 static void
@@ -290,7 +368,7 @@ test_rules_process_exit_resolves(void **state)
 	assert_int_equal(a[0].state, PW_ALERT_RESOLVED);
 	assert_int_equal(a[0].pid, 100);
 	free(a);
-	pw_alerts_free(f.e);
+	fx_fini(&f);
 }
 
 static void
@@ -322,7 +400,7 @@ test_rules_pid_reuse_is_a_new_alert(void **state)
 	assert_int_equal(a[0].pid, 100);
 	assert_true(a[0].id != first);
 	free(a);
-	pw_alerts_free(f.e);
+	fx_fini(&f);
 }
 
 static void
@@ -341,7 +419,7 @@ test_rules_first_sample_cpu_is_unknown(void **state)
 	assert_int_equal(pw_alerts_eval(f.e, &f.snap, T0, &t, &n), 0);
 	assert_int_equal(n, 0);
 	free(t);
-	pw_alerts_free(f.e);
+	fx_fini(&f);
 }
 
 static void
@@ -360,7 +438,7 @@ test_rules_template(void **state)
 	assert_int_equal(f.fired, 1);
 	assert_string_equal(f.last.message, "high_cpu: spin[100] in web at "
 	    "93.2% > 50 (93.25) warning <> {x} {bogus");
-	pw_alerts_free(f.e);
+	fx_fini(&f);
 }
 
 static void
@@ -386,7 +464,7 @@ test_rules_aggregate_avg_window(void **state)
 	fx_cycle(&f);
 	assert_int_equal(f.fired, 1);
 	assert_true(fabs(f.last.value - 60) < 1e-9);
-	pw_alerts_free(f.e);
+	fx_fini(&f);
 }
 
 static void
@@ -415,7 +493,7 @@ test_rules_aggregate_max_min(void **state)
 	fx_cycle(&f);			/* the 10 left the window */
 	assert_int_equal(f.resolved, 1);
 	assert_string_equal(f.last.rule->name, "max");
-	pw_alerts_free(f.e);
+	fx_fini(&f);
 }
 
 static void
@@ -440,7 +518,7 @@ test_rules_fd_usage(void **state)
 	fx_cycle(&f);
 	assert_int_equal(f.resolved, 0);
 	pw_rule_fini(&r);
-	pw_alerts_free(f.e);
+	fx_fini(&f);
 }
 
 static void
@@ -466,7 +544,7 @@ test_rules_rate(void **state)
 	assert_int_equal(f.resolved, 1);
 	assert_true(pw_rule_metric_valid("read_bytes_rate"));
 	assert_false(pw_rule_metric_valid("bogus_rate"));
-	pw_alerts_free(f.e);
+	fx_fini(&f);
 }
 
 static void
@@ -489,7 +567,7 @@ test_rules_targets_filter(void **state)
 	assert_int_equal(f.fired, 1);
 	assert_int_equal(f.last.pid, 200);
 	assert_string_equal(f.last.target, "db");
-	pw_alerts_free(f.e);
+	fx_fini(&f);
 }
 
 static void
@@ -515,7 +593,7 @@ test_rules_history_is_bounded(void **state)
 	assert_int_equal(n, 3);
 	assert_true(a[0].id > a[1].id && a[1].id > a[2].id); /* newest first */
 	free(a);
-	pw_alerts_free(f.e);
+	fx_fini(&f);
 }
 
 static void
@@ -544,7 +622,7 @@ test_rules_rule_counts(void **state)
 	assert_int_equal(pw_alerts_nrules(f.e), 2);
 	assert_string_equal(pw_alerts_rule(f.e, 1)->name, "later");
 	assert_null(pw_alerts_rule(f.e, 2));
-	pw_alerts_free(f.e);
+	fx_fini(&f);
 }
 
 static void
@@ -591,7 +669,7 @@ test_rules_reload_keeps_unchanged_and_resolves_changed(void **state)
 	assert_int_equal(count_state(f.e, PW_ALERTS_FIRING), 2);
 	/* The history still names the replaced rule. */
 	assert_int_equal(count_state(f.e, PW_ALERTS_RESOLVED), 1);
-	pw_alerts_free(f.e);
+	fx_fini(&f);
 }
 
 /* --- exit reasons and process_down ---------------------------------------- */
@@ -650,7 +728,7 @@ test_rules_exit_reason_from_lookup(void **state)
 	assert_int_equal(n, 1);
 	assert_string_equal(a[0].reason, "exited with SIGKILL");
 	free(a);
-	pw_alerts_free(f.e);
+	fx_fini(&f);
 
 	/* A pid the lookup does not know: the plain reason. */
 	fe.pid = 999;
@@ -662,7 +740,7 @@ test_rules_exit_reason_from_lookup(void **state)
 	fx_cycle(&f);
 	assert_int_equal(f.resolved, 1);
 	assert_string_equal(f.last.reason, "process exited");
-	pw_alerts_free(f.e);
+	fx_fini(&f);
 
 	/* No alert firing and no target rule: the lookup is not asked. */
 	fe.calls = 0;
@@ -673,7 +751,7 @@ test_rules_exit_reason_from_lookup(void **state)
 	f.snap.n = 0;
 	fx_cycle(&f);
 	assert_int_equal(fe.calls, 0);
-	pw_alerts_free(f.e);
+	fx_fini(&f);
 }
 
 /* An engine with the built-in process_down (for_ms as given) on "web". */
@@ -688,6 +766,7 @@ down_init(struct fx *f, int64_t for_ms)
 	fx_init(f, &r, 1, 10);
 	pw_rule_fini(&r);
 	assert_int_equal(set_targets(f->e, &web, 1, 1, 0), 0);
+	group_auto(f, "web");
 }
 
 static void
@@ -731,7 +810,7 @@ test_rules_process_down_fires_and_resolves(void **state)
 	assert_string_equal(f.last.reason, "condition cleared");
 	assert_int_equal(f.last.pid, 100);	/* the same alert */
 	assert_int_equal(count_state(f.e, PW_ALERTS_FIRING), 0);
-	pw_alerts_free(f.e);
+	fx_fini(&f);
 }
 
 static void
@@ -759,7 +838,7 @@ test_rules_process_down_needs_all_gone(void **state)
 	assert_int_equal(f.fired, 1);
 	assert_string_equal(f.last.message,
 	    "target web is down: worker (pid 200) exited with code 3");
-	pw_alerts_free(f.e);
+	fx_fini(&f);
 
 	/* Without an exit lookup, the message still names the process. */
 	down_init(&f, 0);
@@ -769,7 +848,7 @@ test_rules_process_down_needs_all_gone(void **state)
 	assert_int_equal(f.fired, 1);
 	assert_string_equal(f.last.message,
 	    "target web is down: spin (pid 100) exited");
-	pw_alerts_free(f.e);
+	fx_fini(&f);
 }
 
 static void
@@ -789,7 +868,7 @@ test_rules_process_down_honours_for(void **state)
 	fx_cycle(&f);				/* 600 ms down */
 	assert_int_equal(f.fired, 1);
 	assert_int_equal(f.last.fired_ms - f.last.started_ms, 600);
-	pw_alerts_free(f.e);
+	fx_fini(&f);
 
 	/* Back before `for` has passed: silent. */
 	down_init(&f, 600);
@@ -805,7 +884,7 @@ test_rules_process_down_honours_for(void **state)
 	assert_int_equal(f.resolved, 0);
 	assert_int_equal(count_state(f.e, PW_ALERTS_PENDING |
 	    PW_ALERTS_FIRING), 0);
-	pw_alerts_free(f.e);
+	fx_fini(&f);
 }
 
 static void
@@ -836,7 +915,7 @@ test_rules_process_down_not_before_first_cycle(void **state)
 	assert_int_equal(f.last.pid, 0);
 	assert_string_equal(f.last.message,
 	    "target web is down: no matching process");
-	pw_alerts_free(f.e);
+	fx_fini(&f);
 
 	/* Never had one, with `for`: fires once it has passed. */
 	down_init(&f, 1000);
@@ -846,7 +925,7 @@ test_rules_process_down_not_before_first_cycle(void **state)
 	assert_int_equal(f.fired, 0);
 	fx_cycle(&f);
 	assert_int_equal(f.fired, 1);
-	pw_alerts_free(f.e);
+	fx_fini(&f);
 }
 
 static void
@@ -867,7 +946,7 @@ test_rules_process_down_targets(void **state)
 	assert_int_equal(set_targets(f.e, NULL, 0, 1, 0), 0);
 	fx_cycle(&f);
 	assert_int_equal(f.fired, 0);
-	pw_alerts_free(f.e);
+	fx_fini(&f);
 
 	/* "targets": ["db"] watches db only; duplicates count once. */
 	r.targets = calloc(1, sizeof(*r.targets));
@@ -880,6 +959,8 @@ test_rules_process_down_targets(void **state)
 	fx_init(&f, &r, 1, 10);
 	pw_rule_fini(&r);
 	assert_int_equal(set_targets(f.e, names, 3, 1, 0), 0);
+	group_auto(&f, "web");
+	group_auto(&f, "db");
 	f.snap.n = 0;
 	fx_cycle(&f);
 	assert_int_equal(f.fired, 1);
@@ -897,7 +978,7 @@ test_rules_process_down_targets(void **state)
 	assert_int_equal(set_targets(f.e, names, 2, 1, 0), 0);
 	fx_cycle(&f);
 	assert_int_equal(f.fired, 2);
-	pw_alerts_free(f.e);
+	fx_fini(&f);
 }
 
 static void
@@ -926,6 +1007,7 @@ test_rules_process_down_off_and_reload(void **state)
 	all[k - 1] = tmp;
 	fx_init(&f, all, k - 1, 10);
 	assert_int_equal(set_targets(f.e, &web, 1, 1, 0), 0);
+	group_auto(&f, "web");
 	f.snap.n = 0;
 	fx_cycle(&f);
 	fx_cycle(&f);
@@ -953,10 +1035,13 @@ test_rules_process_down_off_and_reload(void **state)
 	assert_int_equal(count_state(f.e, PW_ALERTS_FIRING), 0);
 	for (i = 0; i < k; i++)
 		pw_rule_fini(&all[i]);
-	pw_alerts_free(f.e);
+	fx_fini(&f);
 }
 
-/* target_ sums: the whole target's CPU and RSS, not one process's. */
+/*
+ * target_ sums: the whole target's CPU and RSS, not one process's, as
+ * the group's accumulator makes them from its processes.
+ */
 static void
 test_rules_target_sums(void **state)
 {
@@ -969,6 +1054,7 @@ test_rules_target_sums(void **state)
 	r[1] = rule("web_rss", "target_rss_bytes", PW_OP_GE, 3000);
 	fx_init(&f, r, 2, 10);
 	assert_int_equal(set_targets(f.e, &web, 1, 1, 0), 0);
+	group_auto(&f, "web");
 	view_init(&f.v[1], 2, 200, "worker");
 	f.snap.n = 2;
 	f.v[0].latest.rss_bytes = 1000;
@@ -996,7 +1082,7 @@ test_rules_target_sums(void **state)
 	fx_cycle(&f);
 	assert_int_equal(f.resolved, 2);
 	assert_int_equal(count_state(f.e, PW_ALERTS_FIRING), 0);
-	pw_alerts_free(f.e);
+	fx_fini(&f);
 
 	/* Sums of what has no sense summed, and typos, are refused. */
 	assert_true(pw_rule_metric_valid("target_open_fds"));
@@ -1078,7 +1164,7 @@ test_rules_group_rss_for_and_hysteresis(void **state)
 		free(t);
 	}
 	assert_int_equal(count_state(f.e, PW_ALERTS_PENDING), 0);
-	pw_alerts_free(f.e);
+	fx_fini(&f);
 }
 
 /* fd_usage of a group is its worst member's, not a sum of ratios. */
@@ -1111,13 +1197,30 @@ test_rules_group_fd_usage_is_worst_member(void **state)
 	fx_cycle(&f);
 	assert_int_equal(f.resolved, 0);
 	assert_int_equal(count_state(f.e, PW_ALERTS_FIRING), 1);
-	pw_alerts_free(f.e);
+	/* The group empties: it has no worst member (unknown, not 0), and
+	 * the alert resolves, as a process's alerts do when it exits. */
+	g->latest.processes = 0;
+	fx_cycle(&f);
+	assert_int_equal(f.resolved, 1);
+	assert_string_equal(f.last.reason, "no process left");
+	fx_cycle(&f);
+	assert_int_equal(f.resolved, 1);
+	assert_int_equal(count_state(f.e, PW_ALERTS_PENDING |
+	    PW_ALERTS_FIRING), 0);
+	/* A member back at 0.95: a new alert. */
+	g->latest.processes = 1;
+	g->latest.fd_usage_max = 0.95;
+	g->latest.fd_usage_pid = 300;
+	fx_cycle(&f);
+	assert_int_equal(f.fired, 2);
+	fx_fini(&f);
 
-	/* Without a group view: the worst of the processes (0.5 and 0.95,
-	 * whose sum would be 1.45), through the "target_" name. */
+	/* Made from the processes: the worst of them (0.5 and 0.95, whose
+	 * sum would be 1.45), through the "target_" name. */
 	r = rule("fds", "target_fd_usage", PW_OP_GT, 0.9);
 	fx_init(&f, &r, 1, 10);
 	assert_int_equal(set_targets(f.e, &web, 1, 1, 0), 0);
+	group_auto(&f, "web");
 	view_init(&f.v[1], 2, 200, "worker");
 	f.snap.n = 2;
 	f.v[0].fd_limit = 100;
@@ -1131,7 +1234,7 @@ test_rules_group_fd_usage_is_worst_member(void **state)
 	fx_cycle(&f);
 	assert_int_equal(f.resolved, 1);
 	assert_true(fabs(f.last.value - 0.5) < 1e-9);
-	pw_alerts_free(f.e);
+	fx_fini(&f);
 }
 
 /* Rates of a group come from its last two aggregate samples. */
@@ -1174,7 +1277,7 @@ test_rules_group_rates(void **state)
 	assert_string_equal(a[1].rule->name, "cpu");
 	assert_true(fabs(a[1].value - 200) < 1e-6);
 	free(a);
-	pw_alerts_free(f.e);
+	fx_fini(&f);
 
 	/* Unknown rates. */
 	fx_init(&f, r, 1, 10);
@@ -1197,7 +1300,57 @@ test_rules_group_rates(void **state)
 	fx_cycle(&f);			/* 0 B/s now */
 	assert_int_equal(f.resolved, 1);
 	assert_true(f.last.value == 0);
-	pw_alerts_free(f.e);
+	fx_fini(&f);
+}
+
+/*
+ * Before a target's first group sample (a target added by a reload, say)
+ * its values are unknown, so no rule on them moves and nothing flaps;
+ * only its process count is known, from the snapshot's live processes,
+ * and it agrees with the group's once samples come.
+ */
+static void
+test_rules_group_before_first_sample(void **state)
+{
+	const char *web = "web";
+	struct pw_rule r[2];
+	struct pw_group_view *g;
+	struct fx f;
+	int i;
+
+	(void)state;
+	r[0] = grule("rss", "rss_bytes", 1000);
+	assert_int_equal(pw_rule_builtin("process_down", &r[1]), 0);
+	fx_init(&f, r, 2, 10);
+	pw_rule_fini(&r[1]);
+	assert_int_equal(set_targets(f.e, &web, 1, 1, 0), 0);
+	f.v[0].latest.rss_bytes = 5000;	/* a process's, not the group's */
+	for (i = 0; i < 3; i++)		/* no group view at all */
+		fx_cycle(&f);
+	assert_int_equal(count_state(f.e, PW_ALERTS_PENDING |
+	    PW_ALERTS_FIRING), 0);
+	f.snap.n = 0;			/* no process: down, known */
+	fx_cycle(&f);
+	assert_int_equal(f.fired, 1);
+	assert_string_equal(f.last.rule->name, "process_down");
+	f.snap.n = 1;			/* a view whose ring is empty */
+	g = group_add(&f, "web");
+	g->has_sample = false;
+	fx_cycle(&f);
+	assert_int_equal(f.resolved, 1);
+	assert_int_equal(count_state(f.e, PW_ALERTS_PENDING |
+	    PW_ALERTS_FIRING), 0);
+	/* The first sample: the group's RSS, and the same count. */
+	g->has_sample = true;
+	g->latest.processes = 1;
+	g->latest.rss_bytes = 2000;
+	fx_cycle(&f);
+	assert_int_equal(f.fired, 2);
+	assert_string_equal(f.last.rule->name, "rss");
+	assert_true(f.last.value == 2000);
+	assert_int_equal(f.resolved, 1);
+	assert_int_equal(count_state(f.e, PW_ALERTS_FIRING), 1);
+	fx_fini(&f);
 }
 
 /* An engine with every built-in, the target "web" bounded by min/max. */
@@ -1244,11 +1397,12 @@ test_rules_min_processes(void **state)
 	fx_cycle(&f);
 	assert_int_equal(f.resolved, 1);
 	assert_string_equal(f.last.reason, "condition cleared");
-	pw_alerts_free(f.e);
+	fx_fini(&f);
 
-	/* Without group views: the live processes of the target count; one
-	 * of two going leaves it below 2, and the message says which. */
+	/* The group made from its processes: one of two going leaves it
+	 * below 2, and the message says which. */
 	bounds_init(&f, 2, 0, 0);
+	group_auto(&f, "web");
 	pw__alerts_set_exit_lookup(f.e, fake_exit, &fe);
 	view_init(&f.v[1], 2, 200, "worker");
 	f.snap.n = 2;
@@ -1261,7 +1415,7 @@ test_rules_min_processes(void **state)
 	assert_string_equal(f.last.message, "target web is down: only 1 "
 	    "running; last gone: worker (pid 200) exited with code 3");
 	assert_int_equal(f.last.pid, 200);
-	pw_alerts_free(f.e);
+	fx_fini(&f);
 
 	/* min 0: never down, not even empty from the start. */
 	bounds_init(&f, 0, 0, 0);
@@ -1272,7 +1426,7 @@ test_rules_min_processes(void **state)
 	assert_int_equal(f.fired, 0);
 	assert_int_equal(count_state(f.e, PW_ALERTS_PENDING |
 	    PW_ALERTS_FIRING), 0);
-	pw_alerts_free(f.e);
+	fx_fini(&f);
 }
 
 static void
@@ -1290,7 +1444,7 @@ test_rules_max_processes(void **state)
 	g->latest.processes = 500;
 	fx_cycle(&f);
 	assert_int_equal(f.fired, 0);
-	pw_alerts_free(f.e);
+	fx_fini(&f);
 
 	bounds_init(&f, 1, 3, 0);
 	g = group_add(&f, "web");
@@ -1331,18 +1485,18 @@ test_rules_max_processes(void **state)
 	assert_int_equal(f.resolved, 3);
 	assert_string_equal(f.last.reason, "target changed");
 	assert_int_equal(count_state(f.e, PW_ALERTS_FIRING), 0);
-	pw_alerts_free(f.e);
+	fx_fini(&f);
 
-	/* Without group views the target's live processes count: 2 > 1,
-	 * from the first cycle. */
+	/* The group made from its processes: 2 > 1, from the first cycle. */
 	bounds_init(&f, 1, 1, 0);
+	group_auto(&f, "web");
 	view_init(&f.v[1], 2, 200, "worker");
 	f.snap.n = 2;
 	fx_cycle(&f);
 	assert_int_equal(f.fired, 1);
 	assert_string_equal(f.last.message,
 	    "target web has 2 processes (max 1)");
-	pw_alerts_free(f.e);
+	fx_fini(&f);
 }
 
 /* A built-in with "for" (the config's {"for": "5s"}) waits that long. */
@@ -1370,7 +1524,7 @@ test_rules_builtin_for_delays_process_down(void **state)
 	g->latest.processes = 1;
 	fx_cycle(&f);
 	assert_int_equal(f.resolved, 1);
-	pw_alerts_free(f.e);
+	fx_fini(&f);
 }
 
 /* "target_NAME" is NAME with scope group: same values, same transitions. */
@@ -1412,7 +1566,7 @@ test_rules_target_alias_equivalence(void **state)
 	g->latest.rss_bytes = 10;
 	fx_cycle(&f);
 	assert_int_equal(f.resolved, 2);
-	pw_alerts_free(f.e);
+	fx_fini(&f);
 
 	/* Which metric goes with which scope. */
 	assert_true(pw_rule_metric_scope_valid("processes", PW_SCOPE_GROUP));
@@ -1479,7 +1633,7 @@ test_rules_reload_group_scope(void **state)
 	assert_int_equal(f.fired, 2);
 	assert_int_equal(f.last.pid, 100);
 	assert_int_equal(f.last.proc_id, 1);
-	pw_alerts_free(f.e);
+	fx_fini(&f);
 }
 
 int
@@ -1516,6 +1670,7 @@ main(void)
 		cmocka_unit_test(test_rules_group_rss_for_and_hysteresis),
 		cmocka_unit_test(test_rules_group_fd_usage_is_worst_member),
 		cmocka_unit_test(test_rules_group_rates),
+		cmocka_unit_test(test_rules_group_before_first_sample),
 		cmocka_unit_test(test_rules_min_processes),
 		cmocka_unit_test(test_rules_max_processes),
 		cmocka_unit_test(test_rules_builtin_for_delays_process_down),
