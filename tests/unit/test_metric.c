@@ -43,6 +43,9 @@ test_metric_rows_complete(void **state)
 		assert_non_null(d->help);
 		assert_true(d->help[0] != '\0' &&
 		    d->help[strlen(d->help) - 1] == '.');
+		/* Clients head columns and legends with it. */
+		if (d->label == NULL || d->label[0] == '\0')
+			fail_msg("%s has no label", d->name);
 		assert_true(d->kind <= PW_KIND_RATIO);
 		assert_true(d->rollup <= PW_ROLLUP_LAST);
 		for (p = d->name; *p != '\0'; p++)
