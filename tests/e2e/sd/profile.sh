@@ -1,0 +1,162 @@
+#!/bin/bash
+# tests/e2e/sd/profile.sh: on-demand profiling under the shipped unit and
+# a real systemd.  Not part of `make check` (it needs a booted systemd):
+# commit, then run from the project root
+#     ../shared/tools/sd-boot tests/e2e/sd/profile.sh
+# sd-boot installs the committed HEAD in a Debian 12 container booted with
+# systemd and runs this script inside as root.
+#
+# Checks: without the drop-in, POST .../profile is a 403 naming the seccomp
+# filter; with systemd/profiling.conf (as installed in the doc directory)
+# a busy Python loop and a busy C loop (built under /usr/local, /tmp and
+# /root, which the unit's ProtectHome=/PrivateTmp= hide) profile with
+# samples and named functions.  Prints `systemd-analyze security` before
+# and after.  With SD_PROFILE_BISECT=1 (or when the drop-in fails) it also
+# tries each candidate relaxation on its own and reports which help.
+set -u
+API=http://127.0.0.1:9717
+DROPIN_DIR=/etc/systemd/system/procwatchd.service.d
+SRC=/src/project
+fail=0
+ok() { echo "ok - $*"; }
+not_ok() { echo "not ok - $*"; fail=1; }
+note() { echo "# $*"; }
+
+conf=/usr/share/doc/procwatch/profiling.conf
+[ -f "$conf" ] || { note "not installed in the doc dir: using $SRC/systemd/profiling.conf"; conf=$SRC/systemd/profiling.conf; }
+
+restart() {
+	systemctl daemon-reload
+	systemctl restart procwatchd || { journalctl -u procwatchd -n 20 --no-pager; return 1; }
+	for _ in $(seq 50); do
+		curl -sf "$API/healthz" >/dev/null 2>&1 && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
+# profile PID SECONDS HZ: POST, wait, leave the JSON in /tmp/prof.json
+# and the folded stacks in /tmp/folded.txt; the HTTP code of the POST in
+# /tmp/code.  Returns 1 when the POST was not accepted.
+profile() {
+	local code id
+	code=$(curl -s -o /tmp/start.json -w '%{http_code}' -XPOST \
+	    -H 'Content-Type: application/json' \
+	    -d "{\"seconds\":$2,\"hz\":$3}" "$API/api/v1/processes/$1/profile")
+	echo "$code" >/tmp/code
+	[ "$code" = 202 ] || return 1
+	id=$(jq -r .id /tmp/start.json)
+	for _ in $(seq $((($2 + 10) * 5))); do
+		curl -s "$API/api/v1/profiles/$id" >/tmp/prof.json
+		[ "$(jq -r .status /tmp/prof.json)" != running ] && break
+		sleep 0.2
+	done
+	curl -s "$API/api/v1/profiles/$id/folded" >/tmp/folded.txt
+}
+
+summary() {
+	jq -c '{status, error, samples: .summary.samples, lost: .summary.samples_lost, top: [.summary.top_self[:3][]?.function]}' /tmp/prof.json
+}
+
+security() {
+	systemd-analyze security --no-pager procwatchd | tail -1
+}
+
+# A busy C loop with two named functions, at PATH.
+build_spin() {
+	mkdir -p "$(dirname "$1")"
+	cat >/tmp/spin.c <<'C'
+static volatile unsigned long n;
+__attribute__((noinline)) static void spin_inner(void) { for (int i = 0; i < 1000; i++) n++; }
+__attribute__((noinline)) static void spin_outer(void) { for (;;) spin_inner(); }
+int main(void) { spin_outer(); }
+C
+	cc -O1 -fno-omit-frame-pointer -o "$1" /tmp/spin.c
+}
+
+note "procwatch $(procwatchd --version 2>&1 | head -1); systemd $(systemctl --version | head -1)"
+note "kernel.yama.ptrace_scope: $(cat /proc/sys/kernel/yama/ptrace_scope 2>/dev/null || echo none)"
+rm -rf "$DROPIN_DIR"
+systemctl enable --now procwatchd >/dev/null 2>&1
+restart || { not_ok "procwatchd starts"; exit 1; }
+note "security, shipped unit: $(security)"
+mp=$(systemctl show -p MainPID --value procwatchd)
+note "procwatchd $mp: $(grep -E '^(Seccomp|CapEff|NoNewPrivs):' /proc/"$mp"/status | tr '\n\t' '  ')"
+
+python3 -c 'while True: pass' &
+PY=$!
+build_spin /usr/local/bin/pw-spin; /usr/local/bin/pw-spin & SPIN=$!
+build_spin /tmp/pw-spin-tmp; /tmp/pw-spin-tmp & SPIN_TMP=$!
+build_spin /root/pw-spin-home; /root/pw-spin-home & SPIN_HOME=$!
+sleep 0.5
+
+# 1. the shipped unit: the 403 names seccomp
+profile "$PY" 1 49
+code=$(cat /tmp/code)
+note "without the drop-in: $code $(cat /tmp/start.json)"
+[ "$code" = 403 ] && ok "without the drop-in: 403" || not_ok "without the drop-in: 403 (got $code)"
+jq -e '.error | test("seccomp") and test("SystemCallFilter=") and test("profiling.conf")' /tmp/start.json >/dev/null &&
+    ok "the 403 names the seccomp filter" || not_ok "the 403 names the seccomp filter"
+
+# 2. with the drop-in
+mkdir -p "$DROPIN_DIR"
+cp "$conf" "$DROPIN_DIR/profiling.conf"
+restart || not_ok "procwatchd restarts with the drop-in"
+note "security, with profiling.conf: $(security)"
+systemd-analyze security --no-pager procwatchd | grep -E 'SystemCallFilter|ProtectHome|PrivateTmp|Capab' | sed 's/^/#   /'
+
+# check NAME PID FUNC: a profile of PID has samples and FUNC in its stacks
+check() {
+	if ! profile "$2" 2 49; then
+		not_ok "$1: accepted (got $(cat /tmp/code) $(cat /tmp/start.json))"; return 1
+	fi
+	note "$1: $(summary)"
+	if jq -e '.status == "done" and .summary.samples > 20' /tmp/prof.json >/dev/null &&
+	    grep -q "$3" /tmp/folded.txt; then
+		ok "$1: samples, $3 named"; return 0
+	fi
+	not_ok "$1: samples, $3 named"; head -5 /tmp/folded.txt | sed 's/^/#   /'; return 1
+}
+good=1
+check "python" "$PY" _PyEval_EvalFrameDefault || good=0
+check "C in /usr/local" "$SPIN" 'spin_outer;spin_inner' || good=0
+check "C in /tmp (PrivateTmp=)" "$SPIN_TMP" 'spin_outer;spin_inner'
+check "C in /root (ProtectHome=)" "$SPIN_HOME" 'spin_outer;spin_inner'
+journalctl -u procwatchd -n 10 --no-pager | sed 's/^/#   /'
+
+# 3. what failing syscalls look like (strace, when it can be had)
+if [ "$good" = 0 ] || [ -n "${SD_PROFILE_BISECT:-}" ]; then
+	if command -v strace >/dev/null || apt-get install -y -qq strace >/dev/null 2>&1; then
+		mp=$(systemctl show -p MainPID --value procwatchd)
+		strace -f -qq -Z -p "$mp" -o /tmp/strace.txt & ST=$!
+		sleep 1
+		profile "$PY" 1 49; note "under strace: $(summary)"
+		kill "$ST"; wait "$ST" 2>/dev/null
+		note "failing system calls during a profile (strace -Z):"
+		sed -E 's/^[0-9]+ +//; s/\(.*\) += -1/(...) = -1/' /tmp/strace.txt | sort | uniq -c | sort -rn | head -25 | sed 's/^/#   /'
+	fi
+	for extra in 'SystemCallFilter=@debug' 'ProtectHome=no' 'PrivateTmp=no' \
+	    'ProtectSystem=no' 'MemoryDenyWriteExecute=no' 'RestrictNamespaces=no' \
+	    'PrivateDevices=no' 'ProtectKernelTunables=no' 'LockPersonality=no' \
+	    'SystemCallArchitectures=' 'NoNewPrivileges=no' 'PrivateMounts=no' \
+	    'SystemCallFilter=' 'CapabilityBoundingSet=CAP_SYS_ADMIN
+AmbientCapabilities=CAP_SYS_ADMIN' 'DynamicUser=no
+User=root'; do
+		printf '[Service]\n%s\n' "$extra" >"$DROPIN_DIR/zz-extra.conf"
+		restart || { note "$extra: no restart"; continue; }
+		profile "$PY" 1 49
+		note "drop-in + $(echo "$extra" | tr '\n' ' '): $(summary)"
+	done
+	rm -f "$DROPIN_DIR/zz-extra.conf"
+	printf '[Service]\nSystemCallFilter=\nDynamicUser=no\nUser=root\nProtectHome=no\nPrivateTmp=no\nProtectSystem=no\nPrivateDevices=no\nMemoryDenyWriteExecute=no\nRestrictNamespaces=no\nProtectKernelTunables=no\nPrivateMounts=no\nNoNewPrivileges=no\n' >"$DROPIN_DIR/zz-all.conf"
+	restart && profile "$PY" 1 49 && note "everything relaxed: $(summary)"
+	rm -f "$DROPIN_DIR/zz-all.conf"
+	systemctl stop procwatchd
+	procwatchd >/tmp/root.log 2>&1 & RP=$!
+	sleep 2
+	profile "$PY" 1 49 && note "as root outside the unit: $(summary)"
+	kill "$RP"
+fi
+
+kill "$PY" "$SPIN" "$SPIN_TMP" "$SPIN_HOME" 2>/dev/null
+exit "$fail"
