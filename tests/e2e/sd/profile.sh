@@ -8,9 +8,10 @@
 #
 # Checks: without the drop-in, POST .../profile is a 403 naming the seccomp
 # filter; with systemd/profiling.conf (as installed in the doc directory)
-# a busy Python loop and a busy C loop (built under /usr/local, /tmp and
-# /root, which the unit's ProtectHome=/PrivateTmp= hide) profile with
-# samples and named functions.  Prints `systemd-analyze security` before
+# the unit's exposure stays at or under 2.5, and busy Python loops (as root
+# and as nobody) and a busy C loop profile with samples and named
+# functions (the C loop also from /tmp and /root, which the unit's
+# PrivateTmp=/ProtectHome= hide: reported, not required).  Prints `systemd-analyze security` before
 # and after.  With SD_PROFILE_BISECT=1 (or when the drop-in fails) it also
 # tries each candidate relaxation on its own and reports which help.
 set -u
@@ -79,12 +80,14 @@ note "kernel.yama.ptrace_scope: $(cat /proc/sys/kernel/yama/ptrace_scope 2>/dev/
 rm -rf "$DROPIN_DIR"
 systemctl enable --now procwatchd >/dev/null 2>&1
 restart || { not_ok "procwatchd starts"; exit 1; }
-note "security, shipped unit: $(security)"
+sec0=$(security); note "security, shipped unit: $sec0"
 mp=$(systemctl show -p MainPID --value procwatchd)
 note "procwatchd $mp: $(grep -E '^(Seccomp|CapEff|NoNewPrivs):' /proc/"$mp"/status | tr '\n\t' '  ')"
 
 python3 -c 'while True: pass' &
 PY=$!
+setpriv --reuid=65534 --regid=65534 --clear-groups python3 -c 'while True: pass' &
+PY_NOBODY=$!
 build_spin /usr/local/bin/pw-spin; /usr/local/bin/pw-spin & SPIN=$!
 build_spin /tmp/pw-spin-tmp; /tmp/pw-spin-tmp & SPIN_TMP=$!
 build_spin /root/pw-spin-home; /root/pw-spin-home & SPIN_HOME=$!
@@ -102,8 +105,13 @@ jq -e '.error | test("seccomp") and test("SystemCallFilter=") and test("profilin
 mkdir -p "$DROPIN_DIR"
 cp "$conf" "$DROPIN_DIR/profiling.conf"
 restart || not_ok "procwatchd restarts with the drop-in"
-note "security, with profiling.conf: $(security)"
-systemd-analyze security --no-pager procwatchd | grep -E 'SystemCallFilter|ProtectHome|PrivateTmp|Capab' | sed 's/^/#   /'
+sec1=$(security); note "security, with profiling.conf: $sec1"
+for e in "shipped unit:$sec0" "with profiling.conf:$sec1"; do
+	n=$(echo "${e#*:}" | sed -n 's/.*procwatchd.service: \([0-9.]*\).*/\1/p')
+	awk -v e="${n:-99}" 'BEGIN { exit !(e + 0 <= 2.5) }' &&
+	    ok "${e%%:*}: exposure $n <= 2.5" || not_ok "${e%%:*}: exposure ${n:-none} <= 2.5"
+done
+systemd-analyze security --no-pager procwatchd | grep '✗' | sed 's/^/#   /'
 
 # check NAME PID FUNC: a profile of PID has samples and FUNC in its stacks
 check() {
@@ -119,6 +127,7 @@ check() {
 }
 good=1
 check "python" "$PY" _PyEval_EvalFrameDefault || good=0
+check "python as nobody" "$PY_NOBODY" _PyEval_EvalFrameDefault || good=0
 check "C in /usr/local" "$SPIN" 'spin_outer;spin_inner' || good=0
 check "C in /tmp (PrivateTmp=)" "$SPIN_TMP" 'spin_outer;spin_inner'
 check "C in /root (ProtectHome=)" "$SPIN_HOME" 'spin_outer;spin_inner'
@@ -158,5 +167,5 @@ User=root'; do
 	kill "$RP"
 fi
 
-kill "$PY" "$SPIN" "$SPIN_TMP" "$SPIN_HOME" 2>/dev/null
+kill "$PY" "$PY_NOBODY" "$SPIN" "$SPIN_TMP" "$SPIN_HOME" 2>/dev/null
 exit "$fail"
