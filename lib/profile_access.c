@@ -240,6 +240,23 @@ read_text(const char *root, const char *rel)
 	return buf;
 }
 
+/*
+ * Whether we are in the initial user namespace: its uid_map is the
+ * identity over all 2^32 - 1 ids (user_namespaces(7)).
+ */
+static bool
+in_initial_userns(const char *root)
+{
+	unsigned long inner = 1, outer = 1, count = 0;
+	char *map;
+
+	if ((map = read_text(root, "self/uid_map")) == NULL)
+		return true;		/* no user namespaces at all */
+	sscanf(map, "%lu %lu %lu", &inner, &outer, &count);
+	free(map);
+	return inner == 0 && outer == 0 && count == 4294967295UL;
+}
+
 /* Where ROOT/PID/ns/user is from ours (ROOT/self/ns/user). */
 static enum pw_userns
 userns_of(const char *root, pid_t pid)
@@ -253,8 +270,17 @@ userns_of(const char *root, pid_t pid)
 	if (stat(path, &ours) != 0)
 		return PW_USERNS_UNKNOWN;
 	snprintf(path, sizeof(path), "%s/%d/ns/user", root, (int)pid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		/*
+		 * The link is guarded by a ptrace read check.  Refused from
+		 * inside a user namespace, the target is most likely outside
+		 * it; from the initial one, it is the capability's doing.
+		 */
+		if ((errno == EACCES || errno == EPERM) &&
+		    !in_initial_userns(root))
+			return PW_USERNS_OTHER;
 		return PW_USERNS_UNKNOWN;
+	}
 	for (i = 0; i < USERNS_DEPTH; i++) {
 		if (fstat(fd, &st) != 0)
 			break;
