@@ -322,14 +322,41 @@ on_taskstats(struct pw_events *e, const struct pw_taskstats_rec *r)
 	pend_add(e, r->tgid, cpu, now);
 }
 
+/*
+ * The wall-clock time of a kernel timestamp (CLOCK_MONOTONIC ns), now's
+ * if there is none or it is in the future.
+ */
+static int64_t
+event_wall_ms(uint64_t mono_ns)
+{
+	uint64_t now_ns = (uint64_t)pw_mono_ns();
+	int64_t now_ms = pw_wall_ms();
+
+	if (mono_ns == 0 || mono_ns > now_ns)
+		return now_ms;
+	return now_ms - (int64_t)((now_ns - mono_ns) / 1000000);
+}
+
 /* Complete a parsed event with what the thread knows, and record it. */
 static void
 handle(struct pw_events *e, struct pw_event *ev)
 {
 	struct live *l, *p;
 
-	ev->ts_ms = pw_wall_ms();
+	ev->ts_ms = event_wall_ms(ev->mono_ns);
 	switch (ev->type) {
+	case PW_EV_COMM:
+		/*
+		 * A child that execs at once may name itself before its
+		 * parent's CPU has sent the fork: the kernel's messages from
+		 * two CPUs are not ordered.  So the name may create the entry.
+		 */
+		if ((l = live_find(e, ev->pid, true)) != NULL &&
+		    ev->comm[0] != '\0') {
+			memcpy(l->comm, ev->comm, sizeof(l->comm));
+			l->named = true;
+		}
+		return;				/* not an event of the feed */
 	case PW_EV_FORK:
 		p = live_find(e, ev->ppid, false);
 		if (p != NULL) {
@@ -346,15 +373,24 @@ handle(struct pw_events *e, struct pw_event *ev)
 		if ((l = live_find(e, ev->pid, true)) != NULL) {
 			l->ppid = ev->ppid;
 			l->fork_ms = ev->ts_ms;
-			memcpy(l->comm, ev->comm, sizeof(l->comm));
+			if (!l->named)		/* else it named itself already */
+				memcpy(l->comm, ev->comm, sizeof(l->comm));
 			memcpy(l->parent_comm, ev->parent_comm,
 			    sizeof(l->parent_comm));
 			memcpy(l->target, ev->target, sizeof(l->target));
 		}
 		break;
 	case PW_EV_EXEC:
-		read_comm(e->proc_root, ev->pid, ev->comm, sizeof(ev->comm));
-		if ((l = live_find(e, ev->pid, true)) != NULL) {
+		/*
+		 * Its comm event came first and says the name it exec'd
+		 * under; /proc/PID/comm, read this late, may already name a
+		 * later exec or be gone.  Without one, /proc is all there is.
+		 */
+		l = live_find(e, ev->pid, true);
+		if (l == NULL || !l->named)
+			read_comm(e->proc_root, ev->pid, ev->comm,
+			    sizeof(ev->comm));
+		if (l != NULL) {
 			if (ev->comm[0] != '\0')
 				memcpy(l->comm, ev->comm, sizeof(l->comm));
 			else

@@ -24,6 +24,7 @@ struct live {
 	pid_t		ppid;
 	int64_t		fork_ms;	/* 0: fork not seen */
 	char		comm[17];
+	bool		named;		/* comm is from its own comm event */
 	char		parent_comm[17];
 	char		target[PW_EV_TARGET_MAX];
 };

@@ -29,6 +29,8 @@ pw_event_type_name(enum pw_event_type t)
 		return "fork";
 	case PW_EV_EXEC:
 		return "exec";
+	case PW_EV_COMM:
+		return "comm";
 	default:
 		return "exit";
 	}
@@ -59,6 +61,7 @@ pw_event_parse(const void *buf, size_t len, struct pw_event *ev)
 		return cn->len == 0 ? 0 : -EINVAL;
 	/* cn->data is only 4-byte aligned: copy it out. */
 	memcpy(&pev, cn->data, sizeof(pev));
+	ev->mono_ns = pe->timestamp_ns;	/* ktime_get_ns(): monotonic */
 	switch (pe->what) {
 	case PROC_EVENT_FORK:
 		if (pe->event_data.fork.child_pid !=
@@ -71,6 +74,16 @@ pw_event_parse(const void *buf, size_t len, struct pw_event *ev)
 	case PROC_EVENT_EXEC:
 		ev->type = PW_EV_EXEC;
 		ev->pid = pe->event_data.exec.process_tgid;
+		return 1;
+	case PROC_EVENT_COMM:
+		if (pe->event_data.comm.process_pid !=
+		    pe->event_data.comm.process_tgid)
+			return 0;		/* a thread's name */
+		ev->type = PW_EV_COMM;
+		ev->pid = pe->event_data.comm.process_tgid;
+		memcpy(ev->comm, pe->event_data.comm.comm,
+		    sizeof(pe->event_data.comm.comm));
+		ev->comm[sizeof(pe->event_data.comm.comm)] = '\0';
 		return 1;
 	case PROC_EVENT_EXIT:
 		if (pe->event_data.exit.process_pid !=

@@ -12,6 +12,10 @@
 #   browser  (a headless chromium and npm under a 20-50x slower daemon:
 #            its page timeouts are the browser's, and it adds no daemon
 #            code path the curl-driven scripts do not already run)
+#   budget   (it checks the descriptor budget against RLIMIT_NOFILE, and
+#            valgrind lowers the limit its client sees to keep descriptors
+#            of its own, so the figure under test is valgrind's)
+#   install  (the same daemon, installed into a scratch tree)
 # systemd.sh and man.sh do not start the daemon.
 #
 # The environment passes through (PW_BUILDDIR, PW_SRCDIR, PROMTOOL,
@@ -23,8 +27,8 @@ export PW_VALGRIND=1
 export PW_WRAPPER="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect --num-callers=30 --suppressions=$here/valgrind.supp"
 
 SCRIPTS=${PW_VALGRIND_SCRIPTS:-"run reload alerts notify alertmanager custom
-    profile tls events targets groupstats cgroup stats ctl hostile budget
-    churn notifier api_paths shipped"}
+    profile tls events targets groupstats cgroup stats ctl hostile churn
+    notifier api_paths shipped"}
 
 out=$(mktemp -d "${TMPDIR:-/tmp}/pw-valgrind.XXXXXX")
 trap 'rm -rf "$out"' EXIT

@@ -53,10 +53,24 @@ enum pw_event_type {
 	PW_EV_FORK = 0,
 	PW_EV_EXEC,
 	PW_EV_EXIT,
+	/*
+	 * A process's new name (set at exec, or by prctl): it updates what
+	 * the feed knows of the process and is not recorded itself.  It
+	 * comes before the exec's own event, which carries no name: by the
+	 * time a slow reader handles that, the process may be gone and
+	 * /proc/PID/comm with it.
+	 */
+	PW_EV_COMM,
 };
 
 struct pw_event {
-	int64_t			ts_ms;		/* wall clock, at receipt */
+	/*
+	 * Wall clock of the event: the kernel's own time of it (mono_ns)
+	 * where the message has one, so a reader that falls behind does not
+	 * shift it (or shorten a lifetime); else the time of receipt.
+	 */
+	int64_t			ts_ms;
+	uint64_t		mono_ns;	/* CLOCK_MONOTONIC; 0: none */
 	enum pw_event_type	type;
 	pid_t			pid;
 	pid_t			ppid;		/* 0: unknown */
