@@ -61,6 +61,29 @@ test_events_parse_fork(void **state)
 	assert_int_equal(ev.ppid, 100);
 }
 
+/* A process's new name, with the kernel's time of it; a thread's: none. */
+static void
+test_events_parse_comm(void **state)
+{
+	struct pw_event ev;
+	struct msg m;
+
+	(void)state;
+	mkmsg(&m, PROC_EVENT_COMM);
+	m.pe.timestamp_ns = UINT64_C(123456789012);
+	m.pe.event_data.comm.process_pid = 400;
+	m.pe.event_data.comm.process_tgid = 400;
+	memcpy(m.pe.event_data.comm.comm, "0123456789abcdef", 16);
+	assert_int_equal(pw_event_parse(&m, sizeof(m), &ev), 1);
+	assert_int_equal(ev.type, PW_EV_COMM);
+	assert_int_equal(ev.pid, 400);
+	assert_string_equal(ev.comm, "0123456789abcdef");	/* 16, ended */
+	assert_true(ev.mono_ns == UINT64_C(123456789012));
+	assert_string_equal(pw_event_type_name(ev.type), "comm");
+	m.pe.event_data.comm.process_pid = 401;		/* a thread */
+	assert_int_equal(pw_event_parse(&m, sizeof(m), &ev), 0);
+}
+
 static void
 test_events_parse_thread_fork_is_ignored(void **state)
 {
@@ -601,6 +624,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_events_parse_fork),
+		cmocka_unit_test(test_events_parse_comm),
 		cmocka_unit_test(test_events_parse_thread_fork_is_ignored),
 		cmocka_unit_test(test_events_parse_exec),
 		cmocka_unit_test(test_events_parse_exit_code),
