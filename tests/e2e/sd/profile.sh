@@ -13,8 +13,9 @@
 # functions; the C loop run from /tmp and /root, which the unit's
 # PrivateTmp=/ProtectHome= hide, is still sampled (its frames unnamed).
 # Prints `systemd-analyze security` before and after, and what
-# ProtectHome=read-only would change.  With SD_PROFILE_BISECT=1 (or when the drop-in fails) it also
-# tries each candidate relaxation on its own and reports which help.
+# ProtectHome=read-only would change.  With SD_PROFILE_BISECT=1 (or when
+# the drop-in fails) it also tries each candidate relaxation on its own
+# and reports which help.
 set -u
 API=http://127.0.0.1:9717
 DROPIN_DIR=/etc/systemd/system/procwatchd.service.d
