@@ -239,11 +239,11 @@ void			 pw_alerts_free(struct pw_alerts *);
  * fires on the empty store of a starting daemon; a target that never had
  * a process is evaluated like any other.  A target's values come from
  * its group view in snap->groups (the view's min_processes and
- * max_processes are not used: pw_alerts_set_targets() gives them); a
- * snapshot without a view of the target (ngroups 0, an older caller)
- * gets the old arithmetic: "processes" counts the target's live
- * processes, fd_usage is the worst of theirs, other metrics (rates too)
- * are sums of their values.  Processes, and groups, whose latest sample
+ * max_processes are not used: pw_alerts_set_targets() gives them).
+ * Before a target's first group sample its values are unknown (rule
+ * states stay as they are) but "processes", the count of its live
+ * processes; a group left with no process resolves its firing alerts
+ * ("no process left").  Processes, and groups, whose latest sample
  * is not newer than the one seen last time are not re-evaluated.  The
  * transitions of this call (state FIRING: it fired;
  * RESOLVED: a firing alert resolved) go to *out, a malloc'd array the
