@@ -327,8 +327,8 @@ item_ctx(const struct item *it, uint64_t mem_total, long hz,
 
 /*
  * Row d's (m's) value for one process or target, read as the catalogue
- * says.  A process's is the row's reader itself (what pw_metric_read()
- * does), called directly: this runs for every series of /metrics.
+ * says; a process's with the row already looked up, since this runs for
+ * every series of /metrics.
  */
 static bool
 item_value(const struct item *it, enum pw_metric m,
@@ -338,11 +338,8 @@ item_value(const struct item *it, enum pw_metric m,
 	if (it->g != NULL)
 		return api_metric_group(m, c, it->g->has_sample ?
 		    &it->g->latest : NULL, out);
-	if (d->proc == NULL || (!it->v->has_sample &&
-	    !(d->flags & PW_MF_NO_SAMPLE)))
-		return false;
-	return d->proc(c, it->v->has_sample ? &it->v->latest : NULL, NULL,
-	    out);
+	return pw_metric_def_read(d, c, it->v->has_sample ? &it->v->latest :
+	    NULL, NULL, out);
 }
 
 /* The rows of one family, looked up once per family, not per series. */

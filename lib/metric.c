@@ -491,12 +491,7 @@ bool
 pw_metric_read(enum pw_metric m, const struct pw_metric_ctx *ctx,
     const struct pw_sample *cur, const struct pw_sample *prev, double *out)
 {
-	const struct pw_metric_def *d = pw_metric_def(m);
-
-	if (d == NULL || d->proc == NULL ||
-	    (cur == NULL && !(d->flags & PW_MF_NO_SAMPLE)))
-		return false;
-	return d->proc(ctx, cur, prev, out);
+	return pw_metric_def_read(pw_metric_def(m), ctx, cur, prev, out);
 }
 
 bool

@@ -206,6 +206,22 @@ struct pw_metric_def {
 	const char		*label;
 };
 
+/*
+ * Read row d for a process: what pw_metric_read() does once it has the
+ * row.  Inline so that a renderer that looked its rows up once reads
+ * every series without a call into the table.  Thread: any.
+ */
+static inline bool
+pw_metric_def_read(const struct pw_metric_def *d,
+    const struct pw_metric_ctx *ctx, const struct pw_sample *cur,
+    const struct pw_sample *prev, double *out)
+{
+	if (d == NULL || d->proc == NULL ||
+	    (cur == NULL && !(d->flags & PW_MF_NO_SAMPLE)))
+		return false;
+	return d->proc(ctx, cur, prev, out);
+}
+
 /* The row of m, or NULL out of range.  Thread: any. */
 const struct pw_metric_def	*pw_metric_def(enum pw_metric m);
 
