@@ -347,9 +347,10 @@ handle(struct pw_events *e, struct pw_event *ev)
 	switch (ev->type) {
 	case PW_EV_COMM:
 		/*
-		 * A child that execs at once may name itself before its
-		 * parent's CPU has sent the fork: the kernel's messages from
-		 * two CPUs are not ordered.  So the name may create the entry.
+		 * A child that renames itself (prctl) at once may do so
+		 * before its parent's CPU has sent the fork: the kernel's
+		 * messages from two CPUs are not ordered.  So the name may
+		 * create the entry.
 		 */
 		if ((l = live_find(e, ev->pid, true)) != NULL &&
 		    ev->comm[0] != '\0') {
@@ -382,14 +383,12 @@ handle(struct pw_events *e, struct pw_event *ev)
 		break;
 	case PW_EV_EXEC:
 		/*
-		 * Its comm event came first and says the name it exec'd
-		 * under; /proc/PID/comm, read this late, may already name a
-		 * later exec or be gone.  Without one, /proc is all there is.
+		 * The exec carries no name and sends no comm event (only
+		 * prctl(PR_SET_NAME) does), so /proc is all there is: a reader
+		 * that fell behind a second exec names the first after it.
 		 */
 		l = live_find(e, ev->pid, true);
-		if (l == NULL || !l->named)
-			read_comm(e->proc_root, ev->pid, ev->comm,
-			    sizeof(ev->comm));
+		read_comm(e->proc_root, ev->pid, ev->comm, sizeof(ev->comm));
 		if (l != NULL) {
 			if (ev->comm[0] != '\0')
 				memcpy(l->comm, ev->comm, sizeof(l->comm));
