@@ -237,6 +237,10 @@ out_oom:
 
 /* --- /metrics -------------------------------------------------------------- */
 
+/* An Alertmanager's url label (notifier_stats() made it label-safe). */
+#define URL_LABEL(r)	(r)->url[0] ? ",url=\"" : "", (r)->url, \
+			(r)->url[0] ? "\"" : ""
+
 int
 api_prom_alerts(struct pw_alerts *e, const struct api_receiver_stats *rs,
     size_t nrs, struct api_buf *b)
@@ -275,16 +279,17 @@ api_prom_alerts(struct pw_alerts *e, const struct api_receiver_stats *rs,
 				    rs[i].failed : rs[i].dropped;
 				api_buf_printf(b,
 				    "procwatch_notifications_total{receiver="
-				    "\"%s\",result=\"%s\"} %" PRIu64 "\n",
-				    rs[i].name, results[k], v);
+				    "\"%s\"%s%s%s,result=\"%s\"} %" PRIu64
+				    "\n", rs[i].name, URL_LABEL(&rs[i]),
+				    results[k], v);
 			}
 		api_buf_printf(b, "# HELP procwatch_notifications_queued "
 		    "Notifications waiting for delivery or a retry.\n"
 		    "# TYPE procwatch_notifications_queued gauge\n");
 		for (i = 0; i < nrs; i++)
 			api_buf_printf(b, "procwatch_notifications_queued"
-			    "{receiver=\"%s\"} %" PRIu64 "\n", rs[i].name,
-			    rs[i].queued);
+			    "{receiver=\"%s\"%s%s%s} %" PRIu64 "\n",
+			    rs[i].name, URL_LABEL(&rs[i]), rs[i].queued);
 	}
 	return b->err;
 }

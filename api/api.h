@@ -32,8 +32,12 @@ struct pw_snapshot;
 typedef void api_log_fn(void *arg, const char *msg);
 
 /* Delivery figures of one notification receiver, for /metrics. */
+#define API_RECEIVERS_MAX	256	/* 32 receivers x 8 Alertmanagers */
+
+/* One receiver, or one Alertmanager of an "alertmanager" receiver. */
 struct api_receiver_stats {
 	char		name[65];
+	char		url[200];	/* alertmanager: its URL, else "" */
 	uint64_t	delivered;	/* notifications accepted (2xx, exit 0) */
 	uint64_t	failed;		/* attempts that failed (then retried) */
 	uint64_t	dropped;	/* given up: too old, or queue full */

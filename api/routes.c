@@ -518,13 +518,17 @@ render_static(struct api_ctx *c, const struct api_req *rq,
 static int
 append_alert_metrics(struct api_ctx *c, struct api_buf *page)
 {
-	struct api_receiver_stats rs[64];
+	struct api_receiver_stats *rs;
 	size_t nrs = 0;
+	int rc;
 
+	if ((rs = calloc(API_RECEIVERS_MAX, sizeof(*rs))) == NULL)
+		return -ENOMEM;
 	if (c->notify_stats != NULL)
-		nrs = c->notify_stats(c->notify_arg, rs,
-		    sizeof(rs) / sizeof(rs[0]));
-	return api_prom_alerts(c->alerts, rs, nrs, page);
+		nrs = c->notify_stats(c->notify_arg, rs, API_RECEIVERS_MAX);
+	rc = api_prom_alerts(c->alerts, rs, nrs, page);
+	free(rs);
+	return rc;
 }
 
 /*

@@ -46,11 +46,16 @@ enum config_procmetrics {
 struct config_receiver {
 	char			*name;
 	enum config_recv_format	 format;
-	char			*url;		/* NULL for RECV_EXEC */
+	char			*url;		/* NULL for RECV_EXEC; = urls[0] */
+	char			**urls;		/* "url" or "urls", nurls of them;
+						   alertmanager: each ends in
+						   /api/v2/alerts */
+	size_t			 nurls;
 	char			**argv;		/* RECV_EXEC, NULL-terminated */
 	char			**headers;	/* "Name: value", for curl */
 	size_t			 nheaders;
-	char			*secret;	/* NULL: requests are unsigned */
+	char			*secret;	/* NULL: requests are unsigned;
+						   "whsec_": base64 (checked) */
 	unsigned		 timeout_ms;	/* default 5000 */
 	enum pw_alert_severity	 min_severity;	/* default info */
 	bool			 send_resolved;	/* default true */

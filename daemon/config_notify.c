@@ -14,12 +14,13 @@
 
 #define RCV(f)		FIELD(struct config_receiver, f)
 
-static key_fn	rc_name, rc_url, rc_exec, rc_format, rc_headers, rc_secret,
-		rc_severity;
+static key_fn	rc_name, rc_url, rc_urls, rc_exec, rc_format, rc_headers,
+		rc_secret, rc_severity;
 
 static const struct key receiver_keys[] = {
 	{ "name",		FN(T_STRING, rc_name) },
 	{ "url",		FN(T_STRING, rc_url) },
+	{ "urls",		FN(T_ARRAY, rc_urls) },
 	{ "exec",		FN(T_ARRAY, rc_exec) },
 	{ "format",		FN(T_STRING, rc_format) },
 	{ "headers",		FN(T_OBJECT, rc_headers) },
@@ -44,17 +45,89 @@ rc_name(struct parse *p, const struct key *k, const char *field,
 	    &((struct config_receiver *)dst)->name);
 }
 
+#define URLS_MAX	8		/* Alertmanagers of one receiver */
+#define AM_PATH		"/api/v2/alerts"
+
+static int
+check_url(struct parse *p, const char *field, const char *s)
+{
+	if ((strncmp(s, "http://", 7) != 0 && strncmp(s, "https://", 8) != 0) ||
+	    strlen(s) > 2048 || strpbrk(s, " \t\r\n") != NULL)
+		return perr(p, field, "must be an http:// or https:// URL");
+	return 0;
+}
+
+static int
+add_url(struct config_receiver *r, const char *s)
+{
+	char **nu;
+
+	if ((nu = realloc(r->urls, (r->nurls + 1) * sizeof(*nu))) == NULL)
+		return -ENOMEM;
+	r->urls = nu;
+	if ((r->urls[r->nurls] = strdup(s)) == NULL)
+		return -ENOMEM;
+	r->nurls++;
+	return 0;
+}
+
 static int
 rc_url(struct parse *p, const struct key *k, const char *field,
     const cJSON *v, void *dst)
 {
-	const char *s = v->valuestring;
+	int rc;
 
 	(void)k;
-	if ((strncmp(s, "http://", 7) != 0 && strncmp(s, "https://", 8) != 0) ||
-	    strlen(s) > 2048 || strpbrk(s, " \t\r\n") != NULL)
-		return perr(p, field, "must be an http:// or https:// URL");
-	return dup_str(&((struct config_receiver *)dst)->url, s);
+	if ((rc = check_url(p, field, v->valuestring)) < 0)
+		return rc;
+	return add_url(dst, v->valuestring);
+}
+
+static int
+rc_urls(struct parse *p, const struct key *k, const char *field,
+    const cJSON *v, void *dst)
+{
+	const cJSON *e;
+	char where[128];
+	int i = 0, rc;
+
+	(void)k;
+	if (cJSON_GetArraySize(v) < 1 || cJSON_GetArraySize(v) > URLS_MAX)
+		return perr(p, field, "must list 1 to %d URLs", URLS_MAX);
+	cJSON_ArrayForEach(e, v) {
+		snprintf(where, sizeof(where), "%s[%d]", field, i++);
+		if (!cJSON_IsString(e))
+			return perr(p, where, "expected a string, got %s",
+			    jtype_name(e));
+		if ((rc = check_url(p, where, e->valuestring)) < 0 ||
+		    (rc = add_url(dst, e->valuestring)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/*
+ * An Alertmanager is named by its base URL, as Prometheus' config names
+ * it ("http://am:9093", or with a path prefix): the API is under it.  A
+ * URL already ending in the API's path is kept.
+ */
+static int
+am_url(char **url)
+{
+	size_t len = strlen(*url), plen = strlen(AM_PATH);
+	char *u;
+
+	if (len >= plen && strcmp(*url + len - plen, AM_PATH) == 0)
+		return 0;
+	while (len > 0 && (*url)[len - 1] == '/')
+		len--;
+	if ((u = malloc(len + plen + 1)) == NULL)
+		return -ENOMEM;
+	memcpy(u, *url, len);
+	memcpy(u + len, AM_PATH, plen + 1);
+	free(*url);
+	*url = u;
+	return 0;
 }
 
 static int
@@ -148,6 +221,31 @@ rc_severity(struct parse *p, const struct key *k, const char *field,
 	return 0;
 }
 
+/*
+ * A "whsec_" secret is the base64 of a Standard Webhooks key (as the
+ * scheme's libraries generate them); the notifier decodes it.  Any other
+ * secret is a key as it is.
+ */
+static int
+sw_check(struct parse *p, const char *where, const char *secret)
+{
+	const char *b64 = secret + 6;
+	size_t len = strlen(b64), pad;
+	char field[128];
+
+	if (strncmp(secret, "whsec_", 6) != 0)
+		return 0;
+	snprintf(field, sizeof(field), "%s.secret", where);
+	pad = len >= 2 ? (b64[len - 1] == '=') + (b64[len - 2] == '=') : 0;
+	if (len == 0 || len % 4 != 0 || strspn(b64, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789+/") != len - pad)
+		return perr(p, field, "a \"whsec_\" secret must be base64 "
+		    "after the prefix");
+	if (len / 4 * 3 - pad < 16)
+		return perr(p, field, "the key must be at least 16 bytes");
+	return 0;
+}
+
 /* The defaults config.h promises. */
 static void
 receiver_init(struct parse *p, void *item, size_t i)
@@ -172,7 +270,9 @@ receiver_fini(void *item)
 	size_t j;
 
 	free(r->name);
-	free(r->url);
+	for (j = 0; j < r->nurls; j++)
+		free(r->urls[j]);
+	free(r->urls);
 	argv_free(r->argv);
 	for (j = 0; j < r->nheaders; j++)
 		free(r->headers[j]);
@@ -186,12 +286,28 @@ receiver_check(struct parse *p, const char *where, const cJSON *obj,
 {
 	struct config_receiver *cur = (struct config_receiver *)items + i;
 	char field[128];
+	size_t j;
+	int rc;
 
 	if (cur->name == NULL)
 		return perr(p, where, "missing \"name\"");
-	if ((cur->url == NULL) == (cur->argv == NULL))
-		return perr(p, where, "give exactly one of \"url\" and "
-		    "\"exec\"");
+	if (cJSON_GetObjectItem(obj, "url") != NULL &&
+	    cJSON_GetObjectItem(obj, "urls") != NULL)
+		return perr(p, where, "give \"url\" or \"urls\", not both");
+	if ((cur->nurls == 0) == (cur->argv == NULL))
+		return perr(p, where, "give exactly one of \"url\" (or "
+		    "\"urls\") and \"exec\"");
+	if (cur->nurls > 1 && cur->format != RECV_ALERTMANAGER) {
+		snprintf(field, sizeof(field), "%s.urls", where);
+		return perr(p, field, "several URLs are for an \"alertmanager\" "
+		    "receiver (an HA cluster); use one receiver per webhook");
+	}
+	for (j = 0; cur->format == RECV_ALERTMANAGER && j < cur->nurls; j++)
+		if ((rc = am_url(&cur->urls[j])) < 0)
+			return rc;
+	cur->url = cur->nurls > 0 ? cur->urls[0] : NULL;
+	if (cur->secret != NULL && (rc = sw_check(p, where, cur->secret)) < 0)
+		return rc;
 	if (cur->argv != NULL && (cJSON_GetObjectItem(obj, "format") ||
 	    cur->nheaders > 0 || cur->secret != NULL))
 		return perr(p, where, "\"exec\" takes no \"format\", "

@@ -419,6 +419,9 @@ spool_write(struct notifier *n)
 		if ((o = cJSON_CreateObject()) == NULL ||
 		    cJSON_AddStringToObject(o, "receiver",
 		    n->rs[j->recv].cfg->name) == NULL ||
+		    (n->rs[j->recv].url != NULL &&
+		    cJSON_AddStringToObject(o, "url", n->rs[j->recv].url) ==
+		    NULL) ||
 		    cJSON_AddNumberToObject(o, "created_ms",
 		    (double)j->created_ms) == NULL ||
 		    cJSON_AddNumberToObject(o, "attempts",
@@ -443,10 +446,34 @@ spool_write(struct notifier *n)
 		log_warn("notify spool rename to %s", n->spool_path);
 }
 
+/*
+ * The destination of a spooled job: by receiver name, and by URL among
+ * an Alertmanager cluster's; a URL no longer configured (the receiver's
+ * was changed) goes to the receiver's first.  n->nrs if none.
+ */
+static size_t
+spool_recv(const struct notifier *n, const cJSON *rcv, const cJSON *url)
+{
+	size_t k, first = n->nrs;
+
+	if (!cJSON_IsString(rcv))
+		return n->nrs;
+	for (k = 0; k < n->nrs; k++) {
+		if (strcmp(n->rs[k].cfg->name, rcv->valuestring) != 0)
+			continue;
+		if (first == n->nrs)
+			first = k;
+		if (cJSON_IsString(url) && n->rs[k].url != NULL &&
+		    strcmp(n->rs[k].url, url->valuestring) == 0)
+			return k;
+	}
+	return first;
+}
+
 static void
 spool_load(struct notifier *n)
 {
-	const cJSON *rcv, *cr, *at, *body;
+	const cJSON *rcv, *cr, *at, *body, *url;
 	char *line = NULL;
 	size_t cap = 0, k, loaded = 0, lost = 0;
 	ssize_t len;
@@ -468,9 +495,8 @@ spool_load(struct notifier *n)
 		cr = cJSON_GetObjectItemCaseSensitive(o, "created_ms");
 		at = cJSON_GetObjectItemCaseSensitive(o, "attempts");
 		body = cJSON_GetObjectItemCaseSensitive(o, "body");
-		for (k = 0; cJSON_IsString(rcv) && k < n->nrs; k++)
-			if (strcmp(n->rs[k].cfg->name, rcv->valuestring) == 0)
-				break;
+		url = cJSON_GetObjectItemCaseSensitive(o, "url");
+		k = spool_recv(n, rcv, url);
 		if (!cJSON_IsString(rcv) || k == n->nrs ||
 		    !cJSON_IsNumber(cr) || !cJSON_IsString(body)) {
 			lost++;
@@ -606,7 +632,7 @@ notifier_new(const struct config *cfg, struct pw_alerts *alerts, char *err,
     size_t errlen)
 {
 	struct notifier *n;
-	size_t i;
+	size_t i, j, k;
 
 	if ((n = calloc(1, sizeof(*n))) == NULL)
 		goto out_oom;
@@ -620,11 +646,27 @@ notifier_new(const struct config *cfg, struct pw_alerts *alerts, char *err,
 	    cfg->listen_host, (unsigned)cfg->listen_port);
 	if (pthread_mutex_init(&n->mtx, NULL) != 0)
 		goto out_free;
-	n->nrs = cfg->nreceivers;
+	for (i = 0; i < cfg->nreceivers; i++)
+		n->nrs += cfg->receivers[i].nurls > 1 ?
+		    cfg->receivers[i].nurls : 1;
 	if (n->nrs > 0 && (n->rs = calloc(n->nrs, sizeof(*n->rs))) == NULL)
 		goto out_mtx;
-	for (i = 0; i < n->nrs; i++)
-		n->rs[i].cfg = &cfg->receivers[i];
+	for (i = 0, k = 0; i < cfg->nreceivers; i++) {
+		j = 0;
+		do {
+			n->rs[k].cfg = &cfg->receivers[i];
+			n->rs[k].urlno = j;
+			n->rs[k++].url = cfg->receivers[i].nurls > 0 ?
+			    cfg->receivers[i].urls[j] : cfg->receivers[i].url;
+		} while (++j < cfg->receivers[i].nurls);
+	}
+	for (k = 0; k < n->nrs; k++)
+		if (n->rs[k].cfg->secret != NULL &&
+		    nt_sw_key(n->rs[k].cfg->secret, &n->rs[k].sw_key,
+		    &n->rs[k].sw_keylen) < 0) {
+			snprintf(err, errlen, "notify: out of memory");
+			goto out_rs;
+		}
 	if ((n->multi = curl_multi_init()) == NULL) {
 		snprintf(err, errlen, "notify: curl_multi_init failed");
 		goto out_rs;
@@ -634,6 +676,8 @@ notifier_new(const struct config *cfg, struct pw_alerts *alerts, char *err,
 		spool_load(n);
 	return n;
 out_rs:
+	for (k = 0; k < n->nrs; k++)
+		free(n->rs[k].sw_key);
 	free(n->rs);
 out_mtx:
 	pthread_mutex_destroy(&n->mtx);
@@ -695,6 +739,7 @@ notifier_free(struct notifier *n)
 		job_free(n->jobs[i]);
 	free(n->jobs);
 	for (i = 0; i < n->nrs; i++) {
+		free(n->rs[i].sw_key);
 		free(n->rs[i].firing);
 		free(n->rs[i].resolved);
 	}
@@ -743,6 +788,37 @@ notifier_enqueue(struct notifier *n, struct pw_alert *t, size_t nt)
 	curl_multi_wakeup(n->multi);
 }
 
+/*
+ * An Alertmanager's URL as a label value: without user:password@ (a
+ * secret) and with what a label must escape percent-encoded.
+ */
+static void
+label_url(char *out, size_t len, const struct recv_state *rs)
+{
+	const char *u = rs->url, *host, *at;
+	size_t o = 0;
+
+	out[0] = '\0';
+	if (rs->cfg->format != RECV_ALERTMANAGER || u == NULL || len < 4)
+		return;
+	host = strstr(u, "://");
+	host = host != NULL ? host + 3 : u;
+	at = strchr(host, '@');
+	if (at != NULL && at < host + strcspn(host, "/?#")) {
+		o = (size_t)(host - u) < len - 1 ? (size_t)(host - u) : len - 1;
+		memcpy(out, u, o);
+		u = at + 1;
+	}
+	for (; *u != '\0' && o + 4 < len; u++) {
+		if (*u == '"' || *u == '\\')
+			o += (size_t)snprintf(out + o, len - o, "%%%02X",
+			    (unsigned char)*u);
+		else
+			out[o++] = *u;
+	}
+	out[o] = '\0';
+}
+
 size_t
 notifier_stats(void *arg, struct api_receiver_stats *out, size_t max)
 {
@@ -753,6 +829,7 @@ notifier_stats(void *arg, struct api_receiver_stats *out, size_t max)
 	for (i = 0; i < n->nrs && i < max; i++) {
 		snprintf(out[i].name, sizeof(out[i].name), "%s",
 		    n->rs[i].cfg->name);
+		label_url(out[i].url, sizeof(out[i].url), &n->rs[i]);
 		out[i].delivered = n->rs[i].delivered;
 		out[i].failed = n->rs[i].failed;
 		out[i].dropped = n->rs[i].dropped;

@@ -56,8 +56,17 @@ struct am_resolved {
 	uint64_t	 gen;
 };
 
+/*
+ * One destination: a receiver, or one Alertmanager of an "alertmanager"
+ * receiver with several URLs (an HA cluster: each gets every alert, as
+ * Prometheus sends them, with state of its own).
+ */
 struct recv_state {
 	const struct config_receiver *cfg;
+	const char	*url;		/* cfg->urls[urlno]; NULL: exec */
+	size_t		 urlno;
+	unsigned char	*sw_key;	/* Standard Webhooks key, owned */
+	size_t		 sw_keylen;
 	/* under mtx, for notifier_stats() */
 	uint64_t	 delivered, failed, dropped, queued;
 	/* delivery thread only */
@@ -120,6 +129,13 @@ void	nt_job_remove(struct notifier *, size_t at);
  * them.  Thread: notifier.
  */
 void	nt_am_delivered(struct recv_state *, uint64_t gen);
+
+/*
+ * The Standard Webhooks key of a receiver's secret (config-checked): a
+ * "whsec_" secret base64-decoded, any other its bytes.  *key is malloc'd
+ * for the caller.  0 or -ENOMEM.  Thread: any.
+ */
+int	nt_sw_key(const char *secret, unsigned char **key, size_t *len);
 
 /* Has receiver `ri` a request in flight?  Thread: notifier. */
 bool	nt_recv_in_flight(const struct notifier *, size_t ri);

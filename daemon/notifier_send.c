@@ -32,6 +32,7 @@
 #include "daemon/log.h"
 #include "daemon/notifier.h"
 #include "daemon/notifier_impl.h"
+#include "lib/pwutil.h"
 
 /* --- bodies ----------------------------------------------------------------- */
 
@@ -155,6 +156,87 @@ sign(const char *secret, const char *body, char *out, size_t outlen)
 	return 0;
 }
 
+/*
+ * Standard Webhooks (standardwebhooks.com): "webhook-id", stable across
+ * retries and restarts (a digest of the receiver and the body, which the
+ * spool keeps), so a receiver can drop duplicates; "webhook-timestamp",
+ * the attempt's time, so it can reject replays; and "webhook-signature",
+ * "v1," and the base64 HMAC-SHA256 of "id.timestamp.body".
+ */
+int
+nt_sw_key(const char *secret, unsigned char **key, size_t *len)
+{
+	size_t n = strlen(secret);
+	int got;
+
+	if (strncmp(secret, "whsec_", 6) != 0) {
+		if ((*key = malloc(n ? n : 1)) == NULL)
+			return -ENOMEM;
+		memcpy(*key, secret, n);
+		*len = n;
+		return 0;
+	}
+	secret += 6;
+	n -= 6;
+	if ((*key = malloc(n / 4 * 3 + 1)) == NULL)
+		return -ENOMEM;
+	got = EVP_DecodeBlock(*key, (const unsigned char *)secret, (int)n);
+	/* EVP_DecodeBlock counts the padding as zero bytes. */
+	got -= (n > 0 && secret[n - 1] == '=') + (n > 1 && secret[n - 2] == '=');
+	*len = got > 0 ? (size_t)got : 0;
+	return 0;
+}
+
+static int
+sw_headers(const struct recv_state *rs, const char *body,
+    struct curl_slist **h)
+{
+	const struct config_receiver *r = rs->cfg;
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0, i;
+	char id[40], line[160], ts[24], *msg;
+	struct curl_slist *t;
+	size_t len;
+
+	len = strlen(r->name) + 1 + strlen(body);
+	if ((msg = malloc(len + 1)) == NULL)
+		return -ENOMEM;
+	snprintf(msg, len + 1, "%s\n%s", r->name, body);
+	if (EVP_Digest(msg, len, md, &mdlen, EVP_sha256(), NULL) != 1) {
+		free(msg);
+		return -EINVAL;
+	}
+	free(msg);
+	memcpy(id, "msg_", 4);
+	for (i = 0; i < 16; i++)
+		snprintf(id + 4 + 2 * i, 3, "%02x", md[i]);
+	snprintf(ts, sizeof(ts), "%lld", (long long)(pw_wall_ms() / 1000));
+	len = strlen(id) + strlen(ts) + strlen(body) + 2;
+	if ((msg = malloc(len + 1)) == NULL)
+		return -ENOMEM;
+	snprintf(msg, len + 1, "%s.%s.%s", id, ts, body);
+	if (HMAC(EVP_sha256(), rs->sw_key, (int)rs->sw_keylen,
+	    (const unsigned char *)msg, len, md, &mdlen) == NULL) {
+		free(msg);
+		return -EINVAL;
+	}
+	free(msg);
+	i = (unsigned)snprintf(line, sizeof(line), "webhook-signature: v1,");
+	EVP_EncodeBlock((unsigned char *)line + i, md, (int)mdlen);
+	if ((t = curl_slist_append(*h, line)) == NULL)
+		return -ENOMEM;
+	*h = t;
+	snprintf(line, sizeof(line), "webhook-id: %s", id);
+	if ((t = curl_slist_append(*h, line)) == NULL)
+		return -ENOMEM;
+	*h = t;
+	snprintf(line, sizeof(line), "webhook-timestamp: %s", ts);
+	if ((t = curl_slist_append(*h, line)) == NULL)
+		return -ENOMEM;
+	*h = t;
+	return 0;
+}
+
 /* --- sending --------------------------------------------------------------- */
 
 static size_t
@@ -192,8 +274,10 @@ start_http(struct notifier *n, struct job *j)
 		if ((t = curl_slist_append(h, line)) == NULL)
 			goto out_oom;
 		h = t;
+		if (sw_headers(&n->rs[j->recv], j->body, &h) < 0)
+			goto out_oom;
 	}
-	if (curl_easy_setopt(e, CURLOPT_URL, r->url) != CURLE_OK ||
+	if (curl_easy_setopt(e, CURLOPT_URL, n->rs[j->recv].url) != CURLE_OK ||
 	    curl_easy_setopt(e, CURLOPT_POSTFIELDS, j->body) != CURLE_OK ||
 	    curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE,
 	    (long)strlen(j->body)) != CURLE_OK ||
@@ -306,8 +390,14 @@ finish(struct notifier *n, size_t at, bool ok, const char *what,
 	j->next_ms = now + (int64_t)d;
 	/* Rate-limited: a dead receiver must not flood the log. */
 	if (now - rs->last_log_ms >= LOG_EVERY_MS) {
-		log_warnx("notify %s: delivery failed (%s), retry %u in %" PRIu64
-		    " ms", rs->cfg->name, what, j->attempts, d);
+		if (rs->cfg->nurls > 1)		/* which Alertmanager */
+			log_warnx("notify %s urls[%zu]: delivery failed (%s), "
+			    "retry %u in %" PRIu64 " ms", rs->cfg->name,
+			    rs->urlno, what, j->attempts, d);
+		else
+			log_warnx("notify %s: delivery failed (%s), retry %u "
+			    "in %" PRIu64 " ms", rs->cfg->name, what,
+			    j->attempts, d);
 		rs->last_log_ms = now;
 	}
 	n->dirty = true;

@@ -5,7 +5,9 @@
 # Alertmanager's GET /api/v2/alerts with procwatchd's labels and summary,
 # stay active past Alertmanager's resolve_timeout because procwatchd
 # re-posts it every resend_ms, and go away once procwatchd posts it
-# resolved (endsAt in the past) after the spinner is stopped.
+# resolved (endsAt in the past) after the spinner is stopped.  The
+# receiver names two Alertmanagers by their base URLs (an HA pair): both
+# get the alert and its resolution.
 #
 # Alertmanager runs with --cluster.listen-address= (no gossip) on a port
 # the kernel picks on 127.0.0.1; the test checks it listens nowhere else.
@@ -33,28 +35,40 @@ route:
 receivers:
   - name: "null"
 YAML
-mkdir -p "$WORK/am"
-"$ALERTMANAGER" --config.file="$WORK/alertmanager.yml" \
-    --storage.path="$WORK/am" --web.listen-address=127.0.0.1:0 \
-    --cluster.listen-address= >"$WORK/am.log" 2>&1 &
-AM_PID=$!
-PIDS="$PIDS $AM_PID"
-AM_PORT=""
-for i in $(seq 1 150); do
-	AM_PORT=$(sed -n 's|.*msg="Listening on" address=127\.0\.0\.1:\([0-9]*\).*|\1|p' \
-	    "$WORK/am.log" | head -1)
-	[ -n "$AM_PORT" ] && break
-	kill -0 "$AM_PID" 2>/dev/null || break
-	sleep 0.1
-done
-if [ -z "$AM_PORT" ]; then
-	echo "not ok - Alertmanager did not start:"; cat "$WORK/am.log"
-	exit 1
-fi
-AM="http://127.0.0.1:$AM_PORT"
-echo "# $("$ALERTMANAGER" --version 2>&1 | head -1), on $AM"
+# start_am NAME: an Alertmanager with its own storage; sets NAME (its
+# base URL) and NAME_PID.
+start_am() {
+	local pid port i
+	mkdir -p "$WORK/$1"
+	"$ALERTMANAGER" --config.file="$WORK/alertmanager.yml" \
+	    --storage.path="$WORK/$1" --web.listen-address=127.0.0.1:0 \
+	    --cluster.listen-address= >"$WORK/$1.log" 2>&1 &
+	pid=$!
+	PIDS="$PIDS $pid"
+	port=""
+	for i in $(seq 1 150); do
+		port=$(sed -n 's|.*msg="Listening on" address=127\.0\.0\.1:\([0-9]*\).*|\1|p' \
+		    "$WORK/$1.log" | head -1)
+		[ -n "$port" ] && break
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if [ -z "$port" ]; then
+		echo "not ok - Alertmanager $1 did not start:"; cat "$WORK/$1.log"
+		exit 1
+	fi
+	eval "$1=http://127.0.0.1:$port ${1}_PID=$pid ${1}_PORT=$port"
+}
+# Two, as an HA pair (without gossip: procwatchd sends each every alert,
+# as Prometheus does).  The checks below are of the first, AM; AM2 must
+# receive and resolve the same.
+start_am AM
+start_am AM2
+echo "# $("$ALERTMANAGER" --version 2>&1 | head -1), on $AM and $AM2"
 am_ready() { [ "$(curl -s -o /dev/null -w '%{http_code}' "$AM/-/ready")" = 200 ]; }
 check "Alertmanager is ready" wait_for ready 75 am_ready
+am2_ready() { [ "$(curl -s -o /dev/null -w '%{http_code}' "$AM2/-/ready")" = 200 ]; }
+check "the second Alertmanager is ready" wait_for ready 75 am2_ready
 
 # listening PID: "tcp ADDR:PORT" for each listening TCP socket and "udp
 # ADDR:PORT" for each UDP one of the process (from /proc, no ss needed).
@@ -111,7 +125,7 @@ cat >"$WORK/am.json" <<JSON
     "message": "{name}[{pid}] uses {value:.0f}% CPU"
   } ] },
   "receivers": [
-    { "name": "am", "url": "$AM/api/v2/alerts", "format": "alertmanager",
+    { "name": "am", "urls": ["$AM", "$AM2/"], "format": "alertmanager",
       "send_resolved": true, "resend_ms": 1000,
       "backoff_ms": 200, "backoff_max_ms": 1000 },
     { "name": "late", "url": "http://127.0.0.1:$LATE/api/v2/alerts",
@@ -123,12 +137,13 @@ JSON
 start_daemon "$WORK/am.json" || exit 1
 
 # am_alerts [QUERY]: our alerts (alertname="spin_hot") as Alertmanager lists
-# them, into $WORK/am.alerts.
+# them, into $WORK/am.alerts (AM_URL: another Alertmanager than AM).
 am_alerts() {
-	curl -s -G "$AM/api/v2/alerts" --data-urlencode 'filter=alertname="spin_hot"' \
+	curl -s -G "${AM_URL:-$AM}/api/v2/alerts" --data-urlencode 'filter=alertname="spin_hot"' \
 	    ${1:+--data "$1"} >"$WORK/am.alerts"
 }
 am_count() { am_alerts "${2:-}"; [ "$(jq length "$WORK/am.alerts")" = "$1" ]; }
+am2_count() { AM_URL=$AM2 am_count "$@"; }
 # am_metric NAME{LABELS}: a sample from Alertmanager's /metrics ("missing"
 # if there is none, which no comparison takes for a number).
 am_metric() {
@@ -144,6 +159,11 @@ ms() {
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 
 # --- firing: in Alertmanager, active, with our labels ---------------------
+check "the alert reaches the second Alertmanager (configured by base URL)" \
+    wait_for firing 75 am2_count 1
+check "with the same labels" jq -e --arg p "$SPIN" \
+    '.[0].labels.alertname == "spin_hot" and .[0].labels.pid == $p' \
+    "$WORK/am.alerts"
 check "the alert reaches Alertmanager" wait_for firing 75 am_count 1
 cp "$WORK/am.alerts" "$WORK/am.fire.json"
 get "$(url /alerts)" >"$WORK/pw.alerts"
@@ -201,6 +221,8 @@ kill -STOP "$SPIN"
 t0=$(now_ms)
 gone() { am_count 0; }
 check "the alert leaves Alertmanager's list once resolved" wait_for resolved 75 gone
+gone2() { am2_count 0; }
+check "and the second Alertmanager's" wait_for resolved 75 gone2
 echo "# gone from Alertmanager $(( $(now_ms) - t0 )) ms after SIGSTOP"
 check "procwatchd has it resolved" jq -e --argjson p "$SPIN" \
     '.count == 1 and .alerts[0].pid == $p and .alerts[0].reason == "condition cleared"' \
@@ -241,10 +263,15 @@ check "the resolved state is not re-sent once delivered" \
 
 # --- procwatchd's side, shutdown ------------------------------------------
 get "$(url /metrics)" >"$WORK/metrics.txt"
-echo "# am: $(grep 'receiver="am"' "$WORK/metrics.txt" | sed 's/.*result="\([a-z]*\)"} /\1=/; s/.*{receiver="am"} /queued=/' | tr '\n' ' ')"
-check "every post was delivered, none failed or dropped" sh -c "
-    grep -q '^procwatch_notifications_total{receiver=\"am\",result=\"delivered\"} [1-9]' '$WORK/metrics.txt' &&
-    ! grep -q '^procwatch_notifications_total{receiver=\"am\",result=\"\\(failed\\|dropped\\)\"} [1-9]' '$WORK/metrics.txt'"
+echo "# am: $(grep 'receiver="am"' "$WORK/metrics.txt" | tr '\n' ' ')"
+for u in "$AM" "$AM2"; do
+	lbl="receiver=\"am\",url=\"$u/api/v2/alerts\""
+	check "every post to $u was delivered, none failed or dropped" sh -c "
+	    grep -qF '$lbl,result=\"delivered\"}' '$WORK/metrics.txt' &&
+	    ! grep -F '$lbl,result=\"delivered\"} 0' '$WORK/metrics.txt' &&
+	    grep -qF '$lbl,result=\"failed\"} 0' '$WORK/metrics.txt' &&
+	    grep -qF '$lbl,result=\"dropped\"} 0' '$WORK/metrics.txt'"
+done
 check "nothing for the late receiver was dropped" sh -c \
     "! grep -q '^procwatch_notifications_total{receiver=\"late\",result=\"dropped\"} [1-9]' '$WORK/metrics.txt'"
 check "SIGTERM exits 0" stop_daemon
@@ -252,14 +279,17 @@ check "daemon logged nothing at error level" sh -c "! grep -q '^<[0-3]>' \"$WORK
 { kill -KILL "$SPIN"; wait "$SPIN"; } 2>/dev/null
 PIDS=$(echo "$PIDS" | sed "s/ $SPIN\b//")
 
-kill -TERM "$AM_PID"
-wait "$AM_PID"
-am_rc=$?
-PIDS=$(echo "$PIDS" | sed "s/ $AM_PID\b//")
-check "Alertmanager exits 0 on SIGTERM" [ "$am_rc" = 0 ]
-check "Alertmanager logged no error" sh -c "! grep -q 'level=error' \"$WORK/am.log\""
+for a in AM AM2; do
+	pid=$(eval echo "\$${a}_PID")
+	kill -TERM "$pid"
+	wait "$pid"
+	am_rc=$?
+	PIDS=$(echo "$PIDS" | sed "s/ $pid\b//")
+	check "Alertmanager $a exits 0 on SIGTERM" [ "$am_rc" = 0 ]
+	check "Alertmanager $a logged no error" sh -c "! grep -q 'level=error' \"$WORK/$a.log\""
+done
 if [ "$FAILED" -ne 0 ]; then
-	echo "# Alertmanager's log:"; sed 's/^/# /' "$WORK/am.log"
+	echo "# Alertmanager's log:"; sed 's/^/# /' "$WORK/AM.log"
 	echo "# procwatchd's log:"; sed 's/^/# /' "$WORK/daemon.log"
 fi
 finish

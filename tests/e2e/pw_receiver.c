@@ -1,7 +1,8 @@
 /*
  * pw_receiver.c: a webhook receiver for the alert end-to-end test.
  *
- * usage: pw_receiver [--hang] [--headers] [--hold] [--port N] PORTFILE OUTFILE
+ * usage: pw_receiver [--fail N] [--hang] [--headers] [--hold] [--port N]
+ *     PORTFILE OUTFILE
  *
  * Listens on 127.0.0.1 on port N (default: one the kernel picks), writes the port to
  * PORTFILE (then renames it into place, so a reader never sees half of
@@ -13,7 +14,10 @@
  * it reads requests and never answers.
  * Runs until killed.  With --hold the port is bound (and written to
  * PORTFILE) but not listened on until SIGUSR1: a receiver that is "down"
- * (connections refused) on a port nobody else can take meanwhile.
+ * (connections refused) on a port nobody else can take meanwhile.  With
+ * --fail N the first N POSTs are recorded (with "status": 503) and
+ * answered 503: a receiver that is down for a while, seen by its sender
+ * as failures it retries.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -22,6 +26,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -42,6 +47,7 @@ struct req {
 static const char	*outfile;
 static bool		 hang;
 static bool		 with_headers;
+static atomic_int	 fail_left;	/* POSTs still to answer 503 */
 
 static enum MHD_Result
 add_header(void *cls, enum MHD_ValueKind kind, const char *key,
@@ -63,7 +69,7 @@ add_header(void *cls, enum MHD_ValueKind kind, const char *key,
 
 static void
 append(struct MHD_Connection *conn, const char *url, const char *sig,
-    const struct req *r)
+    const struct req *r, unsigned status)
 {
 	cJSON *o, *h;
 	char *line, *body;
@@ -81,6 +87,8 @@ append(struct MHD_Connection *conn, const char *url, const char *sig,
 	else
 		cJSON_AddNullToObject(o, "signature");
 	cJSON_AddStringToObject(o, "body", body);
+	if (status != MHD_HTTP_OK)
+		cJSON_AddNumberToObject(o, "status", status);
 	if (with_headers && (h = cJSON_AddObjectToObject(o, "headers")) != NULL)
 		MHD_get_connection_values(conn, MHD_HEADER_KIND, add_header, h);
 	if ((line = cJSON_PrintUnformatted(o)) != NULL) {
@@ -103,6 +111,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 	struct MHD_Response *resp;
 	struct req *r = *ctx;
 	enum MHD_Result rc;
+	unsigned status = MHD_HTTP_OK;
 	char *np;
 
 	(void)cls;
@@ -128,14 +137,17 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		pause();
 		return MHD_NO;
 	}
-	if (strcmp(method, "POST") == 0)
+	if (strcmp(method, "POST") == 0) {
+		if (atomic_fetch_sub(&fail_left, 1) > 0)
+			status = MHD_HTTP_SERVICE_UNAVAILABLE;
 		append(conn, url, MHD_lookup_connection_value(conn,
-		    MHD_HEADER_KIND, "X-Procwatch-Signature"), r);
+		    MHD_HEADER_KIND, "X-Procwatch-Signature"), r, status);
+	}
 	resp = MHD_create_response_from_buffer(2, (void *)"ok",
 	    MHD_RESPMEM_PERSISTENT);
 	if (resp == NULL)
 		return MHD_NO;
-	rc = MHD_queue_response(conn, MHD_HTTP_OK, resp);
+	rc = MHD_queue_response(conn, status, resp);
 	MHD_destroy_response(resp);
 	return rc;
 }
@@ -177,12 +189,14 @@ main(int argc, char **argv)
 			hold = true;
 		else if (strcmp(argv[i], "--port") == 0 && i + 1 < argc)
 			port = atoi(argv[++i]);
+		else if (strcmp(argv[i], "--fail") == 0 && i + 1 < argc)
+			fail_left = atoi(argv[++i]);
 		else
 			break;
 	}
 	if (argc - i != 2) {
-		fprintf(stderr, "usage: pw_receiver [--hang] [--headers] "
-		    "[--hold] [--port N] PORTFILE OUTFILE\n");
+		fprintf(stderr, "usage: pw_receiver [--fail N] [--hang] "
+		    "[--headers] [--hold] [--port N] PORTFILE OUTFILE\n");
 		return 2;
 	}
 	outfile = argv[i + 1];

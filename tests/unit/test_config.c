@@ -1063,6 +1063,41 @@ test_config_receivers(void **state)
 	config_free(c);
 }
 
+/*
+ * An Alertmanager is given by its base URL (a path prefix kept), or by
+ * the API's URL as before; several make an HA cluster.  A "whsec_"
+ * secret (the base64 of a Standard Webhooks key) is accepted.
+ */
+static void
+test_config_receivers_am_urls(void **state)
+{
+	struct config *c;
+	const struct config_receiver *r;
+
+	(void)state;
+	c = parse_ok("{\"receivers\": [{\"name\": \"am\", \"format\": "
+	    "\"alertmanager\", \"urls\": [\"http://a:9093\", "
+	    "\"http://b:9093/\", \"https://c/am/\", "
+	    "\"http://d:9093/api/v2/alerts\"]}, {\"name\": \"one\", "
+	    "\"url\": \"http://e:9093\", \"format\": \"alertmanager\"}, "
+	    "{\"name\": \"hook\", \"url\": \"http://f/\", \"secret\": "
+	    "\"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\"}]}");
+	r = &c->receivers[0];
+	assert_int_equal(r->nurls, 4);
+	assert_string_equal(r->urls[0], "http://a:9093/api/v2/alerts");
+	assert_string_equal(r->urls[1], "http://b:9093/api/v2/alerts");
+	assert_string_equal(r->urls[2], "https://c/am/api/v2/alerts");
+	assert_string_equal(r->urls[3], "http://d:9093/api/v2/alerts");
+	assert_ptr_equal(r->url, r->urls[0]);
+	assert_string_equal(c->receivers[1].url,
+	    "http://e:9093/api/v2/alerts");
+	/* A webhook's URL is its own. */
+	assert_string_equal(c->receivers[2].url, "http://f/");
+	assert_string_equal(c->receivers[2].secret,
+	    "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
+	config_free(c);
+}
+
 static void
 test_config_receivers_bad(void **state)
 {
@@ -1070,7 +1105,26 @@ test_config_receivers_bad(void **state)
 	expect_error("{\"receivers\": [{\"url\": \"http://x/\"}]}",
 	    "receivers[0]: missing \"name\"");
 	expect_error("{\"receivers\": [{\"name\": \"a\"}]}",
-	    "receivers[0]: give exactly one of \"url\" and \"exec\"");
+	    "receivers[0]: give exactly one of \"url\" (or \"urls\") and "
+	    "\"exec\"");
+	expect_error("{\"receivers\": [{\"name\": \"a\", \"urls\": "
+	    "[\"http://x/\", \"http://y/\"]}]}", "receivers[0].urls: several "
+	    "URLs are for an \"alertmanager\" receiver");
+	expect_error("{\"receivers\": [{\"name\": \"a\", \"urls\": "
+	    "[\"http://x/\", 3], \"format\": \"alertmanager\"}]}",
+	    "receivers[0].urls[1]: expected a string");
+	expect_error("{\"receivers\": [{\"name\": \"a\", \"urls\": [], "
+	    "\"format\": \"alertmanager\"}]}", "receivers[0].urls: must list "
+	    "1 to 8 URLs");
+	expect_error("{\"receivers\": [{\"name\": \"a\", \"url\": "
+	    "\"http://x/\", \"urls\": [\"http://y/\"]}]}",
+	    "receivers[0]: give \"url\" or \"urls\", not both");
+	expect_error("{\"receivers\": [{\"name\": \"a\", \"url\": "
+	    "\"http://x/\", \"secret\": \"whsec_not base64\"}]}",
+	    "receivers[0].secret: a \"whsec_\" secret must be base64");
+	expect_error("{\"receivers\": [{\"name\": \"a\", \"url\": "
+	    "\"http://x/\", \"secret\": \"whsec_c2hvcnQ=\"}]}",
+	    "receivers[0].secret: the key must be at least 16 bytes");
 	expect_error("{\"receivers\": [{\"name\": \"a\", \"url\": "
 	    "\"ftp://x/\"}]}", "receivers[0].url: must be an http://");
 	expect_error("{\"receivers\": [{\"name\": \"a\", \"url\": "
@@ -1394,6 +1448,7 @@ main(void)
 		cmocka_unit_test(test_config_dygraphs_dir),
 		cmocka_unit_test(test_config_receivers),
 		cmocka_unit_test(test_config_receivers_bad),
+		cmocka_unit_test(test_config_receivers_am_urls),
 		cmocka_unit_test(test_config_min_max_processes),
 		cmocka_unit_test(test_config_process_metrics),
 		cmocka_unit_test(test_config_rule_scope),

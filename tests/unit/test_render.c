@@ -279,8 +279,10 @@ test_render_alert(void **state)
 }
 
 static const struct api_receiver_stats receivers[] = {
-	{ "ops", 5, 2, 1, 3 },
-	{ "pager", 0, 0, 0, 0 },
+	{ "ops", "", 5, 2, 1, 3 },
+	{ "pager", "", 0, 0, 0, 0 },
+	/* An Alertmanager of a cluster: which one, by its URL. */
+	{ "am", "http://b:9093/api/v2/alerts", 1, 0, 0, 0 },
 };
 
 static const char receivers_page[] =
@@ -293,11 +295,19 @@ static const char receivers_page[] =
     "procwatch_notifications_total{receiver=\"pager\",result=\"delivered\"} 0\n"
     "procwatch_notifications_total{receiver=\"pager\",result=\"failed\"} 0\n"
     "procwatch_notifications_total{receiver=\"pager\",result=\"dropped\"} 0\n"
+    "procwatch_notifications_total{receiver=\"am\",url=\"http://b:9093/api/"
+    "v2/alerts\",result=\"delivered\"} 1\n"
+    "procwatch_notifications_total{receiver=\"am\",url=\"http://b:9093/api/"
+    "v2/alerts\",result=\"failed\"} 0\n"
+    "procwatch_notifications_total{receiver=\"am\",url=\"http://b:9093/api/"
+    "v2/alerts\",result=\"dropped\"} 0\n"
     "# HELP procwatch_notifications_queued Notifications waiting for "
     "delivery or a retry.\n"
     "# TYPE procwatch_notifications_queued gauge\n"
     "procwatch_notifications_queued{receiver=\"ops\"} 3\n"
-    "procwatch_notifications_queued{receiver=\"pager\"} 0\n";
+    "procwatch_notifications_queued{receiver=\"pager\"} 0\n"
+    "procwatch_notifications_queued{receiver=\"am\",url=\"http://b:9093/api/"
+    "v2/alerts\"} 0\n";
 
 static void
 test_render_prom_receivers(void **state)
@@ -309,7 +319,7 @@ test_render_prom_receivers(void **state)
 	(void)state;
 	api_buf_init(&b, 1 << 20);
 	api_buf_puts(&b, "# before\n");
-	assert_int_equal(api_prom_alerts(NULL, receivers, 2, &b), 0);
+	assert_int_equal(api_prom_alerts(NULL, receivers, 3, &b), 0);
 	assert_int_equal(api_buf_take(&b, &out, &len), 0);
 	assert_int_equal(len, strlen("# before\n") + strlen(receivers_page));
 	assert_string_equal(out + strlen("# before\n"), receivers_page);
@@ -336,7 +346,7 @@ test_render_prom_receivers_at_the_cap(void **state)
 	(void)state;
 	for (max = 0; max <= need; max += 37) {
 		api_buf_init(&b, max);
-		assert_int_equal(api_prom_alerts(NULL, receivers, 2, &b),
+		assert_int_equal(api_prom_alerts(NULL, receivers, 3, &b),
 		    -E2BIG);
 		api_buf_puts(&b, "x");
 		assert_int_equal(b.err, -E2BIG);
@@ -350,11 +360,11 @@ test_render_prom_receivers_at_the_cap(void **state)
 	}
 	/* The cap counts the NUL too: the page alone is one short... */
 	api_buf_init(&b, need);
-	assert_int_equal(api_prom_alerts(NULL, receivers, 2, &b), -E2BIG);
+	assert_int_equal(api_prom_alerts(NULL, receivers, 3, &b), -E2BIG);
 	api_buf_fini(&b);
 	/* ...and the page with its NUL fits. */
 	api_buf_init(&b, need + 1);
-	assert_int_equal(api_prom_alerts(NULL, receivers, 2, &b), 0);
+	assert_int_equal(api_prom_alerts(NULL, receivers, 3, &b), 0);
 	assert_int_equal(api_buf_take(&b, &out, &len), 0);
 	assert_int_equal(len, need);
 	free(out);
