@@ -90,11 +90,13 @@ struct api_options {
 	 * With a token (at most API_TOKEN_MAX bytes), mutating requests
 	 * (POST, PUT, PATCH, DELETE) need "Authorization: Bearer <token>",
 	 * and with auth_reads every request does; others get 401.  NULL:
-	 * no authentication.
+	 * no authentication.  A read_token is good for reads only; with
+	 * one and no api_token, nothing can be changed.
 	 */
 	const char	*tls_cert_pem;	/* both or neither: serve HTTPS */
 	const char	*tls_key_pem;
 	const char	*api_token;
+	const char	*read_token;	/* also accepted for GET and HEAD */
 	bool		 auth_reads;
 	/*
 	 * Which per-process series /metrics carries: API_PROCMETRICS_ALL

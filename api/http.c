@@ -50,6 +50,7 @@ struct api_server {
 	api_log_fn		*log;
 	void			*log_arg;
 	char			 api_token[API_TOKEN_MAX + 1]; /* "": none */
+	char			 read_token[API_TOKEN_MAX + 1]; /* "": none */
 	bool			 auth_reads;
 	char			*tls_cert;	/* PEM, while MHD runs */
 	char			*tls_key;
@@ -242,9 +243,12 @@ token_equal(const char *want, const char *got, size_t got_len)
 
 /* Does the request carry "Authorization: Bearer <the token>"? */
 static bool
-is_authorized(const struct api_server *srv, struct MHD_Connection *conn)
+is_authorized(const struct api_server *srv, struct MHD_Connection *conn,
+    bool read)
 {
+	bool ok_api, ok_read;
 	const char *h;
+	size_t n;
 
 	h = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 	    MHD_HTTP_HEADER_AUTHORIZATION);
@@ -253,7 +257,12 @@ is_authorized(const struct api_server *srv, struct MHD_Connection *conn)
 	h += 7;
 	while (*h == ' ')
 		h++;
-	return token_equal(srv->api_token, h, strlen(h));
+	n = strlen(h);
+	/* Both compared, each in constant time, before either decides. */
+	ok_api = srv->api_token[0] != '\0' && token_equal(srv->api_token, h, n);
+	ok_read = srv->read_token[0] != '\0' &&
+	    token_equal(srv->read_token, h, n);
+	return ok_api || (read && ok_read);
 }
 
 static enum MHD_Result
@@ -356,6 +365,7 @@ dispatch(struct api_server *srv, struct MHD_Connection *conn,
 	const struct api_route *r;
 	struct api_out out;
 	unsigned m = method_bit(method), allowed = 0;
+	bool mut;
 	size_t i;
 
 	if (body != NULL) {
@@ -366,10 +376,11 @@ dispatch(struct api_server *srv, struct MHD_Connection *conn,
 		r = &api_routes[i];
 		if (!route_match(r->pattern, url, &in))
 			continue;
-		if ((r->methods & m) && srv->api_token[0] != '\0' &&
-		    (srv->auth_reads || (m & (API_M_POST | API_M_PUT |
-		    API_M_PATCH | API_M_DELETE)) != 0) &&
-		    !is_authorized(srv, conn))
+		mut = (m & (API_M_POST | API_M_PUT | API_M_PATCH |
+		    API_M_DELETE)) != 0;
+		if ((r->methods & m) && (srv->api_token[0] != '\0' ||
+		    srv->read_token[0] != '\0') && (srv->auth_reads || mut) &&
+		    !is_authorized(srv, conn, !mut))
 			return reply_unauthorized(conn);
 		if (r->methods & m) {
 			api_route_serve(&srv->ctx, r, &in, &out);
@@ -565,6 +576,12 @@ api_start(const struct api_options *opts, struct pw_monitor *mon, char *err,
 		    API_DIR_MAX - 1);
 		return NULL;
 	}
+	if (opts->read_token != NULL &&
+	    strlen(opts->read_token) > API_TOKEN_MAX) {
+		api_fail(err, errlen, 0, "read_token: longer than %d bytes",
+		    API_TOKEN_MAX);
+		return NULL;
+	}
 	if (opts->api_token != NULL &&
 	    strlen(opts->api_token) > API_TOKEN_MAX) {
 		api_fail(err, errlen, 0, "api_token: longer than %d bytes",
@@ -588,6 +605,9 @@ api_start(const struct api_options *opts, struct pw_monitor *mon, char *err,
 	if (opts->api_token != NULL)
 		snprintf(srv->api_token, sizeof(srv->api_token), "%s",
 		    opts->api_token);
+	if (opts->read_token != NULL)
+		snprintf(srv->read_token, sizeof(srv->read_token), "%s",
+		    opts->read_token);
 	srv->auth_reads = opts->auth_reads;
 	srv->capturing = true;
 

@@ -53,6 +53,9 @@ static const struct key top_keys[] = {
 	{ "api_token",		FN(T_STRING, parse_api_token) },
 	{ "api_token_file",	FN(T_STRING, parse_api_token) },
 	{ "auth_reads",		BOOL(auth_reads) },
+	{ "read_token",		FN(T_STRING, parse_api_token) },
+	{ "read_token_file",	FN(T_STRING, parse_api_token) },
+	{ "public_read",	BOOL(public_read) },
 	{ "sources",		FN(T_ARRAY, parse_sources) },
 	{ "plugins",		FN(T_ARRAY, parse_plugins) },
 	{ "tls_cert",		FN(T_STRING, parse_tls_file) },
@@ -445,6 +448,10 @@ config_free(struct config *c)
 	if (c->tls_key_pem != NULL) {
 		explicit_bzero(c->tls_key_pem, strlen(c->tls_key_pem));
 		free(c->tls_key_pem);
+	}
+	if (c->read_token != NULL) {
+		explicit_bzero(c->read_token, strlen(c->read_token));
+		free(c->read_token);
 	}
 	if (c->api_token != NULL) {
 		explicit_bzero(c->api_token, strlen(c->api_token));

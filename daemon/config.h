@@ -81,6 +81,9 @@ struct config_plugin {
 	char		**kv;		/* "config": key, value, ..., NULL */
 };
 
+/* Is HOST (numeric, as "listen" keeps it) a loopback address? */
+bool	config_host_is_loopback(const char *host);
+
 /*
  * A loaded config.  Read-only once returned; config_free() releases it
  * and everything it owns.
@@ -112,6 +115,8 @@ struct config {
 	char		*tls_cert_pem;	/* owned; "tls_cert" file's content */
 	char		*tls_key_pem;	/* owned; "tls_key" file's content */
 	bool		 auth_reads;	/* reads need the token too */
+	char		*read_token;	/* owned; GETs only; read_token(_file) */
+	bool		 public_read;	/* off loopback: reads without a token */
 	struct config_source *sources;	/* owned */
 	size_t		 nsources;
 	struct config_plugin *plugins;	/* owned */

@@ -78,11 +78,30 @@ bad_port:
 	    ERR_SNIP, s);
 }
 
-/* 16 to TOKEN_MAX printable ASCII bytes without spaces, into c. */
+bool
+config_host_is_loopback(const char *host)
+{
+	struct in6_addr a6;
+	struct in_addr a4;
+
+	if (inet_pton(AF_INET, host, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) == 127;
+	if (inet_pton(AF_INET6, host, &a6) == 1)
+		return IN6_IS_ADDR_LOOPBACK(&a6) || (IN6_IS_ADDR_V4MAPPED(&a6) &&
+		    a6.s6_addr[12] == 127);
+	return false;
+}
+
+/*
+ * 16 to TOKEN_MAX printable ASCII bytes without spaces, into the api
+ * token, or the read token for a field named read_token*.
+ */
 int
 token_set(struct parse *p, const char *field, const char *tok, size_t n)
 {
 	struct config *c = p->c;
+	char **dst = strncmp(field, "read_", 5) == 0 ? &c->read_token :
+	    &c->api_token;
 	size_t i;
 
 	if (n < 16 || n > TOKEN_MAX)
@@ -93,30 +112,34 @@ token_set(struct parse *p, const char *field, const char *tok, size_t n)
 		    (unsigned char)tok[i] >= 0x7f)
 			return perr(p, field, "the token must be printable "
 			    "ASCII without spaces");
-	if ((c->api_token = strndup(tok, n)) == NULL)
+	if ((*dst = strndup(tok, n)) == NULL)
 		return -ENOMEM;
 	return 0;
 }
 
 /*
  * "api_token", or "api_token_file", which config_check() reads: it must
- * be ours and closed to anyone else.  Only one of them.
+ * be ours and closed to anyone else.  Only one of them.  The same for
+ * "read_token" and "read_token_file" (a token for reads only).
  */
 int
 parse_api_token(struct parse *p, const struct key *k, const char *field,
     const cJSON *v, void *dst)
 {
+	bool rd = strncmp(k->name, "read_", 5) == 0;
+	const char **file = rd ? &p->d->read_token_file : &p->d->token_file;
 	const char *s = v->valuestring;
 
 	(void)dst;
-	if (p->c->api_token != NULL || p->d->token_file != NULL)
-		return perr(p, field, "give only one of api_token and "
-		    "api_token_file");
-	if (strcmp(k->name, "api_token") == 0)
+	if ((rd ? p->c->read_token : p->c->api_token) != NULL || *file != NULL)
+		return perr(p, field, "give only one of %s and %s_file",
+		    rd ? "read_token" : "api_token",
+		    rd ? "read_token" : "api_token");
+	if (strstr(k->name, "_file") == NULL)
 		return token_set(p, field, s, strlen(s));
 	if (s[0] != '/')
 		return perr(p, field, "must be an absolute path");
-	p->d->token_file = s;
+	*file = s;
 	return 0;
 }
 

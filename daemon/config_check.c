@@ -257,6 +257,20 @@ config_check(struct parse *p)
 	if (d->token_file != NULL &&
 	    (rc = check_token_file(p, "api_token_file", d->token_file)) < 0)
 		return rc;
+	if (d->read_token_file != NULL && (rc = check_token_file(p,
+	    "read_token_file", d->read_token_file)) < 0)
+		return rc;
+	/*
+	 * Off loopback, anyone on the network can ask: what runs here, with
+	 * which command lines, is not for everyone.  Reads need a token
+	 * unless the config says, knowingly, that they are public.
+	 */
+	if (c->listen_host != NULL && !config_host_is_loopback(c->listen_host) &&
+	    !c->public_read && c->api_token == NULL && c->read_token == NULL)
+		return perr(p, "listen", "%s is not a loopback address: set "
+		    "api_token or read_token (reads then need one), or "
+		    "\"public_read\": true to serve them to anyone",
+		    c->listen_host);
 	if (d->tls_cert != NULL && (rc = read_pem(p, "tls_cert", d->tls_cert,
 	    false, &c->tls_cert_pem)) < 0)
 		return rc;

@@ -129,6 +129,7 @@ struct config_draft {
 	bool		 targets_all;	/* "targets": "all" */
 	struct rulesspec *rules;	/* NULL: the built-ins */
 	const char	*token_file;	/* api_token_file */
+	const char	*read_token_file; /* read_token_file */
 	const char	*tls_cert;	/* paths */
 	const char	*tls_key;
 };
@@ -170,6 +171,7 @@ void	argv_free(char **);
  * from config_free().
  */
 key_fn	parse_listen, parse_api_token, parse_tls_file;
+
 int	token_set(struct parse *, const char *field, const char *tok,
 	    size_t n);
 

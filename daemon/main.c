@@ -317,7 +317,10 @@ daemon_api_start(struct daemon *d, const struct config *cfg, char *err,
 	ao.api_token = cfg->api_token;
 	ao.tls_cert_pem = cfg->tls_cert_pem;
 	ao.tls_key_pem = cfg->tls_key_pem;
-	ao.auth_reads = cfg->auth_reads;
+	ao.read_token = cfg->read_token;
+	/* Off loopback reads need a token unless public_read says not. */
+	ao.auth_reads = cfg->auth_reads ||
+	    (!config_host_is_loopback(cfg->listen_host) && !cfg->public_read);
 	ao.process_metrics = (int)cfg->process_metrics;
 	ao.process_metrics_top = cfg->process_metrics_top;
 	return api_start(&ao, d->mon, err, errlen);
@@ -370,6 +373,9 @@ api_options_differ(const struct config *a, const struct config *b)
 	    (a->api_token == NULL) != (b->api_token == NULL) ||
 	    (a->api_token != NULL && strcmp(a->api_token, b->api_token) != 0) ||
 	    a->auth_reads != b->auth_reads ||
+	    a->public_read != b->public_read ||
+	    (a->read_token == NULL) != (b->read_token == NULL) ||
+	    (a->read_token != NULL && strcmp(a->read_token, b->read_token) != 0) ||
 	    strcmp(a->dygraphs_dir != NULL ? a->dygraphs_dir : "",
 	    b->dygraphs_dir != NULL ? b->dygraphs_dir : "") != 0;
 }
@@ -699,6 +705,12 @@ main(int argc, char **argv)
 		goto out;
 	}
 	set_base_url(&d);
+	if (!config_host_is_loopback(d.cfg->listen_host) && d.cfg->public_read)
+		log_warnx("listen %s: not a loopback address, and public_read "
+		    "serves what runs here to anyone who can reach it%s",
+		    d.cfg->listen_host, d.cfg->api_token == NULL ?
+		    "; with no api_token, changes (reload, custom series, "
+		    "profiles) are open too" : "");
 	log_info("procwatchd %s listening on %s/, %zu target(s), every %u ms, "
 	    "%zu samples each", PACKAGE_VERSION, d.base_url, d.cfg->ntargets,
 	    d.cfg->mon.interval_ms, d.cfg->mon.history);

@@ -2,6 +2,11 @@
 # End-to-end: API paths that nothing else exercised, as a user sees them
 # with curl against a real daemon watching real processes:
 #   auth_reads        with a token, reads need it too (401 without);
+#   off loopback      listening on 0.0.0.0 (tests still connect to
+#                     127.0.0.1 only) reads need a token: the daemon
+#                     refuses to start without one; a read_token reads but
+#                     changes nothing; public_read serves reads to anyone,
+#                     with a warning;
 #   process_metrics   {"top": N} and "none" in /metrics, and across a
 #                     SIGHUP reload;
 #   listen on [::1]   the API answers on the IPv6 loopback only;
@@ -41,6 +46,49 @@ auth_cfg "$WORK/noauth.json" false
 start_daemon "$WORK/noauth.json" || exit 1
 check "no auth_reads: GET without the token is 200" [ "$(code "$(url /api/v1/processes)")" = 200 ]
 check "no auth_reads: POST without the token is 401" [ "$(code -X POST "$(url /api/v1/reload)")" = 401 ]
+check "SIGTERM exits 0" stop_daemon
+
+# --- off loopback --------------------------------------------------------
+RTOKEN="api-paths-read-token-$$-0123456789"
+cat >"$WORK/open.json" <<JSON
+{ "listen": "0.0.0.0:0", "targets": [ { "name": "idle", "pid": $IDLE } ] }
+JSON
+"$PROCWATCHD" --check-config --config "$WORK/open.json" >"$WORK/open.out" 2>&1
+rc=$?
+sed 's/^/# /' "$WORK/open.out"
+check "0.0.0.0 without a token: the config is refused" [ "$rc" != 0 ]
+check "naming listen and what to set" grep -q 'listen: 0.0.0.0 is not a loopback address: set api_token or read_token' "$WORK/open.out"
+cat >"$WORK/read.json" <<JSON
+{ "listen": "0.0.0.0:0", "interval_ms": 200, "history": 20,
+  "read_token": "$RTOKEN",
+  "targets": [ { "name": "idle", "pid": $IDLE } ] }
+JSON
+start_daemon "$WORK/read.json" || exit 1
+check "off loopback: GET without a token is 401" [ "$(code "$(url /api/v1/processes)")" = 401 ]
+check "off loopback: GET /metrics without a token is 401" [ "$(code "$(url /metrics)")" = 401 ]
+check "off loopback: GET with the read token is 200" [ "$(code -H "Authorization: Bearer $RTOKEN" "$(url /api/v1/processes)")" = 200 ]
+check "off loopback: the read token changes nothing (POST 401)" [ "$(code -X POST -H "Authorization: Bearer $RTOKEN" "$(url /api/v1/reload)")" = 401 ]
+check "off loopback: no warning with a token" sh -c "! grep -q 'public_read' '$WORK/daemon.log'"
+check "SIGTERM exits 0" stop_daemon
+cat >"$WORK/both.json" <<JSON
+{ "listen": "0.0.0.0:0", "interval_ms": 200, "history": 20,
+  "read_token": "$RTOKEN", "api_token": "$TOKEN",
+  "targets": [ { "name": "idle", "pid": $IDLE } ] }
+JSON
+start_daemon "$WORK/both.json" || exit 1
+check "both tokens: the api token reads too" [ "$(code -H "Authorization: Bearer $TOKEN" "$(url /metrics)")" = 200 ]
+check "both tokens: and changes (POST reload 200)" [ "$(code -X POST -H "Authorization: Bearer $TOKEN" "$(url /api/v1/reload)")" = 200 ]
+check "both tokens: the read token still cannot" [ "$(code -X POST -H "Authorization: Bearer $RTOKEN" "$(url /api/v1/reload)")" = 401 ]
+check "SIGTERM exits 0" stop_daemon
+cat >"$WORK/public.json" <<JSON
+{ "listen": "0.0.0.0:0", "interval_ms": 200, "history": 20,
+  "public_read": true, "api_token": "$TOKEN",
+  "targets": [ { "name": "idle", "pid": $IDLE } ] }
+JSON
+start_daemon "$WORK/public.json" || exit 1
+check "public_read: GET without a token is 200" [ "$(code "$(url /api/v1/processes)")" = 200 ]
+check "public_read: POST still needs the api token" [ "$(code -X POST "$(url /api/v1/reload)")" = 401 ]
+check "public_read: the start warns that reads are public" grep -q 'not a loopback address, and public_read serves' "$WORK/daemon.log"
 check "SIGTERM exits 0" stop_daemon
 
 # --- process_metrics -----------------------------------------------------

@@ -55,7 +55,7 @@ start_daemon() {
 	DAEMON_PID=$!
 	PIDS="$PIDS $DAEMON_PID"
 	for i in $(seq 1 300); do
-		PORT=$(sed -n 's#.*listening on https\{0,1\}://\(127\.0\.0\.1\|\[::1\]\):\([0-9]*\)/.*#\2#p' \
+		PORT=$(sed -n 's#.*listening on https\{0,1\}://\(127\.0\.0\.1\|0\.0\.0\.0\|\[::1\]\):\([0-9]*\)/.*#\2#p' \
 		    "$WORK/daemon.log" | head -1)
 		[ -n "$PORT" ] && return 0
 		kill -0 "$DAEMON_PID" 2>/dev/null || break

@@ -426,11 +426,11 @@ test_config_listen_forms(void **state)
 	assert_string_equal(c->listen_host, "127.0.0.1");
 	assert_int_equal(c->listen_port, 8080);
 	config_free(c);
-	c = parse_ok("{\"listen\": \"0.0.0.0:0\"}");
+	c = parse_ok("{\"listen\": \"0.0.0.0:0\", \"public_read\": true}");
 	assert_string_equal(c->listen_host, "0.0.0.0");
 	assert_int_equal(c->listen_port, 0);
 	config_free(c);
-	c = parse_ok("{\"listen\": \"[::]:65535\"}");
+	c = parse_ok("{\"listen\": \"[::]:65535\", \"public_read\": true}");
 	assert_string_equal(c->listen_host, "::");
 	assert_int_equal(c->listen_port, 65535);
 	config_free(c);
@@ -1098,6 +1098,43 @@ test_config_receivers_am_urls(void **state)
 	config_free(c);
 }
 
+/* Off loopback, reads need a token unless public_read says otherwise. */
+static void
+test_config_off_loopback(void **state)
+{
+	struct config *c;
+
+	(void)state;
+	assert_true(config_host_is_loopback("127.0.0.1"));
+	assert_true(config_host_is_loopback("127.3.2.1"));
+	assert_true(config_host_is_loopback("::1"));
+	assert_true(config_host_is_loopback("::ffff:127.0.0.1"));
+	assert_false(config_host_is_loopback("0.0.0.0"));
+	assert_false(config_host_is_loopback("::"));
+	assert_false(config_host_is_loopback("10.0.0.1"));
+	assert_false(config_host_is_loopback("128.0.0.1"));
+	expect_error("{\"listen\": \"0.0.0.0:9717\"}", "listen: 0.0.0.0 is "
+	    "not a loopback address: set api_token or read_token");
+	expect_error("{\"listen\": \"[::]:9717\", \"auth_reads\": true}",
+	    "listen: :: is not a loopback address");
+	expect_error("{\"read_token\": \"short\"}",
+	    "read_token: the token must be 16 to");
+	expect_error("{\"read_token\": \"0123456789abcdef\", "
+	    "\"read_token_file\": \"/x\"}", "read_token_file: give only one "
+	    "of read_token and read_token_file");
+	c = parse_ok("{\"listen\": \"0.0.0.0:9717\", \"read_token\": "
+	    "\"0123456789abcdef\"}");
+	assert_string_equal(c->read_token, "0123456789abcdef");
+	assert_null(c->api_token);
+	assert_false(c->public_read);
+	config_free(c);
+	c = parse_ok("{\"listen\": \"0.0.0.0:9717\", \"public_read\": true}");
+	assert_true(c->public_read);
+	config_free(c);
+	c = parse_ok("{\"listen\": \"127.0.0.2:9717\"}");
+	config_free(c);
+}
+
 static void
 test_config_receivers_bad(void **state)
 {
@@ -1448,6 +1485,7 @@ main(void)
 		cmocka_unit_test(test_config_dygraphs_dir),
 		cmocka_unit_test(test_config_receivers),
 		cmocka_unit_test(test_config_receivers_bad),
+		cmocka_unit_test(test_config_off_loopback),
 		cmocka_unit_test(test_config_receivers_am_urls),
 		cmocka_unit_test(test_config_min_max_processes),
 		cmocka_unit_test(test_config_process_metrics),
