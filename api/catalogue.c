@@ -129,6 +129,38 @@ api_metric_add_json(cJSON *o, const char *key, enum pw_metric m, bool known,
 	    (uint64_t)v);
 }
 
+bool
+api_metric_add_proc_json(cJSON *o, const char *key, enum pw_metric m,
+    const struct pw_metric_ctx *c, const struct pw_sample *cur)
+{
+	uint64_t u;
+	double v = 0;
+	bool known;
+
+	if (pw_metric_is_exact(m, false))
+		return pw_metric_read_exact(m, cur, &u) ?
+		    api_add_u64(o, key, u) :
+		    cJSON_AddNullToObject(o, key) != NULL;
+	known = pw_metric_read(m, c, cur, NULL, &v);
+	return api_metric_add_json(o, key, m, known, v);
+}
+
+bool
+api_metric_add_group_json(cJSON *o, const char *key, enum pw_metric m,
+    const struct pw_metric_ctx *c, const struct pw_group_sample *cur)
+{
+	uint64_t u;
+	double v = 0;
+	bool known;
+
+	if (pw_metric_is_exact(m, true))
+		return pw_metric_read_group_exact(m, cur, &u) ?
+		    api_add_u64(o, key, u) :
+		    cJSON_AddNullToObject(o, key) != NULL;
+	known = api_metric_group(m, c, cur, &v);
+	return api_metric_add_json(o, key, m, known, v);
+}
+
 /* --- GET /api/v1/catalogue ------------------------------------------------ */
 
 static const char *const kinds[] = {

@@ -29,6 +29,7 @@ struct cJSON;
 struct pw_group_sample;
 struct pw_group_view;
 struct pw_proc_view;
+struct pw_sample;
 
 /*
  * The readers' context for process v (its descriptor limit and start
@@ -59,6 +60,22 @@ bool	api_metric_group(enum pw_metric m, const struct pw_metric_ctx *,
  */
 bool	api_metric_add_json(struct cJSON *o, const char *key, enum pw_metric m,
 	    bool known, double v);
+
+/*
+ * Add row m's value for a process whose newest sample is cur (NULL:
+ * none), or for a target whose newest aggregate sample is cur, under key
+ * to o: the row's exact integer where it has one (pw_metric_is_exact():
+ * a counter above 2^53 stays exact), else the reader's double as
+ * api_metric_add_json() formats it; null unless known.  False when out
+ * of memory.
+ * Thread: any (pure).
+ */
+bool	api_metric_add_proc_json(struct cJSON *o, const char *key,
+	    enum pw_metric m, const struct pw_metric_ctx *,
+	    const struct pw_sample *cur);
+bool	api_metric_add_group_json(struct cJSON *o, const char *key,
+	    enum pw_metric m, const struct pw_metric_ctx *,
+	    const struct pw_group_sample *cur);
 
 /*
  * The rows of a sample's JSON after "ts", in the order the API has always

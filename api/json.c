@@ -21,9 +21,11 @@
  *
  * DESIGN: cJSON prints numbers through a double with 17 digits at most;
  * byte and event counters are added as raw integer text instead
- * (api_add_u64(), api_metric_add_json()).  Strings from the kernel (comm, cmdline) are arbitrary
- * bytes and are made valid UTF-8 before they reach cJSON, which would copy
- * invalid sequences through into the output.
+ * (api_add_u64()), read from the rows' exact fields so that a counter
+ * above 2^53 stays exact (api_metric_add_proc_json()).  Strings from the
+ * kernel (comm, cmdline) are arbitrary bytes and are made valid UTF-8
+ * before they reach cJSON, which would copy invalid sequences through
+ * into the output.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -244,9 +246,8 @@ api_json_sample(const struct pw_sample *s, uint64_t mem_total,
 	const enum pw_metric *order;
 	struct pw_metric_ctx c;
 	size_t n, i;
-	double v;
 	cJSON *o;
-	bool ok, known;
+	bool ok;
 
 	if ((o = cJSON_CreateObject()) == NULL)
 		return NULL;
@@ -255,12 +256,9 @@ api_json_sample(const struct pw_sample *s, uint64_t mem_total,
 	c.fd_limit = fd_limit;
 	order = api_metric_json_order(false, &n);
 	ok = add_time(o, "ts", s->ts_ms);
-	for (i = 0; ok && i < n; i++) {
-		v = 0;
-		known = pw_metric_read(order[i], &c, s, NULL, &v);
-		ok = api_metric_add_json(o, pw_metric_name(order[i]), order[i],
-		    known, v);
-	}
+	for (i = 0; ok && i < n; i++)
+		ok = api_metric_add_proc_json(o, pw_metric_name(order[i]),
+		    order[i], &c, s);
 	ok = ok && api_add_text(o, "state", state);
 	if (!ok) {
 		cJSON_Delete(o);

@@ -131,11 +131,11 @@ group_sample_json(const struct pw_group_sample *s, uint64_t mem_total,
 	ok = api_add_time(o, "ts", s->ts_ms);
 	for (i = 0; ok && i < n; i++) {
 		d = pw_metric_def(order[i]);
-		v = 0;
-		known = api_metric_group(order[i], &c, s, &v);
-		ok = api_metric_add_json(o, d->group_key, order[i], known, v);
+		ok = api_metric_add_group_json(o, d->group_key, order[i], &c,
+		    s);
 		if (!ok || d->gagg != PW_GAGG_MAX)
 			continue;
+		known = api_metric_group(order[i], &c, s, &v);
 		snprintf(pidkey, sizeof(pidkey), "%s_pid", d->group_key);
 		ok = known ? api_add_u64(o, pidkey, (uint64_t)s->fd_usage_pid) :
 		    cJSON_AddNullToObject(o, pidkey) != NULL;

@@ -10,6 +10,7 @@
  * and alerting rules name them) and must not change.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -171,6 +172,15 @@ GFIELD(g_children_seconds, c->hz > 0,
 	{ "procwatch_group_" name, type, help, label, dec }
 #define NOPROM	{ NULL, NULL, NULL, NULL, 0 }
 
+/* A row's value as a field of a process or a group sample (exact). */
+#define EXACT(field, unknown_if)					\
+	{ offsetof(struct pw_sample, field),				\
+	    sizeof(((struct pw_sample *)0)->field), unknown_if }
+#define GEXACT(field, unknown_if)					\
+	{ offsetof(struct pw_group_sample, field),			\
+	    sizeof(((struct pw_group_sample *)0)->field), unknown_if }
+#define NOEXACT	{ 0, 0, 0 }
+
 #define H_CPU_SEC	"CPU time consumed by the process, by mode."
 #define H_G_CPU_SEC	"CPU time of the target's processes, those gone and " \
 	"the children they reaped included."
@@ -209,7 +219,7 @@ static const struct pw_metric_def defs[PW_METRIC_NROWS] = {
 	    0),
 	    GP("resident_memory_bytes", "gauge",
 	    "Resident set size of the target's processes.", NULL, 0),
-	    "RSS" },
+	    "RSS", EXACT(rss_bytes, 0) },
 	[PW_METRIC_VMS_BYTES] = { "vms_bytes", "vms_bytes", "bytes",
 	    PW_KIND_GAUGE, PW_ROLLUP_SUMMARY, PW_GAGG_SUM, WIN,
 	    "Virtual memory size.", r_vms, NULL,
@@ -217,14 +227,14 @@ static const struct pw_metric_def defs[PW_METRIC_NROWS] = {
 	    0),
 	    GP("virtual_memory_bytes", "gauge",
 	    "Virtual memory size of the target's processes.", NULL, 0),
-	    "VMS" },
+	    "VMS", EXACT(vms_bytes, 0) },
 	[PW_METRIC_SWAP_BYTES] = { "swap_bytes", "swap_bytes", "bytes",
 	    PW_KIND_GAUGE, PW_ROLLUP_SUMMARY, PW_GAGG_SUM, WIN,
 	    "Swapped-out memory.", r_swap, NULL,
 	    PP("swap_bytes", "gauge", "Swapped-out memory.", NULL, 0),
 	    GP("swap_bytes", "gauge",
 	    "Swapped-out memory of the target's processes.", NULL, 0),
-	    "swap" },
+	    "swap", EXACT(swap_bytes, 0) },
 	[PW_METRIC_MEMORY_PERCENT] = { "memory_percent", "memory_percent",
 	    "percent", PW_KIND_RATIO, PW_ROLLUP_SUMMARY, PW_GAGG_SUM, WIN,
 	    "Resident set size, percent of total memory.", r_mem_pct, NULL,
@@ -238,14 +248,14 @@ static const struct pw_metric_def defs[PW_METRIC_NROWS] = {
 	    PP("open_fds", "gauge", "Open file descriptors.", NULL, 0),
 	    GP("open_fds", "gauge",
 	    "Open file descriptors of the target's processes.", NULL, 0),
-	    "open fds" },
+	    "open fds", EXACT(open_fds, PW_SAMPLE_NO_FDS) },
 	[PW_METRIC_THREADS] = { "threads", "threads", "count", PW_KIND_GAUGE,
 	    PW_ROLLUP_SUMMARY, PW_GAGG_SUM, WIN | PW_MF_TREND,
 	    "Threads in the process.", r_threads, NULL,
 	    PP("threads", "gauge", "Threads in the process.", NULL, 0),
 	    GP("threads", "gauge",
 	    "Threads in the live processes of the target.", NULL, 0),
-	    "threads" },
+	    "threads", EXACT(threads, 0) },
 	[PW_METRIC_CTX_VOLUNTARY_RATE] = { "ctx_switches_voluntary_rate",
 	    NULL, "per_second", PW_KIND_RATE, PW_ROLLUP_SUMMARY, PW_GAGG_RATE,
 	    WIN | PW_MF_PAIR, "Voluntary context switches per second.",
@@ -299,7 +309,7 @@ static const struct pw_metric_def defs[PW_METRIC_NROWS] = {
 	    "type=\"voluntary\"", 0),
 	    GP("context_switches_total", "counter", H_G_CTX,
 	    "type=\"voluntary\"", 0),
-	    "voluntary switches" },
+	    "voluntary switches", EXACT(ctx_voluntary, 0) },
 	[PW_METRIC_CTX_INVOLUNTARY] = { "ctx_switches_involuntary",
 	    "ctx_switches_involuntary_total", "count", PW_KIND_COUNTER,
 	    PW_ROLLUP_INCREASE, PW_GAGG_ACCUMULATE, RULE | P | G,
@@ -308,21 +318,22 @@ static const struct pw_metric_def defs[PW_METRIC_NROWS] = {
 	    "type=\"involuntary\"", 0),
 	    GP("context_switches_total", "counter", H_G_CTX,
 	    "type=\"involuntary\"", 0),
-	    "involuntary switches" },
+	    "involuntary switches",
+	    EXACT(ctx_involuntary, 0) },
 	[PW_METRIC_MINOR_FAULTS] = { "minor_faults", "minor_faults_total",
 	    "count", PW_KIND_COUNTER, PW_ROLLUP_INCREASE, PW_GAGG_ACCUMULATE,
 	    RULE | P | G, "Minor page faults.", r_minflt, NULL,
 	    PP("page_faults_total", "counter", H_FLT, "type=\"minor\"", 0),
 	    GP("page_faults_total", "counter", H_G_FLT, "type=\"minor\"",
 	    0),
-	    "minor faults" },
+	    "minor faults", EXACT(minor_faults, 0) },
 	[PW_METRIC_MAJOR_FAULTS] = { "major_faults", "major_faults_total",
 	    "count", PW_KIND_COUNTER, PW_ROLLUP_INCREASE, PW_GAGG_ACCUMULATE,
 	    RULE | P | G, "Major page faults.", r_majflt, NULL,
 	    PP("page_faults_total", "counter", H_FLT, "type=\"major\"", 0),
 	    GP("page_faults_total", "counter", H_G_FLT, "type=\"major\"",
 	    0),
-	    "major faults" },
+	    "major faults", EXACT(major_faults, 0) },
 	[PW_METRIC_READ_BYTES] = { "read_bytes", "read_bytes_total", "bytes",
 	    PW_KIND_COUNTER, PW_ROLLUP_INCREASE, PW_GAGG_ACCUMULATE,
 	    RULE | P | G, "Bytes read from storage.", r_read, g_read_bytes,
@@ -330,7 +341,8 @@ static const struct pw_metric_def defs[PW_METRIC_NROWS] = {
 	    NULL, 0),
 	    GP("read_bytes_total", "counter",
 	    "Bytes the target's processes read from storage.", NULL, 0),
-	    "read" },
+	    "read", EXACT(read_bytes, PW_SAMPLE_NO_IO),
+	    GEXACT(read_bytes, 0) },
 	[PW_METRIC_WRITE_BYTES] = { "write_bytes", "write_bytes_total",
 	    "bytes", PW_KIND_COUNTER, PW_ROLLUP_INCREASE, PW_GAGG_ACCUMULATE,
 	    RULE | P | G, "Bytes written to storage.", r_write,
@@ -339,7 +351,8 @@ static const struct pw_metric_def defs[PW_METRIC_NROWS] = {
 	    NULL, 0),
 	    GP("write_bytes_total", "counter",
 	    "Bytes the target's processes wrote to storage.", NULL, 0),
-	    "written" },
+	    "written", EXACT(write_bytes, PW_SAMPLE_NO_IO),
+	    GEXACT(write_bytes, 0) },
 	[PW_METRIC_CPU_TICKS_RATE] = { "cpu_ticks_rate", NULL,
 	    "ticks_per_second", PW_KIND_RATE, PW_ROLLUP_SUMMARY, PW_GAGG_RATE,
 	    RULE | P | G | PW_MF_PAIR,
@@ -380,7 +393,7 @@ static const struct pw_metric_def defs[PW_METRIC_NROWS] = {
 	    g_processes, NOPROM,
 	    GP("processes", "gauge", "Live processes of the target.", NULL,
 	    0),
-	    "procs" },
+	    "procs", NOEXACT, GEXACT(processes, 0) },
 	[PW_METRIC_UP] = { "up", NULL, "boolean", PW_KIND_GAUGE,
 	    PW_ROLLUP_SUMMARY, PW_GAGG_NONE, G,
 	    "Whether the target has at least one live process (1) or none "
@@ -393,7 +406,7 @@ static const struct pw_metric_def defs[PW_METRIC_NROWS] = {
 	    PW_ROLLUP_SUMMARY, PW_GAGG_SUM, G,
 	    "Members of the target that exited during the cycle.", NULL,
 	    g_exited, NOPROM, NOPROM,
-	    "exited" },
+	    "exited", NOEXACT, GEXACT(exited, 0) },
 	[PW_METRIC_CHILDREN_CPU_SECONDS] = { "children_cpu_seconds",
 	    "children_cpu_seconds_total", "seconds", PW_KIND_COUNTER,
 	    PW_ROLLUP_INCREASE, PW_GAGG_ACCUMULATE, G,
@@ -517,6 +530,46 @@ pw_metric_read_group(enum pw_metric m, const struct pw_metric_ctx *ctx,
 	if (prev != NULL)
 		pw_group_sample_as_sample(prev, &sp);
 	return d->proc(&c, &sc, prev != NULL ? &sp : NULL, out);
+}
+
+bool
+pw_metric_is_exact(enum pw_metric m, bool group)
+{
+	const struct pw_metric_def *d = pw_metric_def(m);
+
+	if (d == NULL)
+		return false;
+	if (!group)
+		return d->proc != NULL && d->exact.size != 0;
+	if (!(d->flags & PW_MF_GROUP))
+		return false;
+	return d->group != NULL ? d->gexact.size != 0 : d->exact.size != 0;
+}
+
+bool
+pw_metric_read_exact(enum pw_metric m, const struct pw_sample *cur,
+    uint64_t *out)
+{
+	const struct pw_metric_def *d = pw_metric_def(m);
+
+	return d != NULL && d->proc != NULL &&
+	    pw_metric_def_read_exact(d, cur, out);
+}
+
+bool
+pw_metric_read_group_exact(enum pw_metric m,
+    const struct pw_group_sample *cur, uint64_t *out)
+{
+	const struct pw_metric_def *d = pw_metric_def(m);
+	struct pw_sample sc;
+
+	if (!pw_metric_is_exact(m, true) || cur == NULL)
+		return false;
+	if (d->group != NULL)
+		return pw_metric_exact_get(&d->gexact, cur, cur->flags, out);
+	/* As pw_metric_read_group() reads it: over the mapped sample. */
+	pw_group_sample_as_sample(cur, &sc);
+	return pw_metric_def_read_exact(d, &sc, out);
 }
 
 const enum pw_metric *

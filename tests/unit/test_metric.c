@@ -17,6 +17,7 @@
 
 #include <procwatch/metric.h>
 
+#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 #define NEAR(a, b, eps)	assert_true(fabs((a) - (b)) <= (eps))
 
 static const struct pw_metric_def *
@@ -312,6 +313,144 @@ test_metric_group_readers(void **state)
 	    &v));
 }
 
+/* Every field of s (a sample or group sample of `size` bytes) distinct. */
+static void
+fill_distinct(void *s, size_t size)
+{
+	unsigned char *b = s;
+	size_t i;
+
+	for (i = 0; i < size; i++)
+		b[i] = (unsigned char)(i * 7 + 1);
+}
+
+/*
+ * A row that names an exact field (struct pw_metric_exact) gives what its
+ * reader gives, known and unknown alike, for a process and for a group,
+ * under every combination of the flags that hide figures: the field and
+ * the reader cannot disagree but in precision.
+ */
+static void
+test_metric_exact_rows_agree_with_readers(void **state)
+{
+	static const unsigned pflags[] = { 0, PW_SAMPLE_FIRST,
+	    PW_SAMPLE_NO_IO, PW_SAMPLE_NO_FDS, PW_SAMPLE_NO_IO |
+	    PW_SAMPLE_NO_FDS | PW_SAMPLE_FIRST };
+	static const unsigned gflags[] = { 0, PW_GSAMPLE_NO_CPU,
+	    PW_GSAMPLE_NO_IO, PW_GSAMPLE_NO_FDS, PW_GSAMPLE_NO_CPU |
+	    PW_GSAMPLE_NO_IO | PW_GSAMPLE_NO_FDS };
+	struct pw_metric_ctx c = { .mem_total = 409600, .fd_limit = 1000,
+	    .hz = 100, .start_time_ms = 1500, .min_processes = 1 };
+	const struct pw_metric_def *d;
+	struct pw_group_sample g;
+	struct pw_sample s;
+	unsigned i, k, nexact = 0, ngexact = 0;
+	uint64_t u;
+	double v;
+	bool known;
+
+	(void)state;
+	for (i = 0; i < PW_METRIC_NROWS; i++) {
+		d = def(i);
+		if (d->exact.size != 0) {
+			assert_true(d->exact.size == 4 || d->exact.size == 8);
+			assert_true(d->exact.off + d->exact.size <=
+			    sizeof(struct pw_sample));
+			assert_true(pw_metric_is_exact(i, false));
+			nexact++;
+		}
+		if (d->gexact.size != 0) {
+			assert_true(d->gexact.size == 4 ||
+			    d->gexact.size == 8);
+			assert_non_null(d->group);
+			assert_true(d->gexact.off + d->gexact.size <=
+			    sizeof(struct pw_group_sample));
+			ngexact++;
+		}
+		for (k = 0; k < NELEM(pflags); k++) {
+			fill_distinct(&s, sizeof(s));
+			s.flags = pflags[k];
+			s.cpu_user_pct = 1.5;
+			s.cpu_system_pct = 2.5;
+			if (!pw_metric_is_exact(i, false)) {
+				assert_false(pw_metric_read_exact(i, &s, &u));
+				continue;
+			}
+			known = pw_metric_read(i, &c, &s, NULL, &v);
+			assert_int_equal(pw_metric_read_exact(i, &s, &u),
+			    known);
+			if (known)
+				assert_true(v == (double)u);
+			assert_false(pw_metric_read_exact(i, NULL, &u));
+		}
+		for (k = 0; k < NELEM(gflags); k++) {
+			fill_distinct(&g, sizeof(g));
+			g.flags = gflags[k];
+			g.cpu_user_pct = 1.5;
+			g.cpu_system_pct = 2.5;
+			g.fd_usage_max = 0.5;
+			if (!pw_metric_is_exact(i, true)) {
+				assert_false(pw_metric_read_group_exact(i, &g,
+				    &u));
+				continue;
+			}
+			known = pw_metric_read_group(i, &c, &g, NULL, &v);
+			assert_int_equal(pw_metric_read_group_exact(i, &g,
+			    &u), known);
+			if (known)
+				assert_true(v == (double)u);
+			assert_false(pw_metric_read_group_exact(i, NULL, &u));
+		}
+	}
+	/* The byte and event counters and sizes, at least. */
+	assert_true(nexact >= 11);
+	assert_true(ngexact >= 2);
+	assert_true(pw_metric_is_exact(PW_METRIC_READ_BYTES, false));
+	assert_true(pw_metric_is_exact(PW_METRIC_READ_BYTES, true));
+	assert_true(pw_metric_is_exact(PW_METRIC_CTX_VOLUNTARY, true));
+	assert_false(pw_metric_is_exact(PW_METRIC_CPU_PERCENT, false));
+	assert_false(pw_metric_is_exact(PW_METRIC_PROCESSES, false));
+	assert_false(pw_metric_is_exact(PW_METRIC_NROWS, false));
+}
+
+/*
+ * 2^53 + 1 is the first integer a double cannot hold: the readers' double
+ * rounds it, the exact field does not, for a process and for a group.
+ */
+static void
+test_metric_exact_above_2p53(void **state)
+{
+	const uint64_t big = (UINT64_C(1) << 53) + 1;
+	struct pw_metric_ctx c = { .hz = 100 };
+	struct pw_group_sample g;
+	struct pw_sample s;
+	uint64_t u;
+	double v;
+
+	(void)state;
+	memset(&s, 0, sizeof(s));
+	s.read_bytes = big;
+	s.minor_faults = UINT64_MAX;
+	assert_true(pw_metric_read(PW_METRIC_READ_BYTES, &c, &s, NULL, &v));
+	assert_true((uint64_t)v != big);	/* why the field is needed */
+	assert_true(pw_metric_read_exact(PW_METRIC_READ_BYTES, &s, &u));
+	assert_true(u == big);
+	assert_true(pw_metric_read_exact(PW_METRIC_MINOR_FAULTS, &s, &u));
+	assert_true(u == UINT64_MAX);
+	s.flags = PW_SAMPLE_NO_IO;
+	assert_false(pw_metric_read_exact(PW_METRIC_READ_BYTES, &s, &u));
+
+	memset(&g, 0, sizeof(g));
+	g.read_bytes = big;			/* a group reader's field */
+	g.ctx_voluntary = big + 2;	/* read over the mapped sample */
+	g.flags = PW_GSAMPLE_NO_IO;		/* hides rates, not totals */
+	assert_true(pw_metric_read_group_exact(PW_METRIC_READ_BYTES, &g, &u));
+	assert_true(u == big);
+	assert_true(pw_metric_read_group_exact(PW_METRIC_CTX_VOLUNTARY, &g,
+	    &u));
+	assert_true(u == big + 2);
+}
+
 /*
  * A group's cumulative counters are its own totals (the exited members'
  * included): known whenever it has a sample, whatever the live members'
@@ -443,6 +582,8 @@ main(void)
 		cmocka_unit_test(test_metric_prom_families),
 		cmocka_unit_test(test_metric_process_readers),
 		cmocka_unit_test(test_metric_group_readers),
+		cmocka_unit_test(test_metric_exact_rows_agree_with_readers),
+		cmocka_unit_test(test_metric_exact_above_2p53),
 		cmocka_unit_test(test_metric_group_totals_known_with_a_sample),
 		cmocka_unit_test(test_metric_settings_need_no_sample),
 		cmocka_unit_test(test_metric_names_not_spelt_elsewhere),

@@ -180,6 +180,20 @@ struct pw_metric_prom {
 	unsigned	 decimals;	/* the value is exact to so many */
 };
 
+/*
+ * The field of a sample that a row's value is, for a row whose value is
+ * a whole number (a count, a size): the renderers print it from here, so
+ * that a counter above 2^53 (8 PiB, 9e15 events), which a double
+ * rounds, is exact on /metrics and in the JSON, and /metrics reads it
+ * without a call.  The row's reader gives the same value as a double
+ * (tests/unit/test_metric.c checks it), for rules and statistics.
+ */
+struct pw_metric_exact {
+	uint16_t	off;		/* offsetof() the field */
+	uint8_t		size;		/* 8: uint64_t, 4: uint32_t; 0: none */
+	unsigned	unknown_if;	/* flags of the sample that hide it */
+};
+
 /* One row of the catalogue.  Plain constant data; never freed. */
 struct pw_metric_def {
 	const char		*name;		/* unique, [a-z_] */
@@ -204,6 +218,14 @@ struct pw_metric_def {
 	 * it as their layout needs.
 	 */
 	const char		*label;
+	/*
+	 * Optional (a row may leave them out: zero is "none", and the
+	 * value is the reader's double).  `exact`: the field of a process
+	 * sample; of a group's too when `group` is NULL (the mapped
+	 * sample).  `gexact`: the field of a group sample, with `group`.
+	 */
+	struct pw_metric_exact	 exact;		/* in struct pw_sample */
+	struct pw_metric_exact	 gexact;	/* in struct pw_group_sample */
 };
 
 /*
@@ -220,6 +242,39 @@ pw_metric_def_read(const struct pw_metric_def *d,
 	    (cur == NULL && !(d->flags & PW_MF_NO_SAMPLE)))
 		return false;
 	return d->proc(ctx, cur, prev, out);
+}
+
+/*
+ * The field e names in sample (a struct pw_sample or pw_group_sample
+ * whose flags are `flags`): true and *out when e names one and the
+ * sample's flags do not hide it.  Inline for /metrics, which reads every
+ * series so.  Thread: any.
+ */
+static inline bool
+pw_metric_exact_get(const struct pw_metric_exact *e, const void *sample,
+    unsigned flags, uint64_t *out)
+{
+	const void *f;
+
+	if (e->size == 0 || sample == NULL || (flags & e->unknown_if))
+		return false;
+	f = (const char *)sample + e->off;
+	*out = e->size == 4 ? *(const uint32_t *)f : *(const uint64_t *)f;
+	return true;
+}
+
+/*
+ * Row d's value for a process as an exact integer: true and *out when
+ * the row names a field (d->exact) and cur has it; false when the value
+ * is unknown or the row has no such field (then read the double with
+ * pw_metric_def_read()).  Thread: any.
+ */
+static inline bool
+pw_metric_def_read_exact(const struct pw_metric_def *d,
+    const struct pw_sample *cur, uint64_t *out)
+{
+	return d != NULL && cur != NULL &&
+	    pw_metric_exact_get(&d->exact, cur, cur->flags, out);
 }
 
 /* The row of m, or NULL out of range.  Thread: any. */
@@ -270,6 +325,27 @@ bool	pw_metric_read(enum pw_metric m, const struct pw_metric_ctx *ctx,
 bool	pw_metric_read_group(enum pw_metric m, const struct pw_metric_ctx *ctx,
 	    const struct pw_group_sample *cur,
 	    const struct pw_group_sample *prev, double *out);
+
+/*
+ * Does row m have an exact integer value (procwatch/metric.h's struct
+ * pw_metric_exact) for a process (group false) or a group?  Then
+ * pw_metric_read_exact() or pw_metric_read_group_exact() gives it, and
+ * an unknown value is unknown there as it is for the double reader.
+ * Thread: any.
+ */
+bool	pw_metric_is_exact(enum pw_metric m, bool group);
+
+/*
+ * The value of m for a process (pw_metric_read()) or for a group
+ * (pw_metric_read_group(), from its newest aggregate sample) as an
+ * exact integer: true and *out when m is exact for that scope
+ * (pw_metric_is_exact()) and the value is known.
+ * Thread: any.
+ */
+bool	pw_metric_read_exact(enum pw_metric m, const struct pw_sample *cur,
+	    uint64_t *out);
+bool	pw_metric_read_group_exact(enum pw_metric m,
+	    const struct pw_group_sample *cur, uint64_t *out);
 
 /*
  * The rows with a Prometheus family, in the order /metrics exposes them:
