@@ -8,9 +8,11 @@
  * line assembled with memcpy and a hand-rolled number formatter into one
  * growing buffer with a hard cap.  The families, their order, names, help
  * texts and labels, and the values are the metric catalogue's
- * (procwatch/metric.h): a row with a Prometheus family is a series, read
- * by the row's reader.  Values are written as exact decimals to as many
- * places as the row says (counters as integers, CPU seconds to the
+ * (procwatch/metric.h): a row with a Prometheus family is a series.  A
+ * row that names its sample field (counts and sizes: struct
+ * pw_metric_exact) is read from it as an integer, exact above 2^53 and
+ * with no call; the others through the row's reader, written as exact
+ * decimals to as many places as the row says (CPU seconds to the
  * microsecond), not through printf's %g.  A series whose value is unknown
  * (no /proc/PID/io, a first sample's CPU %) is left out rather than
  * reported as 0.  A family with no series gets no HELP/TYPE.
@@ -51,9 +53,13 @@ struct num {
 	bool		neg;
 };
 
-static const uint64_t pow10_tab[] = {
+/* 10^0 .. 10^19: scales, and the digits of a uint64_t. */
+static const uint64_t pow10_tab[20] = {
 	1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000,
-	1000000000
+	1000000000, 10000000000, 100000000000, 1000000000000,
+	10000000000000, 100000000000000, 1000000000000000,
+	10000000000000000, 100000000000000000, 1000000000000000000,
+	10000000000000000000u
 };
 
 static const char digits2[201] =
@@ -61,27 +67,28 @@ static const char digits2[201] =
 	"34353637383940414243444546474849505152535455565758596061626364656667"
 	"6869707172737475767778798081828384858687888990919293949596979899";
 
-static char *
+/*
+ * v in decimal at p; returns the end.  The length first (log10 from the
+ * bit length, 1233 / 4096 being about log10(2)), then the digits in
+ * place from the right, two at a time: no copy from a scratch buffer.
+ */
+static inline char *
 put_u64(char *p, uint64_t v)
 {
-	char tmp[20], *t = tmp + sizeof(tmp);
-	size_t n;
-	unsigned r;
+	unsigned t = (unsigned)(64 - __builtin_clzll(v | 1)) * 1233 >> 12;
+	char *end = p + t + ((v | 1) >= pow10_tab[t]), *q = end;
 
 	while (v >= 100) {
-		r = (unsigned)(v % 100);
+		q -= 2;
+		memcpy(q, digits2 + (v % 100) * 2, 2);
 		v /= 100;
-		t -= 2;
-		memcpy(t, digits2 + r * 2, 2);
 	}
 	if (v >= 10) {
-		t -= 2;
-		memcpy(t, digits2 + v * 2, 2);
+		q -= 2;
+		memcpy(q, digits2 + v * 2, 2);
 	} else
-		*--t = (char)('0' + v);
-	n = (size_t)(tmp + sizeof(tmp) - t);
-	memcpy(p, t, n);
-	return p + n;
+		q[-1] = (char)('0' + v);
+	return end;
 }
 
 /* At most 1 + 20 + 1 + 9 bytes. */
@@ -131,8 +138,9 @@ num_ns(uint64_t ns)
 /*
  * A value read from the catalogue as a decimal exact to `dec` places;
  * false if it is not finite or does not fit.  The readers' doubles hold
- * integers exactly below 2^53 (8 PiB, 9e15 events); "unlimited"
- * (UINT64_MAX, which a double rounds to 2^64) stays itself.
+ * integers exactly below 2^53 (8 PiB, 9e15 events), which is why
+ * counters are read from their fields instead; "unlimited" (UINT64_MAX,
+ * which a double rounds to 2^64) stays itself.
  */
 static bool
 num_of(double x, unsigned dec, struct num *out)
@@ -146,7 +154,7 @@ num_of(double x, unsigned dec, struct num *out)
 		out->neg = false;
 		return true;
 	}
-	if (!isfinite(x) || dec >= sizeof(pow10_tab) / sizeof(pow10_tab[0]))
+	if (!isfinite(x) || dec > 9)
 		return false;
 	r = round(fabs(x) * (double)pow10_tab[dec]);
 	if (r >= (dec == 0 ? 0x1p64 : 1e18)) {
@@ -162,18 +170,16 @@ num_of(double x, unsigned dec, struct num *out)
 }
 
 /*
- * Append s as a label value: '\', '"' and newline escaped, bytes that are
- * not UTF-8 (label values must be) replaced by U+FFFD.
+ * Write s[0..n) at p as a label value, at most 3n bytes: '\', '"' and
+ * newline escaped, bytes that are not UTF-8 (label values must be)
+ * replaced by U+FFFD.  Returns the end.
  */
-static void
-put_label_value(struct api_buf *b, const char *s)
+static char *
+esc_label(char *p, const char *s, size_t n)
 {
 	const unsigned char *u = (const unsigned char *)s;
-	size_t n = strlen(s), i, k;
-	char *p;
+	size_t i, k;
 
-	if ((p = api_buf_room(b, n * 3)) == NULL)
-		return;
 	for (i = 0; i < n; i += k) {
 		if (u[i] == '\\' || u[i] == '"' || u[i] == '\n') {
 			*p++ = '\\';
@@ -191,24 +197,53 @@ put_label_value(struct api_buf *b, const char *s)
 			k = 1;
 		}
 	}
-	api_buf_commit(b, p);
+	return p;
+}
+
+/* Append s as a label value (esc_label()). */
+static void
+put_label_value(struct api_buf *b, const char *s)
+{
+	size_t n = strlen(s);
+	char *p;
+
+	if ((p = api_buf_room(b, n * 3)) != NULL)
+		api_buf_commit(b, esc_label(p, s, n));
 }
 
 /*
- * One sample line: name{labels,extra} value.  `labels` (already escaped)
- * and `extra` (a constant like mode="user") may be empty / NULL.
+ * api_buf_room() and api_buf_commit() with their common case inline:
+ * /metrics appends some 20000 lines.  What fits in cap fits under the
+ * cap (api/buf.c never grows cap past max), so the check is the same.
  */
-static void
-put_series(struct api_buf *b, const char *name, size_t namelen,
-    const char *labels, size_t lablen, const char *extra,
-    const struct num *v)
+static inline char *
+room(struct api_buf *b, size_t n)
 {
-	size_t extralen = extra != NULL ? strlen(extra) : 0;
-	char *p;
+	if (b->err == 0 && b->cap - b->len > n)
+		return b->p + b->len;
+	return api_buf_room(b, n);
+}
 
-	if ((p = api_buf_room(b, namelen + lablen + extralen + 4 +
-	    NUM_MAX)) == NULL)
-		return;
+static inline void
+commit(struct api_buf *b, char *end)
+{
+	b->len = (size_t)(end - b->p);
+	*end = '\0';
+}
+
+/* The most one line takes besides its name and labels: {,} value\n */
+#define LINE_EXTRA	(4 + NUM_MAX)
+
+/*
+ * Write one sample line at p: name{labels,extra} value.  `labels`
+ * (already escaped) and `extra` (a constant like mode="user") may be
+ * empty.  At most namelen + lablen + extralen + LINE_EXTRA bytes;
+ * returns the end.
+ */
+static inline char *
+write_series(char *p, const char *name, size_t namelen, const char *labels,
+    size_t lablen, const char *extra, size_t extralen, const struct num *v)
+{
 	memcpy(p, name, namelen);
 	p += namelen;
 	if (lablen != 0 || extralen != 0) {
@@ -226,9 +261,26 @@ put_series(struct api_buf *b, const char *name, size_t namelen,
 		*p++ = '}';
 	}
 	*p++ = ' ';
-	p = put_num(p, v);
+	if (v->dec == 0 && !v->neg)
+		p = put_u64(p, v->mag);
+	else
+		p = put_num(p, v);
 	*p++ = '\n';
-	api_buf_commit(b, p);
+	return p;
+}
+
+/* Append one sample line (write_series()); `extra` may be NULL. */
+static void
+put_series(struct api_buf *b, const char *name, size_t namelen,
+    const char *labels, size_t lablen, const char *extra,
+    const struct num *v)
+{
+	size_t extralen = extra != NULL ? strlen(extra) : 0;
+	char *p;
+
+	if ((p = room(b, namelen + lablen + extralen + LINE_EXTRA)) != NULL)
+		commit(b, write_series(p, name, namelen, labels, lablen,
+		    extra, extralen, v));
 }
 
 static void
@@ -260,15 +312,19 @@ struct item {
 
 /*
  * The live processes of snap, one per pid (the newest if the snapshot
- * has two: a pid reused within a cycle), with their labels escaped.
+ * has two: a pid reused within a cycle), with their labels escaped, each
+ * label set written in one piece.
  */
 static int
 collect(const struct pw_snapshot *snap, struct api_buf *lbl,
     struct item **itemsp, size_t *np)
 {
+	static const char l_pid[] = "pid=\"", l_name[] = "\",name=\"",
+	    l_target[] = "\",target=\"";
 	struct item *items, *it;
 	const struct pw_proc_view *v;
-	size_t i, n = 0;
+	const char *target;
+	size_t i, n = 0, nlen, tlen;
 	char *p;
 
 	*itemsp = NULL;
@@ -287,14 +343,20 @@ collect(const struct pw_snapshot *snap, struct api_buf *lbl,
 			it = &items[n++];
 		it->v = v;
 		it->off = lbl->len;
-		api_buf_puts(lbl, "pid=\"");
-		if ((p = api_buf_room(lbl, 24)) != NULL)
-			api_buf_commit(lbl, put_u64(p, (uint64_t)v->pid));
-		api_buf_puts(lbl, "\",name=\"");
-		put_label_value(lbl, v->name);
-		api_buf_puts(lbl, "\",target=\"");
-		put_label_value(lbl, v->target != NULL ? v->target : "");
-		api_buf_put(lbl, "\"", 1);
+		target = v->target != NULL ? v->target : "";
+		nlen = strlen(v->name);
+		tlen = strlen(target);
+		if ((p = room(lbl, sizeof(l_pid) + sizeof(l_name) +
+		    sizeof(l_target) + 24 + (nlen + tlen) * 3)) == NULL)
+			break;
+		memcpy(p, l_pid, sizeof(l_pid) - 1);
+		p = put_u64(p + sizeof(l_pid) - 1, (uint64_t)v->pid);
+		memcpy(p, l_name, sizeof(l_name) - 1);
+		p = esc_label(p + sizeof(l_name) - 1, v->name, nlen);
+		memcpy(p, l_target, sizeof(l_target) - 1);
+		p = esc_label(p + sizeof(l_target) - 1, target, tlen);
+		*p++ = '"';
+		commit(lbl, p);
 		it->len = lbl->len - it->off;
 	}
 	if (lbl->err != 0) {
@@ -326,43 +388,79 @@ item_ctx(const struct item *it, uint64_t mem_total, long hz,
 }
 
 /*
- * Row d's (m's) value for one process or target, read as the catalogue
- * says; a process's with the row already looked up, since this runs for
- * every series of /metrics.
+ * One row of a family, looked up once per family, not per series: its
+ * series label, and whether it is read as an exact integer (a field of
+ * the sample) or through its reader as a double.
  */
-static bool
-item_value(const struct item *it, enum pw_metric m,
-    const struct pw_metric_def *d, const struct pw_metric_ctx *c,
-    double *out)
-{
-	if (it->g != NULL)
-		return api_metric_group(m, c, it->g->has_sample ?
-		    &it->g->latest : NULL, out);
-	return pw_metric_def_read(d, c, it->v->has_sample ? &it->v->latest :
-	    NULL, NULL, out);
-}
+struct famrow {
+	enum pw_metric			 m;
+	const struct pw_metric_def	*d;
+	const char			*label;		/* "" if none */
+	size_t				 labellen;
+	unsigned			 decimals;
+	bool				 exact;
+};
 
-/* The rows of one family, looked up once per family, not per series. */
+/* The rows of one family at most (CPU seconds by mode, ...). */
 #define FAMILY_ROWS_MAX	8
+
+/*
+ * Row r's value for one process or target, read as the catalogue says:
+ * a process's exact rows straight from the field (inline: this runs for
+ * every series of /metrics), the others through the row's reader; a
+ * target's (a few per page) through the catalogue's group functions.
+ */
+static inline bool
+row_value(const struct famrow *r, const struct item *it, struct num *out)
+{
+	const struct pw_group_sample *gs;
+	const struct pw_sample *cur;
+	uint64_t u;
+	double x;
+
+	if (it->g != NULL) {
+		gs = it->g->has_sample ? &it->g->latest : NULL;
+		if (r->exact) {
+			if (!pw_metric_read_group_exact(r->m, gs, &u))
+				return false;
+			*out = num_u64(u);
+			return true;
+		}
+		return api_metric_group(r->m, &it->c, gs, &x) &&
+		    num_of(x, r->decimals, out);
+	}
+	cur = it->v->has_sample ? &it->v->latest : NULL;
+	if (r->exact) {
+		if (!pw_metric_def_read_exact(r->d, cur, &u))
+			return false;
+		*out = num_u64(u);
+		return true;
+	}
+	return pw_metric_def_read(r->d, &it->c, cur, NULL, &x) &&
+	    num_of(x, r->decimals, out);
+}
 
 /*
  * The procwatch_process_* (group false) or procwatch_group_* families
  * over items[0..n), in the catalogue's order.  Rows that share a family
  * (CPU seconds by mode, ...) are adjacent in that order and make one
  * family, each row a series by its label; a family's series are
- * contiguous, so each family is one pass over the items.
+ * contiguous, so each family is one pass over the items.  An item's
+ * series of a family are read first, then written into room reserved
+ * once for all of them.
  */
 static void
 render_families(struct api_buf *b, bool group, struct item *items,
     size_t n, const char *lbl, uint64_t mem_total, long hz)
 {
-	const struct pw_metric_def *defs[FAMILY_ROWS_MAX];
-	const struct pw_metric_prom *f, *rows[FAMILY_ROWS_MAX];
+	struct famrow rows[FAMILY_ROWS_MAX];
+	struct num vals[FAMILY_ROWS_MAX];
+	const struct pw_metric_prom *f, *rp;
 	const enum pw_metric *order;
-	size_t norder, fi, end, k, nk, i, namelen;
-	struct num v;
+	size_t norder, fi, end, k, nk, i, namelen, linemax;
+	unsigned known;
 	bool header;
-	double x;
+	char *p;
 
 	for (i = 0; i < n; i++)		/* once, not once per family */
 		item_ctx(&items[i], mem_total, hz, &items[i].c);
@@ -373,27 +471,43 @@ render_families(struct api_buf *b, bool group, struct item *items,
 		    strcmp(prom_of(order[end], group)->family, f->family) == 0;
 		    end++)
 			;
-		for (nk = 0; nk < end - fi; nk++) {
-			defs[nk] = pw_metric_def(order[fi + nk]);
-			rows[nk] = prom_of(order[fi + nk], group);
-		}
+		nk = end - fi;
 		namelen = strlen(f->family);
+		linemax = 0;
+		for (k = 0; k < nk; k++) {
+			rp = prom_of(order[fi + k], group);
+			rows[k].m = order[fi + k];
+			rows[k].d = pw_metric_def(order[fi + k]);
+			rows[k].label = rp->label != NULL ? rp->label : "";
+			rows[k].labellen = strlen(rows[k].label);
+			rows[k].decimals = rp->decimals;
+			rows[k].exact = pw_metric_is_exact(order[fi + k],
+			    group);
+			if (linemax < namelen + rows[k].labellen + LINE_EXTRA)
+				linemax = namelen + rows[k].labellen +
+				    LINE_EXTRA;
+		}
 		header = false;
 		for (i = 0; i < n; i++) {
-			for (k = 0; k < nk; k++) {
-				if (!item_value(&items[i], order[fi + k],
-				    defs[k], &items[i].c, &x) ||
-				    !num_of(x, rows[k]->decimals, &v))
-					continue;
-				if (!header) {
-					put_header(b, f->family, f->type,
-					    f->help);
-					header = true;
-				}
-				put_series(b, f->family, namelen,
-				    lbl + items[i].off, items[i].len,
-				    rows[k]->label, &v);
+			for (k = 0, known = 0; k < nk; k++)
+				if (row_value(&rows[k], &items[i], &vals[k]))
+					known |= 1u << k;
+			if (known == 0)
+				continue;
+			if (!header) {
+				put_header(b, f->family, f->type, f->help);
+				header = true;
 			}
+			if ((p = room(b, nk * (linemax + items[i].len))) ==
+			    NULL)
+				return;
+			for (k = 0; k < nk; k++)
+				if (known & (1u << k))
+					p = write_series(p, f->family, namelen,
+					    lbl + items[i].off, items[i].len,
+					    rows[k].label, rows[k].labellen,
+					    &vals[k]);
+			commit(b, p);
 		}
 	}
 }

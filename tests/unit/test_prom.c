@@ -15,12 +15,15 @@
 #include <sys/wait.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <cjson/cJSON.h>
 
 #include <procwatch/group.h>
 #include <procwatch/groupacc.h>
@@ -29,6 +32,7 @@
 #include <procwatch/store.h>
 
 #include "api/api.h"
+#include "api/catalogue.h"
 #include "lib/pwutil.h"
 
 #define HZ		100
@@ -766,6 +770,98 @@ test_prom_renders_group_families(void **state)
 	assert_null(strstr(f->out, "procwatch_process_"));
 }
 
+/* Is `member` ("key":value) in o printed? */
+static void
+assert_json_has(cJSON *o, const char *member)
+{
+	char *text;
+
+	assert_non_null(text = cJSON_PrintUnformatted(o));
+	if (strstr(text, member) == NULL)
+		fail_msg("missing %s in %s", member, text);
+	cJSON_free(text);
+}
+
+/*
+ * Counters above 2^53 (a double's last exact integer) come out exact, on
+ * /metrics and in the JSON, for a process and for a target, as they did
+ * before the catalogue: 2^53 + 1 is not printed as 2^53.
+ */
+static void
+test_prom_counters_above_2p53_exact(void **state)
+{
+	struct fixture *f = *state;
+	struct pw_sample *s = &f->procs[0].latest;
+	char busy[] = "we\"b\\\n", empty[] = "idle";
+	struct pw_group_view g[2];
+	struct pw_metric_ctx c;
+	struct pw_snapshot snap;
+	cJSON *o;
+
+	s->read_bytes = (UINT64_C(1) << 53) + 1;
+	s->ctx_voluntary = (UINT64_C(1) << 53) + 3;
+	s->vms_bytes = UINT64_C(18446744073709551557);	/* a prime */
+	render(f);
+	assert_line(f->out, "procwatch_process_io_read_bytes_total{" L42
+	    "} 9007199254740993");
+	assert_line(f->out, "procwatch_process_context_switches_total{" L42
+	    ",type=\"voluntary\"} 9007199254740995");
+	assert_line(f->out, "procwatch_process_virtual_memory_bytes{" L42
+	    "} 18446744073709551557");
+
+	assert_non_null(o = api_json_sample(s, f->snap.mem_total, 1024));
+	assert_json_has(o, "\"read_bytes\":9007199254740993,");
+	assert_json_has(o, "\"ctx_switches_voluntary\":9007199254740995,");
+	assert_json_has(o, "\"vms_bytes\":18446744073709551557,");
+	cJSON_Delete(o);
+	assert_non_null(o = api_json_proc(&f->procs[0], f->snap.mem_total));
+	assert_json_has(o, "\"read_bytes\":9007199254740993,");
+	cJSON_Delete(o);
+
+	set_groups(g, &snap, busy, empty);
+	g[0].latest.read_bytes = (UINT64_C(1) << 53) + 1;
+	g[0].latest.minor_faults = (UINT64_C(1) << 53) + 5;
+	render_groups(f, &snap);
+	assert_line(f->out, "procwatch_group_read_bytes_total" TW
+	    " 9007199254740993");
+	assert_line(f->out, "procwatch_group_page_faults_total" TWL
+	    "type=\"minor\"} 9007199254740997");
+	/* A target's sample JSON is written by this function. */
+	api_metric_ctx_group(&c, &g[0], 0, HZ);
+	assert_non_null(o = cJSON_CreateObject());
+	assert_true(api_metric_add_group_json(o, "read_bytes_total",
+	    PW_METRIC_READ_BYTES, &c, &g[0].latest));
+	assert_true(api_metric_add_group_json(o, "minor_faults_total",
+	    PW_METRIC_MINOR_FAULTS, &c, &g[0].latest));
+	assert_json_has(o, "\"read_bytes_total\":9007199254740993");
+	assert_json_has(o, "\"minor_faults_total\":9007199254740997");
+	cJSON_Delete(o);
+}
+
+/* Integers at every change in their number of digits. */
+static void
+test_prom_integers_at_digit_boundaries(void **state)
+{
+	struct fixture *f = *state;
+	char line[160];
+	uint64_t p, v[3];
+	unsigned k, j;
+
+	for (k = 0, p = 1; k < 20; k++, p *= 10) {
+		v[0] = p - 1;
+		v[1] = p;
+		v[2] = k == 19 ? UINT64_MAX : p * 10 - 1;
+		for (j = 0; j < 3; j++) {
+			f->procs[0].latest.rss_bytes = v[j];
+			render(f);
+			snprintf(line, sizeof(line),
+			    "procwatch_process_resident_memory_bytes{" L42
+			    "} %" PRIu64, v[j]);
+			assert_line(f->out, line);
+		}
+	}
+}
+
 static void
 test_prom_group_unknown_values_left_out(void **state)
 {
@@ -903,6 +999,10 @@ main(void)
 		    test_prom_group_unknown_values_left_out, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_prom_groups_pass_promtool, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_prom_counters_above_2p53_exact, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_prom_integers_at_digit_boundaries, setup, teardown),
 		cmocka_unit_test(test_prom_select_modes),
 		cmocka_unit_test(test_prom_select_follows_each_scrape),
 		cmocka_unit_test_setup_teardown(
