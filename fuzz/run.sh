@@ -15,7 +15,7 @@ mkdir -p "$out"
 CC=${CLANG:-clang}
 CFLAGS="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -D_GNU_SOURCE -I$top/lib/include -I$top/lib -I$top"
 LIB=$(ls "$top"/lib/*.c)	# every lib/ module: harnesses link the whole engine
-LIBS="-lproc2 -lcjson $(pkg-config --libs libdw) -ldl -lm -lpthread"
+LIBS="-lproc2 -lcjson $(pkg-config --libs libdw) -lzstd -lz -ldl -lm -lpthread"
 
 build() {	# build NAME SOURCES...
 	name=$1; shift

@@ -22,6 +22,8 @@
 #   libjs-dygraphs      the dashboard's charts, served from its directory
 #   libdw-dev libelf-dev  elfutils: unwinding and symbolizing stacks for
 #                       on-demand profiles (lib/profile.c)
+#   libzstd-dev zlib1g-dev  the on-disk history: records compressed with
+#                       zstd, checksummed with zlib's crc32 (lib/history.c)
 #   libcap2-bin         capsh: the profile test drops CAP_SYS_PTRACE
 #   chromium            the dashboard's browser tests (headless)
 #   nodejs npm          run those tests with playwright-core from npm (only
@@ -40,7 +42,7 @@ apt-get install -y -qq --no-install-recommends \
 	prometheus-alertmanager \
 	libsystemd-dev systemd groff-base mandoc \
 	libjs-dygraphs chromium clang libclang-rt-14-dev \
-	libdw-dev libelf-dev libcap2-bin \
+	libdw-dev libelf-dev libcap2-bin libzstd-dev zlib1g-dev \
 	>/dev/null
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
 	apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null

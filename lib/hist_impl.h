@@ -1,0 +1,297 @@
+/*
+ * hist_impl.h: what the lib/hist_*.c modules share (lib/history.h is the
+ * API).  Not for api/ or daemon/.
+ *
+ * Modules: hist_cycle.c (a cycle: building, reading), hist_codec.c (the
+ * record payload: varints, delta coding of series against the previous
+ * cycle), hist_segment.c (files: headers, framed records with crc32 and
+ * zstd, scans, index files), hist_tier.c (roll-ups), history.c (the
+ * directory, lock, writer thread, budget), hist_query.c (reads, cursor).
+ */
+#ifndef PW_HIST_IMPL_H
+#define PW_HIST_IMPL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "history.h"
+
+/* Roll-up statistics per row in a tier record: column row * 5 + stat. */
+enum {
+	HIST_ST_COUNT = 0,
+	HIST_ST_MIN,
+	HIST_ST_MAX,
+	HIST_ST_MEAN,		/* INCREASE rows: the increase */
+	HIST_ST_LAST,
+	HIST_NST
+};
+
+/* Chains of segment files: the three resolutions and the events. */
+#define HIST_TIER_EV	PW_HIST_NRES
+#define HIST_NTIERS	(PW_HIST_NRES + 1)
+
+/* Caps on what a record may declare, so a corrupt one cannot ask much. */
+#define HIST_MAX_COLS	4096
+#define HIST_MAX_STR	4096
+#define HIST_MAX_ULEN	(64u << 20)
+#define HIST_MAX_SLOTS	(1u << 20)
+
+/* --- a cycle (hist_cycle.c) --------------------------------------------- */
+
+struct hist_ser {
+	struct pw_hist_ident	 id;		/* strings in the arena */
+	uint32_t		 ncols;
+	double			*val;		/* in the arena */
+};
+
+struct hist_arena_blk;
+
+struct pw_hist_cycle {
+	int64_t			 ts_ms, interval_ms;
+	struct hist_ser		*ser;
+	size_t			 n, cap;
+	struct pw_hist_event	*ev;
+	size_t			 nev, evcap;
+	struct hist_arena_blk	*arena;
+	struct pw_hist_cycle	*next;		/* the queue's link */
+};
+
+void	*pw__hist_arena(struct pw_hist_cycle *, size_t size);
+char	*pw__hist_strdup(struct pw_hist_cycle *, const char *);
+/* Empty a cycle for reuse (the cursor's), keeping nothing. */
+void	 pw__hist_cycle_reset(struct pw_hist_cycle *, int64_t ts_ms,
+	    int64_t interval_ms);
+
+/* --- the codec (hist_codec.c) ------------------------------------------- */
+
+/* A growable byte buffer. */
+struct hist_buf {
+	uint8_t		*p;
+	size_t		 len, cap;
+};
+
+int	pw__hist_buf_reserve(struct hist_buf *, size_t more);
+int	pw__hist_put(struct hist_buf *, const void *, size_t);
+int	pw__hist_put_varint(struct hist_buf *, uint64_t);
+int	pw__hist_put_svarint(struct hist_buf *, int64_t);
+int	pw__hist_put_str(struct hist_buf *, const char *);
+
+/* A bounded reader: errors stick (ok false) and reads then give 0. */
+struct hist_rd {
+	const uint8_t	*p, *end;
+	bool		 ok;
+};
+
+uint64_t	 pw__hist_get_varint(struct hist_rd *);
+int64_t		 pw__hist_get_svarint(struct hist_rd *);
+uint8_t		 pw__hist_get_u8(struct hist_rd *);
+double		 pw__hist_get_f64(struct hist_rd *);
+/* A string of at most HIST_MAX_STR bytes, NUL-terminated into buf. */
+const char	*pw__hist_get_str(struct hist_rd *, char *buf, size_t len);
+
+/* One series known to a coder since its last key record. */
+struct hist_slot {
+	struct pw_hist_ident	 id;		/* strings malloc'd */
+	uint32_t		 ncols;
+	double			*prev;		/* ncols, the last values */
+	bool			 present;	/* in the last cycle */
+	uint32_t		 hash;
+	uint32_t		 seen;		/* encoder: cycle stamp */
+};
+
+/*
+ * The state both ends of a chain keep: the slots since the last key
+ * record, and (encoder) a hash of their keys.
+ */
+struct hist_coder {
+	struct hist_slot	*slot;
+	uint32_t		 nslot, cap;
+	uint32_t		*present;	/* slots, ascending */
+	uint32_t		 npresent, prcap;
+	uint32_t		*hash;		/* encoder: slot + 1, 0 empty */
+	uint32_t		 hcap;		/* a power of two */
+	uint32_t		 stamp;
+	unsigned		 since_key;	/* records since the key */
+};
+
+void	pw__hist_coder_reset(struct hist_coder *);
+void	pw__hist_coder_fini(struct hist_coder *);
+
+/*
+ * Encode a cycle's series and events into out (appended), as a key
+ * record if `key` (the coder is reset first).  For the tiers, series'
+ * ncols are already the roll-up's.  0, or -ENOMEM with the coder
+ * possibly changed (the caller then forces a key record).
+ */
+int	pw__hist_encode(struct hist_coder *, const struct pw_hist_cycle *,
+	    bool key, struct hist_buf *out);
+
+/*
+ * Decode a payload: the coder's present slots and their `prev` values
+ * become the record's series; its events are added to `events` (may be
+ * NULL).  A key record resets the coder.  0, or -EINVAL for a malformed
+ * payload (the coder is then unusable until the next key record), or
+ * -ENOMEM.
+ */
+int	pw__hist_decode(struct hist_coder *, const uint8_t *p, size_t len,
+	    bool key, int64_t ts_ms, struct pw_hist_cycle *events,
+	    int64_t *interval_ms);
+
+/* --- segment files (hist_segment.c) ------------------------------------- */
+
+#define HIST_REC_HDR	32
+#define HIST_REC_KEY	0x1u
+
+/* A key record's place, for seeking. */
+struct hist_key {
+	int64_t		ts_ms;
+	uint64_t	off;
+};
+
+/*
+ * One segment file.  Immutable but for the fields the writer changes
+ * under the history's mutex (size, last_ms, keys of the active one).
+ * Readers take a reference under the mutex.
+ */
+struct hist_seg {
+	int			 tier;
+	uint64_t		 seq;
+	char			*path;
+	uint64_t		 hdr_len;	/* records start here */
+	uint64_t		 size;		/* committed bytes */
+	int64_t			 first_ms, last_ms;	/* 0: empty */
+	uint32_t		 nrows;		/* rows it names */
+	int			*rowmap;	/* its row -> ours, -1 */
+	struct hist_key		*keys;
+	size_t			 nkeys, kcap;
+	bool			 sealed;
+	atomic_int		 refs;
+};
+
+void	pw__hist_seg_unref(struct hist_seg *);
+
+/* Write a new segment's header to fd; its length, or -errno. */
+ssize_t	pw__hist_seg_header(int fd, int tier, uint64_t seq, int64_t now_ms);
+/*
+ * Read and check a header at the start of fd: fills seg's hdr_len,
+ * nrows, rowmap.  0, -EINVAL (not a segment, or corrupt) or -errno.
+ */
+int	pw__hist_seg_read_header(int fd, struct hist_seg *);
+
+struct hist_rec;
+
+/* Note a valid record at off in seg's range and keys.  0 or -ENOMEM. */
+int	pw__hist_seg_note(struct hist_seg *, const struct hist_rec *,
+	    uint64_t off);
+
+/* Frame a compressed payload: header + payload appended to out. */
+int	pw__hist_frame(struct hist_buf *out, uint32_t flags, int64_t ts_ms,
+	    const void *payload, size_t clen, size_t ulen);
+
+/* A record's header as parsed. */
+struct hist_rec {
+	uint32_t	flags;
+	uint32_t	clen, ulen;
+	int64_t		ts_ms;
+};
+
+/*
+ * Check the record at buf[0..len): 1 and *rec when whole and its crc
+ * matches, 0 when it runs past len (torn, or read more), -EINVAL when
+ * bad.
+ */
+int	pw__hist_rec_check(const uint8_t *buf, size_t len,
+	    struct hist_rec *rec);
+
+/*
+ * Scan fd from seg->hdr_len to `end` (the file's size): every whole
+ * valid record is recorded in seg (first/last ms, keys); a bad one is
+ * skipped by searching for the next valid record (*corrupt counts them).
+ * Returns the end of the last valid record (so a torn tail starts there),
+ * or -errno.
+ */
+int64_t	pw__hist_seg_scan(int fd, struct hist_seg *, uint64_t end,
+	    uint64_t *corrupt);
+
+/* Index files (<segment>.idx) of sealed segments. */
+int	pw__hist_idx_write(const struct hist_seg *);
+int	pw__hist_idx_read(struct hist_seg *);
+
+/* --- roll-ups (hist_tier.c) --------------------------------------------- */
+
+struct hist_tier;
+
+struct hist_tier	*pw__hist_tier_new(int64_t width_ms);
+void			 pw__hist_tier_free(struct hist_tier *);
+/*
+ * Feed a cycle (raw values, or for the hour tier the minute tier's
+ * roll-up records, `rolled`).  When the cycle falls in a later bucket,
+ * the finished bucket is returned in *done (a cycle of roll-up series,
+ * ts the bucket's start; free with pw_hist_cycle_free()), else NULL.
+ */
+int	pw__hist_tier_feed(struct hist_tier *, const struct pw_hist_cycle *,
+	    bool rolled, struct pw_hist_cycle **done);
+/* The bucket in progress, finished now (for close); NULL if empty. */
+int	pw__hist_tier_finish(struct hist_tier *, struct pw_hist_cycle **done);
+
+/* --- the history (history.c) -------------------------------------------- */
+
+struct hist_chain {
+	struct hist_seg		**seg;		/* oldest first */
+	size_t			 n, cap;
+	/* The writer's: */
+	int			 fd;		/* of the newest, -1 */
+	struct hist_coder	 coder;
+	bool			 dirty;		/* written, not fsync'd */
+	bool			 need_key;
+};
+
+struct pw_history {
+	struct pw_hist_opts	 o;
+	char			*dir;
+	int			 lockfd;
+	pthread_mutex_t		 mu;	/* segs, stats; a leaf */
+	struct hist_chain	 chain[HIST_NTIERS];
+	uint64_t		 next_seq;
+	struct pw_hist_stats	 st;
+	atomic_uint_fast64_t	 corrupt_reads;
+	/* The queue. */
+	pthread_mutex_t		 qmu;	/* a leaf */
+	pthread_cond_t		 qcv, donecv;
+	struct pw_hist_cycle	*qhead, *qtail;
+	size_t			 qlen;
+	uint64_t		 qpushed, qdone;
+	bool			 stop, running;
+	pthread_t		 thr;
+	/* The writer's own: */
+	struct hist_tier	*tier[2];
+	void			*cctx;		/* ZSTD_CCtx */
+	struct hist_buf		 enc, frame;
+	int64_t			 last_sync_ms;
+	uint64_t		 logged_corrupt;
+	/* The readers' cache (hist_query.c). */
+	struct hist_cache	*cache;
+};
+
+int64_t	pw__hist_now(const struct pw_history *);
+void	pw__hist_log(const struct pw_history *, int level, const char *fmt,
+	    ...) __attribute__((format(printf, 3, 4)));
+/*
+ * Referenced copies of a chain's segments overlapping [since, until)
+ * (all if until <= since... no: pass INT64_MIN/INT64_MAX), oldest first.
+ * Free with pw__hist_segs_release().
+ */
+int	pw__hist_segs_get(struct pw_history *, int tier, int64_t since_ms,
+	    int64_t until_ms, struct hist_seg ***out, size_t *n);
+void	pw__hist_segs_release(struct hist_seg **, size_t n);
+
+/* The read cache (hist_query.c). */
+struct hist_cache	*pw__hist_cache_new(size_t cap);
+void			 pw__hist_cache_free(struct hist_cache *);
+void			 pw__hist_cache_stats(struct hist_cache *,
+			    size_t *bytes, size_t *cap);
+
+#endif
