@@ -21,7 +21,7 @@
 #define CFG(f)		FIELD(struct config, f)
 
 static key_fn	parse_log_level, parse_proc_root, parse_process_metrics,
-		parse_state_dir, parse_dygraphs_dir;
+		parse_state_dir, parse_dygraphs_dir, parse_redact;
 
 /* Rows: key, JSON types, integer range, where to store / handler. */
 #define INT(lo, hi, f)	T_INT, lo, hi, CFG(f), NULL
@@ -34,6 +34,7 @@ static const struct key top_keys[] = {
 	{ "retention_ms",	INT(0, 86400000, mon.retention_ms) },
 	{ "limits_every_ms",	INT(1000, 86400000, mon.limits_every_ms) },
 	{ "keep_open",		BOOL(mon.keep_open) },
+	{ "cmdline_redact",	FN(T_BOOL | T_ARRAY, parse_redact) },
 	{ "sampler_realtime",	BOOL(mon.realtime) },
 	{ "proc_root",		FN(T_STRING, parse_proc_root) },
 	{ "use_libproc2",	BOOL(mon.use_libproc2) },
@@ -108,6 +109,36 @@ parse_proc_root(struct parse *p, const struct key *k, const char *field,
  * "process_metrics": "all" | "none" | {"top": N}: which per-process series
  * /metrics carries.
  */
+/*
+ * "cmdline_redact": true (the default words), false (command lines kept
+ * as they are), or the words themselves.
+ */
+static int
+parse_redact(struct parse *p, const struct key *k, const char *field,
+    const cJSON *v, void *dst)
+{
+	struct config *c = dst;
+	size_t i;
+	int rc;
+
+	(void)k;
+	if (cJSON_IsBool(v)) {
+		c->mon.cmdline_plain = !cJSON_IsTrue(v);
+		return 0;
+	}
+	if ((rc = parse_argv(p, field, v, &c->redact_words)) < 0)
+		return rc;
+	for (i = 0; c->redact_words[i] != NULL; i++)
+		if (c->redact_words[i][0] == '\0' ||
+		    strlen(c->redact_words[i]) > 64)
+			return perr(p, field, "[%zu]: a word is 1 to 64 "
+			    "characters", i);
+	c->mon.cmdline_plain = false;
+	c->mon.redact_words = (const char *const *)c->redact_words;
+	c->mon.nredact_words = i;
+	return 0;
+}
+
 static int
 parse_process_metrics(struct parse *p, const struct key *k, const char *field,
     const cJSON *v, void *dst)
@@ -460,6 +491,7 @@ config_free(struct config *c)
 	free(c->state_dir);
 	free(c->dygraphs_dir);
 	free(c->proc_root);
+	argv_free(c->redact_words);
 	free(c->listen_host);
 	free(c->path);
 	free(c);

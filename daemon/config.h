@@ -81,7 +81,7 @@ struct config_plugin {
 	char		**kv;		/* "config": key, value, ..., NULL */
 };
 
-/* Is HOST (numeric, as "listen" keeps it) a loopback address? */
+/* Is HOST (numeric, as "listen" keeps it) a loopback address?  Thread: any. */
 bool	config_host_is_loopback(const char *host);
 
 /*
@@ -117,6 +117,7 @@ struct config {
 	bool		 auth_reads;	/* reads need the token too */
 	char		*read_token;	/* owned; GETs only; read_token(_file) */
 	bool		 public_read;	/* off loopback: reads without a token */
+	char		**redact_words;	/* cmdline_redact's words, or NULL */
 	struct config_source *sources;	/* owned */
 	size_t		 nsources;
 	struct config_plugin *plugins;	/* owned */

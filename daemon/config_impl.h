@@ -171,7 +171,6 @@ void	argv_free(char **);
  * from config_free().
  */
 key_fn	parse_listen, parse_api_token, parse_tls_file;
-
 int	token_set(struct parse *, const char *field, const char *tok,
 	    size_t n);
 

@@ -20,6 +20,7 @@
 
 #include <procwatch/cgroup.h>
 #include <procwatch/monitor.h>
+#include <procwatch/redact.h>
 #include <procwatch/source.h>
 
 #include "monitor_impl.h"
@@ -127,6 +128,21 @@ proc_new(struct pw_monitor *m, struct pw_procinfo *pi, int target,
 	p->user = pi->user;
 	p->cgroup = pi->cgroup;
 	pi->cmdline = pi->user = pi->cgroup = NULL;
+	/* Matched as it is; kept, and so shown anywhere, without secrets. */
+	if (!m->cfg.cmdline_plain && p->cmdline != NULL) {
+		int err;
+		char *r = pw_redact_cmdline(p->cmdline, m->cfg.redact_words,
+		    m->cfg.nredact_words, &err);
+
+		if (r == NULL && err != 0) {
+			pw__proc_free(p);
+			return NULL;
+		}
+		if (r != NULL) {
+			free(p->cmdline);
+			p->cmdline = r;
+		}
+	}
 	p->alive = true;
 	p->keep_open = m->cfg.keep_open;
 	p->limits_due_ms = now_ms;

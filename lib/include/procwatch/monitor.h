@@ -44,6 +44,15 @@ struct pw_monitor_config {
 	bool			 realtime;
 	const struct pw_target	*targets;	/* borrowed for the monitor's life */
 	size_t			 ntargets;	/* 0: every process ("all") */
+	/*
+	 * Command lines are redacted where a process is first recorded
+	 * (procwatch/redact.h) with these words (borrowed like targets;
+	 * NULL: the defaults), unless cmdline_plain.  Selectors match the
+	 * command line as the kernel has it.
+	 */
+	bool			 cmdline_plain;
+	const char *const	*redact_words;
+	size_t			 nredact_words;
 };
 
 /*
