@@ -18,7 +18,9 @@
  *       "json": {"process", "group"} (the key of a sample's JSON, null:
  *                not in it),
  *       "prometheus": {"process", "group"}: {"family", "type", "help",
- *                     "label" (null: none)} or null}
+ *                     "label" (null: none)} or null,
+ *       "available": "yes", "partly" (for some processes) or "no" on
+ *                    this host, "unavailable_reason" (null when "yes")}
  *
  * DESIGN: a sample's JSON predates the catalogue and lists its keys in an
  * order of its own, which clients may rely on, so that order is a list
@@ -35,6 +37,7 @@
 
 #include <procwatch/groupacc.h>
 #include <procwatch/metric.h>
+#include <procwatch/monitor.h>
 #include <procwatch/store.h>
 
 #include "api/api.h"
@@ -52,6 +55,8 @@ static const enum pw_metric json_procs[] = {
 	PW_METRIC_FD_LIMIT, PW_METRIC_THREADS, PW_METRIC_CTX_VOLUNTARY,
 	PW_METRIC_CTX_INVOLUNTARY, PW_METRIC_MINOR_FAULTS,
 	PW_METRIC_MAJOR_FAULTS, PW_METRIC_READ_BYTES, PW_METRIC_WRITE_BYTES,
+	PW_METRIC_CPU_DELAY_PERCENT, PW_METRIC_IO_DELAY_PERCENT,
+	PW_METRIC_SWAPIN_DELAY_PERCENT, PW_METRIC_MEMORY_DELAY_PERCENT,
 };
 
 static const enum pw_metric json_groups[] = {
@@ -222,11 +227,59 @@ add_prom(cJSON *o, const char *key, const struct pw_metric_prom *p)
 	    api_add_text(po, "label", p->label);
 }
 
+const char *
+api_metric_availability(const struct pw_monitor_stats *st, enum pw_metric m,
+    char *why, size_t len)
+{
+	bool ts, acct;
+
+	why[0] = '\0';
+	if (st == NULL)
+		return "yes";
+	ts = st->delay_taskstats;
+	acct = st->delayacct == 1;
+	switch (m) {
+	case PW_METRIC_CPU_DELAY_PERCENT:
+		if (ts)
+			return "yes";
+		snprintf(why, len, "single-threaded processes only, from "
+		    "/proc/PID/schedstat; multi-threaded ones need %s",
+		    st->delay_reason);
+		return "partly";
+	case PW_METRIC_IO_DELAY_PERCENT:
+		if (!acct)
+			break;
+		if (ts)
+			return "yes";
+		snprintf(why, len, "single-threaded processes only, from "
+		    "/proc/PID/stat; multi-threaded ones need %s",
+		    st->delay_reason);
+		return "partly";
+	case PW_METRIC_SWAPIN_DELAY_PERCENT:
+	case PW_METRIC_MEMORY_DELAY_PERCENT:
+		if (!ts) {
+			snprintf(why, len, "needs %s", st->delay_reason);
+			return "no";
+		}
+		if (!acct)
+			break;
+		return "yes";
+	default:
+		return "yes";
+	}
+	snprintf(why, len, "needs kernel delay accounting: %s",
+	    st->delayacct_note[0] != '\0' ? st->delayacct_note :
+	    st->delayacct == 0 ? "kernel.task_delayacct is off" :
+	    "kernel.task_delayacct cannot be read");
+	return "no";
+}
+
 static bool
-add_row(cJSON *arr, enum pw_metric m)
+add_row(cJSON *arr, enum pw_metric m, const struct pw_monitor_stats *st)
 {
 	const struct pw_metric_def *d = pw_metric_def(m);
-	char alias[128];
+	const char *avail;
+	char alias[128], why[512];
 	const char *scopes[2], *names[2];
 	bool rp, rg, jp;
 	cJSON *o, *r, *j, *p;
@@ -245,6 +298,7 @@ add_row(cJSON *arr, enum pw_metric m)
 	names[0] = rp || rg ? d->name : NULL;
 	names[1] = rg ? alias : NULL;
 	jp = in_order(json_procs, NELEMS(json_procs), m);
+	avail = api_metric_availability(st, m, why, sizeof(why));
 	return cJSON_AddStringToObject(o, "name", d->name) != NULL &&
 	    cJSON_AddStringToObject(o, "unit", d->unit) != NULL &&
 	    api_add_text(o, "kind", enum_name(kinds, NELEMS(kinds), d->kind)) &&
@@ -269,11 +323,14 @@ add_row(cJSON *arr, enum pw_metric m)
 	    m) ? d->group_key : NULL) &&
 	    (p = cJSON_AddObjectToObject(o, "prometheus")) != NULL &&
 	    add_prom(p, "process", &d->prom) &&
-	    add_prom(p, "group", &d->gprom);
+	    add_prom(p, "group", &d->gprom) &&
+	    cJSON_AddStringToObject(o, "available", avail) != NULL &&
+	    api_add_text(o, "unavailable_reason", why[0] != '\0' ? why :
+	    NULL);
 }
 
 cJSON *
-api_json_catalogue(void)
+api_json_catalogue(const struct pw_monitor_stats *st)
 {
 	static const char *const custom_scopes[] = { "process", "group",
 	    "host" };
@@ -285,7 +342,7 @@ api_json_catalogue(void)
 	if ((arr = cJSON_AddArrayToObject(o, "metrics")) == NULL)
 		goto out_oom;
 	for (i = 0; i < PW_METRIC_NROWS; i++)
-		if (!add_row(arr, (enum pw_metric)i))
+		if (!add_row(arr, (enum pw_metric)i, st))
 			goto out_oom;
 	if ((c = cJSON_AddObjectToObject(o, "custom")) == NULL ||
 	    cJSON_AddStringToObject(c, "rule_metric", "custom:NAME") == NULL ||

@@ -86,10 +86,20 @@ bool	api_metric_add_group_json(struct cJSON *o, const char *key,
 const enum pw_metric	*api_metric_json_order(bool group, size_t *n);
 
 /*
- * GET /api/v1/catalogue: every row as JSON (see the top of
- * api/catalogue.c).  A new object (cJSON_Delete()), NULL when out of
- * memory.  Thread: any.
+ * Whether row m can have values on this host: "yes", "partly" (for some
+ * processes) or "no", with the reason in why[len] unless "yes".  Only
+ * the delays (procwatch/delay.h) depend on the host; `st` says what the
+ * sampler has (NULL: as if it had everything).
+ * Thread: any (pure).
  */
-struct cJSON	*api_json_catalogue(void);
+struct pw_monitor_stats;
+const char	*api_metric_availability(const struct pw_monitor_stats *st,
+		    enum pw_metric m, char *why, size_t len);
+/*
+ * GET /api/v1/catalogue: every row as JSON (see the top of
+ * api/catalogue.c), its availability from `st` (NULL: every row "yes").
+ * A new object (cJSON_Delete()), NULL when out of memory.  Thread: any.
+ */
+struct cJSON	*api_json_catalogue(const struct pw_monitor_stats *st);
 
 #endif

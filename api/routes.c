@@ -336,6 +336,45 @@ json(struct api_out *out, cJSON *o)
 	return MHD_HTTP_OK;
 }
 
+/*
+ * "delays": where the delay rows come from here and why some are null:
+ * {"taskstats": bool, "taskstats_error": text or null,
+ *  "delay_accounting": "on", "off" or "unknown", "note": text,
+ *  "metrics": {NAME: {"available": "yes"|"partly"|"no",
+ *                     "reason": text or null}}}
+ */
+static bool
+add_delays(cJSON *o, const struct pw_monitor_stats *st)
+{
+	static const enum pw_metric rows[] = { PW_METRIC_CPU_DELAY_PERCENT,
+	    PW_METRIC_IO_DELAY_PERCENT, PW_METRIC_SWAPIN_DELAY_PERCENT,
+	    PW_METRIC_MEMORY_DELAY_PERCENT };
+	const char *avail;
+	char why[512];
+	cJSON *d, *ms, *m;
+	size_t i;
+
+	if ((d = cJSON_AddObjectToObject(o, "delays")) == NULL ||
+	    cJSON_AddBoolToObject(d, "taskstats", st->delay_taskstats) ==
+	    NULL ||
+	    !api_add_text(d, "taskstats_error", st->delay_taskstats ? NULL :
+	    st->delay_reason) ||
+	    cJSON_AddStringToObject(d, "delay_accounting", st->delayacct == 1 ?
+	    "on" : st->delayacct == 0 ? "off" : "unknown") == NULL ||
+	    cJSON_AddStringToObject(d, "note", st->delayacct_note) == NULL ||
+	    (ms = cJSON_AddObjectToObject(d, "metrics")) == NULL)
+		return false;
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		avail = api_metric_availability(st, rows[i], why, sizeof(why));
+		if ((m = cJSON_AddObjectToObject(ms,
+		    pw_metric_name(rows[i]))) == NULL ||
+		    cJSON_AddStringToObject(m, "available", avail) == NULL ||
+		    !api_add_text(m, "reason", why[0] != '\0' ? why : NULL))
+			return false;
+	}
+	return true;
+}
+
 static unsigned
 render_healthz(struct api_ctx *c, const struct api_req *rq UNUSED,
     const struct pw_snapshot *snap UNUSED, struct api_out *out)
@@ -359,7 +398,8 @@ render_healthz(struct api_ctx *c, const struct api_req *rq UNUSED,
 	    (double)st.procs_alive) != NULL &&
 	    cJSON_AddNumberToObject(o, "interval_ms",
 	    (double)st.interval_ms) != NULL &&
-	    cJSON_AddNumberToObject(o, "cycles", (double)st.cycles) != NULL;
+	    cJSON_AddNumberToObject(o, "cycles", (double)st.cycles) != NULL &&
+	    add_delays(o, &st);
 	if (!ok) {
 		cJSON_Delete(o);
 		return oom(out);
@@ -492,10 +532,13 @@ render_rules(struct api_ctx *c, const struct api_req *rq UNUSED,
 
 /* The metric catalogue (api/catalogue.c), constant data. */
 static unsigned
-render_catalogue(struct api_ctx *c UNUSED, const struct api_req *rq UNUSED,
+render_catalogue(struct api_ctx *c, const struct api_req *rq UNUSED,
     const struct pw_snapshot *snap UNUSED, struct api_out *out)
 {
-	return json(out, api_json_catalogue());
+	struct pw_monitor_stats st;
+
+	pw_monitor_get_stats(c->mon, &st);
+	return json(out, api_json_catalogue(&st));
 }
 
 /* A file of the web dashboard (api/static.c sets its headers). */

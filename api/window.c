@@ -304,6 +304,10 @@ render_window(struct api_stats *st, const struct api_win *w, int64_t window_ms,
 	for (m = 0; m < PW_METRIC_COUNT; m++) {
 		if (!want[m])
 			continue;
+		/* A process's own figures (delays) have no group value. */
+		if (w->gs != NULL &&
+		    !(pw_metric_def(m)->flags & PW_MF_GROUP))
+			continue;
 		/* A group's fd_usage is its worst member's, with a trend. */
 		trend = pw_metric_has_trend(m) ||
 		    (w->gs != NULL && m == PW_METRIC_FD_USAGE);

@@ -21,7 +21,8 @@
 #define CFG(f)		FIELD(struct config, f)
 
 static key_fn	parse_log_level, parse_proc_root, parse_process_metrics,
-		parse_state_dir, parse_dygraphs_dir, parse_redact;
+		parse_state_dir, parse_dygraphs_dir, parse_redact,
+		parse_delay_accounting;
 
 /* Rows: key, JSON types, integer range, where to store / handler. */
 #define INT(lo, hi, f)	T_INT, lo, hi, CFG(f), NULL
@@ -63,6 +64,7 @@ static const struct key top_keys[] = {
 	{ "tls_key",		FN(T_STRING, parse_tls_file) },
 	{ "process_metrics",	FN(T_STRING | T_OBJECT,
 				    parse_process_metrics) },
+	{ "delay_accounting",	FN(T_STRING, parse_delay_accounting) },
 };
 
 /* "process_metrics": {"top": N}. */
@@ -85,6 +87,24 @@ parse_log_level(struct parse *p, const struct key *k, const char *field,
 		c->debug = true;
 	else
 		return perr(p, field, "must be \"info\" or \"debug\"");
+	return 0;
+}
+
+static int
+parse_delay_accounting(struct parse *p, const struct key *k,
+    const char *field, const cJSON *v, void *dst)
+{
+	struct config *c = dst;
+
+	(void)k;
+	if (strcmp(v->valuestring, "auto") == 0)
+		c->delay_accounting = DELAYACCT_AUTO;
+	else if (strcmp(v->valuestring, "on") == 0)
+		c->delay_accounting = DELAYACCT_ON;
+	else if (strcmp(v->valuestring, "off") == 0)
+		c->delay_accounting = DELAYACCT_OFF;
+	else
+		return perr(p, field, "must be \"auto\", \"on\" or \"off\"");
 	return 0;
 }
 

@@ -42,6 +42,13 @@ enum config_procmetrics {
 	PROCMETRICS_TOP,		/* the top N by CPU and the top N by RSS */
 };
 
+/* "delay_accounting": what to do with kernel.task_delayacct. */
+enum config_delayacct {
+	DELAYACCT_AUTO = 0,	/* turn it on when allowed (default) */
+	DELAYACCT_ON,		/* turn it on; an error if it cannot be */
+	DELAYACCT_OFF,		/* leave the kernel's switch alone */
+};
+
 /* One notification receiver ("receivers": [...]); all strings owned. */
 struct config_receiver {
 	char			*name;
@@ -101,6 +108,7 @@ struct config {
 	/* mon.targets points at targets, mon.proc_root at proc_root. */
 	struct pw_monitor_config mon;
 	enum config_procmetrics process_metrics;
+	enum config_delayacct delay_accounting;
 	unsigned	 process_metrics_top;	/* N of {"top": N}, 1..10000 */
 	struct pw_rule	*rules;		/* owned; built-ins unless "rules" */
 	size_t		 nrules;

@@ -81,6 +81,7 @@
 #include <curl/curl.h>
 
 #include <procwatch/alertq.h>
+#include <procwatch/delay.h>
 #include <procwatch/monitor.h>
 #include <procwatch/events.h>
 #include <procwatch/profile.h>
@@ -333,6 +334,63 @@ daemon_discover(void *arg, pid_t **pids, size_t *n, bool *complete)
 	return pw_events_take_pids(arg, pids, n, complete);
 }
 
+/*
+ * "delay_accounting": turn kernel.task_delayacct on as the config asks,
+ * log what was done (only when something was done or failed) and say it
+ * in note[len] for /healthz.  Returns -1 when "on" could not be had.
+ */
+static int
+apply_delay_accounting(const struct config *cfg, char *note, size_t len)
+{
+	struct pw_procfs *fs;
+	bool on = false;
+	int rc;
+
+	if ((fs = pw_procfs_new(cfg->mon.proc_root)) == NULL) {
+		snprintf(note, len, "out of memory");
+		return cfg->delay_accounting == DELAYACCT_ON ? -1 : 0;
+	}
+	rc = pw_delayacct_get(fs, &on);
+	if (rc == -ENOENT) {
+		snprintf(note, len, "the kernel has no kernel.task_delayacct "
+		    "switch: delay accounting is on if it is built in");
+		rc = 0;
+	} else if (rc < 0) {
+		snprintf(note, len, "cannot read kernel.task_delayacct: %s",
+		    strerror(-rc));
+		if (cfg->delay_accounting == DELAYACCT_ON)
+			log_warnx("delay_accounting: %s", note);
+		rc = cfg->delay_accounting == DELAYACCT_ON ? -1 : 0;
+	} else if (on) {
+		snprintf(note, len, "kernel.task_delayacct is on");
+	} else if (cfg->delay_accounting == DELAYACCT_OFF) {
+		snprintf(note, len, "kernel.task_delayacct is off and "
+		    "delay_accounting is \"off\": I/O, swap-in and memory "
+		    "delays are null");
+	} else if ((rc = pw_delayacct_enable(fs)) == 0) {
+		snprintf(note, len, "kernel.task_delayacct turned on by "
+		    "delay_accounting \"%s\"", cfg->delay_accounting ==
+		    DELAYACCT_ON ? "on" : "auto");
+		log_info("delay accounting: turned on kernel.task_delayacct "
+		    "(delay_accounting \"%s\"): I/O, swap-in and memory delays "
+		    "are measured", cfg->delay_accounting == DELAYACCT_ON ?
+		    "on" : "auto");
+	} else {
+		snprintf(note, len, "cannot turn on kernel.task_delayacct: "
+		    "%s%s; I/O, swap-in and memory delays are null",
+		    strerror(-rc), rc == -EACCES || rc == -EPERM ||
+		    rc == -EROFS ? " (needs root and a writable /proc/sys)" :
+		    "");
+		if (cfg->delay_accounting == DELAYACCT_ON)
+			log_warnx("delay_accounting \"on\": %s", note);
+		else
+			log_info("delay_accounting \"auto\": %s", note);
+		rc = cfg->delay_accounting == DELAYACCT_ON ? -1 : 0;
+	}
+	pw_procfs_free(fs);
+	return rc < 0 ? -1 : 0;
+}
+
 /* sampler_realtime was asked for and refused: say what is missing. */
 static void
 warn_realtime(struct pw_monitor *mon)
@@ -475,6 +533,8 @@ daemon_reload(struct daemon *d, char *msg, size_t msglen)
 		    "memory");
 	if ((rc = pw_monitor_reload(d->mon, &nc->mon)) < 0)
 		log_warnx("reload: sampler: %s", strerror(-rc));
+	(void)apply_delay_accounting(nc, err, sizeof(err));
+	pw_monitor_set_delay_note(d->mon, err);
 	d->cfg = nc;
 	if (d->custom != NULL &&
 	    custom_host_reload(d->custom, nc, err, sizeof(err)) < 0)
@@ -663,10 +723,13 @@ main(int argc, char **argv)
 		goto out;
 	}
 	notifier_set_queue(d.nt, d.alertq);
+	/* Before the monitor, which reads the switch when it starts. */
+	(void)apply_delay_accounting(d.cfg, err, sizeof(err));
 	if ((d.mon = pw_monitor_new(&d.cfg->mon, &rc)) == NULL) {
 		log_warnx("cannot create the monitor: %s", strerror(-rc));
 		goto out;
 	}
+	pw_monitor_set_delay_note(d.mon, err);
 	/* The sampler evaluates the rules; the notifier delivers. */
 	pw_monitor_set_alerts(d.mon, d.alerts, d.alertq);
 	/* Custom series, plugins and exec sources: before sampling starts. */

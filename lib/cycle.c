@@ -244,6 +244,8 @@ pw_monitor_cycle(struct pw_monitor *m, int64_t now_ms)
 		return rc;
 	if ((rc = pw__discover_resolve(m, now_ms, &fresh, &nfresh)) < 0)
 		goto out;
+	/* One small read: the switch can be flipped at any time. */
+	pw__monitor_delays_refresh(m);
 	/* Counted afresh: handles are also closed outside sample_proc(). */
 	m->fds_budget = fd_budget(m);
 	m->fds_kept = 0;

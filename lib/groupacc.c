@@ -301,6 +301,7 @@ pw_group_sample_as_sample(const struct pw_group_sample *g,
 	    (uint32_t)g->open_fds;
 	s->threads = g->threads;
 	s->state = PW_STATE_UNKNOWN;
+	s->flags = PW_SAMPLE_NO_DELAYS;		/* a process's figures only */
 	if (g->flags & PW_GSAMPLE_NO_CPU)
 		s->flags |= PW_SAMPLE_FIRST;
 	if (g->flags & PW_GSAMPLE_NO_FDS)

@@ -81,6 +81,13 @@ READER(r_majflt, true, cur->major_faults)
 READER(r_cpu, NOT_FIRST, cur->cpu_user_pct + cur->cpu_system_pct)
 READER(r_cpu_user, NOT_FIRST, cur->cpu_user_pct)
 READER(r_cpu_system, NOT_FIRST, cur->cpu_system_pct)
+/* Delays: known where the sample has them (procwatch/delay.h). */
+#define HAS(flag)	(NOT_FIRST && !(cur->flags & (flag)))
+READER(r_cpu_delay, HAS(PW_SAMPLE_NO_CPU_DELAY), cur->cpu_delay_pct)
+READER(r_io_delay, HAS(PW_SAMPLE_NO_IO_DELAY), cur->io_delay_pct)
+READER(r_swapin_delay, HAS(PW_SAMPLE_NO_MEM_DELAY), cur->swapin_delay_pct)
+READER(r_mem_delay, HAS(PW_SAMPLE_NO_MEM_DELAY), cur->mem_delay_pct)
+#undef HAS
 #undef NOT_FIRST
 READER(r_open_fds, !(cur->flags & PW_SAMPLE_NO_FDS), cur->open_fds)
 READER(r_read, !(cur->flags & PW_SAMPLE_NO_IO), cur->read_bytes)
@@ -164,6 +171,8 @@ GFIELD(g_children_seconds, c->hz > 0,
 #define G	PW_MF_GROUP
 #define RULE	(PW_MF_RULE_PROCESS | PW_MF_RULE_GROUP)
 #define WIN	(PW_MF_STATS | RULE | P | G)
+/* A process's delay: statistics and process rules, no group value. */
+#define DWIN	(PW_MF_STATS | PW_MF_RULE_PROCESS | P)
 
 /* Prometheus families: the names and texts /metrics has always had. */
 #define PP(name, type, help, label, dec)				\
@@ -294,6 +303,41 @@ static const struct pw_metric_def defs[PW_METRIC_NROWS] = {
 	    "The highest open_fds / fd_limit of any process of the target.",
 	    NULL, 4),
 	    "fd usage" },
+	[PW_METRIC_CPU_DELAY_PERCENT] = { "cpu_delay_percent", NULL,
+	    "percent", PW_KIND_RATE, PW_ROLLUP_SUMMARY, PW_GAGG_NONE, DWIN,
+	    "Time the threads were runnable but waited for a CPU, percent "
+	    "of the interval (100: one thread waited all of it).",
+	    r_cpu_delay, NULL,
+	    PP("cpu_delay_percent", "gauge", "Time the threads were "
+	    "runnable but waited for a CPU, percent of the interval.", NULL,
+	    2), NOPROM,
+	    "CPU wait %" },
+	[PW_METRIC_IO_DELAY_PERCENT] = { "io_delay_percent", NULL,
+	    "percent", PW_KIND_RATE, PW_ROLLUP_SUMMARY, PW_GAGG_NONE, DWIN,
+	    "Time the threads waited for block I/O, percent of the "
+	    "interval; needs kernel delay accounting.",
+	    r_io_delay, NULL,
+	    PP("io_delay_percent", "gauge", "Time the threads waited for "
+	    "block I/O, percent of the interval.", NULL, 2), NOPROM,
+	    "I/O wait %" },
+	[PW_METRIC_SWAPIN_DELAY_PERCENT] = { "swapin_delay_percent", NULL,
+	    "percent", PW_KIND_RATE, PW_ROLLUP_SUMMARY, PW_GAGG_NONE, DWIN,
+	    "Time the threads waited for swap-in, percent of the interval; "
+	    "needs taskstats and kernel delay accounting.",
+	    r_swapin_delay, NULL,
+	    PP("swapin_delay_percent", "gauge", "Time the threads waited "
+	    "for swap-in, percent of the interval.", NULL, 2), NOPROM,
+	    "swap-in wait %" },
+	[PW_METRIC_MEMORY_DELAY_PERCENT] = { "memory_delay_percent", NULL,
+	    "percent", PW_KIND_RATE, PW_ROLLUP_SUMMARY, PW_GAGG_NONE, DWIN,
+	    "Time the threads spent in memory reclaim, thrashing and "
+	    "compaction, percent of the interval; needs taskstats and kernel "
+	    "delay accounting.",
+	    r_mem_delay, NULL,
+	    PP("memory_delay_percent", "gauge", "Time the threads spent in "
+	    "memory reclaim, thrashing and compaction, percent of the "
+	    "interval.", NULL, 2), NOPROM,
+	    "memory wait %" },
 	[PW_METRIC_FD_LIMIT] = { "fd_limit", NULL, "count", PW_KIND_GAUGE,
 	    PW_ROLLUP_LAST, PW_GAGG_NONE,
 	    PW_MF_RULE_PROCESS | P | PW_MF_NO_SAMPLE,
@@ -441,7 +485,9 @@ static const enum pw_metric prom_procs[] = {
 	PW_METRIC_FD_LIMIT, PW_METRIC_THREADS, PW_METRIC_CTX_VOLUNTARY,
 	PW_METRIC_CTX_INVOLUNTARY, PW_METRIC_MINOR_FAULTS,
 	PW_METRIC_MAJOR_FAULTS, PW_METRIC_READ_BYTES, PW_METRIC_WRITE_BYTES,
-	PW_METRIC_START_TIME,
+	PW_METRIC_START_TIME, PW_METRIC_CPU_DELAY_PERCENT,
+	PW_METRIC_IO_DELAY_PERCENT, PW_METRIC_SWAPIN_DELAY_PERCENT,
+	PW_METRIC_MEMORY_DELAY_PERCENT,
 };
 
 static const enum pw_metric prom_groups[] = {

@@ -13,10 +13,12 @@
 #endif
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include <procwatch/delay.h>
 #include <procwatch/monitor.h>
 
 #include "monitor_impl.h"
@@ -31,6 +33,62 @@ pw_monitor_config_defaults(struct pw_monitor_config *c)
 	c->limits_every_ms = PW_DEFAULT_LIMITS_MS;
 	c->use_libproc2 = true;
 	c->keep_open = true;
+	c->delay_taskstats = true;
+}
+
+/*
+ * Where samples get their delays: taskstats when it answers, else
+ * schedstat and stat; and whether the kernel counts the delays that need
+ * delay accounting.  Thread: the owner in pw_monitor_new(), then the
+ * sampler (pw__monitor_delays_refresh()).
+ */
+static void
+delays_setup(struct pw_monitor *m)
+{
+	int err = 0;
+
+	m->st.delay_reason[0] = '\0';
+	if (!m->cfg.delay_taskstats)
+		snprintf(m->st.delay_reason, sizeof(m->st.delay_reason),
+		    "taskstats: off in the configuration");
+	else if (strcmp(m->cfg.proc_root, "/proc") != 0)
+		snprintf(m->st.delay_reason, sizeof(m->st.delay_reason),
+		    "taskstats: not for a procfs root other than /proc");
+	else
+		m->ts = pw_taskstats_open(&err, m->st.delay_reason,
+		    sizeof(m->st.delay_reason));
+	m->delays.fn = m->ts != NULL ? pw_taskstats_query : NULL;
+	m->delays.arg = m->ts;
+	m->st.delay_taskstats = m->ts != NULL;
+	pw__monitor_delays_refresh(m);
+	pw_procfs_set_delays(m->fs, &m->delays);
+}
+
+void
+pw_monitor_set_delay_note(struct pw_monitor *m, const char *note)
+{
+	pthread_mutex_lock(&m->mtx);
+	snprintf(m->st.delayacct_note, sizeof(m->st.delayacct_note), "%s",
+	    note != NULL ? note : "");
+	pthread_mutex_unlock(&m->mtx);
+}
+
+void
+pw__monitor_delays_refresh(struct pw_monitor *m)
+{
+	bool on = false;
+	int rc;
+
+	rc = pw_delayacct_get(m->fs, &on);
+	/* Without the switch (before 5.14) it is on whenever built in. */
+	if (rc == -ENOENT && strcmp(m->cfg.proc_root, "/proc") == 0) {
+		on = true;
+		rc = 1;
+	}
+	m->delays.delayacct = rc >= 0 && on;
+	pthread_mutex_lock(&m->mtx);
+	m->st.delayacct = rc < 0 ? rc : on;
+	pthread_mutex_unlock(&m->mtx);
 }
 
 static void
@@ -144,6 +202,7 @@ pw_monitor_new(const struct pw_monitor_config *cfg, int *err)
 		goto out_cond;
 	}
 	m->groups_ok = true;
+	delays_setup(m);
 	m->btime_ms = btime_s * 1000;
 	m->st.targets = cfg->ntargets ? cfg->ntargets : 1;
 	m->st.interval_ms = cfg->interval_ms;
@@ -181,6 +240,7 @@ pw_monitor_free(struct pw_monitor *m)
 	free(m->gsamples);
 	pw_source_free(m->src);
 	pw_procfs_free(m->fs);
+	pw_taskstats_close(m->ts);
 	pthread_cond_destroy(&m->cond);
 	pthread_mutex_destroy(&m->mtx);
 	free(m);

@@ -94,6 +94,8 @@ struct pw_monitor {
 	_Atomic uint64_t	 last_cycle_ns;
 
 	/* (S) cycle.c */
+	struct pw_taskstats	*ts;		/* NULL: not available */
+	struct pw_delay_src	 delays;	/* m->fs borrows it */
 	uint64_t		 idle_skips;	/* samples of idle processes */
 	size_t			 fds_kept;	/* by the handles, this cycle */
 	size_t			 fds_budget;
@@ -154,5 +156,11 @@ void	pw__collect_run(struct pw_monitor *, int64_t now_ms);
 /* cycle.c: count a cycle's duration and start lateness.  Thread: sampler. */
 void	pw__cycle_record(struct pw_monitor *, uint64_t dur_ns,
 	    uint64_t late_ns);
+
+/*
+ * Re-read kernel.task_delayacct into the delay source and the stats.
+ * Thread: the sampler, or the owner while no sampler thread runs.
+ */
+void	pw__monitor_delays_refresh(struct pw_monitor *);
 
 #endif

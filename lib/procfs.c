@@ -61,7 +61,15 @@ pw_procfs_new(const char *root)
 	fs->is_proc = strcmp(fs->root, "/proc") == 0;
 	ps = sysconf(_SC_PAGESIZE);
 	fs->page_size = ps > 0 ? ps : 4096;
+	ps = sysconf(_SC_CLK_TCK);
+	fs->hz = ps > 0 ? ps : 100;
 	return fs;
+}
+
+void
+pw_procfs_set_delays(struct pw_procfs *fs, const struct pw_delay_src *src)
+{
+	fs->delays = src;
 }
 
 void

@@ -28,9 +28,12 @@
 #define PROCSTAT_MAX	(4 * 1024 * 1024)	/* /proc/stat: the intr line */
 
 struct pw_procfs {
-	char	*root;		/* without trailing slashes */
-	bool	 is_proc;	/* the real /proc, not a fake tree */
-	long	 page_size;
+	char		*root;		/* without trailing slashes */
+	bool		 is_proc;	/* the real /proc, not a fake tree */
+	long		 page_size;
+	long		 hz;		/* clock ticks: stat's field 42 */
+	/* Delays (procwatch/delay.h): borrowed, the sampler's. */
+	const struct pw_delay_src *delays;	/* NULL: none */
 };
 
 /* ENOENT or ESRCH on a file of a process: the process is gone (-ESRCH). */

@@ -232,6 +232,17 @@ pw_procfs_parse_stat(const char *buf, size_t len, struct pw_procstat *out)
 	 */
 	if (p == end)
 		return -EINVAL;
+	/*
+	 * Field 42, delayacct_blkio_ticks (Linux 2.6.18 on): optional, so a
+	 * short line from an old kernel or a trimmed fixture still parses.
+	 */
+	for (; field <= 42 && p < end && *p == ' '; field++) {
+		tok = ++p;
+		while (p < end && *p != ' ' && *p != '\n')
+			p++;
+		if (field == 42 && p < end && token_u64(tok, p, &v) == 0)
+			ps.blkio_ticks = v;
+	}
 	*out = ps;
 	return 0;
 }

@@ -27,6 +27,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <procwatch/delay.h>
 #include <procwatch/procfs.h>
 
 #include "internal.h"
@@ -210,7 +211,7 @@ parse_fields(const char *buf, size_t len, uint64_t *v, size_t n)
  */
 static int
 read_schedstat(const struct pw_procfs *fs, struct pw_prochandle *h,
-    uint64_t *run_ns, uint64_t *slices)
+    uint64_t *run_ns, uint64_t *slices, uint64_t *delay_ns)
 {
 	char buf[128];
 	uint64_t v[3];
@@ -232,7 +233,75 @@ read_schedstat(const struct pw_procfs *fs, struct pw_prochandle *h,
 		return 0;
 	*run_ns = v[0];
 	*slices = v[2];
+	*delay_ns = v[1];
 	return 1;
+}
+
+/*
+ * Read schedstat once (open, read, close) for its run delay: 1 when
+ * read, 0 when not available, -ESRCH when gone.
+ */
+static int
+read_schedstat_once(const struct pw_procfs *fs, pid_t pid, uint64_t *delay_ns)
+{
+	char buf[128];
+	uint64_t v[3];
+	ssize_t n;
+	int fd;
+
+	if ((fd = pw__procfs_open(fs, pid, "schedstat")) < 0)
+		return 0;
+	n = pread_proc(fd, buf, sizeof(buf));
+	close(fd);
+	if (n < 0)
+		return (int)n;
+	if (parse_fields(buf, (size_t)n, v, 3) != 3)
+		return 0;
+	*delay_ns = v[1];
+	return 1;
+}
+
+/*
+ * The delays of a full read into s (procwatch/delay.h says which source
+ * gives which).  `sched_delay` is schedstat's run delay when read.
+ */
+static void
+sample_delays(const struct pw_procfs *fs, pid_t pid,
+    const struct pw_procstat *ps, bool have_sched, uint64_t sched_delay,
+    struct pw_sample *s)
+{
+	const struct pw_delay_src *src = fs->delays;
+	struct pw_delays d;
+	unsigned no = PW_SAMPLE_NO_DELAYS;
+	uint64_t tick_ns = 1000000000ULL / (uint64_t)fs->hz;
+	bool acct = src != NULL && src->delayacct;
+
+	if (src != NULL && src->fn != NULL) {
+		/* One source for all four, so none mixes with another. */
+		if (src->fn(src->arg, pid, &d) == 0) {
+			s->cpu_delay_ns = d.cpu_ns;
+			no &= ~(unsigned)PW_SAMPLE_NO_CPU_DELAY;
+			if (acct) {
+				s->blkio_delay_ns = d.blkio_ns;
+				s->swapin_delay_ns = d.swapin_ns;
+				s->mem_delay_ns = d.mem_ns;
+				no = 0;
+			}
+		}
+	} else if (ps->threads == 1) {
+		if (!have_sched && read_schedstat_once(fs, pid,
+		    &sched_delay) == 1)
+			have_sched = true;
+		if (have_sched) {
+			s->cpu_delay_ns = sched_delay;
+			no &= ~(unsigned)PW_SAMPLE_NO_CPU_DELAY;
+		}
+		if (acct) {
+			s->blkio_delay_ns = mul_sat(ps->blkio_ticks, tick_ns);
+			no &= ~(unsigned)PW_SAMPLE_NO_IO_DELAY;
+		}
+	}
+	s->flags |= no;
 }
 
 /*
@@ -244,14 +313,18 @@ is_unchanged(const struct pw_procfs *fs, struct pw_prochandle *h,
     const struct pw_sample *prev)
 {
 	char buf[256];
-	uint64_t run_ns, slices, v[2];
+	uint64_t run_ns, slices, delay_ns, v[2];
 	ssize_t n;
 	int rc;
 
 	if (!h->sched_valid || prev->threads != 1 ||
 	    h->idle_streak >= PW_PROCFS_IDLE_MAX)
 		return 0;
-	if ((rc = read_schedstat(fs, h, &run_ns, &slices)) <= 0)
+	/*
+	 * The run delay grows only when the process gets the CPU it waited
+	 * for, which changes the run time: an unchanged run time keeps it.
+	 */
+	if ((rc = read_schedstat(fs, h, &run_ns, &slices, &delay_ns)) <= 0)
 		return rc;
 	if (run_ns != h->sched_run_ns || slices != h->sched_slices)
 		return 0;
@@ -287,7 +360,7 @@ pw_procfs_sample_since(const struct pw_procfs *fs, struct pw_prochandle *h,
 	struct pw_procstatus pst;
 	struct pw_procio io = { 0, 0 };
 	struct pw_sample s;
-	uint64_t run_ns = 0, slices = 0;
+	uint64_t run_ns = 0, slices = 0, sched_delay = 0;
 	uint32_t nfds = 0;
 	bool io_ok, have_sched = false;
 	ssize_t n;
@@ -312,7 +385,8 @@ pw_procfs_sample_since(const struct pw_procfs *fs, struct pw_prochandle *h,
 
 	/* The baseline comes first: activity after it shows next time. */
 	if (keep_open && (prev == NULL || prev->threads == 1)) {
-		if ((rc = read_schedstat(fs, h, &run_ns, &slices)) < 0)
+		if ((rc = read_schedstat(fs, h, &run_ns, &slices,
+		    &sched_delay)) < 0)
 			goto out_close;
 		have_sched = rc == 1;
 	}
@@ -375,6 +449,7 @@ pw_procfs_sample_since(const struct pw_procfs *fs, struct pw_prochandle *h,
 	s.open_fds = nfds;
 	s.threads = ps.threads;
 	s.state = ps.state;
+	sample_delays(fs, h->pid, &ps, have_sched, sched_delay, &s);
 	*out = s;
 	if (st != NULL)
 		*st = ps;

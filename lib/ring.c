@@ -1,15 +1,22 @@
 /*
  * ring.c: fixed-capacity history of one process's samples, packed.
  *
- * DESIGN: a decoded pw_sample is 136 bytes; a stored record is 48.  Sizes
+ * DESIGN: a decoded pw_sample is 200 bytes; a stored record is 56.  Sizes
  * are kept in 4 KiB units, and time and cumulative counters as deltas from
  * the previous record, so each record carries the interval its rates need.
  * The ring keeps the absolute values of its newest sample; decoding walks
  * back from the newest record subtracting deltas.  Deltas that do not fit
  * their field are stored scaled (CPU in units of 64 ticks, I/O in KiB) with
  * a flag; sizes and counts that do not fit saturate.
+ *
+ * The four delays (cpu, block I/O, swap-in, memory) take 16 bits each, in
+ * units of 100 us (R_DELAY_SCALED: of 102.4 ms, for a delta above 6.5 s),
+ * and DELAY_UNKNOWN when either sample lacked the figure or it went
+ * backwards: 8 bytes where four 32-bit deltas would take 16.  100 us is
+ * 0.01 % of a 1 s interval; a share is exact to that.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +26,7 @@
 /* Flags packed in rec.fds_state, beyond the public PW_SAMPLE_* bits. */
 #define R_CPU_SCALED	0x08
 #define R_IO_SCALED	0x10
+#define R_DELAY_SCALED	0x20
 #define R_FLAG_MASK	0x3f
 
 #define FDS_BITS	22
@@ -28,6 +36,11 @@
 
 #define CPU_SCALE	64	/* ticks per unit when R_CPU_SCALED */
 #define IO_SCALE	1024	/* bytes per unit when R_IO_SCALED */
+#define DELAY_UNIT_NS	100000ULL	/* ns per delay unit */
+#define DELAY_SCALE	1024	/* units per unit when R_DELAY_SCALED */
+#define DELAY_UNKNOWN	UINT16_MAX
+#define DELAY_MAX	(UINT16_MAX - 1)
+#define NDELAYS		4
 
 struct rec {
 	uint32_t	dt_ms;		/* since the previous record; 0 first */
@@ -44,10 +57,11 @@ struct rec {
 	uint32_t	d_minflt;
 	uint32_t	d_read;
 	uint32_t	d_write;
+	uint16_t	d_delay[NDELAYS];	/* cpu, blkio, swapin, mem */
 };
 
 _Static_assert(sizeof(struct rec) == PW_RING_RECORD_BYTES,
-    "ring record must stay 48 bytes");
+    "ring record must stay PW_RING_RECORD_BYTES");
 
 struct pw_ring {
 	size_t		 cap;
@@ -111,6 +125,82 @@ units_4k(uint64_t bytes)
 	return sat32((bytes + 4095) / 4096);
 }
 
+/* The flag that says delay i is unknown, and its counter. */
+static const unsigned delay_flag[NDELAYS] = {
+	PW_SAMPLE_NO_CPU_DELAY, PW_SAMPLE_NO_IO_DELAY,
+	PW_SAMPLE_NO_MEM_DELAY, PW_SAMPLE_NO_MEM_DELAY,
+};
+
+static uint64_t *
+delay_ns(struct pw_sample *s, int i)
+{
+	switch (i) {
+	case 0:
+		return &s->cpu_delay_ns;
+	case 1:
+		return &s->blkio_delay_ns;
+	case 2:
+		return &s->swapin_delay_ns;
+	default:
+		return &s->mem_delay_ns;
+	}
+}
+
+static uint64_t
+delay_get(const struct pw_sample *s, int i)
+{
+	return i == 0 ? s->cpu_delay_ns : i == 1 ? s->blkio_delay_ns :
+	    i == 2 ? s->swapin_delay_ns : s->mem_delay_ns;
+}
+
+static double *
+delay_pct(struct pw_sample *s, int i)
+{
+	switch (i) {
+	case 0:
+		return &s->cpu_delay_pct;
+	case 1:
+		return &s->io_delay_pct;
+	case 2:
+		return &s->swapin_delay_pct;
+	default:
+		return &s->mem_delay_pct;
+	}
+}
+
+/*
+ * Pack the delays' deltas from p to s into rec; returns R_DELAY_SCALED
+ * when they had to be scaled.  No rate across a first sample, a figure
+ * either lacks, or a counter that went backwards (taskstats sums only
+ * the live threads when no listener keeps the exited ones').
+ */
+static unsigned
+pack_delays(struct rec *rec, const struct pw_sample *s,
+    const struct pw_sample *p, bool first)
+{
+	uint64_t d[NDELAYS], now, then;
+	bool known[NDELAYS], scaled = false;
+	int i;
+
+	for (i = 0; i < NDELAYS; i++) {
+		now = delay_get(s, i);
+		then = delay_get(p, i);
+		known[i] = !first && !((s->flags | p->flags) & delay_flag[i]) &&
+		    now >= then;
+		d[i] = known[i] ? (now - then + DELAY_UNIT_NS / 2) /
+		    DELAY_UNIT_NS : 0;
+		if (d[i] > DELAY_MAX)
+			scaled = true;
+	}
+	for (i = 0; i < NDELAYS; i++) {
+		if (scaled)
+			d[i] = (d[i] + DELAY_SCALE / 2) / DELAY_SCALE;
+		rec->d_delay[i] = known[i] ? (d[i] > DELAY_MAX ? DELAY_MAX :
+		    (uint16_t)d[i]) : DELAY_UNKNOWN;
+	}
+	return scaled ? R_DELAY_SCALED : 0;
+}
+
 void
 pw_ring_push(struct pw_ring *r, const struct pw_sample *s)
 {
@@ -160,6 +250,8 @@ pw_ring_push(struct pw_ring *r, const struct pw_sample *s)
 	}
 	rec->d_read = sat32(dr);
 	rec->d_write = sat32(dw);
+	rec->fds_state |= (uint32_t)pack_delays(rec, s, p,
+	    (flags & PW_SAMPLE_FIRST) != 0) << FLAG_SHIFT;
 
 	r->last = *s;
 	r->last.ts_ms = ts;
@@ -235,6 +327,17 @@ io_delta(const struct rec *rec, uint32_t v)
 	return (rec_flags(rec) & R_IO_SCALED) ? (uint64_t)v * IO_SCALE : v;
 }
 
+/* Delay i of rec in ns; only for a known one. */
+static uint64_t
+delay_delta(const struct rec *rec, int i)
+{
+	uint64_t v = rec->d_delay[i];
+
+	if (rec_flags(rec) & R_DELAY_SCALED)
+		v *= DELAY_SCALE;
+	return v * DELAY_UNIT_NS;
+}
+
 static uint64_t
 sub0(uint64_t a, uint64_t b)
 {
@@ -251,6 +354,7 @@ decode(const struct pw_ring *r, const struct rec *rec,
 {
 	unsigned flags = rec_flags(rec);
 	double dt_s;
+	int i;
 
 	*out = *abs;
 	out->rss_bytes = (uint64_t)rec->rss_4k * 4096;
@@ -262,11 +366,20 @@ decode(const struct pw_ring *r, const struct rec *rec,
 	out->flags = flags & (PW_SAMPLE_NO_IO | PW_SAMPLE_NO_FDS |
 	    PW_SAMPLE_FIRST);
 	out->cpu_user_pct = out->cpu_system_pct = 0;
+	for (i = 0; i < NDELAYS; i++)
+		*delay_pct(out, i) = 0;
 	if (out->flags & PW_SAMPLE_FIRST)
 		return;
 	dt_s = (double)rec->dt_ms / 1000.0;
 	if (dt_s <= 0)
 		return;
+	for (i = 0; i < NDELAYS; i++) {
+		if (rec->d_delay[i] == DELAY_UNKNOWN)
+			out->flags |= delay_flag[i];
+		else
+			*delay_pct(out, i) = 100.0 *
+			    (double)delay_delta(rec, i) / 1e9 / dt_s;
+	}
 	out->cpu_user_pct = 100.0 * (double)cpu_delta(rec, rec->d_utime) /
 	    (double)r->hz / dt_s;
 	out->cpu_system_pct = 100.0 * (double)cpu_delta(rec, rec->d_stime) /
@@ -277,6 +390,8 @@ decode(const struct pw_ring *r, const struct rec *rec,
 static void
 step_back(const struct rec *rec, struct pw_sample *abs)
 {
+	int i;
+
 	abs->ts_ms -= rec->dt_ms;
 	abs->utime_ticks = sub0(abs->utime_ticks, cpu_delta(rec, rec->d_utime));
 	abs->stime_ticks = sub0(abs->stime_ticks, cpu_delta(rec, rec->d_stime));
@@ -286,6 +401,15 @@ step_back(const struct rec *rec, struct pw_sample *abs)
 	abs->ctx_involuntary = sub0(abs->ctx_involuntary, rec->d_nivcsw);
 	abs->read_bytes = sub0(abs->read_bytes, io_delta(rec, rec->d_read));
 	abs->write_bytes = sub0(abs->write_bytes, io_delta(rec, rec->d_write));
+	/*
+	 * Older delay counters are known to the unit, and not across a step
+	 * whose delta is unknown (they keep the later value): only the
+	 * shares are for readers, and those each record holds.
+	 */
+	for (i = 0; i < NDELAYS; i++)
+		if (rec->d_delay[i] != DELAY_UNKNOWN)
+			*delay_ns(abs, i) = sub0(*delay_ns(abs, i),
+			    delay_delta(rec, i));
 }
 
 int

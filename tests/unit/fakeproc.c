@@ -232,7 +232,7 @@ put_stat(struct fakeproc *fp, const struct fakeproc_proc *p, const char *file,
 	fakeproc_put(fp, p->pid, file,
 	    "%d (%s) %c %d %d %d 0 -1 4194304 %llu 0 %llu 0 %llu %llu %llu "
 	    "%llu 20 0 %u 0 %llu %llu %llu 18446744073709551615 1 1 0 0 0 0 "
-	    "0 0 0 0 0 0 17 1 0 0 0 0 0 0 0 0 0 0 0 0 0\n",
+	    "0 0 0 0 0 0 17 1 0 0 %llu 0 0 0 0 0 0 0 0 0 0\n",
 	    (int)id, comm, state_of(p), (int)p->ppid, (int)p->pid,
 	    (int)p->pid, (unsigned long long)p->minflt,
 	    (unsigned long long)p->majflt, (unsigned long long)utime,
@@ -240,7 +240,8 @@ put_stat(struct fakeproc *fp, const struct fakeproc_proc *p, const char *file,
 	    (unsigned long long)p->cstime, nthreads(p),
 	    (unsigned long long)p->starttime,
 	    (unsigned long long)p->vms_kb * 1024,
-	    (unsigned long long)p->rss_kb / 4);
+	    (unsigned long long)p->rss_kb / 4,
+	    (unsigned long long)p->blkio_ticks);
 }
 
 /* fd/0 .. fd/nfds-1, and no other. */
@@ -353,8 +354,9 @@ fakeproc_update(struct fakeproc *fp, const struct fakeproc_proc *p)
 		    (unsigned long long)p->read_bytes,
 		    (unsigned long long)p->write_bytes);
 	if (p->has_schedstat)
-		fakeproc_put(fp, p->pid, "schedstat", "%llu 0 %llu\n",
+		fakeproc_put(fp, p->pid, "schedstat", "%llu %llu %llu\n",
 		    (unsigned long long)p->run_ns,
+		    (unsigned long long)p->run_delay_ns,
 		    (unsigned long long)p->slices);
 	put_fds(fp, p);
 	put_tasks(fp, p);

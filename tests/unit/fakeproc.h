@@ -70,6 +70,8 @@ struct fakeproc_proc {
 	uint64_t	 read_bytes, write_bytes;
 	bool		 has_schedstat;	/* write schedstat: the idle check */
 	uint64_t	 run_ns, slices;
+	uint64_t	 run_delay_ns;	/* schedstat's second field */
+	uint64_t	 blkio_ticks;	/* stat's field 42 */
 	unsigned	 nfds;		/* fd/0 .. fd/nfds-1 */
 	unsigned	 nofile;	/* soft; hard is 4x; 0: no limits */
 	const char	*cgroup;	/* "0::<cgroup>"; NULL: no file */

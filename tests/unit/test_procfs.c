@@ -484,7 +484,8 @@ test_procfs_sample_fixture(void **state)
 	assert_int_equal(s.open_fds, 5);
 	assert_int_equal(s.threads, 2);
 	assert_int_equal(s.state, PW_STATE_SLEEPING);
-	assert_int_equal(s.flags, 0);
+	/* No delay source: a multi-threaded process has no delays. */
+	assert_int_equal(s.flags, PW_SAMPLE_NO_DELAYS);
 	assert_string_equal(st.comm, "webserver");
 	assert_int_equal(st.starttime, 12345);
 	/* Not kept open: nothing left behind. */
@@ -645,7 +646,8 @@ test_procfs_sample_weird_comm_without_io(void **state)
 	assert_string_equal(st.comm, "my (weird) proc");
 	assert_int_equal(st.ppid, 100);
 	assert_int_equal(s.state, PW_STATE_RUNNING);
-	assert_int_equal(s.flags, PW_SAMPLE_NO_IO);
+	assert_int_equal(s.flags & ~(unsigned)PW_SAMPLE_NO_DELAYS,
+	    PW_SAMPLE_NO_IO);
 	assert_int_equal(s.read_bytes, 0);
 	assert_int_equal(s.rss_bytes, 512 * 1024);
 	assert_int_equal(s.vms_bytes, 2097152);
@@ -657,7 +659,8 @@ test_procfs_sample_weird_comm_without_io(void **state)
 	assert_int_equal(h.io_fd, -2);
 	assert_int_equal(pw_procfs_sample(*state, &h, false, 23456, &s, NULL),
 	    0);
-	assert_int_equal(s.flags, PW_SAMPLE_NO_IO);
+	assert_int_equal(s.flags & ~(unsigned)PW_SAMPLE_NO_DELAYS,
+	    PW_SAMPLE_NO_IO);
 	assert_int_equal(h.stat_fd, -1);
 	assert_int_equal(h.io_fd, -2);
 	/* ...until the handle is closed. */
@@ -683,7 +686,7 @@ test_procfs_sample_kernel_thread(void **state)
 	assert_int_equal(s.ctx_voluntary, 59);
 	assert_int_equal(s.open_fds, 0);	/* .gitkeep is no fd */
 	assert_int_equal(s.threads, 1);
-	assert_int_equal(s.flags, 0);
+	assert_int_equal(s.flags & ~(unsigned)PW_SAMPLE_NO_DELAYS, 0);
 }
 
 static void

@@ -39,10 +39,10 @@ mk(int64_t ts, uint64_t ut, uint64_t st, uint64_t rss)
 }
 
 static void
-test_ring_record_is_48_bytes(void **state)
+test_ring_record_is_56_bytes(void **state)
 {
 	(void)state;
-	assert_int_equal(PW_RING_RECORD_BYTES, 48);
+	assert_int_equal(PW_RING_RECORD_BYTES, 56);
 }
 
 static void
@@ -277,11 +277,67 @@ test_ring_resize_keeps_newest(void **state)
 	pw_ring_free(r);
 }
 
+/* Delays: shares of the interval, unknown where either sample lacks one. */
+static void
+test_ring_delays_as_shares(void **state)
+{
+	struct pw_ring *r = pw_ring_new(8, HZ);
+	struct pw_sample s = mk(1000, 0, 0, 4096), out[4];
+
+	(void)state;
+	s.cpu_delay_ns = 1000000000ULL;
+	s.blkio_delay_ns = 5000000ULL;
+	s.flags = PW_SAMPLE_NO_MEM_DELAY;
+	pw_ring_push(r, &s);
+	assert_int_equal(pw_ring_latest(r, &out[0]), 0);
+	assert_true(out[0].flags & PW_SAMPLE_FIRST);
+	/* 2 s later: 500 ms more run delay, 1.5 s more block I/O delay. */
+	s = mk(3000, 0, 0, 4096);
+	s.cpu_delay_ns = 1500000000ULL;
+	s.blkio_delay_ns = 1505000000ULL;
+	s.flags = PW_SAMPLE_NO_MEM_DELAY;
+	pw_ring_push(r, &s);
+	assert_int_equal(pw_ring_latest(r, &out[0]), 0);
+	assert_float_equal(out[0].cpu_delay_pct, 25.0, 1e-9);
+	assert_float_equal(out[0].io_delay_pct, 75.0, 1e-9);
+	assert_int_equal(out[0].flags & PW_SAMPLE_NO_DELAYS,
+	    PW_SAMPLE_NO_MEM_DELAY);
+	/*
+	 * 500 threads waiting 10 s each: scaled (102.4 ms units), within
+	 * 0.1 %; the most a record holds is 6710 s.
+	 */
+	s = mk(13000, 0, 0, 4096);
+	s.cpu_delay_ns = 1500000000ULL + 5000ULL * 1000000000ULL;
+	s.blkio_delay_ns = 1505000000ULL;
+	s.flags = PW_SAMPLE_NO_MEM_DELAY;
+	pw_ring_push(r, &s);
+	assert_int_equal(pw_ring_latest(r, &out[0]), 0);
+	assert_float_equal(out[0].cpu_delay_pct, 50000.0, 50000.0 * 0.001);
+	assert_float_equal(out[0].io_delay_pct, 0.0, 0.2);
+	/* A counter that went back (a thread's share gone): unknown. */
+	s = mk(14000, 0, 0, 4096);
+	s.cpu_delay_ns = 1000;
+	s.blkio_delay_ns = 1505000000ULL;
+	s.flags = PW_SAMPLE_NO_MEM_DELAY;
+	pw_ring_push(r, &s);
+	assert_int_equal(pw_ring_latest(r, &out[0]), 0);
+	assert_true(out[0].flags & PW_SAMPLE_NO_CPU_DELAY);
+	assert_false(out[0].flags & PW_SAMPLE_NO_IO_DELAY);
+	/* Older records decode their own shares. */
+	assert_int_equal(pw_ring_copy(r, INT64_MIN, out, 4), 4);
+	assert_float_equal(out[1].cpu_delay_pct, 25.0, 1e-9);
+	assert_float_equal(out[1].io_delay_pct, 75.0, 1e-9);
+	assert_int_equal(out[2].blkio_delay_ns, 1505000000ULL);
+	assert_false(out[1].flags & PW_SAMPLE_NO_CPU_DELAY);
+	assert_true(out[3].flags & PW_SAMPLE_NO_CPU_DELAY);
+	pw_ring_free(r);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_ring_record_is_48_bytes),
+		cmocka_unit_test(test_ring_record_is_56_bytes),
 		cmocka_unit_test(test_ring_empty_has_no_latest),
 		cmocka_unit_test(test_ring_first_sample_has_no_rate),
 		cmocka_unit_test(test_ring_cpu_percent_from_tick_deltas),
@@ -293,6 +349,7 @@ main(void)
 		cmocka_unit_test(test_ring_clock_going_back_keeps_order),
 		cmocka_unit_test(test_ring_flags_survive),
 		cmocka_unit_test(test_ring_resize_keeps_newest),
+		cmocka_unit_test(test_ring_delays_as_shares),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

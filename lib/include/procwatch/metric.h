@@ -72,6 +72,10 @@ enum pw_metric {
 	PW_METRIC_READ_BYTES_RATE,
 	PW_METRIC_WRITE_BYTES_RATE,
 	PW_METRIC_FD_USAGE,		/* open_fds / fd_limit, 0 .. 1 */
+	PW_METRIC_CPU_DELAY_PERCENT,	/* % of the interval, delay.h */
+	PW_METRIC_IO_DELAY_PERCENT,
+	PW_METRIC_SWAPIN_DELAY_PERCENT,
+	PW_METRIC_MEMORY_DELAY_PERCENT,
 	PW_METRIC_COUNT,		/* end of the windowed rows */
 	PW_METRIC_FD_LIMIT = PW_METRIC_COUNT,
 	PW_METRIC_CTX_VOLUNTARY,	/* cumulative counters */

@@ -42,6 +42,11 @@ struct pw_monitor_config {
 	 * should not preempt the workload it watches unless asked to.
 	 */
 	bool			 realtime;
+	/*
+	 * Ask taskstats for each process's delays (procwatch/delay.h) when
+	 * it can be had (CAP_NET_ADMIN, the real /proc).  Default on.
+	 */
+	bool			 delay_taskstats;
 	const struct pw_target	*targets;	/* borrowed for the monitor's life */
 	size_t			 ntargets;	/* 0: every process ("all") */
 	/*
@@ -79,6 +84,12 @@ struct pw_monitor_stats {
 	uint64_t	jitter_ns_p99;		/* start lateness, last 1024 */
 	uint64_t	jitter_ns_max;
 	bool		realtime;		/* the sampler runs SCHED_FIFO */
+	/* Delays (procwatch/delay.h): where they come from, and why not. */
+	bool		delay_taskstats;	/* taskstats queries work */
+	int		delayacct;		/* task_delayacct: 1 on, 0 off,
+						 * -errno unknown */
+	char		delay_reason[160];	/* why taskstats is not used */
+	char		delayacct_note[160];	/* pw_monitor_set_delay_note() */
 	int		realtime_error;		/* asked for, refused: -errno */
 	size_t		targets;		/* configured targets */
 	size_t		procs_alive;
@@ -204,6 +215,14 @@ struct pw_custom	*pw_monitor_custom(struct pw_monitor *);
  */
 int	pw_monitor_add_source(struct pw_monitor *, const char *name,
 	    unsigned flags, pw_collect_fn *fn, void *arg);
+
+/*
+ * What the owner did about kernel.task_delayacct, in words, for /healthz
+ * and the catalogue ("turned on by delay_accounting \"auto\"", or why
+ * it is off).  Copied (truncated to fit).
+ * Thread: main (the owner).
+ */
+void		 pw_monitor_set_delay_note(struct pw_monitor *, const char *);
 
 /*
  * The monitor's store (borrowed, lives as long as the monitor; see

@@ -38,6 +38,8 @@ struct pw_procstat {
 	uint64_t	starttime;	/* (22) ticks after boot */
 	uint64_t	vsize;		/* (23) bytes */
 	uint64_t	rss_pages;	/* (24) */
+	uint64_t	blkio_ticks;	/* (42) delayacct_blkio_ticks, main
+					 * thread; 0 on kernels without it */
 };
 
 /* Fields of /proc/PID/status that we use; absent lines leave zeros. */
@@ -85,6 +87,30 @@ struct pw_procfs;
 struct pw_procfs	*pw_procfs_new(const char *root);
 void			 pw_procfs_free(struct pw_procfs *);
 const char		*pw_procfs_root(const struct pw_procfs *);
+
+/*
+ * How samples get their delays (procwatch/delay.h).  With `fn` (taskstats)
+ * every full read asks it for all four, summed over the threads; without,
+ * a single-threaded process's CPU delay comes from schedstat and its
+ * block I/O delay from stat's field 42, and a multi-threaded one's are
+ * unknown, as swap-in and memory delays are.  `delayacct` says whether
+ * kernel.task_delayacct is on: off, every delay but the CPU's is unknown
+ * (the kernel counts none).
+ */
+struct pw_delays;
+typedef int pw_delay_fn(void *arg, pid_t tgid, struct pw_delays *out);
+struct pw_delay_src {
+	pw_delay_fn	*fn;		/* NULL: schedstat and stat */
+	void		*arg;
+	bool		 delayacct;
+};
+/*
+ * Sample delays from `src` (borrowed; NULL: none, every delay unknown but
+ * a single-threaded process's CPU delay).  Its fields may change between
+ * samples; set it before any thread but its user shares the procfs.
+ * Thread: the procfs's owner, before sharing it.
+ */
+void	pw_procfs_set_delays(struct pw_procfs *, const struct pw_delay_src *);
 
 /*
  * Descriptors kept open for one process.  Caller storage: initialise with

@@ -1,7 +1,7 @@
 /*
  * procwatch/ring.h: fixed-capacity history of the samples of one process.
  *
- * Samples are packed into 48-byte records (lib/ring.c says how); pushing
+ * Samples are packed into 56-byte records (lib/ring.c says how); pushing
  * overwrites the oldest once the ring is full.  Memory is allocated once, in
  * pw_ring_new(): a push never allocates.
  */
@@ -16,7 +16,7 @@
 struct pw_ring;
 
 /* Bytes one stored sample takes in a ring. */
-#define PW_RING_RECORD_BYTES	48
+#define PW_RING_RECORD_BYTES	56
 
 /*
  * Create a ring that keeps the newest `cap` samples (cap >= 1).  `hz` is the

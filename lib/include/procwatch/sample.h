@@ -29,6 +29,15 @@ enum pw_state {
 #define PW_SAMPLE_NO_IO		0x01	/* /proc/PID/io was not readable */
 #define PW_SAMPLE_NO_FDS	0x02	/* /proc/PID/fd was not readable */
 #define PW_SAMPLE_FIRST		0x04	/* no previous sample: rates unknown */
+/*
+ * Delay figures that could not be had (see the delay fields below): the
+ * counters are 0 and the shares unknown.
+ */
+#define PW_SAMPLE_NO_CPU_DELAY	0x100	/* cpu_delay_ns */
+#define PW_SAMPLE_NO_IO_DELAY	0x200	/* blkio_delay_ns */
+#define PW_SAMPLE_NO_MEM_DELAY	0x400	/* swapin_ and mem_delay_ns */
+#define PW_SAMPLE_NO_DELAYS	(PW_SAMPLE_NO_CPU_DELAY | \
+	PW_SAMPLE_NO_IO_DELAY | PW_SAMPLE_NO_MEM_DELAY)
 
 /*
  * Absolute values as read, plus rates derived from the previous sample.
@@ -57,6 +66,23 @@ struct pw_sample {
 	uint64_t	major_faults;
 	uint64_t	read_bytes;	/* storage I/O, /proc/PID/io */
 	uint64_t	write_bytes;
+	/*
+	 * Delays, ns, summed over the threads (lib/delay.c says where each
+	 * comes from): runnable but waiting for a CPU, waiting for block
+	 * I/O, for swap-in, and in memory reclaim, thrashing and compaction.
+	 * The shares are % of the interval since the previous sample (100:
+	 * one thread waited all of it), derived by the ring like CPU %;
+	 * each is known when its PW_SAMPLE_NO_*_DELAY flag is clear and the
+	 * sample is not PW_SAMPLE_FIRST.
+	 */
+	uint64_t	cpu_delay_ns;
+	uint64_t	blkio_delay_ns;
+	uint64_t	swapin_delay_ns;
+	uint64_t	mem_delay_ns;
+	double		cpu_delay_pct;
+	double		io_delay_pct;
+	double		swapin_delay_pct;
+	double		mem_delay_pct;
 	uint32_t	open_fds;
 	uint32_t	threads;
 	enum pw_state	state;
