@@ -89,6 +89,7 @@ api_metric_ctx_proc(struct pw_metric_ctx *c, const struct pw_proc_view *v,
 	c->hz = hz;
 	c->fd_limit = v->fd_limit;
 	c->start_time_ms = v->start_time_ms;
+	c->pss = v->pss;
 }
 
 void

@@ -5,7 +5,10 @@
  *          "user", "uid", "cgroup" (null if unknown), "unit" (the
  *          innermost .service or .scope of the cgroup, null if none:
  *          pw_cgroup_unit()), "start_time", "alive", "gone_at" (null while
- *          alive), "fd_limit" (null if unknown), "samples_stored",
+ *          alive), "fd_limit" (null if unknown), "pss_bytes",
+ *          "uss_bytes", "swap_pss_bytes" (null unless the process was
+ *          among the pss_top by RSS at the last round: lib/pss.c),
+ *          "pss_at" (when they were read, null), "samples_stored",
  *          "capacity", "sample": SAMPLE or null}
  * SAMPLE: {"ts", "cpu_percent", "cpu_user_percent", "cpu_system_percent"
  *          (null on a process's first sample), "rss_bytes", "vms_bytes",
@@ -267,10 +270,16 @@ api_json_sample(const struct pw_sample *s, uint64_t mem_total,
 	return o;
 }
 
+/* A process's figures read on their own schedule, not a sample's. */
+static const enum pw_metric pss_rows[] = {
+	PW_METRIC_PSS_BYTES, PW_METRIC_USS_BYTES, PW_METRIC_SWAP_PSS_BYTES,
+};
+
 cJSON *
 api_json_proc(const struct pw_proc_view *v, uint64_t mem_total)
 {
 	char unit[PW_UNIT_NAME_MAX];
+	size_t i;
 	struct pw_metric_ctx c;
 	cJSON *o, *sample;
 	bool ok, has_unit, known;
@@ -302,6 +311,15 @@ api_json_proc(const struct pw_proc_view *v, uint64_t mem_total)
 	known = pw_metric_read(PW_METRIC_FD_LIMIT, &c, NULL, NULL, &x);
 	ok = ok && api_metric_add_json(o, pw_metric_name(PW_METRIC_FD_LIMIT),
 	    PW_METRIC_FD_LIMIT, known, x);
+	for (i = 0; ok && i < sizeof(pss_rows) / sizeof(pss_rows[0]); i++) {
+		known = pw_metric_read(pss_rows[i], &c, NULL, NULL, &x);
+		ok = api_metric_add_json(o, pw_metric_name(pss_rows[i]),
+		    pss_rows[i], known, x);
+	}
+	if (v->pss.ts_ms != 0)
+		ok = ok && add_time(o, "pss_at", v->pss.ts_ms);
+	else
+		ok = ok && add_null(o, "pss_at");
 	ok = ok && api_add_u64(o, "samples_stored", v->nsamples) &&
 	    api_add_u64(o, "capacity", v->capacity);
 	if (ok && v->has_sample) {

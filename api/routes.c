@@ -38,6 +38,7 @@
 #include "api/buf.h"
 #include "api/catalogue.h"
 #include "api/events.h"
+#include "api/memory.h"
 #include "api/params.h"
 #include "api/profile.h"
 #include "api/routes.h"
@@ -697,6 +698,15 @@ render_reload(struct api_ctx *c, const struct api_req *rq UNUSED,
 	return json(out, o);
 }
 
+/* A process's memory by mapping, read now (api/memory.h). */
+static unsigned
+render_memory(struct api_ctx *c, const struct api_req *rq,
+    const struct pw_snapshot *snap UNUSED, struct api_out *out)
+{
+	return api_memory_process(c->mon, rq->pid, rq->limit, &out->json,
+	    out->err, sizeof(out->err));
+}
+
 /* --- on-demand profiles (api/profile.h) ----------------------------------- */
 
 static unsigned
@@ -817,6 +827,8 @@ const struct api_route api_routes[] = {
 	    NONE, render_stats, NULL },
 	{ GET, "/api/v1/processes/{pid}/threads", { parse_pid, parse_view },
 	    NONE, render_threads, NULL },
+	{ GET, "/api/v1/processes/{pid}/memory", { parse_pid, parse_view },
+	    NONE, render_memory, NULL },
 	{ GET, "/api/v1/averages", { parse_view }, NONE, render_averages,
 	    NULL },
 	{ GET, "/api/v1/bottlenecks", { parse_view }, NONE,

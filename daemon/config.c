@@ -34,6 +34,8 @@ static const struct key top_keys[] = {
 	{ "history",		INT(2, 1000000, mon.history) },
 	{ "retention_ms",	INT(0, 86400000, mon.retention_ms) },
 	{ "limits_every_ms",	INT(1000, 86400000, mon.limits_every_ms) },
+	{ "pss_every_ms",	INT(1000, 86400000, mon.pss_every_ms) },
+	{ "pss_top",		INT(0, 100000, mon.pss_top) },
 	{ "keep_open",		BOOL(mon.keep_open) },
 	{ "cmdline_redact",	FN(T_BOOL | T_ARRAY, parse_redact) },
 	{ "sampler_realtime",	BOOL(mon.realtime) },
@@ -577,6 +579,11 @@ config_describe(const struct config *c, FILE *fp)
 	fprintf(fp, "retention: %u ms after a process exits\n",
 	    c->mon.retention_ms);
 	fprintf(fp, "limits: re-read every %u ms\n", c->mon.limits_every_ms);
+	if (c->mon.pss_top > 0)
+		fprintf(fp, "pss: the top %u by RSS, every %u ms\n",
+		    c->mon.pss_top, c->mon.pss_every_ms);
+	else
+		fprintf(fp, "pss: off\n");
 	fprintf(fp, "proc root: %s%s%s\n", c->mon.proc_root != NULL ?
 	    c->mon.proc_root : "/proc", c->mon.use_libproc2 ?
 	    ", libproc2" : "", c->mon.keep_open ? ", descriptors kept open" :

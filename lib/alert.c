@@ -368,6 +368,8 @@ eval_proc(struct pw_alerts *e, struct pw__pentry *p,
 	double val;
 	size_t i;
 
+	ctx.pss = v->pss;
+
 	p->pid = v->pid;
 	p->fd_limit = v->fd_limit;
 	memcpy(p->name, v->name, sizeof(p->name));

@@ -195,6 +195,10 @@ commit(struct pw_monitor *m, int64_t now_ms, struct pw_proc **fresh,
 			p->cgroup = p->new_cgroup;
 			p->new_cgroup = NULL;
 		}
+		if (p->pss_dirty) {
+			p->pss = p->pss_next;
+			p->pss_dirty = false;
+		}
 		if (!p->has_pending)
 			continue;
 		pw_ring_push(p->ring, &p->pending);
@@ -258,6 +262,7 @@ pw_monitor_cycle(struct pw_monitor *m, int64_t now_ms)
 			    &vanished);
 	pw__discover_moved_cgroups(m);
 	account_groups(m);
+	pw__pss_cycle(m, now_ms);
 	if (now_ms >= m->mem_due_ms) {
 		if (pw_procfs_mem_total(m->fs, &mem_total) < 0)
 			mem_total = 0;
@@ -274,6 +279,9 @@ pw_monitor_cycle(struct pw_monitor *m, int64_t now_ms)
 	m->st.fds_kept = m->fds_kept;
 	m->st.fds_budget = m->fds_budget == SIZE_MAX ? 0 : m->fds_budget;
 	m->st.procs_expired = m->expired;
+	m->st.pss_reads = m->pss_reads;
+	m->st.pss_denied = m->pss_denied;
+	m->st.pss_ns_total = m->pss_ns;
 	pthread_mutex_unlock(&m->mtx);
 	pw__collect_run(m, now_ms);
 out:

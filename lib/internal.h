@@ -58,6 +58,7 @@ struct pw_proc {
 	bool			 alive;
 	int64_t			 gone_ms;
 	uint64_t		 fd_limit;
+	struct pw_pss		 pss;		/* lib/pss.c; ts_ms 0: none */
 	struct pw_ring		*ring;
 	/* (S) sampler state */
 	struct pw_prochandle	 h;
@@ -71,6 +72,9 @@ struct pw_proc {
 	struct pw_sample	 prev;		/* group accounting's base */
 	char			*new_cgroup;	/* re-read, to publish */
 	char			 pending_comm[17];
+	struct pw_pss		 pss_next;	/* to publish, with: */
+	bool			 pss_dirty;
+	bool			 pss_chosen;	/* in this round (lib/pss.c) */
 };
 
 /* A group's ring of aggregate samples (procwatch/groupacc.h). */

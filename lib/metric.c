@@ -108,6 +108,14 @@ READER(r_cpu_system_seconds, c->hz > 0,
     (double)cur->stime_ticks / (double)c->hz)
 READER(r_cpu_seconds, c->hz > 0,
     (double)(cur->utime_ticks + cur->stime_ticks) / (double)c->hz)
+/*
+ * Proportional memory, from the context: read on its own schedule for
+ * the top processes by RSS (lib/pss.c), unknown for the rest.
+ */
+READER(r_pss, c->pss.ts_ms != 0, c->pss.pss_bytes)
+READER(r_uss, c->pss.ts_ms != 0, c->pss.uss_bytes)
+READER(r_swap_pss, c->pss.ts_ms != 0 && c->pss.has_swap_pss,
+    c->pss.swap_pss_bytes)
 #undef READER
 
 /* A reader of the rate of a counter; `io`: it comes from /proc/PID/io. */
@@ -475,6 +483,34 @@ static const struct pw_metric_def defs[PW_METRIC_NROWS] = {
 	    "More live processes than this is too_many_processes.", NULL,
 	    0),
 	    "max procs" },
+	[PW_METRIC_PSS_BYTES] = { "pss_bytes", NULL, "bytes", PW_KIND_GAUGE,
+	    PW_ROLLUP_LAST, PW_GAGG_NONE,
+	    PW_MF_RULE_PROCESS | P | PW_MF_NO_SAMPLE,
+	    "Proportional set size: each resident page divided by the "
+	    "processes that map it; read every pss_every_ms for the pss_top "
+	    "processes by RSS.", r_pss, NULL,
+	    PP("pss_bytes", "gauge",
+	    "Proportional set size (smaps_rollup Pss), of the pss_top "
+	    "processes by RSS.", NULL, 0), NOPROM,
+	    "PSS" },
+	[PW_METRIC_USS_BYTES] = { "uss_bytes", NULL, "bytes", PW_KIND_GAUGE,
+	    PW_ROLLUP_LAST, PW_GAGG_NONE,
+	    PW_MF_RULE_PROCESS | P | PW_MF_NO_SAMPLE,
+	    "Unique set size: resident memory no other process maps "
+	    "(Private_Clean + Private_Dirty); as pss_bytes.", r_uss, NULL,
+	    PP("uss_bytes", "gauge",
+	    "Unique set size (smaps_rollup Private_Clean + Private_Dirty), "
+	    "of the pss_top processes by RSS.", NULL, 0), NOPROM,
+	    "USS" },
+	[PW_METRIC_SWAP_PSS_BYTES] = { "swap_pss_bytes", NULL, "bytes",
+	    PW_KIND_GAUGE, PW_ROLLUP_LAST, PW_GAGG_NONE,
+	    PW_MF_RULE_PROCESS | P | PW_MF_NO_SAMPLE,
+	    "Proportional share of swapped-out memory (SwapPss); as "
+	    "pss_bytes.", r_swap_pss, NULL,
+	    PP("swap_pss_bytes", "gauge",
+	    "Proportional share of swap (smaps_rollup SwapPss), of the "
+	    "pss_top processes by RSS.", NULL, 0), NOPROM,
+	    "swap PSS" },
 };
 
 /* The order of the families on /metrics, which scrapers may rely on. */
@@ -487,7 +523,8 @@ static const enum pw_metric prom_procs[] = {
 	PW_METRIC_MAJOR_FAULTS, PW_METRIC_READ_BYTES, PW_METRIC_WRITE_BYTES,
 	PW_METRIC_START_TIME, PW_METRIC_CPU_DELAY_PERCENT,
 	PW_METRIC_IO_DELAY_PERCENT, PW_METRIC_SWAPIN_DELAY_PERCENT,
-	PW_METRIC_MEMORY_DELAY_PERCENT,
+	PW_METRIC_MEMORY_DELAY_PERCENT, PW_METRIC_PSS_BYTES,
+	PW_METRIC_USS_BYTES, PW_METRIC_SWAP_PSS_BYTES,
 };
 
 static const enum pw_metric prom_groups[] = {

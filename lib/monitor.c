@@ -31,6 +31,8 @@ pw_monitor_config_defaults(struct pw_monitor_config *c)
 	c->history = PW_DEFAULT_HISTORY;
 	c->retention_ms = PW_DEFAULT_RETENTION_MS;
 	c->limits_every_ms = PW_DEFAULT_LIMITS_MS;
+	c->pss_every_ms = PW_DEFAULT_PSS_EVERY_MS;
+	c->pss_top = PW_DEFAULT_PSS_TOP;
 	c->use_libproc2 = true;
 	c->keep_open = true;
 	c->delay_taskstats = true;
@@ -236,6 +238,7 @@ pw_monitor_free(struct pw_monitor *m)
 	free(m->known);
 	free(m->pidfile_pids);
 	free(m->srcs);
+	free(m->pss_queue);
 	accs_free(m->accs, m->naccs);
 	free(m->gsamples);
 	pw_source_free(m->src);

@@ -44,6 +44,15 @@ struct pw__known {
 	struct pw_proc	*proc;		/* when monitored */
 };
 
+/* A process due for a PSS read in this round (lib/pss.c). */
+struct pw__pss_entry {
+	pid_t		 pid;
+	/* The process's start: a reused pid is not it (a new process has
+	 * no store id before its first commit). */
+	uint64_t	 start_ticks;
+	uint64_t	 rss_bytes;	/* when chosen */
+};
+
 /* A collector added with pw_monitor_add_source(). */
 struct pw__msource {
 	char		 name[PW_CUSTOM_SOURCE_MAX + 1];
@@ -101,6 +110,13 @@ struct pw_monitor {
 	size_t			 fds_budget;
 	uint64_t		 expired;	/* processes dropped, in all */
 
+	/* (S) pss.c: this round's processes, biggest RSS first */
+	struct pw__pss_entry	*pss_queue;
+	size_t			 pss_n, pss_pos, pss_cap;
+	size_t			 pss_per_cycle;	/* reads due each cycle */
+	int64_t			 pss_due_ms;	/* the next round */
+	uint64_t		 pss_reads, pss_denied, pss_ns;
+
 	/* (M) cycle statistics */
 	struct pw_monitor_stats	 st;
 	uint64_t		 cycle_ns[PW__STATS_WINDOW];
@@ -152,6 +168,14 @@ void	pw__discover_retarget(struct pw_monitor *);
 
 /* collect.c: run the collectors, age the custom series.  Thread: sampler. */
 void	pw__collect_run(struct pw_monitor *, int64_t now_ms);
+
+/*
+ * pss.c: the PSS reads due this cycle, after the samples (which rank the
+ * processes by RSS) and before the commit (which publishes the values):
+ * at most pss_per_cycle and a small time budget per cycle.
+ * Thread: sampler.
+ */
+void	pw__pss_cycle(struct pw_monitor *, int64_t now_ms);
 
 /* cycle.c: count a cycle's duration and start lateness.  Thread: sampler. */
 void	pw__cycle_record(struct pw_monitor *, uint64_t dur_ns,

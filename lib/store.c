@@ -317,6 +317,7 @@ fill_view(const struct pw_proc *p, struct pw_proc_view *v, char **arena)
 	v->alive = p->alive;
 	v->gone_ms = p->gone_ms;
 	v->fd_limit = p->fd_limit;
+	v->pss = p->pss;
 	v->nsamples = pw_ring_len(p->ring);
 	v->capacity = pw_ring_cap(p->ring);
 	v->has_sample = pw_ring_latest(p->ring, &v->latest) == 0;
@@ -549,6 +550,7 @@ pw_store_each(struct pw_store *st, int64_t since_ms, bool include_gone,
 		v.alive = p->alive;
 		v.gone_ms = p->gone_ms;
 		v.fd_limit = p->fd_limit;
+		v.pss = p->pss;
 		v.nsamples = pw_ring_len(p->ring);
 		v.capacity = pw_ring_cap(p->ring);
 		v.has_sample = pw_ring_latest(p->ring, &v.latest) == 0;

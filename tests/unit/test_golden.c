@@ -319,6 +319,38 @@ make_rules(struct golden *g)
 	assert_int_equal(pw_alerts_set_targets(g->alerts, at, 2), 0);
 }
 
+/* Trimmed from a real process's files (proc(5)); kB. */
+static const char golden_rollup[] =
+    "55d0c0a00000-7ffd5a5f1000 ---p 00000000 00:00 0"
+    "                          [rollup]\n"
+    "Rss:                6144 kB\nPss:                4100 kB\n"
+    "Pss_Dirty:          2000 kB\nPss_Anon:           2000 kB\n"
+    "Shared_Clean:       3072 kB\nShared_Dirty:          0 kB\n"
+    "Private_Clean:      1024 kB\nPrivate_Dirty:      2048 kB\n"
+    "Referenced:         6144 kB\nAnonymous:          2048 kB\n"
+    "Swap:                512 kB\nSwapPss:             256 kB\n"
+    "Locked:                0 kB\n";
+static const char golden_smaps[] =
+    "55d0c0a00000-55d0c0b00000 r-xp 00000000 08:01 1234"
+    "                       /usr/sbin/webserver\n"
+    "Size:               1024 kB\nRss:                1024 kB\n"
+    "Pss:                 512 kB\nPrivate_Clean:         0 kB\n"
+    "Swap:                  0 kB\nSwapPss:               0 kB\n"
+    "VmFlags: rd ex mr mw me dw\n"
+    "55d0c1000000-55d0c1200000 rw-p 00000000 00:00 0"
+    "                          [heap]\n"
+    "Size:               2048 kB\nRss:                2048 kB\n"
+    "Pss:                2048 kB\nPrivate_Dirty:      2048 kB\n"
+    "Swap:                512 kB\nSwapPss:             256 kB\n"
+    "7f0000000000-7f0000300000 r--s 00000000 00:05 99"
+    "                          /dev/shm/cache (deleted)\n"
+    "Size:               3072 kB\nRss:                3072 kB\n"
+    "Pss:                1536 kB\nShared_Clean:       3072 kB\n"
+    "7ffd5a5d0000-7ffd5a5f1000 rw-p 00000000 00:00 0"
+    "                          [stack]\n"
+    "Size:                132 kB\nRss:                   4 kB\n"
+    "Pss:                   4 kB\nPrivate_Dirty:         4 kB\n";
+
 static int
 setup(void **state)
 {
@@ -337,6 +369,9 @@ setup(void **state)
 	fp = fakeproc_new(&host);
 	for (i = 0; i < sizeof(procs) / sizeof(procs[0]); i++)
 		fakeproc_add(fp, &procs[i]);
+	/* webserver's memory map: PSS for it alone (lib/pss.c), /memory. */
+	fakeproc_put(fp, 100, "smaps_rollup", "%s", golden_rollup);
+	fakeproc_put(fp, 100, "smaps", "%s", golden_smaps);
 
 	assert_int_equal(pw_target_init(&g->t[0], "web", PW_SEL_NAME,
 	    "webserver", true, err, sizeof(err)), 0);
@@ -349,6 +384,7 @@ setup(void **state)
 	c.history = 10;
 	c.retention_ms = 60000;
 	c.max_open_fds = 512;
+	c.pss_every_ms = 1000;		/* every cycle reads all of its top */
 	c.targets = g->t;
 	c.ntargets = 2;
 	assert_non_null(g->mon = pw_monitor_new(&c, &rc));
@@ -654,6 +690,8 @@ test_golden_every_endpoint(void **state)
 	    "window=10s&metrics=cpu_percent,rss_bytes,read_bytes_rate", NULL);
 	golden(g, "stats_db", "GET", "/api/v1/processes/200/stats", NULL);
 	golden(g, "threads", "GET", "/api/v1/processes/100/threads", NULL);
+	golden(g, "memory", "GET", "/api/v1/processes/100/memory?limit=3",
+	    NULL);
 	/* A second reading 1 s later, the threads having run meanwhile:
 	 * CPU % since the previous request.  The /proc files change but no
 	 * cycle runs, so the store does not see it. */
@@ -718,6 +756,10 @@ test_golden_errors(void **state)
 	g->failed = 0;
 	golden(g, "err_unknown_pid", "GET", "/api/v1/processes/4242", NULL);
 	golden(g, "err_bad_pid", "GET", "/api/v1/processes/abc", NULL);
+	golden(g, "err_memory_limit", "GET",
+	    "/api/v1/processes/100/memory?limit=1001", NULL);
+	golden(g, "err_memory_unknown_pid", "GET",
+	    "/api/v1/processes/4242/memory", NULL);
 	golden(g, "err_samples_unknown_pid", "GET",
 	    "/api/v1/processes/4242/samples", NULL);
 	golden(g, "err_limit_zero", "GET",

@@ -95,6 +95,9 @@ enum pw_metric {
 	PW_METRIC_CHILDREN_CPU_SECONDS,	/* of reaped, never sampled children */
 	PW_METRIC_MIN_PROCESSES,	/* the target's bounds */
 	PW_METRIC_MAX_PROCESSES,
+	PW_METRIC_PSS_BYTES,		/* of a process, from the context: */
+	PW_METRIC_USS_BYTES,		/* read on their own schedule */
+	PW_METRIC_SWAP_PSS_BYTES,
 	PW_METRIC_NROWS
 };
 
@@ -148,6 +151,7 @@ struct pw_metric_ctx {
 	int64_t		start_time_ms;	/* the process's, wall clock */
 	size_t		min_processes;	/* the target's bounds */
 	size_t		max_processes;
+	struct pw_pss	pss;		/* the process's; ts_ms 0: unknown */
 	unsigned	flags;		/* PW_MCTX_* */
 };
 

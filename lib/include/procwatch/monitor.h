@@ -18,12 +18,21 @@
 #define PW_DEFAULT_HISTORY	1000
 #define PW_DEFAULT_RETENTION_MS	300000
 #define PW_DEFAULT_LIMITS_MS	60000
+#define PW_DEFAULT_PSS_EVERY_MS	60000
+#define PW_DEFAULT_PSS_TOP	20
 
 struct pw_monitor_config {
 	unsigned		 interval_ms;	/* 10 .. 3600000 */
 	size_t			 history;	/* samples per process, >= 2 */
 	unsigned		 retention_ms;	/* keep gone processes this long */
 	unsigned		 limits_every_ms; /* re-read fd limits this often */
+	/*
+	 * PSS, USS and swap PSS (procwatch/smaps.h) of the pss_top processes
+	 * by RSS (0: none), each read once every pss_every_ms, the reads
+	 * spread over that period (lib/pss.c).
+	 */
+	unsigned		 pss_every_ms;
+	unsigned		 pss_top;
 	const char		*proc_root;	/* NULL: "/proc" */
 	bool			 use_libproc2;	/* describe processes via libproc2 */
 	bool			 keep_open;	/* keep /proc descriptors open */
@@ -77,6 +86,9 @@ struct pw_monitor_stats {
 	uint64_t	sample_errors;		/* reads that failed, not ESRCH */
 	uint64_t	vanished;		/* processes gone mid-read */
 	uint64_t	procs_expired;		/* gone ones dropped after retention */
+	uint64_t	pss_reads;		/* smaps_rollup reads (lib/pss.c) */
+	uint64_t	pss_denied;		/* of those, refused (EACCES) */
+	uint64_t	pss_ns_total;		/* wall time they took */
 	uint64_t	cycle_ns_total;		/* wall time spent in cycles */
 	uint64_t	cycle_ns_last;
 	uint64_t	cycle_ns_p50;		/* over the last 1024 cycles */
@@ -190,6 +202,21 @@ struct pw_thread_stat;
 int	pw_monitor_threads(struct pw_monitor *, pid_t pid,
 	    struct pw_thread_stat **out, int64_t **start_ms, size_t *n,
 	    long *hz);
+
+/*
+ * The memory of `pid` read now from the monitor's procfs root, on
+ * demand: the totals of smaps_rollup (exact PSS) into *tot, and from
+ * smaps how many mappings it has and the `limit` largest by PSS
+ * (procwatch/smaps.h; *maps malloc'd, free it).  Returns 0 or the errors
+ * of pw_smaps_read_rollup() and pw_smaps_read_maps(): -ESRCH (no such
+ * process), -ENODATA (no address space), -EACCES/-EPERM (refused),
+ * -ENOMEM.  Thread: any; it only reads /proc (lib/pss.c).
+ */
+struct pw_smaps_totals;
+struct pw_smaps_map;
+int	pw_monitor_memory(struct pw_monitor *, pid_t pid, size_t limit,
+	    struct pw_smaps_totals *tot, size_t *nmaps,
+	    struct pw_smaps_map **maps, size_t *n);
 
 /*
  * Attach a custom series store (borrowed; it must outlive the monitor, or

@@ -7,6 +7,7 @@
 #ifndef PROCWATCH_SAMPLE_H
 #define PROCWATCH_SAMPLE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -87,6 +88,21 @@ struct pw_sample {
 	uint32_t	threads;
 	enum pw_state	state;
 	unsigned	flags;		/* PW_SAMPLE_* */
+};
+
+/*
+ * A process's proportional memory from /proc/PID/smaps_rollup
+ * (procwatch/smaps.h).  The kernel walks the page tables for it, so it is
+ * read on a slower schedule than the samples (`pss_every_ms`, for the
+ * `pss_top` processes by RSS: lib/pss.c) and kept beside the ring, not
+ * in it: it is the process's figure as of ts_ms, not a sample's.
+ */
+struct pw_pss {
+	int64_t		ts_ms;		/* when read, wall clock; 0: unknown */
+	uint64_t	pss_bytes;
+	uint64_t	uss_bytes;	/* Private_Clean + Private_Dirty */
+	uint64_t	swap_pss_bytes;
+	bool		has_swap_pss;	/* the kernel has SwapPss (4.14+) */
 };
 
 /* The letter ps(1) shows for a state, '?' if unknown.  Thread: any. */

@@ -37,6 +37,7 @@ struct pw_proc_view {
 	bool		 alive;
 	int64_t		 gone_ms;	/* when it was seen gone, else 0 */
 	uint64_t	 fd_limit;	/* soft RLIMIT_NOFILE; 0 if unknown */
+	struct pw_pss	 pss;		/* ts_ms 0: not read (lib/pss.c) */
 	size_t		 nsamples;	/* in its ring */
 	size_t		 capacity;
 	bool		 has_sample;
