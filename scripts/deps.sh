@@ -25,6 +25,7 @@
 #   libzstd-dev zlib1g-dev  the on-disk history: records compressed with
 #                       zstd, checksummed with zlib's crc32 (lib/history.c)
 #   libcap2-bin         capsh: the profile test drops CAP_SYS_PTRACE
+#   smem                the PSS test compares procwatchd's sum with smem's
 #   chromium            the dashboard's browser tests (headless)
 #   nodejs npm          run those tests with playwright-core from npm (only
 #                       if no node/npm is installed: keep a newer Node.js)
@@ -42,7 +43,7 @@ apt-get install -y -qq --no-install-recommends \
 	prometheus-alertmanager \
 	libsystemd-dev systemd groff-base mandoc \
 	libjs-dygraphs chromium clang libclang-rt-14-dev \
-	libdw-dev libelf-dev libcap2-bin libzstd-dev zlib1g-dev \
+	libdw-dev libelf-dev libcap2-bin libzstd-dev zlib1g-dev smem \
 	>/dev/null
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
 	apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null

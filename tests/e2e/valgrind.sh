@@ -29,7 +29,7 @@ export PW_WRAPPER="valgrind -q --error-exitcode=99 --leak-check=full --errors-fo
 
 SCRIPTS=${PW_VALGRIND_SCRIPTS:-"run reload alerts notify alertmanager custom
     profile tls events targets groupstats cgroup stats ctl hostile churn
-    notifier api_paths shipped signing redact delay"}
+    notifier api_paths shipped signing redact delay pss"}
 
 out=$(mktemp -d "${TMPDIR:-/tmp}/pw-valgrind.XXXXXX")
 trap 'rm -rf "$out"' EXIT
