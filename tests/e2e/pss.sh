@@ -14,7 +14,7 @@
 #     ~200 MB of PSS, that alone is ~1 %, so it is allowed for on top,
 #     one-sided); and processes whose memory changed in the second between
 #     the two reads (a compiler on a shared machine): those whose RSS
-#     moved are left out, and the comparison is tried up to three times.
+#     moved are left out, and the comparison is tried up to five times.
 #   - Without CAP_SYS_PTRACE, another user's process: /memory is a 403
 #     that says why, and its pss_bytes is null.
 . "$(dirname "$0")/lib.sh"
@@ -112,7 +112,7 @@ compare_smem() {
 	    "$WORK/ours.txt" "$WORK/smem.txt"
 }
 ok_smem=false
-for try in 1 2 3; do
+for try in 1 2 3 4 5; do
 	if compare_smem; then
 		ok_smem=true
 		break
