@@ -175,6 +175,9 @@ void	pw__hist_seg_unref(struct hist_seg *);
 
 /* Write a new segment's header to fd; its length, or -errno. */
 ssize_t	pw__hist_seg_header(int fd, int tier, uint64_t seq, int64_t now_ms);
+/* The same naming rows names[0..nrows) (tests: an older catalogue). */
+ssize_t	pw__hist_seg_header_rows(int fd, int tier, uint64_t seq,
+	    int64_t now_ms, const char *const *names, size_t nrows);
 /*
  * Read and check a header at the start of fd: fills seg's hdr_len,
  * nrows, rowmap.  0, -EINVAL (not a segment, or corrupt) or -errno.
@@ -234,6 +237,15 @@ void			 pw__hist_tier_free(struct hist_tier *);
  */
 int	pw__hist_tier_feed(struct hist_tier *, const struct pw_hist_cycle *,
 	    bool rolled, struct pw_hist_cycle **done);
+/*
+ * A finished bucket's values as stored (sum for mean, fractions in
+ * thousandths), in place; and a stored one's five statistics of our row
+ * `row` (-1: none) back as count, min, max, mean (or increase), last.
+ */
+void	pw__hist_rollup_store(struct pw_hist_cycle *);
+void	pw__hist_rollup_load(enum pw_hist_kind, int row, const double *st,
+	    double *out);
+double	pw__hist_rollup_scale(enum pw_hist_kind, int row);
 /* The bucket in progress, finished now (for close); NULL if empty. */
 int	pw__hist_tier_finish(struct hist_tier *, struct pw_hist_cycle **done);
 

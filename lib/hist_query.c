@@ -101,8 +101,8 @@ pw__hist_cache_stats(struct hist_cache *c, size_t *bytes, size_t *cap)
  * and keep it.  Returns its length or -errno.
  */
 static ssize_t
-cache_read(struct hist_cache *c, const struct hist_seg *s, int fd,
-    uint64_t blk, uint8_t *p)
+cache_read(struct hist_cache *c, const struct hist_seg *s, bool sealed,
+    int fd, uint64_t blk, uint8_t *p)
 {
 	size_t i, victim = 0;
 	ssize_t r, got = 0;
@@ -130,7 +130,8 @@ cache_read(struct hist_cache *c, const struct hist_seg *s, int fd,
 			break;
 		got += r;
 	}
-	if (c->max == 0 || !s->sealed || (copy = malloc((size_t)got)) == NULL)
+	/* Blocks of the segment being written may still grow. */
+	if (c->max == 0 || !sealed || (copy = malloc((size_t)got)) == NULL)
 		return got;
 	memcpy(copy, p, (size_t)got);
 	pthread_mutex_lock(&c->mu);
@@ -161,6 +162,7 @@ struct reader {
 	struct hist_seg		*seg;		/* segs[si - 1] */
 	int			 fd;
 	uint64_t		 off, end;
+	bool			 sealed;	/* seg's, when opened */
 	uint8_t			*buf;		/* file bytes [boff, boff+blen) */
 	size_t			 bcap, blen;
 	uint64_t		 boff;
@@ -233,6 +235,7 @@ reader_next_seg(struct reader *r)
 	r->seg = s;
 	pthread_mutex_lock(&r->h->mu);
 	r->end = s->size;
+	r->sealed = s->sealed;
 	r->off = s->hdr_len;
 	/* The last key at or before since. */
 	lo = 0;
@@ -291,7 +294,7 @@ reader_fill(struct reader *r, uint64_t off, size_t len)
 	r->boff = first * BLK;
 	r->blen = 0;
 	for (blk = first; blk < last; blk++) {
-		got = cache_read(r->h->cache, r->seg, r->fd, blk,
+		got = cache_read(r->h->cache, r->seg, r->sealed, r->fd, blk,
 		    r->buf + r->blen);
 		if (got < 0)
 			return (int)got;
@@ -488,6 +491,7 @@ cand_add(struct cand *c, const struct reader *r, const struct hist_slot *sl,
 	bool tiered = r->tier != PW_HIST_RAW;
 	uint32_t nst = tiered ? HIST_NST : 1, k;
 	size_t nc = s->ncols, i, base;
+	double st[HIST_NST];
 	const double *v;
 	int row;
 
@@ -497,9 +501,11 @@ cand_add(struct cand *c, const struct reader *r, const struct hist_slot *sl,
 		for (k = 0; k < sl->ncols / nst; k++) {
 			if ((row = col_row(r, sl, k * nst, nst)) < 0)
 				continue;
-			v = &sl->prev[k * nst];
+			pw__hist_rollup_load(sl->id.kind, row,
+			    &sl->prev[k * nst], st);
+			v = st;
 			i = base + (size_t)row;
-			if (isnan(v[HIST_ST_COUNT]) || v[HIST_ST_COUNT] <= 0)
+			if (v[HIST_ST_COUNT] <= 0)
 				continue;
 			if (s->count[i] == 0) {
 				s->val[i] = v[HIST_ST_MEAN];
@@ -558,12 +564,12 @@ cand_add(struct cand *c, const struct reader *r, const struct hist_slot *sl,
 			s->val[i] = v[0];
 			continue;
 		}
-		s->val[i] = v[HIST_ST_MEAN];
-		s->min[i] = v[HIST_ST_MIN];
-		s->max[i] = v[HIST_ST_MAX];
-		s->last[i] = v[HIST_ST_LAST];
-		s->count[i] = isnan(v[HIST_ST_COUNT]) ? 0 :
-		    (uint32_t)v[HIST_ST_COUNT];
+		pw__hist_rollup_load(sl->id.kind, row, v, st);
+		s->val[i] = st[HIST_ST_MEAN];
+		s->min[i] = st[HIST_ST_MIN];
+		s->max[i] = st[HIST_ST_MAX];
+		s->last[i] = st[HIST_ST_LAST];
+		s->count[i] = (uint32_t)st[HIST_ST_COUNT];
 	}
 	s->n++;
 	if (c->first_ms == 0)
@@ -679,16 +685,33 @@ pw_history_series(struct pw_history *h, const struct pw_hist_query *q,
 		rc = -ENOENT;
 		goto out;
 	}
-	/* Which holder of the pid: the one alive at at_ms, else the newest. */
+	/*
+	 * Which holder of the pid: the one sampled around at_ms, else the
+	 * last one started by then; without at_ms, the newest.
+	 */
 	best = 0;
-	for (i = 1; i < ncand; i++) {
-		if (q->at_ms != 0 && c[i].ser->ident.start_time_ms > q->at_ms)
-			continue;
+	for (i = 1; i < ncand; i++)
 		if (c[i].ser->ident.start_time_ms >
-		    c[best].ser->ident.start_time_ms ||
-		    (q->at_ms != 0 && c[best].ser->ident.start_time_ms >
-		    q->at_ms))
+		    c[best].ser->ident.start_time_ms)
 			best = i;
+	if (q->at_ms != 0) {
+		size_t by_start = ncand;
+
+		for (i = 0; i < ncand; i++) {
+			if (c[i].first_ms <= q->at_ms &&
+			    q->at_ms <= c[i].last_ms) {
+				by_start = ncand;
+				best = i;
+				break;
+			}
+			if (c[i].ser->ident.start_time_ms <= q->at_ms &&
+			    (by_start == ncand ||
+			    c[i].ser->ident.start_time_ms >
+			    c[by_start].ser->ident.start_time_ms))
+				by_start = i;
+		}
+		if (i == ncand && by_start < ncand)
+			best = by_start;
 	}
 	trim(c[best].ser, q->limit);
 	*out = c[best].ser;
@@ -810,10 +833,19 @@ at_tier(struct pw_history *h, int tier, int64_t at_ms, int64_t reach_ms,
 			}
 			for (c = 0; c < e->ncols; c++)
 				e->val[c] = NAN;
-			for (c = 0; c < sl->ncols / nst; c++)
-				if ((row = col_row(&r, sl, c * nst, nst)) >= 0)
-					e->val[row] = sl->prev[c * nst +
-					    (nst > 1 ? HIST_ST_LAST : 0)];
+			for (c = 0; c < sl->ncols / nst; c++) {
+				double st[HIST_NST];
+
+				if ((row = col_row(&r, sl, c * nst, nst)) < 0)
+					continue;
+				if (nst == 1) {
+					e->val[row] = sl->prev[c];
+					continue;
+				}
+				pw__hist_rollup_load(sl->id.kind, row,
+				    &sl->prev[c * nst], st);
+				e->val[row] = st[HIST_ST_LAST];
+			}
 		}
 	}
 	(void)kseg;

@@ -100,11 +100,23 @@ pw__hist_seg_unref(struct hist_seg *s)
 ssize_t
 pw__hist_seg_header(int fd, int tier, uint64_t seq, int64_t now_ms)
 {
+	const char *names[PW_METRIC_NROWS];
+	size_t m;
+
+	for (m = 0; m < PW_METRIC_NROWS; m++)
+		names[m] = pw_metric_name((enum pw_metric)m);
+	return pw__hist_seg_header_rows(fd, tier, seq, now_ms, names,
+	    PW_METRIC_NROWS);
+}
+
+ssize_t
+pw__hist_seg_header_rows(int fd, int tier, uint64_t seq, int64_t now_ms,
+    const char *const *names, size_t nrows)
+{
 	struct hist_buf b = { 0 };
 	uint32_t u, c;
 	uint8_t len;
 	size_t m;
-	const char *name;
 	ssize_t rc = -ENOMEM;
 
 	u = 0;
@@ -114,14 +126,13 @@ pw__hist_seg_header(int fd, int tier, uint64_t seq, int64_t now_ms)
 	if (pw__hist_put(&b, &u, 4) < 0 || pw__hist_put(&b, &seq, 8) < 0 ||
 	    pw__hist_put(&b, &now_ms, 8) < 0)
 		goto out;
-	u = PW_METRIC_NROWS;
+	u = (uint32_t)nrows;
 	if (pw__hist_put(&b, &u, 4) < 0)
 		goto out;
-	for (m = 0; m < PW_METRIC_NROWS; m++) {
-		name = pw_metric_name((enum pw_metric)m);
-		len = (uint8_t)strlen(name);
+	for (m = 0; m < nrows; m++) {
+		len = (uint8_t)strlen(names[m]);
 		if (pw__hist_put(&b, &len, 1) < 0 ||
-		    pw__hist_put(&b, name, len) < 0)
+		    pw__hist_put(&b, names[m], len) < 0)
 			goto out;
 	}
 	u = (uint32_t)b.len + 4;

@@ -12,6 +12,12 @@
  * both agree.  A counter's increase is taken between consecutive samples
  * and belongs to the bucket of the later one; a reset (the value went
  * down) counts the new value as the growth, as PW_ROLLUP_INCREASE says.
+ *
+ * On disk a bucket holds the sum, not the mean, and rows of kind RATE or
+ * RATIO (percentages, rates: fractions) in thousandths rounded to whole
+ * numbers, so that the codec codes every statistic as a small integer
+ * delta: a busy process's minute costs tens of bytes, not the hundreds
+ * that XORs of arbitrary doubles take.  Raw samples stay exact.
  */
 #ifdef HAVE_CONFIG_H
 #include <config.h>
@@ -348,4 +354,63 @@ pw__hist_tier_finish(struct hist_tier *t, struct pw_hist_cycle **done)
 	if (!t->started)
 		return 0;
 	return emit(t, done);
+}
+
+double
+pw__hist_rollup_scale(enum pw_hist_kind kind, int row)
+{
+	const struct pw_metric_def *d;
+
+	if (kind == PW_HIST_CUSTOM || row < 0 ||
+	    (d = pw_metric_def((enum pw_metric)row)) == NULL)
+		return 1;
+	return d->kind == PW_KIND_RATE || d->kind == PW_KIND_RATIO ? 1000 : 1;
+}
+
+static double
+scaled(double v, double scale)
+{
+	return isnan(v) || isinf(v) || scale == 1 ? v : llround(v * scale);
+}
+
+void
+pw__hist_rollup_store(struct pw_hist_cycle *c)
+{
+	struct hist_ser *s;
+	double *v, sc;
+	uint32_t k;
+	size_t i;
+
+	for (i = 0; i < c->n; i++) {
+		s = &c->ser[i];
+		for (k = 0; k < s->ncols / HIST_NST; k++) {
+			v = &s->val[k * HIST_NST];
+			sc = pw__hist_rollup_scale(s->id.kind, (int)k);
+			if (v[HIST_ST_COUNT] > 0 && !isnan(v[HIST_ST_MEAN]) &&
+			    !(s->id.kind != PW_HIST_CUSTOM &&
+			    pw_metric_def((enum pw_metric)k)->rollup ==
+			    PW_ROLLUP_INCREASE))
+				v[HIST_ST_MEAN] *= v[HIST_ST_COUNT];
+			v[HIST_ST_MIN] = scaled(v[HIST_ST_MIN], sc);
+			v[HIST_ST_MAX] = scaled(v[HIST_ST_MAX], sc);
+			v[HIST_ST_MEAN] = scaled(v[HIST_ST_MEAN], sc);
+			v[HIST_ST_LAST] = scaled(v[HIST_ST_LAST], sc);
+		}
+	}
+}
+
+void
+pw__hist_rollup_load(enum pw_hist_kind kind, int row, const double *st,
+    double *out)
+{
+	double sc = pw__hist_rollup_scale(kind, row);
+	bool inc = kind != PW_HIST_CUSTOM && row >= 0 &&
+	    pw_metric_def((enum pw_metric)row)->rollup == PW_ROLLUP_INCREASE;
+
+	out[HIST_ST_COUNT] = isnan(st[HIST_ST_COUNT]) ? 0 : st[HIST_ST_COUNT];
+	out[HIST_ST_MIN] = st[HIST_ST_MIN] / sc;
+	out[HIST_ST_MAX] = st[HIST_ST_MAX] / sc;
+	out[HIST_ST_LAST] = st[HIST_ST_LAST] / sc;
+	out[HIST_ST_MEAN] = out[HIST_ST_COUNT] <= 0 ? NAN : inc ?
+	    st[HIST_ST_MEAN] / sc : st[HIST_ST_MEAN] / sc / out[HIST_ST_COUNT];
 }

@@ -710,13 +710,13 @@ write_rollup(struct pw_history *h, int tier, struct pw_hist_cycle *done)
 
 	if (done == NULL)
 		return;
-	if (append(h, tier, done) < 0) {
-		pw_hist_cycle_free(done);
-		return;
-	}
+	/* The hour takes the minute as computed, the file as stored. */
 	if (tier == PW_HIST_1M &&
 	    pw__hist_tier_feed(h->tier[1], done, true, &hour) == 0)
 		write_rollup(h, PW_HIST_1H, hour);
+	pw__hist_rollup_store(done);
+	if (append(h, tier, done) < 0)
+		(void)0;	/* counted by append() */
 	pw_hist_cycle_free(done);
 }
 

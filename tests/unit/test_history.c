@@ -137,6 +137,327 @@ test_history_missing_parent_is_clear_error(void **state)
 	assert_int_equal(pw_history_open(&o, &h, NULL), -ENOENT);
 }
 
+
+/* Push one cycle of the given pids (start times START(pid) + gen). */
+static void
+push_pids(struct hist_fixture *f, int64_t ts, const pid_t *pids, size_t n,
+    int64_t gen, size_t i)
+{
+	double v[PW_METRIC_NROWS];
+	struct pw_hist_cycle *c;
+	struct pw_hist_ident id;
+	size_t k;
+
+	assert_non_null(c = pw_hist_cycle_new(ts, 1000));
+	for (k = 0; k < n; k++) {
+		memset(&id, 0, sizeof(id));
+		id.kind = PW_HIST_PROC;
+		id.pid = pids[k];
+		id.start_time_ms = START(pids[k]) + gen;
+		id.name = gen ? "second" : "first";
+		hist_farm_values(pids[k], 1000, i, v);
+		assert_int_equal(pw_hist_cycle_add(c, &id, v, PW_METRIC_NROWS),
+		    0);
+	}
+	f->now_ms = ts;
+	assert_int_equal(pw_history_push(f->h, c), 0);
+}
+
+/*
+ * Roll-ups keep whole numbers exact and fractions (rates, ratios) to a
+ * thousandth: lib/hist_tier.c.
+ */
+static bool
+near(double got, double want, size_t row)
+{
+	const struct pw_metric_def *d = pw_metric_def((enum pw_metric)row);
+	double tol = d->kind == PW_KIND_RATE || d->kind == PW_KIND_RATIO ?
+	    0.0005 : 0;
+
+	if (isnan(want) || isnan(got))
+		return isnan(want) && isnan(got);
+	return fabs(got - want) <= tol + 1e-9 * fabs(want);
+}
+
+static void
+test_history_rollups_match_raw(void **state)
+{
+	struct hist_fixture *f = *state;
+	struct pw_hist_series *raw, *m, *hr;
+	struct pw_hist_query q = { 0 };
+	size_t i, b, c, k, n = 185;
+
+	hist_fixture_open(f);
+	/* Three minutes and a bit, 1 s apart, one sample missing. */
+	for (i = 0; i < n; i++)
+		if (i != 70)
+			hist_push_farm(f, T0 + (int64_t)i * 1000, 4, 4, i);
+	assert_int_equal(pw_history_flush(f->h, 5000), 0);
+	q.kind = PW_HIST_PROC;
+	q.pid = 1002;
+	q.since_ms = T0;
+	q.until_ms = T0 + 180000;
+	q.res = PW_HIST_RAW;
+	assert_int_equal(pw_history_series(f->h, &q, &raw), 0);
+	assert_int_equal(raw->n, 179);
+	assert_int_equal(raw->ngaps, 1);
+	assert_int_equal(raw->gaps[0].from_ms, T0 + 69000);
+	assert_int_equal(raw->gaps[0].until_ms, T0 + 71000);
+	q.res = PW_HIST_1M;
+	assert_int_equal(pw_history_series(f->h, &q, &m), 0);
+	assert_int_equal(m->n, 3);
+	for (b = 0; b < 3; b++) {
+		assert_int_equal(m->ts_ms[b], T0 + (int64_t)b * 60000);
+		for (c = 0; c < PW_METRIC_NROWS; c++) {
+			double mn = INFINITY, mx = -INFINITY, sum = 0, last = 0;
+			double inc = 0, prev = NAN;
+			uint32_t cnt = 0;
+			bool is_inc = pw_metric_def((enum pw_metric)c)->rollup ==
+			    PW_ROLLUP_INCREASE;
+
+			for (k = 0; k < raw->n; k++) {
+				double v = raw->val[k * raw->ncols + c];
+
+				if (raw->ts_ms[k] / 60000 != (T0 / 60000) +
+				    (int64_t)b) {
+					if (raw->ts_ms[k] < T0 + (int64_t)b *
+					    60000)
+						prev = v;
+					continue;
+				}
+				cnt++;
+				mn = v < mn ? v : mn;
+				mx = v > mx ? v : mx;
+				sum += v;
+				last = v;
+				if (!isnan(prev))
+					inc += v >= prev ? v - prev : v;
+				prev = v;
+			}
+			assert_int_equal(m->count[b * m->ncols + c], cnt);
+			assert_true(near(m->min[b * m->ncols + c], mn, c));
+			assert_true(near(m->max[b * m->ncols + c], mx, c));
+			assert_true(near(m->last[b * m->ncols + c], last, c));
+			assert_true(near(m->val[b * m->ncols + c],
+			    is_inc ? inc : sum / cnt, c));
+		}
+	}
+	/* The hour: written at close, merged from the minutes. */
+	hist_fixture_reopen(f);
+	q.res = PW_HIST_1H;
+	q.until_ms = T0 + 3600000;
+	assert_int_equal(pw_history_series(f->h, &q, &hr), 0);
+	assert_int_equal(hr->n, 1);
+	assert_int_equal(hr->count[PW_METRIC_RSS_BYTES], n - 1);
+	assert_true(hr->max[PW_METRIC_RSS_BYTES] ==
+	    raw->val[(raw->n - 1) * raw->ncols + PW_METRIC_RSS_BYTES] +
+	    5 * (PW_METRIC_RSS_BYTES + 1));
+	pw_hist_series_free(hr);
+	pw_hist_series_free(m);
+	pw_hist_series_free(raw);
+}
+
+static void
+test_history_pid_reuse_resolved_by_time(void **state)
+{
+	struct hist_fixture *f = *state;
+	struct pw_hist_series *s;
+	struct pw_hist_query q = { 0 };
+	pid_t pids[] = { 1005, 1006 };
+	size_t i;
+
+	hist_fixture_open(f);
+	for (i = 0; i < 10; i++)
+		push_pids(f, T0 + (int64_t)i * 1000, pids, 2, 0, i);
+	/* 1005 exits; later another process gets its pid. */
+	for (i = 10; i < 15; i++)
+		push_pids(f, T0 + (int64_t)i * 1000, pids + 1, 1, 0, i);
+	for (i = 15; i < 30; i++)
+		push_pids(f, T0 + (int64_t)i * 1000, pids, 2, 3612000, i);
+	assert_int_equal(pw_history_flush(f->h, 5000), 0);
+	q.kind = PW_HIST_PROC;
+	q.pid = 1005;
+	q.since_ms = T0;
+	q.until_ms = T0 + 60000;
+	q.at_ms = T0 + 5000;
+	assert_int_equal(pw_history_series(f->h, &q, &s), 0);
+	assert_int_equal(s->ident.start_time_ms, START(1005));
+	assert_string_equal(s->ident.name, "first");
+	assert_int_equal(s->n, 10);
+	pw_hist_series_free(s);
+	q.at_ms = 0;
+	assert_int_equal(pw_history_series(f->h, &q, &s), 0);
+	assert_int_equal(s->ident.start_time_ms, START(1005) + 3612000);
+	assert_int_equal(s->n, 15);
+	pw_hist_series_free(s);
+	q.at_ms = T0 + 12500;	/* between the two: the first, gone */
+	assert_int_equal(pw_history_series(f->h, &q, &s), 0);
+	assert_int_equal(s->ident.start_time_ms, START(1005));
+	pw_hist_series_free(s);
+	q.at_ms = T0 + 20000;
+	assert_int_equal(pw_history_series(f->h, &q, &s), 0);
+	assert_int_equal(s->ident.start_time_ms, START(1005) + 3612000);
+	pw_hist_series_free(s);
+	/* 1006 went on; the second 1006 is another process. */
+	q.pid = 1006;
+	q.start_time_ms = START(1006);
+	assert_int_equal(pw_history_series(f->h, &q, &s), 0);
+	assert_int_equal(s->n, 15);
+	pw_hist_series_free(s);
+	q.pid = 4242;
+	q.start_time_ms = 0;
+	assert_int_equal(pw_history_series(f->h, &q, &s), -ENOENT);
+}
+
+static void
+test_history_at_lists_then_alive(void **state)
+{
+	struct hist_fixture *f = *state;
+	struct pw_hist_at *a;
+	pid_t pids[] = { 1001, 1002, 1003 };
+	double want[PW_METRIC_NROWS];
+	size_t i;
+
+	hist_fixture_open(f);
+	for (i = 0; i < 20; i++)
+		push_pids(f, T0 + (int64_t)i * 1000, pids, i < 10 ? 3 : 2, 0, i);
+	assert_int_equal(pw_history_flush(f->h, 5000), 0);
+	/* 1003 was alive (and busy) at T0 + 5.5 s, gone since. */
+	assert_int_equal(pw_history_at(f->h, T0 + 5500, &a), 0);
+	assert_int_equal(a->res, PW_HIST_RAW);
+	assert_int_equal(a->n, 3);
+	assert_int_equal(a->e[2].ident.pid, 1003);
+	assert_int_equal(a->e[2].ts_ms, T0 + 5000);
+	hist_farm_values(1003, 1000, 5, want);
+	assert_true(a->e[2].val[PW_METRIC_CPU_PERCENT] ==
+	    want[PW_METRIC_CPU_PERCENT]);
+	pw_hist_at_free(a);
+	assert_int_equal(pw_history_at(f->h, T0 + 15000, &a), 0);
+	assert_int_equal(a->n, 2);
+	pw_hist_at_free(a);
+	/* Before anything was recorded, or long after: nothing. */
+	assert_int_equal(pw_history_at(f->h, T0 - 60000, &a), -ENOENT);
+	assert_int_equal(pw_history_at(f->h, T0 + 300000, &a), -ENOENT);
+}
+
+static void
+test_history_events_and_alerts_at(void **state)
+{
+	struct hist_fixture *f = *state;
+	struct pw_hist_event e, *v;
+	struct pw_hist_cycle *c;
+	size_t n, i;
+
+	hist_fixture_open(f);
+	for (i = 0; i < 10; i++) {
+		assert_non_null(c = pw_hist_cycle_new(T0 + (int64_t)i * 1000,
+		    1000));
+		memset(&e, 0, sizeof(e));
+		e.ts_ms = T0 + (int64_t)i * 1000 - 10;
+		if (i == 2 || i == 6) {
+			e.kind = PW_HIST_EV_ALERT;
+			e.type = i == 2 ? "firing" : "resolved";
+			e.name = "high_cpu";
+			e.target = "web";
+			e.pid = 77;
+			e.value = 93.5;
+			assert_int_equal(pw_hist_cycle_add_event(c, &e), 0);
+		}
+		if (i == 4) {
+			e.kind = PW_HIST_EV_PROCESS;
+			e.type = "exit";
+			e.name = "spinner";
+			e.pid = 88;
+			e.value = -9;
+			e.detail = "{\"signal\":\"SIGKILL\"}";
+			assert_int_equal(pw_hist_cycle_add_event(c, &e), 0);
+		}
+		assert_int_equal(pw_history_push(f->h, c), 0);
+	}
+	assert_int_equal(pw_history_flush(f->h, 5000), 0);
+	assert_int_equal(pw_history_events(f->h, T0, T0 + 10000, 0, &v, &n), 0);
+	assert_int_equal(n, 3);
+	assert_string_equal(v[1].type, "exit");
+	assert_string_equal(v[1].detail, "{\"signal\":\"SIGKILL\"}");
+	assert_int_equal(v[1].ts_ms, T0 + 3990);
+	assert_true(v[1].value == -9);
+	free(v);
+	assert_int_equal(pw_history_events(f->h, T0, T0 + 10000,
+	    1u << PW_HIST_EV_PROCESS, &v, &n), 0);
+	assert_int_equal(n, 1);
+	free(v);
+	assert_int_equal(pw_history_alerts_at(f->h, T0 + 3000, &v, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0].name, "high_cpu");
+	assert_int_equal(v[0].pid, 77);
+	free(v);
+	assert_int_equal(pw_history_alerts_at(f->h, T0 + 8000, &v, &n), 0);
+	assert_int_equal(n, 0);
+	free(v);
+}
+
+static void
+test_history_cursor_in_time_order(void **state)
+{
+	struct hist_fixture *f = *state;
+	const struct pw_hist_cycle *c;
+	const struct pw_hist_ident *id;
+	struct pw_hist_cursor *cu;
+	const double *v;
+	size_t i, ncols, got = 0;
+
+	hist_fixture_open(f);
+	for (i = 0; i < 300; i++)	/* more than one key interval */
+		hist_push_farm(f, T0 + (int64_t)i * 1000, 5, 2, i);
+	assert_int_equal(pw_history_flush(f->h, 5000), 0);
+	assert_int_equal(pw_hist_cursor_new(f->h, 0, &cu), 0);
+	while (pw_hist_cursor_next(cu, &c) == 1) {
+		assert_int_equal(pw_hist_cycle_ts(c), T0 + (int64_t)got * 1000);
+		assert_int_equal(pw_hist_cycle_nseries(c), 5);
+		v = pw_hist_cycle_series(c, 1, &id, &ncols);
+		assert_int_equal(ncols, PW_METRIC_NROWS);
+		assert_int_equal(id->pid, 1001);
+		assert_true(v[PW_METRIC_RSS_BYTES] == (double)(1001 * 10 +
+		    PW_METRIC_RSS_BYTES) + (double)(got *
+		    (PW_METRIC_RSS_BYTES + 1)));
+		got++;
+	}
+	assert_int_equal(got, 300);
+	assert_int_equal(pw_hist_cursor_pos(cu), T0 + 299000);
+	/* Nothing new: 0; then what the writer adds comes next. */
+	assert_int_equal(pw_hist_cursor_next(cu, &c), 0);
+	hist_push_farm(f, T0 + 300000, 5, 2, 300);
+	assert_int_equal(pw_history_flush(f->h, 5000), 0);
+	assert_int_equal(pw_hist_cursor_next(cu, &c), 1);
+	assert_int_equal(pw_hist_cycle_ts(c), T0 + 300000);
+	pw_hist_cursor_free(cu);
+	/* A cursor saved at a position resumes after it. */
+	assert_int_equal(pw_hist_cursor_new(f->h, T0 + 149000, &cu), 0);
+	assert_int_equal(pw_hist_cursor_next(cu, &c), 1);
+	assert_int_equal(pw_hist_cycle_ts(c), T0 + 150000);
+	pw_hist_cursor_free(cu);
+}
+
+static void
+test_history_full_queue_drops_and_counts(void **state)
+{
+	struct hist_fixture *f = *state;
+	struct pw_hist_stats st;
+	struct pw_hist_cycle *c;
+	size_t i;
+
+	f->o.queue_cycles = 4;
+	assert_int_equal(pw_history_open(&f->o, &f->h, NULL), 0);
+	/* Not started: nothing drains the queue. */
+	for (i = 0; i < 6; i++) {
+		assert_non_null(c = pw_hist_cycle_new(T0 + (int64_t)i, 1000));
+		assert_int_equal(pw_history_push(f->h, c), i < 4 ? 0 : -ENOSPC);
+	}
+	pw_history_stats(f->h, &st);
+	assert_int_equal(st.dropped_queue, 2);
+	assert_int_equal(st.queue_len, 4);
+}
+
 int
 main(void)
 {
@@ -150,6 +471,20 @@ main(void)
 		    test_history_lock_refuses_second_opener, hist_setup,
 		    hist_teardown),
 		cmocka_unit_test(test_history_missing_parent_is_clear_error),
+		cmocka_unit_test_setup_teardown(test_history_rollups_match_raw,
+		    hist_setup, hist_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_history_pid_reuse_resolved_by_time, hist_setup,
+		    hist_teardown),
+		cmocka_unit_test_setup_teardown(test_history_at_lists_then_alive,
+		    hist_setup, hist_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_history_events_and_alerts_at, hist_setup, hist_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_history_cursor_in_time_order, hist_setup, hist_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_history_full_queue_drops_and_counts, hist_setup,
+		    hist_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
