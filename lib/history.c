@@ -167,6 +167,8 @@ pw__hist_segs_release(struct hist_seg **v, size_t n)
 	free(v);
 }
 
+static void	enforce(struct pw_history *, int64_t now_ms);
+
 /* --- open --------------------------------------------------------------- */
 
 static int
@@ -394,6 +396,8 @@ pw_history_open(const struct pw_hist_opts *o, struct pw_history **out,
 	h->st.max_bytes = o->max_bytes;
 	h->st.queue_cap = o->queue_cycles;
 	h->last_sync_ms = pw__hist_now(h);
+	/* A smaller budget than last time, or the last run's final words. */
+	enforce(h, h->last_sync_ms);
 	*out = h;
 	return 0;
 out_tier:
