@@ -19,8 +19,11 @@
  * costs nothing.  A value is coded against the slot's previous one (0
  * when unknown): two integers (counters, bytes, fds) as the zigzag delta
  * (tag 0), other doubles as their XOR with the trailing zero bits cut
- * (tag 1), unknown as tag 2.  Lossless: the bits read back are the bits
- * written.  A key record starts from no slots, so reading can start at
+ * (tag 1), unknown as tag 2, and a decimal fraction with at most three
+ * places (CPU seconds are ticks / 100; a rate over a whole second) as the
+ * zigzag delta of its value in tenths, hundredths or thousandths (tag 3),
+ * used only when dividing back gives the very same double.  Lossless: the
+ * bits read back are the bits written.  A key record starts from no slots, so reading can start at
  * any key record; the segment's index lists them.
  */
 #ifdef HAVE_CONFIG_H
@@ -399,11 +402,23 @@ from_bits(uint64_t u)
 	return d;
 }
 
+static const double p10[4] = { 1, 10, 100, 1000 };
+
+/* The previous value at scale 10^e, as both ends compute it. */
+static int64_t
+scaled_prev(double prev, unsigned e)
+{
+	double p = prev * p10[e];
+
+	return fabs(p) < 4503599627370496.0 ? llround(p) : 0;
+}
+
 static int
 put_value(struct hist_buf *b, double prev, double v)
 {
 	uint64_t x;
-	unsigned tz;
+	unsigned tz, e;
+	int64_t k;
 
 	if (isnan(prev))
 		prev = 0;
@@ -412,6 +427,16 @@ put_value(struct hist_buf *b, double prev, double v)
 	if (is_int(v) && is_int(prev))
 		return pw__hist_put_varint(b,
 		    zigzag((int64_t)v - (int64_t)prev) << 2);
+	/* A decimal fraction (ticks / 100, a rate over 1 s): scaled. */
+	for (e = 1; e <= 3; e++) {
+		if (!(fabs(v) * p10[e] < 4503599627370496.0))
+			break;
+		k = llround(v * p10[e]);
+		if ((double)k / p10[e] != v)
+			continue;
+		return pw__hist_put_varint(b, zigzag(k - scaled_prev(prev, e))
+		    << 4 | (uint64_t)e << 2 | 3);
+	}
 	x = bits(v) ^ bits(prev);
 	tz = x != 0 ? (unsigned)__builtin_ctzll(x) : 0;
 	if (pw__hist_put_varint(b, (uint64_t)tz << 2 | 1) < 0)
@@ -439,9 +464,44 @@ get_value(struct hist_rd *r, double prev)
 	case 2:
 		return NAN;
 	default:
-		r->ok = false;
-		return NAN;
+		if (((tag >> 2) & 3) == 0) {
+			r->ok = false;
+			return NAN;
+		}
+		return (double)(scaled_prev(prev, (tag >> 2) & 3) +
+		    unzigzag(tag >> 4)) / p10[(tag >> 2) & 3];
 	}
+}
+
+/* Step over a value without computing it (a slot no one asked for). */
+static void
+skip_varint(struct hist_rd *r)
+{
+	const uint8_t *p = r->p;
+
+	while (p < r->end && (*p & 0x80))
+		p++;
+	if (p >= r->end || p - r->p > 9) {
+		r->ok = false;
+		return;
+	}
+	r->p = p + 1;
+}
+
+/* The tag's two low bits are in the first byte of its varint. */
+static void
+skip_value(struct hist_rd *r)
+{
+	bool xor;
+
+	if (r->p >= r->end) {
+		r->ok = false;
+		return;
+	}
+	xor = (*r->p & 3) == 1;
+	skip_varint(r);
+	if (xor)
+		skip_varint(r);
 }
 
 static bool
@@ -668,7 +728,7 @@ pw__hist_decode(struct hist_coder *c, const uint8_t *p, size_t len, bool key,
 	struct hist_slot *s;
 	uint64_t n, i, slot, left, nev;
 	uint8_t mask[HIST_MAX_COLS / 7 + 1], byte;
-	uint32_t *now = NULL, nnow = 0, ncols, j, pos, nm;
+	uint32_t *now = NULL, nnow = 0, ncols, j, k, pos, nm;
 	int rc = -EINVAL;
 
 	if (key)
@@ -711,6 +771,8 @@ pw__hist_decode(struct hist_coder *c, const uint8_t *p, size_t len, bool key,
 			s->id.start_time_ms = id.start_time_ms;
 		}
 		c->slot[slot].seen = c->stamp;
+		c->slot[slot].skip = c->keep != NULL &&
+		    !c->keep(&c->slot[slot], c->keep_arg);
 		now[nnow++] = (uint32_t)slot;
 	}
 	left = pw__hist_get_varint(&r);
@@ -750,6 +812,14 @@ pw__hist_decode(struct hist_coder *c, const uint8_t *p, size_t len, bool key,
 				break;
 			if (j + 7 >= s->ncols)
 				goto out;
+		}
+		if (s->skip) {
+			/* Count the values, step over them: no arithmetic. */
+			for (j = 0, k = 0; j < nm; j++)
+				k += (uint32_t)__builtin_popcount(mask[j] & 0x7f);
+			while (k-- > 0 && r.ok)
+				skip_value(&r);
+			continue;
 		}
 		for (j = 0; j < nm * 7 && j < s->ncols; j++)
 			if (mask[j / 7] & (1u << (j % 7)))

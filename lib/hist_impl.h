@@ -100,6 +100,7 @@ struct hist_slot {
 	bool			 present;	/* in the last cycle */
 	uint32_t		 hash;
 	uint32_t		 seen;		/* encoder: cycle stamp */
+	bool			 skip;		/* decoder: values not kept */
 };
 
 /*
@@ -115,6 +116,13 @@ struct hist_coder {
 	uint32_t		 hcap;		/* a power of two */
 	uint32_t		 stamp;
 	unsigned		 since_key;	/* records since the key */
+	/*
+	 * Decoder: with keep set, the values of slots it refuses are
+	 * stepped over, not decoded (their prev is then stale): a reader
+	 * after one series.
+	 */
+	bool			(*keep)(const struct hist_slot *, void *);
+	void			*keep_arg;
 };
 
 void	pw__hist_coder_reset(struct hist_coder *);

@@ -589,6 +589,12 @@ slot_matches(const struct hist_slot *s, const struct pw_hist_query *q)
 	return strcmp(s->id.name, q->name) == 0;
 }
 
+static bool
+keep_slot(const struct hist_slot *s, void *arg)
+{
+	return slot_matches(s, arg);
+}
+
 /* Keep the newest `limit` points. */
 static void
 trim(struct pw_hist_series *s, size_t limit)
@@ -635,6 +641,8 @@ pw_history_series(struct pw_history *h, const struct pw_hist_query *q,
 	if ((rc = reader_init(&r, h, (int)q->res, q->since_ms,
 	    q->until_ms)) < 0)
 		return rc;
+	r.coder.keep = keep_slot;
+	r.coder.keep_arg = (void *)q;
 	while ((rc = reader_next(&r, &rec, NULL)) == 1) {
 		if (rec.ts_ms >= q->until_ms)
 			break;
@@ -642,7 +650,7 @@ pw_history_series(struct pw_history *h, const struct pw_hist_query *q,
 			continue;
 		for (k = 0; k < r.coder.npresent; k++) {
 			sl = &r.coder.slot[r.coder.present[k]];
-			if (!slot_matches(sl, q))
+			if (sl->skip || !slot_matches(sl, q))
 				continue;
 			for (i = 0; i < ncand; i++)
 				if (c[i].ser->ident.start_time_ms ==

@@ -24,6 +24,8 @@
 #                       on-demand profiles (lib/profile.c)
 #   libzstd-dev zlib1g-dev  the on-disk history: records compressed with
 #                       zstd, checksummed with zlib's crc32 (lib/history.c)
+#   libsqlite3-dev      bench/hist_bench.c measures the history against
+#                       SQLite (WAL) on the same data (bench only)
 #   libcap2-bin         capsh: the profile test drops CAP_SYS_PTRACE
 #   smem                the PSS test compares procwatchd's sum with smem's
 #   chromium            the dashboard's browser tests (headless)
@@ -44,6 +46,7 @@ apt-get install -y -qq --no-install-recommends \
 	libsystemd-dev systemd groff-base mandoc \
 	libjs-dygraphs chromium clang libclang-rt-14-dev \
 	libdw-dev libelf-dev libcap2-bin libzstd-dev zlib1g-dev smem \
+	libsqlite3-dev \
 	>/dev/null
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
 	apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
