@@ -234,10 +234,10 @@ test_history_budget_drops_oldest_raw_first(void **state)
 	struct pw_hist_series *s;
 	size_t i, n = 900;
 
-	f->o.max_bytes = 512u << 10;
+	f->o.max_bytes = 192u << 10;
 	hist_fixture_open(f);
 	for (i = 0; i < n; i++) {
-		hist_push_farm(f, T0 + (int64_t)i * 1000, 200, 200, i);
+		hist_push_farm(f, T0 + (int64_t)i * 1000, 200, 40, i);
 		if (i % 64 == 63)
 			assert_int_equal(pw_history_flush(f->h, 10000), 0);
 	}
