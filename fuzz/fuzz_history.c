@@ -6,8 +6,9 @@
  * is opened (header check, scan, torn-tail cut) and read back every way
  * (a series at each resolution, a moment, events, alerts, the cursor).
  * With it odd, the rest is decoded directly as a record payload, twice
- * (a key record, then one against its state), which reaches the codec
- * without the crc and zstd in front of it.
+ * (a key record, then one against its state), and twice more stepping
+ * over some series' values as a series query does, which reaches the
+ * codec without the crc and zstd in front of it.
  */
 #include <sys/stat.h>
 
@@ -24,6 +25,14 @@
 #include "history.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* A series query's filter: the odd pids' values are stepped over. */
+static bool
+keep_even(const struct hist_slot *s, void *arg)
+{
+	(void)arg;
+	return s->id.pid % 2 == 0;
+}
 
 static char	dir[64];
 
@@ -115,6 +124,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    &interval) == 0)
 			(void)pw__hist_decode(&coder, b, size - 1, false, 0, ev,
 			    &interval);
+		coder.keep = keep_even;
+		if (pw__hist_decode(&coder, b, size - 1, true, 0, NULL,
+		    &interval) == 0)
+			(void)pw__hist_decode(&coder, b, size - 1, false, 0,
+			    NULL, &interval);
 		free(b);
 		pw__hist_coder_fini(&coder);
 		pw_hist_cycle_free(ev);

@@ -285,6 +285,7 @@ struct pw_history {
 	size_t			 qlen;
 	uint64_t		 qpushed, qdone;
 	bool			 stop, running;
+	bool			 scrubbed;	/* older segments checked */
 	pthread_t		 thr;
 	/* The writer's own: */
 	struct hist_tier	*tier[2];
@@ -292,6 +293,8 @@ struct pw_history {
 	struct hist_buf		 enc, frame;
 	int64_t			 last_sync_ms;
 	uint64_t		 logged_corrupt;
+	uint64_t		 scrub_below;	/* seqs left to check */
+	uint64_t		 scrub_seq;	/* the next to check */
 	/* The readers' cache (hist_query.c). */
 	struct hist_cache	*cache;
 };

@@ -1121,10 +1121,12 @@ pw_hist_cursor_next(struct pw_hist_cursor *cu, const struct pw_hist_cycle **out)
 			cu->r.since_ms = cu->pos + 1;
 			cu->open = true;
 			/* The budget dropped what we had not read yet. */
+			pthread_mutex_lock(&cu->h->mu);
 			if (cu->r.nsegs > 0 && cu->pos != 0 &&
 			    cu->r.segs[0]->first_ms > cu->pos + 1 &&
 			    cu->r.segs[0]->seq > cu->seq && cu->seq != 0)
 				cu->skipped++;
+			pthread_mutex_unlock(&cu->h->mu);
 		}
 		for (;;) {
 			pw__hist_cycle_reset(cu->cy, 0, 0);

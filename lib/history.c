@@ -398,6 +398,8 @@ pw_history_open(const struct pw_hist_opts *o, struct pw_history **out,
 	h->last_sync_ms = pw__hist_now(h);
 	/* A smaller budget than last time, or the last run's final words. */
 	enforce(h, h->last_sync_ms);
+	/* What was there before is checked by the writer once it runs. */
+	h->scrub_below = h->next_seq;
 	*out = h;
 	return 0;
 out_tier:
@@ -764,16 +766,79 @@ write_cycle(struct pw_history *h, struct pw_hist_cycle *c)
 	}
 }
 
+/*
+ * Check one segment written before this run, record by record, so that
+ * damage in the middle of the history (a flipped bit, a bad sector) is
+ * told at start-up rather than when a query happens to meet it; opening
+ * read index files only.  Returns false when none is left.
+ */
+static bool
+scrub_one(struct pw_history *h)
+{
+	struct hist_seg *s = NULL, tmp;
+	uint64_t corrupt = 0;
+	int64_t valid;
+	size_t i;
+	int t, fd;
+
+	pthread_mutex_lock(&h->mu);
+	for (t = 0; t < HIST_NTIERS; t++)	/* the lowest over all */
+		for (i = 0; i < h->chain[t].n; i++) {
+			struct hist_seg *c = h->chain[t].seg[i];
+
+			if (c->seq >= h->scrub_seq && c->seq < h->scrub_below &&
+			    (s == NULL || c->seq < s->seq))
+				s = c;
+		}
+	if (s != NULL) {
+		atomic_fetch_add(&s->refs, 1);
+		memset(&tmp, 0, sizeof(tmp));
+		tmp.hdr_len = s->hdr_len;
+		tmp.size = s->size;
+		h->scrub_seq = s->seq + 1;
+	}
+	pthread_mutex_unlock(&h->mu);
+	if (s == NULL)
+		return false;
+	if ((fd = open(s->path, O_RDONLY | O_CLOEXEC)) >= 0) {
+		valid = pw__hist_seg_scan(fd, &tmp, tmp.size, &corrupt);
+		close(fd);
+		free(tmp.keys);
+		if (valid >= 0 && (uint64_t)valid < tmp.size)
+			corrupt++;		/* its end is damaged */
+		if (corrupt > 0) {
+			atomic_fetch_add(&h->corrupt_reads, corrupt);
+			h->logged_corrupt += corrupt;
+			pw__hist_log(h, PW_HIST_LOG_WARN, "history %s: %" PRIu64
+			    " corrupt record(s); reads skip them and what "
+			    "depends on them", s->path, corrupt);
+		}
+	}
+	pw__hist_seg_unref(s);
+	return true;
+}
+
 static void *
 writer_main(void *arg)
 {
 	struct pw_history *h = arg;
 	struct pw_hist_cycle *batch, *c;
 	struct timespec until;
+	bool done;
 	size_t n;
 
 	pthread_mutex_lock(&h->qmu);
 	for (;;) {
+		/* Between cycles, the check of older segments, one at a time. */
+		while (h->qhead == NULL && !h->stop && !h->scrubbed) {
+			pthread_mutex_unlock(&h->qmu);
+			done = !scrub_one(h);
+			pthread_mutex_lock(&h->qmu);
+			if (done) {
+				h->scrubbed = true;
+				pthread_cond_broadcast(&h->donecv);
+			}
+		}
 		while (h->qhead == NULL && !h->stop) {
 			clock_gettime(CLOCK_REALTIME, &until);
 			until.tv_sec += 1;
@@ -863,14 +928,14 @@ pw_history_flush(struct pw_history *h, int64_t timeout_ms)
 	}
 	pthread_mutex_lock(&h->qmu);
 	want = h->qpushed;
-	while (h->qdone < want && rc == 0) {
+	while ((h->qdone < want || !h->scrubbed) && rc == 0) {
 		if (!h->running) {
 			rc = -ETIMEDOUT;
 			break;
 		}
 		if (pthread_cond_timedwait(&h->donecv, &h->qmu, &until) ==
 		    ETIMEDOUT)
-			rc = h->qdone < want ? -ETIMEDOUT : 0;
+			rc = h->qdone < want || !h->scrubbed ? -ETIMEDOUT : 0;
 	}
 	pthread_mutex_unlock(&h->qmu);
 	return rc;

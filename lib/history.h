@@ -210,8 +210,11 @@ int	pw_hist_cycle_from_store(struct pw_hist_cycle *, struct pw_store *);
 int	pw_history_push(struct pw_history *, struct pw_hist_cycle *);
 
 /*
- * Wait until every cycle pushed before the call is written (or failed).
- * For tests and orderly shutdown; 0, or -ETIMEDOUT after timeout_ms.
+ * Wait until every cycle pushed before the call is written (or failed),
+ * and the writer's check of the segments found at open (it reads each
+ * one once after start, between cycles, and reports damage through the
+ * log callback and pw_hist_stats.corrupt_skipped) is done.  For tests
+ * and orderly shutdown; 0, or -ETIMEDOUT after timeout_ms.
  * Thread: any but the writer.
  */
 int	pw_history_flush(struct pw_history *, int64_t timeout_ms);

@@ -20,8 +20,12 @@
 #include <cmocka.h>
 
 #include <procwatch/metric.h>
+#include <procwatch/procfs.h>
+#include <procwatch/ring.h>
+#include <procwatch/store.h>
 
 #include "history.h"
+#include "internal.h"
 #include "test_history_util.h"
 
 static void
@@ -458,6 +462,114 @@ test_history_full_queue_drops_and_counts(void **state)
 	assert_int_equal(st.queue_len, 4);
 }
 
+/* A store like the sampler's: two processes, one gone, the group "all". */
+static struct pw_store *
+fake_store(int64_t ts)
+{
+	struct pw_store *st = pw_store_new(16, 100);
+	struct pw_group_sample g;
+	struct pw_sample smp;
+	struct pw_proc *p;
+	int i, j;
+
+	assert_non_null(st);
+	pw__store_wrlock(st);
+	assert_int_equal(pw__store_set_groups(st, NULL, 0), 0);
+	for (i = 0; i < 3; i++) {
+		assert_non_null(p = calloc(1, sizeof(*p)));
+		p->id = (uint64_t)i + 1;
+		p->pid = 500 + i;
+		p->alive = i < 2;
+		p->gone_ms = i < 2 ? 0 : ts - 10;
+		p->start_time_ms = ts - 100000 - i;
+		p->fd_limit = 1024;
+		snprintf(p->comm, sizeof(p->comm), "w%d", i);
+		p->cmdline = strdup("/usr/bin/w --x");
+		p->user = strdup("root");
+		p->target = strdup("all");
+		pw_prochandle_init(&p->h, p->pid);
+		assert_non_null(p->ring = pw_ring_new(16, 100));
+		memset(&smp, 0, sizeof(smp));
+		smp.rss_bytes = (uint64_t)(i + 1) << 20;
+		smp.open_fds = 5;
+		smp.threads = 1;
+		for (j = 0; j < 2; j++) {
+			smp.ts_ms = ts - 1000 + j * 1000 - (i == 2 ? 1000 : 0);
+			smp.utime_ticks += 50;
+			smp.ctx_voluntary += 10;
+			pw_ring_push(p->ring, &smp);
+		}
+		assert_int_equal(pw__store_insert(st, p), 0);
+	}
+	memset(&g, 0, sizeof(g));
+	g.ts_ms = ts;
+	g.processes = 2;
+	g.rss_bytes = 3 << 20;
+	pw__store_group_push(st, 0, &g);
+	st->taken_ms = ts;
+	st->mem_total = 1ull << 30;
+	pw__store_unlock(st);
+	return st;
+}
+
+static void
+test_history_cycle_from_store_reads_the_catalogue(void **state)
+{
+	struct pw_hist_cycle *c;
+	const struct pw_hist_ident *id;
+	const struct pw_hist_event *e;
+	struct pw_metric_ctx ctx = { 0 };
+	struct pw_store *st;
+	const double *v;
+	size_t n, m, i;
+	double want;
+
+	(void)state;
+	st = fake_store(T0);
+	assert_non_null(c = pw_hist_cycle_new(T0, 1000));
+	assert_int_equal(pw_hist_cycle_from_store(c, st), 0);
+	/* Two live processes sampled now, the group; the gone one's exit. */
+	assert_int_equal(pw_hist_cycle_nseries(c), 3);
+	assert_int_equal(pw_hist_cycle_nevents(c), 1);
+	e = pw_hist_cycle_event(c, 0);
+	assert_string_equal(e->type, "exit");
+	assert_int_equal(e->pid, 502);
+	assert_int_equal(e->start_time_ms, T0 - 100002);
+	assert_non_null(pw_hist_cycle_series(c, 2, &id, &n));
+	assert_int_equal(id->kind, PW_HIST_GROUP);
+	assert_string_equal(id->name, "all");
+	for (i = 0; i < 2; i++) {
+		struct pw_sample *s2;
+		size_t k, cap;
+
+		v = pw_hist_cycle_series(c, i, &id, &n);
+		assert_int_equal(n, PW_METRIC_NROWS);
+		assert_int_equal(id->kind, PW_HIST_PROC);
+		assert_int_equal(id->pid, 500 + (pid_t)i);
+		assert_string_equal(id->cmdline, "/usr/bin/w --x");
+		assert_string_equal(id->target, "all");
+		/* Each row as its reader gives it from the newest two. */
+		assert_int_equal(pw_store_samples(st, id->pid, INT64_MIN, 2,
+		    &s2, &k, &cap), 0);
+		assert_int_equal(k, 2);
+		ctx.mem_total = 1ull << 30;
+		ctx.fd_limit = 1024;
+		ctx.hz = 100;
+		ctx.start_time_ms = T0 - 100000 - (int64_t)i;
+		for (m = 0; m < PW_METRIC_NROWS; m++) {
+			if (pw_metric_read((enum pw_metric)m, &ctx, &s2[1],
+			    &s2[0], &want))
+				assert_true(v[m] == want);
+			else
+				assert_true(isnan(v[m]));
+		}
+		assert_false(isnan(v[PW_METRIC_CPU_PERCENT]));
+		free(s2);
+	}
+	pw_hist_cycle_free(c);
+	pw_store_free(st);
+}
+
 int
 main(void)
 {
@@ -485,6 +597,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    test_history_full_queue_drops_and_counts, hist_setup,
 		    hist_teardown),
+		cmocka_unit_test(
+		    test_history_cycle_from_store_reads_the_catalogue),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
