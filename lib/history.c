@@ -52,7 +52,7 @@ pw_hist_opts_init(struct pw_hist_opts *o)
 	o->hour_keep_ms = 400ll * 86400 * 1000;
 	o->fsync_ms = 10000;
 	o->segment_bytes = 16u << 20;
-	o->queue_cycles = 64;
+	o->queue_cycles = 32;
 	o->cache_bytes = 8u << 20;
 	o->key_every = 256;
 }

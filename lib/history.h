@@ -124,7 +124,7 @@ struct pw_hist_opts {
 	int64_t		 hour_keep_ms;	/* 400 days; events the same */
 	int64_t		 fsync_ms;	/* 10 s; 0: fsync every cycle */
 	uint64_t	 segment_bytes;	/* 16 MiB, at most max_bytes/16 */
-	size_t		 queue_cycles;	/* 64 cycles in the queue */
+	size_t		 queue_cycles;	/* 32 cycles in the queue */
 	size_t		 cache_bytes;	/* 8 MiB of decoded records */
 	unsigned	 key_every;	/* a key record every 256 cycles */
 	pw_hist_log_fn	*log;		/* NULL: say nothing */
