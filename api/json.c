@@ -15,7 +15,10 @@
  *          "swap_bytes", "memory_percent", "open_fds" (null if unreadable),
  *          "fd_limit", "threads", "ctx_switches_voluntary",
  *          "ctx_switches_involuntary", "minor_faults", "major_faults",
- *          "read_bytes", "write_bytes" (null if unreadable), "state"}
+ *          "read_bytes", "write_bytes" (null if unreadable),
+ *          "cpu_delay_percent", "io_delay_percent", "swapin_delay_percent",
+ *          "memory_delay_percent" (null where the kernel or our rights do
+ *          not give them: procwatch/delay.h), "state"}
  * Times are RFC 3339 UTC strings with milliseconds; percentages are rounded
  * to two decimals.  SAMPLE's figures, and PROC's fd_limit, are the metric
  * catalogue's rows (procwatch/metric.h), named and read as it says, in

@@ -2,7 +2,7 @@
  * procwatch/sample.h: one decoded sample of one process.
  *
  * This is the wide form that readers fill and renderers consume.  The ring
- * (procwatch/ring.h) stores a packed 48-byte form of it; see lib/ring.c.
+ * (procwatch/ring.h) stores a packed 56-byte form of it; see lib/ring.c.
  */
 #ifndef PROCWATCH_SAMPLE_H
 #define PROCWATCH_SAMPLE_H
