@@ -2,7 +2,7 @@
  * limit.c: the floor.  The least work a monitor can do per process per
  * sample, with no parsing beyond what deciding what to read needs.
  *
- *   bench/limit [-m MODE] [-n ROUNDS] [-i MS] [-o] PID...
+ *   bench/limit [-m MODE] [-n ROUNDS] [-i MS] [-o] [-t] PID...
  *
  * MODE says what is read for each process every round:
  *   idle      schedstat and statm: what procwatchd reads for an idle
@@ -19,6 +19,9 @@
  *   full      stat, status and io and the descriptor count, no schedstat:
  *             the floor of the figures before the idle path (the default
  *             until then).
+ * With -t every read of busy's rest also asks taskstats for the process's
+ * delays by TGID (pw_taskstats_query(), one netlink round trip: what
+ * procwatchd adds to a full read where taskstats works; needs root).
  * The default is busy.  Without -o the files stay open across rounds and
  * are read with pread() at offset 0 (as procwatchd does); with -o each is
  * opened, read and closed every time.  Rounds are MS apart (default 1000,
@@ -34,6 +37,8 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <procwatch/delay.h>
 
 #include "bench/cputime.h"
 
@@ -54,6 +59,7 @@ struct target {
 };
 
 static int reopen;
+static struct pw_taskstats *tstats;	/* -t */
 static unsigned long long nread, nfull, fdsum;
 
 /* Read file f of t into buf; returns bytes read, or -1. */
@@ -111,6 +117,12 @@ read_rest(struct target *t, char *buf, size_t size)
 	snprintf(path, sizeof(path), "/proc/%d/fd", (int)t->pid);
 	if (stat(path, &sb) == 0)
 		fdsum += (unsigned long long)sb.st_size;
+	if (tstats != NULL) {
+		struct pw_delays d;
+
+		if (pw_taskstats_query(tstats, t->pid, &d) == 0)
+			fdsum += d.cpu_ns & 1;	/* keep the call */
+	}
 	nfull++;
 }
 
@@ -191,8 +203,17 @@ main(int argc, char **argv)
 	struct target *t;
 	double cpu_s = 0;
 
-	while ((opt = getopt(argc, argv, "m:n:i:o")) != -1) {
-		if (opt == 'n')
+	while ((opt = getopt(argc, argv, "m:n:i:ot")) != -1) {
+		if (opt == 't') {
+			char why[160];
+			int err;
+
+			if ((tstats = pw_taskstats_open(&err, why,
+			    sizeof(why))) == NULL) {
+				fprintf(stderr, "limit: %s\n", why);
+				return 1;
+			}
+		} else if (opt == 'n')
 			rounds = atoi(optarg);
 		else if (opt == 'i')
 			interval_ms = atoi(optarg);
@@ -233,9 +254,10 @@ main(int argc, char **argv)
 			sample(&t[i], m, buf, sizeof(buf));
 		cpu_s += bench_cpu_s();
 	}
-	printf("limit: %s, %d pids x %d rounds %d ms apart, %s: %.3f us CPU "
+	printf("limit: %s%s, %d pids x %d rounds %d ms apart, %s: %.3f us CPU "
 	    "per process-sample (%.2f reads and %.3f full reads per "
-	    "process-sample; fds seen %llu)\n", names[m], n, rounds,
+	    "process-sample; fds seen %llu)\n", names[m],
+	    tstats != NULL ? " + taskstats" : "", n, rounds,
 	    interval_ms, reopen ? "open/read/close" : "kept-open pread",
 	    cpu_s * 1e6 / ((double)n * rounds),
 	    (double)(nread - reads0) / ((double)n * rounds),
@@ -243,6 +265,6 @@ main(int argc, char **argv)
 	return 0;
 usage:
 	fprintf(stderr, "usage: limit [-m idle|busy|adaptive|full] "
-	    "[-n ROUNDS] [-i MS] [-o] PID...\n");
+	    "[-n ROUNDS] [-i MS] [-o] [-t] PID...\n");
 	return 2;
 }
