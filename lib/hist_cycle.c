@@ -12,9 +12,11 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <procwatch/custom.h>
 #include <procwatch/metric.h>
 
 #include "hist_impl.h"
@@ -284,6 +286,47 @@ pw_hist_cycle_from_store(struct pw_hist_cycle *c, struct pw_store *st)
 		rc = pw_hist_cycle_add(c, &id, v, PW_METRIC_NROWS);
 	}
 	pthread_rwlock_unlock(&st->lock);
+	return rc;
+}
+
+int
+pw_hist_cycle_from_custom(struct pw_hist_cycle *c, struct pw_custom *cs)
+{
+	struct pw_custom_view *v = NULL;
+	struct pw_hist_ident id;
+	char key[1024];
+	size_t n = 0, i, k, len;
+	int rc;
+
+	if ((rc = pw_custom_copy(cs, 0, &v, &n)) < 0)
+		return rc;
+	for (i = 0; i < n && rc == 0; i++) {
+		if (v[i].is_stale || v[i].ts_ms == 0)
+			continue;
+		/* One key per series: its name, where it belongs, its labels. */
+		len = (size_t)snprintf(key, sizeof(key), "%s{", v[i].name);
+		if (v[i].scope == PW_CUSTOM_PROC)
+			len += (size_t)snprintf(key + len, sizeof(key) - len,
+			    "pid=\"%ld\",", (long)v[i].pid);
+		else if (v[i].scope == PW_CUSTOM_TARGET)
+			len += (size_t)snprintf(key + len, sizeof(key) - len,
+			    "target=\"%s\",", v[i].target);
+		for (k = 0; k < v[i].nlabels && len < sizeof(key); k++)
+			len += (size_t)snprintf(key + len, sizeof(key) - len,
+			    "%s=\"%s\",", v[i].lnames[k], v[i].lvalues[k]);
+		if (len >= sizeof(key))
+			continue;	/* cannot be that long: caps */
+		if (key[len - 1] == ',')
+			len--;
+		snprintf(key + len, sizeof(key) - len, "}");
+		memset(&id, 0, sizeof(id));
+		id.kind = PW_HIST_CUSTOM;
+		id.pid = v[i].pid;
+		id.name = key;
+		id.target = v[i].target;
+		rc = pw_hist_cycle_add(c, &id, &v[i].value, 1);
+	}
+	pw_custom_views_free(v, n);
 	return rc;
 }
 

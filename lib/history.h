@@ -38,6 +38,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+struct pw_custom;
 struct pw_store;
 struct pw_history;
 struct pw_hist_cycle;
@@ -199,6 +200,16 @@ int	pw_hist_cycle_add_event(struct pw_hist_cycle *,
  * Thread: the sampler, after its commit.
  */
 int	pw_hist_cycle_from_store(struct pw_hist_cycle *, struct pw_store *);
+
+/*
+ * Add the latest value of every custom series that is not stale
+ * (procwatch/custom.h), named name{pid="P",...} for a process's series,
+ * name{target="T",...} for a target's, then its labels in order: the
+ * name a query for it gives.  Takes the custom store's mutex once (via
+ * pw_custom_copy()); no I/O.  0 or -ENOMEM.
+ * Thread: the sampler, after its commit.
+ */
+int	pw_hist_cycle_from_custom(struct pw_hist_cycle *, struct pw_custom *);
 
 /*
  * Hand a cycle to the writer; the history owns it from here, whatever

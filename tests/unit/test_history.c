@@ -19,6 +19,7 @@
 
 #include <cmocka.h>
 
+#include <procwatch/custom.h>
 #include <procwatch/metric.h>
 #include <procwatch/procfs.h>
 #include <procwatch/ring.h>
@@ -570,6 +571,42 @@ test_history_cycle_from_store_reads_the_catalogue(void **state)
 	pw_store_free(st);
 }
 
+static void
+test_history_cycle_from_custom_names_series(void **state)
+{
+	struct pw_custom_label lab = { "queue", "mail" };
+	struct pw_custom_point pt = { 0 };
+	char err[128];
+	struct pw_custom *cs;
+	struct pw_hist_cycle *c;
+	const struct pw_hist_ident *id;
+	const double *v;
+	size_t n;
+
+	(void)state;
+	assert_non_null(cs = pw_custom_new(NULL));
+	pt.name = "queue_depth";
+	pt.scope = PW_CUSTOM_TARGET;
+	pt.target = "web";
+	pt.labels = &lab;
+	pt.nlabels = 1;
+	pt.ts_ms = T0;
+	pt.value = 42.5;
+	assert_int_equal(pw_custom_put(cs, &pt, "test", T0, err, sizeof(err)),
+	    0);
+	assert_non_null(c = pw_hist_cycle_new(T0, 1000));
+	assert_int_equal(pw_hist_cycle_from_custom(c, cs), 0);
+	assert_int_equal(pw_hist_cycle_nseries(c), 1);
+	v = pw_hist_cycle_series(c, 0, &id, &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(id->kind, PW_HIST_CUSTOM);
+	assert_string_equal(id->name,
+	    "queue_depth{target=\"web\",queue=\"mail\"}");
+	assert_true(v[0] == 42.5);
+	pw_hist_cycle_free(c);
+	pw_custom_free(cs);
+}
+
 int
 main(void)
 {
@@ -599,6 +636,7 @@ main(void)
 		    hist_teardown),
 		cmocka_unit_test(
 		    test_history_cycle_from_store_reads_the_catalogue),
+		cmocka_unit_test(test_history_cycle_from_custom_names_series),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
