@@ -383,18 +383,41 @@ bad:
 	}
 }
 
+/*
+ * The time of the record reader_next() would return next, without
+ * reading it: 1 and *ts, 0 at the end, or -errno.  A record it cannot
+ * make out gives 1 with INT64_MIN (reader_next() then skips it).
+ */
+static int
+reader_peek_ts(struct reader *r, int64_t *ts)
+{
+	int rc;
+
+	while (r->seg == NULL || r->off + HIST_REC_HDR > r->end)
+		if ((rc = reader_next_seg(r)) <= 0)
+			return rc;
+	if ((rc = reader_fill(r, r->off, HIST_REC_HDR)) < 0)
+		return rc;
+	if (r->off + HIST_REC_HDR > r->boff + r->blen) {
+		*ts = INT64_MIN;
+		return 1;
+	}
+	memcpy(ts, r->buf + (r->off - r->boff) + 16, 8);
+	return 1;
+}
+
 /* Column c of a slot (segment columns) as our row, or -1. */
 static int
-col_row(const struct reader *r, const struct hist_slot *s, uint32_t c,
+col_row(const struct hist_seg *seg, const struct hist_slot *s, uint32_t c,
     uint32_t nst)
 {
 	uint32_t row = c / nst;
 
 	if (s->id.kind == PW_HIST_CUSTOM)
 		return row == 0 ? 0 : -1;
-	if (row >= r->seg->nrows)
+	if (row >= seg->nrows)
 		return -1;
-	return r->seg->rowmap[row];
+	return seg->rowmap[row];
 }
 
 static uint32_t
@@ -499,7 +522,7 @@ cand_add(struct cand *c, const struct reader *r, const struct hist_slot *sl,
 		/* A bucket written in two parts (a restart): merge them. */
 		base = (s->n - 1) * nc;
 		for (k = 0; k < sl->ncols / nst; k++) {
-			if ((row = col_row(r, sl, k * nst, nst)) < 0)
+			if ((row = col_row(r->seg, sl, k * nst, nst)) < 0)
 				continue;
 			pw__hist_rollup_load(sl->id.kind, row,
 			    &sl->prev[k * nst], st);
@@ -556,7 +579,7 @@ cand_add(struct cand *c, const struct reader *r, const struct hist_slot *sl,
 		}
 	}
 	for (k = 0; k < sl->ncols / nst; k++) {
-		if ((row = col_row(r, sl, k * nst, nst)) < 0)
+		if ((row = col_row(r->seg, sl, k * nst, nst)) < 0)
 			continue;
 		i = base + (size_t)row;
 		v = &sl->prev[k * nst];
@@ -789,35 +812,36 @@ at_tier(struct pw_history *h, int tier, int64_t at_ms, int64_t reach_ms,
 	struct pw_hist_at *a = NULL;
 	struct hist_rec rec;
 	struct reader r;
-	struct hist_coder keep = { 0 };
 	struct hist_seg *kseg = NULL;
 	const struct hist_slot *sl;
 	int64_t found = INT64_MIN, interval = 0;
 	uint32_t nst = tier == PW_HIST_RAW ? 1 : HIST_NST, k, c;
-	size_t i;
 	int rc, row;
 
 	if ((rc = reader_init(&r, h, tier, at_ms - reach_ms, at_ms + 1)) < 0)
 		return rc;
 	r.since_ms = at_ms;
-	while ((rc = reader_next(&r, &rec, NULL)) == 1) {
-		if (rec.ts_ms > at_ms)
+	/* Decode up to the last record at or before at_ms; peek, then read. */
+	for (;;) {
+		int64_t next;
+
+		if ((rc = reader_peek_ts(&r, &next)) <= 0)
 			break;
+		if (next > at_ms)
+			break;
+		if ((rc = reader_next(&r, &rec, NULL)) <= 0)
+			break;
+		if (rec.ts_ms > at_ms)
+			break;		/* a record peek could not read */
 		found = rec.ts_ms;
 		interval = r.interval_ms;
 		kseg = r.seg;
-		/* Keep this record's state: the next may be past at_ms. */
-		if ((a == NULL && (a = calloc(1, sizeof(*a))) == NULL)) {
-			rc = -ENOMEM;
-			goto out;
-		}
-		for (i = 0; i < a->n; i++) {
-			ident_free_strings(&a->e[i].ident);
-			free(a->e[i].val);
-		}
-		a->n = 0;
-		free(a->e);
-		if ((a->e = calloc(r.coder.npresent ? r.coder.npresent : 1,
+	}
+	if (rc < 0)
+		goto out;
+	if (found != INT64_MIN) {
+		if ((a = calloc(1, sizeof(*a))) == NULL ||
+		    (a->e = calloc(r.coder.npresent ? r.coder.npresent : 1,
 		    sizeof(*a->e))) == NULL) {
 			rc = -ENOMEM;
 			goto out;
@@ -830,7 +854,7 @@ at_tier(struct pw_history *h, int tier, int64_t at_ms, int64_t reach_ms,
 			e->ident.name = strdup(sl->id.name);
 			e->ident.cmdline = strdup(sl->id.cmdline);
 			e->ident.target = strdup(sl->id.target);
-			e->ts_ms = rec.ts_ms;
+			e->ts_ms = found;
 			e->ncols = out_rows(sl);
 			e->val = malloc(e->ncols * sizeof(double));
 			a->n++;
@@ -844,7 +868,7 @@ at_tier(struct pw_history *h, int tier, int64_t at_ms, int64_t reach_ms,
 			for (c = 0; c < sl->ncols / nst; c++) {
 				double st[HIST_NST];
 
-				if ((row = col_row(&r, sl, c * nst, nst)) < 0)
+				if ((row = col_row(kseg, sl, c * nst, nst)) < 0)
 					continue;
 				if (nst == 1) {
 					e->val[row] = sl->prev[c];
@@ -856,7 +880,6 @@ at_tier(struct pw_history *h, int tier, int64_t at_ms, int64_t reach_ms,
 			}
 		}
 	}
-	(void)kseg;
 	if (rc < 0)
 		goto out;
 	/* Nothing then, or the daemon was not running then. */
@@ -874,7 +897,6 @@ at_tier(struct pw_history *h, int tier, int64_t at_ms, int64_t reach_ms,
 	rc = 0;
 out:
 	pw_hist_at_free(a);
-	pw__hist_coder_fini(&keep);
 	reader_fini(&r);
 	return rc;
 }
@@ -1095,7 +1117,7 @@ emit_cycle(struct pw_hist_cursor *cu, int64_t ts)
 		for (c = 0; c < PW_METRIC_NROWS; c++)
 			v[c] = NAN;
 		for (c = 0; c < sl->ncols; c++)
-			if ((row = col_row(r, sl, c, 1)) >= 0)
+			if ((row = col_row(r->seg, sl, c, 1)) >= 0)
 				v[row] = sl->prev[c];
 		if ((rc = pw_hist_cycle_add(cy, &sl->id, v,
 		    out_rows(sl))) < 0)
