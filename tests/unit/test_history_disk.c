@@ -351,6 +351,47 @@ test_history_fewer_rows_read_back(void **state)
 	pw_hist_series_free(s);
 }
 
+static void
+test_history_restart_continues_with_a_gap(void **state)
+{
+	struct hist_fixture *f = *state;
+	struct pw_hist_query q = { 0 };
+	struct pw_hist_series *s;
+	size_t i;
+
+	hist_fixture_open(f);
+	for (i = 0; i < 30; i++)
+		hist_push_farm(f, T0 + (int64_t)i * 1000, 5, 5, i);
+	assert_int_equal(pw_history_flush(f->h, 5000), 0);
+	/* Down for five cycles; the same processes are there after it. */
+	hist_fixture_reopen(f);
+	for (i = 35; i < 70; i++)
+		hist_push_farm(f, T0 + (int64_t)i * 1000, 5, 5, i);
+	assert_int_equal(pw_history_flush(f->h, 5000), 0);
+	q.kind = PW_HIST_PROC;
+	q.pid = 1002;
+	q.start_time_ms = START(1002);
+	q.since_ms = T0;
+	q.until_ms = T0 + 120000;
+	assert_int_equal(pw_history_series(f->h, &q, &s), 0);
+	assert_int_equal(s->n, 65);
+	assert_int_equal(s->ngaps, 1);
+	assert_int_equal(s->gaps[0].from_ms, T0 + 29000);
+	assert_int_equal(s->gaps[0].until_ms, T0 + 35000);
+	pw_hist_series_free(s);
+	/* The first minute, written in two parts, reads as one bucket. */
+	q.res = PW_HIST_1M;
+	assert_int_equal(pw_history_series(f->h, &q, &s), 0);
+	assert_int_equal(s->n, 1);
+	assert_int_equal(s->ts_ms[0], T0);
+	assert_int_equal(s->count[PW_METRIC_RSS_BYTES], 55);
+	assert_true(s->min[PW_METRIC_RSS_BYTES] == (double)(1002 * 10 +
+	    PW_METRIC_RSS_BYTES));
+	assert_true(s->max[PW_METRIC_RSS_BYTES] == (double)(1002 * 10 +
+	    PW_METRIC_RSS_BYTES) + 59.0 * (PW_METRIC_RSS_BYTES + 1));
+	pw_hist_series_free(s);
+}
+
 int
 main(void)
 {
@@ -368,6 +409,9 @@ main(void)
 		    hist_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_history_fewer_rows_read_back, hist_setup,
+		    hist_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_history_restart_continues_with_a_gap, hist_setup,
 		    hist_teardown),
 	};
 
