@@ -537,6 +537,7 @@ main(int argc, char **argv)
 	char base[512], d[600];
 	const char *tmp = getenv("TMPDIR");
 
+	setvbuf(stdout, NULL, _IOLBF, 0);	/* figures as they come */
 	if (argc > 3)
 		snprintf(base, sizeof(base), "%s", argv[3]);
 	else {

@@ -10,8 +10,8 @@
  *          cmdline, target, ncols       (new series, or changed strings)
  *   varint nleft, then each: slot       (present before, absent now)
  *   varint nchanged, then each: varint skip (unchanged present slots
- *          before it), its column mask (LEB128 over ncols bits), and one
- *          value per set bit
+ *          before it), varint length of the rest, its column mask
+ *          (LEB128 over ncols bits), and one value per set bit
  *   varint nevents, then each event
  *
  * so a cycle in which nothing changed costs a handful of bytes whatever
@@ -473,37 +473,6 @@ get_value(struct hist_rd *r, double prev)
 	}
 }
 
-/* Step over a value without computing it (a slot no one asked for). */
-static void
-skip_varint(struct hist_rd *r)
-{
-	const uint8_t *p = r->p;
-
-	while (p < r->end && (*p & 0x80))
-		p++;
-	if (p >= r->end || p - r->p > 9) {
-		r->ok = false;
-		return;
-	}
-	r->p = p + 1;
-}
-
-/* The tag's two low bits are in the first byte of its varint. */
-static void
-skip_value(struct hist_rd *r)
-{
-	bool xor;
-
-	if (r->p >= r->end) {
-		r->ok = false;
-		return;
-	}
-	xor = (*r->p & 3) == 1;
-	skip_varint(r);
-	if (xor)
-		skip_varint(r);
-}
-
 static bool
 same_bits(double a, double b)
 {
@@ -560,7 +529,7 @@ int
 pw__hist_encode(struct hist_coder *c, const struct pw_hist_cycle *cy,
     bool key, struct hist_buf *out)
 {
-	struct hist_buf idents = { 0 }, changes = { 0 };
+	struct hist_buf idents = { 0 }, changes = { 0 }, entry = { 0 };
 	uint32_t *now = NULL, *ser_of = NULL;
 	uint32_t nnow = 0, nident = 0, nchanged = 0, nleft = 0;
 	uint32_t slot, i, j, skip, h;
@@ -639,16 +608,21 @@ known:
 			skip++;
 			continue;
 		}
-		if (pw__hist_put_varint(&changes, skip) < 0 ||
-		    put_mask(&changes, s->prev, se->val, s->ncols) < 0)
+		entry.len = 0;
+		if (put_mask(&entry, s->prev, se->val, s->ncols) < 0)
 			goto out;
 		for (j = 0; j < s->ncols; j++) {
 			if (same_bits(s->prev[j], se->val[j]))
 				continue;
-			if (put_value(&changes, s->prev[j], se->val[j]) < 0)
+			if (put_value(&entry, s->prev[j], se->val[j]) < 0)
 				goto out;
 			s->prev[j] = se->val[j];
 		}
+		/* Its length first: a reader after one series jumps over it. */
+		if (pw__hist_put_varint(&changes, skip) < 0 ||
+		    pw__hist_put_varint(&changes, entry.len) < 0 ||
+		    pw__hist_put(&changes, entry.p, entry.len) < 0)
+			goto out;
 		nchanged++;
 		skip = 0;
 	}
@@ -683,6 +657,7 @@ out:
 	free(now);
 	free(idents.p);
 	free(changes.p);
+	free(entry.p);
 	return rc;
 }
 
@@ -709,14 +684,6 @@ get_event(struct hist_rd *r, int64_t ts_ms, struct pw_hist_cycle *into)
 	return into != NULL ? pw_hist_cycle_add_event(into, &e) : 0;
 }
 
-static int
-cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 int
 pw__hist_decode(struct hist_coder *c, const uint8_t *p, size_t len, bool key,
     int64_t ts_ms, struct pw_hist_cycle *events, int64_t *interval_ms)
@@ -728,7 +695,9 @@ pw__hist_decode(struct hist_coder *c, const uint8_t *p, size_t len, bool key,
 	struct hist_slot *s;
 	uint64_t n, i, slot, left, nev;
 	uint8_t mask[HIST_MAX_COLS / 7 + 1], byte;
-	uint32_t *now = NULL, nnow = 0, ncols, j, k, pos, nm;
+	const uint8_t *estart;
+	uint64_t elen;
+	uint32_t *now = NULL, nnow = 0, ncols, j, pos, nm;
 	int rc = -EINVAL;
 
 	if (key)
@@ -785,12 +754,14 @@ pw__hist_decode(struct hist_coder *c, const uint8_t *p, size_t len, bool key,
 		c->slot[slot].present = false;
 	}
 	for (i = 0; i < c->npresent; i++)
-		if (c->slot[c->present[i]].present &&
-		    c->slot[c->present[i]].seen != c->stamp) {
+		if (c->slot[c->present[i]].present)
 			c->slot[c->present[i]].seen = c->stamp;
-			now[nnow++] = c->present[i];
-		}
-	qsort(now, nnow, sizeof(*now), cmp_u32);
+	/* Present now, in slot order: one pass, no sort. */
+	for (j = 0, nnow = 0; j < c->nslot; j++) {
+		c->slot[j].present = c->slot[j].seen == c->stamp;
+		if (c->slot[j].present)
+			now[nnow++] = j;
+	}
 	/* The changes. */
 	n = pw__hist_get_varint(&r);
 	if (!r.ok || n > nnow)
@@ -801,6 +772,14 @@ pw__hist_decode(struct hist_coder *c, const uint8_t *p, size_t len, bool key,
 			goto out;
 		pos += (uint32_t)slot;
 		s = &c->slot[now[pos]];
+		elen = pw__hist_get_varint(&r);
+		if (!r.ok || elen > (uint64_t)(r.end - r.p))
+			goto out;
+		if (s->skip) {		/* no one asked for it */
+			r.p += elen;
+			continue;
+		}
+		estart = r.p;
 		/* The mask, then a value per set bit. */
 		for (j = 0, nm = 0;; j += 7) {
 			byte = pw__hist_get_u8(&r);
@@ -813,18 +792,10 @@ pw__hist_decode(struct hist_coder *c, const uint8_t *p, size_t len, bool key,
 			if (j + 7 >= s->ncols)
 				goto out;
 		}
-		if (s->skip) {
-			/* Count the values, step over them: no arithmetic. */
-			for (j = 0, k = 0; j < nm; j++)
-				k += (uint32_t)__builtin_popcount(mask[j] & 0x7f);
-			while (k-- > 0 && r.ok)
-				skip_value(&r);
-			continue;
-		}
 		for (j = 0; j < nm * 7 && j < s->ncols; j++)
 			if (mask[j / 7] & (1u << (j % 7)))
 				s->prev[j] = get_value(&r, s->prev[j]);
-		if (!r.ok)
+		if (!r.ok || r.p != estart + elen)
 			goto out;
 	}
 	nev = pw__hist_get_varint(&r);
@@ -840,8 +811,6 @@ pw__hist_decode(struct hist_coder *c, const uint8_t *p, size_t len, bool key,
 		rc = -ENOMEM;
 		goto out;
 	}
-	for (j = 0; j < c->nslot; j++)
-		c->slot[j].present = c->slot[j].seen == c->stamp;
 	c->since_key++;
 	rc = 0;
 out:
