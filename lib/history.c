@@ -928,14 +928,14 @@ pw_history_flush(struct pw_history *h, int64_t timeout_ms)
 	}
 	pthread_mutex_lock(&h->qmu);
 	want = h->qpushed;
-	while ((h->qdone < want || !h->scrubbed) && rc == 0) {
+	while (h->qdone < want && rc == 0) {
 		if (!h->running) {
 			rc = -ETIMEDOUT;
 			break;
 		}
 		if (pthread_cond_timedwait(&h->donecv, &h->qmu, &until) ==
 		    ETIMEDOUT)
-			rc = h->qdone < want || !h->scrubbed ? -ETIMEDOUT : 0;
+			rc = h->qdone < want ? -ETIMEDOUT : 0;
 	}
 	pthread_mutex_unlock(&h->qmu);
 	return rc;
@@ -974,6 +974,7 @@ pw_history_stats(struct pw_history *h, struct pw_hist_stats *out)
 	out->corrupt_skipped += atomic_load(&h->corrupt_reads);
 	pthread_mutex_lock(&h->qmu);
 	out->queue_len = h->qlen;
+	out->checked = h->scrubbed;
 	pthread_mutex_unlock(&h->qmu);
 	pw__hist_cache_stats(h->cache, &out->cache_bytes, &out->cache_cap);
 }

@@ -221,11 +221,8 @@ int	pw_hist_cycle_from_custom(struct pw_hist_cycle *, struct pw_custom *);
 int	pw_history_push(struct pw_history *, struct pw_hist_cycle *);
 
 /*
- * Wait until every cycle pushed before the call is written (or failed),
- * and the writer's check of the segments found at open (it reads each
- * one once after start, between cycles, and reports damage through the
- * log callback and pw_hist_stats.corrupt_skipped) is done.  For tests
- * and orderly shutdown; 0, or -ETIMEDOUT after timeout_ms.
+ * Wait until every cycle pushed before the call is written (or failed).
+ * For tests and orderly shutdown; 0, or -ETIMEDOUT after timeout_ms.
  * Thread: any but the writer.
  */
 int	pw_history_flush(struct pw_history *, int64_t timeout_ms);
@@ -251,6 +248,12 @@ struct pw_hist_stats {
 	uint64_t	fsyncs;
 	size_t		queue_len, queue_cap;
 	size_t		cache_bytes, cache_cap;
+	/*
+	 * The writer's check of the segments found at open is done: it
+	 * reads each once after start, between cycles, and reports damage
+	 * through the log callback and corrupt_skipped.
+	 */
+	bool		checked;
 };
 
 /* Thread: any. */
