@@ -59,6 +59,42 @@ probe(void *arg, pid_t pid, struct pw_bn_thread *out)
 	free(tv.rows);
 }
 
+/*
+ * The query of a request: the host's CPUs from the monitor's procfs root,
+ * and cgroup limits only when that root is the real /proc (a fake tree
+ * in the tests has no cgroup tree beside it).
+ */
+static void
+bn_query(struct api_stats *st, int64_t window_ms, size_t lim,
+    struct probe_arg *pa, struct pw_bn_query *q)
+{
+	const char *root = pw_monitor_config(st->mon)->proc_root;
+
+	if (root == NULL)
+		root = "/proc";
+	memset(q, 0, sizeof(*q));
+	q->window_ms = window_ms;
+	q->limit = lim;
+	q->ncpu = pw_bn_read_ncpu(root);
+	q->cgroup_root = strcmp(root, "/proc") == 0 ? "/sys/fs/cgroup" : NULL;
+	q->hz = st->hz;
+	q->probe = probe;
+	q->arg = pa;
+	q->nprobe = BN_PROBES;
+}
+
+/* The evidence of a growth: the fit, and how it is spread over time. */
+static bool
+json_growth(cJSON *o, const struct pw_bn_evidence *e)
+{
+	return api_add_num(o, "span_s", e->shape.span_s) &&
+	    api_add_num(o, "growth", e->growth) &&
+	    (!e->shape.known ? cJSON_AddNullToObject(o,
+	    "slope_per_min_by_third") != NULL :
+	    api_add_item(o, "slope_per_min_by_third",
+	    cJSON_CreateDoubleArray(e->shape.part_slope, 3)));
+}
+
 static cJSON *
 json_evidence(const struct pw_bottleneck *b)
 {
@@ -79,7 +115,13 @@ json_evidence(const struct pw_bottleneck *b)
 		    api_add_num(o, "user_share", e->user_share) &&
 		    api_add_num(o, API_NAME(CTX_INVOLUNTARY_RATE),
 		    e->invol_ctx_rate) &&
-		    api_add_num(o, API_NAME(THREADS), e->threads);
+		    api_add_num(o, API_NAME(THREADS), e->threads) &&
+		    api_add_num(o, "cores", e->cores) &&
+		    api_add_num(o, "capacity_cores", e->capacity > 0 ?
+		    e->capacity : NAN) &&
+		    cJSON_AddStringToObject(o, "capacity_from",
+		    e->capacity <= 0 ? "unknown" : e->capacity_is_quota ?
+		    "cgroup cpu.max" : "host CPUs") != NULL;
 		/* A target has no one thread; its reaped children instead. */
 		if (b->is_group) {
 			ok = ok && api_add_num(o,
@@ -114,7 +156,30 @@ json_evidence(const struct pw_bottleneck *b)
 		    api_add_num(o, API_NAME(SWAP_BYTES),
 		    (double)e->swap_bytes) &&
 		    api_add_num(o, "mem_total_bytes", e->mem_total > 0 ?
-		    (double)e->mem_total : NAN);
+		    (double)e->mem_total : NAN) &&
+		    api_add_num(o, "limit_bytes", e->mem_limit > 0 ?
+		    (double)e->mem_limit : NAN) &&
+		    cJSON_AddStringToObject(o, "limit_from",
+		    e->mem_limit == 0 ? "unknown" : e->limit_is_cgroup ?
+		    "cgroup" : "MemTotal") != NULL;
+		break;
+	case PW_BN_CPU_STARVED:
+	case PW_BN_IO_BLOCKED:
+	case PW_BN_MEMORY_STALL:
+		/* A target's figure is its cgroup's PSI avg10. */
+		if (b->is_group) {
+			ok = ok && api_add_num(o, "psi_some_avg10",
+			    e->psi_some) && (b->type != PW_BN_MEMORY_STALL ||
+			    api_add_num(o, "psi_full_avg10", e->psi_full >= 0 ?
+			    e->psi_full : NAN));
+			break;
+		}
+		ok = ok && api_add_num(o, "delay_percent", e->delay_pct);
+		break;
+	case PW_BN_OOM:
+		ok = ok && api_add_num(o, "oom_kills", e->oom_kills) &&
+		    api_add_num(o, "limit_bytes", e->mem_limit > 0 ?
+		    (double)e->mem_limit : NAN);
 		break;
 	default:
 		ok = ok && cJSON_AddStringToObject(o, "metric",
@@ -127,7 +192,13 @@ json_evidence(const struct pw_bottleneck *b)
 		    api_add_num(o, "current", e->current) &&
 		    api_add_num(o, "limit", e->limit > 0 ? e->limit : NAN) &&
 		    api_add_num(o, "time_to_limit_s", e->time_to_limit_s >= 0 ?
-		    e->time_to_limit_s : NAN);
+		    e->time_to_limit_s : NAN) && json_growth(o, e);
+		if (ok && b->type == PW_BN_LEAK && e->limit > 0)
+			ok = cJSON_AddStringToObject(o, "limit_from",
+			    e->limit_is_cgroup ? "cgroup" : "MemTotal") != NULL;
+		if (ok && !b->is_group && b->type == PW_BN_FDS)
+			ok = api_add_num(o, API_NAME(FD_USAGE), e->usage > 0 ?
+			    e->usage : NAN);
 		if (b->is_group && b->type == PW_BN_FDS)
 			ok = ok && api_add_num(o, API_GROUP_KEY(FD_USAGE),
 			    e->fd_usage_pid ? e->fd_usage_max : NAN) &&
@@ -148,6 +219,7 @@ api_stats_bottlenecks(struct api_stats *st, struct pw_events *ev,
     struct cJSON **out, char *err, size_t errlen)
 {
 	struct probe_arg pa = { .st = st };
+	struct pw_bn_query q;
 	struct pw_bottleneck *v = NULL;
 	char purl[64];
 	int64_t window_ms;
@@ -169,12 +241,12 @@ api_stats_bottlenecks(struct api_stats *st, struct pw_events *ev,
 		return api_fail(err, errlen, HTTP_BAD_REQUEST,
 		    "limit: expected an integer from 1 to %d", BN_MAX_LIMIT);
 	pa.window_ms = window_ms;
+	bn_query(st, window_ms, lim, &pa, &q);
 	if (by_target)
-		rc = pw_bottlenecks_by_target(pw_monitor_store(st->mon),
-		    window_ms, lim, st->hz, &v, &n);
+		rc = pw_bottlenecks_by_target(pw_monitor_store(st->mon), &q,
+		    &v, &n);
 	else
-		rc = pw_bottlenecks(pw_monitor_store(st->mon), window_ms, lim,
-		    probe, &pa, BN_PROBES, &v, &n);
+		rc = pw_bottlenecks(pw_monitor_store(st->mon), &q, &v, &n);
 	if (rc < 0)
 		return api_oom(err, errlen);
 	if ((o = cJSON_CreateObject()) == NULL ||
@@ -211,9 +283,9 @@ api_stats_bottlenecks(struct api_stats *st, struct pw_events *ev,
 		for (j = 0; ok && j < v[i].nsuggestions; j++)
 			ok = cJSON_AddItemToArray(sg,
 			    cJSON_CreateString(v[i].suggestions[j]));
-		/* A critical CPU entry links to where a profile is started. */
+		/* A high CPU entry links to where a profile is started. */
 		if (ok && !v[i].is_group && v[i].type == PW_BN_CPU &&
-		    v[i].severity == PW_SEV_CRITICAL) {
+		    v[i].severity >= PW_SEV_HIGH) {
 			snprintf(purl, sizeof(purl),
 			    "/api/v1/processes/%ld/profile", (long)v[i].pid);
 			ok = cJSON_AddStringToObject(e, "profile_url", purl) !=

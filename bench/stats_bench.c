@@ -78,6 +78,7 @@ int
 main(int argc, char **argv)
 {
 	int procs = 1000, samples = 1000, rounds = 20, opt, r;
+	struct pw_bn_query bq = { 0 };
 	struct pw_avg_group *g, all;
 	struct pw_bottleneck *v;
 	struct pw_store *st;
@@ -111,9 +112,11 @@ main(int argc, char **argv)
 	tf = bench_now_ms() - t0;
 	printf("store: %d processes x %d samples (1 s apart), filled in "
 	    "%.0f ms\n", procs, samples, tf);
+	bq.window_ms = 300000;
+	bq.limit = 20;
 	for (r = 0; r < rounds; r++) {
 		t0 = bench_now_ms();
-		if (pw_bottlenecks(st, 300000, 20, NULL, NULL, 0, &v, &n) < 0)
+		if (pw_bottlenecks(st, &bq, &v, &n) < 0)
 			return 1;
 		tb[r] = bench_now_ms() - t0;
 		found = n;

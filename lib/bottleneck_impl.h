@@ -14,11 +14,5 @@
 #define GROWTH_MIN_N	2.0			/* fds, threads */
 #define HOT_SHARE	0.6			/* "one hot thread" */
 
-/*
- * Is trend t over a window of window_s seconds a growth worth reporting
- * (by at least min_growth)?  See procwatch/bottleneck.h.
- */
-bool	pw__bn_is_growth(const struct pw_trend *t, double window_s,
-	    double min_growth);
 
 #endif

@@ -66,23 +66,58 @@ add_sugg(struct pw_bottleneck *b, const char *fmt, ...)
 	va_end(ap);
 }
 
+/*
+ * ", 48 % of the host's 2 CPUs" or ", 95 % of its cgroup's quota of 1.0
+ * CPU": what the severity of a cpu entry is measured against.
+ */
+static void
+fmt_capacity(const struct pw_bn_evidence *e, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	if (e->capacity <= 0)
+		return;
+	if (e->capacity_is_quota)
+		snprintf(buf, len, ", %.0f %% of its cgroup's quota of %.1f "
+		    "CPU", 100 * e->cores / e->capacity, e->capacity);
+	else
+		snprintf(buf, len, ", %.0f %% of the host's %.0f CPU%s",
+		    100 * e->cores / e->capacity, e->capacity,
+		    e->capacity == 1 ? "" : "s");
+}
+
+/* The suggestion of a cpu entry whose severity comes from its quota. */
+static void
+sugg_quota(struct pw_bottleneck *b, const char *whom)
+{
+	const struct pw_bn_evidence *e = &b->ev;
+
+	if (e->capacity_is_quota && b->severity >= PW_SEV_HIGH)
+		add_sugg(b, "%s uses %.0f %% of its cgroup's CPU quota of %.1f "
+		    "CPU (cpu.max): the kernel throttles it beyond that; raise "
+		    "CPUQuota= if the load is expected.", whom,
+		    100 * e->cores / e->capacity, e->capacity);
+}
+
 static void
 describe_cpu(struct pw_bottleneck *b)
 {
 	const struct pw_bn_evidence *e = &b->ev;
 	const struct pw_bn_thread *h = &e->hot;
-	char win[32], hot[160] = "";
+	char win[32], hot[160] = "", cap[96];
 	int pid = (int)b->pid;
 
 	fmt_dur(e->window_s, win, sizeof(win));
+	fmt_capacity(e, cap, sizeof(cap));
 	if (h->known && h->nthreads > 1 && h->share >= HOT_SHARE)
 		snprintf(hot, sizeof(hot), "; one thread, '%s' (tid %d), "
 		    "does %.0f %% of it", h->name, (int)h->tid,
 		    100 * h->share);
 	snprintf(b->description, sizeof(b->description),
 	    "Process '%s' (pid %d) used %.0f %% of monitored CPU over %s "
-	    "(%.2f CPU-seconds, %.1f %% of one core on average)%s",
-	    b->name, pid, 100 * b->impact, win, e->cpu_s, e->cpu_percent, hot);
+	    "(%.2f CPU-seconds, %.1f %% of one core on average%s)%s",
+	    b->name, pid, 100 * b->impact, win, e->cpu_s, e->cpu_percent, cap,
+	    hot);
+	sugg_quota(b, "It");
 
 	if (h->known && h->nthreads > 1 && h->share >= HOT_SHARE)
 		add_sugg(b, "One hot thread: '%s' (tid %d) does %.0f %% of the "
@@ -116,19 +151,26 @@ describe_cpu(struct pw_bottleneck *b)
 }
 
 /*
- * " (12.5 % of RAM)" for the RSS of memory evidence e, "" when MemTotal
- * is unknown; returns that percentage (0: unknown).
+ * " (12.5 % of RAM)", or " (80.0 % of its cgroup's memory limit of 64.0
+ * MiB)", for the RSS of memory evidence e, "" when the limit is unknown;
+ * returns that percentage (0: unknown).
  */
 static double
 fmt_ram_share(const struct pw_bn_evidence *e, char *buf, size_t len)
 {
+	char lim[32];
 	double pct;
 
 	buf[0] = '\0';
-	if (e->mem_total == 0)
+	if (e->mem_limit == 0)
 		return 0;
-	pct = 100.0 * (double)e->rss_bytes / (double)e->mem_total;
-	snprintf(buf, len, " (%.1f %% of RAM)", pct);
+	pct = 100.0 * (double)e->rss_bytes / (double)e->mem_limit;
+	if (e->limit_is_cgroup) {
+		fmt_bytes((double)e->mem_limit, lim, sizeof(lim));
+		snprintf(buf, len, " (%.1f %% of its cgroup's memory limit of "
+		    "%s)", pct, lim);
+	} else
+		snprintf(buf, len, " (%.1f %% of RAM)", pct);
 	return pct;
 }
 
@@ -153,7 +195,11 @@ sugg_memory(struct pw_bottleneck *b, double pct, const char *whom)
 		add_sugg(b, "Its RSS is still growing (+%s/min): see its "
 		    "leak entry.", sw);
 	}
-	if (pct > 50)
+	if (pct >= 75 && e->limit_is_cgroup)
+		add_sugg(b, "It is near its cgroup's memory limit: the kernel "
+		    "reclaims, then OOM-kills inside the group; raise "
+		    "MemoryMax= or lower its footprint.");
+	else if (pct > 50)
 		add_sugg(b, "It holds more than half of RAM: cap %s (systemd "
 		    "MemoryMax=) before the OOM killer picks something.", whom);
 }
@@ -162,7 +208,7 @@ static void
 describe_memory(struct pw_bottleneck *b)
 {
 	const struct pw_bn_evidence *e = &b->ev;
-	char rss[32], ram[48];
+	char rss[32], ram[96];
 	int pid = (int)b->pid;
 	double pct;
 
@@ -183,6 +229,53 @@ describe_memory(struct pw_bottleneck *b)
 }
 
 static void
+describe_fds(struct pw_bottleneck *b)
+{
+	const struct pw_bn_evidence *e = &b->ev;
+	const struct pw_trend *t = &e->trend;
+	char win[32], ttl[32], at[160] = "", use[96] = "";
+	int pid = (int)b->pid;
+	bool grows = pw_bn_is_sustained(t, &e->shape, e->current,
+	    GROWTH_MIN_N);
+
+	fmt_dur(e->window_s, win, sizeof(win));
+	if (e->time_to_limit_s >= 0)
+		fmt_dur(e->time_to_limit_s, ttl, sizeof(ttl));
+	if (e->usage >= PW_BN_MIN_FD_USAGE)
+		snprintf(use, sizeof(use), " (%.0f %% of its limit of %.0f)",
+		    100 * e->usage, e->limit);
+	if (grows) {
+		if (e->time_to_limit_s >= 0)
+			snprintf(at, sizeof(at), "; at this rate it reaches its "
+			    "limit of %.0f in %s", e->limit, ttl);
+		snprintf(b->description, sizeof(b->description),
+		    "Process '%s' (pid %d) opens descriptors steadily: "
+		    "%+.1f/min (95 %% CI %.1f to %.1f, r\u00b2 %.2f) over %s, "
+		    "%.0f open now%s%s", b->name, pid, t->slope_per_min,
+		    t->ci_lo, t->ci_hi, t->r2, win, e->current, use, at);
+	} else
+		snprintf(b->description, sizeof(b->description),
+		    "Process '%s' (pid %d) has %.0f descriptors open%s",
+		    b->name, pid, e->current, use);
+	if (grows && e->time_to_limit_s >= 0)
+		add_sugg(b, "At %+.1f descriptors/min it hits EMFILE in "
+		    "%s: list what it holds with `ls -l /proc/%d/fd` "
+		    "and look for files or sockets that are never "
+		    "closed.", t->slope_per_min, ttl, pid);
+	else if (grows)
+		add_sugg(b, "Its descriptor limit is unknown or "
+		    "unlimited: list what it holds with `ls -l "
+		    "/proc/%d/fd` and look for what is never closed.",
+		    pid);
+	else
+		add_sugg(b, "Near the limit, the next open() fails with "
+		    "EMFILE: list what it holds with `ls -l /proc/%d/fd`.",
+		    pid);
+	add_sugg(b, "Raising LimitNOFILE only postpones the failure "
+	    "if descriptors leak; fix the leak first.");
+}
+
+static void
 describe_growth(struct pw_bottleneck *b)
 {
 	const struct pw_bn_evidence *e = &b->ev;
@@ -194,26 +287,7 @@ describe_growth(struct pw_bottleneck *b)
 	if (e->time_to_limit_s >= 0)
 		fmt_dur(e->time_to_limit_s, ttl, sizeof(ttl));
 	if (b->type == PW_BN_FDS) {
-		if (e->time_to_limit_s >= 0)
-			snprintf(at, sizeof(at), "; at this rate it reaches its "
-			    "limit of %.0f in %s", e->limit, ttl);
-		snprintf(b->description, sizeof(b->description),
-		    "Process '%s' (pid %d) opens descriptors steadily: "
-		    "%+.1f/min (95 %% CI %.1f to %.1f, r\u00b2 %.2f) over %s, "
-		    "%.0f open now%s", b->name, pid, t->slope_per_min,
-		    t->ci_lo, t->ci_hi, t->r2, win, e->current, at);
-		if (e->time_to_limit_s >= 0)
-			add_sugg(b, "At %+.1f descriptors/min it hits EMFILE in "
-			    "%s: list what it holds with `ls -l /proc/%d/fd` "
-			    "and look for files or sockets that are never "
-			    "closed.", t->slope_per_min, ttl, pid);
-		else
-			add_sugg(b, "Its descriptor limit is unknown or "
-			    "unlimited: list what it holds with `ls -l "
-			    "/proc/%d/fd` and look for what is never closed.",
-			    pid);
-		add_sugg(b, "Raising LimitNOFILE only postpones the failure "
-		    "if descriptors leak; fix the leak first.");
+		describe_fds(b);
 		return;
 	}
 	if (strcmp(e->metric, pw_metric_name(PW_METRIC_THREADS)) == 0) {
@@ -234,12 +308,14 @@ describe_growth(struct pw_bottleneck *b)
 	fmt_bytes(t->ci_hi, hi, sizeof(hi));
 	if (e->time_to_limit_s >= 0) {
 		fmt_bytes(e->limit, lim, sizeof(lim));
-		snprintf(at, sizeof(at), "; at this rate it reaches MemTotal "
-		    "(%s) in %s", lim, ttl);
+		snprintf(at, sizeof(at), "; at this rate it reaches %s (%s) "
+		    "in %s", e->limit_is_cgroup ? "its cgroup's memory limit" :
+		    "MemTotal", lim, ttl);
 	}
 	snprintf(b->description, sizeof(b->description),
 	    "Process '%s' (pid %d) RSS grows %s/min (95 %% CI %s to %s, "
-	    "r\u00b2 %.2f) over %s%s", b->name, pid, a, lo, hi, t->r2, win, at);
+	    "r\u00b2 %.2f) over %s, in every third of it%s", b->name, pid, a,
+	    lo, hi, t->r2, win, at);
 	if (e->time_to_limit_s >= 0)
 		add_sugg(b, "At this rate it exhausts memory in %s: take heap "
 		    "profiles a few minutes apart (heaptrack, valgrind "
@@ -250,8 +326,8 @@ describe_growth(struct pw_bottleneck *b)
 		    "grows.");
 	add_sugg(b, "Compare `pmap -x %d` a few minutes apart to see which "
 	    "mapping grows.", pid);
-	add_sugg(b, "A cache that warms up flattens out: check a longer "
-	    "window (?window=30m) before calling it a leak.");
+	add_sugg(b, "A cache that warms up flattens out: if it has a "
+	    "bound, a longer window (?window=30m) shows the plateau.");
 }
 
 /* --- text: targets --------------------------------------------------------- */
@@ -268,19 +344,21 @@ static void
 describe_group_cpu(struct pw_bottleneck *b)
 {
 	const struct pw_bn_evidence *e = &b->ev;
-	char who[PW_BN_TARGET_MAX + 48], win[32], kids[96] = "";
+	char who[PW_BN_TARGET_MAX + 48], win[32], kids[96] = "", cap[96];
 	double kshare = e->cpu_s > 0 ? e->children_cpu_s / e->cpu_s : 0;
 
 	group_subject(b, who, sizeof(who));
 	fmt_dur(e->window_s, win, sizeof(win));
+	fmt_capacity(e, cap, sizeof(cap));
 	if (e->children_cpu_s >= PW_BN_MIN_CPU_S)
 		snprintf(kids, sizeof(kids), "; %.2f CPU-seconds of it by "
 		    "short-lived children its processes reaped",
 		    e->children_cpu_s);
 	snprintf(b->description, sizeof(b->description),
 	    "%s used %.0f %% of monitored CPU over %s (%.2f CPU-seconds, "
-	    "%.1f %% of one core on average)%s", who, 100 * b->impact, win,
-	    e->cpu_s, e->cpu_percent, kids);
+	    "%.1f %% of one core on average%s)%s", who, 100 * b->impact, win,
+	    e->cpu_s, e->cpu_percent, cap, kids);
+	sugg_quota(b, "It");
 	if (kshare >= 0.2)
 		add_sugg(b, "%.0f %% of it was spent by child processes too "
 		    "short-lived to be sampled: find what its processes run "
@@ -307,7 +385,7 @@ static void
 describe_group_memory(struct pw_bottleneck *b)
 {
 	const struct pw_bn_evidence *e = &b->ev;
-	char who[PW_BN_TARGET_MAX + 48], rss[32], ram[48];
+	char who[PW_BN_TARGET_MAX + 48], rss[32], ram[96];
 	double pct;
 
 	group_subject(b, who, sizeof(who));
@@ -333,7 +411,8 @@ describe_group_fds(struct pw_bottleneck *b)
 	const struct pw_trend *t = &e->trend;
 	char who[PW_BN_TARGET_MAX + 48], win[32], ttl[32], use[96] = "";
 	char grow[200] = "", at[96] = "";
-	bool grows = pw__bn_is_growth(t, e->window_s, GROWTH_MIN_N);
+	bool grows = pw_bn_is_sustained(t, &e->shape, e->current,
+	    GROWTH_MIN_N);
 	int pid = (int)e->fd_usage_pid;
 
 	group_subject(b, who, sizeof(who));
@@ -389,7 +468,8 @@ describe_group_growth(struct pw_bottleneck *b)
 			fmt_dur(e->time_to_limit_s, ttl, sizeof(ttl));
 			fmt_bytes(e->limit, lim, sizeof(lim));
 			snprintf(at, sizeof(at), "; at this rate it reaches "
-			    "MemTotal (%s) in %s", lim, ttl);
+			    "%s (%s) in %s", e->limit_is_cgroup ? "its "
+			    "cgroup's memory limit" : "MemTotal", lim, ttl);
 		}
 		snprintf(b->description, sizeof(b->description),
 		    "%s RSS grows %s/min (95 %% CI %s to %s, r\u00b2 %.2f) "
@@ -402,11 +482,152 @@ describe_group_growth(struct pw_bottleneck *b)
 	    "/api/v1/bottlenecks?by=process.");
 }
 
+/* --- text: waiting ---------------------------------------------------------- */
+
+/*
+ * cpu_starved, io_blocked, memory_stall and oom, of a process or a
+ * target: "Process 'x' (pid 1)" or "Target 'web' (3 processes)" in who.
+ */
+static void
+subject(const struct pw_bottleneck *b, char *buf, size_t len)
+{
+	if (b->is_group)
+		group_subject(b, buf, len);
+	else
+		snprintf(buf, len, "Process '%s' (pid %d)", b->name,
+		    (int)b->pid);
+}
+
+static void
+describe_cpu_starved(struct pw_bottleneck *b)
+{
+	const struct pw_bn_evidence *e = &b->ev;
+	char who[PW_BN_TARGET_MAX + 48], win[32];
+
+	subject(b, who, sizeof(who));
+	fmt_dur(e->window_s, win, sizeof(win));
+	if (b->is_group)
+		snprintf(b->description, sizeof(b->description),
+		    "%s waits for a CPU: some of its tasks were runnable but "
+		    "not running %.0f %% of the time (PSI cpu some avg10)",
+		    who, e->delay_pct);
+	else
+		snprintf(b->description, sizeof(b->description),
+		    "%s waits for a CPU: runnable but not running %.0f %% of "
+		    "the time over %s (cpu_delay_percent; 100 = one thread "
+		    "waited throughout)", who, e->delay_pct, win);
+	add_sugg(b, "Faster code will not help: the time is lost waiting "
+	    "for a core. See who else runs on its CPUs (`top`, `ps -eo "
+	    "pid,psr,pcpu,comm --sort=-pcpu`) and move or throttle them.");
+	add_sugg(b, "Check its CPU affinity (`taskset -p PID`) and cpuset: "
+	    "it may be pinned to fewer cores than it has runnable threads.");
+	add_sugg(b, "Give it a larger share when the host is busy (systemd "
+	    "CPUWeight=, or nice), or add cores.");
+}
+
+static void
+describe_io_blocked(struct pw_bottleneck *b)
+{
+	const struct pw_bn_evidence *e = &b->ev;
+	char who[PW_BN_TARGET_MAX + 48], win[32];
+
+	subject(b, who, sizeof(who));
+	fmt_dur(e->window_s, win, sizeof(win));
+	if (b->is_group)
+		snprintf(b->description, sizeof(b->description),
+		    "%s waits for block I/O: some of its tasks were stalled on "
+		    "I/O %.0f %% of the time (PSI io some avg10)", who,
+		    e->delay_pct);
+	else
+		snprintf(b->description, sizeof(b->description),
+		    "%s waits for block I/O %.0f %% of the time over %s "
+		    "(io_delay_percent)", who, e->delay_pct, win);
+	add_sugg(b, "See which device is saturated with `iostat -x 1` "
+	    "(%%util, await) and which processes read and write with "
+	    "`iotop -o`.");
+	add_sugg(b, "Synchronous writes (fsync, O_DSYNC) wait for the disk "
+	    "each time: batch them, or move the files to faster storage.");
+	add_sugg(b, "If a neighbour saturates the device, limit it (systemd "
+	    "IOWeight=, IOWriteBandwidthMax=).");
+}
+
+static void
+describe_memory_stall(struct pw_bottleneck *b)
+{
+	const struct pw_bn_evidence *e = &b->ev;
+	char who[PW_BN_TARGET_MAX + 48], win[32], sw[32];
+
+	subject(b, who, sizeof(who));
+	fmt_dur(e->window_s, win, sizeof(win));
+	if (b->is_group && e->psi_full >= 0)
+		snprintf(b->description, sizeof(b->description),
+		    "%s stalls on memory: some of its tasks waited for memory "
+		    "%.0f %% of the time, all of them at once %.0f %% (PSI "
+		    "memory avg10)", who, e->psi_some, e->psi_full);
+	else if (b->is_group)
+		snprintf(b->description, sizeof(b->description),
+		    "%s stalls on memory %.0f %% of the time (PSI memory some "
+		    "avg10)", who, e->psi_some);
+	else
+		snprintf(b->description, sizeof(b->description),
+		    "%s waits for memory %.0f %% of the time over %s: reclaim, "
+		    "swap-in and thrashing (memory_delay_percent, "
+		    "swapin_delay_percent)", who, e->delay_pct, win);
+	if (e->swap_bytes > 0) {
+		fmt_bytes((double)e->swap_bytes, sw, sizeof(sw));
+		add_sugg(b, "%s of it is in swap: what it touches is read "
+		    "back from disk.", sw);
+	}
+	add_sugg(b, "It runs short of memory: raise its limit (MemoryHigh=, "
+	    "MemoryMax=) or RAM, or lower its footprint or its neighbours'.");
+	add_sugg(b, "Watch reclaim with `vmstat 1` (si/so, and the memory "
+	    "pressure in /proc/pressure/memory).");
+}
+
+static void
+describe_oom(struct pw_bottleneck *b)
+{
+	const struct pw_bn_evidence *e = &b->ev;
+	char who[PW_BN_TARGET_MAX + 48], win[32], lim[48] = "";
+
+	subject(b, who, sizeof(who));
+	fmt_dur(e->window_s, win, sizeof(win));
+	if (e->mem_limit > 0) {
+		fmt_bytes((double)e->mem_limit, lim + 2, sizeof(lim) - 2);
+		memcpy(lim, " (", 2);
+		strncat(lim, " limit)", sizeof(lim) - strlen(lim) - 1);
+	}
+	snprintf(b->description, sizeof(b->description),
+	    "%s had %.0f process%s killed by the OOM killer over %s%s", who,
+	    e->oom_kills, e->oom_kills == 1 ? "" : "es", win, lim);
+	add_sugg(b, "See which processes and when: GET /api/v1/events "
+	    "(type oom_kill), and the kernel log (`journalctl -k | grep -i "
+	    "oom`).");
+	add_sugg(b, "Raise its memory limit (MemoryMax=) if the load is "
+	    "expected, or find what grew: its leak and memory entries.");
+}
+
 void
 pw_bottleneck_describe(struct pw_bottleneck *b)
 {
 	b->nsuggestions = 0;
 	memset(b->suggestions, 0, sizeof(b->suggestions));
+	switch (b->type) {
+	case PW_BN_CPU_STARVED:
+		describe_cpu_starved(b);
+		return;
+	case PW_BN_IO_BLOCKED:
+		describe_io_blocked(b);
+		return;
+	case PW_BN_MEMORY_STALL:
+		describe_memory_stall(b);
+		return;
+	case PW_BN_OOM:
+		describe_oom(b);
+		return;
+	default:
+		break;
+	}
 	if (b->is_group) {
 		switch (b->type) {
 		case PW_BN_CPU:

@@ -79,16 +79,17 @@ check "alerts lists only that alert" [ "$(wc -l <"$WORK/al")" -eq 2 ]
 check "alerts wrote nothing to stderr" [ ! -s "$WORK/al.err" ]
 check "alerts --json is the daemon's list" sh -c "\"$CTL\" --json alerts | jq -e --argjson p $MEM '.alerts | length == 1 and .[0].pid == \$p and .[0].rule == \"mem_resident\"'"
 
-# top: the spinner's CPU and mem's RSS are the worst bottlenecks (both
-# critical: which is ranked first is a tie), by process and by target.
-top_has() { grep -Eq "^ +[12] critical $1" "$WORK/$2"; }
-spin_top() { ctl tp top && top_has "cpu +[0-9.]+ +$SPIN pw_target +spin$" tp && top_has "memory +[0-9.]+ +$MEM pw_target +mem$" tp; }
-check "top ranks the spinner's CPU and mem's RSS first" wait_for top 100 spin_top
+# top: the spinner's CPU and mem's RSS are listed, by process and by
+# target, each with the severity its share of the host gives it (a core
+# of a shared machine, 16 MiB of RAM: README, "Severities").
+top_has() { grep -Eq "^ +[0-9]+ (low|medium|high|critical) +$1" "$WORK/$2"; }
+spin_top() { ctl tp top && top_has "cpu +[0-9.]+ +$SPIN pw_target +spin$" tp && top_has "memory +[0-9.]+ +$MEM pw_target +mem$" tp && grep -Eq "^ +[0-9]+ low +memory +[0-9.]+ +$MEM " "$WORK/tp"; }
+check "top lists the spinner's CPU and mem's RSS (low)" wait_for top 100 spin_top
 check "top has the table header" grep -Eq '^ +# SEVERITY +TYPE +IMPACT +PID NAME +TARGET$' "$WORK/tp"
 check "top describes the spinner's CPU" grep -q "^    Process 'pw_target' (pid $SPIN) used [0-9]* % of monitored CPU" "$WORK/tp"
 check "top wrote nothing to stderr" [ ! -s "$WORK/tp.err" ]
 spin_top_t() { ctl tt top targets && top_has 'cpu +[0-9.]+ +1 spin$' tt && top_has 'memory +[0-9.]+ +1 mem$' tt; }
-check "top targets ranks the spin and mem targets first" wait_for toptargets 100 spin_top_t
+check "top targets lists the spin and mem targets" wait_for toptargets 100 spin_top_t
 check "top targets has its header" grep -Eq '^ +# SEVERITY +TYPE +IMPACT +PROCS TARGET$' "$WORK/tt"
 check "top targets describes the spin target" grep -q "^    Target 'spin' (1 process) used [0-9]* % of monitored CPU" "$WORK/tt"
 

@@ -87,7 +87,7 @@ check "by target: targets, no pids" jq -e \
     '.by == "target" and .window_s == 60 and .count == (.bottlenecks | length) and all(.bottlenecks[]; has("pid") | not) and all(.bottlenecks[]; (.target | type) == "string" and (.processes | type) == "number")' \
     "$WORK/bn.json"
 check "by target: busy ranks first for CPU" jq -e \
-    '[.bottlenecks[] | select(.type == "cpu")][0] | .target == "busy" and .processes == 1 and .impact_score > 0.5 and (.severity == "critical" or .severity == "high") and (.description | test("^Target .busy.")) and .evidence.cpu_seconds > 1 and (.suggestions | length) >= 1' \
+    '[.bottlenecks[] | select(.type == "cpu")][0] | .target == "busy" and .processes == 1 and .impact_score > 0.5 and .severity == ((.evidence.cores / .evidence.capacity_cores) as $s | if $s >= 0.75 then "critical" elif $s >= 0.5 then "high" elif $s >= 0.25 or .evidence.cores >= 0.5 then "medium" else "low" end) and (.description | test("^Target .busy.")) and .evidence.cpu_seconds > 1 and (.suggestions | length) >= 1' \
     "$WORK/bn.json"
 check "by target: impact scores of CPU entries add up to 1" jq -e \
     '[.bottlenecks[] | select(.type == "cpu") | .impact_score] | add | . > 0.99 and . < 1.01' "$WORK/bn.json"

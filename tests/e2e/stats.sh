@@ -4,7 +4,10 @@
 . "$(dirname "$0")/lib.sh"
 
 spawn LEAK "$PW_TARGET" leak 4
-spawn FDL "$PW_TARGET" fdleak 20
+# 60 held of a limit of 100: an fds entry for its share of the limit.
+# (Descriptors that grow are a leak only after 30 s of start-up and 30 s
+# of growth: that rule is unit-tested, test_bottleneck.c.)
+spawn FDL prlimit --nofile=100:100 "$PW_TARGET" fds 60
 spawn SPIN "$PW_TARGET" spin
 
 cat >"$WORK/stats.json" <<JSON
@@ -29,15 +32,23 @@ bn() { get "$(url "/api/v1/bottlenecks?window=$1&limit=100")"; }
 count_ok() { get "$(url "/api/v1/processes/$LEAK/stats?window=6s&metrics=rss_bytes")" | jq -e '.count >= 25' >/dev/null; }
 check "a 6 s window fills" wait_for count 100 count_ok
 
-leak_ok() { bn 6s | jq -e --argjson p "$LEAK" '[.bottlenecks[] | select(.pid == $p and .type == "leak")][0] | .evidence.metric == "rss_bytes" and .evidence.slope_per_min > 0 and (.evidence.slope_ci95[0] > 0) and (.description | test("RSS grows"))' >/dev/null; }
-check "leaking process is a leak bottleneck with a positive slope" wait_for leak 40 leak_ok
-fds_ok() { bn 6s | jq -e --argjson p "$FDL" '[.bottlenecks[] | select(.pid == $p and .type == "fds")][0] | .evidence.slope_per_min > 0 and (.suggestions | length) > 0' >/dev/null; }
-check "descriptor leaker shows as fds" wait_for fds 40 fds_ok
-spin_ok() { bn 6s | jq -e --argjson p "$SPIN" '[.bottlenecks[] | select(.type == "cpu")][0] | .pid == $p and .severity == "critical" and .impact_score > 0.5 and (.description | test("of monitored CPU"))' >/dev/null; }
-check "spinner tops the CPU list as critical" wait_for spin 40 spin_ok
+# A process's first 30 s are start-up and a leak needs 30 s of sustained
+# growth after that (README, "Leaks"): tests/e2e/quiet.sh waits for one.
+# Until then its memory entry says it grows, and there is no leak entry.
+young_ok() { bn 6s | jq -e --argjson p "$LEAK" '([.bottlenecks[] | select(.pid == $p and .type == "memory")][0] | .evidence.rss_bytes > 0 and (.suggestions | any(test("leak entry")) | not)) and ([.bottlenecks[] | select(.pid == $p and .type == "leak")] | length == 0)' >/dev/null; }
+check "a young leaking process grows but is not yet a leak" wait_for young 40 young_ok
+fds_ok() { bn 6s | jq -e --argjson p "$FDL" '[.bottlenecks[] | select(.pid == $p and .type == "fds")][0] | .evidence.fd_usage > 0.6 and .evidence.fd_usage < 0.75 and .evidence.limit == 100 and .severity == "medium" and (.description | test("of its limit of 100")) and (.suggestions | length) > 0' >/dev/null; }
+check "descriptors near the limit show as fds, medium at 63 %" wait_for fds 40 fds_ok
+# The spinner's severity is its share of the host's CPUs (README,
+# "Severities"): on this shared machine it may get less than a core, so
+# the check is that the severity follows from the evidence.
+ncpu=$(grep -c '^cpu[0-9]' /proc/stat)
+SEV='(.evidence.cores / .evidence.capacity_cores) as $s | if $s >= 0.75 then "critical" elif $s >= 0.5 then "high" elif $s >= 0.25 or .evidence.cores >= 0.5 then "medium" else "low" end'
+spin_ok() { bn 6s | jq -e --argjson p "$SPIN" --argjson n "$ncpu" "[.bottlenecks[] | select(.type == \"cpu\")][0] | .pid == \$p and .severity == ($SEV) and .impact_score > 0.5 and .evidence.capacity_cores == \$n and .evidence.capacity_from == \"host CPUs\" and (.description | test(\"of monitored CPU\"))" >/dev/null; }
+check "spinner tops the CPU list; its severity is its share of the host" wait_for spin 40 spin_ok
 bn 6s >"$WORK/bn.json"
 check "bottleneck entries have every field" jq -e '.count == (.bottlenecks | length) and all(.bottlenecks[]; has("pid","name","target","type","severity","impact_score","description","suggestions","evidence"))' "$WORK/bn.json"
-check "critical cpu entry links to a profile" jq -e --argjson p "$SPIN" '[.bottlenecks[] | select(.pid == $p and .type == "cpu")][0].profile_url == "/api/v1/processes/\($p)/profile"' "$WORK/bn.json"
+check "a high cpu entry links to a profile, a lower one not" jq -e --argjson p "$SPIN" '[.bottlenecks[] | select(.pid == $p and .type == "cpu")][0] | if .severity == "high" or .severity == "critical" then .profile_url == "/api/v1/processes/\($p)/profile" else has("profile_url") | not end' "$WORK/bn.json"
 check "single-threaded spinner says so" jq -e --argjson p "$SPIN" '[.bottlenecks[] | select(.pid == $p and .type == "cpu")][0].suggestions | any(test("single-threaded"))' "$WORK/bn.json"
 get "$(url "/api/v1/bottlenecks?window=6s&limit=1")" >"$WORK/bn1.json"
 check "limit cuts the list" jq -e ".count == 1" "$WORK/bn1.json"

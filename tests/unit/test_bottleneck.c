@@ -24,6 +24,22 @@
 #include "internal.h"
 
 #define MIB	(1024ull * 1024ull)
+#define GIB	(1024ull * MIB)
+/* A host of `mem` bytes of RAM and `cpus` CPUs (0: unknown). */
+#define HOST(mem, cpus)	(&(const struct pw_bn_host){ (mem), (cpus) })
+
+/* A growth spread evenly over span_s seconds: every third as steep. */
+static struct pw_bn_shape
+steady(double slope_per_min, double span_s)
+{
+	struct pw_bn_shape sh;
+
+	memset(&sh, 0, sizeof(sh));
+	sh.known = true;
+	sh.span_s = span_s;
+	sh.part_slope[0] = sh.part_slope[1] = sh.part_slope[2] = slope_per_min;
+	return sh;
+}
 
 static struct pw_bn_proc
 proc(pid_t pid, const char *name, double cpu_s, uint64_t rss)
@@ -71,26 +87,49 @@ static void
 test_bottleneck_cpu_bands_at_edges(void **state)
 {
 	(void)state;
-	assert_int_equal(pw_bn_cpu_severity(0.5000001), PW_SEV_CRITICAL);
-	assert_int_equal(pw_bn_cpu_severity(0.5), PW_SEV_HIGH);
-	assert_int_equal(pw_bn_cpu_severity(0.2000001), PW_SEV_HIGH);
-	assert_int_equal(pw_bn_cpu_severity(0.2), PW_SEV_MEDIUM);
-	assert_int_equal(pw_bn_cpu_severity(0.1000001), PW_SEV_MEDIUM);
-	assert_int_equal(pw_bn_cpu_severity(0.1), PW_SEV_LOW);
-	assert_int_equal(pw_bn_cpu_severity(0), PW_SEV_LOW);
-	assert_int_equal(pw_bn_cpu_severity(1), PW_SEV_CRITICAL);
+	/* Of the capacity: 75 % critical, 50 % high, 25 % medium. */
+	assert_int_equal(pw_bn_cpu_severity(1.5, 2), PW_SEV_CRITICAL);
+	assert_int_equal(pw_bn_cpu_severity(1.4999, 2), PW_SEV_HIGH);
+	assert_int_equal(pw_bn_cpu_severity(1.0, 2), PW_SEV_HIGH);
+	assert_int_equal(pw_bn_cpu_severity(0.9999, 2), PW_SEV_MEDIUM);
+	assert_int_equal(pw_bn_cpu_severity(0.95, 1), PW_SEV_CRITICAL);
+	assert_int_equal(pw_bn_cpu_severity(0.25, 1), PW_SEV_MEDIUM);
+	assert_int_equal(pw_bn_cpu_severity(0.2499, 1), PW_SEV_LOW);
+	/* Half a core is medium on any host, even 64 CPUs or unknown. */
+	assert_int_equal(pw_bn_cpu_severity(0.5, 64), PW_SEV_MEDIUM);
+	assert_int_equal(pw_bn_cpu_severity(0.4999, 64), PW_SEV_LOW);
+	assert_int_equal(pw_bn_cpu_severity(0.5, 0), PW_SEV_MEDIUM);
+	assert_int_equal(pw_bn_cpu_severity(8, 0), PW_SEV_MEDIUM);
+	assert_int_equal(pw_bn_cpu_severity(0, 2), PW_SEV_LOW);
+	/* Delays: cpu_starved, io_blocked, memory_stall. */
+	assert_int_equal(pw_bn_cpu_delay_severity(80), PW_SEV_CRITICAL);
+	assert_int_equal(pw_bn_cpu_delay_severity(79.9), PW_SEV_HIGH);
+	assert_int_equal(pw_bn_cpu_delay_severity(50), PW_SEV_HIGH);
+	assert_int_equal(pw_bn_cpu_delay_severity(49.9), PW_SEV_MEDIUM);
+	assert_int_equal(pw_bn_cpu_delay_severity(20), PW_SEV_MEDIUM);
+	assert_int_equal(pw_bn_cpu_delay_severity(19.9), PW_SEV_LOW);
+	assert_int_equal(pw_bn_io_delay_severity(90), PW_SEV_CRITICAL);
+	assert_int_equal(pw_bn_io_delay_severity(60), PW_SEV_HIGH);
+	assert_int_equal(pw_bn_io_delay_severity(30), PW_SEV_MEDIUM);
+	assert_int_equal(pw_bn_io_delay_severity(29.9), PW_SEV_LOW);
+	assert_int_equal(pw_bn_mem_stall_severity(50, -1), PW_SEV_CRITICAL);
+	assert_int_equal(pw_bn_mem_stall_severity(25, -1), PW_SEV_HIGH);
+	assert_int_equal(pw_bn_mem_stall_severity(10, -1), PW_SEV_MEDIUM);
+	assert_int_equal(pw_bn_mem_stall_severity(9.9, -1), PW_SEV_LOW);
+	assert_int_equal(pw_bn_mem_stall_severity(12, 10), PW_SEV_HIGH);
 }
 
 static void
 test_bottleneck_memory_bands_at_edges(void **state)
 {
 	(void)state;
-	assert_int_equal(pw_bn_memory_severity(0.7000001), PW_SEV_CRITICAL);
-	assert_int_equal(pw_bn_memory_severity(0.7), PW_SEV_HIGH);
-	assert_int_equal(pw_bn_memory_severity(0.4000001), PW_SEV_HIGH);
-	assert_int_equal(pw_bn_memory_severity(0.4), PW_SEV_MEDIUM);
-	assert_int_equal(pw_bn_memory_severity(0.2000001), PW_SEV_MEDIUM);
-	assert_int_equal(pw_bn_memory_severity(0.2), PW_SEV_LOW);
+	assert_int_equal(pw_bn_memory_severity(0.9), PW_SEV_CRITICAL);
+	assert_int_equal(pw_bn_memory_severity(0.8999), PW_SEV_HIGH);
+	assert_int_equal(pw_bn_memory_severity(0.75), PW_SEV_HIGH);
+	assert_int_equal(pw_bn_memory_severity(0.7499), PW_SEV_MEDIUM);
+	assert_int_equal(pw_bn_memory_severity(0.5), PW_SEV_MEDIUM);
+	assert_int_equal(pw_bn_memory_severity(0.4999), PW_SEV_LOW);
+	assert_int_equal(pw_bn_memory_severity(0), PW_SEV_LOW);
 }
 
 static void
@@ -127,35 +166,47 @@ test_bottleneck_cpu_impact_and_ranking(void **state)
 	p[1] = proc(20, "worker", 6.2, 100 * MIB);
 	p[2] = proc(30, "helper", 3.0, 50 * MIB);
 	p[3] = proc(40, "small", 0.791, 2 * MIB);
-	assert_int_equal(pw_bottleneck_rank(p, 4, 0, &v, &n), 0);
+	for (n = 0; n < 4; n++)
+		p[n].window_s = 10;
+	/* One CPU and 128 MiB of RAM. */
+	assert_int_equal(pw_bottleneck_rank(p, 4, HOST(128 * MIB, 1), &v, &n),
+	    0);
 	assert_null(find(v, n, 10, PW_BN_CPU));
 	assert_null(find(v, n, 10, PW_BN_MEMORY));	/* < 1 MiB */
 	b = find(v, n, 20, PW_BN_CPU);
 	assert_non_null(b);
 	/* 6.2 of 10 CPU-seconds: the skipped one still counts in total. */
 	assert_true(fabs(b->impact - 6.2 / 10.0) < 1e-12);
-	assert_int_equal(b->severity, PW_SEV_CRITICAL);
+	assert_int_equal(b->severity, PW_SEV_HIGH);	/* 0.62 of 1 CPU */
 	assert_true(fabs(b->ev.total_cpu_s - 10.0) < 1e-12);
+	assert_true(fabs(b->ev.cores - 0.62) < 1e-12);
+	assert_true(b->ev.capacity == 1 && !b->ev.capacity_is_quota);
 	assert_non_null(strstr(b->description,
-	    "Process 'worker' (pid 20) used 62 % of monitored CPU over 1m"));
+	    "Process 'worker' (pid 20) used 62 % of monitored CPU over 10s"));
+	assert_non_null(strstr(b->description, "62 % of the host's 1 CPU)"));
 	/* Single-threaded: says so. */
 	assert_true(any_contains(b, "single-threaded"));
 	b = find(v, n, 30, PW_BN_CPU);
-	assert_int_equal(b->severity, PW_SEV_HIGH);
+	assert_int_equal(b->severity, PW_SEV_MEDIUM);	/* 0.3 */
 	b = find(v, n, 40, PW_BN_CPU);
-	assert_int_equal(b->severity, PW_SEV_LOW);
-	/* Memory: the largest is 1.0 and critical; 50 MiB is 0.5, high. */
+	assert_int_equal(b->severity, PW_SEV_LOW);	/* 0.08 */
+	/*
+	 * Memory: impact is relative (the largest is 1.0), severity is the
+	 * share of RAM: 100 of 128 MiB is high, 50 MiB low.
+	 */
 	b = find(v, n, 20, PW_BN_MEMORY);
 	assert_true(b->impact == 1.0);
-	assert_int_equal(b->severity, PW_SEV_CRITICAL);
+	assert_int_equal(b->severity, PW_SEV_HIGH);
 	assert_non_null(strstr(b->description, "largest resident memory"));
+	assert_non_null(strstr(b->description, "(78.1 % of RAM)"));
 	b = find(v, n, 30, PW_BN_MEMORY);
 	assert_true(fabs(b->impact - 0.5) < 1e-12);
-	assert_int_equal(b->severity, PW_SEV_HIGH);
+	assert_int_equal(b->severity, PW_SEV_LOW);
 	b = find(v, n, 40, PW_BN_MEMORY);
 	assert_int_equal(b->severity, PW_SEV_LOW);
 	/* Ordered by severity, then impact. */
-	assert_int_equal(v[0].severity, PW_SEV_CRITICAL);
+	assert_int_equal(v[0].severity, PW_SEV_HIGH);
+	assert_int_equal(v[0].type, PW_BN_MEMORY);	/* impact 1 */
 	assert_true(v[0].impact >= v[1].impact ||
 	    v[0].severity > v[1].severity);
 	assert_int_equal(v[n - 1].severity, PW_SEV_LOW);
@@ -172,14 +223,14 @@ test_bottleneck_zero_total_cpu(void **state)
 	(void)state;
 	p[0] = proc(1, "a", 0, 4 * MIB);
 	p[1] = proc(2, "b", 0, 0);
-	assert_int_equal(pw_bottleneck_rank(p, 2, 0, &v, &n), 0);
+	assert_int_equal(pw_bottleneck_rank(p, 2, HOST(0, 0), &v, &n), 0);
 	for (i = 0; i < n; i++) {
 		assert_int_not_equal(v[i].type, PW_BN_CPU);
 		assert_false(isnan(v[i].impact));
 	}
 	assert_int_equal(n, 1);			/* a's memory only */
 	free(v);
-	assert_int_equal(pw_bottleneck_rank(NULL, 0, 0, &v, &n), 0);
+	assert_int_equal(pw_bottleneck_rank(NULL, 0, NULL, &v, &n), 0);
 	assert_int_equal(n, 0);
 	free(v);
 }
@@ -194,7 +245,7 @@ test_bottleneck_memory_skip_threshold(void **state)
 	(void)state;
 	p[0] = proc(1, "a", 0, MIB - 4096);
 	p[1] = proc(2, "b", 0, MIB);
-	assert_int_equal(pw_bottleneck_rank(p, 2, 0, &v, &n), 0);
+	assert_int_equal(pw_bottleneck_rank(p, 2, HOST(0, 0), &v, &n), 0);
 	assert_int_equal(n, 1);
 	assert_int_equal(v[0].pid, 2);
 	free(v);
@@ -228,11 +279,14 @@ test_bottleneck_fd_growth_time_to_limit(void **state)
 	p[0] = proc(1, "fdleak", 0, 2 * MIB);
 	p[0].open_fds = 424;
 	p[0].fds_trend = growing(120, 0.99);	/* 600 left: 5 min */
+	p[0].fds_shape = steady(120, 60);
 	p[1] = proc(2, "noisy", 0, 2 * MIB);
 	p[1].fds_trend = growing(120, 0.3);	/* not steady: skipped */
+	p[1].fds_shape = steady(120, 60);
 	p[2] = proc(3, "slow", 0, 2 * MIB);
 	p[2].fds_trend = growing(1.0, 0.9);	/* 1/min over 1 min: < 2 */
-	assert_int_equal(pw_bottleneck_rank(p, 3, 0, &v, &n), 0);
+	p[2].fds_shape = steady(1, 60);
+	assert_int_equal(pw_bottleneck_rank(p, 3, HOST(0, 0), &v, &n), 0);
 	b = find(v, n, 1, PW_BN_FDS);
 	assert_non_null(b);
 	assert_true(fabs(b->ev.time_to_limit_s - 300) < 1e-9);
@@ -260,13 +314,16 @@ test_bottleneck_rss_leak_and_threads(void **state)
 	p[0] = proc(1, "leaky", 0, 100 * MIB);
 	p[0].window_s = 1800;
 	p[0].rss_trend = growing(2.1 * MIB, 0.97);
+	p[0].rss_shape = steady(2.1 * MIB, 1800);
 	p[1] = proc(2, "spawner", 0, 2 * MIB);
 	p[1].threads = 50;
 	p[1].threads_trend = growing(10, 0.95);
+	p[1].threads_shape = steady(10, 60);
 	p[2] = proc(3, "tiny", 0, 2 * MIB);
 	p[2].rss_trend = growing(0.5 * MIB, 0.99);	/* 0.5 MiB in 1m */
+	p[2].rss_shape = steady(0.5 * MIB, 60);
 	/* MemTotal 1 GiB: (1024 - 100) / 2.1 = 440 min = 7h20m. */
-	assert_int_equal(pw_bottleneck_rank(p, 3, 1024 * MIB, &v, &n), 0);
+	assert_int_equal(pw_bottleneck_rank(p, 3, HOST(GIB, 0), &v, &n), 0);
 	b = find(v, n, 1, PW_BN_LEAK);
 	assert_non_null(b);
 	assert_string_equal(b->ev.metric, "rss_bytes");
@@ -278,9 +335,12 @@ test_bottleneck_rss_leak_and_threads(void **state)
 	assert_non_null(strstr(b->description, "reaches MemTotal (1.0 GiB) "
 	    "in 7h20m"));
 	assert_true(any_contains(b, "exhausts memory in 7h20m"));
-	/* The memory entry points at the leak. */
+	assert_non_null(strstr(b->description, "in every third of it"));
+	assert_true(fabs(b->ev.growth - 2.1 * MIB * 30) < 1);
+	/* The memory entry points at the leak and takes its severity. */
 	b = find(v, n, 1, PW_BN_MEMORY);
 	assert_true(any_contains(b, "still growing"));
+	assert_int_equal(b->severity, PW_SEV_MEDIUM);	/* 10 % of RAM */
 	b = find(v, n, 2, PW_BN_LEAK);
 	assert_non_null(b);
 	assert_string_equal(b->ev.metric, "threads");
@@ -302,7 +362,7 @@ test_bottleneck_hot_thread_is_named(void **state)
 	p[0].threads = 4;
 	p[0].cpu_user_s = 10;		/* two thirds system time */
 	p[0].invol_ctx_rate = 250;
-	assert_int_equal(pw_bottleneck_rank(p, 1, 0, &v, &n), 0);
+	assert_int_equal(pw_bottleneck_rank(p, 1, HOST(0, 0), &v, &n), 0);
 	assert_int_equal(v[0].type, PW_BN_CPU);
 	assert_false(any_contains(&v[0], "single-threaded"));
 	v[0].ev.hot.known = true;
@@ -376,6 +436,8 @@ static void
 test_bottleneck_from_store(void **state)
 {
 	struct pw_store *st = pw_store_new(100, 100);
+	struct pw_bn_query q = { .window_ms = 60000, .limit = 20, .ncpu = 1,
+	    .probe = probe, .nprobe = 1 };
 	struct pw_bottleneck *v;
 	const struct pw_bottleneck *b;
 	size_t n;
@@ -383,8 +445,7 @@ test_bottleneck_from_store(void **state)
 	(void)state;
 	add(st, 100, 90, 10 * MIB, 0, 100);
 	add(st, 200, 10, 4 * MIB, 64 * 1024, 100);	/* 3.75 MiB/min */
-	assert_int_equal(pw_bottlenecks(st, 60000, 20, probe, NULL, 1, &v,
-	    &n), 0);
+	assert_int_equal(pw_bottlenecks(st, &q, &v, &n), 0);
 	b = find(v, n, 100, PW_BN_CPU);
 	assert_non_null(b);
 	assert_true(fabs(b->impact - 0.9) < 0.01);
@@ -397,10 +458,13 @@ test_bottleneck_from_store(void **state)
 	assert_non_null(b);
 	assert_true(fabs(b->ev.trend.slope_per_min - 3.75 * MIB) < 1024);
 	assert_true(b->ev.trend.r2 > 0.999);
+	assert_int_equal(b->ev.trend.n, 60);
+	assert_true(fabs(b->ev.shape.span_s - 59) < 1e-9);
 	free(v);
 	/* limit cuts the list. */
-	assert_int_equal(pw_bottlenecks(st, 60000, 1, NULL, NULL, 0, &v, &n),
-	    0);
+	q.limit = 1;
+	q.probe = NULL;
+	assert_int_equal(pw_bottlenecks(st, &q, &v, &n), 0);
 	assert_int_equal(n, 1);
 	free(v);
 	pw_store_free(st);
@@ -452,17 +516,20 @@ test_bottleneck_groups_cpu_impact_and_ranking(void **state)
 	g[1] = group("db", 3, 400 * MIB);
 	g[2] = group("cron", 1, 0);
 	g[2].children_cpu_s = 0.8;	/* most of it reaped children */
-	assert_int_equal(pw_bottleneck_rank_groups(g, 3, 1024 * MIB, &v, &n),
-	    0);
+	for (n = 0; n < 3; n++)
+		g[n].window_s = 10;
+	/* 1 CPU, 512 MiB of RAM. */
+	assert_int_equal(pw_bottleneck_rank_groups(g, 3, HOST(512 * MIB, 1),
+	    &v, &n), 0);
 	/* 3 cpu, 2 memory (cron is under 1 MiB), no fds, no leak. */
 	assert_int_equal(n, 5);
 	b = gfind(v, n, "web", PW_BN_CPU);
 	assert_non_null(b);
 	assert_int_equal(b->pid, 0);
 	assert_true(fabs(b->impact - 0.6) < 1e-9);
-	assert_int_equal(b->severity, PW_SEV_CRITICAL);
+	assert_int_equal(b->severity, PW_SEV_HIGH);	/* 0.6 of 1 CPU */
 	assert_true(fabs(b->ev.total_cpu_s - 10) < 1e-9);
-	assert_true(fabs(b->ev.cpu_percent - 10) < 1e-9);	/* 6 s / 60 s */
+	assert_true(fabs(b->ev.cpu_percent - 60) < 1e-9);	/* 6 s / 10 s */
 	assert_int_equal(b->ev.processes, 2);
 	assert_non_null(strstr(b->description, "Target 'web' (2 processes) "
 	    "used 60 % of monitored CPU"));
@@ -470,7 +537,8 @@ test_bottleneck_groups_cpu_impact_and_ranking(void **state)
 	assert_true(any_contains(b, "by=process"));
 	b = gfind(v, n, "db", PW_BN_MEMORY);
 	assert_non_null(b);
-	/* Critical both: by impact, db's memory (1), then web's CPU. */
+	/* High both: by impact, db's memory (1, 78 % of RAM), web's CPU. */
+	assert_int_equal(b->severity, PW_SEV_HIGH);
 	assert_ptr_equal(b, &v[0]);
 	assert_ptr_equal(gfind(v, n, "web", PW_BN_CPU), &v[1]);
 	assert_true(fabs(b->impact - 1) < 1e-9);
@@ -478,7 +546,9 @@ test_bottleneck_groups_cpu_impact_and_ranking(void **state)
 	    "the monitored targets"));
 	b = gfind(v, n, "web", PW_BN_MEMORY);
 	assert_true(fabs(b->impact - 0.25) < 1e-9);
-	assert_int_equal(b->severity, PW_SEV_MEDIUM);
+	assert_int_equal(b->severity, PW_SEV_LOW);	/* 20 % of RAM */
+	b = gfind(v, n, "db", PW_BN_CPU);
+	assert_int_equal(b->severity, PW_SEV_MEDIUM);	/* 0.3 of 1 CPU */
 	b = gfind(v, n, "cron", PW_BN_CPU);
 	assert_non_null(b);
 	assert_int_equal(b->severity, PW_SEV_LOW);		/* 0.1 */
@@ -500,13 +570,13 @@ test_bottleneck_groups_tie_broken_by_name(void **state)
 	(void)state;
 	g[0] = group("zeta", 1, 0);
 	g[1] = group("alpha", 1, 0);
-	assert_int_equal(pw_bottleneck_rank_groups(g, 2, 0, &v, &n), 0);
+	assert_int_equal(pw_bottleneck_rank_groups(g, 2, HOST(0, 0), &v, &n), 0);
 	assert_int_equal(n, 2);
 	assert_string_equal(v[0].target, "alpha");
 	assert_string_equal(v[1].target, "zeta");
 	free(v);
 	/* No groups: an empty list, not an error. */
-	assert_int_equal(pw_bottleneck_rank_groups(g, 0, 0, &v, &n), 0);
+	assert_int_equal(pw_bottleneck_rank_groups(g, 0, NULL, &v, &n), 0);
 	assert_int_equal(n, 0);
 	free(v);
 }
@@ -541,12 +611,16 @@ test_bottleneck_groups_fd_usage(void **state)
 	g[2].fds_trend.dir = PW_TREND_GROWING;
 	g[2].fds_trend.r2 = 0.9;
 	g[2].fds_trend.slope_per_min = 5;
+	g[2].fds_trend.ci_lo = 4;
+	g[2].fds_shape = steady(5, 60);
 	g[2].fd_usage_trend = g[2].fds_trend;
 	g[2].fd_usage_trend.slope_per_min = 0.01;
 	/* Growing, no member's usage known: relative growth, 5/20 a min. */
 	g[3] = group("unknown", 0, 0);
 	g[3].fds_trend = g[2].fds_trend;
-	assert_int_equal(pw_bottleneck_rank_groups(g, 4, 0, &v, &n), 0);
+	g[3].fds_shape = g[2].fds_shape;
+	assert_int_equal(pw_bottleneck_rank_groups(g, 4, HOST(0, 0), &v, &n),
+	    0);
 	assert_int_equal(n, 3);
 	b = gfind(v, n, "full", PW_BN_FDS);
 	assert_non_null(b);
@@ -592,8 +666,10 @@ test_bottleneck_groups_rss_growth_is_a_leak(void **state)
 	g.rss_trend.dir = PW_TREND_GROWING;
 	g.rss_trend.r2 = 0.99;
 	g.rss_trend.slope_per_min = 10 * MIB;
-	assert_int_equal(pw_bottleneck_rank_groups(&g, 1, 1024 * MIB, &v, &n),
-	    0);
+	g.rss_trend.ci_lo = 9 * MIB;
+	g.rss_shape = steady(10 * MIB, 60);
+	assert_int_equal(pw_bottleneck_rank_groups(&g, 1, HOST(GIB, 0), &v,
+	    &n), 0);
 	b = gfind(v, n, "web", PW_BN_LEAK);
 	assert_non_null(b);
 	assert_string_equal(b->ev.metric, "rss_bytes");
@@ -677,6 +753,8 @@ static void
 test_bottleneck_by_target_from_store(void **state)
 {
 	struct pw_store *st = pw_store_new(200, 100);
+	struct pw_bn_query q = { .window_ms = 60000, .limit = 20, .ncpu = 1,
+	    .hz = 100 };
 	struct pw_target t[3];
 	struct pw_group_sample g;
 	struct pw_bottleneck *v;
@@ -706,11 +784,11 @@ test_bottleneck_by_target_from_store(void **state)
 	st->taken_ms = 99 * 1000;
 	st->mem_total = 1024 * MIB;
 	pw__store_unlock(st);
-	assert_int_equal(pw_bottlenecks_by_target(st, 60000, 20, 100, &v,
-	    &n), 0);
+	assert_int_equal(pw_bottlenecks_by_target(st, &q, &v, &n), 0);
 	b = gfind(v, n, "busy", PW_BN_CPU);
 	assert_non_null(b);
-	assert_ptr_equal(b, &v[1]);	/* after idle's memory, impact 1 */
+	assert_ptr_equal(b, &v[0]);	/* high: 0.6 of 1 CPU */
+	assert_int_equal(b->severity, PW_SEV_HIGH);
 	assert_true(fabs(b->impact - 0.6 / 0.7) < 1e-9);
 	assert_true(fabs(b->ev.window_s - 59) < 1e-9);	/* 40 .. 99 s */
 	assert_true(fabs(b->ev.cpu_s - 0.6 * 59) < 1e-9);
@@ -718,21 +796,363 @@ test_bottleneck_by_target_from_store(void **state)
 	assert_true(fabs(b->ev.cpu_percent - 60) < 1e-9);
 	assert_int_equal(b->ev.processes, 3);
 	b = gfind(v, n, "idle", PW_BN_MEMORY);
-	assert_ptr_equal(b, &v[0]);
-	assert_int_equal(b->severity, PW_SEV_CRITICAL);
+	assert_ptr_equal(b, &v[1]);	/* low (4 % of RAM), impact 1 */
+	assert_int_equal(b->severity, PW_SEV_LOW);
 	assert_int_equal(b->ev.mem_total, 1024 * MIB);
 	/* The empty group has no samples and no entries. */
 	for (i = 0; i < n; i++)
 		assert_string_not_equal(v[i].target, "empty");
 	free(v);
-	assert_int_equal(pw_bottlenecks_by_target(st, 60000, 1, 100, &v,
-	    &n), 0);
+	q.limit = 1;
+	assert_int_equal(pw_bottlenecks_by_target(st, &q, &v, &n), 0);
 	assert_int_equal(n, 1);
-	assert_string_equal(v[0].target, "idle");
+	assert_string_equal(v[0].target, "busy");
 	free(v);
 	for (i = 0; i < 3; i++)
 		pw_target_fini(&t[i]);
 	pw_store_free(st);
+}
+
+/* --- absolute severities, the leak rule, waiting ----------------------------- */
+
+/*
+ * A quiet host, as the issue found it: 2 CPUs, 16 GiB, 200 sleepers and
+ * services using a little CPU, procwatchd the largest at 18.9 MiB, pid 1
+ * at 0.2 % of a core.  Nothing may be above low.
+ */
+static void
+test_bottleneck_idle_farm_is_all_low(void **state)
+{
+	struct pw_bn_proc p[200];
+	struct pw_bottleneck *v;
+	size_t n, i;
+
+	(void)state;
+	for (i = 0; i < 200; i++) {
+		p[i] = proc((pid_t)(i + 1), "sleeper", 0.001 * (double)(i % 20),
+		    (uint64_t)(2 + i % 15) * MIB);
+		p[i].fds_trend.valid = true;	/* flat */
+	}
+	p[0] = proc(1, "systemd", 0.12, 12 * MIB);	/* 0.2 % of a core */
+	p[1] = proc(2, "procwatchd", 0.6, (uint64_t)(18.9 * MIB));
+	p[1].threads = 6;
+	assert_int_equal(pw_bottleneck_rank(p, 200, HOST(16 * GIB, 2), &v, &n),
+	    0);
+	assert_true(n > 0);
+	for (i = 0; i < n; i++)
+		assert_int_equal(v[i].severity, PW_SEV_LOW);
+	/* Still ranked: the largest first among equals. */
+	assert_int_equal(v[0].pid, 2);
+	assert_int_equal(v[0].type, PW_BN_MEMORY);
+	assert_true(v[0].impact == 1.0);
+	free(v);
+}
+
+/* 95 % of a 1-CPU cgroup quota on an 8-CPU host is critical. */
+static void
+test_bottleneck_cpu_quota_is_the_capacity(void **state)
+{
+	struct pw_bn_proc p[2];
+	struct pw_bottleneck *v;
+	const struct pw_bottleneck *b;
+	size_t n;
+
+	(void)state;
+	p[0] = proc(1, "capped", 57, 8 * MIB);		/* 0.95 core */
+	p[0].cpu_limit = 1;
+	p[1] = proc(2, "free", 57, 8 * MIB);		/* the same, no quota */
+	assert_int_equal(pw_bottleneck_rank(p, 2, HOST(16 * GIB, 8), &v, &n),
+	    0);
+	b = find(v, n, 1, PW_BN_CPU);
+	assert_non_null(b);
+	assert_int_equal(b->severity, PW_SEV_CRITICAL);
+	assert_true(b->ev.capacity == 1 && b->ev.capacity_is_quota);
+	assert_non_null(strstr(b->description, "95 % of its cgroup's quota of "
+	    "1.0 CPU"));
+	assert_true(any_contains(b, "CPUQuota="));
+	/* Without a quota: 0.95 of 8 CPUs, but more than half a core. */
+	b = find(v, n, 2, PW_BN_CPU);
+	assert_int_equal(b->severity, PW_SEV_MEDIUM);
+	assert_true(b->ev.capacity == 8 && !b->ev.capacity_is_quota);
+	assert_false(any_contains(b, "CPUQuota="));
+	free(v);
+}
+
+/* Memory against a cgroup's limit, and a process's descriptor limit. */
+static void
+test_bottleneck_memory_limit_and_fd_usage(void **state)
+{
+	struct pw_bn_proc p[2];
+	struct pw_bottleneck *v;
+	const struct pw_bottleneck *b;
+	size_t n;
+
+	(void)state;
+	p[0] = proc(1, "cached", 0, 60 * MIB);
+	p[0].mem_limit = 64 * MIB;		/* 93.75 % */
+	p[1] = proc(2, "sockets", 0, 2 * MIB);
+	p[1].open_fds = 800;			/* of 1024: 78 %, flat */
+	assert_int_equal(pw_bottleneck_rank(p, 2, HOST(16 * GIB, 2), &v, &n),
+	    0);
+	b = find(v, n, 1, PW_BN_MEMORY);
+	assert_int_equal(b->severity, PW_SEV_CRITICAL);
+	assert_true(b->ev.limit_is_cgroup && b->ev.mem_limit == 64 * MIB);
+	assert_non_null(strstr(b->description, "(93.8 % of its cgroup's memory "
+	    "limit of 64.0 MiB)"));
+	assert_true(any_contains(b, "MemoryMax="));
+	b = find(v, n, 2, PW_BN_FDS);
+	assert_non_null(b);
+	assert_int_equal(b->severity, PW_SEV_HIGH);
+	assert_true(fabs(b->ev.usage - 800.0 / 1024) < 1e-12);
+	assert_non_null(strstr(b->description, "has 800 descriptors open (78 % "
+	    "of its limit of 1024)"));
+	assert_null(find(v, n, 1, PW_BN_FDS));		/* 10 of 1024 */
+	free(v);
+}
+
+/*
+ * Samples s[0..n) one second apart from t0_ms, RSS rss(i) bytes, 1 %
+ * of a core.
+ */
+static void
+samples(struct pw_sample *s, size_t n, int64_t t0_ms, uint64_t (*rss)(size_t))
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		memset(&s[i], 0, sizeof(s[i]));
+		s[i].ts_ms = t0_ms + (int64_t)i * 1000;
+		s[i].utime_ticks = i;
+		s[i].rss_bytes = rss(i);
+		s[i].threads = 1;
+		s[i].open_fds = 5;
+	}
+}
+
+static uint64_t
+rss_step(size_t i)			/* 50 MiB once, at 20 s, then flat */
+{
+	return (i < 20 ? 10 : 60) * MIB;
+}
+
+static uint64_t
+rss_ramp(size_t i)			/* 50 MiB touched from 40 s to 80 s */
+{
+	if (i < 40)
+		return 10 * MIB;
+	return 10 * MIB + (i < 80 ? i - 40 : 40) * 50 * MIB / 40;
+}
+
+static uint64_t
+rss_steady(size_t i)			/* +256 KiB a second */
+{
+	return 10 * MIB + i * 256 * 1024;
+}
+
+static uint64_t
+rss_stops(size_t i)			/* grows for 60 s, flat after */
+{
+	return 10 * MIB + (i < 60 ? i : 60) * 256 * 1024;
+}
+
+/* Rank one process filled from s[0..n) that started at start_ms. */
+static const struct pw_bottleneck *
+rank_one(const struct pw_sample *s, size_t n, int64_t start_ms,
+    struct pw_bottleneck **v, size_t *nv)
+{
+	struct pw_bn_proc p;
+	double t[120], d[120];
+
+	assert_true(n <= 120);
+	pw_bn_proc_fill(&p, "alloc", "t", 42, 1024, start_ms, s, n, t, d);
+	assert_int_equal(pw_bottleneck_rank(&p, 1, HOST(16 * GIB, 2), v, nv),
+	    0);
+	return find(*v, *nv, 42, PW_BN_LEAK);
+}
+
+static void
+test_bottleneck_leak_needs_sustained_growth(void **state)
+{
+	struct pw_sample s[120];
+	struct pw_bottleneck *v;
+	const struct pw_bottleneck *b;
+	size_t n;
+
+	(void)state;
+	/*
+	 * A one-off 50 MiB step, then flat, long after start: a line fits
+	 * it with r^2 0.42 over 120 points, 0.72 over 50 (the rule before,
+	 * r^2 >= 0.5, called that a leak).
+	 */
+	samples(s, 120, 600000, rss_step);
+	assert_null(rank_one(s, 120, 1, &v, &n));
+	free(v);
+	samples(s, 50, 600000, rss_step);
+	assert_null(rank_one(s, 50, 1, &v, &n));
+	free(v);
+	/* Touched over 40 s: r^2 0.89, but the first third is flat. */
+	samples(s, 120, 600000, rss_ramp);
+	assert_null(rank_one(s, 120, 1, &v, &n));
+	free(v);
+	/* Grew for a minute and stopped (r^2 0.80): the last third is flat. */
+	samples(s, 120, 600000, rss_stops);
+	assert_null(rank_one(s, 120, 1, &v, &n));
+	free(v);
+	/* Steady growth over two minutes is a leak, with its evidence. */
+	samples(s, 120, 600000, rss_steady);
+	b = rank_one(s, 120, 1, &v, &n);
+	assert_non_null(b);
+	assert_true(fabs(b->ev.trend.slope_per_min - 15 * MIB) < 1);
+	assert_true(b->ev.trend.r2 > 0.999);
+	assert_int_equal(b->ev.trend.n, 120);
+	assert_true(fabs(b->ev.shape.span_s - 119) < 1e-9);
+	assert_true(b->ev.shape.known);
+	assert_true(fabs(b->ev.shape.part_slope[2] - 15 * MIB) < 1);
+	assert_true(fabs(b->ev.growth - 15 * MIB * 119 / 60) < 1);
+	assert_non_null(strstr(b->description, "RSS grows 15.0 MiB/min"));
+	free(v);
+	/*
+	 * The same growth in a process's first 30 s is start-up, left out:
+	 * started 10 s before the first sample, only 100 points are fitted;
+	 * started at the first sample, 90.  Seven seconds after start (as
+	 * procwatchd once reported itself) nothing is fitted at all.
+	 */
+	b = rank_one(s, 120, 600000 - 10000, &v, &n);
+	assert_non_null(b);
+	assert_int_equal(b->ev.trend.n, 100);
+	free(v);
+	assert_null(rank_one(s, 8, 600000 - 1000, &v, &n));
+	free(v);
+	/* Too short a span: 25 s of growth, however steady. */
+	assert_null(rank_one(s, 26, 1, &v, &n));
+	free(v);
+}
+
+static void
+test_bottleneck_sustained_rule_edges(void **state)
+{
+	struct pw_trend t = growing(6 * MIB, 0.9);
+	struct pw_bn_shape sh = steady(6 * MIB, 60);
+
+	(void)state;
+	assert_true(pw_bn_is_sustained(&t, &sh, 100 * MIB, MIB));
+	/* Under 2 % of the current value over the span. */
+	assert_false(pw_bn_is_sustained(&t, &sh, 301 * MIB, MIB));
+	t.r2 = 0.79;
+	assert_false(pw_bn_is_sustained(&t, &sh, 100 * MIB, MIB));
+	t.r2 = 0.9;
+	t.ci_lo = 0;
+	assert_false(pw_bn_is_sustained(&t, &sh, 100 * MIB, MIB));
+	t.ci_lo = 1;
+	sh.part_slope[2] = 0.24 * 6 * MIB;	/* slowing to a halt */
+	assert_false(pw_bn_is_sustained(&t, &sh, 100 * MIB, MIB));
+	sh.part_slope[2] = 0.25 * 6 * MIB;
+	assert_true(pw_bn_is_sustained(&t, &sh, 100 * MIB, MIB));
+	sh.part_slope[0] = 0;			/* a step, then growth */
+	assert_false(pw_bn_is_sustained(&t, &sh, 100 * MIB, MIB));
+	sh = steady(6 * MIB, 29.9);
+	assert_false(pw_bn_is_sustained(&t, &sh, 100 * MIB, MIB));
+	sh.known = false;
+	sh.span_s = 60;
+	assert_false(pw_bn_is_sustained(&t, &sh, 100 * MIB, MIB));
+}
+
+/* Waiting, not working: cpu_starved, io_blocked, memory_stall. */
+static void
+test_bottleneck_delay_types(void **state)
+{
+	struct pw_bn_proc p[3];
+	struct pw_bottleneck *v;
+	const struct pw_bottleneck *b;
+	size_t n, i;
+
+	(void)state;
+	p[0] = proc(1, "spin-a", 30, 2 * MIB);	/* half of one shared core */
+	p[0].cpu_delay_pct = 50;
+	p[0].io_delay_pct = 0;
+	p[0].mem_delay_pct = 0;
+	p[1] = proc(2, "writer", 0.5, 2 * MIB);
+	p[1].cpu_delay_pct = 1;
+	p[1].io_delay_pct = 35;
+	p[1].mem_delay_pct = 12;
+	p[1].swap_bytes = 3 * MIB;
+	p[2] = proc(3, "quiet", 0.5, 2 * MIB);
+	p[2].cpu_delay_pct = 9.9;		/* under 10: no entry */
+	p[2].io_delay_pct = -1;			/* unknown: no entry */
+	p[2].mem_delay_pct = -1;
+	assert_int_equal(pw_bottleneck_rank(p, 3, HOST(16 * GIB, 2), &v, &n),
+	    0);
+	b = find(v, n, 1, PW_BN_CPU_STARVED);
+	assert_non_null(b);
+	assert_string_equal(pw_bn_type_name(b->type), "cpu_starved");
+	assert_int_equal(b->severity, PW_SEV_HIGH);
+	assert_true(fabs(b->ev.delay_pct - 50) < 1e-12);
+	assert_non_null(strstr(b->description, "waits for a CPU: runnable but "
+	    "not running 50 % of the time"));
+	/* About neighbours, cores and weight; not about the code. */
+	assert_true(any_contains(b, "Faster code will not help"));
+	assert_true(any_contains(b, "taskset"));
+	assert_true(any_contains(b, "CPUWeight="));
+	for (i = 0; i < b->nsuggestions; i++)
+		assert_null(strstr(b->suggestions[i], "perf"));
+	b = find(v, n, 2, PW_BN_IO_BLOCKED);
+	assert_non_null(b);
+	assert_string_equal(pw_bn_type_name(b->type), "io_blocked");
+	assert_int_equal(b->severity, PW_SEV_MEDIUM);
+	assert_true(any_contains(b, "iostat -x 1"));
+	b = find(v, n, 2, PW_BN_MEMORY_STALL);
+	assert_non_null(b);
+	assert_string_equal(pw_bn_type_name(b->type), "memory_stall");
+	assert_int_equal(b->severity, PW_SEV_MEDIUM);
+	assert_true(any_contains(b, "3.0 MiB of it is in swap"));
+	assert_null(find(v, n, 2, PW_BN_CPU_STARVED));
+	assert_null(find(v, n, 3, PW_BN_CPU_STARVED));
+	assert_null(find(v, n, 3, PW_BN_IO_BLOCKED));
+	assert_null(find(v, n, 3, PW_BN_MEMORY_STALL));
+	free(v);
+}
+
+/* A target's pressure and its OOM kills. */
+static void
+test_bottleneck_groups_pressure_and_oom(void **state)
+{
+	struct pw_bn_group g[2];
+	struct pw_bottleneck *v;
+	const struct pw_bottleneck *b;
+	size_t n;
+
+	(void)state;
+	g[0] = group("batch", 0, 60 * MIB);
+	g[0].psi_cpu_some = g[0].psi_io_some = -1;
+	g[0].psi_mem_some = 30;
+	g[0].psi_mem_full = 12;
+	g[0].oom_kills = 1;
+	g[0].mem_limit = 64 * MIB;
+	g[1] = group("calm", 0, 8 * MIB);
+	g[1].psi_cpu_some = 0.5;
+	g[1].psi_io_some = 0;
+	g[1].psi_mem_some = g[1].psi_mem_full = 0;
+	g[1].oom_kills = 0;
+	assert_int_equal(pw_bottleneck_rank_groups(g, 2, HOST(16 * GIB, 2), &v,
+	    &n), 0);
+	b = gfind(v, n, "batch", PW_BN_OOM);
+	assert_non_null(b);
+	assert_int_equal(b->severity, PW_SEV_CRITICAL);
+	assert_non_null(strstr(b->description, "had 1 process killed by the "
+	    "OOM killer over 1m (64.0 MiB limit)"));
+	b = gfind(v, n, "batch", PW_BN_MEMORY_STALL);
+	assert_non_null(b);
+	assert_int_equal(b->severity, PW_SEV_HIGH);
+	assert_true(b->ev.psi_some == 30 && b->ev.psi_full == 12);
+	/* The memory entry: 94 % of the cgroup's limit. */
+	b = gfind(v, n, "batch", PW_BN_MEMORY);
+	assert_int_equal(b->severity, PW_SEV_CRITICAL);
+	assert_null(gfind(v, n, "calm", PW_BN_OOM));
+	assert_null(gfind(v, n, "calm", PW_BN_CPU_STARVED));
+	assert_null(gfind(v, n, "calm", PW_BN_MEMORY_STALL));
+	assert_int_equal(gfind(v, n, "calm", PW_BN_MEMORY)->severity,
+	    PW_SEV_LOW);
+	free(v);
 }
 
 int
@@ -755,6 +1175,13 @@ main(void)
 		cmocka_unit_test(test_bottleneck_groups_rss_growth_is_a_leak),
 		cmocka_unit_test(test_bottleneck_group_fill_cpu_from_ticks),
 		cmocka_unit_test(test_bottleneck_by_target_from_store),
+		cmocka_unit_test(test_bottleneck_idle_farm_is_all_low),
+		cmocka_unit_test(test_bottleneck_cpu_quota_is_the_capacity),
+		cmocka_unit_test(test_bottleneck_memory_limit_and_fd_usage),
+		cmocka_unit_test(test_bottleneck_leak_needs_sustained_growth),
+		cmocka_unit_test(test_bottleneck_sustained_rule_edges),
+		cmocka_unit_test(test_bottleneck_delay_types),
+		cmocka_unit_test(test_bottleneck_groups_pressure_and_oom),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
