@@ -174,7 +174,11 @@ json_evidence(const struct pw_bottleneck *b)
 			    e->psi_full : NAN));
 			break;
 		}
-		ok = ok && api_add_num(o, "delay_percent", e->delay_pct);
+		ok = ok && (b->type == PW_BN_MEMORY_STALL ? api_add_num(o,
+		    "delay_percent", e->delay_pct) : api_add_num(o,
+		    b->type == PW_BN_CPU_STARVED ?
+		    API_NAME(CPU_DELAY_PERCENT) : API_NAME(IO_DELAY_PERCENT),
+		    e->delay_pct));
 		break;
 	case PW_BN_OOM:
 		ok = ok && api_add_num(o, "oom_kills", e->oom_kills) &&

@@ -750,18 +750,37 @@ series_fill(const struct pw_sample *s, size_t n, size_t skip, double *t_s,
 	}
 }
 
+/* The average of metric m over s[0..n), or -1 when it has no value. */
+static double
+series_avg(const struct pw_sample *s, size_t n, enum pw_metric m, double *v)
+{
+	size_t k, i;
+	double sum = 0;
+
+	if ((k = pw_stats_series(s, n, m, NULL, NULL, v)) == 0)
+		return -1;
+	for (i = 0; i < k; i++)
+		sum += v[i];
+	return sum / (double)k;
+}
+
 /*
- * The delay-accounting averages of a process over s[0..n); v is scratch.
- * They stay -1 (unknown) until the catalogue has their rows.
+ * The delay-accounting averages of a process over s[0..n) (-1 where the
+ * kernel gave none); memory_stall's figure is swap-in plus reclaim
+ * delay.  v is scratch.
  */
 static void
 delay_fill(struct pw_bn_proc *p, const struct pw_sample *s, size_t n,
     double *v)
 {
-	(void)p;
-	(void)s;
-	(void)n;
-	(void)v;
+	double sw, mem;
+
+	p->cpu_delay_pct = series_avg(s, n, PW_METRIC_CPU_DELAY_PERCENT, v);
+	p->io_delay_pct = series_avg(s, n, PW_METRIC_IO_DELAY_PERCENT, v);
+	sw = series_avg(s, n, PW_METRIC_SWAPIN_DELAY_PERCENT, v);
+	mem = series_avg(s, n, PW_METRIC_MEMORY_DELAY_PERCENT, v);
+	p->mem_delay_pct = sw < 0 && mem < 0 ? -1 :
+	    (sw > 0 ? sw : 0) + (mem > 0 ? mem : 0);
 }
 
 void

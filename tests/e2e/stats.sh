@@ -62,7 +62,7 @@ check "RSS trend is growing" jq -e '.metrics.rss_bytes.trend.direction == "growi
 check "regression against the previous window" jq -e '.metrics.rss_bytes.regression.against == "previous_window" and (.metrics.rss_bytes.regression.p_value | type) == "number" and .metrics.rss_bytes.regression.change > 0' <(get "$(url "/api/v1/processes/$LEAK/stats?window=2s&metrics=rss_bytes")")
 check "cpu has no trend" jq -e '.metrics.cpu_percent | has("trend") | not' "$WORK/st.json"
 get "$(url "/api/v1/processes/$FDL/stats?window=1h")" >"$WORK/all.json"
-check "window bounded by the ring" jq -e '.window_covered == false and .span_s < 3600 and (.metrics | length) == 16 and .metrics.fd_usage.max > 0 and .metrics.fd_usage.max < 1' "$WORK/all.json"
+check "window bounded by the ring" jq -e '.window_covered == false and .span_s < 3600 and (.metrics | length) == 20 and .metrics.fd_usage.max > 0 and .metrics.fd_usage.max < 1' "$WORK/all.json"
 
 # Errors.
 check "bad window 400" expect_err 400 "/api/v1/processes/$LEAK/stats?window=soon"

@@ -1112,6 +1112,50 @@ test_bottleneck_delay_types(void **state)
 	free(v);
 }
 
+/* The delay figures of a process are window averages of its samples. */
+static void
+test_bottleneck_delays_from_samples(void **state)
+{
+	struct pw_sample s[20];
+	struct pw_bn_proc p;
+	struct pw_bottleneck *v;
+	const struct pw_bottleneck *b;
+	double t[20], d[20];
+	size_t n, i;
+
+	(void)state;
+	samples(s, 20, 600000, rss_step);
+	for (i = 0; i < 20; i++) {
+		s[i].cpu_delay_pct = i % 2 ? 40 : 60;	/* two spinners, one CPU */
+		s[i].io_delay_pct = 0;
+		s[i].swapin_delay_pct = 2;
+		s[i].mem_delay_pct = 4;
+	}
+	pw_bn_proc_fill(&p, "spin", "t", 7, 1024, 1, s, 20, t, d);
+	assert_true(fabs(p.cpu_delay_pct - 50) < 1e-9);
+	assert_true(fabs(p.io_delay_pct) < 1e-9);
+	assert_true(fabs(p.mem_delay_pct - 6) < 1e-9);
+	assert_int_equal(pw_bottleneck_rank(&p, 1, HOST(16 * GIB, 2), &v, &n),
+	    0);
+	b = find(v, n, 7, PW_BN_CPU_STARVED);
+	assert_non_null(b);
+	assert_int_equal(b->severity, PW_SEV_HIGH);
+	assert_null(find(v, n, 7, PW_BN_IO_BLOCKED));
+	assert_non_null(find(v, n, 7, PW_BN_MEMORY_STALL));	/* 6 >= 5 */
+	free(v);
+	/* Delay accounting off: unknown, and no entries. */
+	for (i = 0; i < 20; i++)
+		s[i].flags |= PW_SAMPLE_NO_DELAYS;
+	pw_bn_proc_fill(&p, "spin", "t", 7, 1024, 1, s, 20, t, d);
+	assert_true(p.cpu_delay_pct < 0 && p.io_delay_pct < 0 &&
+	    p.mem_delay_pct < 0);
+	assert_int_equal(pw_bottleneck_rank(&p, 1, HOST(16 * GIB, 2), &v, &n),
+	    0);
+	assert_null(find(v, n, 7, PW_BN_CPU_STARVED));
+	assert_null(find(v, n, 7, PW_BN_MEMORY_STALL));
+	free(v);
+}
+
 /* A target's pressure and its OOM kills. */
 static void
 test_bottleneck_groups_pressure_and_oom(void **state)
@@ -1181,6 +1225,7 @@ main(void)
 		cmocka_unit_test(test_bottleneck_leak_needs_sustained_growth),
 		cmocka_unit_test(test_bottleneck_sustained_rule_edges),
 		cmocka_unit_test(test_bottleneck_delay_types),
+		cmocka_unit_test(test_bottleneck_delays_from_samples),
 		cmocka_unit_test(test_bottleneck_groups_pressure_and_oom),
 	};
 
