@@ -8,6 +8,8 @@
 
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -607,6 +609,73 @@ test_history_cycle_from_custom_names_series(void **state)
 	pw_custom_free(cs);
 }
 
+struct reader_arg {
+	struct pw_history	*h;
+	_Atomic bool		 stop;
+	int			 reads;
+};
+
+/* Queries of every kind, over and over, while the writer writes. */
+static void *
+reader_main(void *p)
+{
+	struct reader_arg *ra = p;
+	struct pw_hist_query q = { 0 };
+	const struct pw_hist_cycle *c;
+	struct pw_hist_cursor *cu = NULL;
+	struct pw_hist_series *s;
+	struct pw_hist_stats st;
+	struct pw_hist_at *a;
+
+	q.kind = PW_HIST_PROC;
+	q.pid = 1001;
+	q.since_ms = T0;
+	q.until_ms = T0 + 3600000;
+	if (pw_hist_cursor_new(ra->h, 0, &cu) != 0)
+		return NULL;
+	while (!ra->stop) {
+		q.res = (enum pw_hist_res)(ra->reads % 2);
+		if (pw_history_series(ra->h, &q, &s) == 0)
+			pw_hist_series_free(s);
+		if (pw_history_at(ra->h, T0 + 5000, &a) == 0)
+			pw_hist_at_free(a);
+		while (pw_hist_cursor_next(cu, &c) == 1)
+			;
+		pw_history_stats(ra->h, &st);
+		ra->reads++;
+	}
+	pw_hist_cursor_free(cu);
+	return NULL;
+}
+
+static void
+test_history_reads_while_writing(void **state)
+{
+	struct hist_fixture *f = *state;
+	struct reader_arg ra = { 0 };
+	struct pw_hist_stats st;
+	pthread_t t;
+	size_t i;
+
+	f->o.segment_bytes = 64u << 10;	/* rotations under the readers */
+	f->o.max_bytes = 128u << 10;	/* and deletions */
+	hist_fixture_open(f);
+	ra.h = f->h;
+	assert_int_equal(pthread_create(&t, NULL, reader_main, &ra), 0);
+	for (i = 0; i < 400; i++) {
+		hist_push_farm(f, T0 + (int64_t)i * 1000, 100, 100, i);
+		if (i % 50 == 49)
+			assert_int_equal(pw_history_flush(f->h, 10000), 0);
+	}
+	assert_int_equal(pw_history_flush(f->h, 10000), 0);
+	ra.stop = true;
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_true(ra.reads > 0);
+	pw_history_stats(f->h, &st);
+	assert_true(st.segments_expired > 0);
+	assert_int_equal(st.corrupt_skipped, 0);
+}
+
 int
 main(void)
 {
@@ -637,6 +706,8 @@ main(void)
 		cmocka_unit_test(
 		    test_history_cycle_from_store_reads_the_catalogue),
 		cmocka_unit_test(test_history_cycle_from_custom_names_series),
+		cmocka_unit_test_setup_teardown(test_history_reads_while_writing,
+		    hist_setup, hist_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
