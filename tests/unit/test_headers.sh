@@ -1,6 +1,7 @@
 #!/bin/sh
 # test_headers.sh: every prototype in the public headers (lib/include/
-# procwatch/*.h) and the daemon's and the API's (api/*.h, daemon/*.h)
+# procwatch/*.h, lib/history.h) and the daemon's and the API's (api/*.h,
+# daemon/*.h)
 # names its callers on a `Thread:` line (STYLE.md, section 6).
 #
 # A prototype is a line at file scope, outside a comment and a struct or
@@ -41,7 +42,7 @@ FNR == 1 { depth = 0; incomment = 0; covered = 0 }
 		printf "%s:%d: %s\n", FILENAME, FNR, line
 	n = gsub(/\{/, "{", code); depth += n
 	n = gsub(/\}/, "}", code); depth -= n
-}' lib/include/procwatch/*.h api/*.h daemon/*.h)
+}' lib/include/procwatch/*.h lib/history.h api/*.h daemon/*.h)
 
 if [ -n "$missing" ]; then
 	echo "$missing"
