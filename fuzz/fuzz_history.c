@@ -69,6 +69,13 @@ clean(void)
 }
 
 static void
+remove_dir(void)
+{
+	clean();
+	rmdir(dir);
+}
+
+static void
 read_all(struct pw_history *h)
 {
 	struct pw_hist_query q = { 0 };
@@ -138,6 +145,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		snprintf(dir, sizeof(dir), "/tmp/fuzz_historyXXXXXX");
 		if (mkdtemp(dir) == NULL)
 			abort();
+		atexit(remove_dir);	/* libFuzzer ends with exit() */
 	}
 	clean();
 	put_file("raw-0000000000000001.pws", data + 1, size - 1);
