@@ -24,6 +24,9 @@
  *       taken under it and it is never taken under the store's lock
  *     the profiler's mu (lib/profile.c)
  *     the alert queue's mtx (lib/alertq.c)
+ *     the history's mu and qmu and its read cache's mu (lib/history.c,
+ *       lib/hist_query.c; never two at once); pw_hist_cycle_from_store()
+ *       takes the store's read lock under none of them
  */
 #ifndef PW_INTERNAL_H
 #define PW_INTERNAL_H
