@@ -33,6 +33,17 @@
 
 #define BLK		(256u << 10)
 
+/* a + b, held within int64_t: callers pass INT64_MIN and INT64_MAX. */
+static int64_t
+sat_add(int64_t a, int64_t b)
+{
+	if (b > 0 && a > INT64_MAX - b)
+		return INT64_MAX;
+	if (b < 0 && a < INT64_MIN - b)
+		return INT64_MIN;
+	return a + b;
+}
+
 /* --- the block cache ---------------------------------------------------- */
 
 struct cblk {
@@ -760,13 +771,16 @@ enum pw_hist_res
 pw_hist_res_auto(int64_t since_ms, int64_t until_ms, int64_t interval_ms,
     size_t limit)
 {
-	int64_t span = until_ms - since_ms;
+	uint64_t span;
 
+	if (until_ms <= since_ms || limit == 0)
+		return PW_HIST_RAW;
+	span = (uint64_t)until_ms - (uint64_t)since_ms;	/* no overflow */
 	if (interval_ms <= 0)
 		interval_ms = 1000;
-	if (limit == 0 || span <= 0 || span / interval_ms <= (int64_t)limit)
+	if (span / (uint64_t)interval_ms <= limit)
 		return PW_HIST_RAW;
-	if (span / 60000 <= (int64_t)limit)
+	if (span / 60000 <= limit)
 		return PW_HIST_1M;
 	return PW_HIST_1H;
 }
@@ -818,7 +832,8 @@ at_tier(struct pw_history *h, int tier, int64_t at_ms, int64_t reach_ms,
 	uint32_t nst = tier == PW_HIST_RAW ? 1 : HIST_NST, k, c;
 	int rc, row;
 
-	if ((rc = reader_init(&r, h, tier, at_ms - reach_ms, at_ms + 1)) < 0)
+	if ((rc = reader_init(&r, h, tier, sat_add(at_ms, -reach_ms),
+	    sat_add(at_ms, 1))) < 0)
 		return rc;
 	r.since_ms = at_ms;
 	/* Decode up to the last record at or before at_ms; peek, then read. */
@@ -958,8 +973,8 @@ events_collect(struct pw_history *h, int64_t since_ms, int64_t until_ms,
 	if ((tmp = pw_hist_cycle_new(0, 0)) == NULL)
 		return -ENOMEM;
 	/* Events are up to an interval older than their record. */
-	if ((rc = reader_init(&r, h, HIST_TIER_EV, since_ms, until_ms +
-	    3600000)) < 0) {
+	if ((rc = reader_init(&r, h, HIST_TIER_EV, since_ms,
+	    sat_add(until_ms, 3600000))) < 0) {
 		pw_hist_cycle_free(tmp);
 		return rc;
 	}
@@ -974,7 +989,7 @@ events_collect(struct pw_history *h, int64_t since_ms, int64_t until_ms,
 				goto out;
 		}
 		pw__hist_cycle_reset(tmp, 0, 0);
-		if (rec.ts_ms >= until_ms + 3600000)
+		if (rec.ts_ms >= sat_add(until_ms, 3600000))
 			break;
 	}
 out:
@@ -1017,7 +1032,7 @@ pw_history_alerts_at(struct pw_history *h, int64_t at_ms,
 
 	if ((c = pw_hist_cycle_new(0, 0)) == NULL)
 		return -ENOMEM;
-	if ((rc = events_collect(h, INT64_MIN / 2, at_ms + 1,
+	if ((rc = events_collect(h, INT64_MIN, sat_add(at_ms, 1),
 	    1u << PW_HIST_EV_ALERT, c)) < 0)
 		goto out;
 	if (c->nev > 0 && (open = malloc(c->nev * sizeof(*open))) == NULL) {
@@ -1138,14 +1153,14 @@ pw_hist_cursor_next(struct pw_hist_cursor *cu, const struct pw_hist_cycle **out)
 	for (pass = 0; pass < 2; pass++) {
 		if (!cu->open) {
 			if ((rc = reader_init(&cu->r, cu->h, PW_HIST_RAW,
-			    cu->pos + 1, INT64_MAX)) < 0)
+			    sat_add(cu->pos, 1), INT64_MAX)) < 0)
 				return rc;
-			cu->r.since_ms = cu->pos + 1;
+			cu->r.since_ms = sat_add(cu->pos, 1);
 			cu->open = true;
 			/* The budget dropped what we had not read yet. */
 			pthread_mutex_lock(&cu->h->mu);
 			if (cu->r.nsegs > 0 && cu->pos != 0 &&
-			    cu->r.segs[0]->first_ms > cu->pos + 1 &&
+			    cu->r.segs[0]->first_ms > sat_add(cu->pos, 1) &&
 			    cu->r.segs[0]->seq > cu->seq && cu->seq != 0)
 				cu->skipped++;
 			pthread_mutex_unlock(&cu->h->mu);

@@ -133,6 +133,20 @@ test_history_lock_refuses_second_opener(void **state)
 }
 
 static void
+test_history_res_auto_picks_the_finest_that_fits(void **state)
+{
+	(void)state;
+	assert_int_equal(pw_hist_res_auto(T0, T0 + 3600000, 1000, 4000),
+	    PW_HIST_RAW);
+	assert_int_equal(pw_hist_res_auto(T0, T0 + 86400000, 1000, 2000),
+	    PW_HIST_1M);
+	assert_int_equal(pw_hist_res_auto(T0, T0 + 30LL * 86400000, 1000,
+	    2000), PW_HIST_1H);
+	assert_int_equal(pw_hist_res_auto(INT64_MIN, INT64_MAX, 1000, 10),
+	    PW_HIST_1H);
+}
+
+static void
 test_history_missing_parent_is_clear_error(void **state)
 {
 	struct pw_hist_opts o;
@@ -399,6 +413,14 @@ test_history_events_and_alerts_at(void **state)
 	assert_int_equal(v[0].pid, 77);
 	free(v);
 	assert_int_equal(pw_history_alerts_at(f->h, T0 + 8000, &v, &n), 0);
+	assert_int_equal(n, 0);
+	free(v);
+	/* Open-ended ranges, as "everything" or "until now". */
+	assert_int_equal(pw_history_events(f->h, INT64_MIN, INT64_MAX, 0, &v,
+	    &n), 0);
+	assert_int_equal(n, 3);
+	free(v);
+	assert_int_equal(pw_history_alerts_at(f->h, INT64_MAX, &v, &n), 0);
 	assert_int_equal(n, 0);
 	free(v);
 }
@@ -689,6 +711,8 @@ main(void)
 		    test_history_lock_refuses_second_opener, hist_setup,
 		    hist_teardown),
 		cmocka_unit_test(test_history_missing_parent_is_clear_error),
+		cmocka_unit_test(
+		    test_history_res_auto_picks_the_finest_that_fits),
 		cmocka_unit_test_setup_teardown(test_history_rollups_match_raw,
 		    hist_setup, hist_teardown),
 		cmocka_unit_test_setup_teardown(
