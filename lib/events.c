@@ -102,6 +102,29 @@ pids_are_ours(const char *proc_root)
 	return ours;
 }
 
+/* /proc/self/ns/pid in the initial pid namespace (PROC_PID_INIT_INO). */
+#define INIT_PIDNS	"pid:[4026531836]"
+
+/*
+ * Is this process in the initial pid namespace?  The kernel takes process
+ * connector subscriptions only from there (cn_proc_mcast_ctl()) and names
+ * processes by its pids, so in a container (systemd-nspawn, docker) the
+ * subscription is ignored and what arrives, if anything, names other
+ * processes.  NSpid (pids_are_ours()) cannot tell: a container's /proc
+ * shows its own namespace as the outermost.  Unreadable: assume so.
+ */
+static bool
+is_initial_pidns(void)
+{
+	char buf[64];
+	ssize_t len;
+
+	if ((len = readlink("/proc/self/ns/pid", buf, sizeof(buf) - 1)) < 0)
+		return true;
+	buf[len] = '\0';
+	return strcmp(buf, INIT_PIDNS) == 0;
+}
+
 int
 pw_events_take_pids(struct pw_events *e, pid_t **out, size_t *n,
     bool *complete)
@@ -584,6 +607,14 @@ pw_events_new(struct pw_store *store, const char *proc_root, size_t history)
 		return NULL;
 	if (pw__events_subscribe(e) < 0)
 		return e;		/* unavailable, with the reason */
+	if (!is_initial_pidns()) {
+		snprintf(e->reason, sizeof(e->reason), "outside the initial "
+		    "pid namespace (a container): the kernel ignores process "
+		    "connector subscriptions from here");
+		close(e->fd);
+		e->fd = -1;
+		return e;
+	}
 	/* Without taskstats, exits come without CPU time: still useful. */
 	(void)pw__events_subscribe_taskstats(e);
 	if (pthread_create(&e->thread, NULL, events_main, e) != 0) {
