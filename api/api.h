@@ -143,6 +143,14 @@ uint16_t		 api_port(const struct api_server *);
  */
 void			 api_stop(struct api_server *);
 /*
+ * Whether the HTTP threads can lower their priority (nice +10, so that
+ * HTTP work yields to the sampler): 0, or the negative errno setpriority()
+ * fails with here (-EPERM under a seccomp filter without it, such as the
+ * unit's SystemCallFilter=~@resources).  Changes no priority.
+ * Thread: any.
+ */
+int			 api_http_nice_check(void);
+/*
  * Change which per-process series /metrics carries (API_PROCMETRICS_*;
  * `top` is N for API_PROCMETRICS_TOP and ignored otherwise); the next
  * scrape uses it.  An unknown mode is taken as API_PROCMETRICS_ALL, and

@@ -411,6 +411,22 @@ static int request_seen;
 static __thread bool is_reniced;	/* this MHD thread runs at API_NICE */
 #define API_NICE	10
 
+int
+api_http_nice_check(void)
+{
+	id_t tid = (id_t)gettid();
+	int prio;
+
+	/* Setting the value a thread already has needs no privilege, so only
+	 * a filter on the system call itself (or none at all) can refuse. */
+	errno = 0;
+	if ((prio = getpriority(PRIO_PROCESS, tid)) == -1 && errno != 0)
+		return -errno;
+	if (setpriority(PRIO_PROCESS, tid, prio) < 0)
+		return -errno;
+	return 0;
+}
+
 static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *conn, const char *url,
     const char *method, const char *version, const char *upload_data,

@@ -71,6 +71,7 @@
 #endif
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -391,19 +392,76 @@ apply_delay_accounting(const struct config *cfg, char *note, size_t len)
 	return rc < 0 ? -1 : 0;
 }
 
-/* sampler_realtime was asked for and refused: say what is missing. */
+/* Whether a seccomp filter is on this process (Seccomp: 2 in its status). */
+static bool
+is_seccomp_filtered(void)
+{
+	char line[128];
+	bool is = false;
+	FILE *f;
+
+	if ((f = fopen("/proc/self/status", "re")) == NULL)
+		return false;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strncmp(line, "Seccomp:", 8) == 0) {
+			is = atoi(line + 8) == 2;
+			break;
+		}
+	fclose(f);
+	return is;
+}
+
+/*
+ * sampler_realtime was asked for and refused: say what is missing.  Under
+ * a seccomp filter EPERM is most likely the filter's (the shipped unit's
+ * ~@resources and RestrictRealtime=), which no capability overrides.
+ */
 static void
 warn_realtime(struct pw_monitor *mon)
 {
 	struct pw_monitor_stats st;
 
 	pw_monitor_get_stats(mon, &st);
-	if (st.realtime_error != 0)
+	if (st.realtime_error == 0)
+		return;
+	if (st.realtime_error == -EPERM && is_seccomp_filtered())
+		log_warnx("sampler_realtime: cannot run the sampler SCHED_FIFO "
+		    "(%s): a seccomp filter refuses it (systemd: "
+		    "SystemCallFilter=~@resources and RestrictRealtime=yes "
+		    "deny sched_setscheduler whatever the capabilities); "
+		    "without them it needs CAP_SYS_NICE or LimitRTPRIO=1; "
+		    "sampling goes on at normal priority",
+		    strerror(-st.realtime_error));
+	else
 		log_warnx("sampler_realtime: cannot run the sampler SCHED_FIFO "
 		    "(%s): it needs CAP_SYS_NICE or an RLIMIT_RTPRIO of 1 "
 		    "(systemd: RestrictRealtime=no and LimitRTPRIO=1); "
 		    "sampling goes on at normal priority",
 		    strerror(-st.realtime_error));
+}
+
+/*
+ * The HTTP threads lower their own priority (api/http.c) so that HTTP
+ * work yields to the sampler.  When that is refused, say so once, at info
+ * level: the shipped unit refuses it on purpose (~@resources), and
+ * sampling itself is not affected.
+ */
+static void
+info_http_nice(void)
+{
+	int rc;
+
+	if ((rc = api_http_nice_check()) == 0)
+		return;
+	if (rc == -EPERM && is_seccomp_filtered())
+		log_info("http threads keep the sampler's priority: "
+		    "setpriority (nice +10) refused (%s) by a seccomp filter "
+		    "(systemd: SystemCallFilter=~@resources; "
+		    "SystemCallFilter=setpriority after it allows it)",
+		    strerror(-rc));
+	else
+		log_info("http threads keep the sampler's priority: "
+		    "setpriority (nice +10) refused (%s)", strerror(-rc));
 }
 
 static void
@@ -767,6 +825,7 @@ main(int argc, char **argv)
 		    (unsigned)d.cfg->listen_port, err);
 		goto out;
 	}
+	info_http_nice();
 	set_base_url(&d);
 	if (!config_host_is_loopback(d.cfg->listen_host) && d.cfg->public_read)
 		log_warnx("listen %s: not a loopback address, and public_read "
