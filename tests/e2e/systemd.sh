@@ -68,4 +68,28 @@ check "with the events drop-in: CAP_NET_ADMIN and AF_NETLINK allowed" sh -c \
 check "with the events drop-in: exposure $exp2 <= 2.5" awk -v e="${exp2:-99}" \
     'BEGIN { exit !(e + 0 <= 2.5) }'
 
+# The profiling drop-in (systemd/profiling.conf) likewise, alone and
+# with the events drop-in: it adds ptrace to the allowed system calls
+# after the unit's filter lines (a later positive SystemCallFilter= line
+# adds back to the allow list) and CAP_KILL.
+for combo in profiling "profiling events"; do
+	d="$WORK/with-$(echo "$combo" | tr ' ' -)"
+	mkdir -p "$d"
+	{ cat "$UNIT"; for c in $combo; do
+		sed -n '/^\[Service\]/,$p' "$PW_SRCDIR/systemd/$c.conf"; done; } \
+	    >"$d/procwatchd.service"
+	"$SYSTEMD_ANALYZE" verify --man=no "$d/procwatchd.service" \
+	    >"$d/verify.out" 2>&1
+	check "with $combo: verify is clean" [ ! -s "$d/verify.out" ]
+	"$SYSTEMD_ANALYZE" security --offline=true --no-pager \
+	    "$d/procwatchd.service" >"$d/security.out" 2>&1
+	e=$(sed -n 's/.*Overall exposure level for procwatchd\.service: \([0-9.]*\).*/\1/p' \
+	    "$d/security.out")
+	echo "# exposure with $combo: ${e:-none}"
+	check "with $combo: ptrace allowed, CAP_KILL granted" sh -c \
+	    "grep -q '✗ SystemCallFilter=~@debug' '$d/security.out' && grep -q '✗ CapabilityBoundingSet=~CAP_KILL' '$d/security.out'"
+	check "with $combo: exposure $e <= 2.5" awk -v e="${e:-99}" \
+	    'BEGIN { exit !(e + 0 <= 2.5) }'
+done
+
 finish
