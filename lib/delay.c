@@ -3,14 +3,14 @@
  * and the kernel.task_delayacct switch (procwatch/delay.h).
  *
  * DESIGN: a query is one request and one answer on a socket of its own
- * (not the events feed's, which a thread polls), blocking: the kernel
- * answers from the request's sendmsg(), so the answer is already queued
- * when recv() runs.  About 1.2 us of CPU each on the test machine,
+ * (not the events feed's, which a thread polls).  The kernel answers from
+ * within the request's send(), so the answer is queued when it returns:
+ * recv() does not wait (MSG_DONTWAIT), and a missing answer is an error
+ * (-EAGAIN) for that sample, never a stalled cycle.  About 1.2 us of CPU each on the test machine,
  * against 6.3 us for reading every /proc/PID/task/TID/schedstat
  * (bench/RESULTS.md).
  */
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <sys/types.h>
 
 #include <linux/genetlink.h>
@@ -87,8 +87,8 @@ genl_answer(struct pw_taskstats *t, void *buf, size_t size)
 	ssize_t n;
 
 	for (;;) {
-		if ((n = recv(t->fd, buf, size, 0)) < 0)
-			return errno == EINTR ? -EAGAIN : -errno;
+		if ((n = recv(t->fd, buf, size, MSG_DONTWAIT)) < 0)
+			return errno == EWOULDBLOCK ? -EAGAIN : -errno;
 		if ((size_t)n < sizeof(*nh) || nh->nlmsg_len > (size_t)n)
 			return -EINVAL;
 		if (nh->nlmsg_seq == t->seq)
@@ -109,7 +109,6 @@ struct pw_taskstats *
 pw_taskstats_open(int *err, char *reason, size_t len)
 {
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
-	struct timeval tv = { 1, 0 };
 	unsigned char buf[1024];
 	const unsigned char *p, *end;
 	const struct nlattr *na;
@@ -130,8 +129,6 @@ pw_taskstats_open(int *err, char *reason, size_t len)
 		say(reason, len, "socket", -rc, "");
 		goto out_free;
 	}
-	/* The kernel answers at once; the timeout only bounds a surprise. */
-	(void)setsockopt(t->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	if (bind(t->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		rc = -errno;
 		say(reason, len, "bind", -rc, "");
@@ -139,10 +136,11 @@ pw_taskstats_open(int *err, char *reason, size_t len)
 	}
 	if ((rc = genl_request(t, GENL_ID_CTRL, CTRL_CMD_GETFAMILY,
 	    CTRL_ATTR_FAMILY_NAME, TASKSTATS_GENL_NAME,
-	    sizeof(TASKSTATS_GENL_NAME))) < 0 ||
-	    (n = genl_answer(t, buf, sizeof(buf))) < 0) {
-		say(reason, len, "family", rc < 0 ? -rc : EIO, "");
-		rc = rc < 0 ? rc : -EIO;
+	    sizeof(TASKSTATS_GENL_NAME))) == 0 &&
+	    (n = genl_answer(t, buf, sizeof(buf))) < 0)
+		rc = (int)n;
+	if (rc < 0) {
+		say(reason, len, "family", -rc, "");
 		goto out_close;
 	}
 	if (nh->nlmsg_type == NLMSG_ERROR) {
