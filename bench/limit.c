@@ -2,7 +2,7 @@
  * limit.c: the floor.  The least work a monitor can do per process per
  * sample, with no parsing beyond what deciding what to read needs.
  *
- *   bench/limit [-m MODE] [-n ROUNDS] [-i MS] [-o] [-t] PID...
+ *   bench/limit [-m MODE] [-n ROUNDS] [-i MS] [-o] [-t|-T] PID...
  *
  * MODE says what is read for each process every round:
  *   idle      schedstat and statm: what procwatchd reads for an idle
@@ -19,9 +19,12 @@
  *   full      stat, status and io and the descriptor count, no schedstat:
  *             the floor of the figures before the idle path (the default
  *             until then).
- * With -t every read of busy's rest also asks taskstats for the process's
- * delays by TGID (pw_taskstats_query(), one netlink round trip: what
- * procwatchd adds to a full read where taskstats works; needs root).
+ * With -t a read of busy's rest also asks taskstats for the process's
+ * delays by TGID (pw_taskstats_query(), one netlink round trip; needs
+ * root) as procwatchd does where taskstats works: every time for a
+ * multi-threaded process, every tenth time for a single-threaded one (the
+ * daemon asks one when its page faults moved, which the farm's do not, or
+ * after PW_PROCFS_TS_EVERY full reads).  -T asks every time.
  * The default is busy.  Without -o the files stay open across rounds and
  * are read with pread() at offset 0 (as procwatchd does); with -o each is
  * opened, read and closed every time.  Rounds are MS apart (default 1000,
@@ -54,12 +57,14 @@ struct target {
 	pid_t	pid;
 	int	fd[NFILES];
 	int	threads;
+	unsigned ts_skips;		/* -t: full reads since asked */
 	char	last[2][128];		/* schedstat, statm */
 	size_t	last_len[2];
 };
 
 static int reopen;
-static struct pw_taskstats *tstats;	/* -t */
+static struct pw_taskstats *tstats;	/* -t, -T */
+static int ts_always;			/* -T */
 static unsigned long long nread, nfull, fdsum;
 
 /* Read file f of t into buf; returns bytes read, or -1. */
@@ -117,9 +122,11 @@ read_rest(struct target *t, char *buf, size_t size)
 	snprintf(path, sizeof(path), "/proc/%d/fd", (int)t->pid);
 	if (stat(path, &sb) == 0)
 		fdsum += (unsigned long long)sb.st_size;
-	if (tstats != NULL) {
+	if (tstats != NULL && (ts_always || t->threads != 1 ||
+	    ++t->ts_skips >= 10)) {
 		struct pw_delays d;
 
+		t->ts_skips = 0;
 		if (pw_taskstats_query(tstats, t->pid, &d) == 0)
 			fdsum += d.cpu_ns & 1;	/* keep the call */
 	}
@@ -203,8 +210,8 @@ main(int argc, char **argv)
 	struct target *t;
 	double cpu_s = 0;
 
-	while ((opt = getopt(argc, argv, "m:n:i:ot")) != -1) {
-		if (opt == 't') {
+	while ((opt = getopt(argc, argv, "m:n:i:otT")) != -1) {
+		if (opt == 't' || opt == 'T') {
 			char why[160];
 			int err;
 
@@ -213,6 +220,7 @@ main(int argc, char **argv)
 				fprintf(stderr, "limit: %s\n", why);
 				return 1;
 			}
+			ts_always = opt == 'T';
 		} else if (opt == 'n')
 			rounds = atoi(optarg);
 		else if (opt == 'i')
@@ -240,7 +248,8 @@ main(int argc, char **argv)
 		t[i].pid = atoi(argv[optind + i]);
 		for (f = 0; f < NFILES; f++)
 			t[i].fd[f] = -1;
-		t[i].threads = m == M_ADAPTIVE ? thread_count(t[i].pid) : 1;
+		t[i].threads = m == M_ADAPTIVE || tstats != NULL ?
+		    thread_count(t[i].pid) : 1;
 	}
 	/* Round 0, not measured: opens the files, takes the baselines. */
 	for (i = 0; i < n; i++)
@@ -257,7 +266,8 @@ main(int argc, char **argv)
 	printf("limit: %s%s, %d pids x %d rounds %d ms apart, %s: %.3f us CPU "
 	    "per process-sample (%.2f reads and %.3f full reads per "
 	    "process-sample; fds seen %llu)\n", names[m],
-	    tstats != NULL ? " + taskstats" : "", n, rounds,
+	    tstats == NULL ? "" : ts_always ? " + taskstats every full read" :
+	    " + taskstats as procwatchd asks", n, rounds,
 	    interval_ms, reopen ? "open/read/close" : "kept-open pread",
 	    cpu_s * 1e6 / ((double)n * rounds),
 	    (double)(nread - reads0) / ((double)n * rounds),
@@ -265,6 +275,6 @@ main(int argc, char **argv)
 	return 0;
 usage:
 	fprintf(stderr, "usage: limit [-m idle|busy|adaptive|full] "
-	    "[-n ROUNDS] [-i MS] [-o] [-t] PID...\n");
+	    "[-n ROUNDS] [-i MS] [-o] [-t|-T] PID...\n");
 	return 2;
 }

@@ -263,33 +263,68 @@ read_schedstat_once(const struct pw_procfs *fs, pid_t pid, uint64_t *delay_ns)
 
 /*
  * The delays of a full read into s (procwatch/delay.h says which source
- * gives which).  `sched_delay` is schedstat's run delay when read.
+ * gives which).  `sched_delay` is schedstat's run delay when read; `prev`
+ * the previous sample (NULL: none).
+ *
+ * DESIGN: a taskstats query costs about 3 us of CPU on a farm of 1000
+ * processes (bench/RESULTS.md), a quarter of a whole full read, so it is
+ * asked only where /proc cannot answer: a multi-threaded process's
+ * figures, and a single-threaded one's swap-in and memory delays when its
+ * page-fault counts moved since it was last asked (a swap-in is a major
+ * fault; reclaim and compaction mostly happen on an allocating fault), or
+ * PW_PROCFS_TS_EVERY full reads after.  The counters are cumulative, so a
+ * wait not seen at once (reclaim inside a system call) is counted at the
+ * next ask, never lost.  A single-threaded process's CPU and block I/O
+ * delays come from schedstat and stat, which it reads anyway; when a
+ * process gains or loses threads its source changes, so that sample has
+ * no CPU or I/O delay rate.
  */
 static void
-sample_delays(const struct pw_procfs *fs, pid_t pid,
+sample_delays(const struct pw_procfs *fs, struct pw_prochandle *h,
     const struct pw_procstat *ps, bool have_sched, uint64_t sched_delay,
-    struct pw_sample *s)
+    const struct pw_sample *prev, struct pw_sample *s)
 {
 	const struct pw_delay_src *src = fs->delays;
 	struct pw_delays d;
 	unsigned no = PW_SAMPLE_NO_DELAYS;
 	uint64_t tick_ns = 1000000000ULL / (uint64_t)fs->hz;
-	bool acct = src != NULL && src->delayacct;
+	bool acct = src != NULL && src->delayacct, single = ps->threads == 1;
+	bool asked = false, ask;
 
 	if (src != NULL && src->fn != NULL) {
-		/* One source for all four, so none mixes with another. */
-		if (src->fn(src->arg, pid, &d) == 0) {
+		ask = !single || prev == NULL ||
+		    (prev->flags & PW_SAMPLE_NO_MEM_DELAY) ||
+		    prev->minor_faults != ps->minflt ||
+		    prev->major_faults != ps->majflt ||
+		    h->ts_skips >= PW_PROCFS_TS_EVERY;
+		if (ask) {
+			h->ts_skips = 0;
+			asked = src->fn(src->arg, h->pid, &d) == 0;
+		} else {
+			h->ts_skips++;
+		}
+		if (asked && acct) {
+			s->swapin_delay_ns = d.swapin_ns;
+			s->mem_delay_ns = d.mem_ns;
+			no &= ~(unsigned)PW_SAMPLE_NO_MEM_DELAY;
+		} else if (!ask && acct) {
+			/* Unchanged since the last ask. */
+			s->swapin_delay_ns = prev->swapin_delay_ns;
+			s->mem_delay_ns = prev->mem_delay_ns;
+			no &= ~(unsigned)PW_SAMPLE_NO_MEM_DELAY;
+		}
+	}
+	if (!single) {
+		if (asked) {
 			s->cpu_delay_ns = d.cpu_ns;
 			no &= ~(unsigned)PW_SAMPLE_NO_CPU_DELAY;
 			if (acct) {
 				s->blkio_delay_ns = d.blkio_ns;
-				s->swapin_delay_ns = d.swapin_ns;
-				s->mem_delay_ns = d.mem_ns;
-				no = 0;
+				no &= ~(unsigned)PW_SAMPLE_NO_IO_DELAY;
 			}
 		}
-	} else if (ps->threads == 1) {
-		if (!have_sched && read_schedstat_once(fs, pid,
+	} else {
+		if (!have_sched && read_schedstat_once(fs, h->pid,
 		    &sched_delay) == 1)
 			have_sched = true;
 		if (have_sched) {
@@ -301,6 +336,8 @@ sample_delays(const struct pw_procfs *fs, pid_t pid,
 			no &= ~(unsigned)PW_SAMPLE_NO_IO_DELAY;
 		}
 	}
+	if (prev != NULL && (prev->threads == 1) != single)
+		no |= PW_SAMPLE_NO_CPU_DELAY | PW_SAMPLE_NO_IO_DELAY;
 	s->flags |= no;
 }
 
@@ -449,7 +486,7 @@ pw_procfs_sample_since(const struct pw_procfs *fs, struct pw_prochandle *h,
 	s.open_fds = nfds;
 	s.threads = ps.threads;
 	s.state = ps.state;
-	sample_delays(fs, h->pid, &ps, have_sched, sched_delay, &s);
+	sample_delays(fs, h, &ps, have_sched, sched_delay, prev, &s);
 	*out = s;
 	if (st != NULL)
 		*st = ps;

@@ -194,12 +194,97 @@ test_delay_taskstats_gives_all_four(void **state)
 	    PW_SAMPLE_NO_IO_DELAY | PW_SAMPLE_NO_MEM_DELAY);
 	assert_int_equal(s.cpu_delay_ns, 11 * MS);
 
-	/* A failed query: nothing, not schedstat's main-thread figure. */
+	/* A failed query: no figure of a multi-threaded process... */
 	t.rc = -ENOBUFS;
+	src.delayacct = true;
+	assert_int_equal(pw_procfs_sample(f->fs, &h, false, 0, &s, NULL), 0);
+	assert_int_equal(s.flags & PW_SAMPLE_NO_DELAYS, PW_SAMPLE_NO_DELAYS);
+	/* ...while a single-threaded one's CPU and I/O come from /proc. */
 	p.threads = 1;
 	fakeproc_update(f->fk, &p);
 	assert_int_equal(pw_procfs_sample(f->fs, &h, false, 0, &s, NULL), 0);
-	assert_int_equal(s.flags & PW_SAMPLE_NO_DELAYS, PW_SAMPLE_NO_DELAYS);
+	assert_int_equal(s.flags & PW_SAMPLE_NO_DELAYS, PW_SAMPLE_NO_MEM_DELAY);
+	assert_int_equal(s.cpu_delay_ns, 250 * MS);
+	assert_int_equal(s.blkio_delay_ns, 30 * tick_ns());
+}
+
+/*
+ * A single-threaded process asks taskstats (for swap-in and memory) only
+ * when its page faults moved, or every PW_PROCFS_TS_EVERY full reads.
+ */
+static void
+test_delay_single_thread_asks_on_faults(void **state)
+{
+	struct fixture *f = *state;
+	struct fakeproc_proc p = one_proc(100, 1);
+	struct fake_ts t = { 0, { 0, 0, 3 * MS, 4 * MS }, 0 };
+	struct pw_delay_src src = { fake_query, &t, true };
+	struct pw_prochandle h;
+	struct pw_sample s, prev;
+	unsigned i;
+
+	fakeproc_add(f->fk, &p);
+	pw_procfs_set_delays(f->fs, &src);
+	pw_prochandle_init(&h, 100);
+	assert_int_equal(pw_procfs_sample(f->fs, &h, false, 0, &prev, NULL),
+	    0);
+	assert_int_equal(t.calls, 1);		/* a first read asks */
+	assert_int_equal(prev.mem_delay_ns, 4 * MS);
+	/* It ran (a full read) but did not fault: not asked, carried. */
+	t.d.mem_ns = 9 * MS;
+	p.utime++;
+	fakeproc_update(f->fk, &p);
+	assert_int_equal(pw_procfs_sample_since(f->fs, &h, false, 0, &prev,
+	    &s, NULL), 0);
+	assert_int_equal(t.calls, 1);
+	assert_int_equal(s.flags & PW_SAMPLE_NO_DELAYS, 0);
+	assert_int_equal(s.mem_delay_ns, 4 * MS);
+	assert_int_equal(s.swapin_delay_ns, 3 * MS);
+	/* A major fault: asked, and the new total is there. */
+	p.majflt++;
+	fakeproc_update(f->fk, &p);
+	prev = s;
+	assert_int_equal(pw_procfs_sample_since(f->fs, &h, false, 0, &prev,
+	    &s, NULL), 0);
+	assert_int_equal(t.calls, 2);
+	assert_int_equal(s.mem_delay_ns, 9 * MS);
+	/* Without faults, asked again after PW_PROCFS_TS_EVERY reads. */
+	for (i = 0; i <= PW_PROCFS_TS_EVERY; i++) {
+		prev = s;
+		assert_int_equal(pw_procfs_sample_since(f->fs, &h, false, 0,
+		    &prev, &s, NULL), 0);
+	}
+	assert_int_equal(t.calls, 3);
+}
+
+/* A process that gains threads changes source: no CPU or I/O rate then. */
+static void
+test_delay_thread_count_change_breaks_rate(void **state)
+{
+	struct fixture *f = *state;
+	struct fakeproc_proc p = one_proc(100, 1);
+	struct fake_ts t = { 0, { 900 * MS, 0, 0, 0 }, 0 };
+	struct pw_delay_src src = { fake_query, &t, true };
+	struct pw_prochandle h;
+	struct pw_sample s, prev;
+
+	fakeproc_add(f->fk, &p);
+	pw_procfs_set_delays(f->fs, &src);
+	pw_prochandle_init(&h, 100);
+	assert_int_equal(pw_procfs_sample(f->fs, &h, false, 0, &prev, NULL),
+	    0);
+	assert_int_equal(prev.cpu_delay_ns, 250 * MS);	/* schedstat */
+	p.threads = 3;
+	fakeproc_update(f->fk, &p);
+	assert_int_equal(pw_procfs_sample_since(f->fs, &h, false, 0, &prev,
+	    &s, NULL), 0);
+	assert_int_equal(s.cpu_delay_ns, 900 * MS);	/* taskstats */
+	assert_true(s.flags & PW_SAMPLE_NO_CPU_DELAY);
+	assert_true(s.flags & PW_SAMPLE_NO_IO_DELAY);
+	prev = s;
+	assert_int_equal(pw_procfs_sample_since(f->fs, &h, false, 0, &prev,
+	    &s, NULL), 0);
+	assert_false(s.flags & PW_SAMPLE_NO_CPU_DELAY);
 }
 
 static void
@@ -220,8 +305,8 @@ test_delay_idle_process_keeps_its_delays(void **state)
 	assert_int_equal(pw_procfs_sample_since(f->fs, &h, true, 0, &prev, &s,
 	    NULL), PW_PROCFS_UNCHANGED);
 	assert_int_equal(t.calls, 1);
-	assert_int_equal(s.cpu_delay_ns, 5 * MS);
-	assert_int_equal(s.blkio_delay_ns, 6 * MS);
+	assert_int_equal(s.cpu_delay_ns, 250 * MS);
+	assert_int_equal(s.blkio_delay_ns, 30 * tick_ns());
 	pw_prochandle_close(&h);
 }
 
@@ -478,6 +563,8 @@ main(void)
 		T(test_delay_accounting_off_leaves_io_unknown),
 		T(test_delay_multi_thread_without_taskstats_unknown),
 		T(test_delay_taskstats_gives_all_four),
+		T(test_delay_single_thread_asks_on_faults),
+		T(test_delay_thread_count_change_breaks_rate),
 		T(test_delay_idle_process_keeps_its_delays),
 		T(test_delay_taskstats_parse),
 		T(test_delay_sysctl_read_and_enable),

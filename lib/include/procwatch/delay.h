@@ -17,10 +17,12 @@
  *   swapin_delay_percent  taskstats only, with delay accounting on.
  *   memory_delay_percent  (reclaim + thrashing + compaction) the same.
  *
- * taskstats needs CAP_NET_ADMIN and the initial pid namespace; where it
- * is open it is used for every full read, so that one source gives all
- * four figures summed over the threads (the exited threads' included
- * while a taskstats listener, the events feed, is registered).
+ * taskstats needs CAP_NET_ADMIN and the initial pid namespace.  Where it
+ * is open, a multi-threaded process's full read asks it for all four,
+ * summed over the threads (the exited threads' included while a taskstats
+ * listener, the events feed, is registered), and a single-threaded one's
+ * for swap-in and memory when its page faults moved (lib/procfs_sample.c,
+ * sample_delays(), says why).
  */
 #ifndef PROCWATCH_DELAY_H
 #define PROCWATCH_DELAY_H

@@ -127,6 +127,7 @@ struct pw_prochandle {
 	uint64_t	sched_run_ns;	/* at the last full read */
 	uint64_t	sched_slices;
 	unsigned	idle_streak;	/* unchanged samples in a row */
+	unsigned	ts_skips;	/* full reads since taskstats was asked */
 };
 
 /*
@@ -177,6 +178,9 @@ int	pw_procfs_sample(const struct pw_procfs *, struct pw_prochandle *h,
 #define PW_PROCFS_UNCHANGED	1
 #define PW_PROCFS_IDLE_MAX	60
 #define PW_PROCFS_PARK_AFTER	3
+/* A single-threaded process asks taskstats at least every so many full
+ * reads (lib/procfs_sample.c, sample_delays()). */
+#define PW_PROCFS_TS_EVERY	10
 int	pw_procfs_sample_since(const struct pw_procfs *,
 	    struct pw_prochandle *h, bool keep_open, uint64_t start_ticks,
 	    const struct pw_sample *prev, struct pw_sample *out,
