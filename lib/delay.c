@@ -9,8 +9,9 @@
  * (-EAGAIN) for that sample, never a stalled cycle.  A query costs 1.2 us
  * of CPU in a tight loop and about 3 us between the sampler's other reads
  * (bench/RESULTS.md), against 6.3 us for reading every
- * /proc/PID/task/TID/schedstat of a process (5.6 threads on average on
- * the test machine), which also loses the exited threads' delays.
+ * /proc/PID/task/TID/schedstat of a process (listing task/ dominates: the
+ * processes measured had 1.1 threads on average), which also loses the
+ * exited threads' delays.
  */
 #include <sys/socket.h>
 #include <sys/types.h>
