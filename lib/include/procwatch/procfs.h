@@ -158,6 +158,12 @@ int	pw_procfs_sample(const struct pw_procfs *, struct pw_prochandle *h,
 	    struct pw_procstat *st);
 
 /*
+ * A single-threaded process's full read asks taskstats (procwatch/delay.h)
+ * at least every so many times (lib/procfs_sample.c, sample_delays()).
+ */
+#define PW_PROCFS_TS_EVERY	10
+
+/*
  * Like pw_procfs_sample(), given `prev`, the previous sample of the same
  * process from this handle (NULL: none).  DESIGN: a process that has not
  * been on a CPU cannot have changed its counters, descriptors, I/O or
@@ -178,9 +184,6 @@ int	pw_procfs_sample(const struct pw_procfs *, struct pw_prochandle *h,
 #define PW_PROCFS_UNCHANGED	1
 #define PW_PROCFS_IDLE_MAX	60
 #define PW_PROCFS_PARK_AFTER	3
-/* A single-threaded process asks taskstats at least every so many full
- * reads (lib/procfs_sample.c, sample_delays()). */
-#define PW_PROCFS_TS_EVERY	10
 int	pw_procfs_sample_since(const struct pw_procfs *,
 	    struct pw_prochandle *h, bool keep_open, uint64_t start_ticks,
 	    const struct pw_sample *prev, struct pw_sample *out,
