@@ -453,7 +453,13 @@ get_value(struct hist_rd *r, double prev)
 		prev = 0;
 	switch (tag & 3) {
 	case 0:
-		return (double)((int64_t)prev + unzigzag(tag >> 2));
+		/* Valid data has |prev| <= 2^53 here; anything else is bad. */
+		if (!(fabs(prev) <= 9007199254740992.0)) {
+			r->ok = false;
+			return NAN;
+		}
+		return (double)(int64_t)((uint64_t)(int64_t)prev +
+		    (uint64_t)unzigzag(tag >> 2));
 	case 1:
 		if ((tag >> 2) > 63) {
 			r->ok = false;
@@ -468,8 +474,9 @@ get_value(struct hist_rd *r, double prev)
 			r->ok = false;
 			return NAN;
 		}
-		return (double)(scaled_prev(prev, (tag >> 2) & 3) +
-		    unzigzag(tag >> 4)) / p10[(tag >> 2) & 3];
+		return (double)(int64_t)((uint64_t)scaled_prev(prev,
+		    (tag >> 2) & 3) + (uint64_t)unzigzag(tag >> 4)) /
+		    p10[(tag >> 2) & 3];
 	}
 }
 
@@ -512,7 +519,8 @@ put_event(struct hist_buf *b, const struct pw_hist_event *e, int64_t ts_ms)
 	uint8_t kind = (uint8_t)e->kind;
 	uint64_t v = bits(e->value);
 
-	if (pw__hist_put_svarint(b, e->ts_ms - ts_ms) < 0 ||
+	if (pw__hist_put_svarint(b, (int64_t)((uint64_t)e->ts_ms -
+	    (uint64_t)ts_ms)) < 0 ||
 	    pw__hist_put(b, &kind, 1) < 0 ||
 	    pw__hist_put_str(b, e->type) < 0 ||
 	    pw__hist_put_varint(b, (uint64_t)(uint32_t)e->pid) < 0 ||
@@ -669,7 +677,8 @@ get_event(struct hist_rd *r, int64_t ts_ms, struct pw_hist_cycle *into)
 	struct pw_hist_event e;
 
 	memset(&e, 0, sizeof(e));
-	e.ts_ms = ts_ms + pw__hist_get_svarint(r);
+	e.ts_ms = (int64_t)((uint64_t)ts_ms +
+	    (uint64_t)pw__hist_get_svarint(r));	/* wraps, never UB */
 	e.kind = (enum pw_hist_ev_kind)pw__hist_get_u8(r);
 	e.type = pw__hist_get_str(r, type, sizeof(type));
 	e.pid = (pid_t)(uint32_t)pw__hist_get_varint(r);
@@ -703,7 +712,10 @@ pw__hist_decode(struct hist_coder *c, const uint8_t *p, size_t len, bool key,
 	if (key)
 		pw__hist_coder_reset(c);
 	c->stamp++;
+	/* A year at most: a damaged one must not overflow gap arithmetic. */
 	*interval_ms = (int64_t)pw__hist_get_varint(&r);
+	if (*interval_ms < 0 || *interval_ms > 31536000000LL)
+		*interval_ms = 0;
 	n = pw__hist_get_varint(&r);
 	if (!r.ok || n > HIST_MAX_SLOTS)
 		return -EINVAL;
