@@ -29,6 +29,10 @@
 #   libcap2-bin         capsh: the profile test drops CAP_SYS_PTRACE
 #   smem                the PSS test compares procwatchd's sum with smem's
 #   chromium            the dashboard's browser tests (headless)
+#   systemd-container debootstrap  the systemd stage (tests/sd/run.sh):
+#                       boot Debian 12 with systemd as PID 1 in
+#                       systemd-nspawn, its root made by debootstrap
+#   debhelper           dpkg-buildpackage, for that stage's .deb test
 #   nodejs npm          run those tests with playwright-core from npm (only
 #                       if no node/npm is installed: keep a newer Node.js)
 set -e
@@ -47,6 +51,7 @@ apt-get install -y -qq --no-install-recommends \
 	libjs-dygraphs chromium clang libclang-rt-14-dev \
 	libdw-dev libelf-dev libcap2-bin libzstd-dev zlib1g-dev smem \
 	libsqlite3-dev \
+	systemd-container debootstrap debhelper \
 	>/dev/null
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
 	apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null

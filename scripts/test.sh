@@ -1,7 +1,8 @@
 #!/bin/sh
 # test.sh: install what is needed, build with -Werror and run every test;
-# then the whole suite again under AddressSanitizer+UBSan and under
-# ThreadSanitizer, the end-to-end tests with the daemon under valgrind, a
+# then procwatch under a real systemd (tests/sd/run.sh); then the whole
+# suite again under AddressSanitizer+UBSan and under ThreadSanitizer, the
+# end-to-end tests with the daemon under valgrind, a
 # short fuzz run of every harness, and make distcheck.
 set -eu
 cd "$(dirname "$0")/.."
@@ -29,6 +30,11 @@ mkdir -p build/plain
     make -s -j"$jobs" && make -s -j"$jobs" check ||
     { cat test-suite.log 2>/dev/null; exit 1; })
 no_skips build/plain
+
+echo "== under a real systemd: Debian 12 booted in systemd-nspawn (tests/sd/run.sh)"
+# make install and the unit as a user runs them, then the .deb installed
+# and purged; an environment that cannot boot it fails (PW_STRICT=1).
+./tests/sd/run.sh
 
 echo "== ASan+UBSan build: the whole suite, unit and end-to-end"
 mkdir -p build/asan

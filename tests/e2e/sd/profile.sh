@@ -1,10 +1,10 @@
 #!/bin/bash
 # tests/e2e/sd/profile.sh: on-demand profiling under the shipped unit and
 # a real systemd.  Not part of `make check` (it needs a booted systemd):
-# commit, then run from the project root
-#     ../shared/tools/sd-boot tests/e2e/sd/profile.sh
-# sd-boot installs the committed HEAD in a Debian 12 container booted with
-# systemd and runs this script inside as root.
+# tests/sd/checks.sh runs it inside the Debian 12 container that
+# tests/sd/run.sh (scripts/test.sh's systemd stage) boots, where the
+# project is installed with `make install` and its source is in
+# /src/project.  It runs as root there.
 #
 # Checks: without the drop-in, POST .../profile is a 403 naming the seccomp
 # filter; with systemd/profiling.conf (as installed in the doc directory)
@@ -115,13 +115,16 @@ for e in "shipped unit:$sec0" "with profiling.conf:$sec1"; do
 done
 systemd-analyze security --no-pager procwatchd | grep '✗' | sed 's/^/#   /'
 
-# check NAME PID FUNC: a profile of PID has samples and FUNC in its stacks
+# check NAME PID FUNC: a profile of PID has samples and FUNC in its stacks.
+# Five busy loops on a loaded 2-CPU machine: a target not scheduled in
+# time for a tick loses it (the summary counts them), so a few samples
+# out of 147 ticks suffice to show the functions are named.
 check() {
-	if ! profile "$2" 2 49; then
+	if ! profile "$2" 3 49; then
 		not_ok "$1: accepted (got $(cat /tmp/code) $(cat /tmp/start.json))"; return 1
 	fi
 	note "$1: $(summary)"
-	if jq -e '.status == "done" and .summary.samples > 20' /tmp/prof.json >/dev/null &&
+	if jq -e '.status == "done" and .summary.samples >= 10' /tmp/prof.json >/dev/null &&
 	    grep -q "$3" /tmp/folded.txt; then
 		ok "$1: samples, $3 named"; return 0
 	fi
