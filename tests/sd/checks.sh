@@ -10,8 +10,10 @@
 #   journal has no warning; stop exits 0; the exposure rating; the HTTP
 #   threads' nice +10 and sampler_realtime under ~@resources (they work,
 #   or the log says why not); profiling with systemd/profiling.conf
-#   (tests/e2e/sd/profile.sh); with systemd/events.conf an exit is in
-#   /api/v1/events at once; a stalled sampler gets the service killed by
+#   (tests/e2e/sd/profile.sh); with systemd/events.conf the daemon may
+#   subscribe to the process connector, and an exit is in /api/v1/events
+#   at once (in a container's pid namespace, where the kernel ignores the
+#   subscription, /api/v1/events must say so instead); a stalled sampler gets the service killed by
 #   the watchdog and restarted; the notification spool in the state
 #   directory survives a restart.  The spool configuration stays enabled
 #   for:
