@@ -256,7 +256,8 @@ EOF
 	    [ "$(prop NRestarts)" = 1 ]
 	check "the watchdog's kill is in the journal" \
 	    sh -c "journalctl -b -u procwatchd -o cat | grep -q 'Watchdog timeout'"
-	wait_for 20 healthy
+	# active only after READY=1, a little after the API listens
+	wait_for 20 sh -c '[ "$(systemctl show -p ActiveState --value procwatchd)" = active ]'
 	mp2=$(prop MainPID)
 	check "after the watchdog: active again, a new process" \
 	    sh -c "[ $(prop ActiveState) = active ] && [ $mp2 != $mp ] && [ $mp2 != 0 ]"
