@@ -28,6 +28,9 @@
 
 #include <procwatch/bottleneck.h>
 #include <procwatch/events.h>
+#include <procwatch/metric.h>
+#include <procwatch/monitor.h>
+#include <procwatch/oom.h>
 
 #include "api/api.h"
 #include "api/buf.h"
@@ -85,15 +88,102 @@ json_event(const struct pw_event *e)
 	return o;
 }
 
+/* A path, or null when empty. */
+static bool
+add_path(cJSON *o, const char *key, const char *s)
+{
+	return (s[0] != '\0' ? api_add_text(o, key, s) :
+	    cJSON_AddNullToObject(o, key) != NULL);
+}
+
+/*
+ * An OOM kill (procwatch/oom.h): {"ts", "type": "oom_kill", "pid",
+ * "name", "target", "rss_bytes" (of its last sample), "limit": "system"
+ * or "cgroup", "cgroup" (the process's), "limit_cgroup" and
+ * "limit_bytes" (of the cgroup whose limit fired; null for "system"),
+ * "signal_seen" (the connector saw its SIGKILL)}.
+ */
 static cJSON *
-json_unavailable(const char *why)
+json_oom(const struct pw_oom_kill *k)
+{
+	char ts[API_RFC3339_LEN];
+	cJSON *o;
+	bool ok;
+
+	if (api_fmt_rfc3339(k->ts_ms, ts, sizeof(ts)) < 0)
+		ts[0] = '\0';
+	if ((o = cJSON_CreateObject()) == NULL)
+		return NULL;
+	ok = cJSON_AddStringToObject(o, "ts", ts) != NULL &&
+	    cJSON_AddStringToObject(o, "type", "oom_kill") != NULL &&
+	    cJSON_AddNumberToObject(o, "pid", k->pid) != NULL &&
+	    api_add_text(o, "name", k->comm) &&
+	    add_path(o, "target", k->target) &&
+	    api_add_u64(o, pw_metric_name(PW_METRIC_RSS_BYTES),
+	    k->rss_bytes) &&
+	    cJSON_AddStringToObject(o, "limit",
+	    pw_oom_limit_name(k->limit)) != NULL &&
+	    add_path(o, "cgroup", k->cgroup) &&
+	    add_path(o, "limit_cgroup", k->limit_cgroup) &&
+	    (k->has_limit_bytes ? api_add_u64(o, "limit_bytes",
+	    k->limit_bytes) : cJSON_AddNullToObject(o, "limit_bytes") !=
+	    NULL) &&
+	    cJSON_AddBoolToObject(o, "signal_seen", k->signal_seen) != NULL;
+	if (!ok) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}
+
+/*
+ * Add "count", "dropped" (if not NULL) and "events" to o: the feed's
+ * events v[0..n) and the OOM kills k[0..nk) (both oldest first), newest
+ * first, at most lim.
+ */
+static bool
+add_events(cJSON *o, const struct pw_event *v, size_t n,
+    const struct pw_oom_kill *k, size_t nk, size_t lim,
+    const uint64_t *dropped)
+{
+	cJSON *arr, *item;
+	size_t count = 0;
+
+	if ((arr = cJSON_CreateArray()) == NULL)
+		return false;
+	while ((n > 0 || nk > 0) && count < lim) {
+		if (nk > 0 && (n == 0 || k[nk - 1].ts_ms >= v[n - 1].ts_ms))
+			item = json_oom(&k[--nk]);
+		else
+			item = json_event(&v[--n]);
+		if (item == NULL || !cJSON_AddItemToArray(arr, item)) {
+			cJSON_Delete(item);
+			cJSON_Delete(arr);
+			return false;
+		}
+		count++;
+	}
+	if (cJSON_AddNumberToObject(o, "count", (double)count) == NULL ||
+	    (dropped != NULL && cJSON_AddNumberToObject(o, "dropped",
+	    (double)*dropped) == NULL)) {
+		cJSON_Delete(arr);
+		return false;
+	}
+	return cJSON_AddItemToObject(o, "events", arr);
+}
+
+/* Without the feed: why, and the OOM kills found from the counters. */
+static cJSON *
+json_unavailable(const char *why, const struct pw_oom_kill *k, size_t nk,
+    size_t lim)
 {
 	cJSON *o;
 
 	if ((o = cJSON_CreateObject()) == NULL)
 		return NULL;
 	if (cJSON_AddBoolToObject(o, "available", false) == NULL ||
-	    cJSON_AddStringToObject(o, "reason", why) == NULL) {
+	    cJSON_AddStringToObject(o, "reason", why) == NULL ||
+	    !add_events(o, NULL, 0, k, nk, lim, NULL)) {
 		cJSON_Delete(o);
 		return NULL;
 	}
@@ -101,12 +191,13 @@ json_unavailable(const char *why)
 }
 
 unsigned
-api_events_list(struct pw_events *ev, const char *limit, struct cJSON **out,
-    char *err, size_t errlen)
+api_events_list(struct pw_events *ev, struct pw_monitor *mon,
+    const char *limit, struct cJSON **out, char *err, size_t errlen)
 {
 	struct pw_ev_counter *c = NULL;
 	struct pw_event *v = NULL;
-	size_t lim = API_EVENTS_DEFAULT_LIMIT, n = 0, nc = 0, i;
+	struct pw_oom_kill *k = NULL;
+	size_t lim = API_EVENTS_DEFAULT_LIMIT, n = 0, nc = 0, nk = 0, i;
 	uint64_t dropped = 0;
 	char why[256], cpu_why[256];
 	bool cpu_ok;
@@ -119,10 +210,13 @@ api_events_list(struct pw_events *ev, const char *limit, struct cJSON **out,
 		    API_EVENTS_MAX_LIMIT);
 		return HTTP_BAD_REQUEST;
 	}
+	if (mon != NULL && pw_monitor_oom_kills(mon, &k, &nk, NULL) < 0)
+		goto out_oom;
 	if (ev == NULL || !pw_events_available(ev, why, sizeof(why))) {
 		if ((*out = json_unavailable(ev == NULL ? "the events feed "
-		    "is not configured" : why)) == NULL)
+		    "is not configured" : why, k, nk, lim)) == NULL)
 			goto out_oom;
+		free(k);
 		return HTTP_OK;
 	}
 	cpu_ok = pw_events_cpu_available(ev, cpu_why, sizeof(cpu_why));
@@ -135,18 +229,8 @@ api_events_list(struct pw_events *ev, const char *limit, struct cJSON **out,
 	    (cpu_ok ? cJSON_AddNullToObject(o, "cpu_seconds_reason") :
 	    cJSON_AddStringToObject(o, "cpu_seconds_reason", cpu_why)) ==
 	    NULL ||
-	    cJSON_AddNumberToObject(o, "count", (double)n) == NULL ||
-	    cJSON_AddNumberToObject(o, "dropped", (double)dropped) == NULL ||
-	    (arr = cJSON_AddArrayToObject(o, "events")) == NULL)
+	    !add_events(o, v, n, k, nk, lim, &dropped))
 		goto out_oom;
-	for (i = n; i-- > 0; ) {
-		if ((item = json_event(&v[i])) == NULL)
-			goto out_oom;
-		if (!cJSON_AddItemToArray(arr, item)) {
-			cJSON_Delete(item);
-			goto out_oom;
-		}
-	}
 	if ((arr = cJSON_AddArrayToObject(o, "counters")) == NULL)
 		goto out_oom;
 	for (i = 0; i < nc; i++) {
@@ -171,12 +255,14 @@ api_events_list(struct pw_events *ev, const char *limit, struct cJSON **out,
 	}
 	free(v);
 	free(c);
+	free(k);
 	*out = o;
 	return HTTP_OK;
 out_oom:
 	cJSON_Delete(o);
 	free(v);
 	free(c);
+	free(k);
 	if (errlen > 0)
 		err[0] = '\0';
 	return HTTP_INTERNAL;

@@ -23,8 +23,10 @@ struct pw_events;
  * connector.  `ev` NULL answers unavailable too.
  * Thread: HTTP (takes the events object's lock for a copy).
  */
-unsigned	api_events_list(struct pw_events *ev, const char *limit,
-		    struct cJSON **out, char *err, size_t errlen);
+struct pw_monitor;
+unsigned	api_events_list(struct pw_events *ev, struct pw_monitor *mon,
+		    const char *limit, struct cJSON **out, char *err,
+		    size_t errlen);
 
 /*
  * Append procwatch_events_available, procwatch_process_starts_total

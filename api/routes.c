@@ -670,8 +670,8 @@ static unsigned
 render_events(struct api_ctx *c, const struct api_req *rq,
     const struct pw_snapshot *snap UNUSED, struct api_out *out)
 {
-	return api_events_list(c->events, rq->limit, &out->json, out->err,
-	    sizeof(out->err));
+	return api_events_list(c->events, c->mon, rq->limit, &out->json,
+	    out->err, sizeof(out->err));
 }
 
 static unsigned

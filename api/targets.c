@@ -23,7 +23,11 @@
  *          "fd_usage_max", "fd_usage_max_pid" (null: no member had both
  *          figures), "read_bytes_total", "write_bytes_total",
  *          "ctx_switches_voluntary_total", "ctx_switches_involuntary_total",
- *          "minor_faults_total", "major_faults_total"}
+ *          "minor_faults_total", "major_faults_total", the pressure
+ *          (PSI) and memory events of the target's cgroup, its memory
+ *          limit, "oom_kills_total", "oom_kills_recent",
+ *          "pressure_unavailable", "memory_events_unavailable" (why those
+ *          are null; null when they are known), "memory_events_source"}
  * The GROUP fields after "sample" are figures of the latest samples of
  * the live members (CPU without the exited and reaped); SAMPLE's CPU
  * also counts members gone during the interval and reaped children.
@@ -53,6 +57,7 @@
 #include <procwatch/groupacc.h>
 #include <procwatch/metric.h>
 #include <procwatch/monitor.h>
+#include <procwatch/psi.h>
 #include <procwatch/store.h>
 
 #include "api/api.h"
@@ -106,6 +111,25 @@ add_top(cJSON *o, const char *key, const struct pw_group_top *t, bool cpu)
 }
 
 /*
+ * Why the cgroup figures of SAMPLE are null (procwatch/psi.h), and where
+ * the memory events come from: "pressure_unavailable",
+ * "memory_events_unavailable" (null when known), "memory_events_source"
+ * ("memory.events", "memory.oom_control" or null).
+ */
+static bool
+add_cgroup_why(cJSON *o, const struct pw_group_sample *s)
+{
+	const char *src = s->cg.mem_src == PW_CGS_V2 ? "memory.events" :
+	    s->cg.mem_src == PW_CGS_V1 ? "memory.oom_control" : NULL;
+
+	return api_add_text(o, "pressure_unavailable",
+	    pw_cgstat_why_text(s->cg.psi_why)) &&
+	    api_add_text(o, "memory_events_unavailable",
+	    pw_cgstat_why_text(s->cg.mem_why)) &&
+	    api_add_text(o, "memory_events_source", src);
+}
+
+/*
  * SAMPLE of one group cycle: the catalogue's rows in the order of
  * api_metric_json_order(), each under its group_key; the worst member's
  * figure (PW_GAGG_MAX) is followed by whose it is, KEY_pid.  NULL when
@@ -140,6 +164,7 @@ group_sample_json(const struct pw_group_sample *s, uint64_t mem_total,
 		ok = known ? api_add_u64(o, pidkey, (uint64_t)s->fd_usage_pid) :
 		    cJSON_AddNullToObject(o, pidkey) != NULL;
 	}
+	ok = ok && add_cgroup_why(o, s);
 	if (ok)
 		return o;
 	cJSON_Delete(o);

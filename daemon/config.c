@@ -36,6 +36,7 @@ static const struct key top_keys[] = {
 	{ "limits_every_ms",	INT(1000, 86400000, mon.limits_every_ms) },
 	{ "pss_every_ms",	INT(1000, 86400000, mon.pss_every_ms) },
 	{ "pss_top",		INT(0, 100000, mon.pss_top) },
+	{ "oom_alert_ms",	INT(1000, 86400000, mon.oom_alert_ms) },
 	{ "keep_open",		BOOL(mon.keep_open) },
 	{ "cmdline_redact",	FN(T_BOOL | T_ARRAY, parse_redact) },
 	{ "sampler_realtime",	BOOL(mon.realtime) },
@@ -584,6 +585,8 @@ config_describe(const struct config *c, FILE *fp)
 		    c->mon.pss_top, c->mon.pss_every_ms);
 	else
 		fprintf(fp, "pss: off\n");
+	fprintf(fp, "oom_killed: resolves %u ms after the last kill\n",
+	    c->mon.oom_alert_ms);
 	fprintf(fp, "proc root: %s%s%s\n", c->mon.proc_root != NULL ?
 	    c->mon.proc_root : "/proc", c->mon.use_libproc2 ?
 	    ", libproc2" : "", c->mon.keep_open ? ", descriptors kept open" :

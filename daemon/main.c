@@ -392,6 +392,21 @@ apply_delay_accounting(const struct config *cfg, char *note, size_t len)
 	return rc < 0 ? -1 : 0;
 }
 
+/* How a process ended, for the OOM detector (pw_monitor_set_exit_lookup()). */
+static int
+daemon_exit_lookup(void *arg, pid_t pid, int64_t since_ms, int *signal,
+    int64_t *exit_ms)
+{
+	struct pw_event ev;
+	int rc;
+
+	if ((rc = pw_events_exit_of(arg, pid, since_ms, &ev)) < 0)
+		return rc;
+	*signal = ev.signal;
+	*exit_ms = ev.ts_ms;
+	return 0;
+}
+
 /* Whether a seccomp filter is on this process (Seccomp: 2 in its status). */
 static bool
 is_seccomp_filtered(void)
@@ -808,6 +823,9 @@ main(int argc, char **argv)
 		pw_alerts_set_events(d.alerts, d.events);
 		/* New pids from fork/exec: /proc is listed only to reconcile. */
 		pw_monitor_set_discovery(d.mon, daemon_discover, d.events);
+		/* OOM kills: only SIGKILL exits (procwatch/oom.h). */
+		pw_monitor_set_exit_lookup(d.mon, daemon_exit_lookup,
+		    d.events);
 		if (!pw_events_cpu_available(d.events, err, sizeof(err)))
 			log_info("exits carry no CPU time: %s", err);
 	}

@@ -390,8 +390,12 @@ glob_pattern(const char *unit, char *pat, size_t patlen)
 	return rc >= 0 && (size_t)rc < patlen;
 }
 
-bool
-pw_cgroup_has_unit(const char *path, const char *unit)
+/*
+ * The end of the first component of `path` naming `unit` (an offset into
+ * path), or 0 when there is none.
+ */
+static size_t
+unit_component_end(const char *path, const char *unit)
 {
 	char pat[PW_UNIT_NAME_MAX + 2], comp[PW_UNIT_NAME_MAX];
 	const char *c, *at = strchr(unit, '@');
@@ -399,27 +403,39 @@ pw_cgroup_has_unit(const char *path, const char *unit)
 	bool glob = is_glob(unit);
 
 	if (path == NULL || path[0] != '/' || outside_ns(path))
-		return false;
+		return 0;
 	if (glob && !glob_pattern(unit, pat, sizeof(pat)))
-		return false;
+		return 0;
 	for (c = path + 1; ; c += n + 1) {
 		n = strcspn(c, "/");
 		if (n == 0)
 			;
 		else if (!glob) {
 			if (names_unit(c, n, unit, ulen, at))
-				return true;
+				return (size_t)(c - path) + n;
 		} else if (n < sizeof(comp)) {
 			/* Longer components are no unit names: skipped. */
 			memcpy(comp, c, n);
 			comp[n] = '\0';
 			/* '\' is a unit character ("\x2d"), not an escape. */
 			if (fnmatch(pat, comp, FNM_NOESCAPE) == 0)
-				return true;
+				return (size_t)(c - path) + n;
 		}
 		if (c[n] == '\0')
-			return false;
+			return 0;
 	}
+}
+
+bool
+pw_cgroup_has_unit(const char *path, const char *unit)
+{
+	return unit_component_end(path, unit) > 0;
+}
+
+size_t
+pw_cgroup_unit_prefix(const char *path, const char *unit)
+{
+	return unit_component_end(path, unit);
 }
 
 /* Is c[0..n) a unit name with a .service or .scope suffix? */

@@ -98,6 +98,7 @@ sample_proc(struct pw_monitor *m, struct pw__known *k, int64_t now_ms,
 	if (rc == -ESRCH) {
 		(*vanished)++;
 		p->pending = p->prev;	/* a failed read may have written it */
+		pw__oom_note_exit(m, k);
 		pw__discover_gone(m, k);
 		k->target = -1;
 		k->recheck_ms = INT64_MIN;	/* the pid may be reused */
@@ -241,6 +242,8 @@ pw_monitor_cycle(struct pw_monitor *m, int64_t now_ms)
 	/* Before the merge: a process gone from the list is an exit. */
 	for (i = 0; i < m->naccs; i++)
 		pw_groupacc_begin(m->accs[i], now_ms);
+	if (m->oom != NULL)
+		pw_oom_begin(m->oom);
 	rc = pw__discover_merge(m, pids, npids, news, nnews, listing);
 	free(pids);
 	free(news);
@@ -263,6 +266,7 @@ pw_monitor_cycle(struct pw_monitor *m, int64_t now_ms)
 	pw__discover_moved_cgroups(m);
 	account_groups(m);
 	pw__pss_cycle(m, now_ms);
+	pw__oom_cycle(m, now_ms);
 	if (now_ms >= m->mem_due_ms) {
 		if (pw_procfs_mem_total(m->fs, &mem_total) < 0)
 			mem_total = 0;

@@ -183,6 +183,7 @@ merge_pids(struct pw_monitor *m, const pid_t *pids, size_t n, bool listing)
 		return -ENOMEM;
 	while (i < m->nknown || j < n) {
 		if (j == n || (i < m->nknown && old[i].pid < pids[j])) {
+			pw__oom_note_exit(m, &old[i]);
 			pw__discover_gone(m, &old[i]);
 			i++;
 		} else if (i == m->nknown || pids[j] < old[i].pid) {

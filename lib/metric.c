@@ -170,6 +170,37 @@ GFIELD(g_min_processes, c->min_processes != 0, c->min_processes)
 GFIELD(g_max_processes, c->max_processes != 0, c->max_processes)
 GFIELD(g_children_seconds, c->hz > 0,
     (double)cur->children_ticks / (double)c->hz)
+/*
+ * A group's cgroup figures (procwatch/psi.h): unknown with the reason in
+ * the sample (cg.psi_why, cg.mem_why) for targets that have no cgroup,
+ * kernels without PSI, cgroups without a memory controller.
+ */
+#define PSI_OK(r, half)	(cur->cg.psi_why == PW_CGW_OK && \
+	cur->cg.psi[r].has_##half)
+#define GPSI(fn, r, half)						\
+GFIELD(fn##_pct, PSI_OK(r, half),					\
+    (double)cur->cg.psi[r].half##_avg10_x100 / 100.0)			\
+GFIELD(fn##_sec, PSI_OK(r, half),					\
+    (double)cur->cg.psi[r].half##_total_us / 1e6)
+GPSI(g_psi_cpu_some, PW_PSI_CPU, some)
+GPSI(g_psi_cpu_full, PW_PSI_CPU, full)
+GPSI(g_psi_mem_some, PW_PSI_MEMORY, some)
+GPSI(g_psi_mem_full, PW_PSI_MEMORY, full)
+GPSI(g_psi_io_some, PW_PSI_IO, some)
+GPSI(g_psi_io_full, PW_PSI_IO, full)
+#undef GPSI
+#undef PSI_OK
+#define MEM_OK	(cur->cg.mem_why == PW_CGW_OK)
+GFIELD(g_mev_oom_kill, MEM_OK, cur->cg.oom_kill)
+GFIELD(g_mev_oom, MEM_OK && cur->cg.has_events, cur->cg.oom)
+GFIELD(g_mev_high, MEM_OK && cur->cg.has_events, cur->cg.high)
+GFIELD(g_mev_max, MEM_OK && cur->cg.has_events, cur->cg.max)
+GFIELD(g_under_oom, MEM_OK && cur->cg.has_under_oom,
+    cur->cg.under_oom ? 1 : 0)
+GFIELD(g_mem_limit, MEM_OK && cur->cg.has_limit, cur->cg.limit_bytes)
+#undef MEM_OK
+GFIELD(g_oom_kills, true, cur->oom_kills)
+GFIELD(g_oom_kills_recent, true, cur->oom_kills_recent)
 #undef GFIELD
 #undef READER_OF
 
@@ -205,6 +236,11 @@ GFIELD(g_children_seconds, c->hz > 0,
 #define H_G_CTX		"Context switches of the target's processes."
 #define H_FLT		"Page faults, by type."
 #define H_G_FLT		"Page faults of the target's processes."
+#define H_PSI_PCT	"Pressure stall of the target's cgroup over the last " \
+	"10 s, percent of the time (PSI avg10)."
+#define H_PSI_SEC	"Stall time of the target's cgroup (PSI total)."
+#define H_MEMEV		"Memory events of the target's cgroup."
+#define GRULE		(PW_MF_RULE_GROUP | G)
 
 static const struct pw_metric_def defs[PW_METRIC_NROWS] = {
 	[PW_METRIC_CPU_PERCENT] = { "cpu_percent", "cpu_percent", "percent",
@@ -511,6 +547,168 @@ static const struct pw_metric_def defs[PW_METRIC_NROWS] = {
 	    "Proportional share of swap (smaps_rollup SwapPss), of the "
 	    "pss_top processes by RSS.", NULL, 0), NOPROM,
 	    "swap PSS" },
+	[PW_METRIC_PSI_CPU_SOME_PERCENT] = { "pressure_cpu_some_percent",
+	    "pressure_cpu_some_percent", "percent", PW_KIND_GAUGE,
+	    PW_ROLLUP_SUMMARY, PW_GAGG_NONE, GRULE,
+	    "Share of the last 10 s in which some task of the target's cgroup "
+	    "stalled on CPU (PSI avg10, \"some\").", NULL,
+	    g_psi_cpu_some_pct, NOPROM,
+	    GP("pressure_percent", "gauge", H_PSI_PCT,
+	    "resource=\"cpu\",kind=\"some\"", 2),
+	    "CPU pressure some %" },
+	[PW_METRIC_PSI_CPU_FULL_PERCENT] = { "pressure_cpu_full_percent",
+	    "pressure_cpu_full_percent", "percent", PW_KIND_GAUGE,
+	    PW_ROLLUP_SUMMARY, PW_GAGG_NONE, GRULE,
+	    "Share of the last 10 s in which all non-idle tasks of the "
+	    "target's cgroup stalled on CPU (PSI avg10, \"full\").", NULL,
+	    g_psi_cpu_full_pct, NOPROM,
+	    GP("pressure_percent", "gauge", H_PSI_PCT,
+	    "resource=\"cpu\",kind=\"full\"", 2),
+	    "CPU pressure full %" },
+	[PW_METRIC_PSI_MEMORY_SOME_PERCENT] = { "pressure_memory_some_percent",
+	    "pressure_memory_some_percent", "percent", PW_KIND_GAUGE,
+	    PW_ROLLUP_SUMMARY, PW_GAGG_NONE, GRULE,
+	    "Share of the last 10 s in which some task of the target's cgroup "
+	    "stalled on memory (PSI avg10, \"some\").", NULL,
+	    g_psi_mem_some_pct, NOPROM,
+	    GP("pressure_percent", "gauge", H_PSI_PCT,
+	    "resource=\"memory\",kind=\"some\"", 2),
+	    "memory pressure some %" },
+	[PW_METRIC_PSI_MEMORY_FULL_PERCENT] = { "pressure_memory_full_percent",
+	    "pressure_memory_full_percent", "percent", PW_KIND_GAUGE,
+	    PW_ROLLUP_SUMMARY, PW_GAGG_NONE, GRULE,
+	    "Share of the last 10 s in which all non-idle tasks of the "
+	    "target's cgroup stalled on memory (PSI avg10, \"full\").", NULL,
+	    g_psi_mem_full_pct, NOPROM,
+	    GP("pressure_percent", "gauge", H_PSI_PCT,
+	    "resource=\"memory\",kind=\"full\"", 2),
+	    "memory pressure full %" },
+	[PW_METRIC_PSI_IO_SOME_PERCENT] = { "pressure_io_some_percent",
+	    "pressure_io_some_percent", "percent", PW_KIND_GAUGE,
+	    PW_ROLLUP_SUMMARY, PW_GAGG_NONE, GRULE,
+	    "Share of the last 10 s in which some task of the target's cgroup "
+	    "stalled on I/O (PSI avg10, \"some\").", NULL,
+	    g_psi_io_some_pct, NOPROM,
+	    GP("pressure_percent", "gauge", H_PSI_PCT,
+	    "resource=\"io\",kind=\"some\"", 2),
+	    "I/O pressure some %" },
+	[PW_METRIC_PSI_IO_FULL_PERCENT] = { "pressure_io_full_percent",
+	    "pressure_io_full_percent", "percent", PW_KIND_GAUGE,
+	    PW_ROLLUP_SUMMARY, PW_GAGG_NONE, GRULE,
+	    "Share of the last 10 s in which all non-idle tasks of the "
+	    "target's cgroup stalled on I/O (PSI avg10, \"full\").", NULL,
+	    g_psi_io_full_pct, NOPROM,
+	    GP("pressure_percent", "gauge", H_PSI_PCT,
+	    "resource=\"io\",kind=\"full\"", 2),
+	    "I/O pressure full %" },
+	[PW_METRIC_PSI_CPU_SOME_SECONDS] = { "pressure_cpu_some_seconds",
+	    "pressure_cpu_some_seconds_total", "seconds", PW_KIND_COUNTER,
+	    PW_ROLLUP_INCREASE, PW_GAGG_NONE, GRULE,
+	    "Time in which some task of the target's cgroup stalled on "
+	    "CPU (PSI total, \"some\").", NULL, g_psi_cpu_some_sec, NOPROM,
+	    GP("pressure_seconds_total", "counter", H_PSI_SEC,
+	    "resource=\"cpu\",kind=\"some\"", 6),
+	    "CPU stall some" },
+	[PW_METRIC_PSI_CPU_FULL_SECONDS] = { "pressure_cpu_full_seconds",
+	    "pressure_cpu_full_seconds_total", "seconds", PW_KIND_COUNTER,
+	    PW_ROLLUP_INCREASE, PW_GAGG_NONE, GRULE,
+	    "Time in which all non-idle tasks of the target's cgroup stalled on "
+	    "CPU (PSI total, \"full\").", NULL, g_psi_cpu_full_sec, NOPROM,
+	    GP("pressure_seconds_total", "counter", H_PSI_SEC,
+	    "resource=\"cpu\",kind=\"full\"", 6),
+	    "CPU stall full" },
+	[PW_METRIC_PSI_MEMORY_SOME_SECONDS] = { "pressure_memory_some_seconds",
+	    "pressure_memory_some_seconds_total", "seconds", PW_KIND_COUNTER,
+	    PW_ROLLUP_INCREASE, PW_GAGG_NONE, GRULE,
+	    "Time in which some task of the target's cgroup stalled on "
+	    "memory (PSI total, \"some\").", NULL, g_psi_mem_some_sec, NOPROM,
+	    GP("pressure_seconds_total", "counter", H_PSI_SEC,
+	    "resource=\"memory\",kind=\"some\"", 6),
+	    "memory stall some" },
+	[PW_METRIC_PSI_MEMORY_FULL_SECONDS] = { "pressure_memory_full_seconds",
+	    "pressure_memory_full_seconds_total", "seconds", PW_KIND_COUNTER,
+	    PW_ROLLUP_INCREASE, PW_GAGG_NONE, GRULE,
+	    "Time in which all non-idle tasks of the target's cgroup stalled on "
+	    "memory (PSI total, \"full\").", NULL, g_psi_mem_full_sec, NOPROM,
+	    GP("pressure_seconds_total", "counter", H_PSI_SEC,
+	    "resource=\"memory\",kind=\"full\"", 6),
+	    "memory stall full" },
+	[PW_METRIC_PSI_IO_SOME_SECONDS] = { "pressure_io_some_seconds",
+	    "pressure_io_some_seconds_total", "seconds", PW_KIND_COUNTER,
+	    PW_ROLLUP_INCREASE, PW_GAGG_NONE, GRULE,
+	    "Time in which some task of the target's cgroup stalled on "
+	    "I/O (PSI total, \"some\").", NULL, g_psi_io_some_sec, NOPROM,
+	    GP("pressure_seconds_total", "counter", H_PSI_SEC,
+	    "resource=\"io\",kind=\"some\"", 6),
+	    "I/O stall some" },
+	[PW_METRIC_PSI_IO_FULL_SECONDS] = { "pressure_io_full_seconds",
+	    "pressure_io_full_seconds_total", "seconds", PW_KIND_COUNTER,
+	    PW_ROLLUP_INCREASE, PW_GAGG_NONE, GRULE,
+	    "Time in which all non-idle tasks of the target's cgroup stalled on "
+	    "I/O (PSI total, \"full\").", NULL, g_psi_io_full_sec, NOPROM,
+	    GP("pressure_seconds_total", "counter", H_PSI_SEC,
+	    "resource=\"io\",kind=\"full\"", 6),
+	    "I/O stall full" },
+	[PW_METRIC_MEM_EVENTS_OOM_KILL] = { "memory_events_oom_kill",
+	    "memory_events_oom_kill_total", "count", PW_KIND_COUNTER,
+	    PW_ROLLUP_INCREASE, PW_GAGG_NONE, GRULE,
+	    "Processes of the target's cgroup the OOM killer killed (memory.events or v1 memory.oom_control oom_kill).", NULL, g_mev_oom_kill, NOPROM,
+	    GP("memory_events_total", "counter", H_MEMEV,
+	    "event=\"oom_kill\"", 0),
+	    "OOM kills (cgroup)" },
+	[PW_METRIC_MEM_EVENTS_OOM] = { "memory_events_oom",
+	    "memory_events_oom_total", "count", PW_KIND_COUNTER,
+	    PW_ROLLUP_INCREASE, PW_GAGG_NONE, GRULE,
+	    "Times the cgroup's memory limit made the OOM killer run (cgroup2 memory.events oom).", NULL, g_mev_oom, NOPROM,
+	    GP("memory_events_total", "counter", H_MEMEV,
+	    "event=\"oom\"", 0),
+	    "OOM events" },
+	[PW_METRIC_MEM_EVENTS_HIGH] = { "memory_events_high",
+	    "memory_events_high_total", "count", PW_KIND_COUNTER,
+	    PW_ROLLUP_INCREASE, PW_GAGG_NONE, GRULE,
+	    "Times the cgroup went over memory.high and was throttled (cgroup2 memory.events high).", NULL, g_mev_high, NOPROM,
+	    GP("memory_events_total", "counter", H_MEMEV,
+	    "event=\"high\"", 0),
+	    "memory.high events" },
+	[PW_METRIC_MEM_EVENTS_MAX] = { "memory_events_max",
+	    "memory_events_max_total", "count", PW_KIND_COUNTER,
+	    PW_ROLLUP_INCREASE, PW_GAGG_NONE, GRULE,
+	    "Times the cgroup reached memory.max and reclaimed (cgroup2 memory.events max).", NULL, g_mev_max, NOPROM,
+	    GP("memory_events_total", "counter", H_MEMEV,
+	    "event=\"max\"", 0),
+	    "memory.max events" },
+	[PW_METRIC_MEM_UNDER_OOM] = { "memory_under_oom",
+	    "memory_under_oom", "boolean", PW_KIND_GAUGE, PW_ROLLUP_SUMMARY,
+	    PW_GAGG_NONE, GRULE,
+	    "Whether the cgroup is out of memory now (1) or not (0): cgroup v1 "
+	    "memory.oom_control under_oom.", NULL, g_under_oom, NOPROM,
+	    GP("memory_under_oom", "gauge",
+	    "Whether the target's cgroup is out of memory now (cgroup v1).",
+	    NULL, 0),
+	    "under OOM" },
+	[PW_METRIC_CGROUP_MEMORY_LIMIT] = { "cgroup_memory_limit_bytes",
+	    "cgroup_memory_limit_bytes", "bytes", PW_KIND_GAUGE,
+	    PW_ROLLUP_LAST, PW_GAGG_NONE, GRULE,
+	    "Memory limit of the target's cgroup (memory.max or v1 "
+	    "memory.limit_in_bytes); none when unlimited.", NULL, g_mem_limit,
+	    NOPROM,
+	    GP("cgroup_memory_limit_bytes", "gauge",
+	    "Memory limit of the target's cgroup.", NULL, 0),
+	    "memory limit" },
+	[PW_METRIC_OOM_KILLS] = { "oom_kills", "oom_kills_total", "count",
+	    PW_KIND_COUNTER, PW_ROLLUP_INCREASE, PW_GAGG_NONE, GRULE,
+	    "Processes of the target procwatch saw the OOM killer kill.",
+	    NULL, g_oom_kills, NOPROM,
+	    GP("oom_kills_total", "counter",
+	    "Processes of the target procwatch saw the OOM killer kill.",
+	    NULL, 0),
+	    "OOM kills" },
+	[PW_METRIC_OOM_KILLS_RECENT] = { "oom_kills_recent",
+	    "oom_kills_recent", "count", PW_KIND_GAUGE, PW_ROLLUP_SUMMARY,
+	    PW_GAGG_NONE, GRULE,
+	    "Of those, the ones within oom_alert_ms (the oom_killed alert).",
+	    NULL, g_oom_kills_recent, NOPROM, NOPROM,
+	    "recent OOM kills" },
 };
 
 /* The order of the families on /metrics, which scrapers may rely on. */
@@ -537,6 +735,16 @@ static const enum pw_metric prom_groups[] = {
 	PW_METRIC_WRITE_BYTES, PW_METRIC_CTX_VOLUNTARY,
 	PW_METRIC_CTX_INVOLUNTARY, PW_METRIC_MINOR_FAULTS,
 	PW_METRIC_MAJOR_FAULTS,
+	PW_METRIC_PSI_CPU_SOME_PERCENT, PW_METRIC_PSI_CPU_FULL_PERCENT,
+	PW_METRIC_PSI_MEMORY_SOME_PERCENT, PW_METRIC_PSI_MEMORY_FULL_PERCENT,
+	PW_METRIC_PSI_IO_SOME_PERCENT, PW_METRIC_PSI_IO_FULL_PERCENT,
+	PW_METRIC_PSI_CPU_SOME_SECONDS, PW_METRIC_PSI_CPU_FULL_SECONDS,
+	PW_METRIC_PSI_MEMORY_SOME_SECONDS, PW_METRIC_PSI_MEMORY_FULL_SECONDS,
+	PW_METRIC_PSI_IO_SOME_SECONDS, PW_METRIC_PSI_IO_FULL_SECONDS,
+	PW_METRIC_MEM_EVENTS_OOM_KILL, PW_METRIC_MEM_EVENTS_OOM,
+	PW_METRIC_MEM_EVENTS_HIGH, PW_METRIC_MEM_EVENTS_MAX,
+	PW_METRIC_MEM_UNDER_OOM, PW_METRIC_CGROUP_MEMORY_LIMIT,
+	PW_METRIC_OOM_KILLS,
 };
 
 /* --- lookups -------------------------------------------------------------- */

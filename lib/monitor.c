@@ -33,6 +33,7 @@ pw_monitor_config_defaults(struct pw_monitor_config *c)
 	c->limits_every_ms = PW_DEFAULT_LIMITS_MS;
 	c->pss_every_ms = PW_DEFAULT_PSS_EVERY_MS;
 	c->pss_top = PW_DEFAULT_PSS_TOP;
+	c->oom_alert_ms = PW_DEFAULT_OOM_ALERT_MS;
 	c->use_libproc2 = true;
 	c->keep_open = true;
 	c->delay_taskstats = true;
@@ -131,7 +132,7 @@ pw__monitor_accs_make(struct pw_monitor *m, const struct pw_monitor_config *cfg)
 
 	accs = calloc(n, sizeof(*accs));
 	gs = calloc(n, sizeof(*gs));
-	if (accs == NULL || gs == NULL)
+	if (accs == NULL || gs == NULL || pw__oom_groups(m, n) < 0)
 		goto fail;
 	for (i = 0; i < n; i++)
 		if (acc_find(m, pw__monitor_target_name(cfg, i)) < 0 &&
@@ -201,6 +202,7 @@ pw_monitor_new(const struct pw_monitor_config *cfg, int *err)
 	    pw__store_set_groups(m->store, cfg->targets, cfg->ntargets) < 0) {
 		accs_free(m->accs, m->naccs);
 		free(m->gsamples);
+		pw__oom_fini(m);
 		goto out_cond;
 	}
 	m->groups_ok = true;
@@ -241,6 +243,7 @@ pw_monitor_free(struct pw_monitor *m)
 	free(m->pss_queue);
 	accs_free(m->accs, m->naccs);
 	free(m->gsamples);
+	pw__oom_fini(m);
 	pw_source_free(m->src);
 	pw_procfs_free(m->fs);
 	pw_taskstats_close(m->ts);

@@ -25,6 +25,8 @@
 #include <procwatch/group.h>
 #include <procwatch/groupacc.h>
 #include <procwatch/monitor.h>
+#include <procwatch/oom.h>
+#include <procwatch/psi.h>
 #include <procwatch/source.h>
 
 #include "internal.h"
@@ -51,6 +53,15 @@ struct pw__pss_entry {
 	 * no store id before its first commit). */
 	uint64_t	 start_ticks;
 	uint64_t	 rss_bytes;	/* when chosen */
+};
+
+/* monitor_oom.c: a group's cgroup and the OOM kills of its processes. */
+#define PW__OOM_RECENT	16		/* kill times kept per group */
+struct pw__ogroup {
+	char		*cgpath;	/* owned; NULL: none (yet) */
+	uint64_t	 kills;		/* OOM kills of members, in all */
+	int64_t		 recent[PW__OOM_RECENT];	/* ring of kill times */
+	size_t		 nrecent, pos;
 };
 
 /* A collector added with pw_monitor_add_source(). */
@@ -84,6 +95,18 @@ struct pw_monitor {
 	void			*discover_arg;
 	int64_t			 listed_ms;	/* last listing of /proc */
 	uint64_t		 listings;
+
+	/* (S) monitor_oom.c; ogroups in target order, like accs */
+	struct pw_oom		*oom;
+	struct pw_cgfs		 cgfs;
+	int64_t			 cgfs_due_ms;
+	struct pw__ogroup	*ogroups;
+	pw_exit_lookup_fn	*exit_fn;
+	void			*exit_arg;
+	/* (M) the newest OOM kills, a ring */
+	struct pw_oom_kill	*oomk;		/* PW_MONITOR_OOM_KEPT */
+	size_t			 noomk, oomk_pos;
+	uint64_t		 oomk_total;
 
 	/* collect.c */
 	struct pw_custom	*custom;	/* borrowed; may be NULL */
@@ -165,6 +188,20 @@ void	pw__discover_moved_cgroups(struct pw_monitor *);
  * Thread: main, while the sampler is stopped.
  */
 void	pw__discover_retarget(struct pw_monitor *);
+
+/*
+ * monitor_oom.c.  groups: the per-group state for n groups, afresh (0 or
+ * -ENOMEM, m untouched); fini frees it all.  note_exit: k's process is
+ * gone by itself (not dropped by a reload); call before
+ * pw__discover_gone().  cycle: read the groups' cgroups and the system
+ * counter, find the OOM kills, fill the groups' samples; after
+ * account_groups, before the commit.  Thread: sampler (groups and fini:
+ * the owner, while the sampler is stopped).
+ */
+int	pw__oom_groups(struct pw_monitor *, size_t n);
+void	pw__oom_fini(struct pw_monitor *);
+void	pw__oom_note_exit(struct pw_monitor *, const struct pw__known *);
+void	pw__oom_cycle(struct pw_monitor *, int64_t now_ms);
 
 /* collect.c: run the collectors, age the custom series.  Thread: sampler. */
 void	pw__collect_run(struct pw_monitor *, int64_t now_ms);

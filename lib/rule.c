@@ -246,6 +246,12 @@ static const struct {
 	    PW_OP_GT, 0, PW_ASEV_WARNING,
 	    "target {target} has {value:.0f} processes (max {threshold})",
 	    PW_SCOPE_GROUP, PW_BOUND_MAX_PROCESSES },
+	/* Resolves once oom_alert_ms passes with no other kill. */
+	{ "oom_killed", PW_METRIC_OOM_KILLS_RECENT, false, PW_OP_GT, 0,
+	    PW_ASEV_CRITICAL,
+	    "target {target}: {value:.0f} process(es) killed by the OOM "
+	    "killer lately (GET /api/v1/events says which)", PW_SCOPE_GROUP,
+	    PW_BOUND_NONE },
 };
 
 const char *

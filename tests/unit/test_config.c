@@ -842,7 +842,7 @@ test_config_rules_default_to_builtins(void **state)
 	/* Every built-in is on by default: none is cut off by a cap. */
 	for (nbuiltin = 0; pw_rule_builtin_name(nbuiltin) != NULL; nbuiltin++)
 		;
-	assert_int_equal(nbuiltin, 6);
+	assert_int_equal(nbuiltin, 7);
 	assert_int_equal(c->nrules, nbuiltin);
 	assert_string_equal(c->rules[0].name, "high_cpu");
 	assert_string_equal(c->rules[3].name, "fd_exhaustion");
@@ -865,11 +865,11 @@ test_config_rules_builtin_switches(void **state)
 
 	(void)state;
 	c = parse_ok("{\"rules\": {\"builtin\": {\"high_cpu\": false}}}");
-	assert_int_equal(c->nrules, 5);
+	assert_int_equal(c->nrules, 6);
 	assert_string_equal(c->rules[0].name, "high_memory");
 	config_free(c);
 	c = parse_ok("{\"rules\": {\"builtin\": {\"process_down\": false}}}");
-	assert_int_equal(c->nrules, 5);
+	assert_int_equal(c->nrules, 6);
 	assert_string_equal(c->rules[3].name, "fd_exhaustion");
 	assert_string_equal(c->rules[4].name, "too_many_processes");
 	config_free(c);
@@ -1362,7 +1362,7 @@ test_config_builtin_objects(void **state)
 	    "{\"for\": \"5s\"}, \"high_cpu\": {\"for\": 30000, \"severity\": "
 	    "\"critical\"}, \"too_many_processes\": {}, \"high_memory\": "
 	    "false}}}");
-	assert_int_equal(c->nrules, 5);	/* high_memory off */
+	assert_int_equal(c->nrules, 6);	/* high_memory off */
 	for (i = 0; i < c->nrules; i++) {
 		const struct pw_rule *r = &c->rules[i];
 
@@ -1408,7 +1408,29 @@ test_config_builtin_objects(void **state)
 	expect_error("{\"rules\": {\"builtin\": {\"too_many\": true}}}",
 	    "rules.builtin.too_many: unknown built-in rule (high_cpu, "
 	    "high_memory, file_handle_leak, fd_exhaustion, process_down, "
-	    "too_many_processes)");
+	    "too_many_processes, oom_killed)");
+}
+
+static void
+test_config_oom_killed_switch_and_window(void **state)
+{
+	struct config *c;
+	size_t i;
+
+	(void)state;
+	c = parse_ok("{\"oom_alert_ms\": 60000, \"rules\": {\"builtin\": "
+	    "{\"oom_killed\": false}}}");
+	assert_int_equal(c->mon.oom_alert_ms, 60000);
+	for (i = 0; i < c->nrules; i++)
+		assert_string_not_equal(c->rules[i].name, "oom_killed");
+	config_free(c);
+	c = parse_ok("{}");
+	assert_int_equal(c->mon.oom_alert_ms, 300000);
+	assert_string_equal(c->rules[6].name, "oom_killed");
+	assert_int_equal(c->rules[6].severity, PW_ASEV_CRITICAL);
+	assert_int_equal(c->rules[6].scope, PW_SCOPE_GROUP);
+	config_free(c);
+	expect_error("{\"oom_alert_ms\": 5}", "oom_alert_ms");
 }
 
 static void
@@ -1491,6 +1513,7 @@ main(void)
 		cmocka_unit_test(test_config_process_metrics),
 		cmocka_unit_test(test_config_rule_scope),
 		cmocka_unit_test(test_config_builtin_objects),
+		cmocka_unit_test(test_config_oom_killed_switch_and_window),
 		cmocka_unit_test(
 		    test_config_describe_bounds_and_process_metrics),
 	};

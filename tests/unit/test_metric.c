@@ -104,7 +104,7 @@ check_prom(bool group)
 {
 	const struct pw_metric_prom *a, *b;
 	const enum pw_metric *order;
-	size_t n, i, j, listed = 0;
+	size_t n, i, j, k, listed = 0;
 
 	order = pw_metric_prom_order(group, &n);
 	assert_true(n > 0);
@@ -123,7 +123,11 @@ check_prom(bool group)
 			assert_int_not_equal(order[i], order[j]);
 			if (strcmp(a->family, b->family) != 0)
 				continue;
-			assert_int_equal(j, i + 1);	/* contiguous */
+			/* Contiguous: every row between has the family. */
+			for (k = i + 1; k < j; k++)
+				assert_string_equal((group ?
+				    &def(order[k])->gprom :
+				    &def(order[k])->prom)->family, a->family);
 			assert_string_equal(a->type, b->type);
 			assert_string_equal(a->help, b->help);
 			assert_non_null(a->label);

@@ -106,6 +106,13 @@ int	pw_unit_name_normalize(const char *name, char *out, size_t outlen,
 bool	pw_cgroup_has_unit(const char *path, const char *unit);
 
 /*
+ * The length of the start of `path` that is the cgroup of `unit` (as for
+ * pw_cgroup_has_unit()): 24 for "/system.slice/a.service/x" and
+ * "a.service".  0 when no component names it.  Never allocates.
+ * Thread: any (pure).
+ */
+size_t	pw_cgroup_unit_prefix(const char *path, const char *unit);
+/*
  * The systemd unit a process cgroup `path` belongs to: its innermost
  * component that is a unit name ending in ".service" or ".scope"
  * (systemd's characters only, shorter than PW_UNIT_NAME_MAX), so

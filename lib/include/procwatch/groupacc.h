@@ -33,6 +33,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include <procwatch/psi.h>
 #include <procwatch/sample.h>
 
 /* Flags of a group sample. */
@@ -79,6 +80,14 @@ struct pw_group_sample {
 	/* Members that exited during the cycle. */
 	uint32_t	exited;
 	unsigned	flags;		/* PW_GSAMPLE_* */
+	/*
+	 * Set by the monitor, not the accumulator: the figures of the
+	 * target's cgroup (procwatch/psi.h), and the OOM kills of members
+	 * (procwatch/oom.h) in all and within the monitor's oom_alert_ms.
+	 */
+	struct pw_cgstat cg;
+	uint64_t	oom_kills;
+	uint32_t	oom_kills_recent;
 };
 
 struct pw_groupacc;

@@ -20,6 +20,7 @@
 #define PW_DEFAULT_LIMITS_MS	60000
 #define PW_DEFAULT_PSS_EVERY_MS	60000
 #define PW_DEFAULT_PSS_TOP	20
+#define PW_DEFAULT_OOM_ALERT_MS	300000
 
 struct pw_monitor_config {
 	unsigned		 interval_ms;	/* 10 .. 3600000 */
@@ -56,6 +57,12 @@ struct pw_monitor_config {
 	 * it can be had (CAP_NET_ADMIN, the real /proc).  Default on.
 	 */
 	bool			 delay_taskstats;
+	/*
+	 * A group's oom_kills_recent counts the OOM kills of its processes
+	 * within this long, so the oom_killed alert resolves by itself once
+	 * it has passed with no other kill.
+	 */
+	unsigned		 oom_alert_ms;
 	const struct pw_target	*targets;	/* borrowed for the monitor's life */
 	size_t			 ntargets;	/* 0: every process ("all") */
 	/*
@@ -159,6 +166,31 @@ typedef int pw_discover_fn(void *arg, pid_t **pids, size_t *n,
     bool *complete);
 void	pw_monitor_set_discovery(struct pw_monitor *, pw_discover_fn *,
 	    void *arg);
+
+/*
+ * How a watched process ended, from the events feed (pw_events_exit_of()):
+ * fn returns 0 and sets *signal (0: it exited by itself) and *exit_ms
+ * (wall clock) for the newest exit of `pid` at or after `since_ms`, or
+ * -ENOENT.  The OOM detector (procwatch/oom.h) then takes only SIGKILL
+ * exits.  NULL: the signal is unknown.  fn runs on the sampler and must
+ * be quick.
+ * Thread: main, while the sampler is stopped.
+ */
+typedef int pw_exit_lookup_fn(void *arg, pid_t pid, int64_t since_ms,
+    int *signal, int64_t *exit_ms);
+void	pw_monitor_set_exit_lookup(struct pw_monitor *, pw_exit_lookup_fn *,
+	    void *arg);
+
+/*
+ * The newest OOM kills of watched processes (procwatch/oom.h), oldest
+ * first, in a malloc'd *out of *n (free()), at most PW_MONITOR_OOM_KEPT;
+ * *total (if not NULL) counts every one since the start.  0 or -ENOMEM.
+ * Thread: any.
+ */
+#define PW_MONITOR_OOM_KEPT	256
+struct pw_oom_kill;
+int	pw_monitor_oom_kills(struct pw_monitor *, struct pw_oom_kill **out,
+	    size_t *n, uint64_t *total);
 
 /*
  * Evaluate the rules of `alerts` after every committed cycle, on the
