@@ -7,8 +7,8 @@
 #
 # Run under valgrind (every script that starts the daemon, but those below):
 #   run reload alerts notify alertmanager custom profile tls events
-#   targets groupstats cgroup stats ctl hostile churn notifier api_paths
-#   shipped signing redact delay
+#   targets groupstats cgroup oom stats ctl hostile churn notifier
+#   api_paths shipped signing redact delay
 # Not run under valgrind:
 #   browser  (a headless chromium and npm under a 20-50x slower daemon:
 #            its page timeouts are the browser's, and it adds no daemon
@@ -28,7 +28,7 @@ export PW_VALGRIND=1
 export PW_WRAPPER="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect --num-callers=30 --suppressions=$here/valgrind.supp"
 
 SCRIPTS=${PW_VALGRIND_SCRIPTS:-"run reload alerts notify alertmanager custom
-    profile tls events targets groupstats cgroup stats ctl hostile churn
+    profile tls events targets groupstats cgroup oom stats ctl hostile churn
     notifier api_paths shipped signing redact delay pss"}
 
 out=$(mktemp -d "${TMPDIR:-/tmp}/pw-valgrind.XXXXXX")
