@@ -107,7 +107,7 @@ bool	pw_cgroup_has_unit(const char *path, const char *unit);
 
 /*
  * The length of the start of `path` that is the cgroup of `unit` (as for
- * pw_cgroup_has_unit()): 24 for "/system.slice/a.service/x" and
+ * pw_cgroup_has_unit()): 23 for "/system.slice/a.service/x" and
  * "a.service".  0 when no component names it.  Never allocates.
  * Thread: any (pure).
  */
