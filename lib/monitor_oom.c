@@ -175,7 +175,7 @@ pw__oom_cycle(struct pw_monitor *m, int64_t now_ms)
 	const char *path;
 	uint64_t sys;
 	size_t i, nk;
-	bool no_member;
+	bool no_member, sys_ok;
 
 	if (m->oom == NULL || m->ogroups == NULL)
 		return;
@@ -192,8 +192,9 @@ pw__oom_cycle(struct pw_monitor *m, int64_t now_ms)
 		m->gsamples[i].cg = st;
 		pw_oom_group(m->oom, i, path, &st);
 	}
-	pw_oom_system(m->oom, pw_vmstat_oom_kill(m->cfg.proc_root, &sys) == 0,
-	    sys);
+	/* Two statements: argument order is unspecified. */
+	sys_ok = pw_vmstat_oom_kill(m->cfg.proc_root, &sys) == 0;
+	pw_oom_system(m->oom, sys_ok, sys_ok ? sys : 0);
 	nk = pw_oom_end(m->oom, now_ms, kills, KILLS_PER_CYCLE);
 	for (i = 0; i < nk; i++)
 		if (kills[i].group >= 0 && (size_t)kills[i].group < m->naccs)
