@@ -181,7 +181,7 @@ json_evidence(const struct pw_bottleneck *b)
 		    e->delay_pct));
 		break;
 	case PW_BN_OOM:
-		ok = ok && api_add_num(o, "oom_kills", e->oom_kills) &&
+		ok = ok && api_add_num(o, API_NAME(OOM_KILLS), e->oom_kills) &&
 		    api_add_num(o, "limit_bytes", e->mem_limit > 0 ?
 		    (double)e->mem_limit : NAN);
 		break;
