@@ -21,7 +21,7 @@
 #define RULES_MAX	256
 
 /* At least the number of built-in rules (test_config checks). */
-#define BUILTIN_MAX	8
+#define BUILTIN_MAX	16
 
 /* One entry of "rules.custom" while it is parsed. */
 struct rspec {
@@ -551,7 +551,8 @@ rules_build(struct parse *p, struct config *c)
 			rules_free(r, n);
 			return rc;
 		}
-		r[n].for_ms = rs->for_ms[i];
+		if (rs->for_ms[i] > 0)
+			r[n].for_ms = rs->for_ms[i];
 		if (rs->severity[i] >= 0)
 			r[n].severity = (enum pw_alert_severity)rs->severity[i];
 		n++;

@@ -217,23 +217,24 @@ static const struct {
 	const char	*message;
 	enum pw_rule_scope scope;
 	enum pw_rule_bound bound;
+	int64_t		 for_ms;	/* how long before it fires */
 } builtins[] = {
 	{ "high_cpu", PW_METRIC_CPU_PERCENT, false, PW_OP_GT, 90,
 	    PW_ASEV_WARNING,
 	    "High CPU usage: {value:.1f}% (threshold {threshold}%)",
-	    PW_SCOPE_PROCESS, PW_BOUND_NONE },
+	    PW_SCOPE_PROCESS, PW_BOUND_NONE, 0 },
 	{ "high_memory", PW_METRIC_MEMORY_PERCENT, false,
 	    PW_OP_GT, 85, PW_ASEV_WARNING,
 	    "High memory usage: {value:.1f}% of RAM (threshold {threshold}%)",
-	    PW_SCOPE_PROCESS, PW_BOUND_NONE },
+	    PW_SCOPE_PROCESS, PW_BOUND_NONE, 0 },
 	{ "file_handle_leak", PW_METRIC_OPEN_FDS, false, PW_OP_GT, 1000,
 	    PW_ASEV_WARNING,
 	    "Possible file handle leak: {value:.0f} open descriptors "
-	    "(threshold {threshold})", PW_SCOPE_PROCESS, PW_BOUND_NONE },
+	    "(threshold {threshold})", PW_SCOPE_PROCESS, PW_BOUND_NONE, 0 },
 	{ "fd_exhaustion", PW_METRIC_FD_USAGE, false, PW_OP_GT, 0.9,
 	    PW_ASEV_CRITICAL,
 	    "Descriptors nearly exhausted: {value:.2f} of the limit in use "
-	    "(threshold {threshold})", PW_SCOPE_PROCESS, PW_BOUND_NONE },
+	    "(threshold {threshold})", PW_SCOPE_PROCESS, PW_BOUND_NONE, 0 },
 	/*
 	 * Each target's own bound is the threshold; the one here is the
 	 * default of pw_target_init(), for display.
@@ -241,17 +242,30 @@ static const struct {
 	{ "process_down", PW_METRIC_PROCESSES, true, PW_OP_LT, 1,
 	    PW_ASEV_CRITICAL,
 	    "target {target} is down: {last_exit}", PW_SCOPE_GROUP,
-	    PW_BOUND_MIN_PROCESSES },
+	    PW_BOUND_MIN_PROCESSES, 0 },
 	{ "too_many_processes", PW_METRIC_PROCESSES, false,
 	    PW_OP_GT, 0, PW_ASEV_WARNING,
 	    "target {target} has {value:.0f} processes (max {threshold})",
-	    PW_SCOPE_GROUP, PW_BOUND_MAX_PROCESSES },
+	    PW_SCOPE_GROUP, PW_BOUND_MAX_PROCESSES, 0 },
 	/* Resolves once oom_alert_ms passes with no other kill. */
 	{ "oom_killed", PW_METRIC_OOM_KILLS_RECENT, false, PW_OP_GT, 0,
 	    PW_ASEV_CRITICAL,
 	    "target {target}: {value:.0f} process(es) killed by the OOM "
 	    "killer lately (GET /api/v1/events says which)", PW_SCOPE_GROUP,
-	    PW_BOUND_NONE },
+	    PW_BOUND_NONE, 0 },
+	/*
+	 * Waiting, not working (issue 19): a minute, so that a burst of
+	 * neighbours or a flush does not page anyone.
+	 */
+	{ "cpu_starved", PW_METRIC_CPU_DELAY_PERCENT, false, PW_OP_GT, 20,
+	    PW_ASEV_WARNING,
+	    "Starved of CPU: runnable but waiting {value:.0f}% of the time "
+	    "(threshold {threshold}%)", PW_SCOPE_PROCESS, PW_BOUND_NONE,
+	    60000 },
+	{ "io_stalled", PW_METRIC_IO_DELAY_PERCENT, false, PW_OP_GT, 30,
+	    PW_ASEV_WARNING,
+	    "Stalled on block I/O {value:.0f}% of the time (threshold "
+	    "{threshold}%)", PW_SCOPE_PROCESS, PW_BOUND_NONE, 60000 },
 };
 
 const char *
@@ -278,6 +292,7 @@ pw_rule_builtin(const char *name, struct pw_rule *out)
 	r.severity = builtins[i].severity;
 	r.scope = builtins[i].scope;
 	r.bound = builtins[i].bound;
+	r.for_ms = builtins[i].for_ms;
 	snprintf(metric, sizeof(metric), "%s%s", builtins[i].alias ?
 	    TARGET_PREFIX : "", pw_metric_name(builtins[i].metric));
 	if (dup_opt(&r.name, builtins[i].name) < 0 ||

@@ -41,7 +41,8 @@ check "no firing process_down or too_many_processes alert" \
 # firing does.
 check "no other firing alert than per-process built-ins" \
 	jq -e '[.alerts[] | select(.rule as $r | ["high_cpu", "high_memory",
-	    "file_handle_leak", "fd_exhaustion"] | index($r) | not)]
+	    "file_handle_leak", "fd_exhaustion", "cpu_starved",
+	    "io_stalled"] | index($r) | not)]
 	    | length == 0' "$WORK/alerts.json"
 n=$(jq '.alerts | length' "$WORK/alerts.json")
 [ "$n" = 0 ] || { echo "# per-process alerts firing on this host:";

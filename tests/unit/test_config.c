@@ -842,13 +842,17 @@ test_config_rules_default_to_builtins(void **state)
 	/* Every built-in is on by default: none is cut off by a cap. */
 	for (nbuiltin = 0; pw_rule_builtin_name(nbuiltin) != NULL; nbuiltin++)
 		;
-	assert_int_equal(nbuiltin, 7);
+	assert_int_equal(nbuiltin, 9);
 	assert_int_equal(c->nrules, nbuiltin);
 	assert_string_equal(c->rules[0].name, "high_cpu");
 	assert_string_equal(c->rules[3].name, "fd_exhaustion");
 	assert_string_equal(c->rules[4].name, "process_down");
 	assert_string_equal(c->rules[5].name, "too_many_processes");
 	assert_int_equal(c->rules[5].for_ms, 0);
+	assert_string_equal(c->rules[7].name, "cpu_starved");
+	assert_int_equal(c->rules[7].for_ms, 60000);
+	assert_string_equal(c->rules[8].name, "io_stalled");
+	assert_int_equal(c->rules[8].for_ms, 60000);
 	assert_int_equal(c->alert_history, 100);
 	assert_string_equal(c->state_dir, "/var/lib/procwatch");
 	assert_int_equal(c->nreceivers, 0);
@@ -865,11 +869,17 @@ test_config_rules_builtin_switches(void **state)
 
 	(void)state;
 	c = parse_ok("{\"rules\": {\"builtin\": {\"high_cpu\": false}}}");
-	assert_int_equal(c->nrules, 6);
+	assert_int_equal(c->nrules, 8);
 	assert_string_equal(c->rules[0].name, "high_memory");
 	config_free(c);
+	/* The delay rules switch off like the others. */
+	c = parse_ok("{\"rules\": {\"builtin\": {\"cpu_starved\": false, "
+	    "\"io_stalled\": false}}}");
+	assert_int_equal(c->nrules, 7);
+	assert_string_equal(c->rules[5].name, "too_many_processes");
+	config_free(c);
 	c = parse_ok("{\"rules\": {\"builtin\": {\"process_down\": false}}}");
-	assert_int_equal(c->nrules, 6);
+	assert_int_equal(c->nrules, 8);
 	assert_string_equal(c->rules[3].name, "fd_exhaustion");
 	assert_string_equal(c->rules[4].name, "too_many_processes");
 	config_free(c);
@@ -1361,8 +1371,8 @@ test_config_builtin_objects(void **state)
 	c = parse_ok("{\"rules\": {\"builtin\": {\"process_down\": "
 	    "{\"for\": \"5s\"}, \"high_cpu\": {\"for\": 30000, \"severity\": "
 	    "\"critical\"}, \"too_many_processes\": {}, \"high_memory\": "
-	    "false}}}");
-	assert_int_equal(c->nrules, 6);	/* high_memory off */
+	    "false, \"io_stalled\": {\"for\": \"2m\"}}}}");
+	assert_int_equal(c->nrules, 8);	/* high_memory off */
 	for (i = 0; i < c->nrules; i++) {
 		const struct pw_rule *r = &c->rules[i];
 
@@ -1378,7 +1388,11 @@ test_config_builtin_objects(void **state)
 			assert_int_equal(r->for_ms, 0);
 			assert_int_equal(r->severity, PW_ASEV_WARNING);
 			assert_int_equal(r->scope, PW_SCOPE_GROUP);
-		} else
+		} else if (strcmp(r->name, "io_stalled") == 0)
+			assert_int_equal(r->for_ms, 120000);
+		else if (strcmp(r->name, "cpu_starved") == 0)
+			assert_int_equal(r->for_ms, 60000);	/* its own */
+		else
 			assert_int_equal(r->for_ms, 0);
 	}
 	config_free(c);
@@ -1408,7 +1422,7 @@ test_config_builtin_objects(void **state)
 	expect_error("{\"rules\": {\"builtin\": {\"too_many\": true}}}",
 	    "rules.builtin.too_many: unknown built-in rule (high_cpu, "
 	    "high_memory, file_handle_leak, fd_exhaustion, process_down, "
-	    "too_many_processes, oom_killed)");
+	    "too_many_processes, oom_killed, cpu_starved, io_stalled");
 }
 
 static void

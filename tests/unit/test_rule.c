@@ -31,7 +31,21 @@ test_rule_builtins(void **state)
 		assert_int_equal(pw_rule_template_check(r.message, NULL), 0);
 		pw_rule_fini(&r);
 	}
-	assert_int_equal(i, 7);
+	assert_int_equal(i, 9);
+	/* Waiting, not working: a minute over the line (issue 19). */
+	assert_int_equal(pw_rule_builtin("cpu_starved", &r), 0);
+	assert_string_equal(r.metric, "cpu_delay_percent");
+	assert_int_equal(r.op, PW_OP_GT);
+	assert_true(r.threshold == 20);
+	assert_int_equal(r.for_ms, 60000);
+	assert_int_equal(r.severity, PW_ASEV_WARNING);
+	assert_int_equal(r.scope, PW_SCOPE_PROCESS);
+	pw_rule_fini(&r);
+	assert_int_equal(pw_rule_builtin("io_stalled", &r), 0);
+	assert_string_equal(r.metric, "io_delay_percent");
+	assert_true(r.threshold == 30);
+	assert_int_equal(r.for_ms, 60000);
+	pw_rule_fini(&r);
 	assert_int_equal(pw_rule_builtin("process_down", &r), 0);
 	assert_string_equal(r.metric, "target_processes");
 	assert_int_equal(r.op, PW_OP_LT);

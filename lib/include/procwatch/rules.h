@@ -153,8 +153,10 @@ bool	pw_rule_metric_scope_valid(const char *metric, enum pw_rule_scope);
  * (memory_percent > 85), file_handle_leak (open_fds > 1000),
  * fd_exhaustion (fd_usage > 0.9), process_down (target_processes <
  * min_processes, critical) and too_many_processes (processes >
- * max_processes of a group, warning); the last two have scope group and
- * a `bound`.  All have for_ms 0.  pw_rule_builtin_name(i) names the i-th,
+ * max_processes of a group, warning); those two have scope group and
+ * a `bound`; cpu_starved (cpu_delay_percent > 20 for 1m) and io_stalled
+ * (io_delay_percent > 30 for 1m), warnings.  for_ms is 0 but for those
+ * two.  pw_rule_builtin_name(i) names the i-th,
  * NULL past the last; pw_rule_builtin() fills *out (free with
  * pw_rule_fini()) and returns 0, -ENOENT for an unknown name or -ENOMEM.
  * Thread: any.
