@@ -57,8 +57,9 @@ direct_match(struct pw_monitor *m, const struct pw_procinfo *pi)
 {
 	size_t i;
 
+	/* No targets is "all": not kernel threads (pw_target_match()). */
 	if (m->cfg.ntargets == 0)
-		return 0;
+		return pw_procinfo_is_kthread(pi) ? -1 : 0;
 	for (i = 0; i < m->cfg.ntargets; i++)
 		if (pw_target_match(&m->cfg.targets[i], pi,
 		    m->pidfile_pids[i]))

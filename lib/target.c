@@ -279,12 +279,24 @@ pw_target_fini(struct pw_target *t)
 }
 
 bool
+pw_procinfo_is_kthread(const struct pw_procinfo *pi)
+{
+	/*
+	 * kthreadd is pid 2 and the parent of every other kernel thread;
+	 * none has arguments (the source shows "[comm]" or nothing).  In a
+	 * pid namespace pid 2 is an ordinary process, which has arguments.
+	 */
+	return (pi->pid == 2 || pi->ppid == 2) && (pi->cmdline == NULL ||
+	    pi->cmdline[0] == '\0' || pi->cmdline[0] == '[');
+}
+
+bool
 pw_target_match(const struct pw_target *t, const struct pw_procinfo *pi,
     pid_t pidfile_pid)
 {
 	switch (t->sel) {
 	case PW_SEL_ALL:
-		return true;
+		return !pw_procinfo_is_kthread(pi);
 	case PW_SEL_PID:
 		return pi->pid == t->pid;
 	case PW_SEL_PIDFILE:

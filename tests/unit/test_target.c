@@ -434,10 +434,42 @@ test_target_monitor_selects_by_cgroup_and_unit(void **state)
 		pw_target_fini(&t[i]);
 }
 
+/* "all" (and no targets) leaves kernel threads out; a pid target not. */
+static void
+test_target_all_leaves_out_kernel_threads(void **state)
+{
+	struct pw_target all, one;
+	struct pw_procinfo kd = info(2, "kthreadd", "", 0);
+	struct pw_procinfo kw = info(57, "kworker/0:1", "[kworker/0:1]", 0);
+	struct pw_procinfo nolist = info(58, "ksoftirqd/0", NULL, 0);
+	struct pw_procinfo child = info(59, "sh", "sh -c true", 0);
+	struct pw_procinfo init = info(1, "init", "/sbin/init", 0);
+
+	(void)state;
+	kw.ppid = nolist.ppid = 2;
+	child.ppid = 2;		/* pid 2 of a pid namespace: an ordinary one */
+	assert_true(pw_procinfo_is_kthread(&kd));
+	assert_true(pw_procinfo_is_kthread(&kw));
+	assert_true(pw_procinfo_is_kthread(&nolist));
+	assert_false(pw_procinfo_is_kthread(&child));
+	assert_false(pw_procinfo_is_kthread(&init));
+	assert_int_equal(pw_target_init(&all, "all", PW_SEL_ALL, NULL, false,
+	    NULL, 0), 0);
+	assert_false(pw_target_match(&all, &kw, 0));
+	assert_false(pw_target_match(&all, &kd, 0));
+	assert_true(pw_target_match(&all, &child, 0));
+	assert_int_equal(pw_target_init(&one, "kw", PW_SEL_PID, "57", false,
+	    NULL, 0), 0);
+	assert_true(pw_target_match(&one, &kw, 0));
+	pw_target_fini(&one);
+	pw_target_fini(&all);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_target_all_leaves_out_kernel_threads),
 		cmocka_unit_test(test_target_all_matches_everything),
 		cmocka_unit_test(test_target_pid_matches_only_that_pid),
 		cmocka_unit_test(test_target_comm_is_exact),

@@ -82,6 +82,16 @@ bool	pw_target_match(const struct pw_target *t,
 	    const struct pw_procinfo *pi, pid_t pidfile_pid);
 
 /*
+ * Is pi a kernel thread (kthreadd or one of its children, without
+ * arguments)?  The "all" selector, and no targets at all, leave them
+ * out: they have no memory, no descriptors and no user CPU worth a ring
+ * (README, "procwatchctl"); a target that names one (pid, name) still
+ * samples it.
+ * Thread: any (pure).
+ */
+bool	pw_procinfo_is_kthread(const struct pw_procinfo *pi);
+
+/*
  * Read a pidfile: the first decimal number in it.  0, -ENOENT, -EINVAL.
  * Thread: any.
  */
