@@ -40,7 +40,11 @@ usage(FILE *f)
 	fprintf(f,
 	    "usage: procwatchctl [options] COMMAND [ARGS]\n"
 	    "commands:\n"
-	    "  status [--all]    a table of the monitored processes\n"
+	    "  status [--all] [--sort KEY]\n"
+	    "                    a table of the monitored processes, busiest\n"
+	    "                    first; KEY: cpu (default), mem, rss, fds,\n"
+	    "                    pid, name; --all adds kernel threads and\n"
+	    "                    exited processes\n"
 	    "  show PID          one process, with CPU and RSS sparklines\n"
 	    "  alerts            firing and pending alerts\n"
 	    "  top [targets]     the bottlenecks, worst first (of processes,\n"
@@ -94,15 +98,116 @@ fmt_fds(struct ctl *c, const cJSON *s, char *buf, size_t len)
 	return buf;
 }
 
+/* --- status: order and filter ------------------------------------------- */
+
+enum sort_key { SORT_CPU, SORT_MEM, SORT_FDS, SORT_PID, SORT_NAME };
+
+/* A kernel thread as lib/target.c tells one (pw_procinfo_is_kthread()). */
+static bool
+is_kthread(const cJSON *p)
+{
+	const char *cmd = ctl_str(p, "cmdline");
+	double pid = 0, ppid = 0;
+
+	(void)ctl_num(p, "pid", &pid);
+	(void)ctl_num(p, "ppid", &ppid);
+	return (pid == 2 || ppid == 2) && (cmd == NULL || cmd[0] == '\0' ||
+	    cmd[0] == '[');
+}
+
+/* The figure a row is sorted by; absent sorts last. */
+static double
+sort_value(const cJSON *p, enum sort_key k)
+{
+	const cJSON *s = cJSON_GetObjectItemCaseSensitive(p, "sample");
+	const char *m = k == SORT_CPU ? "cpu_percent" : k == SORT_MEM ?
+	    "rss_bytes" : "open_fds";
+	double v;
+
+	return ctl_num(s, m, &v) ? v : -1;
+}
+
+static enum sort_key status_key;	/* qsort has no argument */
+
 static int
-cmd_status(struct ctl *c, bool all)
+status_cmp(const void *x, const void *y)
+{
+	const cJSON *a = *(const cJSON * const *)x, *b = *(const cJSON * const *)y;
+	double va, vb, pa = 0, pb = 0;
+	int c;
+
+	(void)ctl_num(a, "pid", &pa);
+	(void)ctl_num(b, "pid", &pb);
+	switch (status_key) {
+	case SORT_NAME:
+		if ((c = strcmp(ctl_dash(ctl_str(a, "name")),
+		    ctl_dash(ctl_str(b, "name")))) != 0)
+			return c;
+		break;
+	case SORT_PID:
+		break;
+	default:
+		va = sort_value(a, status_key);
+		vb = sort_value(b, status_key);
+		if (va != vb)
+			return va > vb ? -1 : 1;	/* busiest first */
+		break;
+	}
+	return pa < pb ? -1 : pa > pb;
+}
+
+static int
+parse_sort(const char *s, enum sort_key *k)
+{
+	static const struct { const char *name; enum sort_key k; } keys[] = {
+		{ "cpu", SORT_CPU }, { "mem", SORT_MEM }, { "rss", SORT_MEM },
+		{ "fds", SORT_FDS }, { "pid", SORT_PID }, { "name", SORT_NAME },
+	};
+	size_t i;
+
+	for (i = 0; i < NELEMS(keys); i++)
+		if (strcmp(s, keys[i].name) == 0) {
+			*k = keys[i].k;
+			return 0;
+		}
+	return -1;
+}
+
+/*
+ * The rows of procs to show, in order: kernel threads only with `all`.
+ * *out is malloc'd (the items are procs'); NULL with *n 0 when empty.
+ */
+static int
+status_rows(const cJSON *procs, bool all, enum sort_key key,
+    const cJSON ***out, size_t *n)
+{
+	const cJSON **v, *p;
+	size_t k = 0;
+
+	*out = NULL;
+	*n = 0;
+	if ((v = calloc((size_t)cJSON_GetArraySize(procs) + 1,
+	    sizeof(*v))) == NULL)
+		return -1;
+	cJSON_ArrayForEach(p, procs)
+		if (all || !is_kthread(p))
+			v[k++] = p;
+	status_key = key;
+	qsort(v, k, sizeof(*v), status_cmp);
+	*out = v;
+	*n = k;
+	return 0;
+}
+
+static int
+cmd_status(struct ctl *c, bool all, enum sort_key key)
 {
 	const char *path = all ? "/api/v1/processes?all=1" :
 	    "/api/v1/processes";
 	cJSON *health = NULL, *root = NULL;
-	const cJSON *procs, *p, *s;
+	const cJSON *procs, *p, *s, **rows = NULL;
 	char b1[32], b2[32], b3[32], b4[32], fds[72];
-	size_t i;
+	size_t i, r, nrows, hidden;
 	double v;
 	int rc;
 
@@ -128,8 +233,15 @@ cmd_status(struct ctl *c, bool all)
 		rc = EXIT_DAEMON;
 		goto out;
 	}
-	if (cJSON_GetArraySize(procs) == 0) {
-		printf("no processes monitored\n");
+	if (status_rows(procs, all, key, &rows, &nrows) < 0) {
+		ctl_warnx("out of memory");
+		rc = EXIT_DAEMON;
+		goto out;
+	}
+	hidden = (size_t)cJSON_GetArraySize(procs) - nrows;
+	if (nrows == 0) {
+		printf("no processes monitored%s\n", hidden > 0 ?
+		    " but kernel threads (--all shows them)" : "");
 		goto out;
 	}
 	ctl_col("PID", 7, true);
@@ -138,7 +250,8 @@ cmd_status(struct ctl *c, bool all)
 	for (i = 0; i < NELEMS(status_cols); i++)
 		ctl_print_col_head(c, &status_cols[i]);
 	printf("STATE\n");
-	cJSON_ArrayForEach(p, procs) {
+	for (r = 0; r < nrows; r++) {
+		p = rows[r];
 		s = cJSON_GetObjectItemCaseSensitive(p, "sample");
 		ctl_col(ctl_fmt_num_key(p, "pid", 0, b1, sizeof(b1)), 7, true);
 		ctl_col(ctl_dash(ctl_str(p, "name")), 15, false);
@@ -154,7 +267,11 @@ cmd_status(struct ctl *c, bool all)
 		printf("%s\n", cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(p,
 		    "alive")) ? ctl_state_name(ctl_str(s, "state")) : "gone");
 	}
+	if (hidden > 0)
+		printf("(%zu kernel thread%s not shown: --all)\n", hidden,
+		    hidden == 1 ? "" : "s");
 out:
+	free(rows);
 	cJSON_Delete(root);
 	cJSON_Delete(health);
 	return rc;
@@ -596,17 +713,20 @@ main(int argc, char **argv)
 		{ "timeout", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "all", no_argument, NULL, 'a' },
+		{ "sort", required_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ctl c = { .timeout_s = 10 };
 	const char *url = getenv("PROCWATCH_URL"), *tokfile = NULL, *cmd, *tok;
 	bool all = false;
+	enum sort_key key = SORT_CPU;
 	size_t n;
 	char *end;
 	int ch, rc = EXIT_USAGE;
 
 	/* GNU getopt permutes: "status --all" and "show 1 --json" work. */
-	while ((ch = getopt_long(argc, argv, "u:T:jt:ha", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "u:T:jt:has:", opts, NULL)) !=
+	    -1) {
 		switch (ch) {
 		case 'u':
 			url = optarg;
@@ -628,6 +748,13 @@ main(int argc, char **argv)
 			break;
 		case 'a':
 			all = true;
+			break;
+		case 's':
+			if (parse_sort(optarg, &key) < 0) {
+				ctl_warnx("--sort: expected cpu, mem, rss, fds, "
+				    "pid or name");
+				return EXIT_USAGE;
+			}
 			break;
 		case 'h':
 			usage(stdout);
@@ -663,7 +790,7 @@ main(int argc, char **argv)
 		goto out;
 	}
 	if (strcmp(cmd, "status") == 0 && optind == argc)
-		rc = cmd_status(&c, all);
+		rc = cmd_status(&c, all, key);
 	else if (strcmp(cmd, "show") == 0 && optind + 1 == argc)
 		rc = cmd_show(&c, argv[optind]);
 	else if (strcmp(cmd, "alerts") == 0 && optind == argc)

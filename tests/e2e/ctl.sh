@@ -48,6 +48,12 @@ listed() { ctl st status && grep -Eq "^ *$MEM +pw_target +mem " "$WORK/st"; }
 check "status lists the target's pid" wait_for status 50 listed
 check "status has the table header" grep -q 'PID NAME .*CPU% .*RSS .*MEM% .*FDS/LIMIT .*THR STATE' "$WORK/st"
 check "status shows the daemon line" grep -q '^procwatchd .* at http://127.0.0.1:' "$WORK/st"
+# Busiest first: the spinner tops the default order (by CPU).
+spin_first() { ctl st status && awk 'f { print $1; exit } /^ +PID NAME/ { f = 1 }' "$WORK/st" | grep -qx "$SPIN"; }
+check "status sorts by CPU: the spinner first" wait_for spinfirst 50 spin_first
+check "status --sort pid: ascending pids" sh -c "\"$CTL\" status --sort pid | awk 'f { print \$1 } /^ +PID NAME/ { f = 1 }' | sort -nc"
+check "status --sort mem: mem (16 MiB) before the sleeper" sh -c "\"$CTL\" status --sort mem | awk 'f { print \$1 } /^ +PID NAME/ { f = 1 }' | grep -nx -e $MEM -e $SLEEPER | head -1 | grep -q ':$MEM\$'"
+check "status --sort bogus is a usage error (2)" rc_is 2 sortbad status --sort bogus
 
 # Enough samples for a line of blocks, then the details.
 enough() { ctl sh show "$MEM" && grep -q '^last [5-9][0-9]* samples' "$WORK/sh"; }
