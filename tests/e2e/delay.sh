@@ -113,6 +113,18 @@ check "a sample's JSON has the four delays" \
     sh -c "curl -s '$(url "/api/v1/processes/$DD")' | jq -e '.sample | has(\"cpu_delay_percent\") and has(\"io_delay_percent\") and has(\"swapin_delay_percent\") and has(\"memory_delay_percent\")'"
 check "/metrics has procwatch_process_cpu_delay_percent" \
     sh -c "curl -s '$(url /metrics)' | grep -q '^procwatch_process_cpu_delay_percent{.*pid=\"$S1\"'"
+# The verdicts over the same 6 s (README, "Bottlenecks"): the pair is
+# starved, not busy; the lone spinner is a cpu entry.
+get "$(url "/api/v1/bottlenecks?window=6s&limit=1000")" >"$WORK/bn.json"
+starved() { jq -e --argjson p "$1" '[.bottlenecks[] | select(.pid == $p and .type == "cpu_starved")][0] | .evidence.cpu_delay_percent >= 20 and (.severity == "medium" or .severity == "high" or .severity == "critical") and (.suggestions | any(test("Faster code will not help")))' "$WORK/bn.json" >/dev/null; }
+check "pair: the first spinner is a cpu_starved bottleneck" starved "$S1"
+check "pair: the second spinner is a cpu_starved bottleneck" starved "$S2"
+check "lone: the spinner is a cpu bottleneck" jq -e --argjson p "$S3" \
+    'any(.bottlenecks[]; .pid == $p and .type == "cpu")' "$WORK/bn.json"
+if between "$M3" 0 8; then
+	check "lone: and not cpu_starved ($M3 %)" jq -e --argjson p "$S3" \
+	    'any(.bottlenecks[]; .pid == $p and .type == "cpu_starved") | not' "$WORK/bn.json"
+fi
 stop_daemon
 
 # "off": the switch is left as it is, and what needs it is null.
