@@ -30,9 +30,10 @@ build fuzz_prom "$top/fuzz/fuzz_prom.c" "$top/api/prom.c" "$top/api/json.c" \
 build fuzz_procfs "$top/fuzz/fuzz_procfs.c"
 build fuzz_events "$top/fuzz/fuzz_events.c"
 build fuzz_history "$top/fuzz/fuzz_history.c"
+build fuzz_smaps "$top/fuzz/fuzz_smaps.c"
 [ "$secs" = 0 ] && exit 0
 
-for h in config params prom procfs events history; do
+for h in config params prom procfs events history smaps; do
 	rm -rf "$out/corpus-$h"
 	cp -r "$top/fuzz/corpus/$h" "$out/corpus-$h"
 	if ! (cd "$out" && "./fuzz_$h" -max_total_time="$secs" -max_len=4096 \

@@ -237,7 +237,12 @@ parse_header(struct pw_smaps_parser *p, const char *s, const char *end,
 		return false;
 	skip_spaces(&s, end);
 	perm = s;
-	if (!skip_token(&s, end) || s - perm != 4)
+	/* proc(5): [r-][w-][x-][sp]; anything else is not a header. */
+	if (!skip_token(&s, end) || s - perm != 4 ||
+	    (perm[0] != 'r' && perm[0] != '-') ||
+	    (perm[1] != 'w' && perm[1] != '-') ||
+	    (perm[2] != 'x' && perm[2] != '-') ||
+	    (perm[3] != 's' && perm[3] != 'p'))
 		return false;
 	memcpy(m.perms, perm, 4);
 	for (i = 0; i < 3; i++) {	/* offset, device, inode */

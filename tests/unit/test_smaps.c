@@ -262,6 +262,7 @@ test_smaps_malformed_is_skipped(void **state)
 		"1000-2000\n",
 		"1000-2000 rw\n",
 		"1000-2000 rw-p\n",
+		"1000-2000 r\001-p 0 0:0 0 x\n",	/* not a perms field */
 		"11111111111111111-2000 rw-p 0 0:0 0 x\n",
 		":\n",
 		"Rss: 4 kB",			/* no newline at the end */
