@@ -99,6 +99,12 @@ const struct ctl_metric	*ctl_metric(struct ctl *c, const char *name);
  */
 void	ctl_catalogue_free(struct ctl *c);
 
+/*
+ * ctl_memory.c: `memory PID [LIMIT]`.  Returns an exit status.
+ * Thread: procwatchctl's only thread.
+ */
+int	ctl_cmd_memory(struct ctl *c, const char *pidarg, const char *limit);
+
 /* --- ctl_print.c ---------------------------------------------------------- */
 
 /* Thread: procwatchctl's only thread. */

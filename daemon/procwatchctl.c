@@ -46,6 +46,9 @@ usage(FILE *f)
 	    "                    pid, name; --all adds kernel threads and\n"
 	    "                    exited processes\n"
 	    "  show PID          one process, with CPU and RSS sparklines\n"
+	    "  memory PID [N]    its memory now: RSS, PSS, USS, swap, and "
+	    "the N\n"
+	    "                    largest mappings by PSS (default 10)\n"
 	    "  alerts            firing and pending alerts\n"
 	    "  top [targets]     the bottlenecks, worst first (of processes,\n"
 	    "                    or of targets as wholes)\n"
@@ -793,6 +796,10 @@ main(int argc, char **argv)
 		rc = cmd_status(&c, all, key);
 	else if (strcmp(cmd, "show") == 0 && optind + 1 == argc)
 		rc = cmd_show(&c, argv[optind]);
+	else if (strcmp(cmd, "memory") == 0 && (optind + 1 == argc ||
+	    optind + 2 == argc))
+		rc = ctl_cmd_memory(&c, argv[optind], optind + 2 == argc ?
+		    argv[optind + 1] : NULL);
 	else if (strcmp(cmd, "alerts") == 0 && optind == argc)
 		rc = cmd_alerts(&c);
 	else if (strcmp(cmd, "top") == 0 && optind == argc)

@@ -73,6 +73,17 @@ for p in "$SH" "$CHILD"; do
 	    (.largest | length) == 5 and .limit == 5' "$WORK/m$p.json"
 done
 
+# procwatchctl memory: the totals and the mapping table.
+CTL="$PW_BUILDDIR/daemon/procwatchctl"
+"$CTL" -u "$(url "")" memory "$SH" 3 >"$WORK/ctl.txt" 2>&1
+check "procwatchctl memory exits 0" [ $? = 0 ]
+check "procwatchctl memory shows PSS and USS" grep -Eq '^  pss +3[0-9]\.?[0-9]*M' "$WORK/ctl.txt"
+check "procwatchctl memory lists the shared mapping first" sh -c \
+    "grep -A1 '^ *PSS ' '$WORK/ctl.txt' | tail -1 | grep -q 'rw-s .*/dev/zero (deleted)'"
+"$CTL" -u "$(url "")" memory "$(cat /proc/sys/kernel/pid_max)" >"$WORK/ctl.txt" 2>&1
+check "procwatchctl memory of no process: exit 1, the daemon's message" \
+    sh -c "[ $? = 1 ] && grep -q 'no process with pid' '$WORK/ctl.txt'"
+
 # On demand, bad input and unknown processes.
 check "limit 0 is 400" expect_err 400 "/api/v1/processes/$SH/memory?limit=0"
 check "limit word is 400" expect_err 400 "/api/v1/processes/$SH/memory?limit=all"
