@@ -13,6 +13,8 @@
 #   LOCK=/tmp/procwatch-e2e.lock   hold this flock(1) lock for each farm
 #   WRK_S=20                       seconds of each wrk run (idle farm, N=1000,
 #                                  only when wrk is installed)
+#   BENCH_CFG='"pss_top": 0'       more keys for the daemon's config (JSON,
+#                                  without braces), to compare settings
 #
 # Per farm, in this order:
 #   1. The floor, with no daemon running: bench/limit in its modes idle
@@ -64,7 +66,7 @@ unlock() { [ -z "$LOCK" ] || exec 9>&-; }
 start_daemon() {
 	cat >"$WORK/cfg.json" <<JSON
 { "listen": "127.0.0.1:0", "interval_ms": 1000, "history": 1000,
-  "sampler_realtime": $1,
+  "sampler_realtime": $1,${BENCH_CFG:+ $BENCH_CFG,}
   "targets": [ { "name": "farm", "pid": $FARM, "children": true } ] }
 JSON
 	: >"$WORK/d.log"
