@@ -22,6 +22,7 @@
 
 #include <procwatch/bottleneck.h>
 #include <procwatch/metric.h>
+#include <procwatch/psi.h>
 #include <procwatch/store.h>
 
 #include "bottleneck_impl.h"
@@ -1087,17 +1088,43 @@ ticks_rose(const struct pw_group_sample *a, const struct pw_group_sample *b)
 	    b->children_ticks >= a->children_ticks;
 }
 
+/* avg10 of one pressure line in percent, or -1 when the file lacks it. */
+static double
+psi_avg10(const struct pw_psi *x, bool full)
+{
+	if (full)
+		return x->has_full ? x->full_avg10_x100 / 100.0 : -1;
+	return x->has_some ? x->some_avg10_x100 / 100.0 : -1;
+}
+
 /*
- * A group's pressure (PSI avg10, newest sample) and its OOM kills over
- * g[0..n).  They stay -1 (unknown) until the catalogue has their rows.
+ * A group's pressure (PSI avg10 of its newest sample), its cgroup's
+ * memory limit, and its OOM kills over g[0..n): the rise of its members'
+ * kills seen as events, or of the cgroup's oom_kill counter, whichever
+ * saw more (two views of the same kills).  -1 where unknown.
  */
 static void
 pressure_fill(struct pw_bn_group *p, const struct pw_group_sample *g,
     size_t n)
 {
-	(void)p;
-	(void)g;
-	(void)n;
+	const struct pw_cgstat *a = &g[0].cg, *b = &g[n - 1].cg;
+	double k = -1;
+
+	if (b->psi_why == PW_CGW_OK) {
+		p->psi_cpu_some = psi_avg10(&b->psi[PW_PSI_CPU], false);
+		p->psi_io_some = psi_avg10(&b->psi[PW_PSI_IO], false);
+		p->psi_mem_some = psi_avg10(&b->psi[PW_PSI_MEMORY], false);
+		p->psi_mem_full = psi_avg10(&b->psi[PW_PSI_MEMORY], true);
+	}
+	if (b->mem_why == PW_CGW_OK && b->has_limit)
+		p->mem_limit = b->limit_bytes;
+	if (g[n - 1].oom_kills >= g[0].oom_kills)
+		k = (double)(g[n - 1].oom_kills - g[0].oom_kills);
+	if (a->mem_why == PW_CGW_OK && b->mem_why == PW_CGW_OK &&
+	    b->has_events && a->has_events && b->oom_kill >= a->oom_kill &&
+	    (double)(b->oom_kill - a->oom_kill) > k)
+		k = (double)(b->oom_kill - a->oom_kill);
+	p->oom_kills = k;
 }
 
 void
@@ -1232,7 +1259,8 @@ pw_bottlenecks_by_target(struct pw_store *st, const struct pw_bn_query *q,
 	struct pw_bottleneck *v = NULL;
 	struct pw_sample *s = NULL;
 	struct pw_bn_host host;
-	double *t_s = NULL, *d = NULL;
+	double *t_s = NULL, *d = NULL, lc;
+	uint64_t lm;
 	int64_t taken;
 	size_t i, k = 0, n, cap, scap = 0, nv = 0;
 	char *cg;
@@ -1263,10 +1291,14 @@ pw_bottlenecks_by_target(struct pw_store *st, const struct pw_bn_query *q,
 			    n, q->hz, s, t_s, d);
 			if (q->cgroup_root != NULL && (cg = group_cgroup(snap,
 			    &snap->groups[i])) != NULL) {
-				pw_bn_read_limits(q->cgroup_root, cg,
-				    &groups[k].cpu_limit,
-				    &groups[k].mem_limit);
+				pw_bn_read_limits(q->cgroup_root, cg, &lc,
+				    &lm);
 				free(cg);
+				groups[k].cpu_limit = lc;
+				/* The sampler's reading, if any, is as good. */
+				if (lm > 0 && (groups[k].mem_limit == 0 ||
+				    lm < groups[k].mem_limit))
+					groups[k].mem_limit = lm;
 			}
 			k++;
 		}

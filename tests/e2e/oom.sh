@@ -172,6 +172,9 @@ run() {
 	    $before + 1 and .sample.oom_kills_total == 1"
 	check "[$n] /metrics has the cgroup's oom_kill" \
 	    [ "$(metric 'procwatch_group_memory_events_total{target="oom",event="oom_kill"}')" = $((before + 1)) ]
+	# The verdict (README, "Bottlenecks"): the kill is in the window.
+	check "[$n] by target: an oom bottleneck, critical, with the limit" \
+	    sh -c "curl -s '$(url "/api/v1/bottlenecks?by=target&window=10s")' | jq -e '[.bottlenecks[] | select(.target == \"oom\" and .type == \"oom\")][0] | .severity == \"critical\" and .evidence.oom_kills == 1 and .evidence.limit_bytes == $LIMIT'"
 	check "[$n] oom_killed fires to the webhook" \
 	    wait_for "oom_killed firing" 100 hook_has \
 	    ".rule == \"oom_killed\" and .target == \"oom\" and

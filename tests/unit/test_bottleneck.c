@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include <procwatch/bottleneck.h>
+#include <procwatch/psi.h>
 #include <procwatch/ring.h>
 #include <procwatch/store.h>
 #include <procwatch/target.h>
@@ -1156,6 +1157,59 @@ test_bottleneck_delays_from_samples(void **state)
 	free(v);
 }
 
+/* A target's pressure, limit and OOM kills come from its samples. */
+static void
+test_bottleneck_group_fill_pressure_and_oom(void **state)
+{
+	struct pw_group_sample g[5];
+	struct pw_sample s[5];
+	struct pw_bn_group p;
+	struct pw_bottleneck *v;
+	double t[5], d[5];
+	size_t n, i;
+
+	(void)state;
+	for (i = 0; i < 5; i++) {
+		g[i] = gsample((int)i, 10 * i, 0, 0);
+		g[i].rss_bytes = 60 * MIB;
+		g[i].cg.psi_why = g[i].cg.mem_why = PW_CGW_OK;
+		g[i].cg.psi[PW_PSI_MEMORY].has_some = true;
+		g[i].cg.psi[PW_PSI_MEMORY].has_full = true;
+		g[i].cg.psi[PW_PSI_MEMORY].some_avg10_x100 = 3000;
+		g[i].cg.psi[PW_PSI_MEMORY].full_avg10_x100 = 1200;
+		g[i].cg.psi[PW_PSI_CPU].has_some = true;
+		g[i].cg.psi[PW_PSI_CPU].some_avg10_x100 = 150;
+		g[i].cg.has_limit = true;
+		g[i].cg.limit_bytes = 64 * MIB;
+		g[i].cg.has_events = true;
+		g[i].cg.oom_kill = i < 3 ? 4 : 5;	/* one kill, at 3 s */
+		g[i].oom_kills = 0;		/* the events feed missed it */
+	}
+	pw_bn_group_fill(&p, "batch", g, 5, 100, s, t, d);
+	assert_true(fabs(p.psi_mem_some - 30) < 1e-9);
+	assert_true(fabs(p.psi_mem_full - 12) < 1e-9);
+	assert_true(fabs(p.psi_cpu_some - 1.5) < 1e-9);
+	assert_true(p.psi_io_some < 0);			/* no io line */
+	assert_int_equal(p.mem_limit, 64 * MIB);
+	assert_true(p.oom_kills == 1);
+	assert_int_equal(pw_bottleneck_rank_groups(&p, 1, HOST(16 * GIB, 2),
+	    &v, &n), 0);
+	assert_non_null(gfind(v, n, "batch", PW_BN_OOM));
+	assert_int_equal(gfind(v, n, "batch", PW_BN_MEMORY_STALL)->severity,
+	    PW_SEV_HIGH);
+	assert_int_equal(gfind(v, n, "batch", PW_BN_MEMORY)->severity,
+	    PW_SEV_CRITICAL);			/* 60 of 64 MiB */
+	assert_null(gfind(v, n, "batch", PW_BN_CPU_STARVED));	/* 1.5 % */
+	free(v);
+	/* No cgroup figures: unknown, and no such entries. */
+	for (i = 0; i < 5; i++)
+		g[i].cg.psi_why = g[i].cg.mem_why = PW_CGW_NO_CGROUP;
+	pw_bn_group_fill(&p, "batch", g, 5, 100, s, t, d);
+	assert_true(p.psi_mem_some < 0 && p.psi_cpu_some < 0);
+	assert_int_equal(p.mem_limit, 0);
+	assert_true(p.oom_kills == 0);		/* the feed's count: none */
+}
+
 /* A target's pressure and its OOM kills. */
 static void
 test_bottleneck_groups_pressure_and_oom(void **state)
@@ -1227,6 +1281,7 @@ main(void)
 		cmocka_unit_test(test_bottleneck_delay_types),
 		cmocka_unit_test(test_bottleneck_delays_from_samples),
 		cmocka_unit_test(test_bottleneck_groups_pressure_and_oom),
+		cmocka_unit_test(test_bottleneck_group_fill_pressure_and_oom),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

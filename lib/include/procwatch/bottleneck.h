@@ -50,8 +50,11 @@
  *           swapin_delay_percent) of a process, or its target's PSI
  *           memory "some" avg10, >= 5: critical >= 50, high >= 25,
  *           medium >= 10, else low; PSI "full" >= 10 is at least high.
- *   oom     targets: the cgroup's oom_kill counter rose in the window:
- *           critical.
+ *   oom     targets: OOM kills in the window, the rise of the members'
+ *           kills seen as events or of the cgroup's oom_kill counter
+ *           (procwatch/psi.h), whichever is larger: critical.
+ *   Targets take cpu_starved, io_blocked and memory_stall from their
+ *   cgroup's PSI (cpu, io, memory "some" avg10) with the same bands.
  *
  * Entries are ordered by severity, then impact, then pid.
  *
