@@ -973,39 +973,55 @@ plimit_cmp(const void *x, const void *y)
 	return a->pid < b->pid ? -1 : a->pid > b->pid;
 }
 
+/* snap->procs[] indices by cgroup path, to read each path once. */
+static int
+cg_idx_cmp(const void *x, const void *y, void *arg)
+{
+	const struct pw_snapshot *snap = arg;
+	const char *a = snap->procs[*(const size_t *)x].cgroup;
+	const char *b = snap->procs[*(const size_t *)y].cgroup;
+
+	return strcmp(a != NULL ? a : "", b != NULL ? b : "");
+}
+
 /*
- * The limits of every process of snap, by pid in a malloc'd *out.  The
- * last 32 distinct cgroups read are remembered: most hosts have fewer
- * busy cgroups than that, and a miss costs a few small reads.
+ * The limits of every process of snap, by pid in a malloc'd *out: the
+ * processes are visited by cgroup path, so each path is read once.
  */
 static int
 limits_read(const struct pw_snapshot *snap, const char *root,
     struct plimit **out)
 {
 	struct plimit *v;
-	struct { const char *path; double cpu; uint64_t mem; } seen[32];
-	size_t i, j, nseen = 0, next = 0;
+	size_t *idx, i, k;
+	const char *cg, *prev = NULL;
+	double cpu = 0;
+	uint64_t mem = 0;
 
 	if ((v = calloc(snap->n ? snap->n : 1, sizeof(*v))) == NULL)
 		return -ENOMEM;
+	if ((idx = malloc((snap->n ? snap->n : 1) * sizeof(*idx))) == NULL) {
+		free(v);
+		return -ENOMEM;
+	}
+	for (i = 0; i < snap->n; i++)
+		idx[i] = i;
+	if (root != NULL)
+		qsort_r(idx, snap->n, sizeof(*idx), cg_idx_cmp, (void *)snap);
 	for (i = 0; i < snap->n; i++) {
-		const char *cg = snap->procs[i].cgroup;
-
-		v[i].pid = snap->procs[i].pid;
+		k = idx[i];
+		v[i].pid = snap->procs[k].pid;
+		cg = snap->procs[k].cgroup;
 		if (root == NULL || cg == NULL || cg[0] == '\0')
 			continue;
-		for (j = 0; j < nseen; j++)
-			if (strcmp(seen[j].path, cg) == 0)
-				break;
-		if (j == nseen) {
-			j = nseen < 32 ? nseen++ : next++ % 32;
-			seen[j].path = cg;
-			pw_bn_read_limits(root, cg, &seen[j].cpu,
-			    &seen[j].mem);
+		if (prev == NULL || strcmp(prev, cg) != 0) {
+			pw_bn_read_limits(root, cg, &cpu, &mem);
+			prev = cg;
 		}
-		v[i].cpu = seen[j].cpu;
-		v[i].mem = seen[j].mem;
+		v[i].cpu = cpu;
+		v[i].mem = mem;
 	}
+	free(idx);
 	qsort(v, snap->n, sizeof(*v), plimit_cmp);
 	*out = v;
 	return 0;

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <procwatch/bottleneck.h>
 #include <procwatch/psi.h>
@@ -1157,6 +1158,68 @@ test_bottleneck_delays_from_samples(void **state)
 	free(v);
 }
 
+/* Write `text` to DIR/PATH, making the directories. */
+static void
+put(const char *dir, const char *path, const char *text)
+{
+	char fn[512], *slash;
+	FILE *fp;
+
+	snprintf(fn, sizeof(fn), "%s/%s", dir, path);
+	for (slash = strchr(fn + strlen(dir) + 1, '/'); slash != NULL;
+	    slash = strchr(slash + 1, '/')) {
+		*slash = '\0';
+		(void)mkdir(fn, 0700);
+		*slash = '/';
+	}
+	assert_non_null(fp = fopen(fn, "w"));
+	fputs(text, fp);
+	fclose(fp);
+}
+
+/* The host's CPUs and cgroup limits, from fake trees. */
+static void
+test_bottleneck_read_ncpu_and_limits(void **state)
+{
+	char dir[] = "/tmp/test_bottleneck.XXXXXX", cmd[64];
+	double cpu;
+	uint64_t mem;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	put(dir, "proc/stat", "cpu  1 2 3 4\ncpu0 1 1 1 1\ncpu1 1 1 1 1\n"
+	    "cpu2 1 1 1 1\nintr 12345\n");
+	snprintf(cmd, sizeof(cmd), "%s/proc", dir);
+	assert_true(pw_bn_read_ncpu(cmd) == 3);
+	assert_true(pw_bn_read_ncpu("/nonexistent") == 0);
+	/* v2: the tightest on the way up; "max" is none. */
+	put(dir, "cg/a/cpu.max", "50000 100000\n");
+	put(dir, "cg/a/memory.max", "max\n");
+	put(dir, "cg/a/b/cpu.max", "max 100000\n");
+	put(dir, "cg/a/b/memory.max", "67108864\n");
+	snprintf(cmd, sizeof(cmd), "%s/cg", dir);
+	pw_bn_read_limits(cmd, "/a/b", &cpu, &mem);
+	assert_true(cpu == 0.5);
+	assert_int_equal(mem, 64 * MIB);
+	/* v1: cpu,cpuacct's quota; memory's "no limit" is a huge number. */
+	put(dir, "cg/cpu,cpuacct/x/cpu.cfs_quota_us", "200000\n");
+	put(dir, "cg/cpu,cpuacct/x/cpu.cfs_period_us", "100000\n");
+	put(dir, "cg/memory/x/memory.limit_in_bytes",
+	    "9223372036854771712\n");
+	pw_bn_read_limits(cmd, "/x", &cpu, &mem);
+	assert_true(cpu == 2);
+	assert_int_equal(mem, 0);
+	/* Nothing there, the root, and a path out of our namespace. */
+	pw_bn_read_limits(cmd, "/none", &cpu, &mem);
+	assert_true(cpu == 0 && mem == 0);
+	pw_bn_read_limits(cmd, "/", &cpu, &mem);
+	assert_true(cpu == 0 && mem == 0);
+	pw_bn_read_limits(cmd, "/../a/b", &cpu, &mem);
+	assert_true(cpu == 0 && mem == 0);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 /* A target's pressure, limit and OOM kills come from its samples. */
 static void
 test_bottleneck_group_fill_pressure_and_oom(void **state)
@@ -1282,6 +1345,7 @@ main(void)
 		cmocka_unit_test(test_bottleneck_delays_from_samples),
 		cmocka_unit_test(test_bottleneck_groups_pressure_and_oom),
 		cmocka_unit_test(test_bottleneck_group_fill_pressure_and_oom),
+		cmocka_unit_test(test_bottleneck_read_ncpu_and_limits),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
