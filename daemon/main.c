@@ -805,6 +805,8 @@ main(int argc, char **argv)
 	pw_monitor_set_delay_note(d.mon, err);
 	/* The sampler evaluates the rules; the notifier delivers. */
 	pw_monitor_set_alerts(d.mon, d.alerts, d.alertq);
+	/* An OOM-killed process's alerts say so (procwatch/oom.h). */
+	pw_alerts_set_oom(d.alerts, d.mon);
 	/* Custom series, plugins and exec sources: before sampling starts. */
 	if ((d.custom = custom_host_new(d.cfg, d.mon, d.alerts, err,
 	    sizeof(err))) == NULL) {

@@ -75,6 +75,14 @@ exit_from_events(void *arg, pid_t pid, int64_t since_ms, char *reason,
 }
 
 void
+pw_alerts_set_oom(struct pw_alerts *e, struct pw_monitor *m)
+{
+	pthread_mutex_lock(&e->mtx);
+	e->oom_mon = m;
+	pthread_mutex_unlock(&e->mtx);
+}
+
+void
 pw_alerts_set_events(struct pw_alerts *e, struct pw_events *ev)
 {
 	pw__alerts_set_exit_lookup(e, ev != NULL ? exit_from_events : NULL,

@@ -12,6 +12,8 @@
 #include <string.h>
 
 #include <procwatch/metric.h>
+#include <procwatch/monitor.h>
+#include <procwatch/oom.h>
 #include <procwatch/rules.h>
 #include <procwatch/store.h>
 
@@ -63,6 +65,7 @@ pw__alerts_gone(struct pw_alerts *e, struct pw__pentry *p, bool watch,
 	struct pw__tentry *te = watch ? pw__alerts_tent_find(e, p->target) :
 	    NULL;
 	char why[PW_RULE_REASON_MAX];
+	struct pw_oom_kill kill;
 	bool firing = false;
 	size_t k;
 
@@ -72,7 +75,17 @@ pw__alerts_gone(struct pw_alerts *e, struct pw__pentry *p, bool watch,
 	if (te != NULL && te->live > 0 && te->live >= te->min_processes)
 		te = NULL;		/* not below the minimum */
 	why[0] = '\0';
-	if ((firing || te != NULL) && e->exit_fn != NULL &&
+	if ((firing || te != NULL) && e->oom_mon != NULL &&
+	    pw_monitor_oom_of(e->oom_mon, p->pid, p->cur.ts_ms -
+	    EXIT_SLACK_MS, &kill) == 0) {
+		if (kill.limit == PW_OOM_CGROUP && kill.has_limit_bytes)
+			snprintf(why, sizeof(why), "OOM-killed (cgroup limit "
+			    "%.1f MiB)", (double)kill.limit_bytes / 1048576.0);
+		else
+			snprintf(why, sizeof(why), "OOM-killed (%s)",
+			    kill.limit == PW_OOM_CGROUP ? "cgroup limit" :
+			    "system out of memory");
+	} else if ((firing || te != NULL) && e->exit_fn != NULL &&
 	    e->exit_fn(e->exit_arg, p->pid, p->cur.ts_ms - EXIT_SLACK_MS, why,
 	    sizeof(why)) < 0)
 		why[0] = '\0';

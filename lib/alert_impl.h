@@ -94,6 +94,7 @@ struct pw_alerts {
 	struct pw_custom	*custom;	/* borrowed; may be NULL */
 	pw__alerts_exit_fn	*exit_fn;	/* may be NULL */
 	void			*exit_arg;	/* borrowed */
+	struct pw_monitor	*oom_mon;	/* borrowed; OOM kills, or NULL */
 	struct pw__tentry		*tents;		/* configured targets */
 	size_t			 ntents;
 	int64_t			 last_taken_ms;	/* of the last evaluation */

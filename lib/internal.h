@@ -13,8 +13,9 @@
  *
  *   the alert engine's mtx (lib/alert.c)
  *     may take, under it: the custom series store's mtx (custom metrics
- *     in rules) and the events object's mu (how a process ended,
- *     pw_alerts_set_events())
+ *     in rules), the events object's mu (how a process ended,
+ *     pw_alerts_set_events()) and the monitor's mtx (an OOM kill,
+ *     pw_alerts_set_oom())
  *   then leaves, nothing taken under them and never two at once:
  *     the store's lock (store->lock, rwlock)
  *     the custom series store's mtx (lib/custom.c)

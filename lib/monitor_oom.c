@@ -226,6 +226,27 @@ pw_monitor_set_exit_lookup(struct pw_monitor *m, pw_exit_lookup_fn *fn,
 }
 
 int
+pw_monitor_oom_of(struct pw_monitor *m, pid_t pid, int64_t since_ms,
+    struct pw_oom_kill *out)
+{
+	size_t i, at;
+	int rc = -ENOENT;
+
+	pthread_mutex_lock(&m->mtx);
+	for (i = 0; i < m->noomk; i++) {
+		at = (m->oomk_pos + PW_MONITOR_OOM_KEPT - 1 - i) %
+		    PW_MONITOR_OOM_KEPT;
+		if (m->oomk[at].pid == pid && m->oomk[at].ts_ms >= since_ms) {
+			*out = m->oomk[at];
+			rc = 0;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&m->mtx);
+	return rc;
+}
+
+int
 pw_monitor_oom_kills(struct pw_monitor *m, struct pw_oom_kill **out,
     size_t *n, uint64_t *total)
 {

@@ -7,7 +7,8 @@
 # group's pressure (PSI) rows are numbers where the kernel has PSI
 # (/proc/pressure), null with a reason otherwise.  Then the same without
 # the events feed (procwatchd without CAP_NET_ADMIN): the kill is found
-# from the counters and the process's disappearance.
+# from the counters and the process's disappearance.  Either way the
+# process_down alert of the emptied target says it was OOM-killed.
 #
 # The cgroup is made under the machine's memory controller (cgroup2, or
 # v1's memory hierarchy on a legacy or hybrid system), with the same path
@@ -103,10 +104,10 @@ config() {
   "interval_ms": 200,
   "history": 50,
   "oom_alert_ms": 3000,
-  "targets": [ { "name": "oom", "cgroup": "$1", "min_processes": 0 } ],
+  "targets": [ { "name": "oom", "cgroup": "$1", "min_processes": 1 } ],
   "rules": { "builtin": { "high_cpu": false, "high_memory": false,
     "file_handle_leak": false, "fd_exhaustion": false,
-    "process_down": false, "too_many_processes": false } },
+    "too_many_processes": false } },
   "receivers": [ { "name": "hook", "url": "http://127.0.0.1:$HOOK/hook",
     "backoff_ms": 200 } ]
 }
@@ -179,6 +180,10 @@ run() {
 	    wait_for "oom_killed firing" 100 hook_has \
 	    ".rule == \"oom_killed\" and .target == \"oom\" and
 	    .state == \"firing\" and .severity == \"critical\""
+	check "[$n] process_down says it was OOM-killed, and the limit" \
+	    wait_for "process_down" 100 hook_has \
+	    ".rule == \"process_down\" and .state == \"firing\" and
+	    (.message | test(\"pid $A. OOM-killed .cgroup limit 64.0 MiB.\"))"
 	check "[$n] and resolves by itself after oom_alert_ms" \
 	    wait_for "oom_killed resolved" 150 hook_has \
 	    ".rule == \"oom_killed\" and .state == \"resolved\""

@@ -369,7 +369,7 @@ test_psi_monitor_cgroup_target_oom_kill(void **state)
 	struct fakeproc_proc small = member(101, "helper", 1000);
 	struct pw_metric_ctx c = { 0 };
 	struct pw_group_sample g;
-	struct pw_oom_kill *k;
+	struct pw_oom_kill *k, one;
 	struct pw_target t;
 	struct pw_monitor *m;
 	double v;
@@ -420,6 +420,11 @@ test_psi_monitor_cgroup_target_oom_kill(void **state)
 	assert_int_equal(k[0].ts_ms, T0 + 2000);
 	assert_false(k[0].signal_seen);
 	free(k);
+	/* The exit reason the alerts give (pw_alerts_set_oom()). */
+	assert_int_equal(pw_monitor_oom_of(m, 100, T0, &one), 0);
+	assert_int_equal(one.limit_bytes, 64 * MIB);
+	assert_int_equal(pw_monitor_oom_of(m, 100, T0 + 2001, &one), -ENOENT);
+	assert_int_equal(pw_monitor_oom_of(m, 101, T0, &one), -ENOENT);
 	g = latest(m, "app");
 	assert_int_equal(g.oom_kills, 1);
 	assert_int_equal(g.oom_kills_recent, 1);

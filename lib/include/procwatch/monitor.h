@@ -191,6 +191,12 @@ void	pw_monitor_set_exit_lookup(struct pw_monitor *, pw_exit_lookup_fn *,
 struct pw_oom_kill;
 int	pw_monitor_oom_kills(struct pw_monitor *, struct pw_oom_kill **out,
 	    size_t *n, uint64_t *total);
+/*
+ * The newest OOM kill of `pid` at or after `since_ms` into *out: 0, or
+ * -ENOENT.  Takes only the monitor's mutex.  Thread: any.
+ */
+int	pw_monitor_oom_of(struct pw_monitor *, pid_t pid, int64_t since_ms,
+	    struct pw_oom_kill *out);
 
 /*
  * Evaluate the rules of `alerts` after every committed cycle, on the

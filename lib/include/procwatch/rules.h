@@ -301,6 +301,16 @@ struct pw_events;
  */
 void	pw_alerts_set_events(struct pw_alerts *, struct pw_events *ev);
 
+struct pw_monitor;
+/*
+ * Say "OOM-killed (cgroup limit 64.0 MiB)" or "OOM-killed (system out of
+ * memory)" for a process the monitor's OOM detector (procwatch/oom.h)
+ * found killed, before asking the events object (its monitor mutex is
+ * taken under the engine's lock).  `m` is borrowed like `ev`; NULL: off.
+ * Thread: any (the daemon's main thread, before sampling starts).
+ */
+void	pw_alerts_set_oom(struct pw_alerts *, struct pw_monitor *m);
+
 /* A configured target as the engine sees it (pw_alerts_set_targets()). */
 struct pw_alert_target {
 	const char	*name;		/* borrowed; copied by the engine */
