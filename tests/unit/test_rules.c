@@ -985,7 +985,7 @@ static void
 test_rules_process_down_off_and_reload(void **state)
 {
 	const char *web = "web";
-	struct pw_rule all[8], *pd = NULL, tmp;
+	struct pw_rule all[16], *pd = NULL, tmp;
 	struct pw_alert *t;
 	struct fx f;
 	size_t i, k = 0, n;
@@ -993,7 +993,7 @@ test_rules_process_down_off_and_reload(void **state)
 	(void)state;
 	/* Every built-in but process_down (the "builtin" switch off). */
 	for (i = 0; pw_rule_builtin_name(i) != NULL; i++) {
-		assert_true(k < 8);
+		assert_true(k < 16);
 		assert_int_equal(pw_rule_builtin(pw_rule_builtin_name(i),
 		    &all[k]), 0);
 		if (strcmp(all[k].name, "process_down") == 0)
@@ -1358,11 +1358,11 @@ static void
 bounds_init(struct fx *f, size_t min, size_t max, int64_t for_ms)
 {
 	const char *web = "web";
-	struct pw_rule all[8];
+	struct pw_rule all[16];
 	size_t i, k = 0;
 
 	for (i = 0; pw_rule_builtin_name(i) != NULL; i++) {
-		assert_true(k < 8);
+		assert_true(k < 16);
 		assert_int_equal(pw_rule_builtin(pw_rule_builtin_name(i),
 		    &all[k]), 0);
 		all[k].for_ms = for_ms;
