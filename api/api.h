@@ -75,6 +75,7 @@ struct api_options {
 	uint16_t	 port;		/* 0: any free port */
 	unsigned	 max_connections; /* 0: API_DEFAULT_MAX_CONNECTIONS */
 	unsigned	 conn_timeout_s;  /* 0: API_DEFAULT_CONN_TIMEOUT_S */
+	unsigned	 header_timeout_s;  /* 0: API_DEFAULT_HEADER_TIMEOUT_S */
 	const char	*version;	/* PACKAGE_VERSION; NULL: "unknown" */
 	api_log_fn	*log;		/* NULL: drop messages */
 	void		*log_arg;
@@ -121,6 +122,7 @@ struct api_options {
 
 #define API_DEFAULT_MAX_CONNECTIONS	64
 #define API_DEFAULT_CONN_TIMEOUT_S	30
+#define API_DEFAULT_HEADER_TIMEOUT_S	5
 #define API_MAX_SAMPLES_LIMIT		1000000	/* ?limit= upper bound */
 
 struct api_server;

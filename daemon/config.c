@@ -44,6 +44,7 @@ static const struct key top_keys[] = {
 	{ "use_libproc2",	BOOL(mon.use_libproc2) },
 	{ "max_connections",	INT(1, 100000, max_connections) },
 	{ "conn_timeout_s",	INT(1, 3600, conn_timeout_s) },
+	{ "header_timeout_s",	INT(1, 3600, header_timeout_s) },
 	{ "log_level",		FN(T_STRING, parse_log_level) },
 	{ "targets",		FN(T_STRING | T_ARRAY, parse_targets) },
 	{ "rules",		FN(T_OBJECT | T_ARRAY, parse_rules) },
@@ -233,6 +234,7 @@ config_base(void)
 	c->listen_port = CONFIG_DEFAULT_PORT;
 	c->max_connections = CONFIG_DEFAULT_MAX_CONN;
 	c->conn_timeout_s = CONFIG_DEFAULT_CONN_TIMEOUT_S;
+	c->header_timeout_s = CONFIG_DEFAULT_HEADER_TIMEOUT_S;
 	c->alert_history = CONFIG_DEFAULT_ALERT_HISTORY;
 	pw_monitor_config_defaults(&c->mon);
 	c->mon.use_libproc2 = true;
@@ -573,8 +575,9 @@ config_describe(const struct config *c, FILE *fp)
 	    "built-in defaults");
 	fprintf(fp, "listen: %s%s%s:%u\n", v6 ? "[" : "", c->listen_host,
 	    v6 ? "]" : "", (unsigned)c->listen_port);
-	fprintf(fp, "connections: at most %u, timeout %u s\n",
-	    c->max_connections, c->conn_timeout_s);
+	fprintf(fp, "connections: at most %u, timeout %u s, request head "
+	    "within %u s\n", c->max_connections, c->conn_timeout_s,
+	    c->header_timeout_s);
 	fprintf(fp, "interval: %u ms\n", c->mon.interval_ms);
 	fprintf(fp, "history: %zu samples per process\n", c->mon.history);
 	fprintf(fp, "retention: %u ms after a process exits\n",

@@ -24,6 +24,7 @@
 #define CONFIG_DEFAULT_PORT		9717
 #define CONFIG_DEFAULT_MAX_CONN		256
 #define CONFIG_DEFAULT_CONN_TIMEOUT_S	10
+#define CONFIG_DEFAULT_HEADER_TIMEOUT_S	5
 #define CONFIG_FILE_MAX			(1024 * 1024)	/* config_load() cap */
 
 #define CONFIG_DEFAULT_ALERT_HISTORY	100
@@ -101,6 +102,7 @@ struct config {
 	uint16_t	 listen_port;	/* 9717; 0: any free port */
 	unsigned	 max_connections; /* default 256 */
 	unsigned	 conn_timeout_s; /* default 10 */
+	unsigned	 header_timeout_s; /* default 5 */
 	bool		 debug;		/* "log_level": "debug" */
 	struct pw_target *targets;	/* owned; at least one */
 	size_t		 ntargets;

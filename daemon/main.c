@@ -307,6 +307,7 @@ daemon_api_start(struct daemon *d, const struct config *cfg, char *err,
 	ao.port = cfg->listen_port;
 	ao.max_connections = cfg->max_connections;
 	ao.conn_timeout_s = cfg->conn_timeout_s;
+	ao.header_timeout_s = cfg->header_timeout_s;
 	ao.version = PACKAGE_VERSION;
 	ao.alerts = d->alerts;
 	ao.notify_stats = daemon_notify_stats;
@@ -497,6 +498,7 @@ api_options_differ(const struct config *a, const struct config *b)
 	    a->listen_port != b->listen_port ||
 	    a->max_connections != b->max_connections ||
 	    a->conn_timeout_s != b->conn_timeout_s ||
+	    a->header_timeout_s != b->header_timeout_s ||
 	    (a->tls_cert_pem == NULL) != (b->tls_cert_pem == NULL) ||
 	    (a->tls_cert_pem != NULL && (strcmp(a->tls_cert_pem,
 	    b->tls_cert_pem) != 0 || strcmp(a->tls_key_pem,
