@@ -431,8 +431,14 @@ dispatch(struct api_server *srv, struct MHD_Connection *conn,
  *     the new one takes its place: a client that sends a request at once
  *     is read in the same pass of MHD's loop it is accepted in, long
  *     before max_connections newer ones could push it out;
- *   - when every connection is busy with a request, or as many as
- *     max_connections are already being cut, the new one is refused.
+ *   - when every connection is busy with a request, or 3 x
+ *     max_connections are open counting those being cut (under a flood
+ *     the workers, at nice +10, may lag behind in closing them), the new
+ *     one is refused.
+ *
+ * So at most max_connections connections are served or waiting, and at
+ * most 3 x max_connections descriptors and MHD connection pools
+ * (API_CONN_MEMORY each) are held at any time.
  *
  * The reaper thread cuts connections that take longer than
  * header_timeout_s from connecting to a complete request head (idle ones
@@ -521,7 +527,7 @@ on_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
 	if (pthread_mutex_lock(&srv->conn_mu) != 0)
 		return MHD_NO;
 	if (srv->nconn - srv->ncut >= srv->max_conn) {
-		if (srv->wait_head != NULL && srv->ncut < srv->max_conn) {
+		if (srv->wait_head != NULL && srv->nconn < 3 * srv->max_conn) {
 			conn_cut(srv, srv->wait_head);
 			srv->nevicted++;
 		} else {
@@ -971,14 +977,15 @@ api_start(const struct api_options *opts, struct pw_monitor *mon, char *err,
 	}
 
 	/* MHD's limit, split between its workers, sits above what
-	 * on_accept() lets in (at most twice maxconn, half of it being cut,
-	 * and one in flight per worker), so MHD never stops listening. */
+	 * on_accept() lets in (3 x maxconn, and one in flight per worker),
+	 * however the connections fall between workers, so MHD never stops
+	 * listening. */
 	srv->mhd = MHD_start_daemon(flags, opts->port, on_accept, srv,
 	    on_request, srv,
 	    MHD_OPTION_EXTERNAL_LOGGER, on_log, srv,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 	    MHD_OPTION_THREAD_POOL_SIZE, pool,
-	    MHD_OPTION_CONNECTION_LIMIT, pool * (2 * maxconn + 16),
+	    MHD_OPTION_CONNECTION_LIMIT, pool * (3 * maxconn + 16),
 	    MHD_OPTION_NOTIFY_CONNECTION, on_conn_notify, srv,
 	    MHD_OPTION_CONNECTION_TIMEOUT, timeout,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)API_CONN_MEMORY,

@@ -8,7 +8,8 @@
  * (a request line, then one header line a second, never the blank line
  * that ends the head).  Once a second it reopens every connection the
  * server has closed, so the server never gets rid of the flood, and
- * prints "held H reopened R" (H: open now, R: reopened since the start).
+ * prints "held H reopened I S": H open now; I idle and S slowloris ones
+ * reopened since the start (each one the server cut off).
  * It raises its own RLIMIT_NOFILE to fit N and runs until killed.
  */
 #include <sys/resource.h>
@@ -57,7 +58,7 @@ main(int argc, char **argv)
 	struct sockaddr_in sa;
 	struct pollfd *pfd;
 	struct rlimit rl;
-	unsigned long reopened = 0;
+	unsigned long reopened[2] = { 0, 0 };
 	long long next;
 	char buf[512];
 	int i, n, held;
@@ -114,7 +115,7 @@ main(int argc, char **argv)
 			if (pfd[i].fd < 0) {
 				if ((pfd[i].fd = open_one(&sa)) < 0)
 					continue;
-				reopened++;
+				reopened[i % 2]++;
 				if (i % 2 == 1)
 					(void)send(pfd[i].fd, line0,
 					    sizeof(line0) - 1, MSG_NOSIGNAL);
@@ -127,7 +128,8 @@ main(int argc, char **argv)
 			}
 			held++;
 		}
-		printf("held %d reopened %lu\n", held, reopened);
+		printf("held %d reopened %lu %lu\n", held, reopened[0],
+		    reopened[1]);
 		fflush(stdout);
 	}
 }
