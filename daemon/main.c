@@ -170,17 +170,39 @@ trim_tick(struct pw_monitor *mon, struct trim_state *ts)
 #endif
 }
 
-/* Descriptors are kept open per monitored process: lift the soft limit. */
+/*
+ * Descriptors are kept open per monitored process: lift the soft limit.
+ * The /proc budget leaves a quarter of it (at least 256, lib/cycle.c) to
+ * the rest of the daemon; a flood of HTTP connections can take up to
+ * 3 x max_connections of those (api/http.c), and with too few MHD would
+ * stop accepting: say so at start.
+ */
 static void
-raise_nofile(void)
+raise_nofile(unsigned max_connections)
 {
+	unsigned long long reserve, need;
 	struct rlimit rl;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return;
+	if (rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
-		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0) {
 			log_warn("setrlimit NOFILE");
+			(void)getrlimit(RLIMIT_NOFILE, &rl);
+		}
 	}
+	if (rl.rlim_cur == RLIM_INFINITY)
+		return;
+	reserve = rl.rlim_cur / 4 > 256 ? rl.rlim_cur / 4 : 256;
+	need = 3ULL * max_connections + 64;
+	if (reserve < need)
+		log_warnx("RLIMIT_NOFILE %llu leaves %llu descriptors beside "
+		    "the /proc budget, fewer than the %llu a flood of HTTP "
+		    "connections can take (3 x max_connections %u + 64): "
+		    "raise LimitNOFILE= to %llu or lower max_connections",
+		    (unsigned long long)rl.rlim_cur, reserve, need,
+		    max_connections, need * 4);
 }
 
 /* What the service manager was last told (see notify_tick()). */
@@ -771,7 +793,7 @@ main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);	/* threads inherit it */
 	signal(SIGPIPE, SIG_IGN);
 	tune_malloc();
-	raise_nofile();
+	raise_nofile(d.cfg->max_connections);
 
 	/* libcurl's global state is set up before any thread exists. */
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
