@@ -73,9 +73,6 @@ struct api_server {
 	unsigned		 max_conn;
 	int64_t			 header_timeout_ms;
 	int64_t			 idle_timeout_ms;
-	uint64_t		 nrefused;
-	uint64_t		 nevicted;
-	uint64_t		 ntimed_out;
 
 	/* MHD's first error while starting, for api_start()'s message. */
 	pthread_mutex_t		 start_mu;
@@ -527,13 +524,10 @@ on_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
 	if (pthread_mutex_lock(&srv->conn_mu) != 0)
 		return MHD_NO;
 	if (srv->nconn - srv->ncut >= srv->max_conn) {
-		if (srv->wait_head != NULL && srv->nconn < 3 * srv->max_conn) {
+		if (srv->wait_head != NULL && srv->nconn < 3 * srv->max_conn)
 			conn_cut(srv, srv->wait_head);
-			srv->nevicted++;
-		} else {
-			srv->nrefused++;
+		else
 			rc = MHD_NO;
-		}
 	}
 	pthread_mutex_unlock(&srv->conn_mu);
 	return rc;
@@ -631,10 +625,8 @@ reaper_main(void *arg)
 			if (now - s->since_ms < first)
 				break;
 			if (now - s->since_ms >= (s->was_served ?
-			    srv->idle_timeout_ms : srv->header_timeout_ms)) {
+			    srv->idle_timeout_ms : srv->header_timeout_ms))
 				conn_cut(srv, s);
-				srv->ntimed_out++;
-			}
 		}
 		clock_gettime(CLOCK_MONOTONIC, &ts);
 		ts.tv_nsec += 500000000L;

@@ -19,9 +19,9 @@
 #   install  (the same daemon, installed into a scratch tree)
 #   flood    (its point is timing under load: answers within 1 s while
 #            5,000 connections churn; a 20-50x slower daemon cannot keep
-#            up with that, and hostile.sh, which is run, takes the same
-#            paths: accepts past max_connections cut the longest-waiting
-#            connection, and the reaper cuts slow request heads)
+#            up with that; hostile.sh, which is run, takes the same
+#            path of cutting the longest-waiting connection with its
+#            1,000 connections past max_connections)
 # systemd.sh and man.sh do not start the daemon.
 #
 # The environment passes through (PW_BUILDDIR, PW_SRCDIR, PROMTOOL,
