@@ -81,8 +81,14 @@ jit=$(metric procwatch_sampling_jitter_seconds)
 # has closed them, and 8 MiB for the allocator's slack.
 bound=$((3 * MAXCONN * 40 + 8192))
 echo "# RSS $rss0 kB before, at most $rss_max kB during (bound +$bound kB)"
-check "RSS stays within +$bound kB of before ($rss0 -> $rss_max)" \
-    [ "$rss_max" -le $((rss0 + bound)) ]
+if [ -n "${PW_SANITIZED:-}" ]; then
+	# ASan's quarantine holds freed memory on purpose; the plain build
+	# checks the bound.
+	echo "# memory bound not checked: sanitizer build"
+else
+	check "RSS stays within +$bound kB of before ($rss0 -> $rss_max)" \
+	    [ "$rss_max" -le $((rss0 + bound)) ]
+fi
 echo "# sampling cycles $c0 -> $c1 during the flood; jitter p99 $jit s"
 check "sampling went on during the flood ($c0 -> $c1)" [ "$c1" -ge $((c0 + 10)) ]
 check "cycle jitter p99 under one interval ($jit s)" \
