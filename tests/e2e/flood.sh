@@ -14,6 +14,10 @@
 
 N=5000
 MAXCONN=256			# the default max_connections
+# A sanitized daemon is several times slower: it is checked for memory
+# and thread errors under the same flood, with room for its own pace.
+LIMIT_S=1 JITTER_S=0.2
+[ -n "${PW_SANITIZED:-}" ] && LIMIT_S=5 JITTER_S=1
 spawn T "$PW_TARGET" sleep flood-$$
 cat >"$WORK/cfg.json" <<JSON
 { "listen": "127.0.0.1:0", "interval_ms": 200, "state_dir": "$WORK",
@@ -28,9 +32,9 @@ socks() { find "/proc/$DAEMON_PID/fd" -lname 'socket:*' 2>/dev/null | wc -l; }
 socks0=$(socks)
 c0=$(cycles)
 
-# probe ADDR PATH: answered 200 within 1 s, from source address ADDR.
+# probe ADDR PATH: answered 200 within LIMIT_S, from source address ADDR.
 probe() {
-	[ "$(curl -s -o /dev/null --interface "$1" --max-time 1 \
+	[ "$(curl -s -o /dev/null --interface "$1" --max-time "$LIMIT_S" \
 	    -w '%{http_code}' "$(url "$2")")" = 200 ]
 }
 # tries ADDR PATH: how many of 5 probes, 0.2 s apart, succeed.
@@ -60,7 +64,7 @@ socks_max=0
 for a in 127.0.0.2 127.0.0.1; do
 	for p in /healthz /metrics; do
 		n=$(tries "$a" "$p")
-		echo "# during the flood, from $a: $p answered $n of 5 within 1 s"
+		echo "# during the flood, from $a: $p answered $n of 5 within $LIMIT_S s"
 		check "during the flood, $p from $a: at least 4 of 5 ($n)" [ "$n" -ge 4 ]
 		r=$(rss)
 		[ "$r" -gt "$rss_max" ] && rss_max=$r
@@ -91,8 +95,8 @@ else
 fi
 echo "# sampling cycles $c0 -> $c1 during the flood; jitter p99 $jit s"
 check "sampling went on during the flood ($c0 -> $c1)" [ "$c1" -ge $((c0 + 10)) ]
-check "cycle jitter p99 under one interval ($jit s)" \
-    awk -v j="$jit" 'BEGIN { exit !(j != "" && j < 0.2) }'
+check "cycle jitter p99 under $JITTER_S s ($jit s)" \
+    awk -v j="$jit" -v m="$JITTER_S" 'BEGIN { exit !(j != "" && j < m) }'
 
 kill -KILL "$F"
 wait "$F" 2>/dev/null
@@ -103,7 +107,7 @@ for i in 1 2 3 4 5; do
 	probe 127.0.0.1 /metrics && ok_after=$((ok_after + 1))
 	sleep 0.2
 done
-check "after the flood, every try answers within 1 s ($ok_after of 10)" \
+check "after the flood, every try answers within $LIMIT_S s ($ok_after of 10)" \
     [ "$ok_after" -eq 10 ]
 
 # header_timeout_s (5): one idle and one slowloris connection are cut
