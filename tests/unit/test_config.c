@@ -78,6 +78,7 @@ test_config_defaults(void **state)
 	assert_int_equal(c->listen_port, 9717);
 	assert_int_equal(c->max_connections, 256);
 	assert_int_equal(c->conn_timeout_s, 10);
+	assert_int_equal(c->header_timeout_s, 5);
 	assert_false(c->debug);
 	assert_int_equal(c->mon.interval_ms, 1000);
 	assert_int_equal(c->mon.history, 1000);
@@ -123,6 +124,7 @@ test_config_full_good(void **state)
 	    "  \"use_libproc2\": false,\n"
 	    "  \"max_connections\": 100000,\n"
 	    "  \"conn_timeout_s\": 3600,\n"
+	    "  \"header_timeout_s\": 3600,\n"
 	    "  \"log_level\": \"debug\",\n"
 	    "  \"targets\": [\n"
 	    "    { \"name\": \"everything\", \"all\": true },\n"
@@ -150,6 +152,7 @@ test_config_full_good(void **state)
 	assert_false(c->mon.use_libproc2);
 	assert_int_equal(c->max_connections, 100000);
 	assert_int_equal(c->conn_timeout_s, 3600);
+	assert_int_equal(c->header_timeout_s, 3600);
 	assert_true(c->debug);
 
 	assert_int_equal(c->ntargets, 7);
@@ -285,6 +288,8 @@ test_config_wrong_type_each_key(void **state)
 		    "boolean" },
 		{ "{\"max_connections\": {}}", "max_connections: expected" },
 		{ "{\"conn_timeout_s\": \"10\"}", "conn_timeout_s: expected" },
+		{ "{\"header_timeout_s\": true}",
+		    "header_timeout_s: expected" },
 		{ "{\"log_level\": 7}", "log_level: expected a string" },
 		{ "{\"targets\": {\"comm\": \"a\"}}", "targets: expected a "
 		    "string or an array, got an object" },
@@ -338,6 +343,9 @@ test_config_out_of_range_ints(void **state)
 		{ "{\"max_connections\": 100001}", "max_connections: must be" },
 		{ "{\"conn_timeout_s\": 0}", "conn_timeout_s: must be" },
 		{ "{\"conn_timeout_s\": 3601}", "conn_timeout_s: must be" },
+		{ "{\"header_timeout_s\": 0}", "header_timeout_s: must be" },
+		{ "{\"header_timeout_s\": 3601}",
+		    "header_timeout_s: must be" },
 		{ "{\"targets\": [{\"pid\": 0}]}", "targets[0].pid: must be" },
 		{ "{\"targets\": [{\"pid\": -5}]}", "targets[0].pid: must be" },
 		{ "{\"targets\": [{\"pid\": 1.5}]}", "targets[0].pid: must be" },
