@@ -278,10 +278,11 @@ api_metric_availability(const struct pw_monitor_stats *st, enum pw_metric m,
 	default:
 		return "yes";
 	}
-	snprintf(why, len, "needs kernel delay accounting: %s",
-	    st->delayacct_note[0] != '\0' ? st->delayacct_note :
+	/* The switch now, then what the daemon did about it at start. */
+	snprintf(why, len, "needs kernel delay accounting: %s%s%s",
 	    st->delayacct == 0 ? "kernel.task_delayacct is off" :
-	    "kernel.task_delayacct cannot be read");
+	    "kernel.task_delayacct cannot be read",
+	    st->delayacct_note[0] != '\0' ? "; " : "", st->delayacct_note);
 	return "no";
 }
 
