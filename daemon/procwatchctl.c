@@ -559,6 +559,43 @@ target_name_ok(const char *s)
 	ctl_fmt_metric_key(c, (s), (name), CTL_KEY_GROUP, -1, (buf),	\
 	    sizeof(buf))
 
+/*
+ * A target's cgroup: its pressure (PSI avg10, some and full) and memory
+ * events, or why there are none; the OOM kills procwatchd saw.
+ */
+static void
+print_cgroup(struct ctl *c, const cJSON *s)
+{
+	char b[8][32];
+	const char *why;
+
+	if ((why = ctl_str(s, "pressure_unavailable")) != NULL)
+		printf("  %-10snone: %s\n", "pressure", why);
+	else
+		printf("  %-10scpu %s%% (full %s%%), memory %s%% (full %s%%), "
+		    "io %s%% (full %s%%) over 10 s\n", "pressure",
+		    GROUP_METRIC(s, "pressure_cpu_some_percent", b[0]),
+		    GROUP_METRIC(s, "pressure_cpu_full_percent", b[1]),
+		    GROUP_METRIC(s, "pressure_memory_some_percent", b[2]),
+		    GROUP_METRIC(s, "pressure_memory_full_percent", b[3]),
+		    GROUP_METRIC(s, "pressure_io_some_percent", b[4]),
+		    GROUP_METRIC(s, "pressure_io_full_percent", b[5]));
+	if ((why = ctl_str(s, "memory_events_unavailable")) != NULL)
+		printf("  %-10snone: %s\n", "memcg", why);
+	else
+		printf("  %-10soom_kill %s, oom %s, high %s, max %s, limit %s "
+		    "(%s)\n", "memcg",
+		    GROUP_METRIC(s, "memory_events_oom_kill", b[0]),
+		    GROUP_METRIC(s, "memory_events_oom", b[1]),
+		    GROUP_METRIC(s, "memory_events_high", b[2]),
+		    GROUP_METRIC(s, "memory_events_max", b[3]),
+		    GROUP_METRIC(s, "cgroup_memory_limit_bytes", b[4]),
+		    ctl_dash(ctl_str(s, "memory_events_source")));
+	printf("  %-10s%s killed by the OOM killer, %s lately\n", "oom",
+	    GROUP_METRIC(s, "oom_kills", b[6]),
+	    GROUP_METRIC(s, "oom_kills_recent", b[7]));
+}
+
 /* One target as a whole, with sparklines of its aggregate samples. */
 static int
 cmd_target(struct ctl *c, const char *name)
@@ -617,6 +654,7 @@ cmd_target(struct ctl *c, const char *name)
 		printf("  %-10sread %s, written %s since watched\n", "i/o",
 		    GROUP_METRIC(s, "read_bytes", b1),
 		    GROUP_METRIC(s, "write_bytes", b2));
+		print_cgroup(c, s);
 		printf("  %-10s%s\n", "sampled", ctl_dash(ctl_str(s, "ts")));
 	} else
 		printf("  (no sample yet)\n");

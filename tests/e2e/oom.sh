@@ -40,6 +40,7 @@ HIER=$(echo "$MEMH" $([ -n "$V2" ] && [ "$V2" != "$MEMH" ] && echo "$V2") \
     $([ -n "$SYSD" ] && [ -z "$V2" ] && echo "$SYSD") | tr ' ' '\n' |
     awk '!seen[$0]++')
 BASE="pw-oom-$$"
+CTL="$PW_BUILDDIR/daemon/procwatchctl"
 LIMIT=$((64 * 1048576))
 
 cg_cleanup() {
@@ -155,6 +156,10 @@ run() {
 		    grp '.sample.pressure_cpu_some_percent == null and
 		    (.sample.pressure_unavailable | type) == "string"'
 	fi
+	"$CTL" -u "$(url '')" targets oom >"$WORK/ctl.txt" 2>&1
+	check "[$n] procwatchctl targets oom: the cgroup's figures" \
+	    grep -Eq '^  memcg     oom_kill [0-9]+, .* limit 64(\.0)?M' "$WORK/ctl.txt"
+	sed 's/^/# /' "$WORK/ctl.txt" | grep -E 'pressure|memcg|oom  '
 	before=$(jq '.sample.memory_events_oom_kill_total' "$WORK/grp.json")
 	check "[$n] no oom_kill event yet" ooms 'length == 0'
 	echo go >"$fifo"
