@@ -504,6 +504,53 @@ test_psi_monitor_system_oom_with_the_feed(void **state)
 	pw_monitor_free(m);
 }
 
+static void
+test_psi_monitor_unit_target_finds_its_cgroup(void **state)
+{
+	struct fakeproc *fk = *state;
+	const char *r = fakeproc_root(fk);
+	struct fakeproc_proc p = member(300, "worker", 1000);
+	struct pw_group_sample g;
+	struct pw_target t;
+	struct pw_monitor *m;
+
+	/* Unified, the unit's cgroup one level above its process's. */
+	put(r, "self/mounts", "cgroup2 %s/cg cgroup2 rw 0 0\n", r);
+	put(r, "cg/cgroup.controllers", "cpu io memory\n");
+	put(r, "cg/system.slice/app.service/cpu.pressure", "%s", psi_text);
+	put(r, "cg/system.slice/app.service/memory.pressure", "%s", psi_text);
+	put(r, "cg/system.slice/app.service/io.pressure", "%s", psi_text);
+	put(r, "cg/system.slice/app.service/memory.events", "oom 0\n"
+	    "oom_kill 4\nhigh 0\nmax 0\n");
+	put(r, "cg/system.slice/app.service/memory.max", "2097152\n");
+	put(r, "vmstat", "oom_kill 0\n");
+	p.cgroup = "/system.slice/app.service/workers";
+	fakeproc_add(fk, &p);
+	assert_int_equal(pw_target_init(&t, "app", PW_SEL_UNIT, "app", false,
+	    NULL, 0), 0);
+	m = mk_monitor(fk, &t, 1);
+	assert_int_equal(pw_monitor_cycle(m, T0), 0);
+	g = latest(m, "app");
+	assert_int_equal(g.cg.psi_why, PW_CGW_OK);
+	assert_int_equal(g.cg.mem_why, PW_CGW_OK);
+	assert_int_equal(g.cg.mem_src, PW_CGS_V2);
+	assert_int_equal(g.cg.oom_kill, 4);
+	assert_int_equal(g.cg.limit_bytes, 2 * MIB);
+	/* With no member left the cgroup found stays the group's. */
+	fakeproc_remove(fk, 300);
+	assert_int_equal(pw_monitor_cycle(m, T0 + 1000), 0);
+	assert_int_equal(latest(m, "app").cg.oom_kill, 4);
+	pw_monitor_free(m);
+	/* A unit target that never had a member: null, and why. */
+	m = mk_monitor(fk, &t, 1);
+	assert_int_equal(pw_monitor_cycle(m, T0 + 2000), 0);
+	g = latest(m, "app");
+	assert_int_equal(g.cg.psi_why, PW_CGW_NO_MEMBER);
+	assert_non_null(pw_cgstat_why_text(g.cg.psi_why));
+	pw_monitor_free(m);
+	pw_target_fini(&t);
+}
+
 int
 main(void)
 {
@@ -521,6 +568,9 @@ main(void)
 		    test_psi_monitor_cgroup_target_oom_kill, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_psi_monitor_system_oom_with_the_feed, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_psi_monitor_unit_target_finds_its_cgroup, setup,
+		    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
