@@ -16,8 +16,12 @@
  * queues the chosen ones, biggest first.  Each cycle then reads its share
  * of the queue (the round's reads spread evenly over its cycles) and
  * stops early once its reads took 2 % of the interval, so that one cycle
- * is never held up by more than one slow read; what a round could not
- * read by its end is dropped with the round.  bench/RESULTS.md has what
+ * is never held up by more than one slow read.  A round that has not
+ * read all of its processes when the next is due goes on until it has,
+ * and the next starts then: late, never cut, or with the largest
+ * processes eating each cycle's budget the smaller ones of the top would
+ * never be read (at pss_every_ms equal to the interval, the round would
+ * start afresh, biggest first, every cycle).  bench/RESULTS.md has what
  * it costs per process-sample.
  */
 #ifdef HAVE_CONFIG_H
@@ -119,8 +123,11 @@ pw__pss_cycle(struct pw_monitor *m, int64_t now_ms)
 	size_t done = 0;
 	int rc;
 
-	/* A wall clock stepped back by more than a round starts one too. */
-	if (now_ms >= m->pss_due_ms ||
+	/*
+	 * A round starts when it is due and the last one is done; a wall
+	 * clock stepped back by more than a round starts one too.
+	 */
+	if ((now_ms >= m->pss_due_ms && m->pss_pos >= m->pss_n) ||
 	    m->pss_due_ms - now_ms > (int64_t)m->cfg.pss_every_ms)
 		start_round(m, now_ms);
 	if (m->pss_pos >= m->pss_n)
