@@ -33,6 +33,7 @@ typedef void api_log_fn(void *arg, const char *msg);
 
 /* Delivery figures of one notification receiver, for /metrics. */
 #define API_RECEIVERS_MAX	256	/* 32 receivers x 8 Alertmanagers */
+#define API_REMOTES_MAX		8	/* remote_write destinations */
 
 /* One receiver, or one Alertmanager of an "alertmanager" receiver. */
 struct api_receiver_stats {
@@ -48,6 +49,21 @@ struct api_receiver_stats {
  * Fill out[0..max) with the receivers' figures; returns how many.
  * Thread: HTTP.
  */
+/* One remote_write destination, for /metrics. */
+struct api_rw_stats {
+	char		name[65];
+	uint64_t	sent;		/* samples the receiver took */
+	uint64_t	failed;		/* requests that failed (retried) */
+	uint64_t	dropped;	/* samples given up: refused (4xx),
+					   or past the queue */
+	uint64_t	pending;	/* cycles not yet sent */
+	double		lag_s;		/* age of the oldest unsent cycle;
+					   0 when current */
+};
+
+typedef size_t api_rw_stats_fn(void *arg, struct api_rw_stats *out,
+    size_t max);
+
 typedef size_t api_notify_stats_fn(void *arg, struct api_receiver_stats *out,
     size_t max);
 
@@ -82,6 +98,8 @@ struct api_options {
 	struct pw_alerts *alerts;	/* borrowed; NULL: no /alerts */
 	api_notify_stats_fn *notify_stats; /* NULL: no receivers */
 	void		*notify_arg;
+	api_rw_stats_fn	*rw_stats;	/* NULL: no remote_write */
+	void		*rw_arg;
 	const char	*dygraphs_dir;	/* NULL: API_DEFAULT_DYGRAPHS_DIR */
 	api_reload_fn	*reload;	/* NULL: no POST /api/v1/reload */
 	void		*reload_arg;
@@ -240,6 +258,17 @@ struct cJSON	*api_json_rules(struct pw_alerts *);
  */
 int	api_prom_alerts(struct pw_alerts *e,
 	    const struct api_receiver_stats *rs, size_t nrs,
+	    struct api_buf *page);
+
+/*
+ * Append the remote write families (nothing when n is 0):
+ * procwatch_remote_write_samples_total{remote,result="sent|dropped"},
+ * procwatch_remote_write_failed_requests_total{remote},
+ * procwatch_remote_write_pending_cycles{remote} and
+ * procwatch_remote_write_lag_seconds{remote}.  Returns 0 or the page's
+ * error.  Thread: any.
+ */
+int	api_prom_remote_write(const struct api_rw_stats *ws, size_t n,
 	    struct api_buf *page);
 
 /*

@@ -109,6 +109,8 @@ api_ctx_init(struct api_ctx *c, const struct api_options *opts,
 	c->alerts = opts->alerts;
 	c->notify_stats = opts->notify_stats;
 	c->notify_arg = opts->notify_arg;
+	c->rw_stats = opts->rw_stats;
+	c->rw_arg = opts->rw_arg;
 	snprintf(c->dygraphs_dir, sizeof(c->dygraphs_dir), "%s",
 	    opts->dygraphs_dir != NULL ? opts->dygraphs_dir :
 	    API_DEFAULT_DYGRAPHS_DIR);
@@ -572,6 +574,12 @@ append_alert_metrics(struct api_ctx *c, struct api_buf *page)
 		nrs = c->notify_stats(c->notify_arg, rs, API_RECEIVERS_MAX);
 	rc = api_prom_alerts(c->alerts, rs, nrs, page);
 	free(rs);
+	if (rc == 0 && c->rw_stats != NULL) {
+		struct api_rw_stats ws[API_REMOTES_MAX];
+
+		rc = api_prom_remote_write(ws, c->rw_stats(c->rw_arg, ws,
+		    API_REMOTES_MAX), page);
+	}
 	return rc;
 }
 

@@ -58,6 +58,8 @@ struct api_ctx {
 	struct pw_alerts	*alerts;	/* borrowed; may be NULL */
 	api_notify_stats_fn	*notify_stats;
 	void			*notify_arg;
+	api_rw_stats_fn		*rw_stats;
+	void			*rw_arg;
 	char			 dygraphs_dir[API_DIR_MAX];
 	struct api_stats	*stats;		/* windowed views' state */
 	struct pw_profiler	*profiler;	/* borrowed; may be NULL */

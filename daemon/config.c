@@ -51,6 +51,7 @@ static const struct key top_keys[] = {
 	{ "alert_history",	INT(0, 100000, alert_history) },
 	{ "state_dir",		FN(T_STRING, parse_state_dir) },
 	{ "receivers",		FN(T_ARRAY, parse_receivers) },
+	{ "remote_write",	FN(T_ARRAY, parse_remotes) },
 	{ "dygraphs_dir",	FN(T_STRING, parse_dygraphs_dir) },
 	{ "custom_max_series",	INT(1, 1000000, custom.max_series) },
 	{ "custom_history",	INT(2, 100000, custom.history) },
@@ -498,6 +499,7 @@ config_free(struct config *c)
 	targets_free(c->targets, c->ntargets);
 	rules_free(c->rules, c->nrules);
 	receivers_free(c->receivers, c->nreceivers);
+	remotes_free(c->remotes, c->nremotes);
 	sources_free(c->sources, c->nsources);
 	plugins_free(c->plugins, c->nplugins);
 	free(c->tls_cert_pem);

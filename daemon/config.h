@@ -74,6 +74,30 @@ struct config_receiver {
 	unsigned		 queue_max;	/* pending deliveries; 1000 */
 };
 
+/*
+ * One "remote_write" entry: where the series go (Prometheus remote write
+ * 1.0); all strings owned.
+ */
+struct config_remote {
+	char		*name;		/* default: the URL's host:port */
+	char		*url;
+	char		**headers;	/* "Name: value" */
+	size_t		 nheaders;
+	char		*bearer_token;	/* NULL: none */
+	char		*basic_user;	/* NULL: no basic auth */
+	char		*basic_password;
+	char		*tls_ca_file;	/* NULL: the system's CAs */
+	char		**ext_labels;	/* name, value, ..., NULL */
+	size_t		 next_labels;	/* pairs; "instance" defaults to
+					   the host name */
+	unsigned	 timeout_ms;	/* 10000 */
+	unsigned	 max_samples;	/* per request: 2000 */
+	unsigned	 queue_cycles;	/* memory-only backlog: 300 */
+	unsigned	 catchup_per_s;	/* backlog cycles a second: 20 */
+	unsigned	 backoff_ms;	/* 500 */
+	unsigned	 backoff_max_ms; /* 30000 */
+};
+
 /* One "sources" entry: an exec source; all strings owned. */
 struct config_source {
 	char		*name;
@@ -119,6 +143,8 @@ struct config {
 	char		*state_dir;	/* owned; the notification spool */
 	struct config_receiver *receivers; /* owned */
 	size_t		 nreceivers;
+	struct config_remote *remotes;	/* owned: "remote_write" */
+	size_t		 nremotes;
 	char		*dygraphs_dir;	/* owned; NULL: Debian's directory */
 	struct pw_custom_config custom;	/* custom_*; 0: the defaults */
 	char		*api_token;	/* owned; from api_token(_file) */

@@ -171,6 +171,12 @@ void	argv_free(char **);
  * from config_free().
  */
 key_fn	parse_listen, parse_api_token, parse_tls_file;
+/*
+ * An object of HTTP headers into "Name: value" strings (*headers, *n,
+ * owned by the caller even on failure).  Thread: main.
+ */
+int	parse_headers(struct parse *, const char *field, const cJSON *v,
+	    char ***headers, size_t *n);
 int	token_set(struct parse *, const char *field, const char *tok,
 	    size_t n);
 
@@ -189,6 +195,8 @@ void	rules_free(struct pw_rule *, size_t);
 
 /* Thread: main, as above. */
 key_fn	parse_receivers;
+key_fn	parse_remotes;
+void	remotes_free(struct config_remote *, size_t);
 void	receivers_free(struct config_receiver *, size_t);
 
 /* Thread: main, as above. */

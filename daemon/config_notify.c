@@ -169,11 +169,19 @@ rc_headers(struct parse *p, const struct key *k, const char *field,
     const cJSON *v, void *dst)
 {
 	struct config_receiver *r = dst;
+
+	(void)k;
+	return parse_headers(p, field, v, &r->headers, &r->nheaders);
+}
+
+int
+parse_headers(struct parse *p, const char *field, const cJSON *v,
+    char ***headers, size_t *nheaders)
+{
 	const cJSON *e;
 	char where[128];
 	size_t n = (size_t)cJSON_GetArraySize(v), i = 0, len;
 
-	(void)k;
 	if (n > HEADERS_MAX)
 		return perr(p, field, "too many headers (at most %d)",
 		    HEADERS_MAX);
@@ -186,15 +194,15 @@ rc_headers(struct parse *p, const struct key *k, const char *field,
 		    ": \t\r\n") != NULL || strpbrk(e->valuestring, "\r\n"))
 			return perr(p, where, "bad header name or value");
 	}
-	if ((r->headers = calloc(n ? n : 1, sizeof(*r->headers))) == NULL)
+	if ((*headers = calloc(n ? n : 1, sizeof(**headers))) == NULL)
 		return -ENOMEM;
 	cJSON_ArrayForEach(e, v) {
 		len = strlen(e->string) + strlen(e->valuestring) + 3;
-		if ((r->headers[i] = malloc(len)) == NULL)
-			return -ENOMEM;		/* receiver_fini() frees */
-		snprintf(r->headers[i], len, "%s: %s", e->string,
+		if (((*headers)[i] = malloc(len)) == NULL)
+			return -ENOMEM;		/* the section's fini frees */
+		snprintf((*headers)[i], len, "%s: %s", e->string,
 		    e->valuestring);
-		r->nheaders = ++i;
+		*nheaders = ++i;
 	}
 	return 0;
 }

@@ -92,6 +92,7 @@
 #include "daemon/config.h"
 #include "daemon/log.h"
 #include "daemon/notifier.h"
+#include "daemon/remote_write.h"
 #include "daemon/sdnotify.h"
 #include "daemon/sources.h"
 #include "lib/pwutil.h"
@@ -288,6 +289,8 @@ struct daemon {
 	struct pw_profiler	*profiler;	/* on-demand stack sampling */
 	struct pw_events	*events;	/* fork/exec/exit feed */
 	struct notifier		*nt;
+	struct remote_writer	*rw;		/* replaced under nt_lock too,
+						   while the sampler is stopped */
 	pthread_rwlock_t	 nt_lock;
 	struct custom_host	*custom;	/* custom series, sources */
 	struct api_server	*api;
@@ -316,6 +319,30 @@ daemon_notify_stats(void *arg, struct api_receiver_stats *out, size_t max)
 	return n;
 }
 
+static size_t
+daemon_rw_stats(void *arg, struct api_rw_stats *out, size_t max)
+{
+	struct daemon *d = arg;
+	size_t n = 0;
+
+	pthread_rwlock_rdlock(&d->nt_lock);
+	n = rw_stats(d->rw, out, max);
+	pthread_rwlock_unlock(&d->nt_lock);
+	return n;
+}
+
+/*
+ * After each committed cycle (the sampler's hook): remote write's share.
+ * d->rw is replaced only while the sampler is stopped.
+ */
+static void
+daemon_cycle(struct pw_monitor *m, int64_t now_ms, void *arg)
+{
+	struct daemon *d = arg;
+
+	rw_cycle(d->rw, m, now_ms);
+}
+
 static int daemon_reload_request(void *, char *, size_t);
 
 static struct api_server *
@@ -334,6 +361,8 @@ daemon_api_start(struct daemon *d, const struct config *cfg, char *err,
 	ao.alerts = d->alerts;
 	ao.notify_stats = daemon_notify_stats;
 	ao.notify_arg = d;
+	ao.rw_stats = daemon_rw_stats;
+	ao.rw_arg = d;
 	ao.dygraphs_dir = cfg->dygraphs_dir;
 	ao.reload = daemon_reload_request;
 	ao.reload_arg = d;
@@ -579,6 +608,7 @@ daemon_reload(struct daemon *d, char *msg, size_t msglen)
 	struct config *nc = NULL, *old = d->cfg;
 	struct api_server *napi = NULL;
 	struct notifier *nnt;
+	struct remote_writer *nrw, *orw;
 	struct pw_alert *t;
 	size_t nt;
 	char err[512];
@@ -611,6 +641,14 @@ daemon_reload(struct daemon *d, char *msg, size_t msglen)
 		config_free(nc);
 		return -ENOMEM;
 	}
+	if ((nrw = rw_new(nc, NULL, err, sizeof(err))) == NULL) {
+		snprintf(msg, msglen, "%.400s; the running configuration "
+		    "stays", err);
+		notifier_free(nnt);
+		api_stop(napi);
+		config_free(nc);
+		return -ENOMEM;
+	}
 
 	/* The sampler first: the old notifier then takes the last of the
 	 * queue, whose alerts point at the rules about to be replaced. */
@@ -619,7 +657,12 @@ daemon_reload(struct daemon *d, char *msg, size_t msglen)
 	pthread_rwlock_wrlock(&d->nt_lock);
 	notifier_free(d->nt);		/* delivers ~1 s, spools the rest */
 	d->nt = nnt;
+	orw = d->rw;
+	d->rw = nrw;
 	pthread_rwlock_unlock(&d->nt_lock);
+	rw_free(orw);			/* senders stop, positions saved */
+	if (rw_start(d->rw) < 0)
+		log_warnx("reload: cannot start the remote_write senders");
 	if (pw_alerts_reload(d->alerts, nc->rules, nc->nrules, pw_wall_ms(), &t,
 	    &nt) < 0)
 		log_warnx("reload: the alert rules stay as they were");
@@ -831,6 +874,13 @@ main(int argc, char **argv)
 	pw_monitor_set_alerts(d.mon, d.alerts, d.alertq);
 	/* An OOM-killed process's alerts say so (procwatch/oom.h). */
 	pw_alerts_set_oom(d.alerts, d.mon);
+	if ((d.rw = rw_new(d.cfg, NULL, err, sizeof(err))) == NULL ||
+	    (rc = rw_start(d.rw)) < 0) {
+		log_warnx("%s", d.rw == NULL ? err : "remote_write: cannot "
+		    "start its threads");
+		goto out;
+	}
+	pw_monitor_set_cycle_hook(d.mon, daemon_cycle, &d);
 	/* Custom series, plugins and exec sources: before sampling starts. */
 	if ((d.custom = custom_host_new(d.cfg, d.mon, d.alerts, err,
 	    sizeof(err))) == NULL) {
@@ -930,6 +980,7 @@ out:
 	pw_events_free(d.events);
 	pw_monitor_free(d.mon);
 	notifier_free(d.nt);	/* flushes for up to ~1 s, then spools */
+	rw_free(d.rw);		/* after the API, which reads its counters */
 	pw_alertq_free(d.alertq);	/* drained: its producer is stopped */
 	pw_alerts_free(d.alerts);
 	custom_host_free(d.custom);	/* after everything that reads it */

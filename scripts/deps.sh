@@ -26,6 +26,10 @@
 #                       zstd, checksummed with zlib's crc32 (lib/history.c)
 #   libsqlite3-dev      bench/hist_bench.c measures the history against
 #                       SQLite (WAL) on the same data (bench only)
+#   libprotobuf-c-dev protobuf-c-compiler libsnappy-dev  Prometheus remote
+#                       write: protobuf messages (protoc-c makes their C from
+#                       daemon/prompb/remote.proto at build time), snappy
+#                       block compression, as the protocol requires
 #   libcap2-bin         capsh: the profile test drops CAP_SYS_PTRACE
 #   smem                the PSS test compares procwatchd's sum with smem's
 #   chromium            the dashboard's browser tests (headless)
@@ -50,7 +54,7 @@ apt-get install -y -qq --no-install-recommends \
 	libsystemd-dev systemd groff-base mandoc \
 	libjs-dygraphs chromium clang libclang-rt-14-dev \
 	libdw-dev libelf-dev libcap2-bin libzstd-dev zlib1g-dev smem \
-	libsqlite3-dev \
+	libsqlite3-dev libprotobuf-c-dev protobuf-c-compiler libsnappy-dev \
 	systemd-container debootstrap debhelper \
 	>/dev/null
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then

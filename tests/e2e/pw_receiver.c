@@ -2,7 +2,7 @@
  * pw_receiver.c: a webhook receiver for the alert end-to-end test.
  *
  * usage: pw_receiver [--fail N] [--hang] [--headers] [--hold] [--port N]
- *     PORTFILE OUTFILE
+ *     [--status CODE] PORTFILE OUTFILE
  *
  * Listens on 127.0.0.1 on port N (default: one the kernel picks), writes the port to
  * PORTFILE (then renames it into place, so a reader never sees half of
@@ -17,7 +17,8 @@
  * (connections refused) on a port nobody else can take meanwhile.  With
  * --fail N the first N POSTs are recorded (with "status": 503) and
  * answered 503: a receiver that is down for a while, seen by its sender
- * as failures it retries.
+ * as failures it retries.  With --status CODE every POST is answered
+ * CODE ("out of order" for a remote write sender: 400).
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -48,6 +49,7 @@ static const char	*outfile;
 static bool		 hang;
 static bool		 with_headers;
 static atomic_int	 fail_left;	/* POSTs still to answer 503 */
+static unsigned		 answer = MHD_HTTP_OK;	/* --status */
 
 static enum MHD_Result
 add_header(void *cls, enum MHD_ValueKind kind, const char *key,
@@ -111,7 +113,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 	struct MHD_Response *resp;
 	struct req *r = *ctx;
 	enum MHD_Result rc;
-	unsigned status = MHD_HTTP_OK;
+	unsigned status = answer;
 	char *np;
 
 	(void)cls;
@@ -191,12 +193,15 @@ main(int argc, char **argv)
 			port = atoi(argv[++i]);
 		else if (strcmp(argv[i], "--fail") == 0 && i + 1 < argc)
 			fail_left = atoi(argv[++i]);
+		else if (strcmp(argv[i], "--status") == 0 && i + 1 < argc)
+			answer = (unsigned)atoi(argv[++i]);
 		else
 			break;
 	}
 	if (argc - i != 2) {
 		fprintf(stderr, "usage: pw_receiver [--fail N] [--hang] "
-		    "[--headers] [--hold] [--port N] PORTFILE OUTFILE\n");
+		    "[--headers] [--hold] [--port N] [--status CODE] PORTFILE "
+		    "OUTFILE\n");
 		return 2;
 	}
 	outfile = argv[i + 1];

@@ -1,0 +1,43 @@
+/*
+ * daemon/rw_encode.h: one sampling cycle (a struct pw_hist_cycle, from
+ * the on-disk history's cursor or built from the store) as Prometheus
+ * remote write 1.0 requests: protobuf WriteRequest messages, snappy
+ * block-compressed, of the same series /metrics exposes (the metric
+ * catalogue's families, with pid, name and target), with the external
+ * labels added.
+ */
+#ifndef PW_DAEMON_RW_ENCODE_H
+#define PW_DAEMON_RW_ENCODE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct pw_hist_cycle;
+
+/* Which processes' series go out (process_metrics). */
+struct rw_select {
+	int		 mode;		/* PROCMETRICS_ALL, _NONE, _TOP */
+	unsigned	 top;		/* N by CPU % and N by RSS */
+};
+
+/*
+ * Called with each request's body (snappy-compressed protobuf; borrowed
+ * until it returns) and the samples in it.  Nonzero stops the encoding
+ * and is returned by rw_encode_cycle().
+ */
+typedef int rw_emit_fn(void *arg, const void *body, size_t len,
+    size_t nsamples);
+
+/*
+ * Encode cycle c into requests of at most max_samples samples each.
+ * ext: external labels as name, value pairs (nsorted pairs, sorted by
+ * name, none named like procwatchd's own).  Returns 0, the emitter's
+ * nonzero, or -ENOMEM.  *nsamples (may be NULL) gets the samples of the
+ * cycle.  Thread: any (no shared state).
+ */
+int	rw_encode_cycle(const struct pw_hist_cycle *c,
+	    const struct rw_select *sel, const char *const *ext, size_t next,
+	    size_t max_samples, rw_emit_fn *emit, void *arg,
+	    size_t *nsamples);
+
+#endif
