@@ -78,7 +78,7 @@ echo "# cpu: $(cat "$WORK/cpu.json")"
 check "the spinner's CPU % is there, with its labels and the external ones" jq -e \
     --arg p "$SPIN" --arg h "$(uname -n)" '.[0].metric.pid == $p and .[0].metric.target == "spin" and
     .[0].metric.name == "pw_target" and .[0].metric.fleet == "e2e" and
-    .[0].metric.instance == $h and (.[0].value[1] | tonumber) > 20' "$WORK/cpu.json"
+    .[0].metric.instance == $h and (.[0].value[1] | tonumber) > 5' "$WORK/cpu.json"
 check "the 32 MiB process's RSS is over 30 MiB" jq -e \
     '(.[0].value[1] | tonumber) > 30 * 1048576' "$WORK/rss.json"
 check "group series too (procwatch_group_processes)" \
