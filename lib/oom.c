@@ -199,7 +199,8 @@ pw_oom_end(struct pw_oom *o, int64_t now_ms, struct pw_oom_kill *out,
 	struct ogroup *g;
 	size_t i, n = 0;
 
-	qsort(o->x, o->nx, sizeof(*o->x), by_rss);
+	if (o->nx > 1)		/* qsort(NULL, 0, ...) is undefined */
+		qsort(o->x, o->nx, sizeof(*o->x), by_rss);
 	for (i = 0; i < o->nx && n < max; i++) {
 		const struct pw_oom_exit *x = &o->x[i];
 
