@@ -18,6 +18,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <arpa/inet.h>
 
 #include <errno.h>
@@ -436,6 +437,12 @@ dispatch(struct api_server *srv, struct MHD_Connection *conn,
  * So at most max_connections connections are served or waiting, and at
  * most 3 x max_connections descriptors and MHD connection pools
  * (API_CONN_MEMORY each) are held at any time.
+ *
+ * The listening socket has TCP_DEFER_ACCEPT (tcp(7)): the kernel hands
+ * a connection over once its first bytes are in, or about a second after
+ * the handshake if none come.  Idle connections then wait in the kernel,
+ * not in our slots, and a client's request is there to be read the moment
+ * its connection is accepted, so it is not cut for the lack of one.
  *
  * The reaper thread cuts connections that take longer than
  * header_timeout_s from connecting to a complete request head (idle ones
@@ -1000,6 +1007,11 @@ api_start(const struct api_options *opts, struct pw_monitor *mon, char *err,
 	}
 	info = MHD_get_daemon_info(srv->mhd, MHD_DAEMON_INFO_BIND_PORT);
 	srv->port = info != NULL ? info->port : opts->port;
+	/* See "connections" above; without it only idle floods cost more. */
+	info = MHD_get_daemon_info(srv->mhd, MHD_DAEMON_INFO_LISTEN_FD);
+	if (info != NULL)
+		(void)setsockopt(info->listen_fd, IPPROTO_TCP,
+		    TCP_DEFER_ACCEPT, &(int){ 1 }, sizeof(int));
 	return srv;
 
 out_mutex:
