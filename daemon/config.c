@@ -50,6 +50,11 @@ static const struct key top_keys[] = {
 	{ "rules",		FN(T_OBJECT | T_ARRAY, parse_rules) },
 	{ "alert_history",	INT(0, 100000, alert_history) },
 	{ "state_dir",		FN(T_STRING, parse_state_dir) },
+	{ "history_disk",	BOOL(history_disk) },
+	{ "history_max_bytes",	INT(1048576, 1LL << 50, history_max_bytes) },
+	{ "history_fsync_ms",	INT(0, 3600000, history_fsync_ms) },
+	{ "history_minute_days", INT(1, 3650, history_minute_days) },
+	{ "history_hour_days",	INT(1, 36500, history_hour_days) },
 	{ "receivers",		FN(T_ARRAY, parse_receivers) },
 	{ "remote_write",	FN(T_ARRAY, parse_remotes) },
 	{ "dygraphs_dir",	FN(T_STRING, parse_dygraphs_dir) },
@@ -237,6 +242,11 @@ config_base(void)
 	c->conn_timeout_s = CONFIG_DEFAULT_CONN_TIMEOUT_S;
 	c->header_timeout_s = CONFIG_DEFAULT_HEADER_TIMEOUT_S;
 	c->alert_history = CONFIG_DEFAULT_ALERT_HISTORY;
+	c->history_disk = true;
+	c->history_max_bytes = CONFIG_DEFAULT_HISTORY_MAX_BYTES;
+	c->history_fsync_ms = CONFIG_DEFAULT_HISTORY_FSYNC_MS;
+	c->history_minute_days = CONFIG_DEFAULT_HISTORY_MINUTE_DAYS;
+	c->history_hour_days = CONFIG_DEFAULT_HISTORY_HOUR_DAYS;
 	pw_monitor_config_defaults(&c->mon);
 	c->mon.use_libproc2 = true;
 	return c;
@@ -266,6 +276,10 @@ config_build(struct parse *p)
 		return rc;
 	if ((rc = rules_build(p, c)) < 0)
 		return rc;
+	/* The hour tier is what remains once the minute tier is cut. */
+	if (c->history_hour_days < c->history_minute_days)
+		return perr(p, "history_hour_days", "must be at least "
+		    "history_minute_days (%u)", c->history_minute_days);
 	if (c->state_dir == NULL &&
 	    (c->state_dir = strdup(CONFIG_DEFAULT_STATE_DIR)) == NULL)
 		return -ENOMEM;
@@ -597,6 +611,14 @@ config_describe(const struct config *c, FILE *fp)
 	    ", libproc2" : "", c->mon.keep_open ? ", descriptors kept open" :
 	    "");
 	fprintf(fp, "log level: %s\n", c->debug ? "debug" : "info");
+	if (c->history_disk)
+		fprintf(fp, "history on disk: %s, at most %llu bytes, fsync "
+		    "every %u ms, minutes for %u days, hours for %u days\n",
+		    c->state_dir, (unsigned long long)c->history_max_bytes,
+		    c->history_fsync_ms, c->history_minute_days,
+		    c->history_hour_days);
+	else
+		fprintf(fp, "history on disk: off (memory only)\n");
 	if (c->process_metrics == PROCMETRICS_TOP)
 		fprintf(fp, "process metrics: the top %u by CPU and by "
 		    "memory\n", c->process_metrics_top);

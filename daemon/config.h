@@ -29,6 +29,11 @@
 
 #define CONFIG_DEFAULT_ALERT_HISTORY	100
 #define CONFIG_DEFAULT_STATE_DIR	"/var/lib/procwatch"
+/* History on disk under state_dir (issue 18; README "History on disk"). */
+#define CONFIG_DEFAULT_HISTORY_MAX_BYTES	(UINT64_C(1) << 30)
+#define CONFIG_DEFAULT_HISTORY_FSYNC_MS		10000
+#define CONFIG_DEFAULT_HISTORY_MINUTE_DAYS	30
+#define CONFIG_DEFAULT_HISTORY_HOUR_DAYS	400
 
 enum config_recv_format {
 	RECV_PROCWATCH = 0,		/* our JSON body, see README.md */
@@ -140,7 +145,12 @@ struct config {
 	size_t		 nrules;
 	bool		 rules_set;
 	size_t		 alert_history;	/* resolved alerts kept; 100 */
-	char		*state_dir;	/* owned; the notification spool */
+	char		*state_dir;	/* owned; the spool and the history */
+	bool		 history_disk;	/* keep history on disk; true */
+	uint64_t	 history_max_bytes;	/* size budget; 1 GiB */
+	unsigned	 history_fsync_ms;	/* fsync at most this often */
+	unsigned	 history_minute_days;	/* minute tier's reach; 30 */
+	unsigned	 history_hour_days;	/* hour tier's reach; 400 */
 	struct config_receiver *receivers; /* owned */
 	size_t		 nreceivers;
 	struct config_remote *remotes;	/* owned: "remote_write" */

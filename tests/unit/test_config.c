@@ -955,6 +955,42 @@ test_config_rules_custom_full(void **state)
 }
 
 static void
+test_config_history_disk(void **state)
+{
+	struct config *c;
+
+	(void)state;
+	c = parse_ok("{}");
+	assert_true(c->history_disk);
+	assert_int_equal(c->history_max_bytes, 1073741824);
+	assert_int_equal(c->history_fsync_ms, 10000);
+	assert_int_equal(c->history_minute_days, 30);
+	assert_int_equal(c->history_hour_days, 400);
+	config_free(c);
+	c = parse_ok("{\"history_disk\": false, \"history_max_bytes\": "
+	    "1048576, \"history_fsync_ms\": 0, \"history_minute_days\": 7, "
+	    "\"history_hour_days\": 7}");
+	assert_false(c->history_disk);
+	assert_int_equal(c->history_max_bytes, 1048576);
+	assert_int_equal(c->history_fsync_ms, 0);
+	assert_int_equal(c->history_minute_days, 7);
+	assert_int_equal(c->history_hour_days, 7);
+	config_free(c);
+	c = parse_ok("{\"history_max_bytes\": 1125899906842624}");
+	assert_int_equal(c->history_max_bytes, UINT64_C(1) << 50);
+	config_free(c);
+	expect_error("{\"history_max_bytes\": 1000}", "history_max_bytes");
+	expect_error("{\"history_max_bytes\": \"1GiB\"}",
+	    "history_max_bytes");
+	expect_error("{\"history_fsync_ms\": -1}", "history_fsync_ms");
+	expect_error("{\"history_minute_days\": 0}", "history_minute_days");
+	expect_error("{\"history_disk\": \"no\"}", "history_disk");
+	expect_error("{\"history_minute_days\": 60, \"history_hour_days\": "
+	    "30}", "history_hour_days: must be at least history_minute_days "
+	    "(60)");
+}
+
+static void
 test_config_dygraphs_dir(void **state)
 {
 	struct config *c;
@@ -1526,6 +1562,7 @@ main(void)
 		cmocka_unit_test(test_config_rules_custom_full),
 		cmocka_unit_test(test_config_rules_bad),
 		cmocka_unit_test(test_config_rule_durations),
+		cmocka_unit_test(test_config_history_disk),
 		cmocka_unit_test(test_config_dygraphs_dir),
 		cmocka_unit_test(test_config_receivers),
 		cmocka_unit_test(test_config_receivers_bad),
