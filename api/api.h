@@ -21,6 +21,7 @@ struct pw_monitor;
 struct pw_monitor_stats;
 struct pw_profiler;
 struct pw_events;
+struct pw_history;
 struct pw_proc_view;
 struct pw_sample;
 struct pw_snapshot;
@@ -126,6 +127,14 @@ struct api_options {
 	unsigned	 process_metrics_top;
 	api_clock_fn	*now_ms;	/* NULL: the real clock */
 	void		*now_arg;
+	/*
+	 * The history on disk (lib/history.h), borrowed; NULL: memory only,
+	 * and history_off says why (NULL: "not configured").  history_dir
+	 * is where it is, for /healthz.
+	 */
+	struct pw_history *history;
+	const char	*history_off;
+	const char	*history_dir;
 };
 
 /*

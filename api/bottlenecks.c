@@ -6,6 +6,7 @@
  * The busiest CPU entries are probed for one hot thread (api/threads.c),
  * and a critical one links to where a profile is started.
  */
+#include <errno.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -22,6 +23,7 @@
 #include "api/api.h"
 #include "api/catalogue.h"
 #include "api/events.h"
+#include "api/history.h"
 #include "api/params.h"
 #include "api/stats.h"
 #include "api/stats_impl.h"
@@ -220,7 +222,8 @@ json_evidence(const struct pw_bottleneck *b)
 unsigned
 api_stats_bottlenecks(struct api_stats *st, struct pw_events *ev,
     const char *by, const char *window, const char *limit,
-    struct cJSON **out, char *err, size_t errlen)
+    const struct api_bn_past *past, struct cJSON **out, char *err,
+    size_t errlen)
 {
 	struct probe_arg pa = { .st = st };
 	struct pw_bn_query q;
@@ -246,17 +249,23 @@ api_stats_bottlenecks(struct api_stats *st, struct pw_events *ev,
 		    "limit: expected an integer from 1 to %d", BN_MAX_LIMIT);
 	pa.window_ms = window_ms;
 	bn_query(st, window_ms, lim, &pa, &q);
-	if (by_target)
+	if (past != NULL) {
+		if ((rc = api_hist_rank(past->c, by_target, &q,
+		    past->until_ms, &v, &n, err, errlen)) < 0)
+			return rc == -EINVAL ? HTTP_BAD_REQUEST : 500;
+	} else if (by_target)
 		rc = pw_bottlenecks_by_target(pw_monitor_store(st->mon), &q,
 		    &v, &n);
 	else
 		rc = pw_bottlenecks(pw_monitor_store(st->mon), &q, &v, &n);
-	if (rc < 0)
+	if (past == NULL && rc < 0)
 		return api_oom(err, errlen);
 	if ((o = cJSON_CreateObject()) == NULL ||
 	    cJSON_AddStringToObject(o, "by", by_target ? "target" :
 	    "process") == NULL ||
 	    !api_add_num(o, "window_s", (double)window_ms / 1000.0) ||
+	    (past != NULL && (!api_add_time(o, "since", past->until_ms -
+	    window_ms) || !api_add_time(o, "until", past->until_ms))) ||
 	    cJSON_AddNumberToObject(o, "count", (double)n) == NULL ||
 	    (arr = cJSON_AddArrayToObject(o, "bottlenecks")) == NULL)
 		goto out_oom;
@@ -299,7 +308,8 @@ api_stats_bottlenecks(struct api_stats *st, struct pw_events *ev,
 			goto out_oom;
 	}
 	/* A target's CPU already holds its short-lived children's. */
-	if (!by_target && api_events_add_churn(ev, window_ms, lim, o) < 0)
+	if (!by_target && past == NULL &&
+	    api_events_add_churn(ev, window_ms, lim, o) < 0)
 		goto out_oom;
 	free(v);
 	*out = o;

@@ -38,6 +38,7 @@
 #include "api/buf.h"
 #include "api/catalogue.h"
 #include "api/events.h"
+#include "api/history.h"
 #include "api/memory.h"
 #include "api/params.h"
 #include "api/profile.h"
@@ -66,7 +67,13 @@ struct api_req {
 	const char	*target;
 	const char	*by;
 	const char	*limit;
-	int64_t		 since_ms;	/* samples' ?since=; INT64_MIN: none */
+	int64_t		 now_ms;	/* the API's clock, for "-15m" */
+	int64_t		 since_ms;	/* ?since=; INT64_MIN: none */
+	int64_t		 until_ms;	/* ?until=; INT64_MAX: none */
+	enum api_hist_res res;		/* samples' ?resolution= */
+	int64_t		 at_ms;		/* ?at=, with has_at */
+	bool		 has_at;
+	bool		 targets;	/* dump's ?kind=target */
 	size_t		 nlimit;	/* samples' ?limit=; SIZE_MAX: none */
 	bool		 with_gone;	/* ?all= or ?include_gone= */
 	unsigned	 states;	/* alerts' ?state=: PW_ALERTS_* */
@@ -120,6 +127,12 @@ api_ctx_init(struct api_ctx *c, const struct api_options *opts,
 	    opts->process_metrics_top);
 	c->profiler = opts->profiler;
 	c->events = opts->events;
+	c->history = opts->history;
+	snprintf(c->history_off, sizeof(c->history_off), "%s",
+	    opts->history_off != NULL ? opts->history_off :
+	    "not configured");
+	snprintf(c->history_dir, sizeof(c->history_dir), "%s",
+	    opts->history_dir != NULL ? opts->history_dir : "");
 	return 0;
 }
 
@@ -186,23 +199,18 @@ query_flag(const struct api_in *in, const char *key, bool *out)
 }
 
 /*
- * An RFC 3339 query value.  A '+' sent unencoded in a query decodes to a
- * space; past the seconds (offset 19) a space can only be that, so it is
- * put back and "since=...T03:11:45+01:00" works as typed.
+ * A time query value, ?key=TIME (procwatch/timespec.h), into *ms; 0 when
+ * absent or good, else 400 with the message in err.
  */
-static bool
-query_time(const char *val, int64_t *ms)
+static unsigned
+query_time(const struct api_in *in, const struct api_req *rq, const char *key,
+    int64_t *ms, char *err, size_t errlen)
 {
-	char buf[64];
-	size_t n, i;
+	const char *val;
 
-	if (val == NULL || (n = strlen(val)) >= sizeof(buf))
-		return false;
-	memcpy(buf, val, n + 1);
-	for (i = 19; i < n; i++)
-		if (buf[i] == ' ')
-			buf[i] = '+';
-	return api_parse_rfc3339(buf, ms) == 0;
+	if (!query_arg(in, key, &val))
+		return 0;
+	return api_hist_parse_time(key, val, rq->now_ms, ms, err, errlen);
 }
 
 /* The {pid} capture (the first). */
@@ -236,22 +244,73 @@ parse_view(const struct api_in *in, struct api_req *rq, char *err UNUSED,
 	return 0;
 }
 
-/* ?limit= and ?since= of a samples request. */
+/* ?since= and ?until=, the second after the first. */
+static unsigned
+parse_window(const struct api_in *in, struct api_req *rq, char *err,
+    size_t errlen)
+{
+	unsigned status;
+
+	if ((status = query_time(in, rq, "since", &rq->since_ms, err,
+	    errlen)) != 0 ||
+	    (status = query_time(in, rq, "until", &rq->until_ms, err,
+	    errlen)) != 0)
+		return status;
+	if (rq->since_ms != INT64_MIN && rq->until_ms != INT64_MAX &&
+	    rq->since_ms >= rq->until_ms)
+		return api_fail(err, errlen, MHD_HTTP_BAD_REQUEST,
+		    "until: must be after since");
+	return 0;
+}
+
+/* ?limit=, ?since=, ?until= and ?resolution= of a samples request. */
 static unsigned
 parse_samples(const struct api_in *in, struct api_req *rq, char *err,
     size_t errlen)
 {
 	const char *val;
+	unsigned status;
 
 	if (query_arg(in, "limit", &val) &&
 	    api_parse_limit(val, API_MAX_SAMPLES_LIMIT, &rq->nlimit) < 0)
 		return api_fail(err, errlen, MHD_HTTP_BAD_REQUEST,
 		    "limit: expected an integer from 1 to %d",
 		    API_MAX_SAMPLES_LIMIT);
-	if (query_arg(in, "since", &val) && !query_time(val, &rq->since_ms))
+	if ((status = parse_window(in, rq, err, errlen)) != 0)
+		return status;
+	if (query_arg(in, "resolution", &val) &&
+	    (status = api_hist_parse_res(val, &rq->res, err, errlen)) != 0)
+		return status;
+	return 0;
+}
+
+/* A dump's ?kind=process|target. */
+static unsigned
+parse_kind(const struct api_in *in, struct api_req *rq, char *err,
+    size_t errlen)
+{
+	const char *val = query_val(in, "kind");
+
+	if (val == NULL || strcmp(val, "process") == 0)
+		rq->targets = false;
+	else if (strcmp(val, "target") == 0)
+		rq->targets = true;
+	else
 		return api_fail(err, errlen, MHD_HTTP_BAD_REQUEST,
-		    "since: expected an RFC 3339 time such as "
-		    "2026-11-26T02:11:35Z");
+		    "kind: expected process or target");
+	return 0;
+}
+
+/* ?at=: a moment in the past (api/history.h). */
+static unsigned
+parse_at(const struct api_in *in, struct api_req *rq, char *err,
+    size_t errlen)
+{
+	unsigned status;
+
+	if ((status = query_time(in, rq, "at", &rq->at_ms, err, errlen)) != 0)
+		return status;
+	rq->has_at = query_val(in, "at") != NULL;
 	return 0;
 }
 
@@ -271,7 +330,7 @@ parse_processes(const struct api_in *in, struct api_req *rq, char *err,
 		    "include_gone: expected a boolean (1, true, yes, on, 0, "
 		    "false, no, off)");
 	rq->with_gone = all || gone;
-	return 0;
+	return parse_at(in, rq, err, errlen);
 }
 
 /* ?state=firing|pending|resolved|all (default firing and pending). */
@@ -307,7 +366,7 @@ parse_alerts(const struct api_in *in, struct api_req *rq, char *err,
 	if (query_arg(in, "target", &rq->target) && rq->target == NULL)
 		return api_fail(err, errlen, MHD_HTTP_BAD_REQUEST,
 		    "target: expected a target name");
-	return 0;
+	return parse_at(in, rq, err, errlen);
 }
 
 /* Only names on api/static.c's list are served: no path reaches past it. */
@@ -402,7 +461,7 @@ render_healthz(struct api_ctx *c, const struct api_req *rq UNUSED,
 	    cJSON_AddNumberToObject(o, "interval_ms",
 	    (double)st.interval_ms) != NULL &&
 	    cJSON_AddNumberToObject(o, "cycles", (double)st.cycles) != NULL &&
-	    add_delays(o, &st);
+	    add_delays(o, &st) && api_hist_healthz(c, o);
 	if (!ok) {
 		cJSON_Delete(o);
 		return oom(out);
@@ -411,13 +470,16 @@ render_healthz(struct api_ctx *c, const struct api_req *rq UNUSED,
 }
 
 static unsigned
-render_processes(struct api_ctx *c, const struct api_req *rq UNUSED,
+render_processes(struct api_ctx *c, const struct api_req *rq,
     const struct pw_snapshot *snap, struct api_out *out)
 {
 	struct api_custom_procs *cp = NULL;
 	cJSON *o = NULL, *arr, *p;
 	size_t i;
 
+	if (rq->has_at)
+		return api_hist_processes_at(c, rq->at_ms, &out->json,
+		    out->err, sizeof(out->err));
 	if ((cp = api_custom_procs_new(c->mon)) == NULL ||
 	    (o = cJSON_CreateObject()) == NULL ||
 	    cJSON_AddNumberToObject(o, "interval_ms",
@@ -475,49 +537,37 @@ store_error(int rc, pid_t pid, struct api_out *out)
 	    MHD_HTTP_INTERNAL_SERVER_ERROR, "store error %d", rc);
 }
 
-/* The snapshot's view gives the memory and fd figures of the samples. */
+/* Every series over a window, from disk (api/history.c). */
+static unsigned
+render_dump(struct api_ctx *c, const struct api_req *rq,
+    const struct pw_snapshot *snap UNUSED, struct api_out *out)
+{
+	struct api_hist_win w = { rq->since_ms, rq->until_ms, rq->res,
+	    rq->nlimit };
+
+	return api_hist_dump(c, &w, rq->targets, &out->json, out->err,
+	    sizeof(out->err));
+}
+
+/* From memory and disk (api/history.c). */
 static unsigned
 render_samples(struct api_ctx *c, const struct api_req *rq,
-    const struct pw_snapshot *snap, struct api_out *out)
+    const struct pw_snapshot *snap UNUSED, struct api_out *out)
 {
-	struct pw_sample *samples = NULL;
-	uint64_t mem_total = snap->mem_total;
-	uint64_t fd_limit = snap->procs[0].fd_limit;
-	pid_t pid = snap->procs[0].pid;
-	size_t n, cap, i;
-	cJSON *o = NULL, *arr, *s;
-	int rc;
+	struct api_hist_win w = { rq->since_ms, rq->until_ms, rq->res,
+	    rq->nlimit };
 
-	if ((rc = pw_store_samples(pw_monitor_store(c->mon), pid,
-	    rq->since_ms, rq->nlimit, &samples, &n, &cap)) < 0)
-		return store_error(rc, pid, out);
-	if ((o = cJSON_CreateObject()) == NULL ||
-	    cJSON_AddNumberToObject(o, "pid", (double)pid) == NULL ||
-	    cJSON_AddNumberToObject(o, "capacity", (double)cap) == NULL ||
-	    cJSON_AddNumberToObject(o, "count", (double)n) == NULL ||
-	    (arr = cJSON_AddArrayToObject(o, "samples")) == NULL)
-		goto out_oom;
-	for (i = 0; i < n; i++) {
-		if ((s = api_json_sample(&samples[i], mem_total, fd_limit)) ==
-		    NULL)
-			goto out_oom;
-		if (!cJSON_AddItemToArray(arr, s)) {
-			cJSON_Delete(s);
-			goto out_oom;
-		}
-	}
-	free(samples);
-	return json(out, o);
-out_oom:
-	cJSON_Delete(o);
-	free(samples);
-	return oom(out);
+	return api_hist_proc_samples(c, rq->pid, &w, &out->json, out->err,
+	    sizeof(out->err));
 }
 
 static unsigned
 render_alerts(struct api_ctx *c, const struct api_req *rq,
     const struct pw_snapshot *snap UNUSED, struct api_out *out)
 {
+	if (rq->has_at)
+		return api_hist_alerts_at(c, rq->at_ms, &out->json, out->err,
+		    sizeof(out->err));
 	if (c->alerts == NULL)
 		return json(out, cJSON_Parse("{\"alerts\":[],\"count\":0}"));
 	if (api_json_alerts(c->alerts, rq->states, rq->severity, rq->target,
@@ -622,6 +672,8 @@ render_metrics(struct api_ctx *c, const struct api_req *rq UNUSED,
 	if (rc == 0)
 		rc = api_prom_events(c->events, &out->text);
 	if (rc == 0)
+		rc = api_hist_metrics(c, &out->text);
+	if (rc == 0)
 		rc = out->text.err;
 	if (rc == -ENOMEM)
 		return oom(out);
@@ -662,8 +714,11 @@ static unsigned
 render_bottlenecks(struct api_ctx *c, const struct api_req *rq,
     const struct pw_snapshot *snap UNUSED, struct api_out *out)
 {
+	struct api_bn_past past = { c, rq->until_ms };
+
 	return api_stats_bottlenecks(c->stats, c->events, rq->by, rq->window,
-	    rq->limit, &out->json, out->err, sizeof(out->err));
+	    rq->limit, rq->until_ms != INT64_MAX ? &past : NULL, &out->json,
+	    out->err, sizeof(out->err));
 }
 
 static unsigned
@@ -678,6 +733,20 @@ static unsigned
 render_events(struct api_ctx *c, const struct api_req *rq,
     const struct pw_snapshot *snap UNUSED, struct api_out *out)
 {
+	struct api_hist_win w = { rq->since_ms, rq->until_ms, rq->res,
+	    SIZE_MAX };
+	size_t lim = SIZE_MAX;
+
+	/* A window is the history's; without one, the feed's newest. */
+	if (rq->since_ms != INT64_MIN || rq->until_ms != INT64_MAX) {
+		if (rq->limit != NULL && api_parse_limit(rq->limit,
+		    API_MAX_SAMPLES_LIMIT, &lim) < 0)
+			return api_fail(out->err, sizeof(out->err),
+			    MHD_HTTP_BAD_REQUEST, "limit: expected an integer "
+			    "from 1 to %d", API_MAX_SAMPLES_LIMIT);
+		return api_hist_events(c, &w, lim, &out->json, out->err,
+		    sizeof(out->err));
+	}
 	return api_events_list(c->events, c->mon, rq->limit, &out->json,
 	    out->err, sizeof(out->err));
 }
@@ -775,9 +844,12 @@ render_custom_list(struct api_ctx *c, const struct api_req *rq UNUSED,
 /* --- targets as groups (api/targets.h) ------------------------------------ */
 
 static unsigned
-render_targets(struct api_ctx *c, const struct api_req *rq UNUSED,
+render_targets(struct api_ctx *c, const struct api_req *rq,
     const struct pw_snapshot *snap UNUSED, struct api_out *out)
 {
+	if (rq->has_at)
+		return api_hist_targets_at(c, rq->at_ms, &out->json, out->err,
+		    sizeof(out->err));
 	return api_targets_list(c->mon, c->hz, &out->json, out->err,
 	    sizeof(out->err));
 }
@@ -794,8 +866,11 @@ static unsigned
 render_target_samples(struct api_ctx *c, const struct api_req *rq,
     const struct pw_snapshot *snap UNUSED, struct api_out *out)
 {
-	return api_targets_samples(c->mon, c->hz, rq->name, rq->name_len,
-	    rq->since_ms, rq->nlimit, &out->json, out->err, sizeof(out->err));
+	struct api_hist_win w = { rq->since_ms, rq->until_ms, rq->res,
+	    rq->nlimit };
+
+	return api_hist_target_samples(c, rq->name, rq->name_len, &w,
+	    &out->json, out->err, sizeof(out->err));
 }
 
 /* The statistics of a target's aggregate samples (api/window.c). */
@@ -830,7 +905,9 @@ const struct api_route api_routes[] = {
 	{ GET, "/api/v1/processes/{pid}", { parse_pid }, PID, render_process,
 	    NULL },
 	{ GET, "/api/v1/processes/{pid}/samples", { parse_pid, parse_samples },
-	    PID, render_samples, NULL },
+	    NONE, render_samples, NULL },
+	{ GET, "/api/v1/samples", { parse_samples, parse_kind }, NONE,
+	    render_dump, NULL },
 	{ GET, "/api/v1/processes/{pid}/stats", { parse_pid, parse_view },
 	    NONE, render_stats, NULL },
 	{ GET, "/api/v1/processes/{pid}/threads", { parse_pid, parse_view },
@@ -839,13 +916,13 @@ const struct api_route api_routes[] = {
 	    NONE, render_memory, NULL },
 	{ GET, "/api/v1/averages", { parse_view }, NONE, render_averages,
 	    NULL },
-	{ GET, "/api/v1/bottlenecks", { parse_view }, NONE,
+	{ GET, "/api/v1/bottlenecks", { parse_view, parse_window }, NONE,
 	    render_bottlenecks, NULL },
 	{ POST, "/api/v1/baselines", { NULL }, NONE, render_baselines, NULL },
 	{ POST, "/api/v1/reload", { NULL }, NONE, render_reload, NULL },
 	{ POST, "/api/v1/custom", { NULL }, NONE, render_custom_push, NULL },
 	{ GET, "/api/v1/custom", { NULL }, NONE, render_custom_list, NULL },
-	{ GET, "/api/v1/targets", { NULL }, NONE, render_targets, NULL },
+	{ GET, "/api/v1/targets", { parse_at }, NONE, render_targets, NULL },
 	{ GET, "/api/v1/targets/{name}", { NULL }, NONE, render_target, NULL },
 	{ GET, "/api/v1/targets/{name}/samples", { parse_samples }, NONE,
 	    render_target_samples, NULL },
@@ -856,7 +933,8 @@ const struct api_route api_routes[] = {
 	{ GET, "/api/v1/profiles/{id}", { NULL }, NONE, render_profile, NULL },
 	{ GET, "/api/v1/profiles/{id}/folded", { NULL }, NONE,
 	    render_profile_folded, NULL },
-	{ GET, "/api/v1/events", { parse_view }, NONE, render_events, NULL },
+	{ GET, "/api/v1/events", { parse_view, parse_window }, NONE,
+	    render_events, NULL },
 	{ GET, "/metrics", { NULL }, ALL, render_metrics, NULL },
 	{ GET, "/alerts", { parse_alerts }, NONE, render_alerts, NULL },
 	{ GET, "/api/v1/alerts", { parse_alerts }, NONE, render_alerts, NULL },
@@ -904,7 +982,9 @@ api_route_serve(struct api_ctx *c, const struct api_route *r,
 	memset(out, 0, sizeof(*out));
 	api_buf_init(&out->text, API_PROM_MAX);
 	memset(&rq, 0, sizeof(rq));
+	rq.now_ms = api_now_ms(c->now_ms, c->now_arg);
 	rq.since_ms = INT64_MIN;
+	rq.until_ms = INT64_MAX;
 	rq.nlimit = SIZE_MAX;
 	rq.file = r->arg;
 	if (in->ncap > 0) {

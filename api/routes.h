@@ -29,6 +29,7 @@ struct cJSON;
 struct MHD_Connection;
 struct MHD_Response;
 struct api_stats;
+struct pw_history;
 struct pw_snapshot;
 
 #define API_ERRMSG_MAX		256
@@ -70,6 +71,9 @@ struct api_ctx {
 	_Atomic uint64_t	 procmetrics;
 	api_clock_fn		*now_ms;	/* NULL: the real clock */
 	void			*now_arg;
+	struct pw_history	*history;	/* borrowed; NULL: none */
+	char			 history_off[API_ERRMSG_MAX]; /* why not */
+	char			 history_dir[API_DIR_MAX];
 };
 
 /*

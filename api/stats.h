@@ -67,16 +67,25 @@ unsigned	api_stats_target(struct api_stats *, const char *name,
 unsigned	api_stats_averages(struct api_stats *, const char *window,
 		    const char *target, struct cJSON **out, char *err,
 		    size_t errlen);
+/* A past window of bottlenecks: the API's history, and where it ends. */
+struct api_ctx;
+struct api_bn_past {
+	struct api_ctx	*c;		/* its history (api/history.h) */
+	int64_t		 until_ms;	/* the window ends here */
+};
 /*
- * GET /api/v1/bottlenecks?by=&window=&limit=: by "process" (the default)
- * or "target" (each target as a whole, procwatch/bottleneck.h); any other
- * `by` is 400.  By process, the churn entries of the events feed `ev`
- * (NULL: none) are merged in (api_events_add_churn()).
+ * GET /api/v1/bottlenecks?by=&window=&limit=&until=: by "process" (the
+ * default) or "target" (each target as a whole, procwatch/bottleneck.h);
+ * any other `by` is 400.  By process, the churn entries of the events
+ * feed `ev` (NULL: none) are merged in (api_events_add_churn()).  With
+ * `past` (NULL: now), the window ending at past->until_ms, from the
+ * history on disk (api_hist_rank()), without churn.
  * Thread: HTTP.
  */
 unsigned	api_stats_bottlenecks(struct api_stats *, struct pw_events *ev,
 		    const char *by, const char *window, const char *limit,
-		    struct cJSON **out, char *err, size_t errlen);
+		    const struct api_bn_past *past, struct cJSON **out,
+		    char *err, size_t errlen);
 /*
  * GET /api/v1/processes/{pid}/threads?window=
  * Thread: HTTP (the /proc read before api/'s stats mu is taken).

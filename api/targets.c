@@ -135,8 +135,8 @@ add_cgroup_why(cJSON *o, const struct pw_group_sample *s)
  * figure (PW_GAGG_MAX) is followed by whose it is, KEY_pid.  NULL when
  * out of memory.
  */
-static cJSON *
-group_sample_json(const struct pw_group_sample *s, uint64_t mem_total,
+cJSON *
+api_targets_sample_json(const struct pw_group_sample *s, uint64_t mem_total,
     long hz)
 {
 	const struct pw_metric_def *d;
@@ -194,7 +194,7 @@ add_view(cJSON *o, const struct pw_group_view *v, uint64_t mem_total,
 		return false;
 	if (!v->has_sample)
 		return cJSON_AddNullToObject(o, "sample") != NULL;
-	if ((s = group_sample_json(&v->latest, mem_total, hz)) == NULL)
+	if ((s = api_targets_sample_json(&v->latest, mem_total, hz)) == NULL)
 		return false;
 	if (!cJSON_AddItemToObject(o, "sample", s)) {
 		cJSON_Delete(s);
@@ -397,7 +397,8 @@ api_targets_samples(struct pw_monitor *mon, long hz, const char *name,
 	    (arr = cJSON_AddArrayToObject(o, "samples")) == NULL)
 		goto out_oom;
 	for (i = 0; i < n; i++) {
-		if ((s = group_sample_json(&samples[i], mem_total, hz)) == NULL)
+		if ((s = api_targets_sample_json(&samples[i], mem_total,
+		    hz)) == NULL)
 			goto out_oom;
 		if (!cJSON_AddItemToArray(arr, s)) {
 			cJSON_Delete(s);

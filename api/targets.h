@@ -41,6 +41,14 @@ unsigned	api_target_name(const char *name, size_t name_len, char *want,
 		    char *err, size_t errlen);
 
 /*
+ * SAMPLE of one group cycle (the layout at the top of api/targets.c), for
+ * api/history.c too.  NULL when out of memory.  Thread: any.
+ */
+struct pw_group_sample;
+struct cJSON	*api_targets_sample_json(const struct pw_group_sample *s,
+		    uint64_t mem_total, long hz);
+
+/*
  * The handlers take the clock tick rate `hz` (CPU seconds from ticks).
  * Thread: HTTP.
  */

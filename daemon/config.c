@@ -225,6 +225,23 @@ parse_dygraphs_dir(struct parse *p, const struct key *k, const char *field,
 
 /* --- the steps ----------------------------------------------------------- */
 
+/*
+ * No "state_dir": the first directory systemd's StateDirectory= gives us
+ * ($STATE_DIRECTORY, colon-separated), so the unit names it once; else
+ * CONFIG_DEFAULT_STATE_DIR.  NULL when out of memory.
+ */
+static char *
+default_state_dir(void)
+{
+	const char *env = getenv("STATE_DIRECTORY");
+	size_t n;
+
+	if (env != NULL && env[0] == '/' &&
+	    (n = strcspn(env, ":")) < PATH_MAX)
+		return strndup(env, n);
+	return strdup(CONFIG_DEFAULT_STATE_DIR);
+}
+
 /* A config with the built-in values and no targets yet. */
 static struct config *
 config_base(void)
@@ -281,7 +298,7 @@ config_build(struct parse *p)
 		return perr(p, "history_hour_days", "must be at least "
 		    "history_minute_days (%u)", c->history_minute_days);
 	if (c->state_dir == NULL &&
-	    (c->state_dir = strdup(CONFIG_DEFAULT_STATE_DIR)) == NULL)
+	    (c->state_dir = default_state_dir()) == NULL)
 		return -ENOMEM;
 	c->mon.targets = c->targets;
 	c->mon.ntargets = c->ntargets;

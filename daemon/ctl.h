@@ -170,4 +170,31 @@ void	ctl_print_history(struct ctl *c, const cJSON *obj, const cJSON *hist,
 	    bool procs);
 int	ctl_print_with_samples(const char *key, cJSON **obj, cJSON **hist);
 
+/* --- ctl_dump.c ----------------------------------------------------------- */
+
+/*
+ * Resolve the time `s` the user gave to option `opt` (procwatch/timespec.h:
+ * "-15m", "03:12" in local time, RFC 3339, ...) into RFC 3339 UTC in buf
+ * (at least 32 bytes).  Returns 0, or EXIT_USAGE having said why.
+ * Thread: procwatchctl's only thread.
+ */
+int	ctl_time_arg(const char *opt, const char *s, char *buf, size_t len);
+
+/* What `dump` was asked for; NULL strings were not given. */
+struct ctl_dump_args {
+	const char	*since;		/* default -1h */
+	const char	*until;		/* default now */
+	const char	*pid;		/* one process (checked digits) */
+	const char	*target;	/* one target (a checked name) */
+	bool		 targets;	/* every target instead of processes */
+	bool		 csv;		/* else JSON lines */
+	const char	*resolution;	/* of one series: raw, 1m, 1h, auto */
+};
+
+/*
+ * Print every sample of the window, one row each.  Returns 0 or an exit
+ * code, having said why.  Thread: procwatchctl's only thread.
+ */
+int	ctl_dump(struct ctl *c, const struct ctl_dump_args *a);
+
 #endif

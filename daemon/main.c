@@ -34,6 +34,9 @@
  *                                       the alert queue
  *   exec sources  custom_host_new()     the source commands (children)
  *   (0-1)         daemon/sources.c      and their schedule
+ *   history (0-1) pw_history_start()    the segment files of the history
+ *                 lib/history.h         on disk; consumes the cycles the
+ *                 daemon/history.c      sampler's cycle hook queues
  *
  * LOCKS, in acquisition order: a thread may take a lock only if every
  * lock it holds is above it.  Only the first two ever hold another; all
@@ -90,6 +93,7 @@
 
 #include "api/api.h"
 #include "daemon/config.h"
+#include "daemon/history.h"
 #include "daemon/log.h"
 #include "daemon/notifier.h"
 #include "daemon/remote_write.h"
@@ -293,6 +297,8 @@ struct daemon {
 						   while the sampler is stopped */
 	pthread_rwlock_t	 nt_lock;
 	struct custom_host	*custom;	/* custom series, sources */
+	struct history		*hist;		/* NULL: memory only */
+	char			 hist_why[512];	/* why not, for /healthz */
 	struct api_server	*api;
 	struct api_server	*retired_api;	/* stopped at the next tick */
 	char			 base_url[128];
@@ -377,6 +383,9 @@ daemon_api_start(struct daemon *d, const struct config *cfg, char *err,
 	    (!config_host_is_loopback(cfg->listen_host) && !cfg->public_read);
 	ao.process_metrics = (int)cfg->process_metrics;
 	ao.process_metrics_top = cfg->process_metrics_top;
+	ao.history = history_engine(d->hist);
+	ao.history_off = d->hist == NULL ? d->hist_why : NULL;
+	ao.history_dir = history_dir(d->hist);
 	return api_start(&ao, d->mon, err, errlen);
 }
 
@@ -675,6 +684,7 @@ daemon_reload(struct daemon *d, char *msg, size_t msglen)
 		log_warnx("reload: sampler: %s", strerror(-rc));
 	(void)apply_delay_accounting(nc, err, sizeof(err));
 	pw_monitor_set_delay_note(d->mon, err);
+	history_reload_check(old, nc);
 	d->cfg = nc;
 	if (d->custom != NULL &&
 	    custom_host_reload(d->custom, nc, err, sizeof(err)) < 0)
@@ -844,6 +854,16 @@ main(int argc, char **argv)
 		goto out;
 	}
 	curl_up = true;
+	/*
+	 * First: a second daemon on this state_dir stops here, before its
+	 * notifier reads (and at exit rewrites) the first one's spool.
+	 */
+	if ((rc = history_open(d.cfg, &d.hist, d.hist_why,
+	    sizeof(d.hist_why))) < 0) {
+		log_warnx("%s", rc == -EBUSY ? d.hist_why :
+		    "cannot open the history: out of memory");
+		goto out;
+	}
 	if ((d.alerts = pw_alerts_new(d.cfg->rules, d.cfg->nrules,
 	    d.cfg->alert_history)) == NULL) {
 		log_warnx("cannot create the alert engine: out of memory");
@@ -904,6 +924,11 @@ main(int argc, char **argv)
 		    d.events);
 		if (!pw_events_cpu_available(d.events, err, sizeof(err)))
 			log_info("exits carry no CPU time: %s", err);
+	}
+	if ((rc = history_start(d.hist, d.mon, d.alerts)) < 0) {
+		log_warnx("cannot start the history writer: %s",
+		    strerror(-rc));
+		goto out;
 	}
 	if ((rc = pw_monitor_start(d.mon)) < 0) {
 		log_warnx("cannot start the sampler: %s", strerror(-rc));
@@ -978,6 +1003,7 @@ out:
 	if (d.mon != NULL)
 		pw_monitor_stop(d.mon);	/* no more cycle hooks after this */
 	pw_events_free(d.events);
+	history_close(d.hist);	/* writes what is queued, fsyncs */
 	pw_monitor_free(d.mon);
 	notifier_free(d.nt);	/* flushes for up to ~1 s, then spools */
 	rw_free(d.rw);		/* after the API, which reads its counters */

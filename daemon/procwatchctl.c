@@ -34,24 +34,43 @@
 #define SPARK_SAMPLES	60
 #define NELEMS(a)	(sizeof(a) / sizeof((a)[0]))
 
+/* Long options without a letter. */
+enum {
+	OPT_AT = 256,
+	OPT_SINCE,
+	OPT_UNTIL,
+	OPT_WINDOW,
+	OPT_FORMAT,
+	OPT_RES,
+	OPT_TARGET,
+	OPT_TARGETS,
+};
+
 static void
 usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: procwatchctl [options] COMMAND [ARGS]\n"
 	    "commands:\n"
-	    "  status [--all] [--sort KEY]\n"
+	    "  status [--all] [--sort KEY] [--at TIME]\n"
 	    "                    a table of the monitored processes, busiest\n"
 	    "                    first; KEY: cpu (default), mem, rss, fds,\n"
 	    "                    pid, name; --all adds kernel threads and\n"
-	    "                    exited processes\n"
-	    "  show PID          one process, with CPU and RSS sparklines\n"
+	    "                    exited processes; --at: as they were then\n"
+	    "  show PID [--since TIME] [--until TIME]\n"
+	    "                    one process, with CPU and RSS sparklines\n"
 	    "  memory PID [N]    its memory now: RSS, PSS, USS, swap, and "
 	    "the N\n"
 	    "                    largest mappings by PSS (default 10)\n"
-	    "  alerts            firing and pending alerts\n"
-	    "  top [targets]     the bottlenecks, worst first (of processes,\n"
-	    "                    or of targets as wholes)\n"
+	    "  alerts [--at TIME] firing and pending alerts (firing at TIME)\n"
+	    "  top [targets] [--at TIME] [--window DURATION]\n"
+	    "                    the bottlenecks, worst first (of processes,\n"
+	    "                    or of targets as wholes; of the window\n"
+	    "                    ending at TIME)\n"
+	    "  dump [PID | --target NAME | --targets] [--since TIME]\n"
+	    "       [--until TIME] [--format csv|jsonl] [--resolution RES]\n"
+	    "                    every sample of a window, one row each\n"
+	    "                    (default the last hour, CSV)\n"
 	    "  targets [NAME]    each target as a whole: processes, CPU, "
 	    "memory;\n"
 	    "                    with NAME, one target and its recent "
@@ -67,6 +86,9 @@ usage(FILE *f)
 	    "table\n"
 	    "  -t, --timeout SEC     give up after SEC seconds (default 10)\n"
 	    "  -h, --help            print this help and exit\n"
+	    "TIME: 2026-12-05T03:12:00Z, -15m, 03:12 (the last one, local "
+	    "time),\n"
+	    "      now, or Unix seconds\n"
 	    "exit status: 0 ok, 1 daemon error, 2 usage, 3 cannot connect\n");
 }
 
@@ -203,10 +225,9 @@ status_rows(const cJSON *procs, bool all, enum sort_key key,
 }
 
 static int
-cmd_status(struct ctl *c, bool all, enum sort_key key)
+cmd_status(struct ctl *c, bool all, enum sort_key key, const char *at)
 {
-	const char *path = all ? "/api/v1/processes?all=1" :
-	    "/api/v1/processes";
+	char path[128], when[40];
 	cJSON *health = NULL, *root = NULL;
 	const cJSON *procs, *p, *s, **rows = NULL;
 	char b1[32], b2[32], b3[32], b4[32], fds[72];
@@ -214,6 +235,13 @@ cmd_status(struct ctl *c, bool all, enum sort_key key)
 	double v;
 	int rc;
 
+	if (at != NULL) {
+		if ((rc = ctl_time_arg("--at", at, when, sizeof(when))) != 0)
+			return rc;
+		snprintf(path, sizeof(path), "/api/v1/processes?at=%s", when);
+	} else
+		snprintf(path, sizeof(path), "%s", all ?
+		    "/api/v1/processes?all=1" : "/api/v1/processes");
 	if (c->json) {
 		rc = ctl_get_json(c, path, NULL, true, &root);
 		cJSON_Delete(root);
@@ -230,6 +258,11 @@ cmd_status(struct ctl *c, bool all, enum sort_key key)
 	    ctl_fmt_num_key(health, "targets", 0, b2, sizeof(b2)),
 	    ctl_fmt_num_key(health, "processes", 0, b3, sizeof(b3)),
 	    ctl_fmt_num_key(health, "interval_ms", 0, b4, sizeof(b4)));
+	if (at != NULL)
+		printf("as at %s (%s samples from the %s)\n\n",
+		    ctl_dash(ctl_str(root, "at")),
+		    ctl_dash(ctl_str(root, "resolution")),
+		    ctl_dash(ctl_str(root, "source")));
 	procs = cJSON_GetObjectItemCaseSensitive(root, "processes");
 	if (!cJSON_IsArray(procs)) {
 		ctl_warnx("GET %s: no \"processes\" array in the reply", path);
@@ -243,7 +276,8 @@ cmd_status(struct ctl *c, bool all, enum sort_key key)
 	}
 	hidden = (size_t)cJSON_GetArraySize(procs) - nrows;
 	if (nrows == 0) {
-		printf("no processes monitored%s\n", hidden > 0 ?
+		printf("no processes %s%s\n", at != NULL ? "recorded then" :
+		    "monitored", hidden > 0 ?
 		    " but kernel threads (--all shows them)" : "");
 		goto out;
 	}
@@ -267,8 +301,15 @@ cmd_status(struct ctl *c, bool all, enum sort_key key)
 				ctl_print_col(c, s, &status_cols[i],
 				    CTL_KEY_PROCESS);
 		}
-		printf("%s\n", cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(p,
-		    "alive")) ? ctl_state_name(ctl_str(s, "state")) : "gone");
+		/* Then: the state is not kept; say whether it lives on. */
+		if (at != NULL)
+			printf("%s\n", cJSON_IsTrue(
+			    cJSON_GetObjectItemCaseSensitive(p, "alive")) ?
+			    "alive now" : "gone now");
+		else
+			printf("%s\n", cJSON_IsTrue(
+			    cJSON_GetObjectItemCaseSensitive(p, "alive")) ?
+			    ctl_state_name(ctl_str(s, "state")) : "gone");
 	}
 	if (hidden > 0)
 		printf("(%zu kernel thread%s not shown: --all)\n", hidden,
@@ -280,15 +321,65 @@ out:
 	return rc;
 }
 
+/* A window's resolution, source and gaps (the history's samples). */
+static void
+print_window(const cJSON *hist)
+{
+	const cJSON *gaps, *g;
+
+	if (ctl_str(hist, "resolution") == NULL || ctl_str(hist, "since") ==
+	    NULL)
+		return;
+	printf("  %-10s%s to %s, %s samples from %s\n", "window",
+	    ctl_str(hist, "since"), ctl_dash(ctl_str(hist, "until")),
+	    ctl_str(hist, "resolution"), ctl_dash(ctl_str(hist, "source")));
+	gaps = cJSON_GetObjectItemCaseSensitive(hist, "gaps");
+	cJSON_ArrayForEach(g, gaps)
+		printf("  %-10s%s to %s\n", "gap", ctl_dash(ctl_str(g,
+		    "from")), ctl_dash(ctl_str(g, "until")));
+}
+
 /* Metric `name` of a process's sample, formatted by its unit, or "-". */
 #define PROC_METRIC(s, name, buf)					\
 	ctl_fmt_metric_key(c, (s), (name), CTL_KEY_PROCESS, -1, (buf),	\
 	    sizeof(buf))
 
+/* `show --since` of a process no longer in memory: its samples only. */
 static int
-cmd_show(struct ctl *c, const char *pidarg)
+show_past(struct ctl *c, unsigned long pid, cJSON **hist)
 {
-	char path[96], spath[128], b1[32], b2[32];
+	const cJSON *arr, *last;
+	cJSON *none;
+	int rc = 0;
+
+	if (c->json) {
+		none = cJSON_CreateNull();
+		rc = ctl_print_with_samples("process", &none, hist);
+		cJSON_Delete(none);
+		return rc;
+	}
+	arr = cJSON_GetObjectItemCaseSensitive(*hist, "samples");
+	last = cJSON_IsArray(arr) ? cJSON_GetArrayItem(arr,
+	    cJSON_GetArraySize(arr) - 1) : NULL;
+	printf("pid %lu, no longer monitored: from the history\n", pid);
+	if (cJSON_IsObject(last)) {
+		ctl_print_cpu_memory(c, last, CTL_KEY_PROCESS, "\n");
+		printf("  %-10s%s\n", "sampled", ctl_dash(ctl_str(last,
+		    "ts")));
+	}
+	ctl_print_history(c, NULL, *hist, false);
+	print_window(*hist);
+	cJSON_Delete(*hist);
+	*hist = NULL;
+	return rc;
+}
+
+static int
+cmd_show(struct ctl *c, const char *pidarg, const char *since,
+    const char *until)
+{
+	char path[96], spath[256], b1[32], b2[32], t1[40], t2[40];
+	struct reply r;
 	cJSON *proc = NULL, *hist = NULL;
 	const cJSON *s;
 	char *end;
@@ -303,9 +394,39 @@ cmd_show(struct ctl *c, const char *pidarg)
 		return EXIT_USAGE;
 	}
 	snprintf(path, sizeof(path), "/api/v1/processes/%lu", pid);
-	snprintf(spath, sizeof(spath), "%s/samples?limit=%d", path,
-	    SPARK_SAMPLES);
-	if ((rc = ctl_get_json(c, path, NULL, false, &proc)) != 0)
+	if (since == NULL && until == NULL)
+		snprintf(spath, sizeof(spath), "%s/samples?limit=%d", path,
+		    SPARK_SAMPLES);
+	else {
+		/* A window: the finest resolution that fits a screenful. */
+		if ((rc = ctl_time_arg("--since", since != NULL ? since :
+		    "-1h", t1, sizeof(t1))) != 0 ||
+		    (rc = ctl_time_arg("--until", until != NULL ? until :
+		    "now", t2, sizeof(t2))) != 0)
+			return rc;
+		snprintf(spath, sizeof(spath), "%s/samples?since=%s&until=%s"
+		    "&resolution=auto&limit=%d", path, t1, t2,
+		    SPARK_SAMPLES * 10);
+	}
+	if (since != NULL || until != NULL) {
+		/* Gone from memory, the process may still be on disk. */
+		if ((rc = ctl_http(c, "GET", path, NULL, &r)) != 0)
+			return rc;
+		if (r.status == 404) {
+			free(r.body);
+			if ((rc = ctl_get_json(c, spath, NULL, false,
+			    &hist)) != 0)
+				return rc;
+			return show_past(c, pid, &hist);
+		}
+		if (r.status < 200 || r.status > 299 ||
+		    (proc = cJSON_ParseWithLength(r.body, r.len)) == NULL) {
+			ctl_http_error("GET", path, &r);
+			free(r.body);
+			return EXIT_DAEMON;
+		}
+		free(r.body);
+	} else if ((rc = ctl_get_json(c, path, NULL, false, &proc)) != 0)
 		return rc;
 	/* The process may exit in between: a history-less view is fine. */
 	if (ctl_get_json(c, spath, NULL, false, &hist) != 0)
@@ -349,6 +470,7 @@ cmd_show(struct ctl *c, const char *pidarg)
 	} else
 		printf("  (no sample yet)\n");
 	ctl_print_history(c, proc, hist, false);
+	print_window(hist);
 out:
 	cJSON_Delete(hist);
 	cJSON_Delete(proc);
@@ -356,15 +478,21 @@ out:
 }
 
 static int
-cmd_alerts(struct ctl *c)
+cmd_alerts(struct ctl *c, const char *at)
 {
-	const char *path = "/api/v1/alerts";
+	char path[96], when[40];
 	const cJSON *arr, *a;
 	cJSON *root = NULL;
 	char b1[32], b2[32];
 	double v;
 	int rc;
 
+	snprintf(path, sizeof(path), "/api/v1/alerts");
+	if (at != NULL) {
+		if ((rc = ctl_time_arg("--at", at, when, sizeof(when))) != 0)
+			return rc;
+		snprintf(path, sizeof(path), "/api/v1/alerts?at=%s", when);
+	}
 	if ((rc = ctl_get_json(c, path, "alerts are not available: this "
 	    "procwatchd has no /api/v1/alerts", true, &root)) != 0 ||
 	    c->json)
@@ -393,6 +521,9 @@ cmd_alerts(struct ctl *c)
 			    -1, b2, sizeof(b2)));
 		if (ctl_str(a, "started_at") != NULL)
 			printf(" since %s", ctl_str(a, "started_at"));
+		/* From the history (--at): when it fired. */
+		if (at != NULL && ctl_str(a, "fired_at") != NULL)
+			printf(" fired at %s", ctl_str(a, "fired_at"));
 		putchar('\n');
 	}
 out:
@@ -401,14 +532,32 @@ out:
 }
 
 static int
-cmd_top(struct ctl *c, bool by_target)
+cmd_top(struct ctl *c, bool by_target, const char *at, const char *window)
 {
-	const char *path = by_target ? "/api/v1/bottlenecks?by=target" :
-	    "/api/v1/bottlenecks";
+	char path[160], when[40];
 	const cJSON *arr, *b, *sug, *it;
 	cJSON *root = NULL;
 	char b1[32], b2[32];
 	int rc, rank = 0;
+	size_t n;
+
+	n = (size_t)snprintf(path, sizeof(path), "/api/v1/bottlenecks?by=%s",
+	    by_target ? "target" : "process");
+	if (at != NULL) {
+		if ((rc = ctl_time_arg("--at", at, when, sizeof(when))) != 0)
+			return rc;
+		n += (size_t)snprintf(path + n, sizeof(path) - n, "&until=%s",
+		    when);
+	}
+	if (window != NULL) {
+		if (strspn(window, "0123456789.msdh") != strlen(window) ||
+		    strlen(window) > 32) {
+			ctl_warnx("--window: \"%s\" is not a duration such as "
+			    "15m or 1h30m", window);
+			return EXIT_USAGE;
+		}
+		snprintf(path + n, sizeof(path) - n, "&window=%s", window);
+	}
 
 	if ((rc = ctl_get_json(c, path, "bottlenecks are not available: this "
 	    "procwatchd has no /api/v1/bottlenecks", true, &root)) != 0 ||
@@ -419,6 +568,9 @@ cmd_top(struct ctl *c, bool by_target)
 		rc = EXIT_DAEMON;
 		goto out;
 	}
+	if (at != NULL || window != NULL)
+		printf("the window %s to %s\n", ctl_dash(ctl_str(root,
+		    "since")), ctl_dash(ctl_str(root, "until")));
 	if (cJSON_GetArraySize(arr) == 0) {
 		printf("no bottlenecks\n");
 		goto out;
@@ -552,6 +704,16 @@ target_name_ok(const char *s)
 
 	return n > 0 && n <= 64 && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 	    "abcdefghijklmnopqrstuvwxyz0123456789_.-") == n;
+}
+
+/* A pid as `dump` takes it: 1 to 7 digits, not starting with 0. */
+static bool
+pid_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 0 && n <= 7 && s[0] != '0' &&
+	    strspn(s, "0123456789") == n;
 }
 
 /* Metric `name` of a group's sample, formatted by its unit, or "-". */
@@ -755,8 +917,18 @@ main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ "all", no_argument, NULL, 'a' },
 		{ "sort", required_argument, NULL, 's' },
+		{ "at", required_argument, NULL, OPT_AT },
+		{ "since", required_argument, NULL, OPT_SINCE },
+		{ "until", required_argument, NULL, OPT_UNTIL },
+		{ "window", required_argument, NULL, OPT_WINDOW },
+		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "resolution", required_argument, NULL, OPT_RES },
+		{ "target", required_argument, NULL, OPT_TARGET },
+		{ "targets", no_argument, NULL, OPT_TARGETS },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct ctl_dump_args da = { .csv = true, .resolution = "raw" };
+	const char *at = NULL, *window = NULL;
 	struct ctl c = { .timeout_s = 10 };
 	const char *url = getenv("PROCWATCH_URL"), *tokfile = NULL, *cmd, *tok;
 	bool all = false;
@@ -797,6 +969,49 @@ main(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			break;
+		case OPT_AT:
+			at = optarg;
+			break;
+		case OPT_SINCE:
+			da.since = optarg;
+			break;
+		case OPT_UNTIL:
+			da.until = optarg;
+			break;
+		case OPT_WINDOW:
+			window = optarg;
+			break;
+		case OPT_FORMAT:
+			if (strcmp(optarg, "csv") != 0 &&
+			    strcmp(optarg, "jsonl") != 0) {
+				ctl_warnx("--format: expected csv or jsonl");
+				return EXIT_USAGE;
+			}
+			da.csv = strcmp(optarg, "csv") == 0;
+			break;
+		case OPT_RES:
+			if (strcmp(optarg, "raw") != 0 &&
+			    strcmp(optarg, "1m") != 0 &&
+			    strcmp(optarg, "1h") != 0 &&
+			    strcmp(optarg, "auto") != 0) {
+				ctl_warnx("--resolution: expected raw, 1m, 1h "
+				    "or auto");
+				return EXIT_USAGE;
+			}
+			da.resolution = optarg;
+			break;
+		case OPT_TARGET:
+			if (!target_name_ok(optarg)) {
+				ctl_warnx("--target: \"%s\" is not a target "
+				    "name (1 to 64 of A-Z a-z 0-9 _ . -)",
+				    optarg);
+				return EXIT_USAGE;
+			}
+			da.target = optarg;
+			break;
+		case OPT_TARGETS:
+			da.targets = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -831,20 +1046,26 @@ main(int argc, char **argv)
 		goto out;
 	}
 	if (strcmp(cmd, "status") == 0 && optind == argc)
-		rc = cmd_status(&c, all, key);
+		rc = cmd_status(&c, all, key, at);
 	else if (strcmp(cmd, "show") == 0 && optind + 1 == argc)
-		rc = cmd_show(&c, argv[optind]);
+		rc = cmd_show(&c, argv[optind], da.since, da.until);
 	else if (strcmp(cmd, "memory") == 0 && (optind + 1 == argc ||
 	    optind + 2 == argc))
 		rc = ctl_cmd_memory(&c, argv[optind], optind + 2 == argc ?
 		    argv[optind + 1] : NULL);
 	else if (strcmp(cmd, "alerts") == 0 && optind == argc)
-		rc = cmd_alerts(&c);
+		rc = cmd_alerts(&c, at);
 	else if (strcmp(cmd, "top") == 0 && optind == argc)
-		rc = cmd_top(&c, false);
+		rc = cmd_top(&c, false, at, window);
 	else if (strcmp(cmd, "top") == 0 && optind + 1 == argc &&
 	    strcmp(argv[optind], "targets") == 0)
-		rc = cmd_top(&c, true);
+		rc = cmd_top(&c, true, at, window);
+	else if (strcmp(cmd, "dump") == 0 && optind + 1 >= argc &&
+	    (optind == argc || (pid_ok(argv[optind]) && da.target == NULL &&
+	    !da.targets))) {
+		da.pid = optind < argc ? argv[optind] : NULL;
+		rc = ctl_dump(&c, &da);
+	}
 	else if (strcmp(cmd, "targets") == 0 && optind == argc)
 		rc = cmd_targets(&c);
 	else if (strcmp(cmd, "targets") == 0 && optind + 1 == argc)

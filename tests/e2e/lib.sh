@@ -9,6 +9,10 @@ set -u
 PROCWATCHD="$PW_BUILDDIR/daemon/procwatchd"
 PW_TARGET="$PW_BUILDDIR/tests/e2e/pw_target"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/pw-e2e.XXXXXX")
+# A config without "state_dir" keeps its spool and history here (as under
+# systemd's StateDirectory=), never in the machine's /var/lib/procwatch.
+mkdir -p "$WORK/state"
+export STATE_DIRECTORY="$WORK/state"
 # The scripts measure CPU and timing of real processes: under make -j they
 # would starve each other on a small machine, so they take turns.
 exec 9>"${TMPDIR:-/tmp}/procwatch-e2e.lock"

@@ -979,6 +979,15 @@ test_config_history_disk(void **state)
 	c = parse_ok("{\"history_max_bytes\": 1125899906842624}");
 	assert_int_equal(c->history_max_bytes, UINT64_C(1) << 50);
 	config_free(c);
+	/* Under systemd: StateDirectory='s, the first of them. */
+	setenv("STATE_DIRECTORY", "/var/lib/pw-a:/var/lib/pw-b", 1);
+	c = parse_ok("{}");
+	assert_string_equal(c->state_dir, "/var/lib/pw-a");
+	config_free(c);
+	c = parse_ok("{\"state_dir\": \"/srv/pw\"}");
+	assert_string_equal(c->state_dir, "/srv/pw");
+	config_free(c);
+	unsetenv("STATE_DIRECTORY");
 	expect_error("{\"history_max_bytes\": 1000}", "history_max_bytes");
 	expect_error("{\"history_max_bytes\": \"1GiB\"}",
 	    "history_max_bytes");

@@ -685,6 +685,9 @@ test_golden_every_endpoint(void **state)
 	    "/api/v1/processes/100/samples?since=2027-01-15T08:00:01Z", NULL);
 	golden(g, "samples_gone", "GET", "/api/v1/processes/120/samples",
 	    NULL);
+	/* A window in the ring, relative to the API's clock; no history. */
+	golden(g, "samples_window", "GET", "/api/v1/processes/100/samples?"
+	    "since=2027-01-15T08:00:00Z&until=2027-01-15T08:00:02Z", NULL);
 	golden(g, "stats", "GET", "/api/v1/processes/100/stats", NULL);
 	golden(g, "stats_window", "GET", "/api/v1/processes/100/stats?"
 	    "window=10s&metrics=cpu_percent,rss_bytes,read_bytes_rate", NULL);
@@ -769,6 +772,19 @@ test_golden_errors(void **state)
 	golden(g, "err_since", "GET",
 	    "/api/v1/processes/100/samples?since=yesterday", NULL);
 	golden(g, "err_all_flag", "GET", "/api/v1/processes?all=maybe", NULL);
+	/* What needs the history on disk, which this daemon has not. */
+	golden(g, "err_resolution", "GET",
+	    "/api/v1/processes/100/samples?resolution=5m", NULL);
+	golden(g, "err_resolution_memory", "GET",
+	    "/api/v1/processes/100/samples?resolution=1m", NULL);
+	golden(g, "err_until_order", "GET",
+	    "/api/v1/processes/100/samples?since=-1m&until=-2m", NULL);
+	golden(g, "err_at_memory", "GET", "/api/v1/processes?at=-1m", NULL);
+	golden(g, "err_at_bad", "GET", "/api/v1/alerts?at=soon", NULL);
+	golden(g, "err_events_window_memory", "GET",
+	    "/api/v1/events?since=-1h", NULL);
+	golden(g, "err_bottlenecks_until_memory", "GET",
+	    "/api/v1/bottlenecks?until=-5m", NULL);
 	golden(g, "err_method", "DELETE", "/api/v1/processes", NULL);
 	golden(g, "err_method_post_only", "GET", "/api/v1/baselines", NULL);
 	golden(g, "err_unknown_path", "GET", "/api/v2/nothing", NULL);
