@@ -62,6 +62,10 @@
  *  11. main's rl_mtx (struct daemon): an HTTP reload request's answer.
  *  12. api/http.c's start_mu: MHD's first error while starting.
  *  13. the alert queue's mtx (lib/alertq.c): a copy in or out.
+ *  14. the history's mutexes (lib/history.c): its queue and its index;
+ *      the cycle hook (daemon/history.c) copies out of the store, the
+ *      alert engine and the custom series one after another, never one
+ *      under another, then pushes.
  *
  * lib/internal.h repeats the part of this that lib/ owns.
  */
