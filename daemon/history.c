@@ -8,8 +8,17 @@
  * read lock, no I/O) and hands it to the engine's bounded queue, which
  * never waits: a full queue drops the cycle and counts it.  Alert
  * transitions are found by comparing the firing alerts with the previous
- * cycle's, by alert id, so no queue between the alert engine and the
- * notifier has to be shared.
+ * cycle's, by alert id.
+ *
+ * RESTARTS.  The alert engine starts empty, so an alert that was firing
+ * when the daemon stopped would fire, and be announced, a second time.
+ * history_start() reads what was firing from the history, and the
+ * sampler's transitions then reach the notifier through the hook: the
+ * first "firing" of each carried-over alert (same rule, target and pid)
+ * is not announced again, and one that does not fire again within its
+ * rule's `for`, ten intervals and a second of the first cycle (and as
+ * many cycles) is announced resolved, since it stopped while no one
+ * watched.
  */
 #include <errno.h>
 #include <limits.h>
@@ -21,6 +30,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <procwatch/alertq.h>
 #include <procwatch/monitor.h>
 #include <procwatch/rules.h>
 
@@ -28,10 +38,14 @@
 #include "daemon/history.h"
 #include "daemon/log.h"
 #include "lib/history.h"
+#include "lib/pwutil.h"
 
 #define HISTORY_SUBDIR	"history"
 #define FLUSH_MS	5000	/* at shutdown, for what is queued */
 #define DAY_MS		INT64_C(86400000)
+#define CARRY_GRACE_CYCLES	10	/* past a rule's `for`, */
+#define CARRY_GRACE_MS		1000	/* and a second more */
+#define ALERTQ_INNER	4096		/* as main's queue */
 
 /* A firing alert as the previous cycle saw it. */
 struct fired {
@@ -42,15 +56,36 @@ struct fired {
 	double		value;
 };
 
+/* An alert that was firing when the previous daemon stopped. */
+struct carried {
+	char		rule[PW_RULE_NAME_MAX + 1];
+	char		target[PW_RULE_NAME_MAX + 1];
+	pid_t		pid;
+	double		value;
+	int64_t		fired_ms;
+	int64_t		deadline_ms;	/* resolved unless it fires by then;
+					 * relative until the first cycle */
+	int64_t		cycles_left;	/* and within so many cycles */
+	bool		settled;
+};
+
 struct history {
 	struct pw_history	*h;
 	char			 dir[PATH_MAX];	/* state_dir/history */
 	struct pw_alerts	*alerts;	/* borrowed; may be NULL */
+	struct pw_monitor	*mon;		/* borrowed, once started */
 	/* The sampler's only (the cycle hook): */
 	struct fired		*fired;		/* ordered by id */
 	size_t			 nfired;
 	uint64_t		 hook_oom;	/* cycles lost to ENOMEM */
 	bool			 started;	/* the writer runs */
+	/* Transitions: the sampler's into inq, the notifier's from outq. */
+	struct pw_alertq	*inq;		/* owned; NULL: not filtered */
+	struct pw_alertq	*outq;		/* borrowed */
+	struct carried		*carried;	/* the sampler's */
+	size_t			 ncarried, nsettled;
+	uint64_t		 synth_id;	/* ids of made-up resolutions */
+	bool			 carry_started;	/* deadlines set */
 };
 
 /* pw_hist_log_fn: the engine's findings, one line each ("history ..."). */
@@ -216,6 +251,185 @@ out:
 	return rc;
 }
 
+/* The rule called name in the engine, and its index; NULL: none now. */
+static const struct pw_rule *
+rule_named(struct pw_alerts *alerts, const char *name, size_t *index)
+{
+	const struct pw_rule *r;
+	size_t i;
+
+	for (i = 0; (r = pw_alerts_rule(alerts, i)) != NULL; i++)
+		if (strcmp(r->name, name) == 0) {
+			*index = i;
+			return r;
+		}
+	return NULL;
+}
+
+/*
+ * What was firing when the previous daemon stopped, each with the time
+ * by which it must fire again.  Thread: main, before the sampler.
+ */
+static void
+carry_load(struct history *hs, int64_t now_ms, int64_t interval_ms)
+{
+	struct pw_hist_event *ev = NULL;
+	const struct pw_rule *r;
+	size_t n = 0, i, k = 0, idx;
+
+	if (hs->alerts == NULL ||
+	    pw_history_alerts_at(hs->h, now_ms, &ev, &n) < 0 || n == 0 ||
+	    (hs->carried = calloc(n, sizeof(*hs->carried))) == NULL) {
+		free(ev);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		if (ev[i].kind != PW_HIST_EV_ALERT)
+			continue;
+		snprintf(hs->carried[k].rule, sizeof(hs->carried[k].rule), "%s",
+		    ev[i].name);
+		snprintf(hs->carried[k].target, sizeof(hs->carried[k].target),
+		    "%s", ev[i].target);
+		hs->carried[k].pid = ev[i].pid;
+		hs->carried[k].value = ev[i].value;
+		hs->carried[k].fired_ms = ev[i].ts_ms;
+		/*
+		 * From the first cycle on (carry_pass()), in time and in
+		 * cycles both, so a slow sampler (valgrind, a loaded host)
+		 * is not taken for a cleared alert: a rate takes two cycles,
+		 * `for` as many as it spans.
+		 */
+		r = rule_named(hs->alerts, ev[i].name, &idx);
+		hs->carried[k].deadline_ms = (r != NULL ? r->for_ms : 0) +
+		    CARRY_GRACE_CYCLES * interval_ms + CARRY_GRACE_MS;
+		hs->carried[k].cycles_left = 2 + CARRY_GRACE_CYCLES +
+		    (r != NULL && interval_ms > 0 ? r->for_ms / interval_ms :
+		    0);
+		k++;
+	}
+	hs->ncarried = k;
+	free(ev);
+	if (k > 0)
+		log_info("history: %zu alert(s) were firing when procwatchd "
+		    "stopped: each is announced again only if it changed",
+		    k);
+}
+
+/* The carried alert that transition t continues, or NULL. */
+static struct carried *
+carry_find(struct history *hs, const struct pw_alert *t)
+{
+	size_t i;
+
+	for (i = 0; i < hs->ncarried; i++)
+		if (!hs->carried[i].settled && t->rule != NULL &&
+		    hs->carried[i].pid == t->pid &&
+		    strcmp(hs->carried[i].rule, t->rule->name) == 0 &&
+		    strcmp(hs->carried[i].target, t->target) == 0)
+			return &hs->carried[i];
+	return NULL;
+}
+
+static void
+carry_settle(struct history *hs, struct carried *c)
+{
+	c->settled = true;
+	if (++hs->nsettled == hs->ncarried) {
+		free(hs->carried);
+		hs->carried = NULL;
+		hs->ncarried = hs->nsettled = 0;
+	}
+}
+
+/*
+ * A resolution of carried alert c, for the notifier and the history: it
+ * did not fire again in time.
+ */
+static int
+carry_resolve(struct history *hs, struct carried *c, int64_t now_ms,
+    struct pw_hist_cycle *cyc)
+{
+	const struct pw_rule *r;
+	struct pw_alert a;
+	struct fired f;
+	size_t idx;
+
+	if ((r = rule_named(hs->alerts, c->rule, &idx)) != NULL) {
+		memset(&a, 0, sizeof(a));
+		a.id = UINT64_C(1) << 63 | ++hs->synth_id;
+		a.rule = r;
+		a.rule_index = idx;
+		a.state = PW_ALERT_RESOLVED;
+		a.pid = c->pid;
+		snprintf(a.target, sizeof(a.target), "%s", c->target);
+		a.value = c->value;
+		a.threshold = r->threshold;
+		a.started_ms = a.fired_ms = c->fired_ms;
+		a.resolved_ms = now_ms;
+		snprintf(a.reason, sizeof(a.reason), "not firing after "
+		    "procwatchd restarted");
+		snprintf(a.message, sizeof(a.message), "%s resolved while "
+		    "procwatchd was restarting", c->rule);
+		(void)pw_alertq_push(hs->outq, &a, 1);
+	}
+	memset(&f, 0, sizeof(f));
+	snprintf(f.rule, sizeof(f.rule), "%s", c->rule);
+	snprintf(f.target, sizeof(f.target), "%s", c->target);
+	f.pid = c->pid;
+	f.value = c->value;
+	return add_alert_event(cyc, now_ms, "resolved", &f);
+}
+
+/*
+ * The sampler's transitions on to the notifier, but the carried alerts'
+ * first firing; carried alerts past their deadline resolved.
+ */
+static int
+carry_pass(struct history *hs, struct pw_hist_cycle *cyc, int64_t now_ms)
+{
+	struct pw_alert *t = NULL;
+	struct carried *c;
+	size_t n = 0, i, k = 0;
+	int rc;
+
+	if (hs->inq == NULL)
+		return 0;
+	if (!hs->carry_started) {
+		/* The deadlines count from the first cycle after the start. */
+		for (i = 0; i < hs->ncarried; i++)
+			hs->carried[i].deadline_ms += now_ms;
+		hs->carry_started = true;
+	}
+	if ((rc = pw_alertq_take(hs->inq, &t, &n, NULL)) < 0)
+		return rc;
+	for (i = 0; i < n; i++) {
+		if (t[i].state == PW_ALERT_FIRING &&
+		    (c = carry_find(hs, &t[i])) != NULL) {
+			log_info("alert %s still firing after the restart: "
+			    "%s[%ld] target %s, not announced again",
+			    c->rule, t[i].name, (long)t[i].pid, t[i].target);
+			carry_settle(hs, c);
+			continue;
+		}
+		t[k++] = t[i];
+	}
+	if (k > 0)
+		(void)pw_alertq_push(hs->outq, t, k);
+	free(t);
+	for (i = 0; i < hs->ncarried; i++) {
+		c = &hs->carried[i];
+		if (c->settled || --c->cycles_left > 0 ||
+		    now_ms < c->deadline_ms)
+			continue;
+		if ((rc = carry_resolve(hs, c, now_ms, cyc)) < 0)
+			return rc;
+		carry_settle(hs, c);
+		if (hs->carried == NULL)
+			break;
+	}
+	return 0;
+}
+
 /* pw_cycle_fn, on the sampler: the committed cycle into the queue. */
 static void
 history_cycle(struct pw_monitor *mon, int64_t now_ms, void *arg)
@@ -231,6 +445,7 @@ history_cycle(struct pw_monitor *mon, int64_t now_ms, void *arg)
 	if (pw_hist_cycle_from_store(cyc, pw_monitor_store(mon)) < 0 ||
 	    (pw_monitor_custom(mon) != NULL &&
 	    pw_hist_cycle_from_custom(cyc, pw_monitor_custom(mon)) < 0) ||
+	    carry_pass(hs, cyc, now_ms) < 0 ||
 	    alert_events(hs, cyc, now_ms) < 0) {
 		pw_hist_cycle_free(cyc);
 		hs->hook_oom++;
@@ -241,13 +456,22 @@ history_cycle(struct pw_monitor *mon, int64_t now_ms, void *arg)
 
 int
 history_start(struct history *hs, struct pw_monitor *mon,
-    struct pw_alerts *alerts)
+    struct pw_alerts *alerts, struct pw_alertq *q)
 {
 	int rc;
 
 	if (hs == NULL)
 		return 0;
 	hs->alerts = alerts;
+	hs->outq = q;
+	hs->mon = mon;
+	if (alerts != NULL && q != NULL) {
+		if ((hs->inq = pw_alertq_new(ALERTQ_INNER)) == NULL)
+			return -ENOMEM;
+		carry_load(hs, pw_wall_ms(),
+		    (int64_t)pw_monitor_interval_ms(mon));
+		pw_monitor_set_alerts(mon, alerts, hs->inq);
+	}
 	if ((rc = pw_history_start(hs->h)) < 0)
 		return rc;
 	hs->started = true;
@@ -289,6 +513,10 @@ history_close(struct history *hs)
 		log_warnx("history: not everything queued was written in %d "
 		    "ms", FLUSH_MS);
 	pw_history_close(hs->h);
+	if (hs->inq != NULL && hs->mon != NULL)
+		pw_monitor_set_alerts(hs->mon, NULL, NULL);
+	pw_alertq_free(hs->inq);	/* drained: the sampler is stopped */
+	free(hs->carried);
 	free(hs->fired);
 	free(hs);
 }

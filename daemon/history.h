@@ -38,12 +38,17 @@ int	history_open(const struct config *cfg, struct history **out,
 
 /*
  * Feed the history from `mon`'s cycle hook, with the firing/resolved
- * transitions of `alerts` (may be NULL), and start its writer.  Returns 0
+ * transitions of `alerts` (may be NULL), and start its writer.  The
+ * sampler's transitions then go to the notifier's queue `q` through the
+ * hook (pw_monitor_set_alerts() is called here), so that alerts firing
+ * when the previous daemon stopped are not announced twice.  Returns 0
  * or a negative errno (the writer thread did not start).
- * Thread: main, while the sampler is stopped.
+ * Thread: main, while the sampler is stopped, after
+ * pw_monitor_set_alerts(mon, alerts, q).
  */
+struct pw_alertq;
 int	history_start(struct history *, struct pw_monitor *mon,
-	    struct pw_alerts *alerts);
+	    struct pw_alerts *alerts, struct pw_alertq *q);
 
 /*
  * The engine, for the API's readers (borrowed; NULL accepted, gives

@@ -9,7 +9,7 @@
 #   run reload alerts notify alertmanager custom profile tls events
 #   targets groupstats cgroup oom stats ctl hostile churn notifier
 #   api_paths shipped signing redact delay pss quiet remote_write history
-#   history_disk history_rollup
+#   history_disk history_rollup history_alerts
 # Not run under valgrind:
 #   browser  (a headless chromium and npm under a 20-50x slower daemon:
 #            its page timeouts are the browser's, and it adds no daemon
@@ -36,7 +36,7 @@ export PW_WRAPPER="valgrind -q --error-exitcode=99 --leak-check=full --errors-fo
 SCRIPTS=${PW_VALGRIND_SCRIPTS:-"run reload alerts notify alertmanager custom
     profile tls events targets groupstats cgroup oom stats ctl hostile churn
     notifier api_paths shipped signing redact delay pss quiet remote_write
-    history history_disk history_rollup"}
+    history history_disk history_rollup history_alerts"}
 
 out=$(mktemp -d "${TMPDIR:-/tmp}/pw-valgrind.XXXXXX")
 trap 'rm -rf "$out"' EXIT
