@@ -430,13 +430,13 @@ carry_pass(struct history *hs, struct pw_hist_cycle *cyc, int64_t now_ms)
 	return 0;
 }
 
-/* pw_cycle_fn, on the sampler: the committed cycle into the queue. */
-static void
-history_cycle(struct pw_monitor *mon, int64_t now_ms, void *arg)
+void
+history_cycle(struct history *hs, struct pw_monitor *mon, int64_t now_ms)
 {
-	struct history *hs = arg;
 	struct pw_hist_cycle *cyc;
 
+	if (hs == NULL || !hs->started)
+		return;
 	if ((cyc = pw_hist_cycle_new(now_ms,
 	    (int64_t)pw_monitor_interval_ms(mon))) == NULL) {
 		hs->hook_oom++;
@@ -475,7 +475,6 @@ history_start(struct history *hs, struct pw_monitor *mon,
 	if ((rc = pw_history_start(hs->h)) < 0)
 		return rc;
 	hs->started = true;
-	pw_monitor_set_cycle_hook(mon, history_cycle, hs);
 	return 0;
 }
 

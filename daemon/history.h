@@ -17,6 +17,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct config;
 struct history;
@@ -37,18 +38,28 @@ int	history_open(const struct config *cfg, struct history **out,
 	    char *why, size_t whylen);
 
 /*
- * Feed the history from `mon`'s cycle hook, with the firing/resolved
- * transitions of `alerts` (may be NULL), and start its writer.  The
- * sampler's transitions then go to the notifier's queue `q` through the
- * hook (pw_monitor_set_alerts() is called here), so that alerts firing
- * when the previous daemon stopped are not announced twice.  Returns 0
- * or a negative errno (the writer thread did not start).
+ * Start the writer; from then on history_cycle(), called from the
+ * sampler's cycle hook, feeds it, with the firing/resolved transitions
+ * of `alerts` (may be NULL).  The sampler's transitions then go to the
+ * notifier's queue `q` through history_cycle() (pw_monitor_set_alerts()
+ * is called here), so that alerts firing when the previous daemon
+ * stopped are not announced twice.  Returns 0 or a negative errno (the
+ * writer thread did not start).
  * Thread: main, while the sampler is stopped, after
  * pw_monitor_set_alerts(mon, alerts, q).
  */
 struct pw_alertq;
 int	history_start(struct history *, struct pw_monitor *mon,
 	    struct pw_alerts *alerts, struct pw_alertq *q);
+
+/*
+ * The committed cycle at now_ms into the history's queue (never waits),
+ * with the cycle's alert transitions, which go on to the notifier's
+ * queue from here.  NULL, or a history not started, does nothing.
+ * Thread: the sampler (procwatchd's cycle hook), first in it.
+ */
+void	history_cycle(struct history *, struct pw_monitor *mon,
+	    int64_t now_ms);
 
 /*
  * The engine, for the API's readers (borrowed; NULL accepted, gives

@@ -342,14 +342,17 @@ daemon_rw_stats(void *arg, struct api_rw_stats *out, size_t max)
 }
 
 /*
- * After each committed cycle (the sampler's hook): remote write's share.
- * d->rw is replaced only while the sampler is stopped.
+ * After each committed cycle (the sampler's hook): the history's share
+ * first (it also passes the cycle's alert transitions to the notifier),
+ * then remote write's.  d->rw is replaced only while the sampler is
+ * stopped; d->hist lives as long as the sampler.
  */
 static void
 daemon_cycle(struct pw_monitor *m, int64_t now_ms, void *arg)
 {
 	struct daemon *d = arg;
 
+	history_cycle(d->hist, m, now_ms);
 	rw_cycle(d->rw, m, now_ms);
 }
 
