@@ -657,7 +657,7 @@ daemon_reload(struct daemon *d, char *msg, size_t msglen)
 		config_free(nc);
 		return -ENOMEM;
 	}
-	if ((nrw = rw_new(nc, NULL, err, sizeof(err))) == NULL) {
+	if ((nrw = rw_new(nc, history_engine(d->hist), err, sizeof(err))) == NULL) {
 		snprintf(msg, msglen, "%.400s; the running configuration "
 		    "stays", err);
 		notifier_free(nnt);
@@ -901,7 +901,7 @@ main(int argc, char **argv)
 	pw_monitor_set_alerts(d.mon, d.alerts, d.alertq);
 	/* An OOM-killed process's alerts say so (procwatch/oom.h). */
 	pw_alerts_set_oom(d.alerts, d.mon);
-	if ((d.rw = rw_new(d.cfg, NULL, err, sizeof(err))) == NULL ||
+	if ((d.rw = rw_new(d.cfg, history_engine(d.hist), err, sizeof(err))) == NULL ||
 	    (rc = rw_start(d.rw)) < 0) {
 		log_warnx("%s", d.rw == NULL ? err : "remote_write: cannot "
 		    "start its threads");

@@ -67,8 +67,8 @@ struct remote {
 	size_t			 qhead, qlen, qcap;
 	/* under mu, for rw_stats() */
 	uint64_t		 sent, failed, dropped;
-	int64_t			 oldest_unsent_ms;	/* 0: none */
-	uint64_t		 behind;		/* cycles */
+	int64_t			 sending_ts;	/* the cycle going out; 0 */
+	int64_t			 interval_ms;	/* of the last cycle */
 
 	/* the sender's own */
 	CURL			*easy;
@@ -437,14 +437,14 @@ pace(struct remote *r, int64_t ts_ms, int64_t interval_ms)
 	return nap(r, 1000 / (int64_t)r->cfg->catchup_per_s);
 }
 
+/* The cycle going out now (0: none), for rw_stats(). */
 static void
-note_progress(struct remote *r, int64_t ts_ms, int64_t interval_ms)
+note_sending(struct remote *r, int64_t ts_ms, int64_t interval_ms)
 {
-	int64_t now = pw_wall_ms(), iv = interval_ms > 0 ? interval_ms : 1000;
-
 	pthread_mutex_lock(&r->mu);
-	r->oldest_unsent_ms = now - ts_ms > 2 * iv ? ts_ms + iv : 0;
-	r->behind = now - ts_ms > iv ? (uint64_t)((now - ts_ms) / iv) : 0;
+	r->sending_ts = ts_ms;
+	if (interval_ms > 0)
+		r->interval_ms = interval_ms;
 	pthread_mutex_unlock(&r->mu);
 }
 
@@ -474,9 +474,10 @@ sender_history(struct remote *r)
 			continue;
 		}
 		ts = pw_hist_cycle_ts(c);
+		note_sending(r, ts, pw_hist_cycle_interval(c));
 		if (!send_cycle(r, c))
 			break;
-		note_progress(r, ts, pw_hist_cycle_interval(c));
+		note_sending(r, 0, 0);
 		pos = ts;
 		if (pw_wall_ms() - saved_ms >= SAVE_EVERY_MS) {
 			pos_save(r, pos);
@@ -500,11 +501,12 @@ sender_memory(struct remote *r)
 		if ((q = queue_take(r)) == NULL)
 			continue;
 		ts = pw_hist_cycle_ts(q->c);
+		note_sending(r, ts, pw_hist_cycle_interval(q->c));
 		if (!send_cycle(r, q->c)) {
 			qcycle_put(q);
 			break;
 		}
-		note_progress(r, ts, pw_hist_cycle_interval(q->c));
+		note_sending(r, 0, 0);
 		qcycle_put(q);
 	}
 	return NULL;
@@ -676,7 +678,7 @@ rw_stats(void *arg, struct api_rw_stats *out, size_t max)
 {
 	struct remote_writer *w = arg;
 	struct remote *r;
-	int64_t now = pw_wall_ms();
+	int64_t now = pw_wall_ms(), oldest, iv;
 	size_t i;
 
 	for (i = 0; w != NULL && i < w->nr && i < max; i++) {
@@ -686,12 +688,23 @@ rw_stats(void *arg, struct api_rw_stats *out, size_t max)
 		out[i].sent = r->sent;
 		out[i].failed = r->failed;
 		out[i].dropped = r->dropped;
-		out[i].pending = w->history != NULL ? r->behind : r->qlen;
-		out[i].lag_s = r->oldest_unsent_ms > 0 ?
-		    (double)(now - r->oldest_unsent_ms) / 1000.0 : 0;
-		if (w->history == NULL && r->qlen > 0)
-			out[i].lag_s = (double)(now -
-			    pw_hist_cycle_ts(r->q[r->qhead]->c)) / 1000.0;
+		/*
+		 * The oldest unsent cycle is the one going out, else the
+		 * queue's head; with a history, the cycles since the one
+		 * going out are on disk, one an interval.
+		 */
+		oldest = r->sending_ts;
+		if (oldest == 0 && w->history == NULL && r->qlen > 0)
+			oldest = pw_hist_cycle_ts(r->q[r->qhead]->c);
+		iv = r->interval_ms > 0 ? r->interval_ms :
+		    (int64_t)w->cfg->mon.interval_ms;
+		out[i].lag_s = oldest > 0 && now > oldest ?
+		    (double)(now - oldest) / 1000.0 : 0;
+		if (w->history == NULL)
+			out[i].pending = r->qlen + (r->sending_ts != 0);
+		else
+			out[i].pending = oldest > 0 && now > oldest && iv > 0 ?
+			    (uint64_t)((now - oldest) / iv) + 1 : 0;
 		pthread_mutex_unlock(&r->mu);
 	}
 	return i;

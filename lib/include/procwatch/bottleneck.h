@@ -293,7 +293,10 @@ enum pw_severity	pw_bn_growth_severity(double time_left_s,
  * is low.  Thread: any.
  */
 enum pw_severity	pw_bn_fd_usage_severity(double usage);
-/* cpu_starved, io_blocked, memory_stall from their percentages. */
+/*
+ * cpu_starved, io_blocked, memory_stall from their percentages.
+ * Thread: any.
+ */
 enum pw_severity	pw_bn_cpu_delay_severity(double pct);
 enum pw_severity	pw_bn_io_delay_severity(double pct);
 enum pw_severity	pw_bn_mem_stall_severity(double some_pct,
