@@ -237,12 +237,14 @@ rc_severity(struct parse *p, const struct key *k, const char *field,
 static int
 sw_check(struct parse *p, const char *where, const char *secret)
 {
-	const char *b64 = secret + 6;
-	size_t len = strlen(b64), pad;
+	const char *b64;
+	size_t len, pad;
 	char field[128];
 
 	if (strncmp(secret, "whsec_", 6) != 0)
 		return 0;
+	b64 = secret + 6;
+	len = strlen(b64);
 	snprintf(field, sizeof(field), "%s.secret", where);
 	pad = len >= 2 ? (b64[len - 1] == '=') + (b64[len - 2] == '=') : 0;
 	if (len == 0 || len % 4 != 0 || strspn(b64, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
