@@ -6,7 +6,12 @@
  * record payload: varints, delta coding of series against the previous
  * cycle), hist_segment.c (files: headers, framed records with crc32 and
  * zstd, scans, index files), hist_tier.c (roll-ups), history.c (the
- * directory, lock, writer thread, budget), hist_query.c (reads, cursor).
+ * handle: open, lock, recovery, segment lists, stats, close),
+ * hist_writer.c (the queue and the writer thread), hist_budget.c (age
+ * limits and the byte budget), hist_read.c (reading a chain back, the
+ * block cache), hist_series.c (a series), hist_at.c (the moment at a
+ * time), hist_events.c (events, alerts firing at a time), hist_cursor.c
+ * (the cursor).
  */
 #ifndef PW_HIST_IMPL_H
 #define PW_HIST_IMPL_H
@@ -257,7 +262,7 @@ double	pw__hist_rollup_scale(enum pw_hist_kind, int row);
 /* The bucket in progress, finished now (for close); NULL if empty. */
 int	pw__hist_tier_finish(struct hist_tier *, struct pw_hist_cycle **done);
 
-/* --- the history (history.c) -------------------------------------------- */
+/* --- the history (history.c, hist_writer.c, hist_budget.c) -------------- */
 
 struct hist_chain {
 	struct hist_seg		**seg;		/* oldest first */
@@ -295,7 +300,7 @@ struct pw_history {
 	uint64_t		 logged_corrupt;
 	uint64_t		 scrub_below;	/* seqs left to check */
 	uint64_t		 scrub_seq;	/* the next to check */
-	/* The readers' cache (hist_query.c). */
+	/* The readers' cache (hist_read.c). */
 	struct hist_cache	*cache;
 };
 
@@ -310,11 +315,83 @@ void	pw__hist_log(const struct pw_history *, int level, const char *fmt,
 int	pw__hist_segs_get(struct pw_history *, int tier, int64_t since_ms,
 	    int64_t until_ms, struct hist_seg ***out, size_t *n);
 void	pw__hist_segs_release(struct hist_seg **, size_t n);
+/* Add s to a chain in sequence order (the caller holds mu once shared). */
+int	pw__hist_chain_add(struct hist_chain *, struct hist_seg *);
+/* "<dir>/<tier>-<seq>.pws", malloc'd; NULL when out of memory. */
+char	*pw__hist_seg_path(const char *dir, int tier, uint64_t seq);
+/* A segment with one reference, owning path; NULL when out of memory. */
+struct hist_seg	*pw__hist_seg_new(int tier, uint64_t seq, char *path);
 
-/* The read cache (hist_query.c). */
+/*
+ * The writer's part of closing (hist_writer.c), once its thread is
+ * joined: write what is still queued and the roll-up buckets in
+ * progress, then seal every chain's newest segment.
+ */
+void	pw__hist_writer_drain(struct pw_history *);
+
+/*
+ * Delete the segments past their tier's age, then the oldest while the
+ * total is over the budget (hist_budget.c).  Writer thread, or open.
+ */
+void	pw__hist_enforce(struct pw_history *, int64_t now_ms);
+
+/* --- reading a chain (hist_read.c) -------------------------------------- */
+
+/* The read cache. */
 struct hist_cache	*pw__hist_cache_new(size_t cap);
 void			 pw__hist_cache_free(struct hist_cache *);
 void			 pw__hist_cache_stats(struct hist_cache *,
 			    size_t *bytes, size_t *cap);
+
+/* a + b, held within int64_t: callers pass INT64_MIN and INT64_MAX. */
+int64_t	pw__hist_sat_add(int64_t a, int64_t b);
+
+/* A reader of one chain, on the caller's stack; one thread. */
+struct hist_reader {
+	struct pw_history	*h;
+	int			 tier;
+	struct hist_seg		**segs;
+	size_t			 nsegs, si;
+	struct hist_seg		*seg;		/* segs[si - 1] */
+	int			 fd;
+	uint64_t		 off, end;
+	bool			 sealed;	/* seg's, when opened */
+	uint8_t			*buf;		/* file bytes [boff, boff+blen) */
+	size_t			 bcap, blen;
+	uint64_t		 boff;
+	struct hist_coder	 coder;
+	bool			 broken;	/* until the next key record */
+	void			*dctx;		/* ZSTD_DCtx */
+	struct hist_buf		 dec;
+	int64_t			 interval_ms;
+	int64_t			 since_ms;
+};
+/*
+ * Take the chain's segments overlapping [since, until); reading starts
+ * at the key record at or before r->since_ms (since, unless the caller
+ * moves it).  0, or -ENOMEM; pw__hist_reader_fini() after success.
+ */
+int	pw__hist_reader_init(struct hist_reader *, struct pw_history *,
+	    int tier, int64_t since_ms, int64_t until_ms);
+void	pw__hist_reader_fini(struct hist_reader *);
+/*
+ * The next record: 1 with *rec and the coder holding its series (events
+ * added to `events`, may be NULL), 0 at the end, or -ENOMEM.  Bad
+ * records are skipped to the next key record and counted.
+ */
+int	pw__hist_reader_next(struct hist_reader *, struct hist_rec *rec,
+	    struct pw_hist_cycle *events);
+/*
+ * The time of the record pw__hist_reader_next() would return next: 1
+ * and *ts (INT64_MIN for one it cannot make out), 0 at the end, -errno.
+ */
+int	pw__hist_reader_peek_ts(struct hist_reader *, int64_t *ts);
+/* Column c of a slot (segment columns) as our row, or -1. */
+int	pw__hist_col_row(const struct hist_seg *, const struct hist_slot *,
+	    uint32_t c, uint32_t nst);
+/* How many of our rows a slot's values come out as. */
+uint32_t	pw__hist_out_rows(const struct hist_slot *);
+/* Free an ident's malloc'd strings (not the ident). */
+void	pw__hist_ident_free_strings(struct pw_hist_ident *);
 
 #endif
