@@ -1,10 +1,11 @@
 /*
  * api/http.c: the HTTP layer of the API (libmicrohttpd): starting and
  * stopping the server, TLS, the bearer token, request bodies under their
- * cap, the connection limits, dispatch to the route table (api/routes.h)
- * and turning a route's answer into a response.  Its interface is
- * api/api.h's api_start(), api_port(), api_stop() and
- * api_set_process_metrics().
+ * cap, dispatch to the route table (api/routes.h) and turning a route's
+ * answer into a response.  Its interface is api/api.h's api_start(),
+ * api_port(), api_stop() and api_set_process_metrics().  The connection
+ * limits (the accept policy, the reaper) are api/http_conn.c; what the
+ * two share is api/http_impl.h.
  *
  * DESIGN: dispatch tries the table's patterns in order.  A path that
  * matches some route but not with this method gets 405 and an Allow
@@ -38,48 +39,10 @@
 
 #include "api/api.h"
 #include "api/buf.h"
+#include "api/http_impl.h"
 #include "api/routes.h"
 
-/* Per-connection memory for the request line and headers. */
-#define API_CONN_MEMORY		(32 * 1024)
-
 #define CT_JSON		"application/json"
-
-struct api_server {
-	struct MHD_Daemon	*mhd;
-	struct api_ctx		 ctx;		/* the routes' state */
-	uint16_t		 port;
-	api_log_fn		*log;
-	void			*log_arg;
-	char			 api_token[API_TOKEN_MAX + 1]; /* "": none */
-	char			 read_token[API_TOKEN_MAX + 1]; /* "": none */
-	bool			 auth_reads;
-	char			*tls_cert;	/* PEM, while MHD runs */
-	char			*tls_key;
-
-	/*
-	 * Connections (see "connections" below).  conn_mu guards all of
-	 * these; it is a leaf lock, and MHD holds none of its own when it
-	 * calls the callbacks that take it.
-	 */
-	pthread_mutex_t		 conn_mu;
-	pthread_cond_t		 reaper_cv;	/* wakes the reaper to stop */
-	pthread_t		 reaper;
-	bool			 has_reaper;
-	bool			 is_stopping;
-	struct conn_slot	*wait_head;	/* waiting for a request head, */
-	struct conn_slot	*wait_tail;	/* the longest-waiting first */
-	unsigned		 nconn;		/* started, not yet closed */
-	unsigned		 ncut;		/* of those, shut down by us */
-	unsigned		 max_conn;
-	int64_t			 header_timeout_ms;
-	int64_t			 idle_timeout_ms;
-
-	/* MHD's first error while starting, for api_start()'s message. */
-	pthread_mutex_t		 start_mu;
-	bool			 capturing;
-	char			 start_err[API_ERRMSG_MAX];
-};
 
 /* Upper bound of a request body; past it the answer is 413. */
 #define API_BODY_MAX		(64 * 1024)
@@ -413,298 +376,6 @@ dispatch(struct api_server *srv, struct MHD_Connection *conn,
 	return reply_error(conn, MHD_HTTP_NOT_FOUND, NULL, "not found");
 }
 
-/* --- connections ------------------------------------------------------------ */
-
-/*
- * DESIGN: a flood of connections must not lock out other clients.  MHD
- * stops listening when it reaches its own connection limit, and then the
- * kernel's backlog fills with the flood and a new client waits behind
- * all of it.  So MHD's limit is set above ours, the listener never leaves
- * MHD's poll set, and our limit is applied as each connection is
- * accepted (on_accept(), cheap: MHD closes the socket at once):
- *
- *   - under max_connections, a new connection is taken;
- *   - at it, the connection that has waited longest for a request head
- *     is cut (shutdown(2) of its socket; its worker then closes it) and
- *     the new one takes its place: a client that sends a request at once
- *     is read in the same pass of MHD's loop it is accepted in, long
- *     before max_connections newer ones could push it out;
- *   - when every connection is busy with a request, or 3 x
- *     max_connections are open counting those being cut (under a flood
- *     the workers, at nice +10, may lag behind in closing them), the new
- *     one is refused.
- *
- * So at most max_connections connections are served or waiting, and at
- * most 3 x max_connections descriptors and MHD connection pools
- * (API_CONN_MEMORY each) are held at any time.
- *
- * The listening socket has TCP_DEFER_ACCEPT (tcp(7)): the kernel hands
- * a connection over once its first bytes are in, or about a second after
- * the handshake if none come.  Idle connections then wait in the kernel,
- * not in our slots, and a client's request is there to be read the moment
- * its connection is accepted, so it is not cut for the lack of one.
- *
- * The reaper thread cuts connections that take longer than
- * header_timeout_s from connecting to a complete request head (idle ones
- * and slowloris ones, which MHD's inactivity timeout cannot see) and
- * kept-alive ones that send no new head within conn_timeout_s.
- *
- * Why shutdown() from another thread is safe: MHD calls the
- * NOTIFY_CONNECTION "closed" callback before it closes the socket, on
- * both of its close paths (MHD_cleanup_connections() and the failure
- * path of new_connection_prepare_(), daemon.c of 0.9.75), and
- * on_conn_notify() takes conn_mu to unlist the slot.  A slot found under
- * conn_mu therefore still owns an open descriptor, never a reused one.
- */
-struct conn_slot {
-	int			 fd;
-	bool			 is_listed;	/* in the waiting list */
-	bool			 is_cut;	/* shut down by us */
-	bool			 was_served;	/* kept alive after a request */
-	int64_t			 since_ms;	/* waiting since (monotonic) */
-	struct conn_slot	*prev, *next;
-};
-
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Take s off the waiting list.  Call with conn_mu held. */
-static void
-wait_remove(struct api_server *srv, struct conn_slot *s)
-{
-	if (!s->is_listed)
-		return;
-	if (s->prev != NULL)
-		s->prev->next = s->next;
-	else
-		srv->wait_head = s->next;
-	if (s->next != NULL)
-		s->next->prev = s->prev;
-	else
-		srv->wait_tail = s->prev;
-	s->prev = s->next = NULL;
-	s->is_listed = false;
-}
-
-/* Put s at the end of the waiting list, from now.  conn_mu held. */
-static void
-wait_append(struct api_server *srv, struct conn_slot *s)
-{
-	s->since_ms = mono_ms();
-	s->prev = srv->wait_tail;
-	s->next = NULL;
-	if (srv->wait_tail != NULL)
-		srv->wait_tail->next = s;
-	else
-		srv->wait_head = s;
-	srv->wait_tail = s;
-	s->is_listed = true;
-}
-
-/* Shut s's connection down; its worker closes it.  conn_mu held. */
-static void
-conn_cut(struct api_server *srv, struct conn_slot *s)
-{
-	wait_remove(srv, s);
-	if (s->is_cut)
-		return;
-	(void)shutdown(s->fd, SHUT_RDWR);	/* fails only if already gone */
-	s->is_cut = true;
-	srv->ncut++;
-}
-
-/* MHD's accept policy: apply max_connections (see DESIGN above). */
-static enum MHD_Result
-on_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
-{
-	struct api_server *srv = cls;
-	enum MHD_Result rc = MHD_YES;
-
-	(void)addr;
-	(void)addrlen;
-	if (pthread_mutex_lock(&srv->conn_mu) != 0)
-		return MHD_NO;
-	if (srv->nconn - srv->ncut >= srv->max_conn) {
-		if (srv->wait_head != NULL && srv->nconn < 3 * srv->max_conn)
-			conn_cut(srv, srv->wait_head);
-		else
-			rc = MHD_NO;
-	}
-	pthread_mutex_unlock(&srv->conn_mu);
-	return rc;
-}
-
-/* MHD's connection start and close: the slot that tracks a connection. */
-static void
-on_conn_notify(void *cls, struct MHD_Connection *conn, void **socket_ctx,
-    enum MHD_ConnectionNotificationCode code)
-{
-	const union MHD_ConnectionInfo *info;
-	struct api_server *srv = cls;
-	struct conn_slot *s = *socket_ctx;
-
-	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
-		info = MHD_get_connection_info(conn,
-		    MHD_CONNECTION_INFO_CONNECTION_FD);
-		if ((s = calloc(1, sizeof(*s))) == NULL)
-			return;		/* untracked: only our limit misses it */
-		s->fd = info != NULL ? info->connect_fd : -1;
-		if (pthread_mutex_lock(&srv->conn_mu) != 0) {
-			free(s);
-			return;
-		}
-		srv->nconn++;
-		if (s->fd >= 0)
-			wait_append(srv, s);
-		pthread_mutex_unlock(&srv->conn_mu);
-		*socket_ctx = s;
-		return;
-	}
-	if (code != MHD_CONNECTION_NOTIFY_CLOSED || s == NULL)
-		return;
-	/* Before MHD closes the descriptor: see DESIGN above. */
-	if (pthread_mutex_lock(&srv->conn_mu) == 0) {
-		wait_remove(srv, s);
-		srv->nconn--;
-		if (s->is_cut)
-			srv->ncut--;
-		pthread_mutex_unlock(&srv->conn_mu);
-	}
-	free(s);
-	*socket_ctx = NULL;
-}
-
-/* conn's slot, or NULL if it has none. */
-static struct conn_slot *
-conn_slot(struct MHD_Connection *conn)
-{
-	const union MHD_ConnectionInfo *info;
-
-	info = MHD_get_connection_info(conn,
-	    MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-	return info != NULL ? info->socket_context : NULL;
-}
-
-/* A request head has arrived (busy = true) or its answer is done. */
-static void
-conn_set_busy(struct api_server *srv, struct MHD_Connection *conn, bool busy)
-{
-	struct conn_slot *s = conn_slot(conn);
-
-	if (s == NULL || pthread_mutex_lock(&srv->conn_mu) != 0)
-		return;
-	if (busy)
-		wait_remove(srv, s);
-	else if (!s->is_cut && !s->is_listed) {
-		s->was_served = true;
-		wait_append(srv, s);
-	}
-	pthread_mutex_unlock(&srv->conn_mu);
-}
-
-/*
- * The reaper: twice a second, cut the connections whose request head is
- * overdue.  The list is in order of since_ms, so the walk stops at the
- * first that can not yet be overdue.
- */
-static void *
-reaper_main(void *arg)
-{
-	struct api_server *srv = arg;
-	struct conn_slot *s, *next;
-	int64_t now, first;
-	struct timespec ts;
-
-	first = srv->header_timeout_ms < srv->idle_timeout_ms ?
-	    srv->header_timeout_ms : srv->idle_timeout_ms;
-	if (pthread_mutex_lock(&srv->conn_mu) != 0)
-		return NULL;
-	while (!srv->is_stopping) {
-		now = mono_ms();
-		for (s = srv->wait_head; s != NULL; s = next) {
-			next = s->next;
-			if (now - s->since_ms < first)
-				break;
-			if (now - s->since_ms >= (s->was_served ?
-			    srv->idle_timeout_ms : srv->header_timeout_ms))
-				conn_cut(srv, s);
-		}
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		ts.tv_nsec += 500000000L;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
-		(void)pthread_cond_timedwait(&srv->reaper_cv, &srv->conn_mu,
-		    &ts);
-	}
-	pthread_mutex_unlock(&srv->conn_mu);
-	return NULL;
-}
-
-static void
-reaper_stop(struct api_server *srv)
-{
-	if (!srv->has_reaper)
-		return;
-	if (pthread_mutex_lock(&srv->conn_mu) == 0) {
-		srv->is_stopping = true;
-		pthread_cond_signal(&srv->reaper_cv);
-		pthread_mutex_unlock(&srv->conn_mu);
-	}
-	pthread_join(srv->reaper, NULL);
-	srv->has_reaper = false;
-}
-
-/* The limits from opts, the lock and the reaper.  Returns 0 or -1. */
-static int
-conn_init(struct api_server *srv, const struct api_options *opts)
-{
-	pthread_condattr_t ca;
-
-	srv->max_conn = opts->max_connections != 0 ? opts->max_connections :
-	    API_DEFAULT_MAX_CONNECTIONS;
-	srv->idle_timeout_ms = 1000LL * (opts->conn_timeout_s != 0 ?
-	    opts->conn_timeout_s : API_DEFAULT_CONN_TIMEOUT_S);
-	srv->header_timeout_ms = 1000LL * (opts->header_timeout_s != 0 ?
-	    opts->header_timeout_s : API_DEFAULT_HEADER_TIMEOUT_S);
-	if (pthread_mutex_init(&srv->conn_mu, NULL) != 0)
-		return -1;
-	if (pthread_condattr_init(&ca) != 0)
-		goto out_mutex;
-	if (pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) != 0 ||
-	    pthread_cond_init(&srv->reaper_cv, &ca) != 0) {
-		pthread_condattr_destroy(&ca);
-		goto out_mutex;
-	}
-	pthread_condattr_destroy(&ca);
-	if (pthread_create(&srv->reaper, NULL, reaper_main, srv) != 0)
-		goto out_cond;
-	srv->has_reaper = true;
-	return 0;
-
-out_cond:
-	pthread_cond_destroy(&srv->reaper_cv);
-out_mutex:
-	pthread_mutex_destroy(&srv->conn_mu);
-	return -1;
-}
-
-/* After MHD has stopped (every slot freed) or failed to start. */
-static void
-conn_fini(struct api_server *srv)
-{
-	reaper_stop(srv);
-	pthread_cond_destroy(&srv->reaper_cv);
-	pthread_mutex_destroy(&srv->conn_mu);
-}
-
 /* --- requests, bodies and the server -------------------------------------- */
 
 /*
@@ -756,7 +427,8 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		is_reniced = true;
 	}
 	if (*req_cls == NULL) {
-		conn_set_busy(cls, conn, true);	/* its head is complete */
+		/* its head is complete */
+		api_conn_set_busy(cls, conn, true);
 		if (!has_body(conn)) {
 			*req_cls = &request_seen;
 			return MHD_YES;
@@ -805,7 +477,7 @@ on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 	struct body_ctx *b = *req_cls;
 
 	if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
-		conn_set_busy(cls, conn, false);	/* kept alive */
+		api_conn_set_busy(cls, conn, false);	/* kept alive */
 	if (b != NULL && *req_cls != (void *)&request_seen) {
 		free(b->buf);
 		free(b);
@@ -925,7 +597,7 @@ api_start(const struct api_options *opts, struct pw_monitor *mon, char *err,
 		api_fail(err, errlen, 0, "api: cannot create a mutex");
 		goto out_free;
 	}
-	if (conn_init(srv, opts) < 0) {
+	if (api_conn_init(srv, opts) < 0) {
 		api_fail(err, errlen, 0, "api: cannot start the reaper thread");
 		goto out_start_mu;
 	}
@@ -976,16 +648,16 @@ api_start(const struct api_options *opts, struct pw_monitor *mon, char *err,
 	}
 
 	/* MHD's limit, split between its workers, sits above what
-	 * on_accept() lets in (3 x maxconn, and one in flight per worker),
-	 * however the connections fall between workers, so MHD never stops
-	 * listening. */
-	srv->mhd = MHD_start_daemon(flags, opts->port, on_accept, srv,
+	 * api_conn_on_accept() lets in (3 x maxconn, and one in flight per
+	 * worker), however the connections fall between workers, so MHD
+	 * never stops listening. */
+	srv->mhd = MHD_start_daemon(flags, opts->port, api_conn_on_accept, srv,
 	    on_request, srv,
 	    MHD_OPTION_EXTERNAL_LOGGER, on_log, srv,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 	    MHD_OPTION_THREAD_POOL_SIZE, pool,
 	    MHD_OPTION_CONNECTION_LIMIT, pool * (3 * maxconn + 16),
-	    MHD_OPTION_NOTIFY_CONNECTION, on_conn_notify, srv,
+	    MHD_OPTION_NOTIFY_CONNECTION, api_conn_on_notify, srv,
 	    MHD_OPTION_CONNECTION_TIMEOUT, timeout,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)API_CONN_MEMORY,
 	    /* SO_REUSEPORT: a reload starts the new server on the same port
@@ -1007,7 +679,7 @@ api_start(const struct api_options *opts, struct pw_monitor *mon, char *err,
 	}
 	info = MHD_get_daemon_info(srv->mhd, MHD_DAEMON_INFO_BIND_PORT);
 	srv->port = info != NULL ? info->port : opts->port;
-	/* See "connections" above; without it only idle floods cost more. */
+	/* See api/http_conn.c; without it only idle floods cost more. */
 	info = MHD_get_daemon_info(srv->mhd, MHD_DAEMON_INFO_LISTEN_FD);
 	if (info != NULL)
 		(void)setsockopt(info->listen_fd, IPPROTO_TCP,
@@ -1019,7 +691,7 @@ out_mutex:
 	free(srv->tls_key);
 	api_ctx_fini(&srv->ctx);
 out_conn:
-	conn_fini(srv);
+	api_conn_fini(srv);
 out_start_mu:
 	pthread_mutex_destroy(&srv->start_mu);
 out_free:
@@ -1044,9 +716,9 @@ api_stop(struct api_server *srv)
 {
 	if (srv == NULL)
 		return;
-	reaper_stop(srv);		/* before MHD frees the slots */
+	api_conn_reaper_stop(srv);		/* before MHD frees the slots */
 	MHD_stop_daemon(srv->mhd);
-	conn_fini(srv);
+	api_conn_fini(srv);
 	api_ctx_fini(&srv->ctx);
 	free(srv->tls_cert);
 	if (srv->tls_key != NULL) {
