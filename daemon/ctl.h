@@ -1,7 +1,9 @@
 /*
  * ctl.h: what the parts of procwatchctl share.  ctl_http.c talks to the
  * daemon (requests, JSON replies, the metric catalogue), ctl_print.c
- * turns JSON into table cells and lines, procwatchctl.c has the commands.
+ * turns JSON into table cells and lines, ctl_status.c, ctl_targets.c,
+ * ctl_memory.c and ctl_dump.c have those commands, procwatchctl.c the
+ * others and main().
  * Nothing here is used outside procwatchctl.
  */
 #ifndef PROCWATCH_CTL_H
@@ -18,6 +20,8 @@
 #define EXIT_CONNECT	3	/* no HTTP reply at all */
 
 #define BODY_MAX	(64u * 1024 * 1024)	/* a reply larger is refused */
+#define SPARK_SAMPLES	60	/* samples a sparkline shows */
+#define NELEMS(a)	(sizeof(a) / sizeof((a)[0]))
 
 /*
  * A row of the daemon's metric catalogue (GET /api/v1/catalogue), as far
@@ -104,6 +108,42 @@ void	ctl_catalogue_free(struct ctl *c);
  * Thread: procwatchctl's only thread.
  */
 int	ctl_cmd_memory(struct ctl *c, const char *pidarg, const char *limit);
+
+/* --- ctl_status.c --------------------------------------------------------- */
+
+/* What `status --sort` orders by. */
+enum ctl_sort_key { CTL_SORT_CPU, CTL_SORT_MEM, CTL_SORT_FDS, CTL_SORT_PID,
+	CTL_SORT_NAME };
+
+/*
+ * Parse a --sort key ("cpu", "mem", "rss", "fds", "pid", "name") into *k.
+ * Returns 0, or -1 for another word (*k untouched).
+ * Thread: procwatchctl's only thread.
+ */
+int	ctl_parse_sort(const char *s, enum ctl_sort_key *k);
+
+/*
+ * `status`: the monitored processes (all: with kernel threads and the
+ * gone), ordered by key, or as they were at `at` (NULL: now).  Returns
+ * an exit status.  Thread: procwatchctl's only thread.
+ */
+int	ctl_cmd_status(struct ctl *c, bool all, enum ctl_sort_key key,
+	    const char *at);
+
+/* --- ctl_targets.c -------------------------------------------------------- */
+
+/*
+ * Whether s is a name procwatchd's configuration allows for a target:
+ * 1 to 64 of A-Z a-z 0-9 _ . -.  Thread: procwatchctl's only thread.
+ */
+bool	ctl_target_name_ok(const char *s);
+
+/*
+ * `targets`: every target as a whole; `targets NAME`: one in detail.
+ * Return an exit status.  Thread: procwatchctl's only thread.
+ */
+int	ctl_cmd_targets(struct ctl *c);
+int	ctl_cmd_target(struct ctl *c, const char *name);
 
 /* --- ctl_print.c ---------------------------------------------------------- */
 

@@ -1,6 +1,7 @@
 /*
  * procwatchctl.c: a command-line client for procwatchd's HTTP API: the
- * commands and main().
+ * options, main() and the commands without a ctl_*.c of their own (show,
+ * alerts, top, reload).
  *
  * DESIGN: every view is a small renderer over the daemon's JSON, so the
  * client knows nothing of the daemon's internals and works against any
@@ -31,8 +32,6 @@
 
 #define DEFAULT_URL	"http://127.0.0.1:9717"
 #define TOKEN_MAX	4096
-#define SPARK_SAMPLES	60
-#define NELEMS(a)	(sizeof(a) / sizeof((a)[0]))
 
 /* Long options without a letter. */
 enum {
@@ -93,233 +92,6 @@ usage(FILE *f)
 }
 
 /* --- commands -------------------------------------------------------------- */
-
-/*
- * The metric columns of `status`, between TARGET and STATE; FDS/LIMIT is
- * two metrics in one column.  The narrow ones abbreviate their label.
- */
-static const struct ctl_col status_cols[] = {
-	{ "cpu_percent", 6, 1, NULL },
-	{ "rss_bytes", 7, -1, NULL },
-	{ "memory_percent", 5, 1, NULL },
-	{ "open_fds", 11, 0, "FDS/LIMIT" },	/* with fd_limit */
-	{ "threads", 4, 0, "THR" },
-};
-
-/* "open/limit", "open/-" or "-": a process's descriptors. */
-static const char *
-fmt_fds(struct ctl *c, const cJSON *s, char *buf, size_t len)
-{
-	char b1[32], b2[32];
-	const char *fds, *lim;
-
-	fds = ctl_fmt_metric_key(c, s, "open_fds", CTL_KEY_PROCESS, 0, b1,
-	    sizeof(b1));
-	lim = ctl_fmt_metric_key(c, s, "fd_limit", CTL_KEY_PROCESS, 0, b2,
-	    sizeof(b2));
-	if (strcmp(fds, "-") == 0)
-		return "-";
-	snprintf(buf, len, "%s/%s", fds, lim);
-	return buf;
-}
-
-/* --- status: order and filter ------------------------------------------- */
-
-enum sort_key { SORT_CPU, SORT_MEM, SORT_FDS, SORT_PID, SORT_NAME };
-
-/* A kernel thread as lib/target.c tells one (pw_procinfo_is_kthread()). */
-static bool
-is_kthread(const cJSON *p)
-{
-	const char *cmd = ctl_str(p, "cmdline");
-	double pid = 0, ppid = 0;
-
-	(void)ctl_num(p, "pid", &pid);
-	(void)ctl_num(p, "ppid", &ppid);
-	return (pid == 2 || ppid == 2) && (cmd == NULL || cmd[0] == '\0' ||
-	    cmd[0] == '[');
-}
-
-/* The figure a row is sorted by; absent sorts last. */
-static double
-sort_value(const cJSON *p, enum sort_key k)
-{
-	const cJSON *s = cJSON_GetObjectItemCaseSensitive(p, "sample");
-	const char *m = k == SORT_CPU ? "cpu_percent" : k == SORT_MEM ?
-	    "rss_bytes" : "open_fds";
-	double v;
-
-	return ctl_num(s, m, &v) ? v : -1;
-}
-
-static enum sort_key status_key;	/* qsort has no argument */
-
-static int
-status_cmp(const void *x, const void *y)
-{
-	const cJSON *a = *(const cJSON * const *)x, *b = *(const cJSON * const *)y;
-	double va, vb, pa = 0, pb = 0;
-	int c;
-
-	(void)ctl_num(a, "pid", &pa);
-	(void)ctl_num(b, "pid", &pb);
-	switch (status_key) {
-	case SORT_NAME:
-		if ((c = strcmp(ctl_dash(ctl_str(a, "name")),
-		    ctl_dash(ctl_str(b, "name")))) != 0)
-			return c;
-		break;
-	case SORT_PID:
-		break;
-	default:
-		va = sort_value(a, status_key);
-		vb = sort_value(b, status_key);
-		if (va != vb)
-			return va > vb ? -1 : 1;	/* busiest first */
-		break;
-	}
-	return pa < pb ? -1 : pa > pb;
-}
-
-static int
-parse_sort(const char *s, enum sort_key *k)
-{
-	static const struct { const char *name; enum sort_key k; } keys[] = {
-		{ "cpu", SORT_CPU }, { "mem", SORT_MEM }, { "rss", SORT_MEM },
-		{ "fds", SORT_FDS }, { "pid", SORT_PID }, { "name", SORT_NAME },
-	};
-	size_t i;
-
-	for (i = 0; i < NELEMS(keys); i++)
-		if (strcmp(s, keys[i].name) == 0) {
-			*k = keys[i].k;
-			return 0;
-		}
-	return -1;
-}
-
-/*
- * The rows of procs to show, in order: kernel threads only with `all`.
- * *out is malloc'd (the items are procs'); NULL with *n 0 when empty.
- */
-static int
-status_rows(const cJSON *procs, bool all, enum sort_key key,
-    const cJSON ***out, size_t *n)
-{
-	const cJSON **v, *p;
-	size_t k = 0;
-
-	*out = NULL;
-	*n = 0;
-	if ((v = calloc((size_t)cJSON_GetArraySize(procs) + 1,
-	    sizeof(*v))) == NULL)
-		return -1;
-	cJSON_ArrayForEach(p, procs)
-		if (all || !is_kthread(p))
-			v[k++] = p;
-	status_key = key;
-	qsort(v, k, sizeof(*v), status_cmp);
-	*out = v;
-	*n = k;
-	return 0;
-}
-
-static int
-cmd_status(struct ctl *c, bool all, enum sort_key key, const char *at)
-{
-	char path[128], when[40];
-	cJSON *health = NULL, *root = NULL;
-	const cJSON *procs, *p, *s, **rows = NULL;
-	char b1[32], b2[32], b3[32], b4[32], fds[72];
-	size_t i, r, nrows, hidden;
-	double v;
-	int rc;
-
-	if (at != NULL) {
-		if ((rc = ctl_time_arg("--at", at, when, sizeof(when))) != 0)
-			return rc;
-		snprintf(path, sizeof(path), "/api/v1/processes?at=%s", when);
-	} else
-		snprintf(path, sizeof(path), "%s", all ?
-		    "/api/v1/processes?all=1" : "/api/v1/processes");
-	if (c->json) {
-		rc = ctl_get_json(c, path, NULL, true, &root);
-		cJSON_Delete(root);
-		return rc;
-	}
-	if ((rc = ctl_get_json(c, "/healthz", NULL, false, &health)) != 0)
-		return rc;
-	if ((rc = ctl_get_json(c, path, NULL, false, &root)) != 0)
-		goto out;
-	printf("procwatchd %s at %s: up %s, %s target(s), %s process(es), "
-	    "every %s ms\n\n", ctl_dash(ctl_str(health, "version")), c->base,
-	    ctl_num(health, "uptime_s", &v) ?
-	    ctl_fmt_duration(v, b1, sizeof(b1)) : "-",
-	    ctl_fmt_num_key(health, "targets", 0, b2, sizeof(b2)),
-	    ctl_fmt_num_key(health, "processes", 0, b3, sizeof(b3)),
-	    ctl_fmt_num_key(health, "interval_ms", 0, b4, sizeof(b4)));
-	if (at != NULL)
-		printf("as at %s (%s samples from the %s)\n\n",
-		    ctl_dash(ctl_str(root, "at")),
-		    ctl_dash(ctl_str(root, "resolution")),
-		    ctl_dash(ctl_str(root, "source")));
-	procs = cJSON_GetObjectItemCaseSensitive(root, "processes");
-	if (!cJSON_IsArray(procs)) {
-		ctl_warnx("GET %s: no \"processes\" array in the reply", path);
-		rc = EXIT_DAEMON;
-		goto out;
-	}
-	if (status_rows(procs, all, key, &rows, &nrows) < 0) {
-		ctl_warnx("out of memory");
-		rc = EXIT_DAEMON;
-		goto out;
-	}
-	hidden = (size_t)cJSON_GetArraySize(procs) - nrows;
-	if (nrows == 0) {
-		printf("no processes %s%s\n", at != NULL ? "recorded then" :
-		    "monitored", hidden > 0 ?
-		    " but kernel threads (--all shows them)" : "");
-		goto out;
-	}
-	ctl_col("PID", 7, true);
-	ctl_col("NAME", 15, false);
-	ctl_col("TARGET", 12, false);
-	for (i = 0; i < NELEMS(status_cols); i++)
-		ctl_print_col_head(c, &status_cols[i]);
-	printf("STATE\n");
-	for (r = 0; r < nrows; r++) {
-		p = rows[r];
-		s = cJSON_GetObjectItemCaseSensitive(p, "sample");
-		ctl_col(ctl_fmt_num_key(p, "pid", 0, b1, sizeof(b1)), 7, true);
-		ctl_col(ctl_dash(ctl_str(p, "name")), 15, false);
-		ctl_col(ctl_dash(ctl_str(p, "target")), 12, false);
-		for (i = 0; i < NELEMS(status_cols); i++) {
-			if (strcmp(status_cols[i].metric, "open_fds") == 0)
-				ctl_col(fmt_fds(c, s, fds, sizeof(fds)),
-				    status_cols[i].width, true);
-			else
-				ctl_print_col(c, s, &status_cols[i],
-				    CTL_KEY_PROCESS);
-		}
-		/* Then: the state is not kept; say whether it lives on. */
-		if (at != NULL)
-			printf("%s\n", cJSON_IsTrue(
-			    cJSON_GetObjectItemCaseSensitive(p, "alive")) ?
-			    "alive now" : "gone now");
-		else
-			printf("%s\n", cJSON_IsTrue(
-			    cJSON_GetObjectItemCaseSensitive(p, "alive")) ?
-			    ctl_state_name(ctl_str(s, "state")) : "gone");
-	}
-	if (hidden > 0)
-		printf("(%zu kernel thread%s not shown: --all)\n", hidden,
-		    hidden == 1 ? "" : "s");
-out:
-	free(rows);
-	cJSON_Delete(root);
-	cJSON_Delete(health);
-	return rc;
-}
 
 /* A window's resolution, source and gaps (the history's samples). */
 static void
@@ -608,104 +380,6 @@ out:
 	return rc;
 }
 
-/* "name/pid" of a target's top member, or "-". */
-static const char *
-fmt_top(const cJSON *t, const char *key, char *buf, size_t len)
-{
-	const cJSON *m = cJSON_GetObjectItemCaseSensitive(t, key);
-	double pid;
-
-	if (!cJSON_IsObject(m) || !ctl_num(m, "pid", &pid))
-		return "-";
-	snprintf(buf, len, "%s/%.0f", ctl_dash(ctl_str(m, "name")), pid);
-	return buf;
-}
-
-/* The "sample" object of a target (not an object before its first). */
-static const cJSON *
-sample(const cJSON *t)
-{
-	return cJSON_GetObjectItemCaseSensitive(t, "sample");
-}
-
-/*
- * The metric columns of `targets`, after UP; GONE (not a metric) follows
- * the first.  A target's own fields carry the rows' names.
- */
-static const struct ctl_col target_cols[] = {
-	{ "processes", 5, 0, NULL },
-	{ "cpu_percent", 6, 1, NULL },	/* from the group sample */
-	{ "rss_bytes", 7, -1, NULL },
-	{ "memory_percent", 5, 1, NULL },
-	{ "open_fds", 5, 0, "FDS" },
-	{ "threads", 5, 0, "THR" },
-};
-
-static int
-cmd_targets(struct ctl *c)
-{
-	const char *path = "/api/v1/targets";
-	const cJSON *arr, *t;
-	cJSON *root = NULL;
-	char b1[32], b2[48], b3[48];
-	size_t i;
-	int rc;
-
-	if ((rc = ctl_get_json(c, path, "targets are not available: this "
-	    "procwatchd has no /api/v1/targets", true, &root)) != 0 ||
-	    c->json)
-		goto out;
-	arr = cJSON_GetObjectItemCaseSensitive(root, "targets");
-	if (!cJSON_IsArray(arr)) {
-		ctl_warnx("GET %s: no \"targets\" array in the reply", path);
-		rc = EXIT_DAEMON;
-		goto out;
-	}
-	ctl_col("TARGET", 16, false);
-	ctl_col("UP", 4, false);
-	for (i = 0; i < NELEMS(target_cols); i++) {
-		ctl_print_col_head(c, &target_cols[i]);
-		if (i == 0)
-			ctl_col("GONE", 4, true);
-	}
-	ctl_col("TOP CPU", 22, false);
-	printf("TOP RSS\n");
-	cJSON_ArrayForEach(t, arr) {
-		ctl_col(ctl_dash(ctl_str(t, "name")), 16, false);
-		ctl_col(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t,
-		    "up")) ? "yes" : "no", 4, false);
-		for (i = 0; i < NELEMS(target_cols); i++) {
-			/* The group's own: with members gone and children
-			 * reaped. */
-			if (strcmp(target_cols[i].metric, "cpu_percent") == 0 &&
-			    cJSON_IsObject(sample(t)))
-				ctl_print_col(c, sample(t), &target_cols[i],
-				    CTL_KEY_GROUP);
-			else
-				ctl_print_col(c, t, &target_cols[i],
-				    CTL_KEY_NAME);
-			if (i == 0)
-				ctl_col(ctl_fmt_num_key(t, "gone", 0, b1,
-				    sizeof(b1)), 4, true);
-		}
-		ctl_col(fmt_top(t, "top_cpu", b2, sizeof(b2)), 22, false);
-		printf("%s\n", fmt_top(t, "top_rss", b3, sizeof(b3)));
-	}
-out:
-	cJSON_Delete(root);
-	return rc;
-}
-
-/* A name procwatchd's configuration allows: 1-64 of A-Z a-z 0-9 _ . - */
-static bool
-target_name_ok(const char *s)
-{
-	size_t n = strlen(s);
-
-	return n > 0 && n <= 64 && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	    "abcdefghijklmnopqrstuvwxyz0123456789_.-") == n;
-}
-
 /* A pid as `dump` takes it: 1 to 7 digits, not starting with 0. */
 static bool
 pid_ok(const char *s)
@@ -714,125 +388,6 @@ pid_ok(const char *s)
 
 	return n > 0 && n <= 7 && s[0] != '0' &&
 	    strspn(s, "0123456789") == n;
-}
-
-/* Metric `name` of a group's sample, formatted by its unit, or "-". */
-#define GROUP_METRIC(s, name, buf)					\
-	ctl_fmt_metric_key(c, (s), (name), CTL_KEY_GROUP, -1, (buf),	\
-	    sizeof(buf))
-
-/*
- * A target's cgroup: its pressure (PSI avg10, some and full) and memory
- * events, or why there are none; the OOM kills procwatchd saw.
- */
-static void
-print_cgroup(struct ctl *c, const cJSON *s)
-{
-	char b[8][32];
-	const char *why;
-
-	if ((why = ctl_str(s, "pressure_unavailable")) != NULL)
-		printf("  %-10snone: %s\n", "pressure", why);
-	else
-		printf("  %-10scpu %s%% (full %s%%), memory %s%% (full %s%%), "
-		    "io %s%% (full %s%%) over 10 s\n", "pressure",
-		    GROUP_METRIC(s, "pressure_cpu_some_percent", b[0]),
-		    GROUP_METRIC(s, "pressure_cpu_full_percent", b[1]),
-		    GROUP_METRIC(s, "pressure_memory_some_percent", b[2]),
-		    GROUP_METRIC(s, "pressure_memory_full_percent", b[3]),
-		    GROUP_METRIC(s, "pressure_io_some_percent", b[4]),
-		    GROUP_METRIC(s, "pressure_io_full_percent", b[5]));
-	if ((why = ctl_str(s, "memory_events_unavailable")) != NULL)
-		printf("  %-10snone: %s\n", "memcg", why);
-	else
-		printf("  %-10soom_kill %s, oom %s, high %s, max %s, limit %s "
-		    "(%s)\n", "memcg",
-		    GROUP_METRIC(s, "memory_events_oom_kill", b[0]),
-		    GROUP_METRIC(s, "memory_events_oom", b[1]),
-		    GROUP_METRIC(s, "memory_events_high", b[2]),
-		    GROUP_METRIC(s, "memory_events_max", b[3]),
-		    GROUP_METRIC(s, "cgroup_memory_limit_bytes", b[4]),
-		    ctl_dash(ctl_str(s, "memory_events_source")));
-	printf("  %-10s%s killed by the OOM killer, %s lately\n", "oom",
-	    GROUP_METRIC(s, "oom_kills", b[6]),
-	    GROUP_METRIC(s, "oom_kills_recent", b[7]));
-}
-
-/* One target as a whole, with sparklines of its aggregate samples. */
-static int
-cmd_target(struct ctl *c, const char *name)
-{
-	char path[128], spath[160], b1[32], b2[32];
-	char cpu_tail[128], key[80];
-	const struct ctl_metric *m;
-	cJSON *t = NULL, *hist = NULL;
-	const cJSON *s, *pids, *it;
-	double v, w;
-	int rc;
-
-	if (!target_name_ok(name)) {
-		ctl_warnx("targets: \"%s\" is not a target name (1 to 64 of "
-		    "A-Z a-z 0-9 _ . -)", name);
-		return EXIT_USAGE;
-	}
-	snprintf(path, sizeof(path), "/api/v1/targets/%s", name);
-	snprintf(spath, sizeof(spath), "%s/samples?limit=%d", path,
-	    SPARK_SAMPLES);
-	if ((rc = ctl_get_json(c, path, NULL, false, &t)) != 0)
-		return rc;
-	if (ctl_get_json(c, spath, NULL, false, &hist) != 0)
-		hist = NULL;	/* an older daemon: no group ring */
-	if (c->json) {
-		rc = ctl_print_with_samples("target", &t, &hist);
-		goto out;
-	}
-
-	s = sample(t);
-	printf("target %s (%s), %s, %s process(es)", name,
-	    ctl_dash(ctl_str(t, "selector")),
-	    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t, "up")) ?
-	    "up" : "down", ctl_fmt_metric_key(c, t, "processes",
-	    CTL_KEY_NAME, 0, b1, sizeof(b1)));
-	if (ctl_num(t, "min_processes", &v) && v > 0)
-		printf(", at least %.0f", v);
-	if (ctl_num(t, "max_processes", &v))
-		printf(", at most %.0f", v);
-	printf(", %s gone\n", ctl_fmt_num_key(t, "gone", 0, b1, sizeof(b1)));
-	if (cJSON_IsObject(s)) {
-		snprintf(cpu_tail, sizeof(cpu_tail), "; %s s in all, %s s of "
-		    "it reaped children\n", GROUP_METRIC(s, "cpu_seconds",
-		    b1), GROUP_METRIC(s, "children_cpu_seconds", b2));
-		ctl_print_cpu_memory(c, s, CTL_KEY_GROUP, cpu_tail);
-		printf("  %-10s%s", "fds", GROUP_METRIC(s, "open_fds", b1));
-		/* The worst member's usage, with whose it is: KEY_pid. */
-		m = ctl_metric(c, "fd_usage");
-		if (m->gkey != NULL && ctl_num(s, m->gkey, &v) &&
-		    snprintf(key, sizeof(key), "%s_pid", m->gkey) > 0 &&
-		    ctl_num(s, key, &w))
-			printf(", worst member %s%% of its limit (pid %.0f)",
-			    ctl_fmt_metric(m, v, 1, b1, sizeof(b1)), w);
-		printf("\n  %-10s%s\n", "threads",
-		    GROUP_METRIC(s, "threads", b1));
-		printf("  %-10sread %s, written %s since watched\n", "i/o",
-		    GROUP_METRIC(s, "read_bytes", b1),
-		    GROUP_METRIC(s, "write_bytes", b2));
-		print_cgroup(c, s);
-		printf("  %-10s%s\n", "sampled", ctl_dash(ctl_str(s, "ts")));
-	} else
-		printf("  (no sample yet)\n");
-	pids = cJSON_GetObjectItemCaseSensitive(t, "pids");
-	if (cJSON_IsArray(pids) && cJSON_GetArraySize(pids) > 0) {
-		printf("  %-10s", "pids");
-		cJSON_ArrayForEach(it, pids)
-			if (cJSON_IsNumber(it))
-				printf(" %.0f", it->valuedouble);
-		putchar('\n');
-	}
-	ctl_print_history(c, t, hist, true);
-out:
-	cJSON_Delete(hist);
-	cJSON_Delete(t);
-	return rc;
 }
 
 static int
@@ -932,7 +487,7 @@ main(int argc, char **argv)
 	struct ctl c = { .timeout_s = 10 };
 	const char *url = getenv("PROCWATCH_URL"), *tokfile = NULL, *cmd, *tok;
 	bool all = false;
-	enum sort_key key = SORT_CPU;
+	enum ctl_sort_key key = CTL_SORT_CPU;
 	size_t n;
 	char *end;
 	int ch, rc = EXIT_USAGE;
@@ -963,7 +518,7 @@ main(int argc, char **argv)
 			all = true;
 			break;
 		case 's':
-			if (parse_sort(optarg, &key) < 0) {
+			if (ctl_parse_sort(optarg, &key) < 0) {
 				ctl_warnx("--sort: expected cpu, mem, rss, fds, "
 				    "pid or name");
 				return EXIT_USAGE;
@@ -1001,7 +556,7 @@ main(int argc, char **argv)
 			da.resolution = optarg;
 			break;
 		case OPT_TARGET:
-			if (!target_name_ok(optarg)) {
+			if (!ctl_target_name_ok(optarg)) {
 				ctl_warnx("--target: \"%s\" is not a target "
 				    "name (1 to 64 of A-Z a-z 0-9 _ . -)",
 				    optarg);
@@ -1046,7 +601,7 @@ main(int argc, char **argv)
 		goto out;
 	}
 	if (strcmp(cmd, "status") == 0 && optind == argc)
-		rc = cmd_status(&c, all, key, at);
+		rc = ctl_cmd_status(&c, all, key, at);
 	else if (strcmp(cmd, "show") == 0 && optind + 1 == argc)
 		rc = cmd_show(&c, argv[optind], da.since, da.until);
 	else if (strcmp(cmd, "memory") == 0 && (optind + 1 == argc ||
@@ -1067,9 +622,9 @@ main(int argc, char **argv)
 		rc = ctl_dump(&c, &da);
 	}
 	else if (strcmp(cmd, "targets") == 0 && optind == argc)
-		rc = cmd_targets(&c);
+		rc = ctl_cmd_targets(&c);
 	else if (strcmp(cmd, "targets") == 0 && optind + 1 == argc)
-		rc = cmd_target(&c, argv[optind]);
+		rc = ctl_cmd_target(&c, argv[optind]);
 	else if (strcmp(cmd, "reload") == 0 && optind == argc)
 		rc = cmd_reload(&c);
 	else {
