@@ -1,6 +1,7 @@
 /*
- * api/routes.c: the route table of the HTTP API, its parse and render
- * functions, and api_route_serve(), the one handler that runs them.
+ * api/routes.c: the route table of the HTTP API, its render functions,
+ * and api_route_serve(), the one handler that runs them; the parse steps
+ * are in api/routes_parse.c, the shared struct api_req in routes_impl.h.
  *
  * DESIGN: api/routes.h says how a request goes through a route.  The
  * work of most routes lives in the module that owns the view (api/stats.h
@@ -43,44 +44,12 @@
 #include "api/params.h"
 #include "api/profile.h"
 #include "api/routes.h"
+#include "api/routes_impl.h"
 #include "api/stats.h"
 #include "api/targets.h"
 
 #define CT_PROM		"text/plain; version=0.0.4; charset=utf-8"
 #define CT_TEXT		"text/plain; charset=utf-8"
-
-#define UNUSED		__attribute__((unused))
-
-struct api_req {
-	pid_t		 pid;		/* {pid} */
-	const char	*name;		/* {name} or {id}: not NUL-ended */
-	size_t		 name_len;
-	const char	*body;		/* NULL without one; not NUL-ended */
-	size_t		 body_len;
-	/*
-	 * The query values the views check themselves (api/stats.h): ""
-	 * for a bare "?key", NULL when absent.
-	 */
-	const char	*window;
-	const char	*metrics;
-	const char	*baseline;
-	const char	*target;
-	const char	*by;
-	const char	*limit;
-	int64_t		 now_ms;	/* the API's clock, for "-15m" */
-	int64_t		 since_ms;	/* ?since=; INT64_MIN: none */
-	int64_t		 until_ms;	/* ?until=; INT64_MAX: none */
-	enum api_hist_res res;		/* samples' ?resolution= */
-	int64_t		 at_ms;		/* ?at=, with has_at */
-	bool		 has_at;
-	bool		 targets;	/* dump's ?kind=target */
-	size_t		 nlimit;	/* samples' ?limit=; SIZE_MAX: none */
-	bool		 with_gone;	/* ?all= or ?include_gone= */
-	unsigned	 states;	/* alerts' ?state=: PW_ALERTS_* */
-	const char	*severity;	/* alerts' ?severity=, checked */
-	const char	*file;		/* a dashboard file's name */
-	char		 file_buf[64];
-};
 
 int64_t
 api_now_ms(api_clock_fn *clock, void *arg)
@@ -155,233 +124,6 @@ api_ctx_set_process_metrics(struct api_ctx *c, int mode, unsigned top)
 }
 
 /* --- parse: query and path into a struct api_req -------------------------- */
-
-/*
- * Look up query argument key.  Returns false if absent; else *val is its
- * value, NULL for a bare "?key" without '='.
- */
-static bool
-query_arg(const struct api_in *in, const char *key, const char **val)
-{
-	*val = NULL;
-	return MHD_lookup_connection_value_n(in->conn, MHD_GET_ARGUMENT_KIND,
-	    key, strlen(key), val, NULL) == MHD_YES;
-}
-
-/* A query value; "" for a bare "?key", NULL when absent. */
-static const char *
-query_val(const struct api_in *in, const char *key)
-{
-	const char *val;
-
-	if (!query_arg(in, key, &val))
-		return NULL;
-	return val != NULL ? val : "";
-}
-
-/*
- * A boolean query flag: absent is false, a bare "?key" true.  Returns 0
- * or -EINVAL.
- */
-static int
-query_flag(const struct api_in *in, const char *key, bool *out)
-{
-	const char *val;
-
-	*out = false;
-	if (!query_arg(in, key, &val))
-		return 0;
-	if (val == NULL) {
-		*out = true;
-		return 0;
-	}
-	return api_parse_bool(val, out);
-}
-
-/*
- * A time query value, ?key=TIME (procwatch/timespec.h), into *ms; 0 when
- * absent or good, else 400 with the message in err.
- */
-static unsigned
-query_time(const struct api_in *in, const struct api_req *rq, const char *key,
-    int64_t *ms, char *err, size_t errlen)
-{
-	const char *val;
-
-	if (!query_arg(in, key, &val))
-		return 0;
-	return api_hist_parse_time(key, val, rq->now_ms, ms, err, errlen);
-}
-
-/* The {pid} capture (the first). */
-static unsigned
-parse_pid(const struct api_in *in, struct api_req *rq, char *err,
-    size_t errlen)
-{
-	char buf[32];
-
-	if (in->ncap > 0 && in->cap_len[0] < sizeof(buf)) {
-		memcpy(buf, in->cap[0], in->cap_len[0]);
-		buf[in->cap_len[0]] = '\0';
-		if (api_parse_pid(buf, &rq->pid) == 0)
-			return 0;
-	}
-	return api_fail(err, errlen, MHD_HTTP_BAD_REQUEST,
-	    "pid: expected a positive decimal integer that fits pid_t");
-}
-
-/* The query values of the windowed views, events and averages. */
-static unsigned
-parse_view(const struct api_in *in, struct api_req *rq, char *err UNUSED,
-    size_t errlen UNUSED)
-{
-	rq->window = query_val(in, "window");
-	rq->metrics = query_val(in, "metrics");
-	rq->baseline = query_val(in, "baseline");
-	rq->target = query_val(in, "target");
-	rq->by = query_val(in, "by");
-	rq->limit = query_val(in, "limit");
-	return 0;
-}
-
-/* ?since= and ?until=, the second after the first. */
-static unsigned
-parse_window(const struct api_in *in, struct api_req *rq, char *err,
-    size_t errlen)
-{
-	unsigned status;
-
-	if ((status = query_time(in, rq, "since", &rq->since_ms, err,
-	    errlen)) != 0 ||
-	    (status = query_time(in, rq, "until", &rq->until_ms, err,
-	    errlen)) != 0)
-		return status;
-	if (rq->since_ms != INT64_MIN && rq->until_ms != INT64_MAX &&
-	    rq->since_ms >= rq->until_ms)
-		return api_fail(err, errlen, MHD_HTTP_BAD_REQUEST,
-		    "until: must be after since");
-	return 0;
-}
-
-/* ?limit=, ?since=, ?until= and ?resolution= of a samples request. */
-static unsigned
-parse_samples(const struct api_in *in, struct api_req *rq, char *err,
-    size_t errlen)
-{
-	const char *val;
-	unsigned status;
-
-	if (query_arg(in, "limit", &val) &&
-	    api_parse_limit(val, API_MAX_SAMPLES_LIMIT, &rq->nlimit) < 0)
-		return api_fail(err, errlen, MHD_HTTP_BAD_REQUEST,
-		    "limit: expected an integer from 1 to %d",
-		    API_MAX_SAMPLES_LIMIT);
-	if ((status = parse_window(in, rq, err, errlen)) != 0)
-		return status;
-	if (query_arg(in, "resolution", &val) &&
-	    (status = api_hist_parse_res(val, &rq->res, err, errlen)) != 0)
-		return status;
-	return 0;
-}
-
-/* A dump's ?kind=process|target. */
-static unsigned
-parse_kind(const struct api_in *in, struct api_req *rq, char *err,
-    size_t errlen)
-{
-	const char *val = query_val(in, "kind");
-
-	if (val == NULL || strcmp(val, "process") == 0)
-		rq->targets = false;
-	else if (strcmp(val, "target") == 0)
-		rq->targets = true;
-	else
-		return api_fail(err, errlen, MHD_HTTP_BAD_REQUEST,
-		    "kind: expected process or target");
-	return 0;
-}
-
-/* ?at=: a moment in the past (api/history.h). */
-static unsigned
-parse_at(const struct api_in *in, struct api_req *rq, char *err,
-    size_t errlen)
-{
-	unsigned status;
-
-	if ((status = query_time(in, rq, "at", &rq->at_ms, err, errlen)) != 0)
-		return status;
-	rq->has_at = query_val(in, "at") != NULL;
-	return 0;
-}
-
-/* ?all and ?include_gone: also the processes that exited recently. */
-static unsigned
-parse_processes(const struct api_in *in, struct api_req *rq, char *err,
-    size_t errlen)
-{
-	bool all, gone;
-
-	if (query_flag(in, "all", &all) < 0)
-		return api_fail(err, errlen, MHD_HTTP_BAD_REQUEST,
-		    "all: expected a boolean (1, true, yes, on, 0, false, "
-		    "no, off)");
-	if (query_flag(in, "include_gone", &gone) < 0)
-		return api_fail(err, errlen, MHD_HTTP_BAD_REQUEST,
-		    "include_gone: expected a boolean (1, true, yes, on, 0, "
-		    "false, no, off)");
-	rq->with_gone = all || gone;
-	return parse_at(in, rq, err, errlen);
-}
-
-/* ?state=firing|pending|resolved|all (default firing and pending). */
-static unsigned
-parse_alerts(const struct api_in *in, struct api_req *rq, char *err,
-    size_t errlen)
-{
-	enum pw_alert_severity sev;
-	const char *state;
-
-	rq->states = PW_ALERTS_FIRING | PW_ALERTS_PENDING;
-	if (query_arg(in, "state", &state)) {
-		if (state == NULL)
-			state = "";
-		if (strcmp(state, "firing") == 0)
-			rq->states = PW_ALERTS_FIRING;
-		else if (strcmp(state, "pending") == 0)
-			rq->states = PW_ALERTS_PENDING;
-		else if (strcmp(state, "resolved") == 0)
-			rq->states = PW_ALERTS_RESOLVED;
-		else if (strcmp(state, "all") == 0)
-			rq->states = PW_ALERTS_FIRING | PW_ALERTS_PENDING |
-			    PW_ALERTS_RESOLVED;
-		else
-			return api_fail(err, errlen, MHD_HTTP_BAD_REQUEST,
-			    "state: expected firing, pending, resolved or all");
-	}
-	if (query_arg(in, "severity", &rq->severity) &&
-	    (rq->severity == NULL ||
-	    pw_alert_severity_parse(rq->severity, &sev) < 0))
-		return api_fail(err, errlen, MHD_HTTP_BAD_REQUEST,
-		    "severity: expected info, warning or critical");
-	if (query_arg(in, "target", &rq->target) && rq->target == NULL)
-		return api_fail(err, errlen, MHD_HTTP_BAD_REQUEST,
-		    "target: expected a target name");
-	return parse_at(in, rq, err, errlen);
-}
-
-/* Only names on api/static.c's list are served: no path reaches past it. */
-static unsigned
-parse_dygraphs(const struct api_in *in, struct api_req *rq, char *err,
-    size_t errlen)
-{
-	if (in->ncap < 1 || in->cap_len[0] > 32)
-		return api_fail(err, errlen, MHD_HTTP_NOT_FOUND, "not found");
-	snprintf(rq->file_buf, sizeof(rq->file_buf), "dygraphs/%.*s",
-	    (int)in->cap_len[0], in->cap[0]);
-	rq->file = rq->file_buf;
-	return 0;
-}
-
 /* --- render: request and snapshot into an answer -------------------------- */
 
 static unsigned
@@ -900,50 +642,50 @@ render_target_stats(struct api_ctx *c, const struct api_req *rq,
 
 const struct api_route api_routes[] = {
 	{ GET, "/healthz", { NULL }, NONE, render_healthz, NULL },
-	{ GET, "/api/v1/processes", { parse_processes }, ALL,
+	{ GET, "/api/v1/processes", { api_rq_processes }, ALL,
 	    render_processes, NULL },
-	{ GET, "/api/v1/processes/{pid}", { parse_pid }, PID, render_process,
+	{ GET, "/api/v1/processes/{pid}", { api_rq_pid }, PID, render_process,
 	    NULL },
-	{ GET, "/api/v1/processes/{pid}/samples", { parse_pid, parse_samples },
-	    NONE, render_samples, NULL },
-	{ GET, "/api/v1/samples", { parse_samples, parse_kind }, NONE,
+	{ GET, "/api/v1/processes/{pid}/samples",
+	    { api_rq_pid, api_rq_samples }, NONE, render_samples, NULL },
+	{ GET, "/api/v1/samples", { api_rq_samples, api_rq_kind }, NONE,
 	    render_dump, NULL },
-	{ GET, "/api/v1/processes/{pid}/stats", { parse_pid, parse_view },
+	{ GET, "/api/v1/processes/{pid}/stats", { api_rq_pid, api_rq_view },
 	    NONE, render_stats, NULL },
-	{ GET, "/api/v1/processes/{pid}/threads", { parse_pid, parse_view },
+	{ GET, "/api/v1/processes/{pid}/threads", { api_rq_pid, api_rq_view },
 	    NONE, render_threads, NULL },
-	{ GET, "/api/v1/processes/{pid}/memory", { parse_pid, parse_view },
+	{ GET, "/api/v1/processes/{pid}/memory", { api_rq_pid, api_rq_view },
 	    NONE, render_memory, NULL },
-	{ GET, "/api/v1/averages", { parse_view }, NONE, render_averages,
+	{ GET, "/api/v1/averages", { api_rq_view }, NONE, render_averages,
 	    NULL },
-	{ GET, "/api/v1/bottlenecks", { parse_view, parse_window }, NONE,
+	{ GET, "/api/v1/bottlenecks", { api_rq_view, api_rq_window }, NONE,
 	    render_bottlenecks, NULL },
 	{ POST, "/api/v1/baselines", { NULL }, NONE, render_baselines, NULL },
 	{ POST, "/api/v1/reload", { NULL }, NONE, render_reload, NULL },
 	{ POST, "/api/v1/custom", { NULL }, NONE, render_custom_push, NULL },
 	{ GET, "/api/v1/custom", { NULL }, NONE, render_custom_list, NULL },
-	{ GET, "/api/v1/targets", { parse_at }, NONE, render_targets, NULL },
+	{ GET, "/api/v1/targets", { api_rq_at }, NONE, render_targets, NULL },
 	{ GET, "/api/v1/targets/{name}", { NULL }, NONE, render_target, NULL },
-	{ GET, "/api/v1/targets/{name}/samples", { parse_samples }, NONE,
+	{ GET, "/api/v1/targets/{name}/samples", { api_rq_samples }, NONE,
 	    render_target_samples, NULL },
-	{ GET, "/api/v1/targets/{name}/stats", { parse_view }, NONE,
+	{ GET, "/api/v1/targets/{name}/stats", { api_rq_view }, NONE,
 	    render_target_stats, NULL },
-	{ POST, "/api/v1/processes/{pid}/profile", { parse_pid }, NONE,
+	{ POST, "/api/v1/processes/{pid}/profile", { api_rq_pid }, NONE,
 	    render_profile_start, NULL },
 	{ GET, "/api/v1/profiles/{id}", { NULL }, NONE, render_profile, NULL },
 	{ GET, "/api/v1/profiles/{id}/folded", { NULL }, NONE,
 	    render_profile_folded, NULL },
-	{ GET, "/api/v1/events", { parse_view, parse_window }, NONE,
+	{ GET, "/api/v1/events", { api_rq_view, api_rq_window }, NONE,
 	    render_events, NULL },
 	{ GET, "/metrics", { NULL }, ALL, render_metrics, NULL },
-	{ GET, "/alerts", { parse_alerts }, NONE, render_alerts, NULL },
-	{ GET, "/api/v1/alerts", { parse_alerts }, NONE, render_alerts, NULL },
+	{ GET, "/alerts", { api_rq_alerts }, NONE, render_alerts, NULL },
+	{ GET, "/api/v1/alerts", { api_rq_alerts }, NONE, render_alerts, NULL },
 	{ GET, "/api/v1/rules", { NULL }, NONE, render_rules, NULL },
 	{ GET, "/api/v1/catalogue", { NULL }, NONE, render_catalogue, NULL },
 	{ GET, "/", { NULL }, NONE, render_static, "index.html" },
 	{ GET, "/app.js", { NULL }, NONE, render_static, "app.js" },
 	{ GET, "/app.css", { NULL }, NONE, render_static, "app.css" },
-	{ GET, "/static/dygraphs/{file}", { parse_dygraphs }, NONE,
+	{ GET, "/static/dygraphs/{file}", { api_rq_dygraphs }, NONE,
 	    render_static, NULL },
 };
 
