@@ -112,6 +112,9 @@ struct hist_slot {
  * The state both ends of a chain keep: the slots since the last key
  * record, and (encoder) a hash of their keys.
  */
+/* Gone series a coder may keep beyond twice the live ones (hist_writer.c). */
+#define HIST_SLOT_SLACK	512
+
 struct hist_coder {
 	struct hist_slot	*slot;
 	uint32_t		 nslot, cap;

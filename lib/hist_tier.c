@@ -42,7 +42,17 @@ struct acc {
 	uint32_t		 nrows;	/* PW_METRIC_NROWS, or 1 */
 	struct acc_col		*col;
 	bool			 seen;	/* in this bucket */
+	int64_t			 last_ms;	/* the last cycle it was in */
 };
+
+/*
+ * Gone series whose bucket a tier may keep beyond twice the live ones.
+ * A host that starts hundreds of short processes a second would otherwise
+ * hold an accumulator (some 3 KB) for every one of them until the minute,
+ * or the hour, ends: past the bound the longest gone lose their roll-up
+ * of the bucket (their raw samples stay as long as raw does).
+ */
+#define TIER_SLACK	256
 
 struct hist_tier {
 	int64_t		 width_ms;
@@ -54,6 +64,7 @@ struct hist_tier {
 	size_t		*hash;		/* index + 1; 0 empty */
 	size_t		 hcap;
 	bool		 inc[PW_METRIC_NROWS];
+	uint64_t	 evicted;	/* accumulators forgotten early */
 };
 
 static uint32_t
@@ -308,6 +319,30 @@ fail_noc:
 	return -ENOMEM;
 }
 
+/* Past the bound: forget the gone series, those gone longest first. */
+static int
+evict_gone(struct hist_tier *t, const struct pw_hist_cycle *cy)
+{
+	size_t limit = 2 * cy->n + TIER_SLACK, i, w, over;
+	int64_t cut;
+
+	if (t->n <= limit)
+		return 0;
+	over = t->n - limit;
+	/* The series are in the order first seen: older gone ones first. */
+	for (i = 0, w = 0; i < t->n; i++) {
+		cut = over > 0 && t->a[i].last_ms < cy->ts_ms;
+		if (cut) {
+			acc_fini(&t->a[i]);
+			over--;
+			t->evicted++;
+		} else
+			t->a[w++] = t->a[i];
+	}
+	t->n = w;
+	return rehash(t);
+}
+
 int
 pw__hist_tier_feed(struct hist_tier *t, const struct pw_hist_cycle *cy,
     bool rolled, struct pw_hist_cycle **done)
@@ -333,6 +368,7 @@ pw__hist_tier_feed(struct hist_tier *t, const struct pw_hist_cycle *cy,
 		if ((a = acc_get(t, &s->id, nrows)) == NULL)
 			continue;	/* out of memory: a series fewer */
 		a->seen = true;
+		a->last_ms = cy->ts_ms;
 		for (k = 0; k < nrows; k++) {
 			bool inc = s->id.kind != PW_HIST_CUSTOM &&
 			    k < PW_METRIC_NROWS && t->inc[k];
@@ -344,7 +380,7 @@ pw__hist_tier_feed(struct hist_tier *t, const struct pw_hist_cycle *cy,
 				add_raw(t, &a->col[k], s->val[k], inc);
 		}
 	}
-	return 0;
+	return evict_gone(t, cy);
 }
 
 int

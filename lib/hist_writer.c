@@ -159,8 +159,16 @@ append(struct pw_history *h, int tier, const struct pw_hist_cycle *c)
 		}
 	}
 	s = ch->seg[ch->n - 1];
+	/*
+	 * A key record also when the coder holds mostly series that are
+	 * gone: it keeps a slot (identity, last values) for every series
+	 * since the last key, so on a host that starts hundreds of short
+	 * processes a second it would grow until then.  This bounds it to
+	 * about twice the live series.
+	 */
 	key = ch->need_key || tier == HIST_TIER_EV ||
-	    ch->coder.since_key >= (tier == PW_HIST_RAW ? h->o.key_every : 60);
+	    ch->coder.since_key >= (tier == PW_HIST_RAW ? h->o.key_every : 60) ||
+	    ch->coder.nslot > 2 * ch->coder.npresent + HIST_SLOT_SLACK;
 	h->enc.len = 0;
 	if ((rc = pw__hist_encode(&ch->coder, c, key, &h->enc)) < 0) {
 		ch->need_key = true;
