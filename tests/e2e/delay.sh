@@ -22,8 +22,10 @@
 #   plus its delay must make the whole interval (85 to 110), which holds
 #   whatever the load.  The least-loaded CPU (idle
 #   time over 1 s in /proc/stat) gets the lone spinner.
-# - dd with oflag=dsync writing to the work directory waits for block I/O:
+# - dd with oflag=dsync writing to a block device waits for block I/O:
 #   io_delay_percent above 1 on average (each write waits for the device).
+#   The work directory may be a tmpfs (CI's /tmp is one), where nothing
+#   waits for a device: then the build directory, then /var/tmp.
 # - delay_accounting "off" leaves the switch alone and io_delay_percent is
 #   null, with the reason in /healthz and the catalogue.
 . "$(dirname "$0")/lib.sh"
@@ -83,7 +85,17 @@ spin() {
 spin S1 "$PAIR"
 spin S2 "$PAIR"
 spin S3 "$LONE"
-spawn DD dd if=/dev/zero of="$WORK/dsync.out" bs=4096 count=1000000 oflag=dsync
+DSYNC_DIR=""
+for d in "$WORK" "$PW_BUILDDIR" /var/tmp; do
+	case $(stat -f -c %T "$d" 2>/dev/null) in
+	tmpfs|ramfs|"") ;;
+	*) DSYNC_DIR=$(mktemp -d "$d/pw-dsync.XXXXXX") && break ;;
+	esac
+done
+[ -n "$DSYNC_DIR" ] || skip "no directory on a block device for dd oflag=dsync"
+trap 'cleanup; rm -rf "$DSYNC_DIR"' EXIT	# after dd is killed
+echo "# dd writes to $DSYNC_DIR ($(stat -f -c %T "$DSYNC_DIR"))"
+spawn DD dd if=/dev/zero of="$DSYNC_DIR/dsync.out" bs=4096 count=1000000 oflag=dsync
 wait_cycles 1
 B0=$(busy_of "$LONE")
 wait_cycles 6
