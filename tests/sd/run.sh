@@ -44,6 +44,17 @@ cannot() {
 fail() { say "FAILED: $*"; exit 1; }
 
 [ "$(id -u)" = 0 ] || cannot "needs root (debootstrap, mounts, systemd-nspawn)"
+# In a chroot (a CI runner may be one) "/" is no mount point, and nspawn
+# fails making it a slave mount ("Failed to mount n/a on /: Invalid
+# argument").  Then it runs from a bind mount of "/" in a mount namespace
+# of its own, which is one (the exec chain keeps timeout's pid nspawn's).
+if mountpoint -q /; then
+	NSPAWN=(systemd-nspawn)
+else
+	NSPAWN=(unshare -m --propagation unchanged sh -c 'mkdir -p /run/pw-sd-root &&
+	    mount --rbind / /run/pw-sd-root &&
+	    exec chroot /run/pw-sd-root systemd-nspawn "$@"' sh)
+fi
 for t in systemd-nspawn debootstrap dpkg-buildpackage flock; do
 	command -v "$t" >/dev/null ||
 	    cannot "$t not found (scripts/deps.sh installs systemd-container, debootstrap, debhelper)"
@@ -181,7 +192,7 @@ EOF
 	    "$root/etc/systemd/system/multi-user.target.wants/sd-checks.service"
 	say "booting systemd in $root ($name); log $run/boot-$name.log"
 	# --register=no --keep-unit: no systemd on this machine to talk to.
-	timeout 900 systemd-nspawn -D "$root" --register=no --keep-unit \
+	timeout 900 "${NSPAWN[@]}" -D "$root" --register=no --keep-unit \
 	    --capability=all --machine="pw-sd-$name" -b \
 	    </dev/null >"$run/boot-$name.log" 2>&1 &
 	NSPAWN_PID=$!
