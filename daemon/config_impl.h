@@ -177,6 +177,11 @@ key_fn	parse_listen, parse_api_token, parse_tls_file;
  */
 int	parse_headers(struct parse *, const char *field, const cJSON *v,
 	    char ***headers, size_t *n);
+/*
+ * An http:// or https:// URL of one line, at most 2048 bytes.
+ * Thread: main.
+ */
+int	check_http_url(struct parse *, const char *field, const char *s);
 int	token_set(struct parse *, const char *field, const char *tok,
 	    size_t n);
 

@@ -48,8 +48,8 @@ rc_name(struct parse *p, const struct key *k, const char *field,
 #define URLS_MAX	8		/* Alertmanagers of one receiver */
 #define AM_PATH		"/api/v2/alerts"
 
-static int
-check_url(struct parse *p, const char *field, const char *s)
+int
+check_http_url(struct parse *p, const char *field, const char *s)
 {
 	if ((strncmp(s, "http://", 7) != 0 && strncmp(s, "https://", 8) != 0) ||
 	    strlen(s) > 2048 || strpbrk(s, " \t\r\n") != NULL)
@@ -78,7 +78,7 @@ rc_url(struct parse *p, const struct key *k, const char *field,
 	int rc;
 
 	(void)k;
-	if ((rc = check_url(p, field, v->valuestring)) < 0)
+	if ((rc = check_http_url(p, field, v->valuestring)) < 0)
 		return rc;
 	return add_url(dst, v->valuestring);
 }
@@ -99,7 +99,7 @@ rc_urls(struct parse *p, const struct key *k, const char *field,
 		if (!cJSON_IsString(e))
 			return perr(p, where, "expected a string, got %s",
 			    jtype_name(e));
-		if ((rc = check_url(p, where, e->valuestring)) < 0 ||
+		if ((rc = check_http_url(p, where, e->valuestring)) < 0 ||
 		    (rc = add_url(dst, e->valuestring)) < 0)
 			return rc;
 	}

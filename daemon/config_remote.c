@@ -9,6 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <procwatch/custom.h>
+
 #include "daemon/config_impl.h"
 
 #define REMOTES_MAX	8
@@ -48,13 +50,12 @@ static int
 rw_url(struct parse *p, const struct key *k, const char *field,
     const cJSON *v, void *dst)
 {
-	const char *s = v->valuestring;
+	int rc;
 
 	(void)k;
-	if ((strncmp(s, "http://", 7) != 0 && strncmp(s, "https://", 8) != 0) ||
-	    strlen(s) > 2048 || strpbrk(s, " \t\r\n") != NULL)
-		return perr(p, field, "must be an http:// or https:// URL");
-	return dup_str(&((struct config_remote *)dst)->url, s);
+	if ((rc = check_http_url(p, field, v->valuestring)) < 0)
+		return rc;
+	return dup_str(&((struct config_remote *)dst)->url, v->valuestring);
 }
 
 static int
@@ -121,23 +122,6 @@ rw_ca(struct parse *p, const struct key *k, const char *field,
 	    v->valuestring);
 }
 
-/* A Prometheus label name: [a-zA-Z_][a-zA-Z0-9_]*, not __reserved. */
-static bool
-label_name_ok(const char *s)
-{
-	size_t i;
-
-	if (s[0] == '\0' || (s[0] >= '0' && s[0] <= '9') ||
-	    strncmp(s, "__", 2) == 0)
-		return false;
-	for (i = 0; s[i] != '\0'; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' &&
-		    s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9') ||
-		    s[i] == '_'))
-			return false;
-	return true;
-}
-
 static int
 rw_labels(struct parse *p, const struct key *k, const char *field,
     const cJSON *v, void *dst)
@@ -153,18 +137,15 @@ rw_labels(struct parse *p, const struct key *k, const char *field,
 		    EXT_LABELS_MAX);
 	cJSON_ArrayForEach(e, v) {
 		snprintf(where, sizeof(where), "%s.%s", field, e->string);
-		if (!label_name_ok(e->string))
-			return perr(p, where, "not a label name "
-			    "([a-zA-Z_][a-zA-Z0-9_]*, not __*)");
+		/* The custom series' rule: not __*, pid, name or target. */
+		if (!pw_custom_label_name_valid(e->string) ||
+		    strcmp(e->string, "mode") == 0)
+			return perr(p, where, "not a label name of our own "
+			    "([a-zA-Z_][a-zA-Z0-9_]*, not __*, pid, name, target "
+			    "or mode)");
 		if (!cJSON_IsString(e))
 			return perr(p, where, "expected a string, got %s",
 			    jtype_name(e));
-		if (strcmp(e->string, "pid") == 0 ||
-		    strcmp(e->string, "name") == 0 ||
-		    strcmp(e->string, "target") == 0 ||
-		    strcmp(e->string, "mode") == 0)
-			return perr(p, where, "is a label of procwatchd's own "
-			    "series");
 	}
 	if ((r->ext_labels = calloc(2 * n + 1, sizeof(char *))) == NULL)
 		return -ENOMEM;

@@ -123,18 +123,15 @@ lbl_cmp(const void *a, const void *b)
 	    ((const struct lbl *)b)->name);
 }
 
-/* Add one sample of one series to the request (flushing it when full). */
-static int
-req_add(struct req *r, struct lbl *l, size_t nl, double v, int64_t ts,
-    rw_emit_fn *emit, void *arg)
+/* Add one sample of one series to the request (the caller made room). */
+static void
+req_add(struct req *r, struct lbl *l, size_t nl, double v, int64_t ts)
 {
 	Prometheus__TimeSeries *t;
 	Prometheus__Label *lb;
 	Prometheus__Label **lp;
 	size_t i;
 
-	(void)emit;
-	(void)arg;
 	qsort(l, nl, sizeof(*l), lbl_cmp);
 	t = &r->ts[r->n];
 	prometheus__time_series__init(t);
@@ -156,7 +153,6 @@ req_add(struct req *r, struct lbl *l, size_t nl, double v, int64_t ts,
 	t->samples = &r->smpp[r->n];
 	r->tsp[r->n] = t;
 	r->n++;
-	return 0;
 }
 
 static void
@@ -297,8 +293,7 @@ rw_encode_cycle(const struct pw_hist_cycle *c, const struct rw_select *sel,
 			if (r.rls[r.n].name[0] != '\0')
 				l[nl++] = (struct lbl){ r.rls[r.n].name,
 				    r.rls[r.n].value };
-			if ((rc = req_add(&r, l, nl, v[m], ts, emit, arg)) != 0)
-				goto out;
+			req_add(&r, l, nl, v[m], ts);
 			total++;
 		}
 	}

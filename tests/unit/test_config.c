@@ -1216,6 +1216,17 @@ test_config_receivers_bad(void **state)
 	expect_error("{\"receivers\": [{\"name\": \"a\", \"urls\": [], "
 	    "\"format\": \"alertmanager\"}]}", "receivers[0].urls: must list "
 	    "1 to 8 URLs");
+	expect_error("{\"remote_write\": [{\"url\": \"ftp://x/\"}]}",
+	    "remote_write[0].url: must be an http:// or https:// URL");
+	expect_error("{\"remote_write\": [{\"url\": \"http://x/\", "
+	    "\"external_labels\": {\"pid\": \"1\"}}]}",
+	    "remote_write[0].external_labels.pid: not a label name of our own");
+	expect_error("{\"remote_write\": [{\"url\": \"http://x/\", "
+	    "\"external_labels\": {\"mode\": \"1\"}}]}",
+	    "remote_write[0].external_labels.mode: not a label name");
+	expect_error("{\"remote_write\": [{\"url\": \"http://x/\", "
+	    "\"external_labels\": {\"__x\": \"1\"}}]}",
+	    "remote_write[0].external_labels.__x: not a label name");
 	expect_error("{\"receivers\": [{\"name\": \"a\", \"url\": "
 	    "\"http://x/\", \"urls\": [\"http://y/\"]}]}",
 	    "receivers[0]: give \"url\" or \"urls\", not both");
