@@ -23,6 +23,7 @@
 #include <procwatch/monitor.h>
 
 #include "monitor_impl.h"
+#include "procfs_impl.h"
 
 /* --- sampling -------------------------------------------------------------- */
 
@@ -110,6 +111,11 @@ sample_proc(struct pw_monitor *m, struct pw__known *k, int64_t now_ms,
 		return;
 	}
 	p->pending.ts_ms = now_ms;
+	/* An unchanged read copied the last sample's dropped rates. */
+	if (rc == PW_PROCFS_UNCHANGED)
+		p->pending.flags &= ~p->delays_dropped;
+	p->delays_dropped = p->has_prev ? pw__delays_check(&p->prev,
+	    &p->pending, m->delays_on_since_ms) : 0;
 	if (rc != PW_PROCFS_UNCHANGED)	/* else st is not filled */
 		memcpy(p->pending_comm, st.comm, sizeof(p->pending_comm));
 	else
@@ -252,7 +258,7 @@ pw_monitor_cycle(struct pw_monitor *m, int64_t now_ms)
 	if ((rc = pw__discover_resolve(m, now_ms, &fresh, &nfresh)) < 0)
 		goto out;
 	/* One small read: the switch can be flipped at any time. */
-	pw__monitor_delays_refresh(m);
+	pw__monitor_delays_refresh(m, now_ms);
 	/* Counted afresh: handles are also closed outside sample_proc(). */
 	m->fds_budget = fd_budget(m);
 	m->fds_kept = 0;

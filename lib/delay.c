@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include <procwatch/delay.h>
+#include <procwatch/sample.h>
 
 #include "procfs_impl.h"
 
@@ -274,6 +275,50 @@ pw_taskstats_parse_delays(const void *buf, size_t len, pid_t tgid,
 		}
 	}
 	return -EINVAL;
+}
+
+/*
+ * The kernel stamps a wait's start only while kernel.task_delayacct is on
+ * but adds "now - start" at every wait's end: a wait begun while it was
+ * off and ended after it came on adds the time since the thread's last
+ * stamped start, or since boot for a thread that never had one (seen:
+ * procwatchd's own writer, mid-fsync when it turned the switch on, at
+ * 11,000 % of one thread).  No real wait began before the switch came on,
+ * so each thread has waited at most since then: a larger step is such a
+ * wait, and that interval's rate is unknown rather than a false alarm.
+ * A real wait longer than the time since the switch came on (begun
+ * before procwatchd started) is lost with it.
+ */
+#define DELAY_SLACK_NS	50000000.0	/* stat's field 42 is in ticks */
+
+static bool
+delay_step_ok(uint64_t then, uint64_t now, double cap_ns)
+{
+	return now < then || (double)(now - then) <= cap_ns;
+}
+
+unsigned
+pw__delays_check(const struct pw_sample *prev, struct pw_sample *s,
+    int64_t on_since_ms)
+{
+	unsigned was = s->flags;
+	uint32_t threads;
+	double cap;
+
+	if (on_since_ms == INT64_MIN || prev == NULL)
+		return 0;
+	threads = prev->threads > s->threads ? prev->threads : s->threads;
+	if (threads == 0)
+		threads = 1;
+	cap = s->ts_ms > on_since_ms ?
+	    (double)(s->ts_ms - on_since_ms) * 1e6 : 0;
+	cap = (cap + DELAY_SLACK_NS) * threads;
+	if (!delay_step_ok(prev->blkio_delay_ns, s->blkio_delay_ns, cap))
+		s->flags |= PW_SAMPLE_NO_IO_DELAY;
+	if (!delay_step_ok(prev->swapin_delay_ns, s->swapin_delay_ns, cap) ||
+	    !delay_step_ok(prev->mem_delay_ns, s->mem_delay_ns, cap))
+		s->flags |= PW_SAMPLE_NO_MEM_DELAY;
+	return s->flags & ~was;
 }
 
 /* --- kernel.task_delayacct ------------------------------------------------ */

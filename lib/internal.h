@@ -72,6 +72,7 @@ struct pw_proc {
 	bool			 has_pending;
 	bool			 has_last;	/* pending holds the last sample */
 	bool			 has_prev;	/* prev holds the one before */
+	unsigned		 delays_dropped; /* pw__delays_check()'s flags */
 	struct pw_sample	 pending;
 	struct pw_sample	 prev;		/* group accounting's base */
 	char			*new_cgroup;	/* re-read, to publish */

@@ -63,7 +63,8 @@ delays_setup(struct pw_monitor *m)
 	m->delays.fn = m->ts != NULL ? pw_taskstats_query : NULL;
 	m->delays.arg = m->ts;
 	m->st.delay_taskstats = m->ts != NULL;
-	pw__monitor_delays_refresh(m);
+	m->delays_off_ms = m->delays_on_since_ms = INT64_MIN;
+	pw__monitor_delays_refresh(m, INT64_MIN);
 	pw_procfs_set_delays(m->fs, &m->delays);
 }
 
@@ -77,7 +78,7 @@ pw_monitor_set_delay_note(struct pw_monitor *m, const char *note)
 }
 
 void
-pw__monitor_delays_refresh(struct pw_monitor *m)
+pw__monitor_delays_refresh(struct pw_monitor *m, int64_t now_ms)
 {
 	bool on = false;
 	int rc;
@@ -89,6 +90,18 @@ pw__monitor_delays_refresh(struct pw_monitor *m)
 		rc = 1;
 	}
 	m->delays.delayacct = rc >= 0 && on;
+	if (now_ms != INT64_MIN) {
+		/*
+		 * On since it was last seen off; first seen on: since now, as
+		 * the owner may just have turned it on (delay_accounting).
+		 */
+		if (!m->delays.delayacct) {
+			m->delays_off_ms = now_ms;
+			m->delays_on_since_ms = INT64_MIN;
+		} else if (m->delays_on_since_ms == INT64_MIN)
+			m->delays_on_since_ms = m->delays_off_ms != INT64_MIN ?
+			    m->delays_off_ms : now_ms;
+	}
 	pthread_mutex_lock(&m->mtx);
 	m->st.delayacct = rc < 0 ? rc : on;
 	pthread_mutex_unlock(&m->mtx);

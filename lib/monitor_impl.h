@@ -128,6 +128,13 @@ struct pw_monitor {
 	/* (S) cycle.c */
 	struct pw_taskstats	*ts;		/* NULL: not available */
 	struct pw_delay_src	 delays;	/* m->fs borrows it */
+	/*
+	 * When kernel.task_delayacct was last seen off (INT64_MIN: never),
+	 * and since when it is known on (INT64_MIN: off, or not yet looked
+	 * at in a cycle): pw__delays_check()'s bound.
+	 */
+	int64_t			 delays_off_ms;
+	int64_t			 delays_on_since_ms;
 	uint64_t		 idle_skips;	/* samples of idle processes */
 	size_t			 fds_kept;	/* by the handles, this cycle */
 	size_t			 fds_budget;
@@ -219,9 +226,10 @@ void	pw__cycle_record(struct pw_monitor *, uint64_t dur_ns,
 	    uint64_t late_ns);
 
 /*
- * Re-read kernel.task_delayacct into the delay source and the stats.
+ * Re-read kernel.task_delayacct into the delay source and the stats, at
+ * cycle time now_ms (INT64_MIN: outside a cycle).
  * Thread: the sampler, or the owner while no sampler thread runs.
  */
-void	pw__monitor_delays_refresh(struct pw_monitor *);
+void	pw__monitor_delays_refresh(struct pw_monitor *, int64_t now_ms);
 
 #endif

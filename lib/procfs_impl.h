@@ -58,4 +58,15 @@ size_t	pw__procfs_whole_lines(const char *buf, size_t n, size_t size);
  */
 int	pw__procfs_parse_num_name(const char *name, pid_t *out);
 
+/*
+ * delay.c: drop the delay-accounting rates (I/O, swap-in, memory) of s
+ * that cannot be true: more wait since `prev` than its threads can have
+ * spent since the switch was last seen off at `on_since_ms` (INT64_MIN:
+ * not on; no check).  Sets s's PW_SAMPLE_NO_*_DELAY flags and returns
+ * those it set.
+ */
+struct pw_sample;
+unsigned pw__delays_check(const struct pw_sample *prev, struct pw_sample *s,
+	    int64_t on_since_ms);
+
 #endif /* PW_PROCFS_IMPL_H */

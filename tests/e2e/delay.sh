@@ -93,7 +93,7 @@ for d in "$WORK" "$PW_BUILDDIR" /var/tmp; do
 	esac
 done
 [ -n "$DSYNC_DIR" ] || skip "no directory on a block device for dd oflag=dsync"
-trap 'cleanup; rm -rf "$DSYNC_DIR"' EXIT	# after dd is killed
+trap 'cleanup; rm -rf "$DSYNC_DIR"; echo "$ORIG" >"$SW"' EXIT	# after dd is killed
 echo "# dd writes to $DSYNC_DIR ($(stat -f -c %T "$DSYNC_DIR"))"
 spawn DD dd if=/dev/zero of="$DSYNC_DIR/dsync.out" bs=4096 count=1000000 oflag=dsync
 wait_cycles 1
@@ -133,10 +133,12 @@ check "pair: the first spinner is a cpu_starved bottleneck" starved "$S1"
 check "pair: the second spinner is a cpu_starved bottleneck" starved "$S2"
 check "lone: the spinner is a cpu bottleneck" jq -e --argjson p "$S3" \
     'any(.bottlenecks[]; .pid == $p and .type == "cpu")' "$WORK/bn.json"
-if between "$M3" 0 8; then
-	check "lone: and not cpu_starved ($M3 %)" jq -e --argjson p "$S3" \
-	    'any(.bottlenecks[]; .pid == $p and .type == "cpu_starved") | not' "$WORK/bn.json"
-fi
+# Another program may take a tenth of its CPU (CI did: 8.6 %), and the
+# verdict's window is not quite the stats' one: a low entry is the truth
+# then; starved it is not.
+check "lone: not cpu_starved above low (waits $M3 %)" jq -e --argjson p "$S3" \
+    'all(.bottlenecks[]; .pid != $p or .type != "cpu_starved" or
+        (.severity == "low" and .evidence.cpu_delay_percent < 20))' "$WORK/bn.json"
 stop_daemon
 
 # "off": the switch is left as it is, and what needs it is null.

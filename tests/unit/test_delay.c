@@ -30,6 +30,7 @@
 #include <procwatch/store.h>
 
 #include "tests/unit/fakeproc.h"
+#include "procfs_impl.h"
 
 #define T0	1800000000000LL		/* fake wall clock, ms */
 #define MS	1000000ULL		/* ns */
@@ -554,6 +555,94 @@ test_delay_monitor_no_rate_across_pid_reuse(void **state)
 	pw_monitor_free(m);
 }
 
+/*
+ * A wait the switch cut in two: begun while kernel.task_delayacct was off,
+ * ended after it came on, the kernel adds the time since the thread's last
+ * stamped start (or since boot).  No such step is a rate; a real wait
+ * longer than one interval, begun after the switch came on, is.
+ */
+static void
+test_delay_monitor_drops_a_wait_from_before_the_switch(void **state)
+{
+	struct fixture *f = *state;
+	struct fakeproc_proc p = one_proc(100, 1);
+	uint64_t hz = (uint64_t)sysconf(_SC_CLK_TCK);
+	struct pw_monitor *m;
+	double v;
+
+	write_switch(f->fk, "0\n");
+	fakeproc_add(f->fk, &p);
+	m = mk_monitor(f->fk);
+	assert_int_equal(pw_monitor_cycle(m, T0), 0);
+	write_switch(f->fk, "1\n");
+	p.run_ns += MS;
+	p.slices++;
+	fakeproc_update(f->fk, &p);
+	assert_int_equal(pw_monitor_cycle(m, T0 + 1000), 0);
+	/* 2 s after it was last seen off: an hour of "wait" ends. */
+	p.run_ns += MS;
+	p.slices++;
+	p.blkio_ticks += 3600 * hz;
+	fakeproc_update(f->fk, &p);
+	assert_int_equal(pw_monitor_cycle(m, T0 + 2000), 0);
+	assert_false(latest(m, 100, PW_METRIC_IO_DELAY_PERCENT, &v));
+	assert_true(latest(m, 100, PW_METRIC_CPU_DELAY_PERCENT, &v));
+	/* The next interval is measured from that sample: unknown too. */
+	p.run_ns += MS;
+	p.slices++;
+	fakeproc_update(f->fk, &p);
+	assert_int_equal(pw_monitor_cycle(m, T0 + 3000), 0);
+	assert_false(latest(m, 100, PW_METRIC_IO_DELAY_PERCENT, &v));
+	/* Idle (an unchanged read copies the sample): known again, 0. */
+	assert_int_equal(pw_monitor_cycle(m, T0 + 4000), 0);
+	assert_true(latest(m, 100, PW_METRIC_IO_DELAY_PERCENT, &v));
+	assert_float_equal(v, 0.0, 1e-9);
+	/* 10 s on: a 3 s wait ending within 1 s is real, 300 %. */
+	p.run_ns += MS;
+	p.slices++;
+	fakeproc_update(f->fk, &p);
+	assert_int_equal(pw_monitor_cycle(m, T0 + 11000), 0);
+	p.run_ns += MS;
+	p.slices++;
+	p.blkio_ticks += 3 * hz;
+	fakeproc_update(f->fk, &p);
+	assert_int_equal(pw_monitor_cycle(m, T0 + 12000), 0);
+	assert_true(latest(m, 100, PW_METRIC_IO_DELAY_PERCENT, &v));
+	assert_float_equal(v, 300.0, 0.01);
+	pw_monitor_free(m);
+}
+
+/* The bound itself: threads times the time since the switch came on. */
+static void
+test_delay_check_bound(void **state)
+{
+	struct pw_sample prev, s;
+
+	(void)state;
+	memset(&prev, 0, sizeof(prev));
+	prev.ts_ms = T0 + 9000;
+	prev.threads = 4;
+	prev.blkio_delay_ns = 1000 * MS;
+	prev.mem_delay_ns = 5 * MS;
+	s = prev;
+	s.ts_ms = T0 + 10000;
+	/* 4 threads, on for 10 s: 40 s of wait at most. */
+	s.blkio_delay_ns = prev.blkio_delay_ns + 39000 * MS;
+	s.mem_delay_ns = prev.mem_delay_ns + 41000 * MS;
+	assert_int_equal(pw__delays_check(&prev, &s, T0),
+	    PW_SAMPLE_NO_MEM_DELAY);
+	assert_false(s.flags & PW_SAMPLE_NO_IO_DELAY);
+	/* Not on: nothing checked.  A counter going back: the ring's. */
+	s.flags = 0;
+	assert_int_equal(pw__delays_check(&prev, &s, INT64_MIN), 0);
+	s.mem_delay_ns = 0;
+	assert_int_equal(pw__delays_check(&prev, &s, T0), 0);
+	/* Already unknown: not reported as dropped by the check. */
+	s.blkio_delay_ns = prev.blkio_delay_ns + 100000 * MS;
+	s.flags = PW_SAMPLE_NO_IO_DELAY;
+	assert_int_equal(pw__delays_check(&prev, &s, T0), 0);
+}
+
 int
 main(void)
 {
@@ -570,6 +659,8 @@ main(void)
 		T(test_delay_sysctl_read_and_enable),
 		T(test_delay_monitor_shares_over_the_interval),
 		T(test_delay_monitor_no_rate_across_pid_reuse),
+		T(test_delay_monitor_drops_a_wait_from_before_the_switch),
+		T(test_delay_check_bound),
 #undef T
 	};
 
