@@ -97,6 +97,9 @@ check "sampling kept its schedule" jq -e '[.samples[].ts | sub("\\.[0-9]+Z$"; "Z
 gaps=$(jq -r '.samples[].ts' "$WORK/s.json" | while read -r t; do date -d "$t" +%s%3N; done |
     awk 'NR > 1 { d = $1 - p; if (d > m) m = d } { p = $1 } END { print m + 0 }')
 echo "# largest gap between samples: $gaps ms (interval 200 ms)"
-check "largest sample gap under 600 ms ($gaps)" [ "$gaps" -lt 600 ]
+# Valgrind runs one thread at a time, so there the flood's handling takes
+# the sampler's turns; what is checked is that it is not stuck.
+max_gap=600; [ -n "${PW_VALGRIND:-}" ] && max_gap=2000
+check "largest sample gap under $max_gap ms ($gaps)" [ "$gaps" -lt "$max_gap" ]
 check "SIGTERM exits 0" stop_daemon
 finish
