@@ -133,12 +133,13 @@ check "pair: the first spinner is a cpu_starved bottleneck" starved "$S1"
 check "pair: the second spinner is a cpu_starved bottleneck" starved "$S2"
 check "lone: the spinner is a cpu bottleneck" jq -e --argjson p "$S3" \
     'any(.bottlenecks[]; .pid == $p and .type == "cpu")' "$WORK/bn.json"
-# Another program may take a tenth of its CPU (CI did: 8.6 %), and the
-# verdict's window is not quite the stats' one: a low entry is the truth
-# then; starved it is not.
-check "lone: not cpu_starved above low (waits $M3 %)" jq -e --argjson p "$S3" \
+# Other work on its CPU makes it wait (CI: 8.6 and 18.9 %), and then a
+# cpu_starved entry is the truth; one beyond what that work explains (the
+# verdict's window is not quite the stats' one: 5 points more) is not.
+check "lone: not cpu_starved beyond what other work explains (waits $M3 %, other $OTHER %)" \
+    jq -e --argjson p "$S3" --argjson lim "$(awk -v o="$OTHER" 'BEGIN { print 15 + o }')" \
     'all(.bottlenecks[]; .pid != $p or .type != "cpu_starved" or
-        (.severity == "low" and .evidence.cpu_delay_percent < 20))' "$WORK/bn.json"
+        .evidence.cpu_delay_percent < $lim)' "$WORK/bn.json"
 stop_daemon
 
 # "off": the switch is left as it is, and what needs it is null.
