@@ -280,6 +280,28 @@ int	api_prom_alerts(struct pw_alerts *e,
 int	api_prom_remote_write(const struct api_rw_stats *ws, size_t n,
 	    struct api_buf *page);
 
+/* The HTTP server's connection figures (api/http_conn.c), for /metrics. */
+struct api_conn_stats {
+	uint64_t	shed;		/* waiting ones cut to make room */
+	uint64_t	refused;	/* new ones refused: all busy */
+	uint64_t	timed_out;	/* cut by header_timeout_s or
+					   conn_timeout_s */
+	uint64_t	open;		/* accepted, not yet closed */
+	uint64_t	max;		/* max_connections */
+};
+
+/* Fill *out with the server's figures (arg: the server).  Thread: HTTP. */
+typedef void api_conn_stats_fn(void *arg, struct api_conn_stats *out);
+
+/*
+ * Append the connection families: procwatch_http_connections_shed_total,
+ * _refused_total, _timed_out_total, procwatch_http_connections_open and
+ * procwatch_http_connections_max.  Returns 0 or the page's error.
+ * Thread: any.
+ */
+int	api_prom_connections(const struct api_conn_stats *cs,
+	    struct api_buf *page);
+
 /*
  * The web dashboard (api/static.c).  Our own files are embedded at build
  * time from web/ (scripts/embed.sh writes api_web_files[]); Dygraphs is

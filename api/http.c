@@ -605,6 +605,8 @@ api_start(const struct api_options *opts, struct pw_monitor *mon, char *err,
 		api_fail(err, errlen, 0, "api: out of memory");
 		goto out_conn;
 	}
+	srv->ctx.conn_stats = api_conn_stats;
+	srv->ctx.conn_arg = srv;
 	srv->log = opts->log;
 	srv->log_arg = opts->log_arg;
 	if (opts->api_token != NULL)

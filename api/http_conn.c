@@ -55,6 +55,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include <microhttpd.h>
@@ -138,10 +139,13 @@ api_conn_on_accept(void *cls, const struct sockaddr *addr,
 	if (pthread_mutex_lock(&srv->conn_mu) != 0)
 		return MHD_NO;
 	if (srv->nconn - srv->ncut >= srv->max_conn) {
-		if (srv->wait_head != NULL && srv->nconn < 3 * srv->max_conn)
+		if (srv->wait_head != NULL && srv->nconn < 3 * srv->max_conn) {
 			conn_cut(srv, srv->wait_head);
-		else
+			srv->nshed++;
+		} else {
 			rc = MHD_NO;
+			srv->nrefused++;
+		}
 	}
 	pthread_mutex_unlock(&srv->conn_mu);
 	return rc;
@@ -240,8 +244,10 @@ reaper_main(void *arg)
 			if (now - s->since_ms < first)
 				break;
 			if (now - s->since_ms >= (s->was_served ?
-			    srv->idle_timeout_ms : srv->header_timeout_ms))
+			    srv->idle_timeout_ms : srv->header_timeout_ms)) {
 				conn_cut(srv, s);
+				srv->ntimed_out++;
+			}
 		}
 		clock_gettime(CLOCK_MONOTONIC, &ts);
 		ts.tv_nsec += 500000000L;
@@ -254,6 +260,22 @@ reaper_main(void *arg)
 	}
 	pthread_mutex_unlock(&srv->conn_mu);
 	return NULL;
+}
+
+void
+api_conn_stats(void *arg, struct api_conn_stats *out)
+{
+	struct api_server *srv = arg;
+
+	memset(out, 0, sizeof(*out));
+	if (pthread_mutex_lock(&srv->conn_mu) != 0)
+		return;
+	out->shed = srv->nshed;
+	out->refused = srv->nrefused;
+	out->timed_out = srv->ntimed_out;
+	out->open = srv->nconn;
+	out->max = srv->max_conn;
+	pthread_mutex_unlock(&srv->conn_mu);
 }
 
 void

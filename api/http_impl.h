@@ -55,6 +55,9 @@ struct api_server {
 	unsigned		 nconn;		/* started, not yet closed */
 	unsigned		 ncut;		/* of those, shut down by us */
 	unsigned		 max_conn;
+	uint64_t		 nshed;		/* /metrics: cut for room, */
+	uint64_t		 nrefused;	/* refused at accept, */
+	uint64_t		 ntimed_out;	/* cut by the reaper */
 	int64_t			 header_timeout_ms;
 	int64_t			 idle_timeout_ms;
 
@@ -89,6 +92,12 @@ enum MHD_Result	 api_conn_on_accept(void *, const struct sockaddr *,
 		    socklen_t);
 void		 api_conn_on_notify(void *, struct MHD_Connection *, void **,
 		    enum MHD_ConnectionNotificationCode);
+
+/*
+ * The connection figures for /metrics (api_conn_stats_fn; arg is the
+ * server).  Thread: HTTP.
+ */
+void		 api_conn_stats(void *, struct api_conn_stats *);
 
 /*
  * A request head has arrived (busy = true: off the waiting list) or its

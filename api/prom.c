@@ -714,6 +714,29 @@ render_daemon(struct api_buf *b, const struct pw_monitor_stats *st)
 	put_series(b, procs, sizeof(procs) - 1, NULL, 0, "state=\"gone\"", &v);
 }
 
+/* The flood protection's figures (api/http_conn.c's DESIGN). */
+int
+api_prom_connections(const struct api_conn_stats *cs, struct api_buf *b)
+{
+	put_single(b, "procwatch_http_connections_shed_total", "counter",
+	    "Connections waiting for a request head that were cut to make "
+	    "room for a new one at max_connections.", num_u64(cs->shed));
+	put_single(b, "procwatch_http_connections_refused_total", "counter",
+	    "New connections refused because every connection was busy.",
+	    num_u64(cs->refused));
+	put_single(b, "procwatch_http_connections_timed_out_total", "counter",
+	    "Connections cut for sending no complete request head within "
+	    "header_timeout_s, or nothing within conn_timeout_s after an "
+	    "answer.", num_u64(cs->timed_out));
+	put_single(b, "procwatch_http_connections_open", "gauge",
+	    "Connections accepted and not yet closed (those being cut "
+	    "included).", num_u64(cs->open));
+	put_single(b, "procwatch_http_connections_max", "gauge",
+	    "max_connections: the most served or waiting at once.",
+	    num_u64(cs->max));
+	return b->err;
+}
+
 static void
 render_build_info(struct api_buf *b, const char *version)
 {

@@ -352,7 +352,10 @@ render_static(struct api_ctx *c, const struct api_req *rq,
 	    "not found");
 }
 
-/* Append the alert and notification families to the /metrics page. */
+/*
+ * Append the alert, notification, remote write and connection families
+ * to the /metrics page.
+ */
 static int
 append_alert_metrics(struct api_ctx *c, struct api_buf *page)
 {
@@ -371,6 +374,12 @@ append_alert_metrics(struct api_ctx *c, struct api_buf *page)
 
 		rc = api_prom_remote_write(ws, c->rw_stats(c->rw_arg, ws,
 		    API_REMOTES_MAX), page);
+	}
+	if (rc == 0 && c->conn_stats != NULL) {
+		struct api_conn_stats cs;
+
+		c->conn_stats(c->conn_arg, &cs);
+		rc = api_prom_connections(&cs, page);
 	}
 	return rc;
 }

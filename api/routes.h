@@ -61,6 +61,9 @@ struct api_ctx {
 	void			*notify_arg;
 	api_rw_stats_fn		*rw_stats;
 	void			*rw_arg;
+	/* the server's connection figures; NULL: no server (tests) */
+	api_conn_stats_fn	*conn_stats;
+	void			*conn_arg;
 	char			 dygraphs_dir[API_DIR_MAX];
 	struct api_stats	*stats;		/* windowed views' state */
 	struct pw_profiler	*profiler;	/* borrowed; may be NULL */

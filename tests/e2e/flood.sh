@@ -31,6 +31,9 @@ rss0=$(rss)
 socks() { find "/proc/$DAEMON_PID/fd" -lname 'socket:*' 2>/dev/null | wc -l; }
 socks0=$(socks)
 c0=$(cycles)
+shed0=$(metric procwatch_http_connections_shed_total)
+check "/metrics counts shed connections (0 before the flood: $shed0)" \
+    [ "$shed0" = 0 ]
 
 # probe ADDR PATH: answered 200 within LIMIT_S, from source address ADDR.
 probe() {
@@ -74,6 +77,20 @@ for a in 127.0.0.2 127.0.0.1; do
 done
 line=$(tail -1 "$FLOOD_OUT")
 echo "# daemon's connection sockets: at most $socks_max; flood: $line"
+# The figures the flood protection reports: connections cut to make room
+# rose, and those open stay within what DESIGN in api/http_conn.c bounds.
+get "$(url /metrics)" >"$WORK/during.txt"
+fig() { awk -v m="$1" '$1 == m { print $2; exit }' "$WORK/during.txt"; }
+shed1=$(fig procwatch_http_connections_shed_total)
+open1=$(fig procwatch_http_connections_open)
+echo "# /metrics during the flood: shed $shed1, refused" \
+    "$(fig procwatch_http_connections_refused_total), timed out" \
+    "$(fig procwatch_http_connections_timed_out_total), open $open1 of" \
+    "max $(fig procwatch_http_connections_max)"
+check "the shed counter rose during the flood (0 -> $shed1)" \
+    [ "${shed1:-0}" -gt 0 ]
+check "open connections on /metrics within 3 x max_connections ($open1)" \
+    [ "${open1:-99999}" -le $((3 * MAXCONN)) ]
 check "the daemon holds at most 3 x max_connections sockets ($socks_max)" \
     [ "$socks_max" -le $((3 * MAXCONN + 8)) ]
 check "the daemon keeps cutting the flood (reopened > 0)" \
@@ -121,8 +138,12 @@ both_cut() {
 	read -r _h _held _w idle slow < <(tail -1 "$OUT2")
 	[ "${idle:-0}" -ge 1 ] && [ "${slow:-0}" -ge 1 ]
 }
+to0=$(metric procwatch_http_connections_timed_out_total)
 check "an idle and a slowloris connection are cut in time" \
     wait_for "both cut" 60 both_cut
+to1=$(metric procwatch_http_connections_timed_out_total)
+check "/metrics counts them as timed out ($to0 -> $to1)" \
+    [ "${to1:-0}" -ge $((${to0:-0} + 2)) ]
 echo "# two slow clients: $(tail -1 "$OUT2")"
 check "served after all of it" probe 127.0.0.1 /healthz
 check "SIGTERM exits 0" stop_daemon
