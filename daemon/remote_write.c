@@ -469,6 +469,7 @@ sender_history(struct remote *r)
 		if ((rc = pw_hist_cursor_next(cur, &c)) <= 0) {
 			if (rc < 0)
 				note_failure(r, "reading the history failed");
+			note_sending(r, 0, 0);		/* current */
 			if (nap(r, POLL_MS))
 				break;
 			continue;
@@ -477,7 +478,13 @@ sender_history(struct remote *r)
 		note_sending(r, ts, pw_hist_cycle_interval(c));
 		if (!send_cycle(r, c))
 			break;
-		note_sending(r, 0, 0);
+		/*
+		 * The oldest unsent is now the next cycle, an interval on
+		 * (none yet if that is still to come): not 0, or a scrape
+		 * between two cycles of a backlog would read it as current.
+		 */
+		note_sending(r, ts + pw_hist_cycle_interval(c),
+		    pw_hist_cycle_interval(c));
 		pos = ts;
 		if (pw_wall_ms() - saved_ms >= SAVE_EVERY_MS) {
 			pos_save(r, pos);

@@ -2,11 +2,14 @@
 # End-to-end: Prometheus remote write to Debian's Prometheus, started with
 # --web.enable-remote-write-receiver on loopback.  After a few seconds a
 # PromQL query gives each spawned process's CPU and RSS, with the
-# external labels; Prometheus is stopped for a while, procwatchd is killed
-# with SIGKILL during the outage and restarted, then Prometheus is started
-# again on the same port: the cycles of the outage arrive from the history
-# on disk (count_over_time over the outage shows no gap beyond two
-# intervals and the restart's own), and /metrics counts the failed
+# external labels; Prometheus is stopped for 60 s (as issue 21 asks; 8 s
+# under valgrind or sanitizers, which are checked for errors, not for
+# endurance), procwatchd is killed with SIGKILL during the outage and
+# restarted, then Prometheus is started again on the same port: the
+# cycles of the outage arrive from the history on disk (count_over_time
+# over the outage, for the spinner and the other process, shows no gap
+# beyond two intervals and the restart's own), and /metrics counts the
+# failed
 # requests, then nothing pending.  A receiver that refuses every
 # request (HTTP 400, as "out of order" is) makes the samples count as
 # dropped, with the reason in the log, never silently.
@@ -15,6 +18,8 @@
 PROMETHEUS=${PROMETHEUS:-/usr/bin/prometheus}
 [ -x "$PROMETHEUS" ] || skip "$PROMETHEUS not found (apt-get install prometheus)"
 INTERVAL=500
+OUTAGE_S=60
+[ -n "${PW_VALGRIND:-}${PW_SANITIZED:-}" ] && OUTAGE_S=8
 
 # start_prom [PORT]: Prometheus as a remote write receiver; sets PROM_PID,
 # PROM_PORT and PROM.
@@ -88,7 +93,7 @@ check "group series too (procwatch_group_processes)" \
 check "a counter with its mode label (cpu_seconds_total, mode=user)" jq -e 'length == 1' \
     <(q "procwatch_process_cpu_seconds_total{pid=\"$SPIN\",mode=\"user\"}")
 
-# --- an outage: Prometheus down for 8 s, procwatchd killed -9 in it -------
+# --- an outage: Prometheus down for OUTAGE_S, procwatchd killed -9 in it --
 t0=$(date +%s)
 stop_prom
 sleep 3
@@ -107,23 +112,45 @@ start_daemon "$WORK/rw.json" || exit 1
 wait_cycles 1
 gap_ms=$(( ($(date +%s%N) - tk) / 1000000 ))
 echo "# procwatchd killed -9 and restarted: ${gap_ms} ms without sampling"
-sleep 4
+# the rest of the outage, at least 4 s of it after the restart
+rest=$((t0 + OUTAGE_S - $(date +%s)))
+[ "$rest" -lt 4 ] && rest=4
+sleep "$rest"
 t1=$(date +%s)
 start_prom "$PROM_PORT"
 check "Prometheus is back" wait_for ready 100 ready
 current() { get "$(url /metrics)" | awk '$1 == "procwatch_remote_write_pending_cycles{remote=\"prom\"}" { p = $2 } END { exit !(p == 0) }'; }
 check "the backlog is sent (nothing pending)" wait_for backlog 100 current
-sleep 2
+# and Prometheus has both processes' samples from after the outage
+past() {
+	local p
+	for p in $SPIN $MEM; do
+		q "timestamp(procwatch_process_resident_memory_bytes{pid=\"$p\"})" |
+		    jq -e --argjson t "$t1" '(.[0].value[1] // "0" | tonumber) > $t' >/dev/null || return 1
+	done
+}
+check "Prometheus has samples past the outage" wait_for past 100 past
 # Over the outage (t0..t1) every interval must have its sample, but the
 # two intervals before the kill (not yet handed to the kernel) and the
 # restart's own gap (no sampling at all: measured above).
 win=$((t1 - t0))
-n=$(q "count_over_time(procwatch_process_resident_memory_bytes{pid=\"$MEM\"}[${win}s] @ $t1)" | jq -r '.[0].value[1] // 0')
 want=$((win * 1000 / INTERVAL))
 allow=$((2 + (gap_ms + INTERVAL - 1) / INTERVAL))
-echo "# samples of the outage's ${win} s: $n of $want (allowed missing: $allow)"
-check "no sample of the outage is missing beyond two intervals and the restart" \
-    [ "$n" -ge $((want - allow)) ]
+for who in spinner:$SPIN mem:$MEM; do
+	n=$(q "count_over_time(procwatch_process_resident_memory_bytes{pid=\"${who#*:}\"}[${win}s] @ $t1)" |
+	    jq -r '.[0].value[1] // 0')
+	echo "# ${who%:*}: samples of the outage's ${win} s: $n of $want (allowed missing: $allow)"
+	check "${who%:*}: no sample of the ${win} s outage is missing beyond two intervals and the restart" \
+	    [ "$n" -ge $((want - allow)) ]
+	# where they are missing: gaps over 1.5 intervals, from t0
+	q "procwatch_process_resident_memory_bytes{pid=\"${who#*:}\"}[${win}s] @ $t1" |
+	    jq -r --argjson t0 "$t0" --argjson iv "$INTERVAL" '(.[0].values // []) |
+	    [.[][0]] as $t | "# \($t | length) samples from t0 + \(($t[0] // $t0) - $t0) s to t0 + \(($t[-1] // $t0) - $t0) s",
+	    (range(1; $t | length) | select($t[.] - $t[. - 1] > 1.5 * $iv / 1000) |
+	    "# gap after t0 + \($t[. - 1] - $t0) s: \($t[.] - $t[. - 1]) s")'
+done
+get "$(url /metrics)" | grep 'remote="prom"' | sed 's/^/# /'
+grep -v 'level=info' "$WORK/prom.log" | grep -i 'remote\|out of\|error' | tail -5 | sed 's/^/# prom: /'
 
 # --- a receiver that refuses ----------------------------------------------
 get "$(url /metrics)" >"$WORK/m2.txt"
