@@ -23,6 +23,14 @@
  * help and units come from the daemon's catalogue (/api/v1/catalogue,
  * read once at start), and values are formatted by unit, so a column,
  * a chart series or a statistics row is a metric name.
+ *
+ * The past (the history on disk): a time range other than "live" makes
+ * the charts ask for since/until with resolution=auto, so the daemon picks
+ * the tier (raw, 1m, 1h); the answer's resolution is shown and its gaps
+ * are drawn as breaks (a null row in each), never joined.  Replay swaps
+ * the live table, alerts and targets for ?at= of a chosen moment (exited
+ * processes marked) plus the events around it; the refresh loop then
+ * leaves them alone, so the moment stays as it was chosen.
  */
 (function () {
 	'use strict';
@@ -50,6 +58,14 @@
 		lastBottlenecks: 0,
 		timer: null,
 		busy: false,
+		intervalMs: 1000,
+		range: 'live',		/* a key of RANGES, 'custom' or 'live' */
+		custom: null,		/* [from, to] ms of the custom range */
+		chartKey: null,		/* what the charts show, in a range */
+		chartAt: 0,		/* when they were fetched */
+		replay: false,
+		at: null,		/* the replayed moment, ms */
+		replaySeq: 0,
 	};
 
 	/* Chart instances, for people and for the browser test. */
@@ -57,6 +73,9 @@
 	window.pwCharts = charts;
 	/* Filled when the first refresh has rendered everything. */
 	window.pwReady = false;
+	/* What the charts and the replay last showed, for the browser test. */
+	window.pwChartInfo = null;
+	window.pwReplay = null;
 
 	/* --- helpers --------------------------------------------------------- */
 
@@ -397,7 +416,8 @@
 		    open / lim >= 0.8 ? 'hot' : '');
 		cell(row, 'threads', fmtMetric('threads',
 		    metricOf(s, 'threads'), 0));
-		var state = s.state || (p.alive === false ? 'gone' : '');
+		var state = s.state || (p.alive === false ? (st.replay ?
+		    'exited' : 'gone') : '');
 		if (row.last.state !== state) {
 			row.td.state.textContent = state;
 			row.td.state.className = 'state-' +
@@ -412,6 +432,8 @@
 		var gone = p.alive === false;
 		if (row.last.gone !== gone) {
 			row.tr.classList.toggle('gone', gone);
+			row.tr.title = gone && st.replay ?
+			    'this process has exited since' : '';
 			row.last.gone = gone;
 		}
 	}
@@ -486,6 +508,8 @@
 				return false;
 			}
 			var seen = new Set();
+			if (st.replay)
+				return true;
 			r.data.processes.forEach(function (p) {
 				var h = st.hist.get(p.pid);
 				var cpu = metricOf(p.sample, 'cpu_percent');
@@ -554,9 +578,12 @@
 		});
 	}
 
-	function samplesPath(p) {
+	function samplesPath(p, range) {
 		var path = '/api/v1/processes/' + p.pid + '/samples';
 		var span = WINDOWS[st.window];
+		if (range)	/* the daemon picks the tier */
+			return path + '?since=' + isoParam(range[0]) + '&until=' +
+			    isoParam(range[1]) + '&resolution=auto';
 		var last = p.sample && p.sample.ts ? Date.parse(p.sample.ts) :
 		    Date.now();
 		if (span && isFinite(last))
@@ -575,6 +602,7 @@
 			axisLineColor: '#9ca3af',
 			includeZero: true,
 			connectSeparatedPoints: false,
+			stackedGraphNaNFill: 'none',	/* a gap stays a gap */
 			drawPoints: false,
 			highlightCircleSize: 3,
 			interactionModel: {},	/* no zoom: the window buttons do */
@@ -662,7 +690,46 @@
 		}
 	}
 
-	function drawCharts(samples) {
+	/*
+	 * Chart rows from an answer of .../samples: a null row just after
+	 * each gap's start, so that Dygraph breaks the line there (rows are
+	 * in time order; roll-up points carry each metric's mean under its
+	 * key, as raw samples do).
+	 */
+	function chartRows(c, samples, gaps) {
+		var data = [], cuts = [], i = 0;
+		(gaps || []).forEach(function (g) {
+			var t = g && Date.parse(g.from);
+			if (isFinite(t))
+				cuts.push(t + 1);
+		});
+		cuts.sort(function (a, b) { return a - b; });
+		samples.forEach(function (s) {
+			var d = new Date(s.ts);
+			if (isNaN(d))
+				return;
+			while (i < cuts.length && cuts[i] < d.getTime())
+				data.push(c.row(new Date(cuts[i++]), {}));
+			data.push(c.row(d, s));
+		});
+		return data;
+	}
+
+	/* What the charts show: the resolution and gaps of a range. */
+	function showChartInfo(ans, path, range) {
+		var gaps = Array.isArray(ans.gaps) ? ans.gaps.length : 0;
+		var n = Array.isArray(ans.samples) ? ans.samples.length : 0;
+		window.pwChartInfo = { path: path, range: range,
+		    resolution: ans.resolution || null, source: ans.source || null,
+		    gaps: gaps, points: n };
+		$('d-res').textContent = ans.resolution ? 'resolution ' +
+		    ans.resolution + (ans.source ? ' from ' + ans.source : '') +
+		    ' · ' + n + ' point' + (n === 1 ? '' : 's') +
+		    (gaps ? ' · ' + gaps + ' gap' + (gaps === 1 ? '' : 's') : '') :
+		    '';
+	}
+
+	function drawCharts(samples, gaps, range) {
 		if (typeof window.Dygraph !== 'function') {
 			var m = $('charts-missing');
 			m.textContent = 'Charts are unavailable: the chart ' +
@@ -674,14 +741,10 @@
 			return;
 		}
 		Object.keys(CHARTS).forEach(function (k) {
-			var c = CHARTS[k], data = [];
-			samples.forEach(function (s) {
-				var d = new Date(s.ts);
-				if (!isNaN(d))
-					data.push(c.row(d, s));
-			});
+			var c = CHARTS[k], data = chartRows(c, samples, gaps);
 			if (data.length === 0)
-				data.push(c.row(new Date(), {}));
+				data.push(c.row(new Date(range ? range[1] :
+				    Date.now()), {}));
 			if (!charts[k]) {
 				dropLegendPlugin();
 				charts[k] = new window.Dygraph($('chart-' + k), data,
@@ -698,9 +761,11 @@
 						if (!c.hl)
 							renderLegend(k, g, null);
 					},
+					dateWindow: range || null,
 				    }, c.opts)));
 			} else
-				charts[k].updateOptions({ file: data });
+				charts[k].updateOptions({ file: data,
+				    dateWindow: range || null });
 		});
 	}
 
@@ -711,12 +776,13 @@
 		setDl($('d-meta'), [
 			['command', p.cmdline || '–'],
 			['target', p.target || '–'],
-			['user', (p.user || '?') + ' (uid ' + p.uid + ')'],
+			['user', (p.user || isNum(p.uid)) ? (p.user || '?') +
+			    ' (uid ' + p.uid + ')' : '–'],
 			['parent', isNum(p.ppid) ? String(p.ppid) : '–'],
 			['started', p.start_time ?
 			    new Date(p.start_time).toLocaleString() : '–'],
-			['samples', (p.samples_stored || 0) + ' of ' +
-			    (p.capacity || '?')],
+			['samples', isNum(p.samples_stored) ? p.samples_stored +
+			    ' of ' + (p.capacity || '?') + ' in memory' : '–'],
 		]);
 	}
 
@@ -856,7 +922,8 @@
 	}
 
 	function loadDetail() {
-		var pid = st.selected, p = st.procs.get(pid), win;
+		var pid = st.selected, p = st.procs.get(pid), win, path, key;
+		var range = rangeSpan(), samples = null, now = Date.now();
 
 		if (pid === null)
 			return Promise.resolve();
@@ -864,8 +931,19 @@
 			p = { pid: pid };
 		renderMeta(p);
 		win = st.window === 'all' ? '' : '?window=' + st.window;
+		path = samplesPath(p, range);
+		/* A range's samples: again when it or the pid changed, or moved. */
+		key = range ? pid + ' ' + st.range + ' ' + st.custom : null;
+		if (!range || key !== st.chartKey || (st.range !== 'custom' &&
+		    now - st.chartAt >= RANGE_REFETCH_MS)) {
+			samples = fetchJSON(path);
+			if (range) {
+				st.chartKey = key;
+				st.chartAt = now;
+			}
+		}
 		return Promise.all([
-			getJSON(samplesPath(p)),
+			samples,
 			optJSON('stats', '/api/v1/processes/' + pid + '/stats' +
 			    win),
 			optJSON('threads', '/api/v1/processes/' + pid +
@@ -873,10 +951,21 @@
 		]).then(function (r) {
 			if (st.selected !== pid)
 				return;
-			if (r[0].ok && r[0].data && Array.isArray(r[0].data.samples))
-				drawCharts(r[0].data.samples);
-			else if (r[0].status === 404)
+			if (r[0] && r[0].ok && r[0].data &&
+			    Array.isArray(r[0].data.samples)) {
+				$('charts-err').hidden = true;
+				showChartInfo(r[0].data, path, range);
+				drawCharts(r[0].data.samples, r[0].data.gaps, range);
+			} else if (r[0] && r[0].status === 404)
 				$('d-gone').hidden = false;
+			else if (r[0]) {
+				/* A range the daemon cannot answer says why. */
+				$('charts-err').textContent = 'The charts cannot ' +
+				    'show this range: ' + (r[0].data &&
+				    r[0].data.error ? r[0].data.error : 'HTTP ' +
+				    r[0].status);
+				$('charts-err').hidden = false;
+			}
 			if (r[1].ok)
 				renderStats(r[1].data);
 			else
@@ -1310,27 +1399,34 @@
 
 	function loadAlerts() {
 		return optJSON('alerts', '/api/v1/alerts').then(function (r) {
-			var node = $('alerts'), list;
-			clear(node);
-			if (!r.ok || !r.data) {
-				$('alert-count').textContent = '';
-				notAvailable(node);
-				return;
-			}
-			list = Array.isArray(r.data.alerts) ? r.data.alerts :
-			    Array.isArray(r.data) ? r.data : [];
-			var rank = { critical: 0, warning: 1, info: 2 };
-			list.sort(function (a, b) {
-				return (a.state === 'firing' ? 0 : 1) -
-				    (b.state === 'firing' ? 0 : 1) ||
-				    (rank[a.severity] || 3) - (rank[b.severity] || 3);
-			});
-			$('alert-count').textContent = '(' + list.length + ')';
-			if (list.length === 0)
-				node.appendChild(el('p', 'na', 'nothing firing'));
-			list.slice(0, 50).forEach(function (a) {
-				node.appendChild(alertItem(a));
-			});
+			if (!st.replay)
+				renderAlerts(r, null);
+		});
+	}
+
+	/* The alerts panel from an answer of /alerts (or /alerts?at=). */
+	function renderAlerts(r, at) {
+		var node = $('alerts'), list;
+		clear(node);
+		if (!r.ok || !r.data) {
+			$('alert-count').textContent = '';
+			notAvailable(node);
+			return;
+		}
+		list = Array.isArray(r.data.alerts) ? r.data.alerts :
+		    Array.isArray(r.data) ? r.data : [];
+		var rank = { critical: 0, warning: 1, info: 2 };
+		list.sort(function (a, b) {
+			return (a.state === 'firing' ? 0 : 1) -
+			    (b.state === 'firing' ? 0 : 1) ||
+			    (rank[a.severity] || 3) - (rank[b.severity] || 3);
+		});
+		$('alert-count').textContent = '(' + list.length +
+		    (at !== null ? ' firing at ' + fmtClock(at) : '') + ')';
+		if (list.length === 0)
+			node.appendChild(el('p', 'na', 'nothing firing'));
+		list.slice(0, 50).forEach(function (a) {
+			node.appendChild(alertItem(a));
 		});
 	}
 
@@ -1371,20 +1467,40 @@
 
 	function loadTargets() {
 		return optJSON('targets', '/api/v1/targets').then(function (r) {
-			var node = $('targets'), list;
-			clear(node);
-			if (!r.ok || !r.data || !Array.isArray(r.data.targets)) {
-				$('target-count').textContent = '';
-				notAvailable(node);
-				return;
-			}
-			list = r.data.targets;
-			$('target-count').textContent = '(' + list.filter(
-			    function (t) { return t.up === true; }).length +
-			    ' of ' + list.length + ' up)';
-			list.slice(0, 50).forEach(function (t) {
-				node.appendChild(targetItem(t));
-			});
+			if (!st.replay)
+				renderTargets(r);
+		});
+	}
+
+	/*
+	 * A target of /api/v1/targets?at= has its group sample only: the
+	 * fields targetItem() reads are taken from it.
+	 */
+	function targetAt(t) {
+		var s = t && t.sample && typeof t.sample === 'object' ?
+		    t.sample : {}, n = metricOf(s, 'processes', true);
+		if (n === null && isNum(s.processes))
+			n = s.processes;
+		return { name: t.name, sample: s, up: isNum(n) && n > 0,
+		    processes: n, rss_bytes: metricOf(s, 'rss_bytes', true),
+		    threads: metricOf(s, 'threads', true),
+		    open_fds: metricOf(s, 'open_fds', true) };
+	}
+
+	function renderTargets(r) {
+		var node = $('targets'), list;
+		clear(node);
+		if (!r.ok || !r.data || !Array.isArray(r.data.targets)) {
+			$('target-count').textContent = '';
+			notAvailable(node);
+			return;
+		}
+		list = r.data.targets;
+		$('target-count').textContent = '(' + list.filter(
+		    function (t) { return t.up === true; }).length +
+		    ' of ' + list.length + ' up)';
+		list.slice(0, 50).forEach(function (t) {
+			node.appendChild(targetItem(t));
 		});
 	}
 
@@ -1514,11 +1630,304 @@
 
 	function loadHealth() {
 		return getJSON('/healthz').then(function (r) {
-			if (r.ok && r.data && isNum(r.data.interval_ms))
+			if (r.ok && r.data && isNum(r.data.interval_ms)) {
+				st.intervalMs = r.data.interval_ms;
 				st.refreshMs = Math.max(MIN_REFRESH_MS,
 				    r.data.interval_ms);
+			}
 			renderHealth(r.ok ? r.data : null);
 		});
+	}
+
+	/* --- the time range and the replay --------------------------------- */
+
+	var RANGES = { '15m': 900e3, '1h': 3600e3, '6h': 6 * 3600e3,
+	    '24h': 86400e3, '7d': 7 * 86400e3, '30d': 30 * 86400e3 };
+	var REPLAY_STEPS = 600;		/* positions of the slider */
+	var RANGE_REFETCH_MS = 10000;	/* a range ending now moves */
+	var REPLAY_EVENTS = 100;
+
+	function pad2(n) {
+		return (n < 10 ? '0' : '') + n;
+	}
+
+	/* ms as a datetime-local input's value, in local time, to the second. */
+	function toLocalInput(ms) {
+		var d = new Date(ms);
+		return d.getFullYear() + '-' + pad2(d.getMonth() + 1) + '-' +
+		    pad2(d.getDate()) + 'T' + pad2(d.getHours()) + ':' +
+		    pad2(d.getMinutes()) + ':' + pad2(d.getSeconds());
+	}
+
+	/* A datetime-local value (local time) as ms, or NaN. */
+	function fromLocalInput(v) {
+		var m = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d)(?::(\d\d)(?:\.\d+)?)?$/
+		    .exec(v || '');
+		if (!m)
+			return NaN;
+		return new Date(+m[1], +m[2] - 1, +m[3], +m[4], +m[5],
+		    +(m[6] || 0)).getTime();
+	}
+
+	function fmtClock(ms) {
+		var d = new Date(ms), now = new Date();
+		return d.toDateString() === now.toDateString() ?
+		    d.toLocaleTimeString() : d.toLocaleString();
+	}
+
+	function isoParam(ms) {
+		return encodeURIComponent(new Date(ms).toISOString());
+	}
+
+	/* [from, to] in ms of the chosen range, or null when live. */
+	function rangeSpan() {
+		var now = Date.now();
+		if (st.range === 'custom')
+			return st.custom ? st.custom.slice() : null;
+		if (!RANGES[st.range])
+			return null;
+		return [now - RANGES[st.range], now];
+	}
+
+	function showRangeInfo() {
+		var span = rangeSpan();
+		$('range-info').textContent = span ? fmtClock(span[0]) + ' – ' +
+		    fmtClock(span[1]) : 'the charts follow the window buttons';
+		$('detail').classList.toggle('ranged', !!span);
+	}
+
+	function setRange(name) {
+		var now = Date.now();
+		if (name !== 'live' && name !== 'custom' && !RANGES[name])
+			return;
+		if (name === 'live' && st.replay) {
+			/* Replay needs a range to move in: leave it first. */
+			$('replay-on').checked = false;
+			setReplay(false);
+		}
+		st.range = name;
+		document.querySelectorAll('.ranges button').forEach(function (b) {
+			b.classList.toggle('on', b.dataset.range === name);
+		});
+		$('custom-range').hidden = name !== 'custom';
+		if (name === 'custom' && !st.custom) {
+			st.custom = [now - 3600e3, now];
+			$('range-from').value = toLocalInput(st.custom[0]);
+			$('range-to').value = toLocalInput(st.custom[1]);
+		}
+		st.chartKey = null;
+		showRangeInfo();
+		if (st.replay && st.at !== null)
+			setAt(st.at);
+		loadDetail();
+	}
+
+	function applyCustom() {
+		var from = fromLocalInput($('range-from').value);
+		var to = fromLocalInput($('range-to').value), err = '';
+		if (!isFinite(from) || !isFinite(to))
+			err = 'Give both times, to the minute or second.';
+		else if (from >= to)
+			err = '"from" must be before "to".';
+		$('range-err').textContent = err;
+		$('range-err').hidden = !err;
+		if (err)
+			return;
+		st.custom = [from, to];
+		setRange('custom');
+	}
+
+	/* The slider's step: a REPLAY_STEPS-th of the range, a second at least. */
+	function replayStep(span) {
+		return Math.max(1000, Math.round((span[1] - span[0]) /
+		    REPLAY_STEPS / 1000) * 1000);
+	}
+
+	function setReplay(on) {
+		var span;
+		st.replay = on;
+		['replay-at', 'replay-back', 'replay-fwd', 'replay-slider']
+		    .forEach(function (id) { $(id).disabled = !on; });
+		$('replay-events-box').hidden = !on;
+		document.body.classList.toggle('replaying', on);
+		/* The table's rows belong to one mode: start it afresh. */
+		st.procs.clear();
+		st.hist.clear();
+		renderTable();
+		if (!on) {
+			st.replaySeq++;		/* answers still coming are stale */
+			$('replay-info').textContent = '';
+			window.pwReplay = null;
+			st.lastBottlenecks = 0;
+			refresh();
+			return;
+		}
+		if (st.range === 'live')
+			setRange('15m');
+		span = rangeSpan();
+		setAt(st.at !== null ? st.at : span[1] - 60e3);
+	}
+
+	/* Move the replayed moment (clamped to the range) and load it. */
+	function setAt(ms) {
+		var span = rangeSpan();
+		if (!st.replay || !span)
+			return;
+		if (!isNum(ms))
+			ms = span[1];
+		ms = Math.min(Math.max(ms, span[0]), span[1]);
+		st.at = ms;
+		$('replay-at').value = toLocalInput(ms);
+		$('replay-slider').value = String(Math.round((ms - span[0]) /
+		    (span[1] - span[0]) * REPLAY_STEPS));
+		loadReplay();
+	}
+
+	function eventItem(e, at) {
+		var ts = Date.parse(e.ts), alert = e.kind === 'alert';
+		var it = el('div', 'item ev ' + (alert ? (e.type === 'firing' ?
+		    'sev-critical' : 'sev-ok') : 'sev-info') +
+		    (ts <= at ? ' before' : ' after'));
+		var head = el('div', 'head');
+		head.appendChild(el('span', 'badge', alert ? e.type || 'alert' :
+		    e.type || 'process'));
+		head.appendChild(el('span', 'title', (e.name || '') +
+		    (isNum(e.pid) ? ' (' + e.pid + ')' : '') +
+		    (e.target ? ' · ' + e.target : '')));
+		head.appendChild(el('span', 'when', isFinite(ts) ?
+		    fmtClock(ts) : String(e.ts || '')));
+		it.appendChild(head);
+		if (e.detail || isNum(e.value))
+			it.appendChild(el('p', null, e.detail ? e.detail :
+			    'value ' + fmtNum(e.value)));
+		if (isNum(e.pid))
+			it.addEventListener('click', function () {
+				if (st.procs.has(e.pid))
+					select(e.pid);
+			});
+		return it;
+	}
+
+	function renderEvents(r, at, around) {
+		var node = $('replay-events'), list;
+		clear(node);
+		if (!r.ok || !r.data || !Array.isArray(r.data.events)) {
+			$('replay-ev-info').textContent = '';
+			notAvailable(node, r.data && r.data.error ?
+			    'events not available: ' + r.data.error : undefined);
+			return;
+		}
+		list = r.data.events;
+		$('replay-ev-info').textContent = '(' + list.length +
+		    (r.data.truncated ? '+' : '') + ' within ' +
+		    fmtDur(around / 1000) + ' either side)';
+		if (list.length === 0)
+			node.appendChild(el('p', 'na', 'no events'));
+		list.forEach(function (e) {
+			node.appendChild(eventItem(e, at));
+		});
+	}
+
+	/* The table, alerts, targets and events at st.at. */
+	function loadReplay() {
+		var at = st.at, seq = ++st.replaySeq, q = isoParam(at);
+		var span = rangeSpan(), around = Math.max(60e3,
+		    Math.round((span[1] - span[0]) / 50));
+
+		$('replay-info').textContent = 'loading…';
+		return Promise.all([
+			fetchJSON('/api/v1/processes?at=' + q),
+			fetchJSON('/api/v1/alerts?at=' + q),
+			fetchJSON('/api/v1/targets?at=' + q),
+			fetchJSON('/api/v1/events?since=' + isoParam(at - around) +
+			    '&until=' + isoParam(at + around) + '&limit=' +
+			    REPLAY_EVENTS),
+		]).then(function (r) {
+			var d = r[0].data, exited = 0;
+			if (seq !== st.replaySeq || !st.replay)
+				return;
+			st.procs.clear();
+			st.hist.clear();
+			if (!r[0].ok || !d || !Array.isArray(d.processes)) {
+				renderTable();
+				$('replay-info').textContent = 'Cannot replay ' +
+				    fmtClock(at) + ': ' + (d && d.error ? d.error :
+				    'HTTP ' + r[0].status);
+				window.pwReplay = { at: at, error: true };
+			} else {
+				d.processes.forEach(function (p) {
+					if (p && isNum(p.pid)) {
+						st.procs.set(p.pid, p);
+						if (p.alive === false)
+							exited++;
+					}
+				});
+				renderTable();
+				$('replay-info').textContent = st.procs.size +
+				    ' processes at ' + fmtClock(at) + ' (' +
+				    exited + ' exited since; ' + (d.resolution ||
+				    '?') + ' samples from ' + (d.source || '?') +
+				    ')';
+				window.pwReplay = { at: at, count: st.procs.size,
+				    exited: exited, resolution: d.resolution };
+			}
+			$('conn').className = 'conn replay';
+			$('conn').textContent = 'replay at ' + fmtClock(at);
+			if (r[1].ok || r[1].status === 404)
+				renderAlerts(r[1], at);
+			else
+				notAvailable($('alerts'), 'alerts at ' + fmtClock(at) +
+				    ' not available');
+			if (r[2].ok && r[2].data && Array.isArray(r[2].data.targets))
+				renderTargets({ ok: true, data: { targets:
+				    r[2].data.targets.map(targetAt) } });
+			else
+				renderTargets(r[2]);
+			renderEvents(r[3], at, around);
+			if (st.selected !== null)
+				loadDetail();
+		});
+	}
+
+	function initTime() {
+		var slideTimer = null;
+		document.querySelectorAll('.ranges button').forEach(function (b) {
+			b.addEventListener('click', function () {
+				setRange(b.dataset.range);
+			});
+		});
+		$('custom-range').addEventListener('submit', function (e) {
+			e.preventDefault();
+			applyCustom();
+		});
+		$('replay-on').addEventListener('change', function (e) {
+			setReplay(e.target.checked);
+		});
+		$('replay-at').addEventListener('change', function (e) {
+			var ms = fromLocalInput(e.target.value);
+			/* Chromium repeats a change on blur: not a new moment. */
+			if (isFinite(ms) && (st.at === null ||
+			    Math.floor(st.at / 1000) !== ms / 1000))
+				setAt(ms);
+		});
+		$('replay-slider').addEventListener('input', function (e) {
+			var span = rangeSpan(), v = Number(e.target.value);
+			if (!span)
+				return;
+			clearTimeout(slideTimer);	/* one request per pause */
+			slideTimer = setTimeout(function () {
+				setAt(span[0] + (span[1] - span[0]) * v /
+				    REPLAY_STEPS);
+			}, 150);
+		});
+		[['replay-back', -1], ['replay-fwd', 1]].forEach(function (b) {
+			$(b[0]).addEventListener('click', function () {
+				var span = rangeSpan();
+				if (span && st.at !== null)
+					setAt(st.at + b[1] * replayStep(span));
+			});
+		});
+		showRangeInfo();
 	}
 
 	/* --- the loop -------------------------------------------------------- */
@@ -1533,11 +1942,15 @@
 			st.lastMetrics = now;
 			work.push(loadMetrics());
 		}
-		work.push(loadProcesses().then(function () {
-			return loadDetail();
-		}));
-		work.push(loadAlerts());
-		work.push(loadTargets());
+		if (st.replay)		/* the moment's table stays */
+			work.push(loadDetail());
+		else {
+			work.push(loadProcesses().then(function () {
+				return loadDetail();
+			}));
+			work.push(loadAlerts());
+			work.push(loadTargets());
+		}
 		if (now - st.lastBottlenecks >= BOTTLENECKS_EVERY_MS) {
 			st.lastBottlenecks = now;
 			work.push(loadBottlenecks());
@@ -1585,6 +1998,7 @@
 			});
 		});
 		$('d-close').addEventListener('click', unselect);
+		initTime();
 		$('prof-start').addEventListener('click', function () {
 			if (st.selected !== null)
 				startProfile(st.selected);

@@ -11,6 +11,10 @@
 //   PW_HOSTILE_COMM, PW_HOSTILE_CMD   what they must show as, literally
 //   PW_ALERT_RULE    a rule that fires for the spinner (required in
 //                    "full" mode: unset is a failure, not a skip)
+//   PW_VICTIM_PID    a process killed before the test (its target stays,
+//                    down); it was alive at PW_ALIVE_MS and 2 s after
+//   PW_T0_MS         a moment before it started and before a restart of
+//                    the daemon (a gap in the spinner's history on disk)
 //   PW_HOT_FN        the function the spinner spends its time in, the
 //                    widest leaf of its flame graph (default "main")
 //   PW_PROFILE_S     seconds the "Profile" button samples for (default 1,
@@ -213,10 +217,11 @@ async function full(page, errors, dialogs, ignored) {
 	    '#alerts .item.sev-critical') !== null),
 	    'a critical alert has the critical colour');
 	// Targets as wholes; a click filters the table to one of them.
-	await waitTrue(page, 'the targets panel lists every target, up',
-	    () => document.querySelectorAll('#targets .item.target').length === 4
+	// Five targets, the killed victim's down.
+	await waitTrue(page, 'the targets panel lists every target, up or down',
+	    () => document.querySelectorAll('#targets .item.target').length === 5
 	    && document.getElementById('target-count').textContent ===
-	    '(4 of 4 up)');
+	    '(4 of 5 up)');
 	await page.evaluate(() => [...document.querySelectorAll(
 	    '#targets .item.target')].find((it) => it.querySelector('.title')
 	    .textContent === 'spin').click());
@@ -237,16 +242,9 @@ async function full(page, errors, dialogs, ignored) {
 	    spin, { timeout });
 	await profileTest(page, spin, profS);
 	await page.waitForTimeout(500);
-	if (env.PW_SCREENSHOT) {
-		await page.screenshot({ path: env.PW_SCREENSHOT, fullPage: true });
-		console.log(`# screenshot: ${env.PW_SCREENSHOT}`);
-		// And the profile section alone, at full size.
-		const close = env.PW_SCREENSHOT.replace(/(\.png)?$/, '-profile.png');
-		if (await page.locator('#prof-flame svg').count()) {
-			await page.locator('#d-profile').screenshot({ path: close });
-			console.log(`# screenshot: ${close}`);
-		}
-	}
+	if (env.PW_SCREENSHOT)
+		await shot(page, env.PW_SCREENSHOT);
+	await timeTest(page, spin);
 
 	const opt = ignored.filter((u) => optional.test(u));
 	if (opt.length)
@@ -258,6 +256,156 @@ async function full(page, errors, dialogs, ignored) {
 	ok(dialogs.length === 0, 'no dialog was opened', dialogs.join('; '));
 	ok(errors.length === 0, 'no console errors, CSP violations or page errors',
 	    errors.slice(0, 5).join(' | '));
+}
+
+// A full-page screenshot and, unless `only`, the profile section close up.
+async function shot(page, path, only) {
+	await page.screenshot({ path, fullPage: true });
+	console.log(`# screenshot: ${path}`);
+	if (only)
+		return;
+	const close = path.replace(/(\.png)?$/, '-profile.png');
+	if (await page.locator('#prof-flame svg').count()) {
+		await page.locator('#d-profile').screenshot({ path: close });
+		console.log(`# screenshot: ${close}`);
+	}
+}
+
+// ms as a datetime-local input takes it, in the browser's time zone.
+function localInput(page, ms) {
+	return page.evaluate((t) => {
+		const d = new Date(t), p = (n) => String(n).padStart(2, '0');
+		return `${d.getFullYear()}-${p(d.getMonth() + 1)}-` +
+		    `${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}:` +
+		    `${p(d.getSeconds())}`;
+	}, ms);
+}
+
+// The time panel, with the spinner selected: a preset range and a custom
+// one drive the charts (resolution=auto, the gap of the restart drawn as a
+// break); the replay at a moment the victim was alive lists it, marked
+// exited, with the events around it; stepping, the slider, and back.
+async function timeTest(page, spin) {
+	const victim = Number(env.PW_VICTIM_PID);
+	const aliveMs = Number(env.PW_ALIVE_MS), t0 = Number(env.PW_T0_MS);
+	if (!ok(victim > 0 && aliveMs > 0 && t0 > 0,
+	    'PW_VICTIM_PID, PW_ALIVE_MS and PW_T0_MS are set'))
+		return;
+	const requests = [];
+	const onReq = (r) => requests.push(r.url());
+	page.on('request', onReq);
+
+	await page.click('.ranges button[data-range="15m"]');
+	await waitTrue(page, 'range 15m: the charts show the resolution the ' +
+	    'daemon chose', (p) => {
+		const i = window.pwChartInfo;
+		return !!(i && i.range && ['raw', '1m', '1h']
+		    .includes(i.resolution) &&
+		    i.path.includes(`/processes/${p}/samples?`) &&
+		    document.getElementById('d-res').textContent
+		    .includes(`resolution ${i.resolution}`) &&
+		    window.pwCharts.cpu.numRows() >= 1);
+	    }, spin);
+	ok(requests.some((u) => new RegExp(`/processes/${spin}/samples\\?` +
+	    'since=[^&]+&until=[^&]+&resolution=auto$').test(u)),
+	    'the charts asked for since, until and resolution=auto');
+	const span = await page.evaluate(() => {
+		const r = window.pwCharts.cpu.xAxisRange();
+		return r[1] - r[0];
+	});
+	ok(Math.abs(span - 900e3) < 2000, 'the charts span the 15 minutes',
+	    String(span));
+	ok(await page.isHidden('.windows'),
+	    'the live window buttons step aside for a range');
+
+	// From before the restart to now: raw samples, with the restart's gap.
+	await page.click('.ranges button[data-range="custom"]');
+	await page.fill('#range-from', await localInput(page, t0 - 1000));
+	await page.fill('#range-to', await localInput(page, Date.now() + 2000));
+	await page.click('#range-apply');
+	await waitTrue(page, 'a custom range: raw samples, the gap reported',
+	    () => {
+		const i = window.pwChartInfo;
+		return !!(i && i.range && i.resolution === 'raw' &&
+		    i.gaps >= 1 && i.points >= 10 && /resolution raw.*gap/
+		    .test(document.getElementById('d-res').textContent));
+	    });
+	const rss = await page.evaluate(() => {
+		const g = window.pwCharts.rss;
+		let gaps = 0, vals = 0;
+		for (let i = 0; i < g.numRows(); i++)
+			if (g.getValue(i, 1) === null)
+				gaps++;
+			else
+				vals++;
+		return { gaps, vals };
+	});
+	ok(rss.gaps >= 1 && rss.vals >= 10,
+	    'the RSS chart is broken at the gap, not joined', JSON.stringify(rss));
+
+	// Replay at a moment the victim was alive.
+	const at = Math.floor(aliveMs / 1000) * 1000;
+	await page.check('#replay-on');
+	await page.fill('#replay-at', await localInput(page, at));
+	await page.dispatchEvent('#replay-at', 'change');
+	await page.locator('#replay-at').blur();
+	await waitTrue(page, 'replay: the killed process is listed, marked ' +
+	    'exited', ([v, a]) => {
+		const r = window.pwReplay;
+		const tr = document.querySelector(`#proc-body tr[data-pid="${v}"]`);
+		return !!(r && r.at === a && tr && tr.classList.contains('gone') &&
+		    tr.lastElementChild.textContent === 'exited');
+	    }, [victim, at]);
+	ok(requests.some((u) => u.includes('/api/v1/processes?at=' +
+	    encodeURIComponent(new Date(at).toISOString()))),
+	    'the table came from /api/v1/processes?at=');
+	ok(await page.evaluate((p) => {
+		const tr = document.querySelector(`#proc-body tr[data-pid="${p}"]`);
+		return !!tr && !tr.classList.contains('gone');
+	}, spin), 'the spinner is listed then, not marked exited');
+	await waitTrue(page, 'the events around it hold the victim\'s exit',
+	    (v) => [...document.querySelectorAll('#replay-events .item')]
+	    .some((it) => it.textContent.includes(`(${v})`) &&
+	    it.querySelector('.badge').textContent === 'exit'), victim);
+	ok(/firing at/.test(await page.textContent('#alert-count')) &&
+	    requests.some((u) => u.includes('/api/v1/alerts?at=')),
+	    'the alerts panel shows what was firing then');
+	await page.waitForTimeout(1500);
+	ok(await page.evaluate(([v, a]) => window.pwReplay.at === a &&
+	    !!document.querySelector(`#proc-body tr[data-pid="${v}"]`),
+	    [victim, at]), 'the live refresh leaves the replayed table alone');
+
+	await page.click('#replay-fwd');
+	await waitTrue(page, 'step forward moves the moment by the step',
+	    (a) => window.pwReplay && window.pwReplay.at === a + 1000, at);
+	await waitTrue(page, 'the moment\'s input follows the step',
+	    (v) => document.getElementById('replay-at').value === v,
+	    await localInput(page, at + 1000));
+	await page.click('#replay-back');
+	await waitTrue(page, 'step back returns to it',
+	    (a) => window.pwReplay && window.pwReplay.at === a &&
+	    !!document.querySelector('#proc-body tr.gone'), at);
+	await page.$eval('#replay-slider', (s) => {
+		s.value = s.max;
+		s.dispatchEvent(new Event('input', { bubbles: true }));
+	});
+	await waitTrue(page, 'the slider\'s end is the range\'s end',
+	    (a) => window.pwReplay && window.pwReplay.at > a + 5000 &&
+	    window.pwReplay.count > 0, at);
+	if (env.PW_SCREENSHOT)
+		await shot(page, env.PW_SCREENSHOT.replace(/(\.png)?$/,
+		    '-replay.png'), true);
+
+	await page.uncheck('#replay-on');
+	await waitTrue(page, 'leaving replay: the live table, without the victim',
+	    (v) => window.pwReplay === null &&
+	    document.getElementById('conn').textContent === 'live' &&
+	    document.querySelectorAll('#proc-body tr').length > 0 &&
+	    !document.querySelector(`#proc-body tr[data-pid="${v}"]`), victim);
+	await page.click('.ranges button[data-range="live"]');
+	await waitTrue(page, 'live: the window buttons are back',
+	    () => !!document.querySelector('.windows').offsetParent);
+	page.off('request', onReq);
 }
 
 // The spinner's "Profile" button: refusals the daemon may give (faked

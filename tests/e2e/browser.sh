@@ -3,7 +3,10 @@
 # chromium, driven by playwright-core (tests/browser/, from its lockfile),
 # loads the page from a procwatchd watching test processes, one of them
 # named with HTML.  The static files' headers and the path allowlist are
-# checked with curl first.
+# checked with curl first.  The history is on disk (state_dir in WORK):
+# a process that lived a few seconds and was killed, and a restart of the
+# daemon (a gap in the spinner's history), are there for the time-range
+# picker and the replay view.
 . "$(dirname "$0")/lib.sh"
 
 CHROMIUM=${PW_CHROMIUM:-/usr/bin/chromium}
@@ -30,16 +33,21 @@ HOSTILE_CMD='<img src=x onerror=alert(1)>'
 spawn SPIN "$PW_TARGET" spin
 spawn MEM "$PW_TARGET" mem 32
 spawn HOSTILE "$PW_TARGET" name "$HOSTILE_COMM" "$HOSTILE_CMD"
+spawn VICTIM sleep 600
+T0_MS=$(date +%s%3N)
+mkdir -p "$WORK/state"
 
 cat >"$WORK/dash.json" <<JSON
 {
   "listen": "127.0.0.1:0",
   "interval_ms": 250,
   "history": 600,
+  "state_dir": "$WORK/state",
   "targets": [
     { "name": "spin", "pid": $SPIN },
     { "name": "mem", "pid": $MEM },
     { "name": "hostile", "pid": $HOSTILE },
+    { "name": "victim", "pid": $VICTIM },
     { "name": "self", "pid": "self" }
   ],
   "rules": { "builtin": false, "custom": [
@@ -57,6 +65,26 @@ has_all() {
 	    '[.processes[].pid] as $p | ($p | index($a)) and ($p | index($b)) and ($p | index($c))' >/dev/null
 }
 wait_for "targets listed" 100 has_all
+
+# The victim lives on for 2 s after ALIVE_MS, then is killed; once its
+# exit is on disk the daemon restarts on the same state directory.
+check "the history is on disk" sh -c "curl -sf $(url /healthz) | jq -e '.history.on' >/dev/null"
+victim_seen() { get "$(url /api/v1/processes)" | jq -e --argjson v "$VICTIM" '[.processes[].pid] | index($v)' >/dev/null; }
+wait_for "victim sampled" 100 victim_seen
+wait_cycles 4
+ALIVE_MS=$(date +%s%3N)
+wait_cycles 8
+kill "$VICTIM"
+wait "$VICTIM" 2>/dev/null
+victim_exit() { get "$(url "/api/v1/events?since=-10m&until=now")" | jq -e --argjson v "$VICTIM" '[.events[] | select(.kind == "process" and .pid == $v)] | length > 0' >/dev/null 2>&1; }
+check "the victim's exit is in the history" wait_for "victim exit" 100 victim_exit
+wait_cycles 4
+stop_daemon
+sleep 1
+start_daemon "$WORK/dash.json" || exit 1
+wait_for "targets listed after the restart" 100 has_all
+gap() { get "$(url "/api/v1/processes/$SPIN/samples?since=$((T0_MS / 1000))&until=now&resolution=raw")" | jq -e '(.gaps | length) >= 1' >/dev/null 2>&1; }
+check "the restart is a gap in the spinner's history" wait_for "gap" 50 gap
 
 # Headers and the allowlist, as a client sees them.
 hdr() { curl -s -D - -o /dev/null "$(url "$1")" | tr -d '\r'; }
@@ -93,6 +121,7 @@ wait_for "spinner sampled" 100 spin_ok
 PROFILE=$(mktemp -d "$WORK/chromium.XXXXXX")
 PW_URL=$(url "") PW_PIDS="$SPIN,$MEM,$HOSTILE,$DAEMON_PID" \
     PW_SPIN_PID=$SPIN PW_HOSTILE_PID=$HOSTILE \
+    PW_VICTIM_PID=$VICTIM PW_ALIVE_MS=$ALIVE_MS PW_T0_MS=$T0_MS \
     PW_HOSTILE_COMM=$HOSTILE_COMM PW_HOSTILE_CMD=$HOSTILE_CMD \
     PW_ALERT_RULE=$ALERT_RULE PW_SCREENSHOT="$PW_BUILDDIR/dashboard.png" \
     PW_PROFILE="$PROFILE" PW_CHROMIUM="$CHROMIUM" \
