@@ -303,33 +303,37 @@ api_prom_remote_write(const struct api_rw_stats *ws, size_t n,
 	if (n == 0)
 		return b->err;
 	api_buf_printf(b, "# HELP procwatch_remote_write_samples_total "
-	    "Samples sent to a remote_write receiver, or given up (refused "
-	    "by it, or past the queue).\n"
+	    "Samples (OTLP: data points and log records) sent to a push "
+	    "receiver, remote_write or otlp, or given up (refused by it, or "
+	    "past the queue).\n"
 	    "# TYPE procwatch_remote_write_samples_total counter\n");
 	for (i = 0; i < n; i++)
 		api_buf_printf(b, "procwatch_remote_write_samples_total{remote="
-		    "\"%s\",result=\"sent\"} %" PRIu64 "\n"
+		    "\"%s\",protocol=\"%s\",result=\"sent\"} %" PRIu64 "\n"
 		    "procwatch_remote_write_samples_total{remote=\"%s\","
-		    "result=\"dropped\"} %" PRIu64 "\n", ws[i].name,
-		    ws[i].sent, ws[i].name, ws[i].dropped);
+		    "protocol=\"%s\",result=\"dropped\"} %" PRIu64 "\n", ws[i].name,
+		    ws[i].protocol, ws[i].sent, ws[i].name, ws[i].protocol,
+		    ws[i].dropped);
 	api_buf_printf(b, "# HELP procwatch_remote_write_failed_requests_total "
 	    "Requests that failed and were retried.\n"
 	    "# TYPE procwatch_remote_write_failed_requests_total counter\n");
 	for (i = 0; i < n; i++)
 		api_buf_printf(b, "procwatch_remote_write_failed_requests_total"
-		    "{remote=\"%s\"} %" PRIu64 "\n", ws[i].name, ws[i].failed);
+		    "{remote=\"%s\",protocol=\"%s\"} %" PRIu64 "\n", ws[i].name,
+		    ws[i].protocol, ws[i].failed);
 	api_buf_printf(b, "# HELP procwatch_remote_write_pending_cycles "
 	    "Sampling cycles not yet sent.\n"
 	    "# TYPE procwatch_remote_write_pending_cycles gauge\n");
 	for (i = 0; i < n; i++)
 		api_buf_printf(b, "procwatch_remote_write_pending_cycles"
-		    "{remote=\"%s\"} %" PRIu64 "\n", ws[i].name,
-		    ws[i].pending);
+		    "{remote=\"%s\",protocol=\"%s\"} %" PRIu64 "\n", ws[i].name,
+		    ws[i].protocol, ws[i].pending);
 	api_buf_printf(b, "# HELP procwatch_remote_write_lag_seconds "
 	    "Age of the oldest sample not yet sent (0: current).\n"
 	    "# TYPE procwatch_remote_write_lag_seconds gauge\n");
 	for (i = 0; i < n; i++)
 		api_buf_printf(b, "procwatch_remote_write_lag_seconds"
-		    "{remote=\"%s\"} %.3f\n", ws[i].name, ws[i].lag_s);
+		    "{remote=\"%s\",protocol=\"%s\"} %.3f\n", ws[i].name,
+		    ws[i].protocol, ws[i].lag_s);
 	return b->err;
 }

@@ -34,7 +34,7 @@ typedef void api_log_fn(void *arg, const char *msg);
 
 /* Delivery figures of one notification receiver, for /metrics. */
 #define API_RECEIVERS_MAX	256	/* 32 receivers x 8 Alertmanagers */
-#define API_REMOTES_MAX		8	/* remote_write destinations */
+#define API_REMOTES_MAX		9	/* remote_write and otlp */
 
 /* One receiver, or one Alertmanager of an "alertmanager" receiver. */
 struct api_receiver_stats {
@@ -50,9 +50,10 @@ struct api_receiver_stats {
  * Fill out[0..max) with the receivers' figures; returns how many.
  * Thread: HTTP.
  */
-/* One remote_write destination, for /metrics. */
+/* One push destination (remote_write or otlp), for /metrics. */
 struct api_rw_stats {
 	char		name[65];
+	const char	*protocol;	/* "prometheus" or "otlp" (static) */
 	uint64_t	sent;		/* samples the receiver took */
 	uint64_t	failed;		/* requests that failed (retried) */
 	uint64_t	dropped;	/* samples given up: refused (4xx),

@@ -57,6 +57,7 @@ static const struct key top_keys[] = {
 	{ "history_hour_days",	INT(1, 36500, history_hour_days) },
 	{ "receivers",		FN(T_ARRAY, parse_receivers) },
 	{ "remote_write",	FN(T_ARRAY, parse_remotes) },
+	{ "otlp",		FN(T_OBJECT, parse_otlp) },
 	{ "dygraphs_dir",	FN(T_STRING, parse_dygraphs_dir) },
 	{ "custom_max_series",	INT(1, 1000000, custom.max_series) },
 	{ "custom_history",	INT(2, 100000, custom.history) },
@@ -531,6 +532,7 @@ config_free(struct config *c)
 	rules_free(c->rules, c->nrules);
 	receivers_free(c->receivers, c->nreceivers);
 	remotes_free(c->remotes, c->nremotes);
+	remotes_free(c->otlp, c->notlp);
 	sources_free(c->sources, c->nsources);
 	plugins_free(c->plugins, c->nplugins);
 	free(c->tls_cert_pem);

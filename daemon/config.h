@@ -79,13 +79,18 @@ struct config_receiver {
 	unsigned		 queue_max;	/* pending deliveries; 1000 */
 };
 
-/*
- * One "remote_write" entry: where the series go (Prometheus remote write
- * 1.0); all strings owned.
- */
+/* Where the series go, and how. */
+enum config_push {
+	PUSH_PROM_RW = 0,		/* "remote_write": Prometheus 1.0 */
+	PUSH_OTLP,			/* "otlp": OTLP/HTTP protobuf */
+};
+
+/* One "remote_write" entry, or the "otlp" object; all strings owned. */
 struct config_remote {
+	enum config_push protocol;
 	char		*name;		/* default: the URL's host:port */
-	char		*url;
+	char		*url;		/* otlp: its "endpoint", no '/' at
+					   the end */
 	char		**headers;	/* "Name: value" */
 	size_t		 nheaders;
 	char		*bearer_token;	/* NULL: none */
@@ -155,6 +160,8 @@ struct config {
 	size_t		 nreceivers;
 	struct config_remote *remotes;	/* owned: "remote_write" */
 	size_t		 nremotes;
+	struct config_remote *otlp;	/* owned: "otlp"; notlp is 0 or 1 */
+	size_t		 notlp;
 	char		*dygraphs_dir;	/* owned; NULL: Debian's directory */
 	struct pw_custom_config custom;	/* custom_*; 0: the defaults */
 	char		*api_token;	/* owned; from api_token(_file) */

@@ -200,7 +200,7 @@ void	rules_free(struct pw_rule *, size_t);
 
 /* Thread: main, as above. */
 key_fn	parse_receivers;
-key_fn	parse_remotes;
+key_fn	parse_remotes, parse_otlp;
 void	remotes_free(struct config_remote *, size_t);
 void	receivers_free(struct config_receiver *, size_t);
 

@@ -1,7 +1,8 @@
 /*
  * daemon/config_remote.c: the "remote_write" section of the config, where
- * procwatchd pushes its series (Prometheus remote write 1.0; the sending
- * is daemon/remote_write.c).
+ * procwatchd pushes its series (Prometheus remote write 1.0), and the
+ * "otlp" object (OTLP/HTTP, to an OpenTelemetry Collector); both are
+ * struct config_remote, sent by daemon/remote_write.c.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -19,7 +20,7 @@
 #define RW(f)		FIELD(struct config_remote, f)
 
 static key_fn	rw_name, rw_url, rw_headers, rw_bearer, rw_basic, rw_ca,
-		rw_labels;
+		rw_labels, otlp_endpoint;
 
 static const struct key remote_keys[] = {
 	{ "name",		FN(T_STRING, rw_name) },
@@ -31,6 +32,22 @@ static const struct key remote_keys[] = {
 	{ "external_labels",	FN(T_OBJECT, rw_labels) },
 	{ "timeout_ms",		T_INT, 100, 600000, RW(timeout_ms), NULL },
 	{ "max_samples_per_send", T_INT, 100, 1000000, RW(max_samples), NULL },
+	{ "queue_cycles",	T_INT, 1, 100000, RW(queue_cycles), NULL },
+	{ "catchup_cycles_per_s", T_INT, 1, 10000, RW(catchup_per_s), NULL },
+	{ "backoff_ms",		T_INT, 10, 3600000, RW(backoff_ms), NULL },
+	{ "backoff_max_ms",	T_INT, 10, 86400000, RW(backoff_max_ms), NULL },
+};
+
+/* "otlp": the same keys but "endpoint" for "url" and no labels. */
+static const struct key otlp_keys[] = {
+	{ "name",		FN(T_STRING, rw_name) },
+	{ "endpoint",		FN(T_STRING, otlp_endpoint) },
+	{ "headers",		FN(T_OBJECT, rw_headers) },
+	{ "bearer_token",	FN(T_STRING, rw_bearer) },
+	{ "basic_auth",		FN(T_OBJECT, rw_basic) },
+	{ "tls_ca_file",	FN(T_STRING, rw_ca) },
+	{ "timeout_ms",		T_INT, 100, 600000, RW(timeout_ms), NULL },
+	{ "max_points_per_send", T_INT, 100, 1000000, RW(max_samples), NULL },
 	{ "queue_cycles",	T_INT, 1, 100000, RW(queue_cycles), NULL },
 	{ "catchup_cycles_per_s", T_INT, 1, 10000, RW(catchup_per_s), NULL },
 	{ "backoff_ms",		T_INT, 10, 3600000, RW(backoff_ms), NULL },
@@ -56,6 +73,28 @@ rw_url(struct parse *p, const struct key *k, const char *field,
 	if ((rc = check_http_url(p, field, v->valuestring)) < 0)
 		return rc;
 	return dup_str(&((struct config_remote *)dst)->url, v->valuestring);
+}
+
+/* The base URL: /v1/metrics and /v1/logs are added to it. */
+static int
+otlp_endpoint(struct parse *p, const struct key *k, const char *field,
+    const cJSON *v, void *dst)
+{
+	struct config_remote *r = dst;
+	size_t n;
+	int rc;
+
+	(void)k;
+	if ((rc = check_http_url(p, field, v->valuestring)) < 0)
+		return rc;
+	if (strpbrk(v->valuestring, "?#") != NULL)
+		return perr(p, field, "must be a base URL (no query or "
+		    "fragment): /v1/metrics and /v1/logs are added to it");
+	if ((rc = dup_str(&r->url, v->valuestring)) < 0)
+		return rc;
+	for (n = strlen(r->url); n > 0 && r->url[n - 1] == '/'; n--)
+		r->url[n - 1] = '\0';
+	return 0;
 }
 
 static int
@@ -208,7 +247,8 @@ remote_check(struct parse *p, const char *where, const cJSON *obj,
 
 	(void)obj;
 	if (cur->url == NULL)
-		return perr(p, where, "missing \"url\"");
+		return perr(p, where, cur->protocol == PUSH_OTLP ?
+		    "missing \"endpoint\"" : "missing \"url\"");
 	if (cur->bearer_token != NULL && cur->basic_user != NULL)
 		return perr(p, where, "give \"bearer_token\" or \"basic_auth\", "
 		    "not both");
@@ -243,6 +283,18 @@ static const struct section remotes_section = {
 	remote_fini,
 };
 
+static void
+otlp_init(struct parse *p, void *item, size_t i)
+{
+	remote_init(p, item, i);
+	((struct config_remote *)item)->protocol = PUSH_OTLP;
+}
+
+static const struct section otlp_section = {
+	"otlp destinations", 1, sizeof(struct config_remote),
+	otlp_keys, NELEM(otlp_keys), otlp_init, remote_check, remote_fini,
+};
+
 void
 remotes_free(struct config_remote *r, size_t n)
 {
@@ -258,4 +310,28 @@ parse_remotes(struct parse *p, const struct key *k, const char *field,
 	(void)k;
 	return section_set(p, &remotes_section, field, v, &c->remotes,
 	    &c->nremotes);
+}
+
+/* "otlp": one object, kept as a section of at most one entry. */
+int
+parse_otlp(struct parse *p, const struct key *k, const char *field,
+    const cJSON *v, void *dst)
+{
+	struct config *c = dst;
+	struct config_remote *r;
+	int rc;
+
+	(void)k;
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return -ENOMEM;
+	otlp_init(p, r, 0);
+	if ((rc = parse_object(p, field, v, otlp_keys, NELEM(otlp_keys),
+	    r)) < 0 || (rc = remote_check(p, field, v, r, 0)) < 0) {
+		section_free(&otlp_section, r, 1);
+		return rc;
+	}
+	section_free(&otlp_section, c->otlp, c->notlp);
+	c->otlp = r;
+	c->notlp = 1;
+	return 0;
 }

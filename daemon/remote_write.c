@@ -1,5 +1,8 @@
 /*
- * daemon/remote_write.c: Prometheus remote write senders (remote_write.h).
+ * daemon/remote_write.c: the push senders (remote_write.h): Prometheus
+ * remote write and OTLP/HTTP share this machinery (queue or history
+ * cursor, retries, catch-up, counters); only the encoding and the URLs
+ * differ (rw_encode.c, otlp_encode.c).
  *
  * DESIGN: one thread per destination, each with a blocking libcurl easy
  * handle (a sender waits for its own answer anyway: the next request must
@@ -35,6 +38,7 @@
 #include <procwatch/monitor.h>
 
 #include "daemon/log.h"
+#include "daemon/otlp_encode.h"
 #include "daemon/remote_write.h"
 #include "daemon/rw_encode.h"
 #include "lib/history.h"
@@ -59,6 +63,10 @@ struct remote {
 	char			**ext;		/* sorted name, value pairs */
 	size_t			 next;
 	char			*pos_path;	/* NULL: no position saved */
+	char			*url_metrics;	/* otlp: ENDPOINT/v1/metrics */
+	char			*url_logs;	/* otlp: ENDPOINT/v1/logs */
+	int64_t			 ev_since;	/* otlp, with a history: the
+						   events sent are before it */
 
 	pthread_mutex_t		 mu;
 	pthread_cond_t		 cv;
@@ -98,6 +106,13 @@ qcycle_put(struct qcycle *q)
 }
 
 static bool	stopping(struct remote *);
+
+/* How the config and the log name the destination's kind. */
+static const char *
+proto_name(const struct remote *r)
+{
+	return r->cfg->protocol == PUSH_OTLP ? "otlp" : "remote_write";
+}
 
 /* --- configuration ---------------------------------------------------------- */
 
@@ -183,10 +198,12 @@ easy_setup(struct remote *r)
 		"Content-Encoding: snappy",
 		"X-Prometheus-Remote-Write-Version: 0.1.0",
 	};
+	/* OTLP/HTTP: protobuf, not compressed. */
+	size_t nfixed = c->protocol == PUSH_OTLP ? 1 : NELEM(fixed);
 
 	if ((r->easy = curl_easy_init()) == NULL)
 		return -ENOMEM;
-	for (i = 0; i < NELEM(fixed); i++) {
+	for (i = 0; i < nfixed; i++) {
 		if ((t = curl_slist_append(r->hdrs, fixed[i])) == NULL)
 			return -ENOMEM;
 		r->hdrs = t;
@@ -317,17 +334,17 @@ note_failure(struct remote *r, const char *what)
 	if (now - r->last_log_ms < LOG_EVERY_MS)
 		return;
 	r->last_log_ms = now;
-	log_warnx("remote_write %s: %s", r->cfg->name, what);
+	log_warnx("%s %s: %s", proto_name(r), r->cfg->name, what);
 }
 
 /*
- * Send one request until it is taken or refused, or the sender stops.
- * The emitter of rw_encode_cycle(): nonzero stops the encoding.
+ * Send one request (to url; NULL: the one set) until it is taken or
+ * refused, or the sender stops: nonzero stops the encoding.
  */
 static int
-send_body(void *arg, const void *body, size_t len, size_t nsamples)
+send_req(struct remote *r, const char *url, const void *body, size_t len,
+    size_t nsamples)
 {
-	struct remote *r = arg;
 	unsigned attempt = 0, shift;
 	uint64_t d;
 	char what[ERRBODY_MAX + 64];
@@ -339,7 +356,9 @@ send_body(void *arg, const void *body, size_t len, size_t nsamples)
 			return 1;
 		r->errlen = 0;
 		r->errbody[0] = '\0';
-		if (curl_easy_setopt(r->easy, CURLOPT_POSTFIELDS, body) !=
+		if ((url != NULL && curl_easy_setopt(r->easy, CURLOPT_URL,
+		    url) != CURLE_OK) ||
+		    curl_easy_setopt(r->easy, CURLOPT_POSTFIELDS, body) !=
 		    CURLE_OK || curl_easy_setopt(r->easy,
 		    CURLOPT_POSTFIELDSIZE, (long)len) != CURLE_OK)
 			return -ENOMEM;
@@ -387,14 +406,74 @@ send_body(void *arg, const void *body, size_t len, size_t nsamples)
 	}
 }
 
-/* One cycle out; false when stopping. */
-static bool
-send_cycle(struct remote *r, const struct pw_hist_cycle *c)
+/* The emitter of rw_encode_cycle(). */
+static int
+send_body(void *arg, const void *body, size_t len, size_t nsamples)
 {
+	return send_req(arg, NULL, body, len, nsamples);
+}
+
+/* The emitter of the otlp_encode_*() functions. */
+static int
+send_otlp(void *arg, enum otlp_signal sig, const void *body, size_t len,
+    size_t npoints)
+{
+	struct remote *r = arg;
+
+	return send_req(r, sig == OTLP_LOGS ? r->url_logs : r->url_metrics,
+	    body, len, npoints);
+}
+
+/*
+ * OTLP's logs, with a history: the process events up to the previous
+ * cycle (prev_ms), whose events are on disk before this cycle is.
+ */
+static int
+send_history_events(struct remote *r, int64_t prev_ms)
+{
+	struct pw_hist_event *ev = NULL;
+	size_t n = 0;
 	int rc;
 
-	rc = rw_encode_cycle(c, &r->w->sel, (const char *const *)r->ext,
-	    r->next, r->cfg->max_samples, send_body, r, NULL);
+	if (prev_ms <= 0 || prev_ms + 1 <= r->ev_since)
+		return 0;
+	if ((rc = pw_history_events(r->w->history, r->ev_since, prev_ms + 1,
+	    1u << PW_HIST_EV_PROCESS, &ev, &n)) < 0)
+		return rc;
+	rc = otlp_encode_events(ev, n, r->w->host, r->cfg->max_samples,
+	    send_otlp, r);
+	free(ev);
+	if (rc == 0)
+		r->ev_since = prev_ms + 1;
+	return rc;
+}
+
+/*
+ * One cycle out; false when stopping.  prev_ms: the cycle before it
+ * (OTLP's events, with a history).
+ */
+static bool
+send_cycle(struct remote *r, const struct pw_hist_cycle *c, int64_t prev_ms)
+{
+	size_t i, n;
+	int rc;
+
+	if (r->cfg->protocol != PUSH_OTLP) {
+		rc = rw_encode_cycle(c, &r->w->sel, (const char *const *)r->ext,
+		    r->next, r->cfg->max_samples, send_body, r, NULL);
+	} else {
+		rc = otlp_encode_metrics(c, &r->w->sel, r->w->host,
+		    r->cfg->max_samples, send_otlp, r);
+		if (rc == 0 && r->w->history != NULL)
+			rc = send_history_events(r, prev_ms);
+		else if (rc == 0) {
+			/* Memory-only: the cycle carries its exits. */
+			n = pw_hist_cycle_nevents(c);
+			for (i = 0; i < n && rc == 0; i++)
+				rc = otlp_encode_events(pw_hist_cycle_event(c,
+				    i), 1, r->w->host, 1, send_otlp, r);
+		}
+	}
 	if (rc < 0)
 		note_failure(r, "out of memory encoding a cycle");
 	return rc <= 0;
@@ -459,6 +538,8 @@ sender_history(struct remote *r)
 	/* A new destination starts now, not with the whole history. */
 	if ((pos = pos_load(r)) <= 0)
 		pos = pw_wall_ms() - 2000;
+	/* The events of the cycle at pos were not sent yet (one behind). */
+	r->ev_since = pos - (int64_t)r->w->cfg->mon.interval_ms;
 	while (!stopping(r) &&
 	    (rc = pw_hist_cursor_new(r->w->history, pos, &cur)) < 0) {
 		note_failure(r, "cannot read the history; retrying");
@@ -476,7 +557,7 @@ sender_history(struct remote *r)
 		}
 		ts = pw_hist_cycle_ts(c);
 		note_sending(r, ts, pw_hist_cycle_interval(c));
-		if (!send_cycle(r, c))
+		if (!send_cycle(r, c, pos))
 			break;
 		/*
 		 * The oldest unsent is now the next cycle, an interval on
@@ -509,7 +590,7 @@ sender_memory(struct remote *r)
 			continue;
 		ts = pw_hist_cycle_ts(q->c);
 		note_sending(r, ts, pw_hist_cycle_interval(q->c));
-		if (!send_cycle(r, q->c)) {
+		if (!send_cycle(r, q->c, 0)) {
 			qcycle_put(q);
 			break;
 		}
@@ -524,7 +605,8 @@ sender(void *arg)
 {
 	struct remote *r = arg;
 
-	pthread_setname_np(pthread_self(), "pw-rwrite");
+	pthread_setname_np(pthread_self(), r->cfg->protocol == PUSH_OTLP ?
+	    "pw-otlp" : "pw-rwrite");
 	return r->w->history != NULL ? sender_history(r) : sender_memory(r);
 }
 
@@ -577,6 +659,17 @@ rw_cycle(struct remote_writer *w, struct pw_monitor *m, int64_t now_ms)
 	}
 }
 
+static char *
+url_join(const char *base, const char *path)
+{
+	size_t len = strlen(base) + strlen(path) + 1;
+	char *u;
+
+	if ((u = malloc(len)) != NULL)
+		snprintf(u, len, "%s%s", base, path);
+	return u;
+}
+
 /* --- life ------------------------------------------------------------------- */
 
 struct remote_writer *
@@ -585,6 +678,7 @@ rw_new(const struct config *cfg, struct pw_history *history, char *err,
 {
 	struct remote_writer *w;
 	struct remote *r;
+	const struct config_remote *rc;
 	size_t i, len;
 
 	if ((w = calloc(1, sizeof(*w))) == NULL)
@@ -595,12 +689,14 @@ rw_new(const struct config *cfg, struct pw_history *history, char *err,
 	w->sel.top = cfg->process_metrics_top;
 	if (gethostname(w->host, sizeof(w->host) - 1) < 0)
 		snprintf(w->host, sizeof(w->host), "localhost");
-	if (cfg->nremotes > 0 &&
-	    (w->r = calloc(cfg->nremotes, sizeof(*w->r))) == NULL)
+	if (cfg->nremotes + cfg->notlp > 0 && (w->r = calloc(cfg->nremotes +
+	    cfg->notlp, sizeof(*w->r))) == NULL)
 		goto oom;
-	for (i = 0; i < cfg->nremotes; i++) {
+	for (i = 0; i < cfg->nremotes + cfg->notlp; i++) {
 		r = &w->r[i];
-		r->cfg = &cfg->remotes[i];
+		rc = i < cfg->nremotes ? &cfg->remotes[i] :
+		    &cfg->otlp[i - cfg->nremotes];
+		r->cfg = rc;
 		r->w = w;
 		r->seed = (unsigned)pw_wall_ms() ^ (unsigned)i;
 		pthread_mutex_init(&r->mu, NULL);
@@ -610,13 +706,18 @@ rw_new(const struct config *cfg, struct pw_history *history, char *err,
 		if ((r->q = calloc(r->qcap, sizeof(*r->q))) == NULL ||
 		    ext_build(r, w->host) < 0 || easy_setup(r) < 0)
 			goto oom;
+		if (rc->protocol == PUSH_OTLP &&
+		    ((r->url_metrics = url_join(rc->url, "/v1/metrics")) ==
+		    NULL || (r->url_logs = url_join(rc->url, "/v1/logs")) ==
+		    NULL))
+			goto oom;
 		if (history != NULL && cfg->state_dir != NULL) {
 			len = strlen(cfg->state_dir) + strlen(r->cfg->name) +
 			    32;
 			if ((r->pos_path = malloc(len)) == NULL)
 				goto oom;
-			snprintf(r->pos_path, len, "%s/remote_write-%s.pos",
-			    cfg->state_dir, r->cfg->name);
+			snprintf(r->pos_path, len, "%s/%s-%s.pos",
+			    cfg->state_dir, proto_name(r), r->cfg->name);
 			/* A name is a path component: no '/' in it. */
 			for (char *p = r->pos_path + strlen(cfg->state_dir) + 1;
 			    *p != '\0'; p++)
@@ -626,7 +727,7 @@ rw_new(const struct config *cfg, struct pw_history *history, char *err,
 	}
 	return w;
 oom:
-	snprintf(err, errlen, "remote_write: out of memory");
+	snprintf(err, errlen, "remote_write/otlp: out of memory");
 	rw_free(w);
 	return NULL;
 }
@@ -670,6 +771,8 @@ rw_free(struct remote_writer *w)
 		free(r->q);
 		free(r->ext);
 		free(r->pos_path);
+		free(r->url_metrics);
+		free(r->url_logs);
 		curl_slist_free_all(r->hdrs);
 		if (r->easy != NULL)
 			curl_easy_cleanup(r->easy);
@@ -691,6 +794,8 @@ rw_stats(void *arg, struct api_rw_stats *out, size_t max)
 	for (i = 0; w != NULL && i < w->nr && i < max; i++) {
 		r = &w->r[i];
 		snprintf(out[i].name, sizeof(out[i].name), "%s", r->cfg->name);
+		out[i].protocol = r->cfg->protocol == PUSH_OTLP ? "otlp" :
+		    "prometheus";
 		pthread_mutex_lock(&r->mu);
 		out[i].sent = r->sent;
 		out[i].failed = r->failed;

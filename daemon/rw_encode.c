@@ -225,6 +225,32 @@ top_cuts(const struct pw_hist_cycle *c, unsigned top, double *cpu_cut,
 }
 
 int
+rw_select_cuts(const struct pw_hist_cycle *c, const struct rw_select *sel,
+    struct rw_cuts *out)
+{
+	out->mode = sel->mode;
+	out->cpu = out->rss = 0;
+	if (sel->mode != PROCMETRICS_TOP)
+		return 0;
+	return top_cuts(c, sel->top, &out->cpu, &out->rss);
+}
+
+int
+rw_select_keeps(const struct rw_cuts *k, const double *v, size_t nc)
+{
+	if (k->mode == PROCMETRICS_NONE)
+		return 0;
+	if (k->mode != PROCMETRICS_TOP)
+		return 1;
+	if (nc <= PW_METRIC_RSS_BYTES)
+		return 0;
+	return (isnan(v[PW_METRIC_CPU_PERCENT]) ? -1 :
+	    v[PW_METRIC_CPU_PERCENT]) >= k->cpu ||
+	    (isnan(v[PW_METRIC_RSS_BYTES]) ? -1 :
+	    v[PW_METRIC_RSS_BYTES]) >= k->rss;
+}
+
+int
 rw_encode_cycle(const struct pw_hist_cycle *c, const struct rw_select *sel,
     const char *const *ext, size_t next, size_t max_samples,
     rw_emit_fn *emit, void *arg, size_t *nsamples)
@@ -235,7 +261,7 @@ rw_encode_cycle(const struct pw_hist_cycle *c, const struct rw_select *sel,
 	struct lbl l[LABELS_MAX];
 	size_t i, m, nc, nl, k, total = 0;
 	int64_t ts = pw_hist_cycle_ts(c);
-	double cpu_cut = 0, rss_cut = 0;
+	struct rw_cuts cuts;
 	const double *v;
 	struct req r;
 	bool group;
@@ -247,20 +273,14 @@ rw_encode_cycle(const struct pw_hist_cycle *c, const struct rw_select *sel,
 		next = LABELS_MAX - 8;
 	if ((rc = req_init(&r, max_samples > 0 ? max_samples : 1)) < 0)
 		goto out;
-	if (sel->mode == PROCMETRICS_TOP &&
-	    (rc = top_cuts(c, sel->top, &cpu_cut, &rss_cut)) < 0)
+	if ((rc = rw_select_cuts(c, sel, &cuts)) < 0)
 		goto out;
 	for (i = 0; i < pw_hist_cycle_nseries(c); i++) {
 		v = pw_hist_cycle_series(c, i, &id, &nc);
 		if (id->kind == PW_HIST_CUSTOM)
 			continue;
 		group = id->kind == PW_HIST_GROUP;
-		if (!group && (sel->mode == PROCMETRICS_NONE ||
-		    (sel->mode == PROCMETRICS_TOP && (nc <= PW_METRIC_RSS_BYTES ||
-		    ((isnan(v[PW_METRIC_CPU_PERCENT]) ? -1 :
-		    v[PW_METRIC_CPU_PERCENT]) < cpu_cut &&
-		    (isnan(v[PW_METRIC_RSS_BYTES]) ? -1 :
-		    v[PW_METRIC_RSS_BYTES]) < rss_cut)))))
+		if (!group && !rw_select_keeps(&cuts, v, nc))
 			continue;
 		for (m = 0; m < nc && m < PW_METRIC_NROWS; m++) {
 			if (isnan(v[m]) || (d = pw_metric_def(m)) == NULL)

@@ -20,6 +20,21 @@ struct rw_select {
 	unsigned	 top;		/* N by CPU % and N by RSS */
 };
 
+/* A cycle's cut for top N: which processes' series go out. */
+struct rw_cuts {
+	int		 mode;
+	double		 cpu, rss;	/* keep at or above either */
+};
+
+/*
+ * The cut of cycle c for sel (top N: the N-th largest CPU % and RSS).
+ * 0 or -ENOMEM.  Thread: any.
+ */
+int	rw_select_cuts(const struct pw_hist_cycle *c,
+	    const struct rw_select *sel, struct rw_cuts *out);
+/* Whether a process series (values v[0..nc)) goes out.  Thread: any. */
+int	rw_select_keeps(const struct rw_cuts *, const double *v, size_t nc);
+
 /*
  * Called with each request's body (snappy-compressed protobuf; borrowed
  * until it returns) and the samples in it.  Nonzero stops the encoding
