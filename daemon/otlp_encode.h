@@ -43,6 +43,7 @@ int	otlp_encode_metrics(const struct pw_hist_cycle *c,
 /*
  * Encode the process events of ev[0..n) (alert transitions are skipped)
  * as log records, at most max_records a request.  As above.
+ * Thread: any (no shared state).
  */
 int	otlp_encode_events(const struct pw_hist_event *ev, size_t n,
 	    const char *host, size_t max_records, otlp_emit_fn *emit,

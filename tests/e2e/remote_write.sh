@@ -99,9 +99,9 @@ stop_prom
 sleep 3
 get "$(url /metrics)" >"$WORK/m1.txt"
 check "failed requests are counted during the outage" awk \
-    '$1 == "procwatch_remote_write_failed_requests_total{remote=\"prom\"}" { f = $2 } END { exit !(f > 0) }' "$WORK/m1.txt"
+    '$1 == "procwatch_remote_write_failed_requests_total{remote=\"prom\",protocol=\"prometheus\"}" { f = $2 } END { exit !(f > 0) }' "$WORK/m1.txt"
 check "cycles are pending" awk \
-    '$1 == "procwatch_remote_write_pending_cycles{remote=\"prom\"}" { p = $2 } END { exit !(p > 0) }' "$WORK/m1.txt"
+    '$1 == "procwatch_remote_write_pending_cycles{remote=\"prom\",protocol=\"prometheus\"}" { p = $2 } END { exit !(p > 0) }' "$WORK/m1.txt"
 # kill -9 while the backlog waits: the history on disk is the queue, and
 # the sender's saved position says where it was.
 check "the history is on disk" [ -n "$(ls "$STATE_DIRECTORY"/history 2>/dev/null)" ]
@@ -119,7 +119,7 @@ sleep "$rest"
 t1=$(date +%s)
 start_prom "$PROM_PORT"
 check "Prometheus is back" wait_for ready 100 ready
-current() { get "$(url /metrics)" | awk '$1 == "procwatch_remote_write_pending_cycles{remote=\"prom\"}" { p = $2 } END { exit !(p == 0) }'; }
+current() { get "$(url /metrics)" | awk '$1 == "procwatch_remote_write_pending_cycles{remote=\"prom\",protocol=\"prometheus\"}" { p = $2 } END { exit !(p == 0) }'; }
 check "the backlog is sent (nothing pending)" wait_for backlog 100 current
 # and Prometheus has both processes' samples from after the outage
 past() {
@@ -156,8 +156,8 @@ grep -v 'level=info' "$WORK/prom.log" | grep -i 'remote\|out of\|error' | tail -
 get "$(url /metrics)" >"$WORK/m2.txt"
 grep 'remote="refuser"' "$WORK/m2.txt" | sed 's/^/# /'
 check "refused samples are counted as dropped" awk \
-    '$1 == "procwatch_remote_write_samples_total{remote=\"refuser\",result=\"dropped\"}" { d = $2 } END { exit !(d > 0) }' "$WORK/m2.txt"
-check "and none as sent" grep -q '^procwatch_remote_write_samples_total{remote="refuser",result="sent"} 0$' "$WORK/m2.txt"
+    '$1 == "procwatch_remote_write_samples_total{remote=\"refuser\",protocol=\"prometheus\",result=\"dropped\"}" { d = $2 } END { exit !(d > 0) }' "$WORK/m2.txt"
+check "and none as sent" grep -q '^procwatch_remote_write_samples_total{remote="refuser",protocol="prometheus",result="sent"} 0$' "$WORK/m2.txt"
 check "the log says the receiver refused them" grep -q 'remote_write refuser: the receiver refused' "$WORK/daemon.log"
 check "SIGTERM exits 0" stop_daemon
 stop_prom

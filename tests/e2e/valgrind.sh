@@ -36,7 +36,7 @@ export PW_WRAPPER="valgrind -q --error-exitcode=99 --leak-check=full --errors-fo
 SCRIPTS=${PW_VALGRIND_SCRIPTS:-"run reload alerts notify alertmanager custom
     profile tls events targets groupstats cgroup oom stats ctl hostile churn
     notifier api_paths shipped signing redact delay pss quiet remote_write
-    history history_disk history_rollup history_alerts"}
+    otlp history history_disk history_rollup history_alerts"}
 
 out=$(mktemp -d "${TMPDIR:-/tmp}/pw-valgrind.XXXXXX")
 trap 'rm -rf "$out"' EXIT

@@ -1198,6 +1198,58 @@ test_config_off_loopback(void **state)
 	config_free(c);
 }
 
+/* "otlp": one object; the endpoint loses its trailing '/'. */
+static void
+test_config_otlp(void **state)
+{
+	struct config *c;
+
+	(void)state;
+	c = parse_ok("{\"otlp\": {\"endpoint\": \"http://127.0.0.1:4318/\", "
+	    "\"headers\": {\"X-Scope-OrgID\": \"a\"}, \"bearer_token\": "
+	    "\"t\", \"timeout_ms\": 2000, \"max_points_per_send\": 500}}");
+	assert_int_equal(c->notlp, 1);
+	assert_int_equal(c->otlp[0].protocol, PUSH_OTLP);
+	assert_string_equal(c->otlp[0].url, "http://127.0.0.1:4318");
+	assert_string_equal(c->otlp[0].name, "127.0.0.1:4318");
+	assert_string_equal(c->otlp[0].bearer_token, "t");
+	assert_int_equal(c->otlp[0].nheaders, 1);
+	assert_int_equal(c->otlp[0].timeout_ms, 2000);
+	assert_int_equal(c->otlp[0].max_samples, 500);
+	assert_int_equal(c->otlp[0].backoff_ms, 500);	/* the default */
+	assert_int_equal(c->nremotes, 0);
+	config_free(c);
+	c = parse_ok("{\"remote_write\": [{\"url\": \"http://x/w\"}]}");
+	assert_int_equal(c->remotes[0].protocol, PUSH_PROM_RW);
+	assert_int_equal(c->notlp, 0);
+	config_free(c);
+
+	expect_error("{\"otlp\": {\"endpoint\": \"ftp://x\"}}",
+	    "otlp.endpoint: must be an http:// or https:// URL");
+	expect_error("{\"otlp\": {\"endpoint\": \"http://x/?a=1\"}}",
+	    "otlp.endpoint: must be a base URL");
+	expect_error("{\"otlp\": {\"endpoint\": 4318}}",
+	    "otlp.endpoint: expected a string, got a number");
+	expect_error("{\"otlp\": {\"endpoint\": \"http://x\", \"url\": "
+	    "\"http://y\"}}", "otlp: unknown key \"url\"");
+	expect_error("{\"otlp\": {\"endpoint\": \"http://x\", "
+	    "\"external_labels\": {}}}", "otlp: unknown key "
+	    "\"external_labels\"");
+	expect_error("{\"otlp\": {\"endpoint\": \"http://x\", "
+	    "\"timeout_ms\": \"10s\"}}", "otlp.timeout_ms: expected");
+	expect_error("{\"otlp\": {\"endpoint\": \"http://x\", "
+	    "\"timeout_ms\": 1}}", "otlp.timeout_ms: must be an integer");
+	expect_error("{\"otlp\": {\"endpoint\": \"http://x\", "
+	    "\"headers\": []}}", "otlp.headers: expected");
+	expect_error("{\"otlp\": {\"timeout_ms\": 1000}}",
+	    "otlp: missing \"endpoint\"");
+	expect_error("{\"otlp\": [\"http://x\"]}",
+	    "otlp: expected");
+	expect_error("{\"otlp\": {\"endpoint\": \"http://x\", "
+	    "\"bearer_token\": \"a\", \"basic_auth\": {\"username\": \"u\", "
+	    "\"password\": \"p\"}}}", "otlp: give \"bearer_token\" or");
+}
+
 static void
 test_config_receivers_bad(void **state)
 {
@@ -1590,6 +1642,7 @@ main(void)
 		cmocka_unit_test(test_config_receivers_am_urls),
 		cmocka_unit_test(test_config_min_max_processes),
 		cmocka_unit_test(test_config_process_metrics),
+		cmocka_unit_test(test_config_otlp),
 		cmocka_unit_test(test_config_rule_scope),
 		cmocka_unit_test(test_config_builtin_objects),
 		cmocka_unit_test(test_config_oom_killed_switch_and_window),
