@@ -14,19 +14,7 @@ CHROMIUM=${PW_CHROMIUM:-/usr/bin/chromium}
 command -v node >/dev/null && command -v npm >/dev/null ||
     skip "node or npm not found (scripts/deps.sh installs nodejs and npm)"
 
-# playwright-core goes under the build directory (distcheck's source tree
-# is read-only), installed with npm ci once per lockfile.
-NODEDIR="$PW_BUILDDIR/tests/browser-run"
-mkdir -p "$NODEDIR"
-for f in package.json package-lock.json dashboard.test.mjs; do
-	cp -f "$PW_SRCDIR/tests/browser/$f" "$NODEDIR/$f"
-done
-if ! cmp -s "$NODEDIR/package-lock.json" "$NODEDIR/node_modules/.pw-lockfile"
-then
-	(cd "$NODEDIR" && npm ci --no-audit --no-fund --loglevel=error) ||
-	    { echo "not ok - npm ci in $NODEDIR"; exit 1; }
-	cp -f "$NODEDIR/package-lock.json" "$NODEDIR/node_modules/.pw-lockfile"
-fi
+npm_setup browser dashboard.test.mjs
 
 HOSTILE_COMM='<img src=x>'
 HOSTILE_CMD='<img src=x onerror=alert(1)>'

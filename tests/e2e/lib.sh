@@ -209,3 +209,24 @@ hook_has() {
 	[ -f "$WORK/hook.jsonl" ] && jq -e -s "[.[].body | fromjson | .alerts[] | select($1)] | length > 0" \
 	    "$WORK/hook.jsonl" >/dev/null
 }
+
+# npm_setup NAME FILE...: copy tests/NAME/FILE... to tests/NAME-run/ under
+# the build directory (distcheck's source tree is read-only) and install
+# its packages there with npm ci, once per lockfile; sets NODEDIR.  The
+# caller has checked that node and npm are there.
+npm_setup() {
+	local name=$1 f; shift
+	NODEDIR="$PW_BUILDDIR/tests/$name-run"
+	mkdir -p "$NODEDIR"
+	for f in package.json package-lock.json "$@"; do
+		cp -f "$PW_SRCDIR/tests/$name/$f" "$NODEDIR/$f"
+	done
+	if ! cmp -s "$NODEDIR/package-lock.json" \
+	    "$NODEDIR/node_modules/.pw-lockfile"; then
+		(cd "$NODEDIR" && npm ci --no-audit --no-fund \
+		    --loglevel=error) ||
+		    { echo "not ok - npm ci in $NODEDIR"; exit 1; }
+		cp -f "$NODEDIR/package-lock.json" \
+		    "$NODEDIR/node_modules/.pw-lockfile"
+	fi
+}

@@ -12,17 +12,7 @@
 
 command -v node >/dev/null && command -v npm >/dev/null ||
     skip "node or npm not found (scripts/deps.sh installs nodejs and npm)"
-NODEDIR="$PW_BUILDDIR/tests/otlp-run"
-mkdir -p "$NODEDIR"
-for f in package.json package-lock.json receive.mjs; do
-	cp -f "$PW_SRCDIR/tests/otlp/$f" "$NODEDIR/$f"
-done
-if ! cmp -s "$NODEDIR/package-lock.json" "$NODEDIR/node_modules/.pw-lockfile"
-then
-	(cd "$NODEDIR" && npm ci --no-audit --no-fund --loglevel=error) ||
-	    { echo "not ok - npm ci in $NODEDIR"; exit 1; }
-	cp -f "$NODEDIR/package-lock.json" "$NODEDIR/node_modules/.pw-lockfile"
-fi
+npm_setup otlp receive.mjs
 INTERVAL=500
 OUT="$WORK/otlp.jsonl"
 : >"$OUT"

@@ -11,19 +11,7 @@
 
 command -v node >/dev/null && command -v npm >/dev/null ||
     skip "node or npm not found (scripts/deps.sh installs nodejs and npm)"
-# Under the build directory (distcheck's source tree is read-only),
-# installed with npm ci once per lockfile.
-NODEDIR="$PW_BUILDDIR/tests/webhooks-run"
-mkdir -p "$NODEDIR"
-for f in package.json package-lock.json verify.mjs; do
-	cp -f "$PW_SRCDIR/tests/webhooks/$f" "$NODEDIR/$f"
-done
-if ! cmp -s "$NODEDIR/package-lock.json" "$NODEDIR/node_modules/.pw-lockfile"
-then
-	(cd "$NODEDIR" && npm ci --no-audit --no-fund --loglevel=error) ||
-	    { echo "not ok - npm ci in $NODEDIR"; exit 1; }
-	cp -f "$NODEDIR/package-lock.json" "$NODEDIR/node_modules/.pw-lockfile"
-fi
+npm_setup webhooks verify.mjs
 
 # A key as the scheme's libraries make them: whsec_ and 24 random bytes.
 SECRET="whsec_$(head -c 24 /dev/urandom | base64)"
