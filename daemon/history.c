@@ -22,6 +22,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -31,7 +32,9 @@
 #include <unistd.h>
 
 #include <procwatch/alertq.h>
+#include <procwatch/events.h>
 #include <procwatch/monitor.h>
+#include <procwatch/oom.h>
 #include <procwatch/rules.h>
 
 #include "daemon/config.h"
@@ -74,6 +77,7 @@ struct history {
 	char			 dir[PATH_MAX];	/* state_dir/history */
 	struct pw_alerts	*alerts;	/* borrowed; may be NULL */
 	struct pw_monitor	*mon;		/* borrowed, once started */
+	struct pw_events	*events;	/* borrowed; may be NULL */
 	/* The sampler's only (the cycle hook): */
 	struct fired		*fired;		/* ordered by id */
 	size_t			 nfired;
@@ -431,6 +435,56 @@ carry_pass(struct history *hs, struct pw_hist_cycle *cyc, int64_t now_ms)
 }
 
 void
+history_set_events(struct history *hs, struct pw_events *events)
+{
+	if (hs != NULL)
+		hs->events = events;
+}
+
+/*
+ * The cycle's exits (from the store, which does not know how a process
+ * ended) get their code or -signal from the events feed, and an OOM kill
+ * the detector saw for one of them becomes an "oom_kill" event beside
+ * it, so that what reads the history (OTLP's logs) can tell them apart.
+ */
+static int
+exit_details(struct history *hs, struct pw_hist_cycle *cyc,
+    struct pw_monitor *mon)
+{
+	const struct pw_hist_event *e;
+	struct pw_hist_event oe;
+	struct pw_oom_kill k;
+	struct pw_event pe;
+	size_t i, n = pw_hist_cycle_nevents(cyc);
+	int64_t since;
+	int rc;
+
+	for (i = 0; i < n; i++) {
+		e = pw_hist_cycle_event(cyc, i);
+		if (e->kind != PW_HIST_EV_PROCESS || strcmp(e->type, "exit") != 0)
+			continue;
+		/* Its own start: a reused pid's older exit is not taken. */
+		since = e->start_time_ms > 0 ? e->start_time_ms :
+		    e->ts_ms - 60000;
+		if (hs->events != NULL &&
+		    pw_events_exit_of(hs->events, e->pid, since, &pe) == 0)
+			(void)pw_hist_cycle_event_set_value(cyc, i,
+			    pe.signal != 0 ? -(double)pe.signal :
+			    (double)pe.exit_code);
+		if (pw_monitor_oom_of(mon, e->pid, since, &k) < 0)
+			continue;
+		oe = *e;		/* e moves when the array grows */
+		oe.type = "oom_kill";
+		oe.ts_ms = k.ts_ms;
+		oe.value = NAN;
+		oe.detail = pw_oom_limit_name(k.limit);
+		if ((rc = pw_hist_cycle_add_event(cyc, &oe)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+void
 history_cycle(struct history *hs, struct pw_monitor *mon, int64_t now_ms)
 {
 	struct pw_hist_cycle *cyc;
@@ -443,6 +497,7 @@ history_cycle(struct history *hs, struct pw_monitor *mon, int64_t now_ms)
 		return;
 	}
 	if (pw_hist_cycle_from_store(cyc, pw_monitor_store(mon)) < 0 ||
+	    exit_details(hs, cyc, mon) < 0 ||
 	    (pw_monitor_custom(mon) != NULL &&
 	    pw_hist_cycle_from_custom(cyc, pw_monitor_custom(mon)) < 0) ||
 	    carry_pass(hs, cyc, now_ms) < 0 ||

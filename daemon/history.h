@@ -49,6 +49,13 @@ int	history_open(const struct config *cfg, struct history **out,
  * pw_monitor_set_alerts(mon, alerts, q).
  */
 struct pw_alertq;
+struct pw_events;
+/*
+ * The events feed (borrowed, may be NULL) whose exit codes and signals
+ * complete the exits the history records.  Thread: main, before
+ * history_start().
+ */
+void	history_set_events(struct history *, struct pw_events *);
 int	history_start(struct history *, struct pw_monitor *mon,
 	    struct pw_alerts *alerts, struct pw_alertq *q);
 

@@ -669,6 +669,7 @@ main(int argc, char **argv)
 		if (!pw_events_cpu_available(d.events, err, sizeof(err)))
 			log_info("exits carry no CPU time: %s", err);
 	}
+	history_set_events(d.hist, d.events);
 	if ((rc = history_start(d.hist, d.mon, d.alerts, d.alertq)) < 0) {
 		log_warnx("cannot start the history writer: %s",
 		    strerror(-rc));

@@ -372,3 +372,13 @@ pw_hist_cycle_event(const struct pw_hist_cycle *c, size_t i)
 {
 	return i < c->nev ? &c->ev[i] : NULL;
 }
+
+int
+pw_hist_cycle_event_set_value(struct pw_hist_cycle *c, size_t i,
+    double value)
+{
+	if (i >= c->nev)
+		return -EINVAL;
+	c->ev[i].value = value;
+	return 0;
+}

@@ -407,5 +407,12 @@ const double	*pw_hist_cycle_series(const struct pw_hist_cycle *, size_t i,
 size_t		 pw_hist_cycle_nevents(const struct pw_hist_cycle *);
 const struct pw_hist_event *pw_hist_cycle_event(const struct pw_hist_cycle *,
 		    size_t i);
+/*
+ * Set event i's value where it was learnt after the event was added (an
+ * exit's code, or -signal, from the events feed).  0 or -EINVAL.
+ * Thread: the cycle's.
+ */
+int		 pw_hist_cycle_event_set_value(struct pw_hist_cycle *,
+		    size_t i, double value);
 
 #endif

@@ -105,6 +105,9 @@ check "with its time, severity, body, event name and the victim's target" jq -e 
     '.time_ms > $now - 30000 and .time_ms <= $now and (.severity | test("INFO|WARN")) and
     (.body | test("exited|signal")) and .attrs["event.name"] == "process.exit" and
     .attrs["process.executable.name"] == "pw_target" and .resource["service.name"] == "victim"' "$WORK/log.json"
+# How it ended comes from the events feed (the proc connector, root).
+check "killed by SIGKILL: process.exit.signal 9, severity WARN" jq -e \
+    '.attrs["process.exit.signal"] == 9 and .severity == "SEVERITY_NUMBER_WARN" and (.body | test("signal 9"))' "$WORK/log.json"
 
 # --- an outage of 10 s: the backlog comes from the history on disk --------
 stop_otlp
