@@ -425,35 +425,42 @@ send_otlp(void *arg, enum otlp_signal sig, const void *body, size_t len,
 }
 
 /*
- * OTLP's logs, with a history: the process events up to the previous
- * cycle (prev_ms), whose events are on disk before this cycle is.
+ * OTLP's logs, with a history: the process events before until_ms, two
+ * intervals behind the cycle going out, whose events are on disk by then
+ * (a cycle's events are written after its values).
  */
 static int
-send_history_events(struct remote *r, int64_t prev_ms)
+send_history_events(struct remote *r, int64_t until_ms)
 {
 	struct pw_hist_event *ev = NULL;
 	size_t n = 0;
 	int rc;
 
-	if (prev_ms <= 0 || prev_ms + 1 <= r->ev_since)
+	if (until_ms <= r->ev_since)
 		return 0;
-	if ((rc = pw_history_events(r->w->history, r->ev_since, prev_ms + 1,
+	if ((rc = pw_history_events(r->w->history, r->ev_since, until_ms,
 	    1u << PW_HIST_EV_PROCESS, &ev, &n)) < 0)
 		return rc;
 	rc = otlp_encode_events(ev, n, r->w->host, r->cfg->max_samples,
 	    send_otlp, r);
 	free(ev);
 	if (rc == 0)
-		r->ev_since = prev_ms + 1;
+		r->ev_since = until_ms;
 	return rc;
 }
 
-/*
- * One cycle out; false when stopping.  prev_ms: the cycle before it
- * (OTLP's events, with a history).
- */
+/* How far behind the cycle going out its events are sent. */
+static int64_t
+events_lag_ms(const struct remote *r, const struct pw_hist_cycle *c)
+{
+	int64_t iv = pw_hist_cycle_interval(c);
+
+	return 2 * (iv > 0 ? iv : (int64_t)r->w->cfg->mon.interval_ms);
+}
+
+/* One cycle out; false when stopping. */
 static bool
-send_cycle(struct remote *r, const struct pw_hist_cycle *c, int64_t prev_ms)
+send_cycle(struct remote *r, const struct pw_hist_cycle *c)
 {
 	size_t i, n;
 	int rc;
@@ -465,7 +472,8 @@ send_cycle(struct remote *r, const struct pw_hist_cycle *c, int64_t prev_ms)
 		rc = otlp_encode_metrics(c, &r->w->sel, r->w->host,
 		    r->cfg->max_samples, send_otlp, r);
 		if (rc == 0 && r->w->history != NULL)
-			rc = send_history_events(r, prev_ms);
+			rc = send_history_events(r, pw_hist_cycle_ts(c) -
+			    events_lag_ms(r, c));
 		else if (rc == 0) {
 			/* Memory-only: the cycle carries its exits. */
 			n = pw_hist_cycle_nevents(c);
@@ -538,8 +546,8 @@ sender_history(struct remote *r)
 	/* A new destination starts now, not with the whole history. */
 	if ((pos = pos_load(r)) <= 0)
 		pos = pw_wall_ms() - 2000;
-	/* The events of the cycle at pos were not sent yet (one behind). */
-	r->ev_since = pos - (int64_t)r->w->cfg->mon.interval_ms;
+	/* The events were sent up to two intervals before pos. */
+	r->ev_since = pos - 2 * (int64_t)r->w->cfg->mon.interval_ms;
 	while (!stopping(r) &&
 	    (rc = pw_hist_cursor_new(r->w->history, pos, &cur)) < 0) {
 		note_failure(r, "cannot read the history; retrying");
@@ -557,7 +565,7 @@ sender_history(struct remote *r)
 		}
 		ts = pw_hist_cycle_ts(c);
 		note_sending(r, ts, pw_hist_cycle_interval(c));
-		if (!send_cycle(r, c, pos))
+		if (!send_cycle(r, c))
 			break;
 		/*
 		 * The oldest unsent is now the next cycle, an interval on
@@ -590,7 +598,7 @@ sender_memory(struct remote *r)
 			continue;
 		ts = pw_hist_cycle_ts(q->c);
 		note_sending(r, ts, pw_hist_cycle_interval(q->c));
-		if (!send_cycle(r, q->c, 0)) {
+		if (!send_cycle(r, q->c)) {
 			qcycle_put(q);
 			break;
 		}
