@@ -122,10 +122,11 @@ FAILED=$((FAILED + $(grep -c '^not ok - ' "$WORK/node.out")))
     not_ok "the browser test exited $node_rc"
 check "SIGTERM exits 0" stop_daemon
 
-# Without the chart library the page says so and still works.
+# Without the chart library the page says so and still works; without a
+# history on disk its replay says why it cannot.
 mkdir -p "$WORK/empty"
 cat >"$WORK/nodyg.json" <<JSON
-{ "listen": "127.0.0.1:0", "interval_ms": 250,
+{ "listen": "127.0.0.1:0", "interval_ms": 250, "history_disk": false,
   "dygraphs_dir": "$WORK/empty", "targets": [ { "name": "self", "pid": "self" } ] }
 JSON
 start_daemon "$WORK/nodyg.json" || exit 1
