@@ -63,6 +63,7 @@
 		custom: null,		/* [from, to] ms of the custom range */
 		chartKey: null,		/* what the charts show, in a range */
 		chartAt: 0,		/* when they were fetched */
+		chartSeq: 0,		/* the newest samples request */
 		replay: false,
 		at: null,		/* the replayed moment, ms */
 		replaySeq: 0,
@@ -923,7 +924,7 @@
 
 	function loadDetail() {
 		var pid = st.selected, p = st.procs.get(pid), win, path, key;
-		var range = rangeSpan(), samples = null, now = Date.now();
+		var range = rangeSpan(), samples = null, now = Date.now(), seq;
 
 		if (pid === null)
 			return Promise.resolve();
@@ -937,6 +938,7 @@
 		if (!range || key !== st.chartKey || (st.range !== 'custom' &&
 		    now - st.chartAt >= RANGE_REFETCH_MS)) {
 			samples = fetchJSON(path);
+			seq = ++st.chartSeq;
 			if (range) {
 				st.chartKey = key;
 				st.chartAt = now;
@@ -951,6 +953,9 @@
 		]).then(function (r) {
 			if (st.selected !== pid)
 				return;
+			/* An older request (another range) answering late. */
+			if (r[0] && seq !== st.chartSeq)
+				r[0] = null;
 			if (r[0] && r[0].ok && r[0].data &&
 			    Array.isArray(r[0].data.samples)) {
 				$('charts-err').hidden = true;
