@@ -185,20 +185,37 @@ dbl_desc(const void *a, const void *b)
 }
 
 /*
- * For top N: the N-th largest CPU % and RSS of the cycle's processes
- * (unknown counts as -1), so that a process is kept if it reaches
- * either.  Ties at the cut keep a few more than N.  -ENOMEM or 0.
+ * One ranking of top N: the N-th largest value (unknown counts as -1)
+ * and how many processes at exactly that value are still among the N
+ * (those before it in the cycle's order).  So exactly N are kept, as
+ * /metrics picks them: where fewer than N processes use any CPU, a cut
+ * at the N-th CPU % (0) alone would keep every process.
  */
+static void
+cut_of(double *vals, size_t k, unsigned top, double *cut, size_t *ties)
+{
+	size_t want = top < k ? top : k, i;
+
+	*cut = INFINITY;
+	*ties = 0;
+	if (want == 0)
+		return;
+	qsort(vals, k, sizeof(*vals), dbl_desc);
+	*cut = vals[want - 1];
+	for (i = 0; i < want; i++)
+		if (vals[i] == *cut)
+			(*ties)++;
+}
+
+/* For top N: the cuts by CPU % and by RSS.  -ENOMEM or 0. */
 static int
-top_cuts(const struct pw_hist_cycle *c, unsigned top, double *cpu_cut,
-    double *rss_cut)
+top_cuts(const struct pw_hist_cycle *c, unsigned top, struct rw_cuts *out)
 {
 	const struct pw_hist_ident *id;
 	size_t n = pw_hist_cycle_nseries(c), i, k = 0, nc;
 	const double *v;
 	double *cpu, *rss;
 
-	*cpu_cut = *rss_cut = INFINITY;
 	if ((cpu = calloc(n ? n : 1, sizeof(*cpu))) == NULL ||
 	    (rss = calloc(n ? n : 1, sizeof(*rss))) == NULL) {
 		free(cpu);
@@ -213,12 +230,8 @@ top_cuts(const struct pw_hist_cycle *c, unsigned top, double *cpu_cut,
 		rss[k++] = isnan(v[PW_METRIC_RSS_BYTES]) ? -1 :
 		    v[PW_METRIC_RSS_BYTES];
 	}
-	if (k > 0 && top > 0) {
-		qsort(cpu, k, sizeof(*cpu), dbl_desc);
-		qsort(rss, k, sizeof(*rss), dbl_desc);
-		*cpu_cut = cpu[(top < k ? top : k) - 1];
-		*rss_cut = rss[(top < k ? top : k) - 1];
-	}
+	cut_of(cpu, k, top, &out->cpu, &out->cpu_ties);
+	cut_of(rss, k, top, &out->rss, &out->rss_ties);
 	free(cpu);
 	free(rss);
 	return 0;
@@ -228,26 +241,43 @@ int
 rw_select_cuts(const struct pw_hist_cycle *c, const struct rw_select *sel,
     struct rw_cuts *out)
 {
+	memset(out, 0, sizeof(*out));
 	out->mode = sel->mode;
-	out->cpu = out->rss = 0;
 	if (sel->mode != PROCMETRICS_TOP)
 		return 0;
-	return top_cuts(c, sel->top, &out->cpu, &out->rss);
+	return top_cuts(c, sel->top, out);
+}
+
+/* Above the cut, or at it while some of the N are left for ties. */
+static bool
+reaches(double x, double cut, size_t *ties)
+{
+	if (x > cut)
+		return true;
+	if (x == cut && *ties > 0) {
+		(*ties)--;
+		return true;
+	}
+	return false;
 }
 
 int
-rw_select_keeps(const struct rw_cuts *k, const double *v, size_t nc)
+rw_select_keeps(struct rw_cuts *k, const double *v, size_t nc)
 {
+	bool by_cpu, by_rss;
+
 	if (k->mode == PROCMETRICS_NONE)
 		return 0;
 	if (k->mode != PROCMETRICS_TOP)
 		return 1;
 	if (nc <= PW_METRIC_RSS_BYTES)
 		return 0;
-	return (isnan(v[PW_METRIC_CPU_PERCENT]) ? -1 :
-	    v[PW_METRIC_CPU_PERCENT]) >= k->cpu ||
-	    (isnan(v[PW_METRIC_RSS_BYTES]) ? -1 :
-	    v[PW_METRIC_RSS_BYTES]) >= k->rss;
+	/* Both, always: each ranking's ties are taken in order. */
+	by_cpu = reaches(isnan(v[PW_METRIC_CPU_PERCENT]) ? -1 :
+	    v[PW_METRIC_CPU_PERCENT], k->cpu, &k->cpu_ties);
+	by_rss = reaches(isnan(v[PW_METRIC_RSS_BYTES]) ? -1 :
+	    v[PW_METRIC_RSS_BYTES], k->rss, &k->rss_ties);
+	return by_cpu || by_rss;
 }
 
 int

@@ -23,17 +23,24 @@ struct rw_select {
 /* A cycle's cut for top N: which processes' series go out. */
 struct rw_cuts {
 	int		 mode;
-	double		 cpu, rss;	/* keep at or above either */
+	double		 cpu, rss;	/* keep above either, */
+	size_t		 cpu_ties;	/* and this many at it, the first */
+	size_t		 rss_ties;	/* in the cycle's order */
 };
 
 /*
- * The cut of cycle c for sel (top N: the N-th largest CPU % and RSS).
- * 0 or -ENOMEM.  Thread: any.
+ * The cut of cycle c for sel (top N: exactly the N processes with the
+ * largest CPU % and the N with the largest RSS, ties taken in the
+ * cycle's order).  0 or -ENOMEM.  Thread: any.
  */
 int	rw_select_cuts(const struct pw_hist_cycle *c,
 	    const struct rw_select *sel, struct rw_cuts *out);
-/* Whether a process series (values v[0..nc)) goes out.  Thread: any. */
-int	rw_select_keeps(const struct rw_cuts *, const double *v, size_t nc);
+/*
+ * Whether a process series (values v[0..nc)) goes out.  Call it once for
+ * each process series of the cycle, in the cycle's order: it uses up the
+ * ties.  Thread: any.
+ */
+int	rw_select_keeps(struct rw_cuts *, const double *v, size_t nc);
 
 /*
  * Called with each request's body (snappy-compressed protobuf; borrowed
