@@ -40,6 +40,34 @@ typedef Opentelemetry__Proto__Metrics__V1__NumberDataPoint	Point;
 typedef Opentelemetry__Proto__Logs__V1__ResourceLogs		ResourceLogs;
 typedef Opentelemetry__Proto__Logs__V1__ScopeLogs		ScopeLogs;
 typedef Opentelemetry__Proto__Logs__V1__LogRecord		LogRecord;
+typedef Opentelemetry__Proto__Collector__Metrics__V1__ExportMetricsServiceRequest
+    MetricsRequest;
+typedef Opentelemetry__Proto__Collector__Logs__V1__ExportLogsServiceRequest
+    LogsRequest;
+#define METRICS_REQUEST_INIT \
+    OPENTELEMETRY__PROTO__COLLECTOR__METRICS__V1__EXPORT_METRICS_SERVICE_REQUEST__INIT
+#define LOGS_REQUEST_INIT \
+    OPENTELEMETRY__PROTO__COLLECTOR__LOGS__V1__EXPORT_LOGS_SERVICE_REQUEST__INIT
+
+/* protobuf-c's names, shortened. */
+#define AV_STRING \
+	OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_STRING_VALUE
+#define AV_INT \
+	OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_INT_VALUE
+#define PT_INT \
+	OPENTELEMETRY__PROTO__METRICS__V1__NUMBER_DATA_POINT__VALUE_AS_INT
+#define PT_DOUBLE \
+	OPENTELEMETRY__PROTO__METRICS__V1__NUMBER_DATA_POINT__VALUE_AS_DOUBLE
+#define CUMULATIVE \
+	OPENTELEMETRY__PROTO__METRICS__V1__AGGREGATION_TEMPORALITY__AGGREGATION_TEMPORALITY_CUMULATIVE
+#define DATA_GAUGE	OPENTELEMETRY__PROTO__METRICS__V1__METRIC__DATA_GAUGE
+#define DATA_SUM	OPENTELEMETRY__PROTO__METRICS__V1__METRIC__DATA_SUM
+#define SEV_ERROR \
+	OPENTELEMETRY__PROTO__LOGS__V1__SEVERITY_NUMBER__SEVERITY_NUMBER_ERROR
+#define SEV_WARN \
+	OPENTELEMETRY__PROTO__LOGS__V1__SEVERITY_NUMBER__SEVERITY_NUMBER_WARN
+#define SEV_INFO \
+	OPENTELEMETRY__PROTO__LOGS__V1__SEVERITY_NUMBER__SEVERITY_NUMBER_INFO
 
 #define SCOPE_NAME	"procwatchd"
 #define ATTRS_MAX	6		/* a resource's */
@@ -150,7 +178,7 @@ kv_str(struct arena *a, const char *key, const char *val)
 	opentelemetry__proto__common__v1__key_value__init(kv);
 	opentelemetry__proto__common__v1__any_value__init(v);
 	kv->key = (char *)key;
-	v->value_case = OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_STRING_VALUE;
+	v->value_case = AV_STRING;
 	v->string_value = (char *)val;
 	kv->value = v;
 	return kv;
@@ -164,7 +192,7 @@ kv_int(struct arena *a, const char *key, int64_t val)
 	if (kv == NULL)
 		return NULL;
 	kv->value->value_case =
-	    OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_INT_VALUE;
+	    AV_INT;
 	kv->value->int_value = val;
 	return kv;
 }
@@ -220,8 +248,7 @@ struct mreq {
 static int
 mreq_flush(struct mreq *q, otlp_emit_fn *emit, void *arg)
 {
-	Opentelemetry__Proto__Collector__Metrics__V1__ExportMetricsServiceRequest
-	    req = OPENTELEMETRY__PROTO__COLLECTOR__METRICS__V1__EXPORT_METRICS_SERVICE_REQUEST__INIT;
+	MetricsRequest req = METRICS_REQUEST_INIT;
 	size_t len;
 	uint8_t *buf;
 	int rc;
@@ -230,10 +257,10 @@ mreq_flush(struct mreq *q, otlp_emit_fn *emit, void *arg)
 		return 0;
 	req.resource_metrics = q->rm;
 	req.n_resource_metrics = q->nrm;
-	len = opentelemetry__proto__collector__metrics__v1__export_metrics_service_request__get_packed_size(&req);
+	len = protobuf_c_message_get_packed_size(&req.base);
 	if ((buf = malloc(len ? len : 1)) == NULL)
 		return -ENOMEM;
-	opentelemetry__proto__collector__metrics__v1__export_metrics_service_request__pack(&req, buf);
+	protobuf_c_message_pack(&req.base, buf);
 	rc = emit(arg, OTLP_METRICS, buf, len, q->npoints);
 	free(buf);
 	arena_reset(&q->a);
@@ -268,10 +295,10 @@ metric(struct arena *a, const struct otel_metric *om, const double *v,
 		if (om->shape != GAUGE)
 			p->start_time_unix_nano = start_ns;
 		if (om->is_int) {
-			p->value_case = OPENTELEMETRY__PROTO__METRICS__V1__NUMBER_DATA_POINT__VALUE_AS_INT;
+			p->value_case = PT_INT;
 			p->as_int = (int64_t)llround(x);
 		} else {
-			p->value_case = OPENTELEMETRY__PROTO__METRICS__V1__NUMBER_DATA_POINT__VALUE_AS_DOUBLE;
+			p->value_case = PT_DOUBLE;
 			p->as_double = x;
 		}
 		if (om->attr != NULL) {
@@ -297,7 +324,7 @@ metric(struct arena *a, const struct otel_metric *om, const double *v,
 		opentelemetry__proto__metrics__v1__gauge__init(g);
 		g->data_points = pp;
 		g->n_data_points = n;
-		m->data_case = OPENTELEMETRY__PROTO__METRICS__V1__METRIC__DATA_GAUGE;
+		m->data_case = DATA_GAUGE;
 		m->gauge = g;
 	} else {
 		Sum *s = az(a, sizeof(*s));
@@ -307,9 +334,9 @@ metric(struct arena *a, const struct otel_metric *om, const double *v,
 		opentelemetry__proto__metrics__v1__sum__init(s);
 		s->data_points = pp;
 		s->n_data_points = n;
-		s->aggregation_temporality = OPENTELEMETRY__PROTO__METRICS__V1__AGGREGATION_TEMPORALITY__AGGREGATION_TEMPORALITY_CUMULATIVE;
+		s->aggregation_temporality = CUMULATIVE;
 		s->is_monotonic = om->shape == COUNTER;
-		m->data_case = OPENTELEMETRY__PROTO__METRICS__V1__METRIC__DATA_SUM;
+		m->data_case = DATA_SUM;
 		m->sum = s;
 	}
 	*npoints += n;
@@ -423,17 +450,17 @@ log_record(struct arena *a, const struct pw_hist_event *e)
 	snprintf(evname, 64, "process.%s", e->type);
 	lr->event_name = evname;
 	if (oom) {
-		lr->severity_number = OPENTELEMETRY__PROTO__LOGS__V1__SEVERITY_NUMBER__SEVERITY_NUMBER_ERROR;
+		lr->severity_number = SEV_ERROR;
 		lr->severity_text = (char *)"ERROR";
 		snprintf(text, 256, "process %ld (%s) was killed by the OOM "
 		    "killer", (long)e->pid, e->name);
 	} else if (!isnan(e->value) && e->value < 0) {
-		lr->severity_number = OPENTELEMETRY__PROTO__LOGS__V1__SEVERITY_NUMBER__SEVERITY_NUMBER_WARN;
+		lr->severity_number = SEV_WARN;
 		lr->severity_text = (char *)"WARN";
 		snprintf(text, 256, "process %ld (%s) was killed by signal %d",
 		    (long)e->pid, e->name, (int)-e->value);
 	} else {
-		lr->severity_number = OPENTELEMETRY__PROTO__LOGS__V1__SEVERITY_NUMBER__SEVERITY_NUMBER_INFO;
+		lr->severity_number = SEV_INFO;
 		lr->severity_text = (char *)"INFO";
 		if (isnan(e->value))
 			snprintf(text, 256, "process %ld (%s) %s",
@@ -443,7 +470,7 @@ log_record(struct arena *a, const struct pw_hist_event *e)
 			snprintf(text, 256, "process %ld (%s) exited with "
 			    "code %d", (long)e->pid, e->name, (int)e->value);
 	}
-	body->value_case = OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_STRING_VALUE;
+	body->value_case = AV_STRING;
 	body->string_value = text;
 	lr->body = body;
 	kv[n++] = kv_int(a, "process.pid", (int64_t)e->pid);
@@ -462,8 +489,7 @@ static int
 logs_flush(struct arena *a, ResourceLogs **rl, size_t n, otlp_emit_fn *emit,
     void *arg)
 {
-	Opentelemetry__Proto__Collector__Logs__V1__ExportLogsServiceRequest
-	    req = OPENTELEMETRY__PROTO__COLLECTOR__LOGS__V1__EXPORT_LOGS_SERVICE_REQUEST__INIT;
+	LogsRequest req = LOGS_REQUEST_INIT;
 	size_t len;
 	uint8_t *buf;
 	int rc;
@@ -472,10 +498,10 @@ logs_flush(struct arena *a, ResourceLogs **rl, size_t n, otlp_emit_fn *emit,
 		return 0;
 	req.resource_logs = rl;
 	req.n_resource_logs = n;
-	len = opentelemetry__proto__collector__logs__v1__export_logs_service_request__get_packed_size(&req);
+	len = protobuf_c_message_get_packed_size(&req.base);
 	if ((buf = malloc(len ? len : 1)) == NULL)
 		return -ENOMEM;
-	opentelemetry__proto__collector__logs__v1__export_logs_service_request__pack(&req, buf);
+	protobuf_c_message_pack(&req.base, buf);
 	rc = emit(arg, OTLP_LOGS, buf, len, n);
 	free(buf);
 	arena_reset(a);
