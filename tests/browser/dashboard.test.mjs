@@ -271,13 +271,15 @@ async function shot(page, path, only) {
 	}
 }
 
-// ms as a datetime-local input takes it, in the browser's time zone.
+// ms as a datetime-local input holds it, in the browser's time zone:
+// Chromium drops seconds of 0 (":00"), and playwright's fill wants the
+// value as the input will hold it.
 function localInput(page, ms) {
 	return page.evaluate((t) => {
 		const d = new Date(t), p = (n) => String(n).padStart(2, '0');
 		return `${d.getFullYear()}-${p(d.getMonth() + 1)}-` +
-		    `${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}:` +
-		    `${p(d.getSeconds())}`;
+		    `${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}` +
+		    (d.getSeconds() ? `:${p(d.getSeconds())}` : '');
 	}, ms);
 }
 
