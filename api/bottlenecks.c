@@ -25,6 +25,7 @@
 #include "api/events.h"
 #include "api/history.h"
 #include "api/params.h"
+#include "api/routes.h"
 #include "api/stats.h"
 #include "api/stats_impl.h"
 
@@ -83,6 +84,14 @@ bn_query(struct api_stats *st, int64_t window_ms, size_t lim,
 	q->probe = probe;
 	q->arg = pa;
 	q->nprobe = BN_PROBES;
+}
+
+/* How far back the rings reach: samples kept times the interval. */
+static int64_t
+ring_ms(struct api_stats *st)
+{
+	return (int64_t)pw_monitor_config(st->mon)->history *
+	    (int64_t)pw_monitor_interval_ms(st->mon);
 }
 
 /* The evidence of a growth: the fit, and how it is spread over time. */
@@ -222,14 +231,15 @@ json_evidence(const struct pw_bottleneck *b)
 unsigned
 api_stats_bottlenecks(struct api_stats *st, struct pw_events *ev,
     const char *by, const char *window, const char *limit,
-    const struct api_bn_past *past, struct cJSON **out, char *err,
+    const struct api_past *past, struct cJSON **out, char *err,
     size_t errlen)
 {
 	struct probe_arg pa = { .st = st };
 	struct pw_bn_query q;
 	struct pw_bottleneck *v = NULL;
 	char purl[64];
-	int64_t window_ms;
+	const char *res = "raw";
+	int64_t window_ms, until_ms;
 	size_t n = 0, lim = BN_DEFAULT_LIMIT, i, j;
 	cJSON *o, *arr, *e, *sg;
 	bool ok, by_target;
@@ -241,9 +251,18 @@ api_stats_bottlenecks(struct api_stats *st, struct pw_events *ev,
 		return api_fail(err, errlen, HTTP_BAD_REQUEST, "by: expected "
 		    "process or target");
 	by_target = by != NULL && strcmp(by, "target") == 0;
-	if (!api_stats_window(window, BN_DEFAULT_WINDOW_MS, &window_ms, err,
-	    errlen))
-		return HTTP_BAD_REQUEST;
+	if ((rc = (int)api_stats_span(st, window, BN_DEFAULT_WINDOW_MS, past,
+	    &window_ms, &until_ms, err, errlen)) != 0)
+		return (unsigned)rc;
+	/*
+	 * A window the rings cannot hold reads the history up to now; a
+	 * past window has no live threads to probe or churn to merge.
+	 */
+	if (until_ms == INT64_MAX && past != NULL &&
+	    past->c->history != NULL && window_ms > ring_ms(st))
+		until_ms = api_stats_now_ms(st);
+	if (until_ms == INT64_MAX)
+		past = NULL;
 	if (limit != NULL && api_parse_limit(limit, BN_MAX_LIMIT, &lim) < 0)
 		return api_fail(err, errlen, HTTP_BAD_REQUEST,
 		    "limit: expected an integer from 1 to %d", BN_MAX_LIMIT);
@@ -251,7 +270,7 @@ api_stats_bottlenecks(struct api_stats *st, struct pw_events *ev,
 	bn_query(st, window_ms, lim, &pa, &q);
 	if (past != NULL) {
 		if ((rc = api_hist_rank(past->c, by_target, &q,
-		    past->until_ms, &v, &n, err, errlen)) < 0)
+		    until_ms, &v, &n, &res, err, errlen)) < 0)
 			return rc == -EINVAL ? HTTP_BAD_REQUEST : 500;
 	} else if (by_target)
 		rc = pw_bottlenecks_by_target(pw_monitor_store(st->mon), &q,
@@ -264,8 +283,9 @@ api_stats_bottlenecks(struct api_stats *st, struct pw_events *ev,
 	    cJSON_AddStringToObject(o, "by", by_target ? "target" :
 	    "process") == NULL ||
 	    !api_add_num(o, "window_s", (double)window_ms / 1000.0) ||
-	    (past != NULL && (!api_add_time(o, "since", past->until_ms -
-	    window_ms) || !api_add_time(o, "until", past->until_ms))) ||
+	    (past != NULL && (!api_add_time(o, "since", until_ms -
+	    window_ms) || !api_add_time(o, "until", until_ms) ||
+	    cJSON_AddStringToObject(o, "resolution", res) == NULL)) ||
 	    cJSON_AddNumberToObject(o, "count", (double)n) == NULL ||
 	    (arr = cJSON_AddArrayToObject(o, "bottlenecks")) == NULL)
 		goto out_oom;

@@ -112,17 +112,19 @@ unsigned	api_hist_dump(struct api_ctx *c, const struct api_hist_win *w,
 		    size_t errlen);
 
 /*
- * The bottlenecks of the q->window_ms before until_ms (at most q->limit,
- * with the host's q->ncpu), by process, from the raw samples on disk:
+ * The bottlenecks of the q->window_ms up to until_ms (at most q->limit,
+ * with the host's q->ncpu), by process or by target (q->hz: the tick
+ * rate), from the history on disk: raw cycles for a short window, else
+ * the minute (or hour) roll-ups, named in *res_name ("raw", "1m", "1h").
  * *out (free()) of *nout entries, ranked as now.  Returns 0, or a
- * negative errno with the message in err (-EINVAL: 400, no history or by
- * target).  Thread: HTTP.
+ * negative errno with the message in err (-EINVAL: 400, no history).
+ * Thread: HTTP.
  */
 struct pw_bottleneck;
 struct pw_bn_query;
 int	api_hist_rank(struct api_ctx *c, bool by_target,
 	    const struct pw_bn_query *q, int64_t until_ms,
-	    struct pw_bottleneck **out, size_t *nout, char *err,
-	    size_t errlen);
+	    struct pw_bottleneck **out, size_t *nout, const char **res_name,
+	    char *err, size_t errlen);
 
 #endif

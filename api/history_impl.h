@@ -1,7 +1,7 @@
 /*
  * api/history_impl.h: what the files of the API's history views share
- * (api/history.c, history_at.c, history_dump.c, history_rank.c); never
- * included outside them.  api/history.h is the interface.
+ * (api/history.c, history_at.c, history_dump.c, history_rank.c,
+ * window_hist.c); never included outside them.  api/history.h is the interface.
  */
 #ifndef API_HISTORY_IMPL_H
 #define API_HISTORY_IMPL_H
@@ -49,5 +49,16 @@ cJSON	*api_hist_disk_point(int64_t ts_ms, const double *v, size_t ncols,
  */
 unsigned api_hist_need_history(struct api_ctx *c, const char *what,
 	    char *err, size_t errlen);
+
+/*
+ * The finest tier that holds [since, until) within raw_max raw points:
+ * raw while it reaches back to since (or nothing coarser reaches
+ * further), then the minute tier likewise (up to 14 days of minutes),
+ * else the hour tier.  Thread: any.
+ */
+enum pw_hist_res;
+struct pw_history;
+enum pw_hist_res api_hist_pick_res(struct pw_history *h, int64_t since_ms,
+	    int64_t until_ms, int64_t interval_ms, int64_t raw_max);
 
 #endif

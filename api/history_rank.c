@@ -2,9 +2,14 @@
  * api/history_rank.c: the bottlenecks of a past window: samples rebuilt
  * from the rows on disk and ranked by lib/bottleneck.c.
  *
- * DESIGN: split from api/history.c.  The ranking is pw_bottleneck_rank(),
- * the one the live view's store query uses; only the samples come from
- * disk, rebuilt from each cycle's rows.
+ * DESIGN: split from api/history.c.  The ranking is pw_bottleneck_rank()
+ * (by target pw_bottleneck_rank_groups()), the one the live view's store
+ * query uses; only the samples come from disk, rebuilt from each cycle's
+ * rows.  A window of more than RANK_RAW_POINTS cycles, or one reaching
+ * back beyond the raw tier, is read from the minute (or hour) tier with
+ * pw_history_scan(): a bucket's means stand for its samples, so CPU
+ * seconds and the leak rule's trend come from the minute means over
+ * hours, at a cost of a sample per process per minute.
  */
 #include <errno.h>
 #include <math.h>
@@ -19,6 +24,7 @@
 #include <procwatch/bottleneck.h>
 #include <procwatch/metric.h>
 #include <procwatch/monitor.h>
+#include <procwatch/psi.h>
 #include <procwatch/store.h>
 #include <procwatch/timespec.h>
 
@@ -32,6 +38,9 @@
 #include "lib/history.h"
 
 /* --- bottlenecks of a past window ------------------------------------------ */
+
+/* Raw cycles a ranking reads at most; longer windows read the minutes. */
+#define RANK_RAW_POINTS	900
 
 /* One process's samples over the window, rebuilt from its rows. */
 struct bn_series {
@@ -183,89 +192,256 @@ bn_add(struct bn_set *set, int64_t ts, const struct pw_hist_ident *id,
 	return 0;
 }
 
+/* One target's samples over the window, rebuilt from its group rows. */
+struct gn_series {
+	char			 name[PW_BN_TARGET_MAX];
+	struct pw_group_sample	*g;
+	size_t			 n, cap;
+};
+
+struct gn_set {
+	struct gn_series	*v;
+	size_t			 n, cap;
+};
+
+static void
+gn_set_fini(struct gn_set *set)
+{
+	size_t i;
+
+	for (i = 0; i < set->n; i++)
+		free(set->v[i].g);
+	free(set->v);
+}
+
+/* Targets are few: a linear search. */
+static struct gn_series *
+gn_find(struct gn_set *set, const char *name)
+{
+	struct gn_series *nv;
+	size_t i;
+
+	for (i = 0; i < set->n; i++)
+		if (strcmp(set->v[i].name, name) == 0)
+			return &set->v[i];
+	if (set->n == set->cap) {
+		if ((nv = realloc(set->v, (set->cap ? set->cap * 2 : 8) *
+		    sizeof(*nv))) == NULL)
+			return NULL;
+		set->v = nv;
+		set->cap = set->cap ? set->cap * 2 : 8;
+	}
+	memset(&set->v[set->n], 0, sizeof(*set->v));
+	snprintf(set->v[set->n].name, sizeof(set->v[0].name), "%s", name);
+	return &set->v[set->n++];
+}
+
+static uint64_t
+ticks(const double *v, size_t ncols, enum pw_metric m, long hz)
+{
+	double x = rowv(v, ncols, m);
+
+	return isfinite(x) && x > 0 ? (uint64_t)llround(x * (double)hz) : 0;
+}
+
+/*
+ * The fields the group figures read, from a group's rows.  The worst
+ * member's pid is not kept (fd_usage_pid 0: unknown), nor the cgroup's
+ * pressure; its memory limit is.
+ */
+static void
+group_from_rows(struct pw_group_sample *g, int64_t ts, const double *v,
+    size_t ncols, long hz)
+{
+	double u = rowv(v, ncols, PW_METRIC_CPU_USER_PERCENT);
+	double sy = rowv(v, ncols, PW_METRIC_CPU_SYSTEM_PERCENT);
+	uint64_t lim = rowu(v, ncols, PW_METRIC_CGROUP_MEMORY_LIMIT);
+
+	memset(g, 0, sizeof(*g));
+	g->ts_ms = ts;
+	g->processes = (uint32_t)rowu(v, ncols, PW_METRIC_PROCESSES);
+	g->threads = (uint32_t)rowu(v, ncols, PW_METRIC_THREADS);
+	if (isnan(u) || isnan(sy) ||
+	    isnan(rowv(v, ncols, PW_METRIC_CPU_USER_SECONDS)))
+		g->flags |= PW_GSAMPLE_NO_CPU;
+	g->cpu_user_ticks = ticks(v, ncols, PW_METRIC_CPU_USER_SECONDS, hz);
+	g->cpu_system_ticks = ticks(v, ncols, PW_METRIC_CPU_SYSTEM_SECONDS,
+	    hz);
+	g->children_ticks = ticks(v, ncols, PW_METRIC_CHILDREN_CPU_SECONDS,
+	    hz);
+	g->cpu_user_pct = isnan(u) ? 0 : u;
+	g->cpu_system_pct = isnan(sy) ? 0 : sy;
+	g->rss_bytes = rowu(v, ncols, PW_METRIC_RSS_BYTES);
+	g->vms_bytes = rowu(v, ncols, PW_METRIC_VMS_BYTES);
+	g->swap_bytes = rowu(v, ncols, PW_METRIC_SWAP_BYTES);
+	g->open_fds = rowu(v, ncols, PW_METRIC_OPEN_FDS);
+	if (isnan(rowv(v, ncols, PW_METRIC_OPEN_FDS)))
+		g->flags |= PW_GSAMPLE_NO_FDS;
+	g->read_bytes = rowu(v, ncols, PW_METRIC_READ_BYTES);
+	g->write_bytes = rowu(v, ncols, PW_METRIC_WRITE_BYTES);
+	if (isnan(rowv(v, ncols, PW_METRIC_READ_BYTES)))
+		g->flags |= PW_GSAMPLE_NO_IO;
+	g->ctx_voluntary = rowu(v, ncols, PW_METRIC_CTX_VOLUNTARY);
+	g->ctx_involuntary = rowu(v, ncols, PW_METRIC_CTX_INVOLUNTARY);
+	g->minor_faults = rowu(v, ncols, PW_METRIC_MINOR_FAULTS);
+	g->major_faults = rowu(v, ncols, PW_METRIC_MAJOR_FAULTS);
+	g->exited = (uint32_t)rowu(v, ncols, PW_METRIC_EXITED);
+	g->oom_kills = rowu(v, ncols, PW_METRIC_OOM_KILLS);
+	g->cg.psi_why = PW_CGW_UNREADABLE;
+	g->cg.mem_why = lim > 0 ? PW_CGW_OK : PW_CGW_UNREADABLE;
+	g->cg.has_limit = lim > 0;
+	g->cg.limit_bytes = lim;
+}
+
+static int
+gn_add(struct gn_set *set, int64_t ts, const struct pw_hist_ident *id,
+    const double *v, size_t ncols, long hz)
+{
+	struct gn_series *b;
+	struct pw_group_sample *ng;
+
+	if ((b = gn_find(set, id->name)) == NULL)
+		return -ENOMEM;
+	if (b->n == b->cap) {
+		if ((ng = realloc(b->g, (b->cap ? b->cap * 2 : 64) *
+		    sizeof(*ng))) == NULL)
+			return -ENOMEM;
+		b->g = ng;
+		b->cap = b->cap ? b->cap * 2 : 64;
+	}
+	group_from_rows(&b->g[b->n++], ts, v, ncols, hz);
+	return 0;
+}
+
+/* What a scan of the window gathers. */
+struct rank_scan {
+	bool		 by_target;
+	long		 hz;
+	struct bn_set	 procs;
+	struct gn_set	 groups;
+};
+
+static int
+rank_cycle(void *arg, const struct pw_hist_cycle *cyc)
+{
+	struct rank_scan *rs = arg;
+	const struct pw_hist_ident *id;
+	const double *row;
+	int64_t ts = pw_hist_cycle_ts(cyc);
+	size_t i, ns = pw_hist_cycle_nseries(cyc), ncols;
+	int rc = 0;
+
+	for (i = 0; i < ns && rc == 0; i++) {
+		row = pw_hist_cycle_series(cyc, i, &id, &ncols);
+		if (!rs->by_target && id->kind == PW_HIST_PROC)
+			rc = bn_add(&rs->procs, ts, id, row, ncols);
+		else if (rs->by_target && id->kind == PW_HIST_GROUP)
+			rc = gn_add(&rs->groups, ts, id, row, ncols, rs->hz);
+	}
+	return rc;
+}
+
+/* The ranking of what the scan gathered. */
+static int
+rank_sets(struct rank_scan *rs, const struct pw_bn_host *host,
+    struct pw_bottleneck **v, size_t *nv)
+{
+	struct pw_bn_proc *procs = NULL;
+	struct pw_bn_group *groups = NULL;
+	struct pw_sample *s = NULL;
+	double *t_s = NULL, *vv = NULL;
+	size_t i, most = 0, n = 0;
+	int rc = -ENOMEM;
+
+	for (i = 0; i < rs->procs.n; i++)
+		if (rs->procs.v[i].n > most)
+			most = rs->procs.v[i].n;
+	for (i = 0; i < rs->groups.n; i++)
+		if (rs->groups.v[i].n > most)
+			most = rs->groups.v[i].n;
+	if (most > 0 && ((t_s = calloc(most, sizeof(*t_s))) == NULL ||
+	    (vv = calloc(most, sizeof(*vv))) == NULL))
+		goto out;
+	if (rs->by_target) {
+		if (rs->groups.n > 0 && ((groups = calloc(rs->groups.n,
+		    sizeof(*groups))) == NULL || (s = calloc(most,
+		    sizeof(*s))) == NULL))
+			goto out;
+		for (i = 0; i < rs->groups.n; i++) {
+			if (rs->groups.v[i].n < 2)
+				continue;
+			pw_bn_group_fill(&groups[n++], rs->groups.v[i].name,
+			    rs->groups.v[i].g, rs->groups.v[i].n, rs->hz, s,
+			    t_s, vv);
+		}
+		rc = pw_bottleneck_rank_groups(groups, n, host, v, nv);
+		goto out;
+	}
+	if (rs->procs.n > 0 && (procs = calloc(rs->procs.n,
+	    sizeof(*procs))) == NULL)
+		goto out;
+	for (i = 0; i < rs->procs.n; i++) {
+		if (rs->procs.v[i].n < 2)
+			continue;
+		pw_bn_proc_fill(&procs[n++], rs->procs.v[i].name,
+		    rs->procs.v[i].target, rs->procs.v[i].pid,
+		    rs->procs.v[i].fd_limit, rs->procs.v[i].start_ms,
+		    rs->procs.v[i].s, rs->procs.v[i].n, t_s, vv);
+	}
+	rc = pw_bottleneck_rank(procs, n, host, v, nv);
+out:
+	free(s);
+	free(groups);
+	free(procs);
+	free(vv);
+	free(t_s);
+	return rc;
+}
+
 int
 api_hist_rank(struct api_ctx *c, bool by_target, const struct pw_bn_query *bq,
-    int64_t until_ms, struct pw_bottleneck **out, size_t *nout, char *err,
-    size_t errlen)
+    int64_t until_ms, struct pw_bottleneck **out, size_t *nout,
+    const char **res_name, char *err, size_t errlen)
 {
-	int64_t window_ms = bq->window_ms;
-	size_t limit = bq->limit;
+	struct rank_scan rs;
 	struct pw_bn_host host;
-	struct pw_hist_cursor *cur = NULL;
-	const struct pw_hist_cycle *cyc;
-	const struct pw_hist_ident *id;
-	struct pw_bn_proc *procs = NULL;
 	struct pw_bottleneck *v = NULL;
-	struct bn_set set = { NULL, 0, 0 };
-	double *t_s = NULL, *vv = NULL;
-	const double *row;
-	int64_t since, ts;
-	size_t i, ns, ncols, most = 0, n = 0, nv = 0;
+	enum pw_hist_res res;
+	int64_t since = until_ms - bq->window_ms;
+	size_t nv = 0;
 	int rc;
 
 	*out = NULL;
 	*nout = 0;
-	since = until_ms - window_ms;
 	if (c->history == NULL) {
 		api_hist_need_history(c, "until", err, errlen);
 		return -EINVAL;
 	}
-	if (by_target) {
-		api_fail(err, errlen, HTTP_BAD, "until: a past window is "
-		    "ranked by process only; leave out by=target");
-		return -EINVAL;
-	}
-	if ((rc = pw_hist_cursor_new(c->history, since > 0 ? since - 1 : 0,
-	    &cur)) < 0)
+	memset(&rs, 0, sizeof(rs));
+	rs.by_target = by_target;
+	rs.hz = bq->hz > 0 ? bq->hz : 100;
+	/* Every process's samples at once: raw only for short windows. */
+	res = api_hist_pick_res(c->history, since, until_ms,
+	    (int64_t)pw_monitor_interval_ms(c->mon), RANK_RAW_POINTS);
+	*res_name = api_hist_res_names[res];
+	/* Until is inclusive here: the window's last cycle is at until. */
+	if ((rc = pw_history_scan(c->history, res, since, until_ms + 1,
+	    rank_cycle, &rs)) < 0)
 		goto out;
-	while ((rc = pw_hist_cursor_next(cur, &cyc)) == 1) {
-		if ((ts = pw_hist_cycle_ts(cyc)) < since)
-			continue;
-		if (ts > until_ms)
-			break;
-		ns = pw_hist_cycle_nseries(cyc);
-		for (i = 0; i < ns; i++) {
-			row = pw_hist_cycle_series(cyc, i, &id, &ncols);
-			if (id->kind == PW_HIST_PROC &&
-			    (rc = bn_add(&set, ts, id, row, ncols)) < 0)
-				goto out;
-		}
-	}
-	if (rc < 0)
-		goto out;
-	for (i = 0; i < set.n; i++)
-		if (set.v[i].n > most)
-			most = set.v[i].n;
-	rc = -ENOMEM;
-	if (set.n > 0 && ((procs = calloc(set.n, sizeof(*procs))) == NULL ||
-	    (t_s = calloc(most, sizeof(*t_s))) == NULL ||
-	    (vv = calloc(most, sizeof(*vv))) == NULL))
-		goto out;
-	for (i = 0; i < set.n; i++) {
-		if (set.v[i].n < 2)
-			continue;
-		pw_bn_proc_fill(&procs[n++], set.v[i].name, set.v[i].target,
-		    set.v[i].pid, set.v[i].fd_limit, set.v[i].start_ms,
-		    set.v[i].s, set.v[i].n, t_s, vv);
-	}
 	memset(&host, 0, sizeof(host));
 	pw_store_info(pw_monitor_store(c->mon), NULL, &host.mem_total);
 	host.ncpu = bq->ncpu;
-	if ((rc = pw_bottleneck_rank(procs, n, &host, &v, &nv)) < 0)
+	if ((rc = rank_sets(&rs, &host, &v, &nv)) < 0)
 		goto out;
 	*out = v;
-	*nout = nv < limit ? nv : limit;
-	rc = 0;
+	*nout = nv < bq->limit ? nv : bq->limit;
 out:
 	if (rc == -ENOMEM)
 		api_oom(err, errlen);
-	else if (rc < 0 && rc != -EINVAL)
+	else if (rc < 0)
 		api_fail(err, errlen, HTTP_INTERNAL, "history: %s",
 		    strerror(-rc));
-	free(vv);
-	free(t_s);
-	free(procs);
-	bn_set_fini(&set);
-	pw_hist_cursor_free(cur);
+	bn_set_fini(&rs.procs);
+	gn_set_fini(&rs.groups);
 	return rc;
 }

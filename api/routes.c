@@ -441,8 +441,10 @@ static unsigned
 render_stats(struct api_ctx *c, const struct api_req *rq,
     const struct pw_snapshot *snap UNUSED, struct api_out *out)
 {
+	struct api_past past = { c, rq->since_ms, rq->until_ms };
+
 	return api_stats_process(c->stats, rq->pid, rq->window, rq->metrics,
-	    rq->baseline, &out->json, out->err, sizeof(out->err));
+	    rq->baseline, &past, &out->json, out->err, sizeof(out->err));
 }
 
 static unsigned
@@ -465,10 +467,10 @@ static unsigned
 render_bottlenecks(struct api_ctx *c, const struct api_req *rq,
     const struct pw_snapshot *snap UNUSED, struct api_out *out)
 {
-	struct api_bn_past past = { c, rq->until_ms };
+	struct api_past past = { c, rq->since_ms, rq->until_ms };
 
 	return api_stats_bottlenecks(c->stats, c->events, rq->by, rq->window,
-	    rq->limit, rq->until_ms != INT64_MAX ? &past : NULL, &out->json,
+	    rq->limit, &past, &out->json,
 	    out->err, sizeof(out->err));
 }
 
@@ -629,8 +631,10 @@ static unsigned
 render_target_stats(struct api_ctx *c, const struct api_req *rq,
     const struct pw_snapshot *snap UNUSED, struct api_out *out)
 {
+	struct api_past past = { c, rq->since_ms, rq->until_ms };
+
 	return api_stats_target(c->stats, rq->name, rq->name_len, rq->window,
-	    rq->metrics, &out->json, out->err, sizeof(out->err));
+	    rq->metrics, &past, &out->json, out->err, sizeof(out->err));
 }
 
 /* --- the table ------------------------------------------------------------ */
@@ -659,8 +663,8 @@ const struct api_route api_routes[] = {
 	    { api_rq_pid, api_rq_samples }, NONE, render_samples, NULL },
 	{ GET, "/api/v1/samples", { api_rq_samples, api_rq_kind }, NONE,
 	    render_dump, NULL },
-	{ GET, "/api/v1/processes/{pid}/stats", { api_rq_pid, api_rq_view },
-	    NONE, render_stats, NULL },
+	{ GET, "/api/v1/processes/{pid}/stats", { api_rq_pid, api_rq_view,
+	    api_rq_window }, NONE, render_stats, NULL },
 	{ GET, "/api/v1/processes/{pid}/threads", { api_rq_pid, api_rq_view },
 	    NONE, render_threads, NULL },
 	{ GET, "/api/v1/processes/{pid}/memory", { api_rq_pid, api_rq_view },
@@ -677,8 +681,8 @@ const struct api_route api_routes[] = {
 	{ GET, "/api/v1/targets/{name}", { NULL }, NONE, render_target, NULL },
 	{ GET, "/api/v1/targets/{name}/samples", { api_rq_samples }, NONE,
 	    render_target_samples, NULL },
-	{ GET, "/api/v1/targets/{name}/stats", { api_rq_view }, NONE,
-	    render_target_stats, NULL },
+	{ GET, "/api/v1/targets/{name}/stats", { api_rq_view, api_rq_window },
+	    NONE, render_target_stats, NULL },
 	{ POST, "/api/v1/processes/{pid}/profile", { api_rq_pid }, NONE,
 	    render_profile_start, NULL },
 	{ GET, "/api/v1/profiles/{id}", { NULL }, NONE, render_profile, NULL },

@@ -144,7 +144,7 @@ enum api_snap {
  * A route: methods (API_M_*) and a pattern of literal segments and
  * "{name}" segments, each capturing one non-empty path segment.
  */
-#define API_PARSE_STEPS	2
+#define API_PARSE_STEPS	3
 
 struct api_route {
 	unsigned	 methods;

@@ -41,13 +41,31 @@ struct api_stats	*api_stats_new(struct pw_monitor *mon, long hz,
 void			 api_stats_free(struct api_stats *);
 
 /*
- * GET /api/v1/processes/{pid}/stats?window=&metrics=&baseline=
+ * Where a windowed view reads the past: the API's history (api/history.h)
+ * and the request's ?since= and ?until= (INT64_MIN, INT64_MAX: not
+ * given).  With until, the window ends there; with since and no window,
+ * the window is since .. until (or now).  Past windows need the history;
+ * a window's start beyond what the tiers keep, an until in the future or
+ * a since after it are 400.
+ */
+struct api_ctx;
+struct api_past {
+	struct api_ctx	*c;
+	int64_t		 since_ms;
+	int64_t		 until_ms;
+};
+/*
+ * GET /api/v1/processes/{pid}/stats?window=&metrics=&baseline=&until=
+ * From the ring while it holds the window; from the history on disk for
+ * a window that ends in the past (until) or reaches back beyond the
+ * ring: raw samples, or the minute or hour roll-ups for long windows
+ * (api/window_hist.c), "resolution" saying which.
  * Thread: HTTP.
  */
 unsigned	api_stats_process(struct api_stats *, pid_t pid,
 		    const char *window, const char *metrics,
-		    const char *baseline, struct cJSON **out, char *err,
-		    size_t errlen);
+		    const char *baseline, const struct api_past *past,
+		    struct cJSON **out, char *err, size_t errlen);
 /*
  * GET /api/v1/targets/{name}/stats?window=&metrics=: the layout of the
  * per-process statistics over the target's ring of aggregate samples,
@@ -62,29 +80,24 @@ unsigned	api_stats_process(struct api_stats *, pid_t pid,
  */
 unsigned	api_stats_target(struct api_stats *, const char *name,
 		    size_t name_len, const char *window, const char *metrics,
-		    struct cJSON **out, char *err, size_t errlen);
+		    const struct api_past *past, struct cJSON **out,
+		    char *err, size_t errlen);
 /* GET /api/v1/averages?window=&target=  Thread: HTTP. */
 unsigned	api_stats_averages(struct api_stats *, const char *window,
 		    const char *target, struct cJSON **out, char *err,
 		    size_t errlen);
-/* A past window of bottlenecks: the API's history, and where it ends. */
-struct api_ctx;
-struct api_bn_past {
-	struct api_ctx	*c;		/* its history (api/history.h) */
-	int64_t		 until_ms;	/* the window ends here */
-};
 /*
  * GET /api/v1/bottlenecks?by=&window=&limit=&until=: by "process" (the
  * default) or "target" (each target as a whole, procwatch/bottleneck.h);
  * any other `by` is 400.  By process, the churn entries of the events
  * feed `ev` (NULL: none) are merged in (api_events_add_churn()).  With
- * `past` (NULL: now), the window ending at past->until_ms, from the
- * history on disk (api_hist_rank()), without churn.
+ * past->until_ms given, the window ending then, from the history on
+ * disk (api_hist_rank()), by process or by target, without churn.
  * Thread: HTTP.
  */
 unsigned	api_stats_bottlenecks(struct api_stats *, struct pw_events *ev,
 		    const char *by, const char *window, const char *limit,
-		    const struct api_bn_past *past, struct cJSON **out,
+		    const struct api_past *past, struct cJSON **out,
 		    char *err, size_t errlen);
 /*
  * GET /api/v1/processes/{pid}/threads?window=

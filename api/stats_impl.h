@@ -4,6 +4,7 @@
  * requests):
  *   api/stats.c       the shared state, ?window=, the JSON helpers
  *   api/window.c      one process's or one target's window (/stats)
+ *   api/window_hist.c the same from the history on disk (past, long)
  *   api/baselines.c   POST /api/v1/baselines, and lookups by name
  *   api/averages.c    /api/v1/averages
  *   api/threads.c     per-thread CPU % (/threads, and bottlenecks' probe)
@@ -139,6 +140,34 @@ struct api_win {
 unsigned api_win_load(struct api_stats *, pid_t pid, int64_t window_ms,
 	    struct api_win *w, char *err, size_t errlen);
 void	 api_win_fini(struct api_win *);
+
+/* --- api/window_hist.c ---------------------------------------------------- */
+
+/*
+ * Settle a view's window from ?window= (`def` when absent) or ?since=,
+ * and its end: *until_ms is past->until_ms (INT64_MAX: now; past may be
+ * NULL).  Returns 0, or 400 with the message in err: a bad window, both
+ * window and since, an until in the future, since after the end, a past
+ * window without the history, a window over 30 days without it or
+ * starting before what its tiers keep.
+ * Thread: HTTP.
+ */
+unsigned api_stats_span(struct api_stats *, const char *window, int64_t def,
+	    const struct api_past *past, int64_t *window_ms,
+	    int64_t *until_ms, char *err, size_t errlen);
+
+/*
+ * Add the statistics of pid (target NULL) or of target over the window
+ * ending at until_ms from past->c's history (which must be on) to o:
+ * who it is, the window, "source", "resolution" (and a "note" for a
+ * tier) and each wanted metric's summary and trend.  Returns an HTTP
+ * status (404: nothing in the window); o is the caller's either way.
+ * Thread: HTTP.
+ */
+unsigned api_win_hist(struct api_stats *, const struct api_past *past,
+	    pid_t pid, const char *target, int64_t window_ms,
+	    int64_t until_ms, const bool *want, struct cJSON *o, char *err,
+	    size_t errlen);
 
 /* --- api/baselines.c ------------------------------------------------------ */
 

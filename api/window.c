@@ -25,6 +25,7 @@
 #include <procwatch/store.h>
 
 #include "api/api.h"
+#include "api/routes.h"
 #include "api/catalogue.h"
 #include "api/stats.h"
 #include "api/stats_impl.h"
@@ -296,6 +297,8 @@ render_window(struct api_stats *st, const struct api_win *w, int64_t window_ms,
 	    api_add_time(o, "from", ncur > 0 ? w->s[w->cur].ts_ms : 0) &&
 	    api_add_time(o, "to", ncur > 0 ? w->end_ms : 0) &&
 	    cJSON_AddNumberToObject(o, "capacity", (double)w->cap) != NULL &&
+	    cJSON_AddStringToObject(o, "source", "memory") != NULL &&
+	    cJSON_AddStringToObject(o, "resolution", "raw") != NULL &&
 	    (bl == NULL || cJSON_AddStringToObject(o, "baseline",
 	    bl->name) != NULL) &&
 	    (mo = cJSON_AddObjectToObject(o, "metrics")) != NULL;
@@ -354,26 +357,68 @@ out_oom:
 	return api_oom(err, errlen);
 }
 
+/*
+ * Does the ring fall short of the window where the history may not?  It
+ * is full (older samples were dropped) and its oldest is after the
+ * window's start.
+ */
+static bool
+ring_short(const struct api_stats *st, const struct api_win *w,
+    int64_t window_ms)
+{
+	return w->cur == 0 && w->n > 0 && w->n >= w->cap &&
+	    w->s[0].ts_ms > w->end_ms - window_ms +
+	    (int64_t)pw_monitor_interval_ms(st->mon);
+}
+
+/* A past window, or one the ring falls short of: from the history. */
+static unsigned
+stats_from_history(struct api_stats *st, const struct api_past *past,
+    pid_t pid, const char *target, int64_t window_ms, int64_t until_ms,
+    const bool *want, const struct cnames *cn, struct cJSON **out,
+    char *err, size_t errlen)
+{
+	cJSON *o;
+	unsigned status;
+
+	if (cn->n > 0)
+		return api_fail(err, errlen, HTTP_BAD_REQUEST, "metrics: "
+		    "custom series (\"%.64s\") are summarised from memory "
+		    "only; leave out until", cn->given[0]);
+	if ((o = cJSON_CreateObject()) == NULL)
+		return api_oom(err, errlen);
+	status = api_win_hist(st, past, pid, target, window_ms, until_ms,
+	    want, o, err, errlen);
+	if (status == HTTP_OK)
+		*out = o;
+	else
+		cJSON_Delete(o);
+	return status;
+}
+
 unsigned
 api_stats_process(struct api_stats *st, pid_t pid, const char *window,
-    const char *metrics, const char *baseline, struct cJSON **out,
-    char *err, size_t errlen)
+    const char *metrics, const char *baseline, const struct api_past *past,
+    struct cJSON **out, char *err, size_t errlen)
 {
 	struct cnames cn;
 	bool want[PW_METRIC_COUNT];
 	struct baseline *bl = NULL;
 	struct api_win w;
-	int64_t window_ms;
+	int64_t window_ms, until_ms;
 	cJSON *o;
 	unsigned status;
 
 	*out = NULL;
-	if (!api_stats_window(window, API_STATS_DEFAULT_WINDOW_MS,
-	    &window_ms, err, errlen))
-		return HTTP_BAD_REQUEST;
+	if ((status = api_stats_span(st, window, API_STATS_DEFAULT_WINDOW_MS,
+	    past, &window_ms, &until_ms, err, errlen)) != 0)
+		return status;
 	memset(&cn, 0, sizeof(cn));
 	if (!parse_metrics(metrics, want, err, errlen, &cn, false))
 		return HTTP_BAD_REQUEST;
+	if (until_ms != INT64_MAX)
+		return stats_from_history(st, past, pid, NULL, window_ms,
+		    until_ms, want, &cn, out, err, errlen);
 	if (baseline != NULL) {
 		/* A copy: the mutex is not held while rendering. */
 		if ((bl = malloc(sizeof(*bl))) == NULL)
@@ -387,6 +432,14 @@ api_stats_process(struct api_stats *st, pid_t pid, const char *window,
 	if ((status = api_win_load(st, pid, window_ms, &w, err, errlen)) !=
 	    HTTP_OK)
 		goto out_bl;
+	if (past != NULL && past->c->history != NULL &&
+	    ring_short(st, &w, window_ms)) {
+		until_ms = w.end_ms;
+		api_win_fini(&w);
+		status = stats_from_history(st, past, pid, NULL, window_ms,
+		    until_ms, want, &cn, out, err, errlen);
+		goto out_bl;
+	}
 	if ((o = cJSON_CreateObject()) == NULL ||
 	    cJSON_AddNumberToObject(o, "pid", (double)w.view.pid) == NULL ||
 	    cJSON_AddStringToObject(o, "name", w.view.name) == NULL ||
@@ -465,14 +518,14 @@ out_unknown:
 
 unsigned
 api_stats_target(struct api_stats *st, const char *name, size_t name_len,
-    const char *window, const char *metrics, struct cJSON **out, char *err,
-    size_t errlen)
+    const char *window, const char *metrics, const struct api_past *past,
+    struct cJSON **out, char *err, size_t errlen)
 {
 	char want_name[API_TARGET_NAME_MAX + 1];
 	struct cnames cn;
 	bool want[PW_METRIC_COUNT];
 	struct api_win w;
-	int64_t window_ms;
+	int64_t window_ms, until_ms;
 	cJSON *o;
 	unsigned status;
 
@@ -480,15 +533,25 @@ api_stats_target(struct api_stats *st, const char *name, size_t name_len,
 	if ((status = api_target_name(name, name_len, want_name, err,
 	    errlen)) != 0)
 		return status;
-	if (!api_stats_window(window, API_STATS_DEFAULT_WINDOW_MS,
-	    &window_ms, err, errlen))
-		return HTTP_BAD_REQUEST;
+	if ((status = api_stats_span(st, window, API_STATS_DEFAULT_WINDOW_MS,
+	    past, &window_ms, &until_ms, err, errlen)) != 0)
+		return status;
 	memset(&cn, 0, sizeof(cn));
 	if (!parse_metrics(metrics, want, err, errlen, &cn, true))
 		return HTTP_BAD_REQUEST;
+	if (until_ms != INT64_MAX)
+		return stats_from_history(st, past, 0, want_name, window_ms,
+		    until_ms, want, &cn, out, err, errlen);
 	if ((status = load_group_window(st, want_name, window_ms, &w, err,
 	    errlen)) != HTTP_OK)
 		return status;
+	if (past != NULL && past->c->history != NULL &&
+	    ring_short(st, &w, window_ms)) {
+		until_ms = w.end_ms;
+		api_win_fini(&w);
+		return stats_from_history(st, past, 0, want_name, window_ms,
+		    until_ms, want, &cn, out, err, errlen);
+	}
 	if ((o = cJSON_CreateObject()) == NULL ||
 	    cJSON_AddStringToObject(o, "name", w.target) == NULL ||
 	    (w.n > 0 ? cJSON_AddNumberToObject(o, API_NAME(PROCESSES),

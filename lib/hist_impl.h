@@ -9,7 +9,8 @@
  * handle: open, lock, recovery, segment lists, stats, close),
  * hist_writer.c (the queue and the writer thread), hist_budget.c (age
  * limits and the byte budget), hist_read.c (reading a chain back, the
- * block cache), hist_series.c (a series), hist_at.c (the moment at a
+ * block cache), hist_series.c (a series), hist_scan.c (a tier over a
+ * range, as cycles), hist_at.c (the moment at a
  * time), hist_events.c (events, alerts firing at a time), hist_cursor.c
  * (the cursor).
  */

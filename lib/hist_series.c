@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include <procwatch/metric.h>
+#include <procwatch/stats.h>
 
 #include "hist_impl.h"
 
@@ -362,3 +363,37 @@ pw_hist_res_auto(int64_t since_ms, int64_t until_ms, int64_t interval_ms,
 	return PW_HIST_1H;
 }
 
+
+size_t
+pw_hist_series_buckets(const struct pw_hist_series *s, size_t col,
+    struct pw_bucket *out)
+{
+	size_t i, k = 0, at;
+
+	if (col >= s->ncols)
+		return 0;
+	for (i = 0; i < s->n; i++) {
+		at = i * s->ncols + col;
+		if (!isfinite(s->val[at]))
+			continue;
+		if (s->count == NULL) {
+			out[k].n = 1;
+			out[k].mean = out[k].min = out[k].max = s->val[at];
+		} else {
+			if (s->count[at] == 0)
+				continue;
+			out[k].n = s->count[at];
+			out[k].mean = s->val[at];
+			out[k].min = s->min[at];
+			out[k].max = s->max[at];
+		}
+		k++;
+	}
+	return k;
+}
+
+int64_t
+pw_history_reach_ms(const struct pw_history *h, enum pw_hist_res res)
+{
+	return res == PW_HIST_1H ? h->o.hour_keep_ms : h->o.minute_keep_ms;
+}

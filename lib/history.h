@@ -314,6 +314,23 @@ int	pw_history_series(struct pw_history *, const struct pw_hist_query *,
 void	pw_hist_series_free(struct pw_hist_series *);
 
 /*
+ * Column col of series s as roll-up buckets (procwatch/stats.h) into
+ * out[0..s->n): a raw point is a bucket of one sample.  Points whose
+ * value is unknown (or count 0) are left out.  Returns how many were
+ * written.  Thread: any (s is the caller's).
+ */
+struct pw_bucket;
+size_t	pw_hist_series_buckets(const struct pw_hist_series *s, size_t col,
+	    struct pw_bucket *out);
+
+/*
+ * How far back a tier keeps its data, in ms (the options'
+ * minute_keep_ms, hour_keep_ms); raw: as long as the budget allows, the
+ * minute tier's reach is returned.  Thread: any.
+ */
+int64_t	pw_history_reach_ms(const struct pw_history *, enum pw_hist_res);
+
+/*
  * The finest resolution whose points over [since_ms, until_ms) number at
  * most `limit` at the raw interval interval_ms ("auto").  Thread: any.
  */
@@ -393,6 +410,21 @@ int	pw_hist_cursor_next(struct pw_hist_cursor *,
  */
 int64_t	pw_hist_cursor_pos(const struct pw_hist_cursor *);
 uint64_t	pw_hist_cursor_skipped(const struct pw_hist_cursor *);
+
+/*
+ * Call fn for every record of tier res with since_ms <= ts < until_ms,
+ * oldest first, lending it a cycle (valid for the call) that reads like
+ * a raw one: a tier's series hold each row's bucket mean, or for rows
+ * rolled up as INCREASE or LAST the bucket's last value (a counter's
+ * cumulative count at its end).  fn returns 0 to go on; anything else
+ * stops the scan.  Returns 0, -EINVAL or -ENOMEM; corrupt records are
+ * skipped and counted.
+ * Thread: any, concurrently with the writer.
+ */
+typedef int pw_hist_scan_fn(void *arg, const struct pw_hist_cycle *);
+int	pw_history_scan(struct pw_history *, enum pw_hist_res res,
+	    int64_t since_ms, int64_t until_ms, pw_hist_scan_fn *fn,
+	    void *arg);
 
 /*
  * Reading a cycle (one from a cursor, or one being built).  Series i of

@@ -627,3 +627,84 @@ pw_avg_groups_free(struct pw_avg_group *groups, size_t n)
 		free(groups[i].target);
 	free(groups);
 }
+
+/* --- from roll-up buckets --------------------------------------------------- */
+
+static int
+cmp_bucket(const void *x, const void *y)
+{
+	const struct pw_bucket *a = x, *b = y;
+
+	return (a->mean > b->mean) - (a->mean < b->mean);
+}
+
+/*
+ * The value of rank h = (N-1)q of the samples when each bucket's are all
+ * its mean: b[] sorted by mean, N their total count.
+ */
+static double
+bucket_quantile(const struct pw_bucket *b, size_t nb, size_t total, double q)
+{
+	double h = (double)(total - 1) * q, frac;
+	size_t k = (size_t)h, i, seen = 0;
+
+	frac = h - (double)k;
+	for (i = 0; i < nb; i++) {
+		if (k < seen + b[i].n)
+			break;
+		seen += b[i].n;
+	}
+	if (i == nb)
+		return b[nb - 1].mean;
+	/* Rank k + 1 is in the same bucket, or the next one's first. */
+	if (frac == 0 || k + 1 < seen + b[i].n || i + 1 == nb)
+		return b[i].mean;
+	return b[i].mean + frac * (b[i + 1].mean - b[i].mean);
+}
+
+void
+pw_stats_summarize_buckets(const struct pw_bucket *b, size_t nb,
+    struct pw_bucket *scratch, struct pw_summary *out)
+{
+	struct pw_summary s;
+	double sum = 0, ss = 0, d;
+	size_t i, k = 0, total = 0;
+
+	memset(&s, 0, sizeof(s));
+	for (i = 0; i < nb; i++) {
+		if (b[i].n == 0 || !isfinite(b[i].mean))
+			continue;
+		scratch[k++] = b[i];		/* k <= i: safe in place */
+	}
+	for (i = 0; i < k; i++) {
+		total += scratch[i].n;
+		sum += (double)scratch[i].n * scratch[i].mean;
+		/* A bucket without min/max (a LAST row) has its mean. */
+		d = isfinite(scratch[i].min) ? scratch[i].min : scratch[i].mean;
+		if (i == 0 || d < s.min)
+			s.min = d;
+		d = isfinite(scratch[i].max) ? scratch[i].max : scratch[i].mean;
+		if (i == 0 || d > s.max)
+			s.max = d;
+	}
+	if (total == 0) {
+		*out = s;
+		return;
+	}
+	s.n = total;
+	s.avg = sum / (double)total;
+	for (i = 0; i < k; i++) {
+		d = scratch[i].mean - s.avg;
+		ss += (double)scratch[i].n * d * d;
+	}
+	if (total >= 2) {
+		s.var = ss / (double)(total - 1);
+		s.stddev = sqrt(s.var);
+	}
+	s.ci_lo = s.ci_hi = s.avg;
+	qsort(scratch, k, sizeof(*scratch), cmp_bucket);
+	s.p50 = bucket_quantile(scratch, k, total, 0.50);
+	s.p95 = bucket_quantile(scratch, k, total, 0.95);
+	s.p99 = bucket_quantile(scratch, k, total, 0.99);
+	*out = s;
+}

@@ -25,6 +25,7 @@
 #include <procwatch/metric.h>
 #include <procwatch/procfs.h>
 #include <procwatch/ring.h>
+#include <procwatch/stats.h>
 #include <procwatch/store.h>
 
 #include "history.h"
@@ -273,6 +274,136 @@ test_history_rollups_match_raw(void **state)
 	assert_true(hr->max[PW_METRIC_RSS_BYTES] ==
 	    raw->val[(raw->n - 1) * raw->ncols + PW_METRIC_RSS_BYTES] +
 	    5 * (PW_METRIC_RSS_BYTES + 1));
+	pw_hist_series_free(hr);
+	pw_hist_series_free(m);
+	pw_hist_series_free(raw);
+}
+
+/* pw_history_scan()'s callback: counts cycles, keeps pid 1002's rows. */
+struct scan_seen {
+	size_t	cycles;
+	int64_t	ts[8];
+	double	cpu[8], ctx[8];
+};
+
+static int
+scan_note(void *arg, const struct pw_hist_cycle *c)
+{
+	struct scan_seen *ss = arg;
+	const struct pw_hist_ident *id;
+	const double *v;
+	size_t i, ncols;
+
+	for (i = 0; i < pw_hist_cycle_nseries(c); i++) {
+		v = pw_hist_cycle_series(c, i, &id, &ncols);
+		if (id->pid != 1002 || ss->cycles >= 8)
+			continue;
+		ss->ts[ss->cycles] = pw_hist_cycle_ts(c);
+		ss->cpu[ss->cycles] = v[PW_METRIC_CPU_PERCENT];
+		ss->ctx[ss->cycles] = v[PW_METRIC_CTX_VOLUNTARY];
+	}
+	ss->cycles++;
+	return 0;
+}
+
+/*
+ * Statistics of a window from the minute and hour tiers against those of
+ * the raw samples they roll up: count, avg, min and max agree (to the
+ * thousandth a rate or ratio is kept at), percentiles lie within; a scan
+ * of the minute tier gives each bucket's mean, and a counter's last value.
+ */
+static void
+test_history_tier_stats_match_raw(void **state)
+{
+	struct hist_fixture *f = *state;
+	struct pw_hist_series *raw, *m, *hr;
+	struct pw_hist_query q = { 0 };
+	struct pw_summary want, got;
+	struct pw_bucket *b;
+	struct scan_seen ss;
+	double *v, tol;
+	size_t i, k, n = 185, r;
+
+	hist_fixture_open(f);
+	for (i = 0; i < n; i++)
+		if (i != 70)
+			hist_push_farm(f, T0 + (int64_t)i * 1000, 4, 4, i);
+	assert_int_equal(pw_history_flush(f->h, 5000), 0);
+	q.kind = PW_HIST_PROC;
+	q.pid = 1002;
+	q.since_ms = T0;
+	q.until_ms = T0 + 180000;
+	q.res = PW_HIST_RAW;
+	assert_int_equal(pw_history_series(f->h, &q, &raw), 0);
+	q.res = PW_HIST_1M;
+	assert_int_equal(pw_history_series(f->h, &q, &m), 0);
+	assert_int_equal(m->n, 3);
+	assert_non_null(b = calloc(raw->n, sizeof(*b)));
+	assert_non_null(v = calloc(raw->n, sizeof(*v)));
+	for (r = 0; r < PW_METRIC_COUNT; r++) {
+		for (i = 0, k = 0; i < raw->n; i++)
+			if (isfinite(raw->val[i * raw->ncols + r]))
+				v[k++] = raw->val[i * raw->ncols + r];
+		pw_stats_summarize(v, k, v, &want);
+		k = pw_hist_series_buckets(m, r, b);
+		pw_stats_summarize_buckets(b, k, b, &got);
+		assert_int_equal(got.n, want.n);
+		if (want.n == 0)
+			continue;
+		tol = 0.0005 + 1e-9 * fabs(want.max);
+		assert_true(fabs(got.avg - want.avg) <= tol);
+		assert_true(fabs(got.min - want.min) <= tol);
+		assert_true(fabs(got.max - want.max) <= tol);
+		assert_true(got.p50 >= got.min - tol && got.p50 <= got.max + tol);
+		assert_true(got.p99 >= got.p50 && got.p99 <= got.max + tol);
+	}
+	/* A raw series as buckets: one sample each, the same summary. */
+	k = pw_hist_series_buckets(raw, PW_METRIC_CPU_PERCENT, b);
+	assert_int_equal(k, raw->n);
+	pw_stats_summarize_buckets(b, k, b, &got);
+	for (i = 0; i < raw->n; i++)
+		v[i] = raw->val[i * raw->ncols + PW_METRIC_CPU_PERCENT];
+	pw_stats_summarize(v, raw->n, v, &want);
+	assert_true(fabs(got.p95 - want.p95) < 1e-9);
+	assert_true(fabs(got.stddev - want.stddev) < 1e-9);
+
+	/* A scan of the minute tier: means, and a counter's last value. */
+	memset(&ss, 0, sizeof(ss));
+	assert_int_equal(pw_history_scan(f->h, PW_HIST_1M, T0, T0 + 180000,
+	    scan_note, &ss), 0);
+	assert_int_equal(ss.cycles, 3);
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(ss.ts[i], m->ts_ms[i]);
+		assert_true(fabs(ss.cpu[i] - m->val[i * m->ncols +
+		    PW_METRIC_CPU_PERCENT]) < 1e-9);
+		assert_true(ss.ctx[i] == m->last[i * m->ncols +
+		    PW_METRIC_CTX_VOLUNTARY]);
+	}
+	/* ... and of raw: every cycle written in the range. */
+	memset(&ss, 0, sizeof(ss));
+	assert_int_equal(pw_history_scan(f->h, PW_HIST_RAW, T0, T0 + 180000,
+	    scan_note, &ss), 0);
+	assert_int_equal(ss.cycles, raw->n);
+	assert_int_equal(pw_history_scan(f->h, PW_HIST_RAW, T0, T0,
+	    scan_note, &ss), -EINVAL);
+
+	/* The hour: all 184 samples, the same average. */
+	hist_fixture_reopen(f);
+	q.res = PW_HIST_1H;
+	q.until_ms = T0 + 3600000;
+	assert_int_equal(pw_history_series(f->h, &q, &hr), 0);
+	for (i = 0, k = 0; i < raw->n; i++)
+		v[k++] = raw->val[i * raw->ncols + PW_METRIC_RSS_BYTES];
+	pw_stats_summarize(v, k, v, &want);
+	k = pw_hist_series_buckets(hr, PW_METRIC_RSS_BYTES, b);
+	assert_int_equal(k, 1);
+	pw_stats_summarize_buckets(b, k, b, &got);
+	assert_int_equal(got.n, n - 1);
+	assert_true(got.max == raw->val[(raw->n - 1) * raw->ncols +
+	    PW_METRIC_RSS_BYTES] + 5 * (PW_METRIC_RSS_BYTES + 1));
+	assert_true(got.min == want.min);
+	free(v);
+	free(b);
 	pw_hist_series_free(hr);
 	pw_hist_series_free(m);
 	pw_hist_series_free(raw);
@@ -713,6 +844,9 @@ main(void)
 		cmocka_unit_test(test_history_missing_parent_is_clear_error),
 		cmocka_unit_test(
 		    test_history_res_auto_picks_the_finest_that_fits),
+		cmocka_unit_test_setup_teardown(
+		    test_history_tier_stats_match_raw, hist_setup,
+		    hist_teardown),
 		cmocka_unit_test_setup_teardown(test_history_rollups_match_raw,
 		    hist_setup, hist_teardown),
 		cmocka_unit_test_setup_teardown(

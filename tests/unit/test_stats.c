@@ -702,6 +702,67 @@ test_stats_averages_per_target(void **state)
 	pw_store_free(st);
 }
 
+/*
+ * Buckets of equal values: every figure but the confidence interval is
+ * that of the samples behind them; buckets that vary keep n, avg, min
+ * and max exact, and the percentiles within them.
+ */
+static void
+test_stats_buckets_match_samples(void **state)
+{
+	/* 3 + 1 + 4 + 2 samples of 5, 1, 9, 2; a bucket with none. */
+	const double val[] = { 5, 1, 9, 2, 7 };
+	const size_t cnt[] = { 3, 1, 4, 2, 0 };
+	struct pw_bucket b[5], scratch[5];
+	struct pw_summary raw, fromb;
+	double v[16], w[16];
+	size_t i, j, n = 0;
+
+	(void)state;
+	for (i = 0; i < 5; i++) {
+		b[i].n = cnt[i];
+		b[i].mean = b[i].min = b[i].max = val[i];
+		for (j = 0; j < cnt[i]; j++)
+			v[n++] = val[i];
+	}
+	pw_stats_summarize(v, n, w, &raw);
+	pw_stats_summarize_buckets(b, 5, scratch, &fromb);
+	assert_int_equal(fromb.n, raw.n);
+	assert_true(fabs(fromb.avg - raw.avg) < 1e-12);
+	assert_true(fromb.min == raw.min && fromb.max == raw.max);
+	assert_true(fabs(fromb.p50 - raw.p50) < 1e-12);
+	assert_true(fabs(fromb.p95 - raw.p95) < 1e-12);
+	assert_true(fabs(fromb.p99 - raw.p99) < 1e-12);
+	assert_true(fabs(fromb.stddev - raw.stddev) < 1e-12);
+	assert_false(fromb.has_ci);
+
+	/* Buckets that vary: 1..10 in two of five, min and max kept. */
+	for (i = 0; i < 10; i++)
+		v[i] = (double)(i + 1);
+	b[0].n = 5;
+	b[0].mean = 3;
+	b[0].min = 1;
+	b[0].max = 5;
+	b[1].n = 5;
+	b[1].mean = 8;
+	b[1].min = 6;
+	b[1].max = 10;
+	pw_stats_summarize(v, 10, w, &raw);
+	pw_stats_summarize_buckets(b, 2, b, &fromb);	/* in place */
+	assert_int_equal(fromb.n, 10);
+	assert_true(fabs(fromb.avg - raw.avg) < 1e-12);
+	assert_true(fromb.min == 1 && fromb.max == 10);
+	assert_true(fromb.p50 >= 3 && fromb.p50 <= 8);
+	assert_true(fromb.p99 <= fromb.max && fromb.stddev <= raw.stddev);
+
+	/* None, or only empty ones: n 0. */
+	b[0].n = 0;
+	pw_stats_summarize_buckets(b, 1, scratch, &fromb);
+	assert_int_equal(fromb.n, 0);
+	pw_stats_summarize_buckets(NULL, 0, NULL, &fromb);
+	assert_int_equal(fromb.n, 0);
+}
+
 int
 main(void)
 {
@@ -724,6 +785,7 @@ main(void)
 		cmocka_unit_test(test_stats_t_cdf_and_betai),
 		cmocka_unit_test(test_stats_store_each_visits_windows),
 		cmocka_unit_test(test_stats_averages_per_target),
+		cmocka_unit_test(test_stats_buckets_match_samples),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

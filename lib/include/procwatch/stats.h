@@ -90,6 +90,31 @@ void	pw_stats_summarize(const double *v, size_t n, double *scratch,
 	    struct pw_summary *out);
 
 /*
+ * One bucket of a roll-up (a minute or an hour of samples): how many
+ * samples it summarises and their mean, min and max.
+ */
+struct pw_bucket {
+	size_t	n;
+	double	mean;
+	double	min;
+	double	max;
+};
+
+/*
+ * Summarise the samples behind buckets b[0..nb-1] from the buckets alone.
+ * n, avg (the means weighted by n), min and max are those of the samples;
+ * percentiles are those of the means, each counted n times (exact when
+ * every bucket holds one value repeated, else an approximation); stddev
+ * is that of the means so weighted, a lower bound of the samples' (the
+ * spread within a bucket is not kept), and has_ci is false.  Buckets with
+ * n 0 or a mean that is not finite are left out.  `scratch` needs room
+ * for nb buckets; it may be b itself, which is then reordered.
+ * Thread: any (pure).
+ */
+void	pw_stats_summarize_buckets(const struct pw_bucket *b, size_t nb,
+	    struct pw_bucket *scratch, struct pw_summary *out);
+
+/*
  * The value of rank h = (n-1)q, interpolated, found by selection: a[] is
  * permuted.  n must be > 0 and 0 <= q <= 1.
  * Thread: any (pure).
