@@ -9,7 +9,8 @@
  * back beyond the raw tier, is read from the minute (or hour) tier with
  * pw_history_scan(): a bucket's means stand for its samples, so CPU
  * seconds and the leak rule's trend come from the minute means over
- * hours, at a cost of a sample per process per minute.
+ * hours, at a cost of a sample per process per minute; the newest
+ * minutes, not rolled up yet, come from the raw cycles after them.
  */
 #include <errno.h>
 #include <math.h>
@@ -317,6 +318,8 @@ gn_add(struct gn_set *set, int64_t ts, const struct pw_hist_ident *id,
 struct rank_scan {
 	bool		 by_target;
 	long		 hz;
+	int64_t		 shift_ms;	/* a tier's width: stamp at the end */
+	int64_t		 last_ms;	/* the newest stamp seen */
 	struct bn_set	 procs;
 	struct gn_set	 groups;
 };
@@ -327,9 +330,16 @@ rank_cycle(void *arg, const struct pw_hist_cycle *cyc)
 	struct rank_scan *rs = arg;
 	const struct pw_hist_ident *id;
 	const double *row;
-	int64_t ts = pw_hist_cycle_ts(cyc);
+	int64_t ts = pw_hist_cycle_ts(cyc) + rs->shift_ms;
 	size_t i, ns = pw_hist_cycle_nseries(cyc), ncols;
 	int rc = 0;
+
+	/*
+	 * A bucket's means stand at its end: the CPU % of the pair ending
+	 * there then counts over the bucket (pw_stats_cpu_seconds()).
+	 */
+	if (ts > rs->last_ms)
+		rs->last_ms = ts;
 
 	for (i = 0; i < ns && rc == 0; i++) {
 		row = pw_hist_cycle_series(cyc, i, &id, &ncols);
@@ -409,7 +419,7 @@ api_hist_rank(struct api_ctx *c, bool by_target, const struct pw_bn_query *bq,
 	enum pw_hist_res res;
 	int64_t since = until_ms - bq->window_ms;
 	size_t nv = 0;
-	int rc;
+	int rc = 0;
 
 	*out = NULL;
 	*nout = 0;
@@ -425,9 +435,21 @@ api_hist_rank(struct api_ctx *c, bool by_target, const struct pw_bn_query *bq,
 	    (int64_t)pw_monitor_interval_ms(c->mon), RANK_RAW_POINTS);
 	*res_name = api_hist_res_names[res];
 	/* Until is inclusive here: the window's last cycle is at until. */
-	if ((rc = pw_history_scan(c->history, res, since, until_ms + 1,
-	    rank_cycle, &rs)) < 0)
+	rs.shift_ms = res == PW_HIST_1M ? 60000 : res == PW_HIST_1H ?
+	    3600000 : 0;
+	/* Buckets that end by until; the rest is the raw tail's. */
+	if (until_ms + 1 - rs.shift_ms > since &&
+	    (rc = pw_history_scan(c->history, res, since,
+	    until_ms + 1 - rs.shift_ms, rank_cycle, &rs)) < 0)
 		goto out;
+	/* The newest part, not rolled up yet: raw cycles after the last. */
+	if (res != PW_HIST_RAW && (rs.last_ms == 0 || rs.last_ms <= until_ms)) {
+		rs.shift_ms = 0;
+		if ((rc = pw_history_scan(c->history, PW_HIST_RAW,
+		    rs.last_ms != 0 ? rs.last_ms : since, until_ms + 1,
+		    rank_cycle, &rs)) < 0)
+			goto out;
+	}
 	memset(&host, 0, sizeof(host));
 	pw_store_info(pw_monitor_store(c->mon), NULL, &host.mem_total);
 	host.ncpu = bq->ncpu;

@@ -116,14 +116,13 @@ api_hist_pick_res(struct pw_history *h, int64_t since, int64_t until,
 	return PW_HIST_1H;
 }
 
-/* Column m of s: its summary and trend, the scratch arrays s->n long. */
-static void
-col_stats(const struct pw_hist_series *s, size_t m, struct pw_bucket *b,
-    double *t, double *v, struct pw_summary *sum, struct pw_trend *tr,
-    double *span_s)
+/* Points of column m of s into t (s) and v, from k on; the new k. */
+static size_t
+col_points(const struct pw_hist_series *s, size_t m, double *t, double *v,
+    size_t k)
 {
 	int64_t half = tier_width_ms[s->res] / 2;
-	size_t i, k = 0, at;
+	size_t i, at;
 
 	for (i = 0; i < s->n; i++) {
 		at = i * s->ncols + m;
@@ -133,25 +132,47 @@ col_stats(const struct pw_hist_series *s, size_t m, struct pw_bucket *b,
 		t[k] = (double)(s->ts_ms[i] + half) / 1000.0;
 		v[k++] = s->val[at];
 	}
+	return k;
+}
+
+/*
+ * Column m of the tier series s and of its raw tail (either may be
+ * NULL): the summary and the trend.  Scratch arrays hold every point.
+ */
+static void
+col_stats(const struct pw_hist_series *s, const struct pw_hist_series *tail,
+    size_t m, struct pw_bucket *b, double *t, double *v,
+    struct pw_summary *sum, struct pw_trend *tr, double *span_s)
+{
+	size_t i, k = 0, nb = 0;
+
+	if (s != NULL)
+		k = col_points(s, m, t, v, k);
+	if (tail != NULL)
+		k = col_points(tail, m, t, v, k);
 	*span_s = k > 0 ? t[k - 1] - t[0] : NAN;
 	for (i = k; i-- > 0;)
 		t[i] -= t[0];
 	pw_stats_trend(t, v, k, tr);
-	if (s->res == PW_HIST_RAW) {
+	if (s == NULL || s->res == PW_HIST_RAW) {
 		pw_stats_summarize(v, k, v, sum);	/* permutes v */
 		return;
 	}
-	k = pw_hist_series_buckets(s, m, b);
-	pw_stats_summarize_buckets(b, k, b, sum);
+	nb = pw_hist_series_buckets(s, m, b);
+	if (tail != NULL)
+		nb += pw_hist_series_buckets(tail, m, b + nb);
+	pw_stats_summarize_buckets(b, nb, b, sum);
 }
 
-/* The samples a tier series summarises: its most counted column's. */
+/* The samples a series summarises: its most counted column's. */
 static double
 samples_of(const struct pw_hist_series *s)
 {
 	size_t i, c;
 	double best = 0, sum;
 
+	if (s == NULL)
+		return 0;
 	if (s->count == NULL)
 		return (double)s->n;
 	for (c = 0; c < s->ncols && c < PW_METRIC_COUNT; c++) {
@@ -163,8 +184,18 @@ samples_of(const struct pw_hist_series *s)
 	return best;
 }
 
+/* What api_win_hist() read: a series, and the raw tail of a tier's. */
+struct win_read {
+	enum pw_hist_res		 res;
+	const struct pw_hist_series	*s;	/* NULL: none */
+	const struct pw_hist_series	*tail;	/* NULL: none */
+	int64_t				 tail_from;	/* 0: no tail */
+	int64_t				 first_ms, last_ms;
+	size_t				 npoints;
+};
+
 static unsigned
-render(const struct pw_hist_series *s, int64_t since, int64_t until,
+render(const struct win_read *wr, int64_t since, int64_t until,
     int64_t window_ms, int64_t interval_ms, const bool *want, bool group,
     cJSON *o, char *err, size_t errlen)
 {
@@ -172,9 +203,9 @@ render(const struct pw_hist_series *s, int64_t since, int64_t until,
 	struct pw_trend tr;
 	struct pw_bucket *b;
 	double *t, *v, span_s;
-	int64_t step = s->res == PW_HIST_RAW ? interval_ms :
-	    tier_width_ms[s->res];
-	size_t n = s->n ? s->n : 1;
+	int64_t step = wr->res == PW_HIST_RAW ? interval_ms :
+	    tier_width_ms[wr->res];
+	size_t n = wr->npoints ? wr->npoints : 1;
 	cJSON *mo, *mm;
 	unsigned m;
 	bool ok;
@@ -185,22 +216,27 @@ render(const struct pw_hist_series *s, int64_t since, int64_t until,
 	if (b == NULL || t == NULL || v == NULL)
 		goto out_oom;
 	ok = api_add_num(o, "window_s", (double)window_ms / 1000.0) &&
-	    cJSON_AddNumberToObject(o, "count", samples_of(s)) != NULL &&
-	    cJSON_AddNumberToObject(o, "points", (double)s->n) != NULL &&
-	    api_add_num(o, "span_s", s->n > 0 ? (double)(s->ts_ms[s->n - 1] -
-	    s->ts_ms[0]) / 1000.0 : 0) &&
-	    cJSON_AddBoolToObject(o, "window_covered", s->n > 0 &&
-	    s->ts_ms[0] <= since + step) != NULL &&
+	    cJSON_AddNumberToObject(o, "count", samples_of(wr->s) +
+	    samples_of(wr->tail)) != NULL &&
+	    cJSON_AddNumberToObject(o, "points", (double)wr->npoints) !=
+	    NULL &&
+	    api_add_num(o, "span_s", wr->npoints > 0 ? (double)(wr->last_ms -
+	    wr->first_ms) / 1000.0 : 0) &&
+	    cJSON_AddBoolToObject(o, "window_covered", wr->npoints > 0 &&
+	    wr->first_ms <= since + step) != NULL &&
 	    api_add_time(o, "from", since) && api_add_time(o, "to", until) &&
 	    cJSON_AddStringToObject(o, "source", "history") != NULL &&
 	    cJSON_AddStringToObject(o, "resolution",
-	    api_hist_res_names[s->res]) != NULL &&
-	    cJSON_AddNumberToObject(o, "gaps", (double)s->ngaps) != NULL &&
-	    (s->res == PW_HIST_RAW || cJSON_AddStringToObject(o, "note",
-	    "from roll-ups: count, avg, min and max are the samples'; "
-	    "percentiles and stddev are of the bucket means (approximate); "
-	    "the trend is fitted to the means; no regression test") !=
-	    NULL) &&
+	    api_hist_res_names[wr->res]) != NULL &&
+	    api_add_time(o, "raw_tail_from", wr->tail_from) &&
+	    cJSON_AddNumberToObject(o, "gaps", (double)((wr->s != NULL ?
+	    wr->s->ngaps : 0) + (wr->tail != NULL ? wr->tail->ngaps : 0))) !=
+	    NULL &&
+	    (wr->res == PW_HIST_RAW || cJSON_AddStringToObject(o, "note",
+	    "from roll-ups (and the raw samples after the last one): count, "
+	    "avg, min and max are the samples'; percentiles and stddev are "
+	    "of the bucket means (approximate); the trend is fitted to the "
+	    "means; no regression test") != NULL) &&
 	    (mo = cJSON_AddObjectToObject(o, "metrics")) != NULL;
 	if (!ok)
 		goto out_oom;
@@ -209,7 +245,7 @@ render(const struct pw_hist_series *s, int64_t since, int64_t until,
 			continue;
 		if (group && !(pw_metric_def(m)->flags & PW_MF_GROUP))
 			continue;
-		col_stats(s, m, b, t, v, &sum, &tr, &span_s);
+		col_stats(wr->s, wr->tail, m, b, t, v, &sum, &tr, &span_s);
 		if ((mm = api_json_summary(&sum)) == NULL)
 			goto out_oom;
 		if (!cJSON_AddItemToObject(mo, group &&
@@ -238,6 +274,17 @@ out_oom:
 	return api_oom(err, errlen);
 }
 
+/* A read's 500 or out of memory; 0 when it found the series or none. */
+static unsigned
+read_status(int rc, char *err, size_t errlen)
+{
+	if (rc == 0 || rc == -ENOENT)
+		return 0;
+	if (rc == -ENOMEM)
+		return api_oom(err, errlen);
+	return api_fail(err, errlen, 500, "history: %s", strerror(-rc));
+}
+
 unsigned
 api_win_hist(struct api_stats *st, const struct api_past *past, pid_t pid,
     const char *target, int64_t window_ms, int64_t until_ms,
@@ -245,51 +292,74 @@ api_win_hist(struct api_stats *st, const struct api_past *past, pid_t pid,
 {
 	struct pw_history *h = past->c->history;
 	struct pw_hist_query q;
-	struct pw_hist_series *s = NULL;
+	struct pw_hist_series *s = NULL, *tail = NULL;
+	const struct pw_hist_series *who, *last;
+	struct win_read wr;
 	int64_t interval_ms = pw_monitor_interval_ms(st->mon);
 	unsigned status;
 	double procs;
 	int rc;
 
 	memset(&q, 0, sizeof(q));
+	memset(&wr, 0, sizeof(wr));
 	q.kind = target != NULL ? PW_HIST_GROUP : PW_HIST_PROC;
 	q.pid = pid;
 	q.name = target;
 	q.until_ms = until_ms;
 	q.since_ms = until_ms - window_ms;
-	q.res = api_hist_pick_res(h, q.since_ms, q.until_ms, interval_ms,
-	    RAW_POINTS_MAX);
+	q.res = wr.res = api_hist_pick_res(h, q.since_ms, q.until_ms,
+	    interval_ms, RAW_POINTS_MAX);
 	rc = pw_history_series(h, &q, &s);
-	if (rc == -ENOENT)
-		return target != NULL ? api_fail(err, errlen, HTTP_NOT_FOUND,
+	if ((status = read_status(rc, err, errlen)) != 0)
+		return status;
+	/* The newest part of a tier's window, not rolled up yet: raw. */
+	if (q.res != PW_HIST_RAW) {
+		q.since_ms = s != NULL && s->n > 0 ? s->ts_ms[s->n - 1] +
+		    tier_width_ms[q.res] : q.since_ms;
+		q.res = PW_HIST_RAW;
+		if (q.since_ms < q.until_ms) {
+			rc = pw_history_series(h, &q, &tail);
+			if ((status = read_status(rc, err, errlen)) != 0)
+				goto out;
+			if (tail != NULL)
+				wr.tail_from = q.since_ms;
+		}
+	}
+	if ((who = s != NULL ? s : tail) == NULL) {
+		status = target != NULL ? api_fail(err, errlen, HTTP_NOT_FOUND,
 		    "no samples of target \"%s\" in the window", target) :
 		    api_fail(err, errlen, HTTP_NOT_FOUND, "no samples of pid "
 		    "%ld in the window", (long)pid);
-	if (rc == -ENOMEM)
-		return api_oom(err, errlen);
-	if (rc < 0)
-		return api_fail(err, errlen, 500, "history: %s",
-		    strerror(-rc));
-	if (target != NULL) {
-		procs = s->n > 0 && PW_METRIC_PROCESSES < s->ncols ?
-		    s->res == PW_HIST_RAW ? s->val[(s->n - 1) * s->ncols +
-		    PW_METRIC_PROCESSES] : s->last[(s->n - 1) * s->ncols +
-		    PW_METRIC_PROCESSES] : NAN;
-		if (cJSON_AddStringToObject(o, "name", target) == NULL ||
-		    !api_add_num(o, API_NAME(PROCESSES), procs)) {
-			pw_hist_series_free(s);
-			return api_oom(err, errlen);
-		}
-	} else if (cJSON_AddNumberToObject(o, "pid", (double)pid) == NULL ||
-	    cJSON_AddStringToObject(o, "name", s->ident.name) == NULL ||
-	    cJSON_AddStringToObject(o, "target", s->ident.target) == NULL ||
-	    !api_add_time(o, pw_metric_name(PW_METRIC_START_TIME),
-	    s->ident.start_time_ms)) {
-		pw_hist_series_free(s);
-		return api_oom(err, errlen);
+		goto out;
 	}
-	status = render(s, q.since_ms, q.until_ms, window_ms, interval_ms,
-	    want, target != NULL, o, err, errlen);
+	wr.s = s;
+	wr.tail = tail;
+	wr.npoints = (s != NULL ? s->n : 0) + (tail != NULL ? tail->n : 0);
+	wr.first_ms = who->n > 0 ? who->ts_ms[0] : 0;
+	last = tail != NULL && tail->n > 0 ? tail : s;
+	wr.last_ms = last != NULL && last->n > 0 ? last->ts_ms[last->n - 1] :
+	    0;
+	status = api_oom(err, errlen);
+	if (target != NULL) {
+		procs = NAN;
+		if (last != NULL && last->n > 0 &&
+		    PW_METRIC_PROCESSES < last->ncols)
+			procs = (last->last != NULL ? last->last :
+			    last->val)[(last->n - 1) * last->ncols +
+			    PW_METRIC_PROCESSES];
+		if (cJSON_AddStringToObject(o, "name", target) == NULL ||
+		    !api_add_num(o, API_NAME(PROCESSES), procs))
+			goto out;
+	} else if (cJSON_AddNumberToObject(o, "pid", (double)pid) == NULL ||
+	    cJSON_AddStringToObject(o, "name", who->ident.name) == NULL ||
+	    cJSON_AddStringToObject(o, "target", who->ident.target) == NULL ||
+	    !api_add_time(o, pw_metric_name(PW_METRIC_START_TIME),
+	    who->ident.start_time_ms))
+		goto out;
+	status = render(&wr, until_ms - window_ms, until_ms, window_ms,
+	    interval_ms, want, target != NULL, o, err, errlen);
+out:
+	pw_hist_series_free(tail);
 	pw_hist_series_free(s);
 	return status;
 }

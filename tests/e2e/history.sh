@@ -81,6 +81,29 @@ check "?until=: the killed spinner is a cpu bottleneck of then" jq -e --argjson 
 get "$(url "/api/v1/bottlenecks?window=2s&until=now")" >"$WORK/bn2.json"
 check "?until=now: it is not one any more" jq -e --argjson k "$K" \
     '[.bottlenecks[] | select(.pid == $k)] | length == 0' "$WORK/bn2.json"
+# Targets too (issue 18): the doomed target's CPU is a bottleneck of then.
+get "$(url "/api/v1/bottlenecks?by=target&window=2s&until=$(iso $((TK + 500)))")" >"$WORK/bnt.json"
+check "by=target&until=: 200, from raw" jq -e '.by == "target" and .resolution == "raw"' "$WORK/bnt.json"
+check "by=target&until=: the doomed target is a cpu bottleneck of then" jq -e \
+    '[.bottlenecks[] | select(.target == "doomed" and .type == "cpu")] | length == 1' "$WORK/bnt.json"
+# Statistics of a past window, and of one beyond the ring (3 s).
+get "$(url "/api/v1/processes/$K/stats?window=2s&until=$(iso $TK)")" >"$WORK/pst.json"
+check "stats until=: the killed spinner's, from raw history" jq -e --argjson k "$K" \
+    '.pid == $k and .source == "history" and .resolution == "raw" and .count >= 10' "$WORK/pst.json"
+check "stats until=: its CPU then" jq -e '.metrics.cpu_percent.max > 20' "$WORK/pst.json"
+get "$(url "/api/v1/targets/doomed/stats?window=2s&until=$(iso $TK)")" >"$WORK/tst.json"
+check "target stats until=: one process, its CPU" jq -e \
+    '.name == "doomed" and .processes == 1 and .source == "history" and .metrics.cpu_percent.max > 20' "$WORK/tst.json"
+get "$(url "/api/v1/processes/$S/stats?window=24h")" >"$WORK/day.json"
+check "stats window=24h: beyond the ring, from the minute tier and its raw tail" jq -e \
+    '.source == "history" and .resolution == "1m" and (.note | type == "string") and
+     .count > 40 and .metrics.cpu_percent.count > 40' "$WORK/day.json"
+check "bottlenecks window=24h: from the minute tier" jq -e '.resolution == "1m"' \
+    <(get "$(url "/api/v1/bottlenecks?by=target&window=24h")")
+check "until in the future: 400" expect_err 400 "/api/v1/processes/$S/stats?until=$(iso $(( $(now_ms) + 3600000 )))"
+check "window beyond the tiers' reach: 400" expect_err 400 "/api/v1/processes/$S/stats?window=399d&until=-2d"
+check "window and since both: 400" expect_err 400 "/api/v1/bottlenecks?window=1m&since=-5m"
+check "a bad window: 400" expect_err 400 "/api/v1/targets/spin/stats?window=7x&until=now"
 # The writer may still hold the events of the last cycles: poll.
 exited() {
 	get "$(url "/api/v1/events?since=$(iso "$T0")&until=now")" |

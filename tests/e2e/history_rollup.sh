@@ -4,6 +4,7 @@
 # samples of that minute give.  The daemon runs with CLOCK_REALTIME moved
 # (tests/e2e/pw_clockshift.c) so that it starts three seconds before a
 # minute boundary: the bucket closes in seconds, not in up to a minute.
+# Statistics and bottlenecks of a day ending then come from that bucket.
 . "$(dirname "$0")/lib.sh"
 
 SHIM="$PW_BUILDDIR/tests/e2e/.libs/pw_clockshift.so"
@@ -64,6 +65,24 @@ check "cpu_percent: min, max, mean of the bucket" agree cpu_percent 0.02
 check "threads: min, max, mean of the bucket" agree threads 0
 check "last: the minute's last raw sample" jq -e -n --slurpfile m "$WORK/m.json" --slurpfile r "$WORK/r.json" \
     '$m[0].samples[0].last.rss_bytes == $r[0].samples[-1].rss_bytes'
+# Statistics of a day ending at the minute's end come from that bucket
+# (issue 18): count, avg, min and max are those of its raw samples.
+get "$(url "/api/v1/processes/$S/stats?window=24h&until=$M1&metrics=rss_bytes,threads")" >"$WORK/st.json"
+check "stats window=24h until=: the minute tier, no raw tail" jq -e \
+    '.source == "history" and .resolution == "1m" and .raw_tail_from == null' "$WORK/st.json"
+stat_agree() {	# stat_agree KEY
+	jq -e -n --arg k "$1" --slurpfile s "$WORK/st.json" --slurpfile r "$WORK/r.json" '
+	    [$r[0].samples[][$k] | select(. != null)] as $v |
+	    $s[0].metrics[$k] as $m |
+	    $m.count == ($v | length) and $m.min == ($v | min) and $m.max == ($v | max) and
+	    (($m.avg - (($v | add) / ($v | length))) | fabs) <= 1 + ($v | max) * 1e-9 and
+	    $m.p50 >= $m.min and $m.p50 <= $m.max'
+}
+check "stats from the tier: rss_bytes as the raw samples give it" stat_agree rss_bytes
+check "stats from the tier: threads as the raw samples give it" stat_agree threads
+get "$(url "/api/v1/bottlenecks?by=target&window=24h&until=$M1")" >"$WORK/bn.json"
+check "bottlenecks by=target window=24h until=: 200 from the minute tier" jq -e \
+    '.by == "target" and .resolution == "1m" and (.bottlenecks | type == "array")' "$WORK/bn.json"
 check "auto over an hour picks the minute tier" jq -e '.resolution == "1m"' \
     <(get "$(url "/api/v1/processes/$S/samples?since=-1h&resolution=auto&limit=100")")
 stop_daemon
