@@ -25,8 +25,8 @@
 #include <procwatch/store.h>
 
 #include "api/api.h"
-#include "api/routes.h"
 #include "api/catalogue.h"
+#include "api/routes.h"
 #include "api/stats.h"
 #include "api/stats_impl.h"
 #include "api/targets.h"

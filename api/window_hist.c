@@ -37,7 +37,7 @@
 #include "lib/history.h"
 
 #define MEMORY_WINDOW_MS	(30LL * 86400 * 1000)	/* the ring's views */
-#define HIST_WINDOW_MS		(400LL * 86400 * 1000)	/* parsing only */
+#define HIST_WINDOW_MS		(36500LL * 86400 * 1000) /* parsing only */
 #define RAW_POINTS_MAX		3600	/* raw: an hour at 1 s */
 #define TIER_POINTS_MAX		20160	/* 14 days of minutes */
 #define FUTURE_SLACK_MS		1000	/* "now" a little late */
