@@ -1509,14 +1509,24 @@
 		});
 	}
 
-	function loadBottlenecks() {
-		return optJSON('bottlenecks',
-		    '/api/v1/bottlenecks?window=1m&limit=10')
-		    .then(function (r) {
+	/*
+	 * The bottlenecks of the last minute, or in replay of the minute up
+	 * to the moment (?until=, ranked from the raw samples on disk).
+	 */
+	function loadBottlenecks(at) {
+		var past = isNum(at);
+		var path = '/api/v1/bottlenecks?window=1m&limit=10';
+		return (past ? fetchJSON(path + '&until=' + isoParam(at)) :
+		    optJSON('bottlenecks', path)).then(function (r) {
 			var node = $('bottlenecks'), list;
+			if (past ? !st.replay || st.at !== at : st.replay)
+				return;		/* asked for another moment */
 			clear(node);
+			$('bn-when').textContent = past ? 'the minute to ' +
+			    fmtClock(at) : 'last 1m';
 			if (!r.ok || !r.data) {
-				notAvailable(node);
+				notAvailable(node, r.data && r.data.error ?
+				    'not available: ' + r.data.error : undefined);
 				return;
 			}
 			list = Array.isArray(r.data.bottlenecks) ?
@@ -1889,6 +1899,7 @@
 			else
 				renderTargets(r[2]);
 			renderEvents(r[3], at, around);
+			loadBottlenecks(at);
 			if (st.selected !== null)
 				loadDetail();
 		});
@@ -1956,7 +1967,8 @@
 			work.push(loadAlerts());
 			work.push(loadTargets());
 		}
-		if (now - st.lastBottlenecks >= BOTTLENECKS_EVERY_MS) {
+		if (!st.replay &&
+		    now - st.lastBottlenecks >= BOTTLENECKS_EVERY_MS) {
 			st.lastBottlenecks = now;
 			work.push(loadBottlenecks());
 		}

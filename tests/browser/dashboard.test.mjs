@@ -373,6 +373,15 @@ async function timeTest(page, spin) {
 	ok(/firing at/.test(await page.textContent('#alert-count')) &&
 	    requests.some((u) => u.includes('/api/v1/alerts?at=')),
 	    'the alerts panel shows what was firing then');
+	await waitTrue(page, 'the bottlenecks panel ranks the minute up to it',
+	    (a) => document.getElementById('bn-when').textContent ===
+	    'the minute to ' + new Date(a).toLocaleTimeString() &&
+	    document.getElementById('bottlenecks').childElementCount > 0 &&
+	    !/not available/.test(
+	    document.getElementById('bottlenecks').textContent), at);
+	ok(requests.some((u) => u.includes('/api/v1/bottlenecks?window=1m&' +
+	    'limit=10&until=' + encodeURIComponent(new Date(at).toISOString()))),
+	    'the past bottlenecks came from ?until= the moment');
 	await page.waitForTimeout(1500);
 	ok(await page.evaluate(([v, a]) => window.pwReplay.at === a &&
 	    !!document.querySelector(`#proc-body tr[data-pid="${v}"]`),
