@@ -2,7 +2,8 @@
 // or /v1/logs is decoded with the OTLP definitions bundled in
 // @opentelemetry/otlp-transformer (its protobufjs root), and each data
 // point or log record is written as one JSON line to OUT, with its
-// resource's attributes.  A body that does not decode is recorded as
+// resource's attributes, then a line for the request itself (its size
+// and how many it held).  A body that does not decode is recorded as
 // {"error": ...} and answered 400.
 //
 // Usage: node receive.mjs PORTFILE OUT [PORT]   (PORT 0 or none: any)
@@ -97,6 +98,8 @@ const server = createServer((req, res) => {
 			res.end(String(e));
 			return;
 		}
+		lines.push({ signal: 'request', url: req.url, bytes: body.length,
+		    items: lines.length });
 		appendFileSync(out, lines.map((l) => JSON.stringify(l) + '\n').join(''));
 		res.writeHead(200, { 'Content-Type': 'application/x-protobuf' });
 		res.end(Buffer.from(resp));
