@@ -97,7 +97,7 @@ check "the spinner's utilization reaches 0.05 per CPU (user)" \
 # --- an exit as a log record -----------------------------------------------
 kill -KILL "$VICTIM"; wait "$VICTIM" 2>/dev/null
 PIDS=$(echo "$PIDS" | sed "s/ $VICTIM\b//")
-exit_log() { jq -e --argjson p "$VICTIM" 'select(.signal == "log" and .attrs["process.pid"] == $p)' "$OUT" >/dev/null; }
+exit_log() { jq -es --argjson p "$VICTIM" 'any(.[]; .signal == "log" and .attrs["process.pid"] == $p)' "$OUT" >/dev/null; }
 check "the killed process's exit arrives as a log record" wait_for exit-log 100 exit_log
 jq -c --argjson p "$VICTIM" 'select(.signal == "log" and .attrs["process.pid"] == $p)' "$OUT" | head -1 >"$WORK/log.json"
 sed 's/^/# /' "$WORK/log.json"
