@@ -10,7 +10,9 @@
  * means weighted by their counts), min and max are those of the samples
  * rolled up; percentiles and stddev are of the bucket means (approximate,
  * and the response says so); the trend is fitted to the means at the
- * buckets' middles.  No regression test: a bucket keeps no variance.
+ * buckets' middles; a rate also gets its counter's increase over the
+ * buckets (rate_counter[]).  No regression test: a bucket keeps no
+ * variance.
  */
 #include <errno.h>
 #include <math.h>
@@ -43,6 +45,27 @@
 #define FUTURE_SLACK_MS		1000	/* "now" a little late */
 
 static const int64_t tier_width_ms[PW_HIST_NRES] = { 0, 60000, 3600000 };
+
+/*
+ * The windowed rates and the counters they are rates of: from a tier the
+ * rate over the window is also the counter's increase over the time the
+ * rate's samples cover (an interval each), times `scale` (CPU seconds
+ * to percent of one core).
+ */
+static const struct {
+	enum pw_metric	rate, counter;
+	double		scale;
+} rate_counter[] = {
+	{ PW_METRIC_CPU_PERCENT, PW_METRIC_CPU_SECONDS, 100 },
+	{ PW_METRIC_CPU_USER_PERCENT, PW_METRIC_CPU_USER_SECONDS, 100 },
+	{ PW_METRIC_CPU_SYSTEM_PERCENT, PW_METRIC_CPU_SYSTEM_SECONDS, 100 },
+	{ PW_METRIC_CTX_VOLUNTARY_RATE, PW_METRIC_CTX_VOLUNTARY, 1 },
+	{ PW_METRIC_CTX_INVOLUNTARY_RATE, PW_METRIC_CTX_INVOLUNTARY, 1 },
+	{ PW_METRIC_MINOR_FAULTS_RATE, PW_METRIC_MINOR_FAULTS, 1 },
+	{ PW_METRIC_MAJOR_FAULTS_RATE, PW_METRIC_MAJOR_FAULTS, 1 },
+	{ PW_METRIC_READ_BYTES_RATE, PW_METRIC_READ_BYTES, 1 },
+	{ PW_METRIC_WRITE_BYTES_RATE, PW_METRIC_WRITE_BYTES, 1 },
+};
 
 unsigned
 api_stats_span(struct api_stats *st, const char *window, int64_t def,
@@ -184,6 +207,66 @@ samples_of(const struct pw_hist_series *s)
 	return best;
 }
 
+/*
+ * The increase of counter column c over tier series s and its raw tail
+ * (a reset counts the new value, as the roll-up does), and the seconds
+ * it covers: an interval for each sample with rate column r known (one
+ * with a previous sample to grow from).  False when nothing is known.
+ */
+static bool
+counter_increase(const struct pw_hist_series *s,
+    const struct pw_hist_series *tail, size_t c, size_t r,
+    int64_t interval_ms, double *inc, double *cover_s)
+{
+	double prev = NAN, x, n = 0;
+	size_t i, at;
+
+	*inc = 0;
+	for (i = 0; s != NULL && c < s->ncols && i < s->n; i++) {
+		at = i * s->ncols + c;
+		if (s->count[at] == 0 || !isfinite(s->val[at]))
+			continue;
+		*inc += s->val[at];
+		n += s->count[i * s->ncols + r];
+		prev = s->last[at];
+	}
+	for (i = 0; tail != NULL && c < tail->ncols && i < tail->n; i++) {
+		x = tail->val[i * tail->ncols + c];
+		if (!isfinite(x))
+			continue;
+		if (isfinite(prev))
+			*inc += x >= prev ? x - prev : x;
+		if (isfinite(tail->val[i * tail->ncols + r]))
+			n++;
+		prev = x;
+	}
+	*cover_s = n * (double)interval_ms / 1000.0;
+	return n > 0;
+}
+
+/* A rate's "increase" and "rate_from_increase" (a tier's window). */
+static bool
+add_rate_from_counter(cJSON *mm, const struct pw_hist_series *s,
+    const struct pw_hist_series *tail, enum pw_metric m, int64_t interval_ms)
+{
+	double inc, cover_s;
+	size_t i;
+
+	for (i = 0; i < sizeof(rate_counter) / sizeof(rate_counter[0]); i++) {
+		if (rate_counter[i].rate != m)
+			continue;
+		if (!counter_increase(s, tail, rate_counter[i].counter, m,
+		    interval_ms, &inc, &cover_s) || cover_s <= 0)
+			return cJSON_AddNullToObject(mm, "increase") != NULL &&
+			    cJSON_AddNullToObject(mm, "rate_from_increase") !=
+			    NULL;
+		return api_add_num(mm, "increase", inc) &&
+		    api_add_num(mm, "rate_from_increase", inc *
+		    rate_counter[i].scale / cover_s);
+	}
+	return true;
+}
+
 /* What api_win_hist() read: a series, and the raw tail of a tier's. */
 struct win_read {
 	enum pw_hist_res		 res;
@@ -236,7 +319,9 @@ render(const struct win_read *wr, int64_t since, int64_t until,
 	    "from roll-ups (and the raw samples after the last one): count, "
 	    "avg, min and max are the samples'; percentiles and stddev are "
 	    "of the bucket means (approximate); the trend is fitted to the "
-	    "means; no regression test") != NULL) &&
+	    "means; a rate's increase is its counter's, and "
+	    "rate_from_increase that over the time sampled; no regression "
+	    "test") != NULL) &&
 	    (mo = cJSON_AddObjectToObject(o, "metrics")) != NULL;
 	if (!ok)
 		goto out_oom;
@@ -261,6 +346,9 @@ render(const struct win_read *wr, int64_t since, int64_t until,
 		    !api_add_item(mm, "trend", api_json_trend(&tr)))
 			goto out_oom;
 		if (cJSON_AddNullToObject(mm, "regression") == NULL)
+			goto out_oom;
+		if (wr->res != PW_HIST_RAW && !add_rate_from_counter(mm, wr->s,
+		    wr->tail, m, interval_ms))
 			goto out_oom;
 	}
 	free(b);

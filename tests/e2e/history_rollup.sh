@@ -80,6 +80,14 @@ stat_agree() {	# stat_agree KEY
 }
 check "stats from the tier: rss_bytes as the raw samples give it" stat_agree rss_bytes
 check "stats from the tier: threads as the raw samples give it" stat_agree threads
+# A rate from its counter: the increase covers at least the minute's own.
+get "$(url "/api/v1/processes/$S/stats?window=24h&until=$M1&metrics=ctx_switches_voluntary_rate")" >"$WORK/rate.json"
+check "a rate from a tier: its counter's increase and the rate over the time sampled" jq -e -n \
+    --slurpfile s "$WORK/rate.json" --slurpfile r "$WORK/r.json" '
+    [$r[0].samples[].ctx_switches_voluntary | select(. != null)] as $v |
+    $s[0].metrics.ctx_switches_voluntary_rate as $m |
+    ($v | length) > 1 and $m.increase >= ($v[-1] - $v[0]) and $m.rate_from_increase > 0 and
+    (($m.rate_from_increase - $m.avg) | fabs) <= 0.2 * $m.avg + 1'
 get "$(url "/api/v1/bottlenecks?by=target&window=24h&until=$M1")" >"$WORK/bn.json"
 check "bottlenecks by=target window=24h until=: 200 from the minute tier" jq -e \
     '.by == "target" and .resolution == "1m" and (.bottlenecks | type == "array")' "$WORK/bn.json"
