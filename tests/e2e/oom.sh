@@ -122,6 +122,10 @@ ooms() { get "$(url /api/v1/events?limit=100000)" >"$WORK/ev.json" &&
     jq -e "[.events[] | select(.type == \"oom_kill\")] | $1" \
     "$WORK/ev.json" >/dev/null; }
 
+# The events the history kept in the last five minutes.
+past() { get "$(url '/api/v1/events?since=-5m')" >"$WORK/past.json" &&
+    jq -e "$1" "$WORK/past.json" >/dev/null; }
+
 # run N FIFO WRAPPER: one allocator killed, as seen by a daemon run under
 # WRAPPER ("" or setpriv dropping CAP_NET_ADMIN).
 run() {
@@ -192,6 +196,15 @@ run() {
 	check "[$n] and resolves by itself after oom_alert_ms" \
 	    wait_for "oom_killed resolved" 150 hook_has \
 	    ".rule == \"oom_killed\" and .state == \"resolved\""
+	# The history on disk keeps the kill beside the exit (OTLP's logs
+	# read it there), and with the feed how the exit ended (SIGKILL).
+	check "[$n] the history's events have the oom_kill beside the exit" \
+	    wait_for "history oom_kill" 50 past "[.events[] | select(.pid == $A)] |
+	    any(.type == \"oom_kill\" and .detail == \"cgroup\") and any(.type == \"exit\")"
+	if [ "$n" = feed ]; then
+		check "[$n] and the exit's value is -9 (SIGKILL, from the feed)" \
+		    past "any(.events[]; .pid == $A and .type == \"exit\" and .value == -9)"
+	fi
 	stop_daemon
 	check "[$n] procwatchd exits 0" [ $? -eq 0 ]
 	rm -f "$WORK/hook.jsonl"
