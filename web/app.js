@@ -827,7 +827,8 @@
 		$('stats-window').textContent = (isNum(data.count) ?
 		    '(' + data.count + ' samples' : '(') +
 		    (isNum(data.span_s) ? ' over ' + fmtDur(data.span_s) : '') +
-		    ')';
+		    (data.source === 'history' && data.resolution ? ', ' +
+		    data.resolution + ' from the history' : '') + ')';
 		cols = STAT_COLS.filter(function (c) {
 			return names.some(function (m) {
 				return isNum(metrics[m][c]);
@@ -944,10 +945,18 @@
 				st.chartAt = now;
 			}
 		}
+		/*
+		 * A range's statistics (from the tiers) go with its samples;
+		 * a window ends now at the latest.
+		 */
+		var end = range ? Math.min(range[1], now) : 0;
+		var stats = '/api/v1/processes/' + pid + '/stats' + (range ?
+		    '?window=' + Math.max(1, Math.round((end - range[0]) /
+		    1000)) + 's&until=' + isoParam(end) : win);
 		return Promise.all([
 			samples,
-			optJSON('stats', '/api/v1/processes/' + pid + '/stats' +
-			    win),
+			!range ? optJSON('stats', stats) : samples ?
+			    fetchJSON(stats) : null,
 			optJSON('threads', '/api/v1/processes/' + pid +
 			    '/threads' + win),
 		]).then(function (r) {
@@ -971,10 +980,12 @@
 				    r[0].status);
 				$('charts-err').hidden = false;
 			}
-			if (r[1].ok)
+			if (r[1] && r[1].ok)
 				renderStats(r[1].data);
-			else
-				notAvailable($('d-stats'));
+			else if (r[1])
+				notAvailable($('d-stats'), r[1].data &&
+				    r[1].data.error ? 'not available: ' +
+				    r[1].data.error : undefined);
 			if (r[2].ok)
 				renderThreads(r[2].data);
 			else

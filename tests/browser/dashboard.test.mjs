@@ -345,6 +345,13 @@ async function timeTest(page, spin) {
 	});
 	ok(rss.gaps >= 1 && rss.vals >= 10,
 	    'the RSS chart is broken at the gap, not joined', JSON.stringify(rss));
+	await waitTrue(page, 'the statistics are the range\'s, from the history',
+	    () => /from the history/.test(
+	    document.getElementById('stats-window').textContent) &&
+	    document.querySelector('#d-stats table') !== null);
+	ok(requests.some((u) => new RegExp(`/processes/${spin}/stats\\?` +
+	    'window=\\d+s&until=').test(u)),
+	    'the statistics asked for the range\'s window and until');
 
 	// Replay at a moment the victim was alive.
 	const at = Math.floor(aliveMs / 1000) * 1000;
