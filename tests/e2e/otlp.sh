@@ -129,11 +129,16 @@ check "the backlog is sent (nothing pending)" wait_for backlog 150 current
 sleep 2
 n=$(pts process.memory.usage | jq -s --argjson a "$t0" --argjson b "$t1" \
     '[.[] | select(.time_ms > $a and .time_ms < $b) | .time_ms] | unique | length')
+iso() { date -u -d "@$(($1 / 1000)).$(printf %03d $(($1 % 1000)))" +%Y-%m-%dT%H:%M:%S.%3NZ; }
+# What the daemon sampled in the outage (a loaded machine can stall it:
+# those cycles do not exist to be sent), from its own history.
+have=$(get "$(url "/api/v1/processes/$SPIN/samples?since=$(iso "$t0")&until=$(iso "$t1")")" | jq '.count')
 want=$(( (t1 - t0) / INTERVAL ))
-echo "# the spinner's samples in the outage's $((t1 - t0)) ms: $n of $want"
+echo "# the spinner's samples in the outage's $((t1 - t0)) ms: $n received, $have sampled, $want intervals"
 pts process.memory.usage | jq -s -r --argjson a "$t0" --argjson b "$t1" \
     '[.[] | select(.time_ms > $a and .time_ms < $b) | .time_ms] | unique | map(. - $a) | "# at ms: \(.)"'
-check "the spinner's samples cover the outage (at most two intervals missing)" [ "$n" -ge $((want - 2)) ]
+check "every sample the daemon took in the outage arrived (one at the edges aside)" [ "$n" -ge $((have - 1)) ]
+check "and there were samples to send (at least half the intervals)" [ "$have" -ge $((want / 2)) ]
 check "still every request decoded" [ "$(jq -c 'select(.error)' "$OUT" | wc -l)" = 0 ]
 get "$(url /metrics)" >"$WORK/m2.txt"
 check "sent data points are counted" awk \
