@@ -39,6 +39,10 @@
  *   history (0-1) pw_history_start()    the segment files of the history
  *                 lib/history.h         on disk; consumes the cycles the
  *                 daemon/history.c      sampler's cycle hook queues
+ *   push (0-9)    rw_start()            one a remote_write entry and one
+ *                 daemon/remote_write.c for "otlp": its curl handle, its
+ *                                       queue or history cursor and saved
+ *                                       position; its mutex is a leaf
  *
  * LOCKS, in acquisition order: a thread may take a lock only if every
  * lock it holds is above it.  Only the first two ever hold another; all
