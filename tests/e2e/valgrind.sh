@@ -8,8 +8,8 @@
 # Run under valgrind (every script that starts the daemon, but those below):
 #   run reload alerts notify alertmanager custom profile tls events
 #   targets groupstats cgroup oom stats ctl hostile churn notifier
-#   api_paths shipped signing redact delay pss quiet remote_write history
-#   history_disk history_rollup history_alerts
+#   api_paths shipped signing redact delay pss quiet remote_write otlp
+#   history history_disk history_rollup history_alerts
 # Not run under valgrind:
 #   browser  (a headless chromium and npm under a 20-50x slower daemon:
 #            its page timeouts are the browser's, and it adds no daemon
