@@ -246,9 +246,14 @@ pw_hist_cycle_from_store(struct pw_hist_cycle *c, struct pw_store *st)
 	for (i = 0; i < st->nprocs && rc == 0; i++) {
 		p = st->procs[i];
 		if (!p->alive) {
-			/* Gone within this cycle: its exit. */
-			if (p->gone_ms > c->ts_ms - (c->interval_ms > 0 ?
-			    c->interval_ms : 1) && p->gone_ms <= c->ts_ms) {
+			/*
+			 * Gone in this cycle: its exit.  The commit stamps
+			 * it with the cycle's own time; a window of one
+			 * interval back would also take it from the cycle
+			 * before when a late cycle is followed by one on
+			 * time (history.sh saw the exit twice under load).
+			 */
+			if (p->gone_ms == c->ts_ms) {
 				memset(&ev, 0, sizeof(ev));
 				ev.ts_ms = p->gone_ms;
 				ev.kind = PW_HIST_EV_PROCESS;

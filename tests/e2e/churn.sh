@@ -60,7 +60,8 @@ started=$(( $(cat "$WORK/n1") + $(cat "$WORK/n2") ))
 s1=$(starts)
 v1=$(metric procwatch_processes_vanished_total)
 echo "# started $started short-lived processes in $SECS s; the daemon counted $((${s1:-0} - ${s0:-0})) starts, $((v1 - v0)) vanished while being read"
-check "tens of thousands of processes ($started)" [ "$started" -ge $((RATE * SECS * 8 / 10)) ]
+# The generator slows with the machine (ASan under load: 18,055 of 24,000).
+check "tens of thousands of processes ($started)" [ "$started" -ge $((RATE * SECS / 2)) ]
 if [ "$events" = 1 ]; then
 	# Other processes on the machine fork too, so the daemon's count is
 	# at least the generator's (a few lost events allowed).
@@ -74,9 +75,14 @@ echo "# $((c1 - c0)) sampling cycles during the churn (every 100 ms: $((SECS * 1
 check "the sampler kept cycling through the churn" [ $((c1 - c0)) -ge $((SECS * 10 / 4)) ]
 # Other processes on the machine keep exiting, so gone entries come and
 # go; none may stay past the 2 s retention (plus a cycle of slack).
+# "Now" is the daemon's newest sample, not date(1): the daemon's times run
+# on the monotonic clock from one wall anchor, and a VM's wall clock may
+# be stepped under it (fresh-ci counted every gone entry stale).
 stale_count() {
-	get "$(url "/api/v1/processes?all=1")" | jq --argjson now "$(date +%s%3N)" \
-	    '[.processes[] | select(.alive == false) | .gone_at | sub("\\.[0-9]+Z$"; "Z") | fromdate * 1000 | select($now - . > 3500)] | length'
+	get "$(url "/api/v1/processes?all=1")" | jq '
+	    def ms: sub("\\.[0-9]+Z$"; "Z") | fromdate * 1000;
+	    ([.processes[] | select(.alive and .sample != null) | .sample.ts | ms] | max) as $now |
+	    [.processes[] | select(.alive == false) | .gone_at | ms | select($now - . > 3500)] | length'
 }
 check "the second churn's entries go after retention" wait_for "retention" 100 children_cleared "$CH2"
 stale=$(stale_count)

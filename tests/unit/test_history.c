@@ -636,7 +636,7 @@ fake_store(int64_t ts)
 		p->id = (uint64_t)i + 1;
 		p->pid = 500 + i;
 		p->alive = i < 2;
-		p->gone_ms = i < 2 ? 0 : ts - 10;
+		p->gone_ms = i < 2 ? 0 : ts;	/* the commit's stamp */
 		p->start_time_ms = ts - 100000 - i;
 		p->fd_limit = 1024;
 		snprintf(p->comm, sizeof(p->comm), "w%d", i);
@@ -691,6 +691,15 @@ test_history_cycle_from_store_reads_the_catalogue(void **state)
 	assert_string_equal(e->type, "exit");
 	assert_int_equal(e->pid, 502);
 	assert_int_equal(e->start_time_ms, T0 - 100002);
+	/* A cycle 60 ms later (the one before ran late): not again. */
+	{
+		struct pw_hist_cycle *c2;
+
+		assert_non_null(c2 = pw_hist_cycle_new(T0 + 60, 1000));
+		assert_int_equal(pw_hist_cycle_from_store(c2, st), 0);
+		assert_int_equal(pw_hist_cycle_nevents(c2), 0);
+		pw_hist_cycle_free(c2);
+	}
 	assert_non_null(pw_hist_cycle_series(c, 2, &id, &n));
 	assert_int_equal(id->kind, PW_HIST_GROUP);
 	assert_string_equal(id->name, "all");
