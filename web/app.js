@@ -27,10 +27,11 @@
  * The past (the history on disk): a time range other than "live" makes
  * the charts ask for since/until with resolution=auto, so the daemon picks
  * the tier (raw, 1m, 1h); the answer's resolution is shown and its gaps
- * are drawn as breaks (a null row in each), never joined.  Replay swaps
- * the live table, alerts and targets for ?at= of a chosen moment (exited
- * processes marked) plus the events around it; the refresh loop then
- * leaves them alone, so the moment stays as it was chosen.
+ * are drawn as breaks (a null row in each), never joined; the statistics
+ * are the range's.  Replay swaps the live table, alerts and targets for
+ * ?at= of a chosen moment (exited processes marked), the bottlenecks for
+ * those of the minute up to it, and lists the events around it; the
+ * refresh loop then leaves them alone, so the moment stays as chosen.
  */
 (function () {
 	'use strict';
@@ -58,7 +59,6 @@
 		lastBottlenecks: 0,
 		timer: null,
 		busy: false,
-		intervalMs: 1000,
 		range: 'live',		/* a key of RANGES, 'custom' or 'live' */
 		custom: null,		/* [from, to] ms of the custom range */
 		chartKey: null,		/* what the charts show, in a range */
@@ -1656,11 +1656,9 @@
 
 	function loadHealth() {
 		return getJSON('/healthz').then(function (r) {
-			if (r.ok && r.data && isNum(r.data.interval_ms)) {
-				st.intervalMs = r.data.interval_ms;
+			if (r.ok && r.data && isNum(r.data.interval_ms))
 				st.refreshMs = Math.max(MIN_REFRESH_MS,
 				    r.data.interval_ms);
-			}
 			renderHealth(r.ok ? r.data : null);
 		});
 	}
