@@ -35,7 +35,8 @@ stop_otlp() {
 
 start_otlp
 spawn SPIN "$PW_TARGET" spin
-spawn VICTIM "$PW_TARGET" sleep
+# A secret on its command line: cmdline_redact (on by default) hides it.
+spawn VICTIM "$PW_TARGET" sleep --password=hunter2
 cat >"$WORK/otlp.json" <<JSON
 {
   "listen": "127.0.0.1:0", "interval_ms": $INTERVAL, "history": 100,
@@ -82,6 +83,10 @@ check "units: By for memory and disk I/O, {count} for descriptors, 1 for utiliza
     .["process.open_file_descriptor.count"] == "{count}" and
     .["process.cpu.utilization"] == "1" and .["process.thread.count"] == "{thread}"' \
     <(jq -c 'select(.signal == "metric")' "$OUT")
+check "the victim's command line is redacted: --password=*** and never hunter2" \
+    jq -es --argjson p "$VICTIM" 'any(.[]; .signal == "metric" and .resource["process.pid"] == $p and
+    (.resource["process.command_line"] | test("--password=\\*\\*\\*")))' "$OUT"
+check "hunter2 is nowhere in what the receiver got" bash -c "! grep -q hunter2 '$OUT'"
 check "the resident size is an up-down sum of bytes (over 100 KB)" \
     jq -es 'last | .kind == "sum" and .monotonic == false and .value > 100000' <(pts process.memory.usage)
 check "attributes: context switch types, fault types, I/O directions" \
