@@ -186,6 +186,34 @@ fired_find(const struct fired *f, size_t n, uint64_t id, bool *found)
 	return lo;
 }
 
+/*
+ * Note alert a as firing in hs->fired (kept in id order) without an
+ * event: its "firing" is in the history already.  Out of memory, it is
+ * not noted, and the history gets that "firing" twice.
+ */
+static void
+fired_note(struct history *hs, const struct pw_alert *a)
+{
+	struct fired *v;
+	size_t at;
+	bool found;
+
+	at = fired_find(hs->fired, hs->nfired, a->id, &found);
+	if (found || (v = realloc(hs->fired, (hs->nfired + 1) *
+	    sizeof(*v))) == NULL)
+		return;
+	memmove(v + at + 1, v + at, (hs->nfired - at) * sizeof(*v));
+	memset(&v[at], 0, sizeof(v[at]));
+	v[at].id = a->id;
+	v[at].pid = a->pid;
+	snprintf(v[at].rule, sizeof(v[at].rule), "%s",
+	    a->rule != NULL ? a->rule->name : "");
+	snprintf(v[at].target, sizeof(v[at].target), "%s", a->target);
+	v[at].value = a->value;
+	hs->fired = v;
+	hs->nfired++;
+}
+
 static int
 add_alert_event(struct pw_hist_cycle *cyc, int64_t now_ms, const char *type,
     const struct fired *f)
@@ -412,6 +440,8 @@ carry_pass(struct history *hs, struct pw_hist_cycle *cyc, int64_t now_ms)
 			log_info("alert %s still firing after the restart: "
 			    "%s[%ld] target %s, not announced again",
 			    c->rule, t[i].name, (long)t[i].pid, t[i].target);
+			/* Its "firing" is on disk from before the stop. */
+			fired_note(hs, &t[i]);
 			carry_settle(hs, c);
 			continue;
 		}

@@ -29,6 +29,7 @@ count() {
 }
 both_fired() { [ "$(count firing "$S")" -ge 1 ] && [ "$(count firing "$K")" -ge 1 ]; }
 
+T0=$(date -u +%Y-%m-%dT%H:%M:%S.%3NZ)
 start_daemon "$WORK/cfg.json" || exit 1
 check "both holders' alerts fire and are announced" wait_for firing 100 both_fired
 wait_cycles 5
@@ -56,5 +57,12 @@ check "the engine has the live one firing" jq -e --argjson s "$S" \
     <(get "$(url /api/v1/alerts)")
 check "?at=now: only the live one is firing" jq -e --argjson s "$S" \
     '[.alerts[] | select(.rule == "busy") | .pid] | unique == [$s]' <(get "$(url "/api/v1/alerts?at=now")")
+# The history's events: one "firing" of the live holder's alert across
+# the restart (it was on disk from before), and the dead one's resolution.
+get "$(url "/api/v1/events?since=$T0&until=now")" >"$WORK/ev.json"
+check "the history has the live holder's alert firing once, across the restart" \
+    jq -e --argjson s "$S" '[.events[] | select(.kind == "alert" and .type == "firing" and .pid == $s)] | length == 1' "$WORK/ev.json"
+check "and the dead holder's firing and resolved, once each" \
+    jq -e --argjson k "$K" '[.events[] | select(.kind == "alert" and .pid == $k) | .type] == ["firing", "resolved"]' "$WORK/ev.json"
 stop_daemon
 finish
