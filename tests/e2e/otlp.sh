@@ -29,7 +29,14 @@ start_otlp() {
 	OTLP_PORT=$(cat "$pf")
 }
 stop_otlp() {
-	kill -TERM "$OTLP_PID"; wait "$OTLP_PID" 2>/dev/null
+	local i
+	kill -TERM "$OTLP_PID"
+	for i in $(seq 1 50); do
+		kill -0 "$OTLP_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	check "the receiver stops on SIGTERM" sh -c "! kill -0 $OTLP_PID 2>/dev/null"
+	kill -KILL "$OTLP_PID" 2>/dev/null; wait "$OTLP_PID" 2>/dev/null
 	PIDS=$(echo "$PIDS" | sed "s/ $OTLP_PID\b//")
 }
 

@@ -108,4 +108,10 @@ const server = createServer((req, res) => {
 server.listen(Number(want || 0), '127.0.0.1', () => {
 	writeFileSync(portfile, String(server.address().port));
 });
-process.on('SIGTERM', () => server.close(() => process.exit(0)));
+// Node 18 (Debian 12's) lets close() wait for keep-alive connections, and
+// procwatchd's curl keeps one open: drop them, or SIGTERM never ends it
+// (fresh-ci hung in otlp.sh's outage).  Every line is written already.
+process.on('SIGTERM', () => {
+	server.closeAllConnections();
+	server.close(() => process.exit(0));
+});
