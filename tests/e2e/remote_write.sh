@@ -130,6 +130,10 @@ past() {
 	done
 }
 check "Prometheus has samples past the outage" wait_for past 100 past
+# The position is saved after every cycle taken: after the kill nothing
+# Prometheus already had went out again to be refused as out of order.
+dropped=$(get "$(url /metrics)" | awk '$1 == "procwatch_remote_write_samples_total{remote=\"prom\",protocol=\"prometheus\",result=\"dropped\"}" { print $2 }')
+check "nothing sent twice and refused after the kill (dropped: ${dropped:-none})" [ "${dropped:-x}" = 0 ]
 # Over the outage (t0..t1) every interval must have its sample, but the
 # two intervals before the kill (not yet handed to the kernel) and the
 # restart's own gap (no sampling at all: measured above).
