@@ -752,10 +752,16 @@ out:
 	if (d.mon != NULL)
 		pw_monitor_stop(d.mon);	/* no more cycle hooks after this */
 	pw_events_free(d.events);
+	/*
+	 * The push senders read the history with cursors: they stop before
+	 * it frees them (a sender catching up could read freed memory:
+	 * fresh-ci's ASan daemon exited non-zero at SIGTERM), and after the
+	 * API, which reads their counters.
+	 */
+	rw_free(d.rw);
 	history_close(d.hist);	/* writes what is queued, fsyncs */
 	pw_monitor_free(d.mon);
 	notifier_free(d.nt);	/* flushes for up to ~1 s, then spools */
-	rw_free(d.rw);		/* after the API, which reads its counters */
 	pw_alertq_free(d.alertq);	/* drained: its producer is stopped */
 	pw_alerts_free(d.alerts);
 	custom_host_free(d.custom);	/* after everything that reads it */

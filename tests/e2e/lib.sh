@@ -82,6 +82,14 @@ stop_daemon() {
 	if [ -n "${PW_VALGRIND:-}" ] && [ $rc -ne 0 ]; then
 		{ not_ok "procwatchd under valgrind exited $rc"
 		  grep '^==[0-9]*==' "$WORK/daemon.log" | head -200; } >&2
+	elif [ -n "${PW_SANITIZED:-}" ] && [ $rc -ne 0 ]; then
+		# The sanitizer's report, or the log's end, into the test's log.
+		{ echo "# procwatchd exited $rc; its log:"
+		  if grep -q '^==[0-9]*==\|runtime error' "$WORK/daemon.log"; then
+			grep -A60 '^==[0-9]*==\|runtime error' "$WORK/daemon.log" | head -200
+		  else
+			tail -30 "$WORK/daemon.log"
+		  fi | sed 's/^/#   /'; } >&2
 	fi
 	return $rc
 }
