@@ -61,7 +61,10 @@ for variant in fp nofp; do
 	    grep -q '^pw_hot_[a-z]*;.*main;hot_outer;hot_inner [0-9]*$' "$WORK/folded.txt"
 	check "$variant: summary names the hot function first" \
 	    jq -e '.summary.top_self[0].function == "hot_inner" and .summary.top_self[0].percent > 80 and (.summary.top_total | map(.function) | index("hot_outer")) != null' "$WORK/prof.json"
-	check "$variant: summary counts" jq -e '.summary.samples > 100 and .summary.rounds >= .summary.samples and .summary.samples_lost < .summary.rounds / 4 and (.summary.threads | length) == 1 and .summary.exited == false' "$WORK/prof.json"
+	# Under valgrind a round takes longer than a tick more often: fewer
+	# samples (96 of about 150 once, 32 lost), which the daemon counts.
+	min_n=100 lost_div=4; [ -n "${PW_VALGRIND:-}" ] && min_n=50 lost_div=2
+	check "$variant: summary counts" jq -e --argjson n "$min_n" --argjson l "$lost_div" '.summary.samples > $n and .summary.rounds >= .summary.samples and .summary.samples_lost < .summary.rounds / $l and (.summary.threads | length) == 1 and .summary.exited == false' "$WORK/prof.json"
 	# Under valgrind (valgrind.sh) the daemon unwinds 20-50x slower and
 	# keeps the target stopped longer: the bound on that is not checked.
 	max_stop=0.5; [ -n "${PW_VALGRIND:-}" ] && max_stop=1.01
