@@ -10,7 +10,9 @@
  * cumulative count at the bucket's end).  A raw record is handed on as
  * it is.  The cycle is rebuilt for each record and lent to the callback.
  */
+#ifdef HAVE_CONFIG_H
 #include <config.h>
+#endif
 
 #include <errno.h>
 #include <math.h>
