@@ -463,6 +463,14 @@ latest(struct pw_monitor *m, pid_t pid, enum pw_metric row, double *v)
 	return known;
 }
 
+/* p ran for `ns`: a changed run time, so its next read is a full one. */
+static void
+ran(struct fakeproc_proc *p, uint64_t ns)
+{
+	p->run_ns += ns;
+	p->slices++;
+}
+
 static void
 write_switch(struct fakeproc *fk, const char *v)
 {
@@ -500,8 +508,7 @@ test_delay_monitor_shares_over_the_interval(void **state)
 	assert_false(latest(m, 100, PW_METRIC_CPU_DELAY_PERCENT, &v));
 
 	/* Over 2 s: 500 ms runnable but waiting, 50 ticks blocked on I/O. */
-	p.run_ns += 100 * MS;		/* it ran, so it is read in full */
-	p.slices++;
+	ran(&p, 100 * MS);
 	p.run_delay_ns += 500 * MS;
 	p.blkio_ticks += (uint64_t)sysconf(_SC_CLK_TCK) / 2;
 	fakeproc_update(f->fk, &p);
@@ -520,8 +527,7 @@ test_delay_monitor_shares_over_the_interval(void **state)
 
 	/* Delay accounting turned off: I/O delay unknown from the next read. */
 	write_switch(f->fk, "0\n");
-	p.run_ns += 100 * MS;
-	p.slices++;
+	ran(&p, 100 * MS);
 	fakeproc_update(f->fk, &p);
 	assert_int_equal(pw_monitor_cycle(m, T0 + 4000), 0);
 	pw_monitor_get_stats(m, &st);
@@ -575,21 +581,18 @@ test_delay_monitor_drops_a_wait_from_before_the_switch(void **state)
 	m = mk_monitor(f->fk);
 	assert_int_equal(pw_monitor_cycle(m, T0), 0);
 	write_switch(f->fk, "1\n");
-	p.run_ns += MS;
-	p.slices++;
+	ran(&p, MS);
 	fakeproc_update(f->fk, &p);
 	assert_int_equal(pw_monitor_cycle(m, T0 + 1000), 0);
 	/* 2 s after it was last seen off: an hour of "wait" ends. */
-	p.run_ns += MS;
-	p.slices++;
+	ran(&p, MS);
 	p.blkio_ticks += 3600 * hz;
 	fakeproc_update(f->fk, &p);
 	assert_int_equal(pw_monitor_cycle(m, T0 + 2000), 0);
 	assert_false(latest(m, 100, PW_METRIC_IO_DELAY_PERCENT, &v));
 	assert_true(latest(m, 100, PW_METRIC_CPU_DELAY_PERCENT, &v));
 	/* The next interval is measured from that sample: unknown too. */
-	p.run_ns += MS;
-	p.slices++;
+	ran(&p, MS);
 	fakeproc_update(f->fk, &p);
 	assert_int_equal(pw_monitor_cycle(m, T0 + 3000), 0);
 	assert_false(latest(m, 100, PW_METRIC_IO_DELAY_PERCENT, &v));
@@ -598,12 +601,10 @@ test_delay_monitor_drops_a_wait_from_before_the_switch(void **state)
 	assert_true(latest(m, 100, PW_METRIC_IO_DELAY_PERCENT, &v));
 	assert_float_equal(v, 0.0, 1e-9);
 	/* 10 s on: a 3 s wait ending within 1 s is real, 300 %. */
-	p.run_ns += MS;
-	p.slices++;
+	ran(&p, MS);
 	fakeproc_update(f->fk, &p);
 	assert_int_equal(pw_monitor_cycle(m, T0 + 11000), 0);
-	p.run_ns += MS;
-	p.slices++;
+	ran(&p, MS);
 	p.blkio_ticks += 3 * hz;
 	fakeproc_update(f->fk, &p);
 	assert_int_equal(pw_monitor_cycle(m, T0 + 12000), 0);
